@@ -38,3 +38,9 @@ typedef struct {
 HnCodecId hn_codec_id_from_name(const char *name);
 /* id -> canonical SDP encoding name ("opus", "VP8", "H264"); transfer none. */
 const char *hn_codec_name(HnCodecId id);
+
+/* True when this RTP payload starts a decodable picture: VP8 start of partition 0 of a key frame
+ * (S=1, PID=0, P=0 in the VP8 payload header), H264 IDR or SPS (single NAL, inside a STAP-A, or
+ * the start fragment of an FU-A). Always true for Opus; false for unknown codecs and for any
+ * truncated or malformed payload. payload: transfer none; never read past len. Any thread. */
+bool hn_codec_is_keyframe(HnCodecId id, const uint8_t *payload, size_t len);

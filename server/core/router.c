@@ -1,0 +1,525 @@
+/* Router lifecycle, the RTP forwarding path and key frame requests. See router.h. */
+#include "core/router_priv.h"
+#include "core/rtp.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define ID_KEY(id)                    GUINT_TO_POINTER(id)
+#define RETURN_IF_DISPATCHING(r, val) g_return_val_if_fail(!(r)->dispatching, val)
+
+static const char *const drop_names[HN_DROP__COUNT] = {
+    [HN_DROP_BAD_PACKET] = "bad_packet",
+    [HN_DROP_TOO_LARGE] = "too_large",
+    [HN_DROP_UNKNOWN_TRANSPORT] = "unknown_transport",
+    [HN_DROP_UNKNOWN_SSRC] = "unknown_ssrc",
+    [HN_DROP_BAD_PT] = "bad_pt",
+    [HN_DROP_NO_CONSUMER] = "no_consumer",
+    [HN_DROP_PAUSED] = "paused",
+    [HN_DROP_WAIT_KEYFRAME] = "wait_keyframe",
+    [HN_DROP_STALE] = "stale",
+    [HN_DROP_BAD_RTCP] = "bad_rtcp",
+    [HN_DROP_RTCP_UNKNOWN_SSRC] = "rtcp_unknown_ssrc",
+    [HN_DROP_NACK_NOT_CACHED] = "nack_not_cached",
+};
+
+const char *hn_drop_reason_name(HnDropReason reason)
+{
+    if ((unsigned)reason >= HN_DROP__COUNT)
+        return "unknown";
+    return drop_names[reason];
+}
+
+static void transport_free(gpointer data)
+{
+    RtTransport *t = data;
+    g_ptr_array_free(t->producers, TRUE);
+    g_ptr_array_free(t->consumers, TRUE);
+    g_free(t);
+}
+
+static void producer_free(gpointer data)
+{
+    RtProducer *p = data;
+    hn_rtp_cache_free(p->cache);
+    g_ptr_array_free(p->consumers, TRUE);
+    g_free(p);
+}
+
+HnRouter *hn_router_new(const HnRouterSink *sink, void *user)
+{
+    g_return_val_if_fail(sink && sink->send_rtp && sink->send_rtcp, NULL);
+    HnRouter *r = g_new0(HnRouter, 1);
+    r->sink = *sink;
+    r->user = user;
+    r->transports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, transport_free);
+    r->producers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, producer_free);
+    r->consumers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    r->producer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
+    r->consumer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
+    r->next_report_us = INT64_MAX;
+    return r;
+}
+
+void hn_router_free(HnRouter *r)
+{
+    if (!r)
+        return;
+    g_return_if_fail(!r->dispatching);
+    GList *ids = g_hash_table_get_keys(r->transports);
+    for (GList *l = ids; l; l = l->next)
+        hn_router_remove_transport(r, GPOINTER_TO_UINT(l->data));
+    g_list_free(ids);
+    g_hash_table_destroy(r->consumer_by_ssrc);
+    g_hash_table_destroy(r->producer_by_ssrc);
+    g_hash_table_destroy(r->consumers);
+    g_hash_table_destroy(r->producers);
+    g_hash_table_destroy(r->transports);
+    g_free(r);
+}
+
+int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    if (g_hash_table_contains(r->transports, ID_KEY(transport_id)))
+        return -EEXIST;
+    RtTransport *t = g_new0(RtTransport, 1);
+    t->id = transport_id;
+    t->rtcp_ssrc = rtcp_ssrc;
+    t->producers = g_ptr_array_new();
+    t->consumers = g_ptr_array_new();
+    g_hash_table_insert(r->transports, ID_KEY(transport_id), t);
+    return 0;
+}
+
+void hn_router_remove_transport(HnRouter *r, uint32_t transport_id)
+{
+    g_return_if_fail(!r->dispatching);
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!t)
+        return;
+    while (t->producers->len)
+        hn_router_remove_producer(r, ((RtProducer *)g_ptr_array_index(t->producers, 0))->id);
+    while (t->consumers->len)
+        hn_router_remove_consumer(r, ((RtConsumer *)g_ptr_array_index(t->consumers, 0))->id);
+    g_hash_table_remove(r->transports, ID_KEY(transport_id));
+}
+
+static bool codec_ok(const HnCodec *c)
+{
+    if (!c || c->clock_rate == 0 || c->pt > 127)
+        return false;
+    if (c->id == HN_CODEC_OPUS)
+        return c->kind == HN_KIND_AUDIO;
+    if (c->id == HN_CODEC_VP8 || c->id == HN_CODEC_H264)
+        return c->kind == HN_KIND_VIDEO;
+    return false;
+}
+
+int hn_router_add_producer(HnRouter *r, uint32_t producer_id, uint32_t transport_id,
+                           const HnCodec *codec, uint32_t ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    if (!codec_ok(codec))
+        return -EINVAL;
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!t)
+        return -ENOENT;
+    uint64_t key = rt_key(transport_id, ssrc);
+    if (g_hash_table_contains(r->producers, ID_KEY(producer_id)) ||
+        g_hash_table_contains(r->producer_by_ssrc, &key))
+        return -EEXIST;
+
+    RtProducer *p = g_new0(RtProducer, 1);
+    p->id = producer_id;
+    p->transport = t;
+    p->key = key;
+    p->ssrc = ssrc;
+    p->codec = *codec;
+    hn_recv_stats_init(&p->stats, codec->clock_rate);
+    if (codec->kind == HN_KIND_VIDEO)
+        p->cache = hn_rtp_cache_new(HN_ROUTER_VIDEO_CACHE);
+    else if (codec->feedback & HN_FB_NACK)
+        p->cache = hn_rtp_cache_new(HN_ROUTER_AUDIO_CACHE);
+    p->consumers = g_ptr_array_new();
+    g_hash_table_insert(r->producers, ID_KEY(producer_id), p);
+    g_hash_table_insert(r->producer_by_ssrc, &p->key, p);
+    g_ptr_array_add(t->producers, p);
+    return 0;
+}
+
+/* Queues a key frame request to go out at the next timeout (no `now` at hand). */
+static void schedule_keyframe(HnRouter *r, RtProducer *p)
+{
+    if (p->codec.kind != HN_KIND_VIDEO || p->kf_pending)
+        return;
+    p->kf_pending = true;
+    r->kf_pending_count++;
+}
+
+int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transport_id,
+                              uint32_t ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!p || !t)
+        return -ENOENT;
+    uint64_t key = rt_key(transport_id, ssrc);
+    RtProducer *other = g_hash_table_lookup(r->producer_by_ssrc, &key);
+    if (other && other != p)
+        return -EEXIST;
+
+    g_hash_table_remove(r->producer_by_ssrc, &p->key);
+    g_ptr_array_remove_fast(p->transport->producers, p);
+    p->transport = t;
+    p->key = key;
+    p->ssrc = ssrc;
+    g_hash_table_insert(r->producer_by_ssrc, &p->key, p);
+    g_ptr_array_add(t->producers, p);
+
+    hn_recv_stats_init(&p->stats, p->codec.clock_rate);
+    if (p->cache)
+        hn_rtp_cache_clear(p->cache);
+    p->has_sr = false;
+    p->kf_ever_sent = false; /* a new connection: ask at once */
+    for (guint i = 0; i < p->consumers->len; i++)
+        hn_rewriter_mark_switch(&((RtConsumer *)g_ptr_array_index(p->consumers, i))->rw);
+    schedule_keyframe(r, p);
+    return 0;
+}
+
+void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
+{
+    g_return_if_fail(!r->dispatching);
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    if (!p)
+        return;
+    while (p->consumers->len)
+        hn_router_remove_consumer(r, ((RtConsumer *)g_ptr_array_index(p->consumers, 0))->id);
+    if (p->kf_pending)
+        r->kf_pending_count--;
+    g_hash_table_remove(r->producer_by_ssrc, &p->key);
+    g_ptr_array_remove_fast(p->transport->producers, p);
+    g_hash_table_remove(r->producers, ID_KEY(producer_id));
+}
+
+int hn_router_add_consumer(HnRouter *r, uint32_t consumer_id, uint32_t producer_id,
+                           uint32_t transport_id, uint32_t out_ssrc, uint8_t out_pt)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    if (out_pt > 127)
+        return -EINVAL;
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!p || !t)
+        return -ENOENT;
+    uint64_t key = rt_key(transport_id, out_ssrc);
+    if (g_hash_table_contains(r->consumers, ID_KEY(consumer_id)) ||
+        g_hash_table_contains(r->consumer_by_ssrc, &key))
+        return -EEXIST;
+
+    RtConsumer *c = g_new0(RtConsumer, 1);
+    c->id = consumer_id;
+    c->producer = p;
+    c->transport = t;
+    c->key = key;
+    c->out_ssrc = out_ssrc;
+    c->out_pt = out_pt;
+    c->rtt_us = -1;
+    hn_rewriter_init(&c->rw, p->codec.clock_rate);
+    g_hash_table_insert(r->consumers, ID_KEY(consumer_id), c);
+    g_hash_table_insert(r->consumer_by_ssrc, &c->key, c);
+    g_ptr_array_add(p->consumers, c);
+    g_ptr_array_add(t->consumers, c);
+    schedule_keyframe(r, p);
+    return 0;
+}
+
+void hn_router_remove_consumer(HnRouter *r, uint32_t consumer_id)
+{
+    g_return_if_fail(!r->dispatching);
+    RtConsumer *c = g_hash_table_lookup(r->consumers, ID_KEY(consumer_id));
+    if (!c)
+        return;
+    g_hash_table_remove(r->consumer_by_ssrc, &c->key);
+    g_ptr_array_remove_fast(c->producer->consumers, c);
+    g_ptr_array_remove_fast(c->transport->consumers, c);
+    g_hash_table_remove(r->consumers, ID_KEY(consumer_id));
+}
+
+int hn_router_set_consumer_paused(HnRouter *r, uint32_t consumer_id, bool paused)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    RtConsumer *c = g_hash_table_lookup(r->consumers, ID_KEY(consumer_id));
+    if (!c)
+        return -ENOENT;
+    if (c->paused == paused)
+        return 0;
+    c->paused = paused;
+    if (!paused) {
+        hn_rewriter_mark_switch(&c->rw);
+        schedule_keyframe(r, c->producer);
+    }
+    return 0;
+}
+
+void hn_router_set_tap(HnRouter *r, HnRouterTapFn fn, void *user)
+{
+    g_return_if_fail(!r->dispatching);
+    r->tap = fn;
+    r->tap_user = fn ? user : NULL;
+}
+
+void rt_note_time(HnRouter *r, int64_t now_us)
+{
+    if (!r->clock_seen) {
+        r->clock_seen = true;
+        r->next_report_us = now_us + HN_ROUTER_REPORT_INTERVAL_US;
+    }
+    if (now_us > r->last_now_us)
+        r->last_now_us = now_us;
+}
+
+void rt_send_rtp(HnRouter *r, uint32_t transport_id, size_t len)
+{
+    r->stats.rtp_out_packets++;
+    r->stats.rtp_out_bytes += len;
+    r->sink.send_rtp(r->user, transport_id, r->scratch, len);
+}
+
+void rt_send_rtcp(HnRouter *r, uint32_t transport_id, size_t len)
+{
+    r->stats.rtcp_out_packets++;
+    r->sink.send_rtcp(r->user, transport_id, r->rtcp_buf, len);
+}
+
+static void send_keyframe_request(HnRouter *r, RtProducer *p, int64_t now_us)
+{
+    uint32_t fb = p->codec.feedback;
+    uint32_t sender = p->transport->rtcp_ssrc;
+    int n;
+    if ((fb & HN_FB_FIR) && !(fb & HN_FB_PLI))
+        n = hn_rtcp_write_fir(r->rtcp_buf, HN_ROUTER_RTCP_MTU, sender, p->ssrc, ++p->fir_seq);
+    else
+        n = hn_rtcp_write_pli(r->rtcp_buf, HN_ROUTER_RTCP_MTU, sender, p->ssrc);
+    if (p->kf_pending) {
+        p->kf_pending = false;
+        r->kf_pending_count--;
+    }
+    p->kf_ever_sent = true;
+    p->kf_last_sent_us = now_us;
+    p->kf_sent++;
+    r->stats.keyframe_requests_sent++;
+    if (n > 0)
+        rt_send_rtcp(r, p->transport->id, (size_t)n);
+}
+
+static int64_t keyframe_due(const HnRouter *r, const RtProducer *p)
+{
+    if (!p->kf_ever_sent)
+        return r->last_now_us;
+    return p->kf_last_sent_us + HN_ROUTER_KEYFRAME_INTERVAL_US;
+}
+
+void rt_request_keyframe(HnRouter *r, RtProducer *p, int64_t now_us)
+{
+    if (p->codec.kind != HN_KIND_VIDEO)
+        return;
+    if (!p->kf_ever_sent || now_us >= keyframe_due(r, p))
+        send_keyframe_request(r, p, now_us);
+    else
+        schedule_keyframe(r, p);
+}
+
+/* Forwards one packet of c's producer (already validated as h) to c's transport. */
+static void forward(HnRouter *r, RtConsumer *c, const uint8_t *buf, size_t len,
+                    const HnRtpHeader *h, bool keyframe, int64_t now_us)
+{
+    if (c->paused) {
+        rt_drop(r, HN_DROP_PAUSED);
+        return;
+    }
+    if (!keyframe && hn_rewriter_needs_sync(&c->rw, h->ssrc)) {
+        rt_drop(r, HN_DROP_WAIT_KEYFRAME);
+        rt_request_keyframe(r, c->producer, now_us);
+        return;
+    }
+    uint16_t seq;
+    uint32_t ts;
+    if (hn_rewriter_rewrite(&c->rw, h->ssrc, h->seq, h->ts, now_us, &seq, &ts) < 0) {
+        rt_drop(r, HN_DROP_STALE);
+        return;
+    }
+    memcpy(r->scratch, buf, len);
+    hn_rtp_set_seq(r->scratch, seq);
+    hn_rtp_set_ts(r->scratch, ts);
+    hn_rtp_set_ssrc(r->scratch, c->out_ssrc);
+    hn_rtp_set_pt(r->scratch, c->out_pt);
+    c->packets++;
+    c->bytes += len;
+    c->octets += h->payload_len;
+    rt_send_rtp(r, c->transport->id, len);
+}
+
+/* Finds the producer of an RTP packet, counting the reason when there is none. */
+static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h)
+{
+    uint64_t key = rt_key(transport_id, h->ssrc);
+    RtProducer *p = g_hash_table_lookup(r->producer_by_ssrc, &key);
+    if (!p)
+        rt_drop(r, g_hash_table_contains(r->transports, ID_KEY(transport_id))
+                       ? HN_DROP_UNKNOWN_SSRC
+                       : HN_DROP_UNKNOWN_TRANSPORT);
+    return p;
+}
+
+int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, size_t len,
+                     int64_t now_us)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    rt_note_time(r, now_us);
+    if (len > HN_ROUTER_MAX_PACKET) {
+        rt_drop(r, HN_DROP_TOO_LARGE);
+        return -EMSGSIZE;
+    }
+    HnRtpHeader h;
+    if (hn_rtp_parse(buf, len, &h) < 0) {
+        rt_drop(r, HN_DROP_BAD_PACKET);
+        return -EINVAL;
+    }
+    RtProducer *p = match_producer(r, transport_id, &h);
+    if (!p)
+        return -ENOENT;
+    if (h.pt != p->codec.pt) {
+        rt_drop(r, HN_DROP_BAD_PT);
+        return -EINVAL;
+    }
+    r->stats.rtp_in_packets++;
+    r->stats.rtp_in_bytes += len;
+    hn_recv_stats_update(&p->stats, h.seq, h.ts, len, now_us);
+    if (p->cache)
+        hn_rtp_cache_put(p->cache, h.ssrc, h.seq, buf, len);
+
+    r->dispatching = true;
+    if (r->tap)
+        r->tap(r->tap_user, p->id, buf, len, now_us);
+    if (p->consumers->len == 0)
+        rt_drop(r, HN_DROP_NO_CONSUMER);
+    bool key = p->codec.kind != HN_KIND_VIDEO ||
+               hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
+    for (guint i = 0; i < p->consumers->len; i++)
+        forward(r, g_ptr_array_index(p->consumers, i), buf, len, &h, key, now_us);
+    r->dispatching = false;
+    return 0;
+}
+
+int hn_router_on_rtcp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, size_t len,
+                      int64_t now_us)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    rt_note_time(r, now_us);
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!t) {
+        rt_drop(r, HN_DROP_UNKNOWN_TRANSPORT);
+        return -ENOENT;
+    }
+    if (len > HN_ROUTER_MAX_PACKET) {
+        rt_drop(r, HN_DROP_TOO_LARGE);
+        return -EMSGSIZE;
+    }
+    r->dispatching = true;
+    int rc = rt_handle_rtcp(r, t, buf, len, now_us);
+    r->dispatching = false;
+    return rc;
+}
+
+int64_t hn_router_next_deadline(const HnRouter *r)
+{
+    int64_t next = r->clock_seen ? r->next_report_us : INT64_MAX;
+    if (r->kf_pending_count == 0)
+        return next;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, r->producers);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const RtProducer *p = v;
+        if (p->kf_pending && keyframe_due(r, p) < next)
+            next = keyframe_due(r, p);
+    }
+    return next;
+}
+
+void hn_router_on_timeout(HnRouter *r, int64_t now_us)
+{
+    g_return_if_fail(!r->dispatching);
+    rt_note_time(r, now_us);
+    r->dispatching = true;
+    if (r->kf_pending_count) {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, r->producers);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            RtProducer *p = v;
+            if (p->kf_pending && now_us >= keyframe_due(r, p))
+                send_keyframe_request(r, p, now_us);
+        }
+    }
+    if (now_us >= r->next_report_us) {
+        rt_send_reports(r, now_us);
+        r->next_report_us += HN_ROUTER_REPORT_INTERVAL_US;
+        if (r->next_report_us <= now_us) /* the caller was late: do not burst */
+            r->next_report_us = now_us + HN_ROUTER_REPORT_INTERVAL_US;
+    }
+    r->dispatching = false;
+}
+
+void hn_router_get_stats(const HnRouter *r, HnRouterStats *out)
+{
+    *out = r->stats;
+}
+
+int hn_router_get_producer_stats(const HnRouter *r, uint32_t producer_id, HnProducerStats *out)
+{
+    const RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    if (!p)
+        return -ENOENT;
+    memset(out, 0, sizeof(*out));
+    out->transport_id = p->transport->id;
+    out->ssrc = p->ssrc;
+    out->codec = p->codec.id;
+    out->packets = p->stats.packets;
+    out->bytes = p->stats.bytes;
+    out->packets_lost = hn_recv_stats_lost(&p->stats);
+    out->ext_highest_seq = hn_recv_stats_ext_highest(&p->stats);
+    out->jitter = hn_recv_stats_jitter(&p->stats);
+    out->keyframe_requests_sent = p->kf_sent;
+    out->consumers = p->consumers->len;
+    out->has_sr = p->has_sr;
+    return 0;
+}
+
+int hn_router_get_consumer_stats(const HnRouter *r, uint32_t consumer_id, HnConsumerStats *out)
+{
+    const RtConsumer *c = g_hash_table_lookup(r->consumers, ID_KEY(consumer_id));
+    if (!c)
+        return -ENOENT;
+    memset(out, 0, sizeof(*out));
+    out->producer_id = c->producer->id;
+    out->transport_id = c->transport->id;
+    out->out_ssrc = c->out_ssrc;
+    out->paused = c->paused;
+    out->waiting_keyframe = hn_rewriter_needs_sync(&c->rw, c->producer->ssrc);
+    out->packets = c->packets;
+    out->bytes = c->bytes;
+    out->rtx_packets = c->rtx;
+    out->pli_in = c->pli_in;
+    out->fir_in = c->fir_in;
+    out->nack_in = c->nack_in;
+    out->has_rr = c->has_rr;
+    out->fraction_lost = c->rr.fraction_lost;
+    out->cumulative_lost = c->rr.cumulative_lost;
+    out->jitter = c->rr.jitter;
+    out->rtt_us = c->rtt_us;
+    return 0;
+}

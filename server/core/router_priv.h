@@ -1,0 +1,107 @@
+/* Internal state of HnRouter shared by router.c (lifecycle, RTP path, key frame requests) and
+ * router_rtcp.c (RTCP input, reports). Not a public header. Router thread only. */
+#pragma once
+
+#include <glib.h>
+
+#include "core/recv_stats.h"
+#include "core/rewriter.h"
+#include "core/router.h"
+#include "core/rtcp.h"
+#include "core/rtp_cache.h"
+
+#define RT_SENT_SR_HISTORY 4
+#define RT_SCRATCH_ROOM    64 /* spare bytes after a packet for the SRTP tag */
+
+typedef struct RtTransport {
+    uint32_t id;
+    uint32_t rtcp_ssrc;
+    GPtrArray *producers; /* RtProducer*, not owned */
+    GPtrArray *consumers; /* RtConsumer*, not owned */
+} RtTransport;
+
+typedef struct RtProducer {
+    uint32_t id;
+    RtTransport *transport;
+    uint64_t key; /* transport_id << 32 | ssrc: key in producer_by_ssrc */
+    uint32_t ssrc;
+    HnCodec codec;
+    HnRecvStats stats;
+    HnRtpCache *cache;    /* NULL when nothing is ever NACKed (audio without NACK) */
+    GPtrArray *consumers; /* RtConsumer*, not owned */
+    /* key frame requests towards the publisher */
+    bool kf_pending;
+    bool kf_ever_sent;
+    int64_t kf_last_sent_us;
+    uint8_t fir_seq;
+    uint64_t kf_sent;
+    /* last sender report of the publisher */
+    bool has_sr;
+    HnRtcpSenderInfo sr;
+    int64_t sr_arrival_us;
+} RtProducer;
+
+typedef struct {
+    uint32_t lsr; /* middle 32 bits of the NTP time we sent, 0 = unused */
+    int64_t sent_us;
+} RtSentSr;
+
+typedef struct RtConsumer {
+    uint32_t id;
+    RtProducer *producer;
+    RtTransport *transport;
+    uint64_t key; /* transport_id << 32 | out_ssrc: key in consumer_by_ssrc */
+    uint32_t out_ssrc;
+    uint8_t out_pt;
+    bool paused;
+    HnRewriter rw;
+    uint64_t packets, bytes, octets; /* octets: payload bytes, for the SR */
+    uint64_t rtx;
+    uint64_t pli_in, fir_in, nack_in;
+    bool has_rr;
+    HnRtcpReportBlock rr;
+    int64_t rtt_us;
+    RtSentSr sent_sr[RT_SENT_SR_HISTORY];
+    unsigned sent_sr_next;
+} RtConsumer;
+
+struct HnRouter {
+    HnRouterSink sink;
+    void *user;
+    HnRouterTapFn tap;
+    void *tap_user;
+    GHashTable *transports;       /* id -> RtTransport* (owned) */
+    GHashTable *producers;        /* id -> RtProducer* (owned) */
+    GHashTable *consumers;        /* id -> RtConsumer* (owned) */
+    GHashTable *producer_by_ssrc; /* &key -> RtProducer* */
+    GHashTable *consumer_by_ssrc; /* &key -> RtConsumer* */
+    bool clock_seen;
+    int64_t last_now_us;
+    int64_t next_report_us;
+    unsigned kf_pending_count;
+    bool dispatching; /* inside a sink/tap callback */
+    HnRouterStats stats;
+    uint8_t scratch[HN_ROUTER_MAX_PACKET + RT_SCRATCH_ROOM];
+    uint8_t rtcp_buf[HN_ROUTER_MAX_PACKET + RT_SCRATCH_ROOM];
+};
+
+static inline uint64_t rt_key(uint32_t transport_id, uint32_t ssrc)
+{
+    return ((uint64_t)transport_id << 32) | ssrc;
+}
+
+static inline void rt_drop(HnRouter *r, HnDropReason reason)
+{
+    r->stats.drops[reason]++;
+}
+
+/* router.c */
+void rt_note_time(HnRouter *r, int64_t now_us);
+void rt_send_rtp(HnRouter *r, uint32_t transport_id, size_t len);
+void rt_send_rtcp(HnRouter *r, uint32_t transport_id, size_t len);
+/* Asks the producer's publisher for a key frame now, or when the 500 ms window ends. */
+void rt_request_keyframe(HnRouter *r, RtProducer *p, int64_t now_us);
+
+/* router_rtcp.c */
+int rt_handle_rtcp(HnRouter *r, RtTransport *t, const uint8_t *buf, size_t len, int64_t now_us);
+void rt_send_reports(HnRouter *r, int64_t now_us);

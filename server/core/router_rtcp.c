@@ -1,0 +1,271 @@
+/* Router RTCP: subscriber feedback (PLI, FIR, NACK), sender/receiver reports in, and the
+ * periodic RR/SR out. See router.h for the behaviour. Router thread only. */
+#include "core/router_priv.h"
+#include "core/rtp.h"
+
+#include <errno.h>
+#include <string.h>
+
+static RtConsumer *consumer_by_ssrc(HnRouter *r, RtTransport *t, uint32_t out_ssrc)
+{
+    uint64_t key = rt_key(t->id, out_ssrc);
+    RtConsumer *c = g_hash_table_lookup(r->consumer_by_ssrc, &key);
+    if (!c)
+        rt_drop(r, HN_DROP_RTCP_UNKNOWN_SSRC);
+    return c;
+}
+
+/* A report block from a peer about one of our outgoing streams: loss, jitter, RTT. */
+static void on_report_block(HnRouter *r, RtTransport *t, const HnRtcpReportBlock *b, int64_t now)
+{
+    RtConsumer *c = consumer_by_ssrc(r, t, b->ssrc);
+    if (!c)
+        return;
+    c->has_rr = true;
+    c->rr = *b;
+    if (b->lsr == 0)
+        return;
+    for (unsigned i = 0; i < RT_SENT_SR_HISTORY; i++) {
+        if (c->sent_sr[i].lsr != b->lsr)
+            continue;
+        int64_t rtt = now - c->sent_sr[i].sent_us - hn_rtcp_us_from_dlsr(b->dlsr);
+        c->rtt_us = rtt < 0 ? 0 : rtt;
+        return;
+    }
+}
+
+static void on_report(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_t now)
+{
+    if (p->kind == HN_RTCP_KIND_SR) {
+        uint64_t key = rt_key(t->id, p->sender_ssrc);
+        RtProducer *prod = g_hash_table_lookup(r->producer_by_ssrc, &key);
+        r->stats.sr_in++;
+        if (prod) {
+            hn_rtcp_sr_info(p, &prod->sr);
+            prod->sr_arrival_us = now;
+            prod->has_sr = true;
+        } else {
+            rt_drop(r, HN_DROP_RTCP_UNKNOWN_SSRC);
+        }
+    } else {
+        r->stats.rr_in++;
+    }
+    for (unsigned i = 0; i < p->count; i++) {
+        HnRtcpReportBlock b;
+        hn_rtcp_report_block(p, i, &b);
+        on_report_block(r, t, &b, now);
+    }
+}
+
+/* Resends one NACKed output seq of c from its producer's cache. */
+static void resend(HnRouter *r, RtConsumer *c, uint16_t out_seq)
+{
+    RtProducer *p = c->producer;
+    uint16_t in_seq;
+    size_t len = 0;
+    const uint8_t *pkt = NULL;
+    c->nack_in++;
+    r->stats.nack_in++;
+    if (p->cache && hn_rewriter_out_to_in_seq(&c->rw, out_seq, &in_seq) == 0)
+        pkt = hn_rtp_cache_get(p->cache, p->ssrc, in_seq, &len);
+    if (!pkt) {
+        rt_drop(r, HN_DROP_NACK_NOT_CACHED);
+        return;
+    }
+    memcpy(r->scratch, pkt, len);
+    hn_rtp_set_seq(r->scratch, out_seq);
+    hn_rtp_set_ts(r->scratch, hn_rewriter_map_ts(&c->rw, hn_rd32(pkt + 4)));
+    hn_rtp_set_ssrc(r->scratch, c->out_ssrc);
+    hn_rtp_set_pt(r->scratch, c->out_pt);
+    c->rtx++;
+    r->stats.rtx_sent++;
+    rt_send_rtp(r, c->transport->id, len);
+}
+
+static void on_nack(HnRouter *r, RtTransport *t, const HnRtcpPacket *p)
+{
+    RtConsumer *c = consumer_by_ssrc(r, t, p->media_ssrc);
+    if (!c)
+        return;
+    for (unsigned i = 0; i < p->count; i++) {
+        uint16_t pid, blp, seqs[17];
+        hn_rtcp_nack_item(p, i, &pid, &blp);
+        unsigned n = hn_rtcp_nack_expand(pid, blp, seqs);
+        for (unsigned k = 0; k < n; k++)
+            resend(r, c, seqs[k]);
+    }
+}
+
+static void on_keyframe_request(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_t now)
+{
+    if (p->kind == HN_RTCP_KIND_PLI) {
+        r->stats.pli_in++;
+        RtConsumer *c = consumer_by_ssrc(r, t, p->media_ssrc);
+        if (c) {
+            c->pli_in++;
+            rt_request_keyframe(r, c->producer, now);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < p->count; i++) { /* FIR: one request per FCI entry */
+        uint32_t ssrc;
+        uint8_t seq_nr;
+        hn_rtcp_fir_item(p, i, &ssrc, &seq_nr);
+        r->stats.fir_in++;
+        RtConsumer *c = consumer_by_ssrc(r, t, ssrc);
+        if (c) {
+            c->fir_in++;
+            rt_request_keyframe(r, c->producer, now);
+        }
+    }
+}
+
+static void on_packet(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_t now)
+{
+    switch (p->kind) {
+    case HN_RTCP_KIND_SR:
+    case HN_RTCP_KIND_RR:
+        on_report(r, t, p, now);
+        break;
+    case HN_RTCP_KIND_NACK:
+        on_nack(r, t, p);
+        break;
+    case HN_RTCP_KIND_PLI:
+    case HN_RTCP_KIND_FIR:
+        on_keyframe_request(r, t, p, now);
+        break;
+    case HN_RTCP_KIND_SDES:
+        r->stats.sdes_in++;
+        break;
+    case HN_RTCP_KIND_BYE:
+        r->stats.bye_in++;
+        break;
+    case HN_RTCP_KIND_APP:
+        r->stats.app_in++;
+        break;
+    case HN_RTCP_KIND_REMB:
+        r->stats.remb_in++;
+        break;
+    case HN_RTCP_KIND_TWCC:
+        r->stats.twcc_in++;
+        break;
+    case HN_RTCP_KIND_RTPFB_OTHER:
+    case HN_RTCP_KIND_PSFB_OTHER:
+    case HN_RTCP_KIND_UNKNOWN:
+        r->stats.other_in++;
+        break;
+    }
+}
+
+int rt_handle_rtcp(HnRouter *r, RtTransport *t, const uint8_t *buf, size_t len, int64_t now_us)
+{
+    if (hn_rtcp_validate(buf, len) < 0) {
+        rt_drop(r, HN_DROP_BAD_RTCP);
+        return -EINVAL;
+    }
+    r->stats.rtcp_in_packets++;
+    HnRtcpIter it;
+    HnRtcpPacket p;
+    hn_rtcp_iter_init(&it, buf, len);
+    while (hn_rtcp_iter_next(&it, &p) > 0)
+        on_packet(r, t, &p, now_us);
+    return 0;
+}
+
+/* Accumulates RTCP packets for one transport into r->rtcp_buf, sending when full. */
+typedef struct {
+    HnRouter *r;
+    uint32_t transport_id;
+    size_t len;
+} Batch;
+
+static void batch_flush(Batch *b)
+{
+    if (b->len)
+        rt_send_rtcp(b->r, b->transport_id, b->len);
+    b->len = 0;
+}
+
+/* Returns where a packet of up to need bytes can be written (flushing first if needed). */
+static uint8_t *batch_reserve(Batch *b, size_t need)
+{
+    if (HN_ROUTER_RTCP_MTU - b->len < need)
+        batch_flush(b);
+    return b->r->rtcp_buf + b->len;
+}
+
+static void batch_commit(Batch *b, int n)
+{
+    if (n > 0)
+        b->len += (size_t)n;
+}
+
+static void emit_rr(Batch *b, const RtTransport *t, const HnRtcpReportBlock *blocks, unsigned n)
+{
+    size_t need = 8 + (size_t)HN_RTCP_REPORT_BLOCK_LEN * n;
+    batch_commit(b, hn_rtcp_write_rr(batch_reserve(b, need), need, t->rtcp_ssrc, blocks, n));
+}
+
+/* RR blocks for every producer of t that has received something, 31 per RR packet. */
+static void add_receiver_reports(Batch *b, RtTransport *t, int64_t now)
+{
+    HnRtcpReportBlock blocks[HN_RTCP_MAX_REPORT_BLOCKS];
+    unsigned n = 0;
+    for (guint i = 0; i < t->producers->len; i++) {
+        RtProducer *p = g_ptr_array_index(t->producers, i);
+        if (!p->stats.initialized)
+            continue;
+        HnRtcpReportBlock *rb = &blocks[n++];
+        hn_recv_stats_report(&p->stats, p->ssrc, rb);
+        if (p->has_sr) {
+            rb->lsr = hn_ntp_mid32(p->sr.ntp);
+            rb->dlsr = hn_rtcp_dlsr_from_us(now - p->sr_arrival_us);
+        }
+        if (n == HN_RTCP_MAX_REPORT_BLOCKS) {
+            emit_rr(b, t, blocks, n);
+            n = 0;
+        }
+    }
+    if (n)
+        emit_rr(b, t, blocks, n);
+}
+
+/* SR for consumer c: the publisher's last SR extrapolated to now, in c's timestamp space. */
+static void add_sender_report(Batch *b, RtConsumer *c, int64_t now)
+{
+    RtProducer *p = c->producer;
+    int64_t elapsed = now - p->sr_arrival_us;
+    uint32_t in_rtp = p->sr.rtp_ts + (uint32_t)hn_us_to_rtp(elapsed, p->codec.clock_rate);
+    HnRtcpSenderInfo si = {
+        .ntp = hn_ntp_add_us(p->sr.ntp, elapsed),
+        .rtp_ts = hn_rewriter_map_ts(&c->rw, in_rtp),
+        .packet_count = (uint32_t)c->packets,
+        .octet_count = (uint32_t)c->octets,
+    };
+    uint8_t *at = batch_reserve(b, 28);
+    int n = hn_rtcp_write_sr(at, 28, c->out_ssrc, &si, NULL, 0);
+    if (n < 0)
+        return;
+    batch_commit(b, n);
+    c->sent_sr[c->sent_sr_next] = (RtSentSr){.lsr = hn_ntp_mid32(si.ntp), .sent_us = now};
+    c->sent_sr_next = (c->sent_sr_next + 1) % RT_SENT_SR_HISTORY;
+}
+
+void rt_send_reports(HnRouter *r, int64_t now_us)
+{
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, r->transports);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        RtTransport *t = v;
+        Batch b = {.r = r, .transport_id = t->id, .len = 0};
+        add_receiver_reports(&b, t, now_us);
+        for (guint i = 0; i < t->consumers->len; i++) {
+            RtConsumer *c = g_ptr_array_index(t->consumers, i);
+            if (c->producer->has_sr && c->rw.started && c->rw.ssrc == c->producer->ssrc &&
+                !c->rw.switch_pending)
+                add_sender_report(&b, c, now_us);
+        }
+        batch_flush(&b);
+    }
+}
