@@ -1,0 +1,864 @@
+/* Server configuration: defaults, strict INI loading with line numbers, CLI overrides.
+ *
+ * GKeyFile parses the values, but it neither reports line numbers nor notices a group or key
+ * given twice (it merges them), so the text is first scanned here into an index of
+ * (group, key, line) that both finds duplicates and places every later error on its line. */
+#include "app/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FILE_SIZE  (1024 * 1024)
+#define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
+#define ROOM_GROUP_PFX "room:"
+#define KNOWN_GROUPS   "server, media, rooms, room:NAME"
+
+G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
+
+/* ---- defaults and lifetime ---- */
+
+static void room_free(gpointer p)
+{
+    HnRoomConfig *room = p;
+    if (room == NULL)
+        return;
+    g_free(room->name);
+    g_free(room->title);
+    g_free(room);
+}
+
+HnConfig *hn_config_new(void)
+{
+    HnConfig *cfg = g_new0(HnConfig, 1);
+    cfg->listen_host = g_strdup(HN_CONFIG_DEFAULT_LISTEN_HOST);
+    cfg->listen_port = HN_CONFIG_DEFAULT_LISTEN_PORT;
+    cfg->data_dir = g_strdup(HN_CONFIG_DEFAULT_DATA_DIR);
+    cfg->workers = 0;
+    cfg->log_level = HN_LOG_LEVEL_INFO;
+    cfg->interfaces = g_new0(char *, 1);
+    cfg->addresses = g_new0(char *, 1);
+    cfg->consent_timeout = HN_CONFIG_DEFAULT_CONSENT;
+    cfg->auto_create = TRUE;
+    cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
+    cfg->rooms = g_ptr_array_new_with_free_func(room_free);
+    return cfg;
+}
+
+/* Frees what cfg owns, leaving cfg itself allocated. */
+static void config_clear(HnConfig *cfg)
+{
+    g_free(cfg->listen_host);
+    g_free(cfg->data_dir);
+    g_free(cfg->tls_cert);
+    g_free(cfg->tls_key);
+    g_free(cfg->client_dir);
+    g_strfreev(cfg->interfaces);
+    g_strfreev(cfg->addresses);
+    g_free(cfg->public_ip);
+    if (cfg->rooms != NULL)
+        g_ptr_array_unref(cfg->rooms);
+}
+
+void hn_config_free(HnConfig *cfg)
+{
+    if (cfg == NULL)
+        return;
+    config_clear(cfg);
+    g_free(cfg);
+}
+
+/* ---- value checks shared by the file and the command line ---- */
+
+gboolean hn_config_room_name_valid(const char *name)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+    if (len < 1 || len > HN_CONFIG_ROOM_NAME_MAX)
+        return FALSE;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!g_ascii_isalnum(c) && c != '_' && c != '.' && c != '-')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean is_ipv4(const char *s)
+{
+    struct in_addr a;
+    return inet_pton(AF_INET, s, &a) == 1;
+}
+
+static gboolean is_ipv6(const char *s)
+{
+    struct in6_addr a;
+    return inet_pton(AF_INET6, s, &a) == 1;
+}
+
+/* Parses "HOST:PORT" into host (transfer full) and port, or returns FALSE with a reason. */
+static gboolean parse_hostport(const char *s, char **host_out, guint16 *port_out, char **reason)
+{
+    g_autofree char *host = NULL;
+    const char *port_str;
+
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (end == NULL || end[1] != ':') {
+            *reason = g_strdup("expected [IPV6]:PORT, e.g. [::1]:8080");
+            return FALSE;
+        }
+        host = g_strndup(s + 1, (gsize)(end - s - 1));
+        port_str = end + 2;
+        if (!is_ipv6(host)) {
+            *reason = g_strdup_printf("“%s” is not an IPv6 address", host);
+            return FALSE;
+        }
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon == NULL) {
+            *reason = g_strdup("expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+            return FALSE;
+        }
+        host = g_strndup(s, (gsize)(colon - s));
+        port_str = colon + 1;
+        if (strchr(host, ':') != NULL) {
+            *reason = g_strdup("an IPv6 address must be in brackets, e.g. [::1]:8080");
+            return FALSE;
+        }
+        if (!is_ipv4(host)) {
+            *reason = g_strdup_printf("“%s” is not an IPv4 address (use 0.0.0.0 for every "
+                                      "address, [::] for every IPv6 address)",
+                                      host);
+            return FALSE;
+        }
+    }
+    guint64 port = 0;
+    if (!g_ascii_string_to_unsigned(port_str, 10, 1, 65535, &port, NULL)) {
+        *reason = g_strdup_printf("port “%s” is not a number between 1 and 65535", port_str);
+        return FALSE;
+    }
+    *host_out = g_steal_pointer(&host);
+    *port_out = (guint16)port;
+    return TRUE;
+}
+
+gboolean hn_config_set_listen(HnConfig *cfg, const char *hostport, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL && hostport != NULL, FALSE);
+    char *host = NULL, *reason = NULL;
+    guint16 port = 0;
+    if (!parse_hostport(hostport, &host, &port, &reason)) {
+        g_set_error(error, HN_CONFIG_ERROR, HN_CONFIG_ERROR_INVALID,
+                    "invalid listen address “%s”: %s", hostport, reason);
+        g_free(reason);
+        return FALSE;
+    }
+    g_free(cfg->listen_host);
+    cfg->listen_host = host;
+    cfg->listen_port = port;
+    return TRUE;
+}
+
+gboolean hn_config_set_data_dir(HnConfig *cfg, const char *dir, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL && dir != NULL, FALSE);
+    if (dir[0] == '\0') {
+        g_set_error_literal(error, HN_CONFIG_ERROR, HN_CONFIG_ERROR_INVALID,
+                            "the data directory must not be empty");
+        return FALSE;
+    }
+    g_free(cfg->data_dir);
+    cfg->data_dir = g_strdup(dir);
+    return TRUE;
+}
+
+const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name)
+{
+    g_return_val_if_fail(cfg != NULL, NULL);
+    if (name == NULL)
+        return NULL;
+    for (guint i = 0; i < cfg->rooms->len; i++) {
+        const HnRoomConfig *room = g_ptr_array_index(cfg->rooms, i);
+        if (strcmp(room->name, name) == 0)
+            return room;
+    }
+    return NULL;
+}
+
+guint hn_config_get_workers(const HnConfig *cfg)
+{
+    g_return_val_if_fail(cfg != NULL, 1);
+    if (cfg->workers > 0)
+        return cfg->workers;
+    guint n = g_get_num_processors();
+    return CLAMP(n, 1, HN_CONFIG_MAX_WORKERS);
+}
+
+char *hn_config_format_listen(const HnConfig *cfg)
+{
+    g_return_val_if_fail(cfg != NULL, NULL);
+    if (strchr(cfg->listen_host, ':') != NULL)
+        return g_strdup_printf("[%s]:%u", cfg->listen_host, cfg->listen_port);
+    return g_strdup_printf("%s:%u", cfg->listen_host, cfg->listen_port);
+}
+
+static const char *const log_level_names[] = {"error", "warning", "info", "debug"};
+
+const char *hn_log_level_name(HnLogLevel level)
+{
+    if ((guint)level >= G_N_ELEMENTS(log_level_names))
+        return "unknown";
+    return log_level_names[level];
+}
+
+/* ---- the line index ---- */
+
+typedef struct {
+    char *group; /* the group the line belongs to */
+    char *key;   /* NULL on the group's header line */
+    int line;
+} IndexEntry;
+
+typedef struct {
+    const char *filename;
+    GArray *entries; /* IndexEntry */
+} LineIndex;
+
+static void index_entry_clear(gpointer p)
+{
+    IndexEntry *e = p;
+    g_free(e->group);
+    g_free(e->key);
+}
+
+/* The line of group's header (key NULL) or of key in group, or 0 when unknown. */
+static int index_line(const LineIndex *idx, const char *group, const char *key)
+{
+    for (guint i = 0; i < idx->entries->len; i++) {
+        const IndexEntry *e = &g_array_index(idx->entries, IndexEntry, i);
+        if (strcmp(e->group, group) == 0 && g_strcmp0(e->key, key) == 0)
+            return e->line;
+    }
+    return 0;
+}
+
+/* Sets error to "FILE:LINE: [group] key: reason" (key and line left out when NULL or 0). */
+G_GNUC_PRINTF(6, 7)
+static void set_error(GError **error, HnConfigError code, const LineIndex *idx, const char *group,
+                      const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *reason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    int line = group != NULL ? index_line(idx, group, key) : 0;
+    g_autofree char *where =
+        line > 0 ? g_strdup_printf("%s:%d", idx->filename, line) : g_strdup(idx->filename);
+    if (group == NULL)
+        g_set_error(error, HN_CONFIG_ERROR, code, "%s: %s", where, reason);
+    else if (key == NULL)
+        g_set_error(error, HN_CONFIG_ERROR, code, "%s: [%s]: %s", where, group, reason);
+    else
+        g_set_error(error, HN_CONFIG_ERROR, code, "%s: [%s] %s: %s", where, group, key, reason);
+}
+
+static gboolean scan_error(GError **error, HnConfigError code, const char *filename, int line,
+                           const char *reason)
+{
+    g_set_error(error, HN_CONFIG_ERROR, code, "%s:%d: %s", filename, line, reason);
+    return FALSE;
+}
+
+/* Adds one group header or key line to the index, refusing one seen before in the group. */
+static gboolean index_add(LineIndex *idx, const char *group, const char *key, int line,
+                          GError **error)
+{
+    int first = index_line(idx, group, key);
+    if (first > 0) {
+        g_autofree char *reason = NULL;
+        if (key != NULL)
+            reason =
+                g_strdup_printf("[%s] %s: key set twice (first at line %d)", group, key, first);
+        else if (g_str_has_prefix(group, ROOM_GROUP_PFX))
+            reason = g_strdup_printf("[%s]: room declared twice (first at line %d)", group, first);
+        else
+            reason = g_strdup_printf("[%s]: group given twice (first at line %d)", group, first);
+        return scan_error(error, HN_CONFIG_ERROR_DUPLICATE, idx->filename, line, reason);
+    }
+    IndexEntry e = {g_strdup(group), g_strdup(key), line};
+    g_array_append_val(idx->entries, e);
+    return TRUE;
+}
+
+/* Indexes one line (without its newline), following GKeyFile's own rules: leading
+ * whitespace ignored, '#' starts a comment, "[name]" opens a group, "key = value". */
+static gboolean scan_line(LineIndex *idx, char *text, int line, char **group, GError **error)
+{
+    size_t len = strlen(text);
+    if (len > 0 && text[len - 1] == '\r')
+        text[--len] = '\0';
+    while (g_ascii_isspace(*text))
+        text++;
+    if (*text == '\0' || *text == '#')
+        return TRUE;
+    if (*text == '[') {
+        char *end = strchr(text, ']');
+        const char *rest = end != NULL ? end + 1 : NULL;
+        while (rest != NULL && (*rest == ' ' || *rest == '\t'))
+            rest++;
+        if (rest == NULL || *rest != '\0')
+            return scan_error(error, HN_CONFIG_ERROR_PARSE, idx->filename, line,
+                              "a group line must be “[name]”");
+        g_free(*group);
+        *group = g_strndup(text + 1, (gsize)(end - text - 1));
+        return index_add(idx, *group, NULL, line, error);
+    }
+    char *eq = strchr(text, '=');
+    if (eq == NULL || eq == text)
+        return scan_error(error, HN_CONFIG_ERROR_PARSE, idx->filename, line,
+                          "not a “[group]”, a “key = value” line or a “#” comment");
+    if (*group == NULL)
+        return scan_error(error, HN_CONFIG_ERROR_PARSE, idx->filename, line,
+                          "“key = value” before the first “[group]”");
+    char *key_end = eq;
+    while (key_end > text && g_ascii_isspace(key_end[-1]))
+        key_end--;
+    g_autofree char *key = g_strndup(text, (gsize)(key_end - text));
+    return index_add(idx, *group, key, line, error);
+}
+
+/* Builds the line index of a whole file, refusing NUL bytes, bad UTF-8, malformed lines and
+ * duplicate groups or keys. */
+static gboolean index_build(LineIndex *idx, const char *data, gsize len, GError **error)
+{
+    const char *bad = NULL;
+    if (!g_utf8_validate_len(data, len, &bad)) {
+        int line = 1;
+        for (const char *p = data; p < bad; p++)
+            line += *p == '\n';
+        return scan_error(error, HN_CONFIG_ERROR_PARSE, idx->filename, line,
+                          *bad == '\0' ? "the file contains a NUL byte"
+                                       : "the file is not valid UTF-8");
+    }
+    g_autofree char *copy = g_strndup(data, len);
+    g_autofree char *group = NULL;
+    char *next = copy;
+    for (int line = 1; next != NULL; line++) {
+        char *text = next;
+        next = strchr(text, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (!scan_line(idx, text, line, &group, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- key parsers ---- */
+
+/* State while loading one file into a fresh HnConfig. */
+typedef struct {
+    LineIndex idx;
+    GKeyFile *kf;
+    HnConfig *cfg;      /* being built; replaces the caller's on success */
+    HnRoomConfig *room; /* the room whose group is being read */
+} Loader;
+
+/* A parser takes the unescaped value (surrounding whitespace removed) and either stores it
+ * or returns FALSE with a reason (transfer full). */
+typedef gboolean (*KeyParser)(Loader *ld, const char *value, char **reason);
+
+typedef struct {
+    const char *key;
+    KeyParser parse;
+} KeyDef;
+
+static gboolean parse_uint(const char *value, guint min, guint max, guint *out, char **reason)
+{
+    guint64 v = 0;
+    if (!g_ascii_string_to_unsigned(value, 10, min, max, &v, NULL)) {
+        *reason = g_strdup_printf("“%s” is not a whole number between %u and %u", value, min, max);
+        return FALSE;
+    }
+    *out = (guint)v;
+    return TRUE;
+}
+
+static gboolean parse_bool(const char *value, gboolean *out, char **reason)
+{
+    if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
+        *out = TRUE;
+        return TRUE;
+    }
+    if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+        *out = FALSE;
+        return TRUE;
+    }
+    *reason = g_strdup_printf("expected true or false, got “%s”", value);
+    return FALSE;
+}
+
+/* Splits a comma- (or semicolon-) separated list, trimming items and skipping empty ones. */
+static char **split_list(const char *value)
+{
+    char **parts = g_strsplit_set(value, ",;", -1);
+    GPtrArray *items = g_ptr_array_new();
+    for (char **p = parts; *p != NULL; p++) {
+        g_strstrip(*p);
+        if (**p != '\0')
+            g_ptr_array_add(items, g_strdup(*p));
+    }
+    g_strfreev(parts);
+    g_ptr_array_add(items, NULL);
+    return (char **)g_ptr_array_free(items, FALSE);
+}
+
+static gboolean list_has_duplicate(char **items, char **reason)
+{
+    for (guint i = 0; items[i] != NULL; i++) {
+        for (guint j = 0; j < i; j++) {
+            if (strcmp(items[i], items[j]) == 0) {
+                *reason = g_strdup_printf("“%s” is listed twice", items[i]);
+                return TRUE;
+            }
+        }
+    }
+    return FALSE;
+}
+
+/* A readable regular file, or FALSE with a reason. */
+static gboolean check_readable_file(const char *path, char **reason)
+{
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        *reason = g_strdup_printf("“%s” does not exist or is not a regular file", path);
+        return FALSE;
+    }
+    if (access(path, R_OK) != 0) {
+        *reason = g_strdup_printf("cannot read “%s”: %s", path, g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean key_listen(Loader *ld, const char *value, char **reason)
+{
+    char *host = NULL;
+    guint16 port = 0;
+    if (!parse_hostport(value, &host, &port, reason))
+        return FALSE;
+    g_free(ld->cfg->listen_host);
+    ld->cfg->listen_host = host;
+    ld->cfg->listen_port = port;
+    return TRUE;
+}
+
+static gboolean key_data_dir(Loader *ld, const char *value, char **reason)
+{
+    if (*value == '\0') {
+        *reason = g_strdup("must not be empty");
+        return FALSE;
+    }
+    g_free(ld->cfg->data_dir);
+    ld->cfg->data_dir = g_strdup(value);
+    return TRUE;
+}
+
+static gboolean set_tls_file(char **field, const char *value, char **reason)
+{
+    if (*value != '\0' && !check_readable_file(value, reason))
+        return FALSE;
+    g_free(*field);
+    *field = *value != '\0' ? g_strdup(value) : NULL;
+    return TRUE;
+}
+
+static gboolean key_tls_cert(Loader *ld, const char *value, char **reason)
+{
+    return set_tls_file(&ld->cfg->tls_cert, value, reason);
+}
+
+static gboolean key_tls_key(Loader *ld, const char *value, char **reason)
+{
+    return set_tls_file(&ld->cfg->tls_key, value, reason);
+}
+
+static gboolean key_workers(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_MAX_WORKERS, &ld->cfg->workers, reason);
+}
+
+static gboolean key_client_dir(Loader *ld, const char *value, char **reason)
+{
+    if (*value != '\0' && !g_file_test(value, G_FILE_TEST_IS_DIR)) {
+        *reason = g_strdup_printf("“%s” does not exist or is not a directory", value);
+        return FALSE;
+    }
+    g_free(ld->cfg->client_dir);
+    ld->cfg->client_dir = *value != '\0' ? g_strdup(value) : NULL;
+    return TRUE;
+}
+
+static gboolean key_log_level(Loader *ld, const char *value, char **reason)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(log_level_names); i++) {
+        if (strcmp(value, log_level_names[i]) == 0) {
+            ld->cfg->log_level = (HnLogLevel)i;
+            return TRUE;
+        }
+    }
+    *reason = g_strdup_printf("expected error, warning, info or debug, got “%s”", value);
+    return FALSE;
+}
+
+static gboolean parse_rtp_port(const char *value, guint16 *out, char **reason)
+{
+    guint v = 0;
+    if (!parse_uint(value, 0, 65535, &v, reason) || (v != 0 && v < 1024)) {
+        g_free(*reason);
+        *reason = g_strdup_printf("“%s” must be 0 (any port) or between 1024 and 65535", value);
+        return FALSE;
+    }
+    *out = (guint16)v;
+    return TRUE;
+}
+
+static gboolean key_rtp_port_min(Loader *ld, const char *value, char **reason)
+{
+    return parse_rtp_port(value, &ld->cfg->rtp_port_min, reason);
+}
+
+static gboolean key_rtp_port_max(Loader *ld, const char *value, char **reason)
+{
+    return parse_rtp_port(value, &ld->cfg->rtp_port_max, reason);
+}
+
+/* Linux's rule for interface names (dev_valid_name). */
+static gboolean ifname_valid(const char *name)
+{
+    if (strlen(name) > IFNAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return FALSE;
+    for (const char *p = name; *p != '\0'; p++) {
+        if (*p == '/' || *p == ':' || g_ascii_isspace(*p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean key_interfaces(Loader *ld, const char *value, char **reason)
+{
+    char **items = split_list(value);
+    for (guint i = 0; items[i] != NULL; i++) {
+        if (!ifname_valid(items[i])) {
+            *reason = g_strdup_printf("“%s” is not a valid interface name", items[i]);
+            g_strfreev(items);
+            return FALSE;
+        }
+    }
+    if (list_has_duplicate(items, reason)) {
+        g_strfreev(items);
+        return FALSE;
+    }
+    g_strfreev(ld->cfg->interfaces);
+    ld->cfg->interfaces = items;
+    return TRUE;
+}
+
+/* A unicast, specified IPv4 or IPv6 literal. */
+static gboolean check_local_address(const char *s, char **reason)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, s, &a4) == 1) {
+        guint32 h = ntohl(a4.s_addr);
+        if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe) {
+            *reason = g_strdup_printf("“%s” is not a unicast address", s);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (inet_pton(AF_INET6, s, &a6) == 1) {
+        if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_MULTICAST(&a6)) {
+            *reason = g_strdup_printf("“%s” is not a unicast address", s);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    *reason = g_strdup_printf("“%s” is not an IPv4 or IPv6 address", s);
+    return FALSE;
+}
+
+static gboolean key_addresses(Loader *ld, const char *value, char **reason)
+{
+    char **items = split_list(value);
+    for (guint i = 0; items[i] != NULL; i++) {
+        if (!check_local_address(items[i], reason)) {
+            g_strfreev(items);
+            return FALSE;
+        }
+    }
+    if (list_has_duplicate(items, reason)) {
+        g_strfreev(items);
+        return FALSE;
+    }
+    g_strfreev(ld->cfg->addresses);
+    ld->cfg->addresses = items;
+    return TRUE;
+}
+
+static gboolean key_public_ip(Loader *ld, const char *value, char **reason)
+{
+    if (*value != '\0') {
+        if (!is_ipv4(value)) {
+            *reason = g_strdup_printf("“%s” is not an IPv4 address", value);
+            return FALSE;
+        }
+        if (!check_local_address(value, reason))
+            return FALSE;
+    }
+    g_free(ld->cfg->public_ip);
+    ld->cfg->public_ip = *value != '\0' ? g_strdup(value) : NULL;
+    return TRUE;
+}
+
+static gboolean key_consent_timeout(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, HN_CONFIG_CONSENT_TIMEOUT_MIN, HN_CONFIG_CONSENT_TIMEOUT_MAX,
+                      &ld->cfg->consent_timeout, reason);
+}
+
+static gboolean key_auto_create(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->cfg->auto_create, reason);
+}
+
+static gboolean key_max_participants(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, HN_CONFIG_MAX_PARTICIPANTS, &ld->cfg->max_participants, reason);
+}
+
+static gboolean key_room_title(Loader *ld, const char *value, char **reason)
+{
+    /* the whole file was checked to be UTF-8 */
+    if (g_utf8_strlen(value, -1) > HN_CONFIG_ROOM_TITLE_MAX) {
+        *reason = g_strdup_printf("longer than %d characters", HN_CONFIG_ROOM_TITLE_MAX);
+        return FALSE;
+    }
+    for (const char *p = value; *p != '\0'; p = g_utf8_next_char(p)) {
+        if (g_unichar_iscntrl(g_utf8_get_char(p))) {
+            *reason = g_strdup("contains a control character");
+            return FALSE;
+        }
+    }
+    g_free(ld->room->title);
+    ld->room->title = *value != '\0' ? g_strdup(value) : NULL;
+    return TRUE;
+}
+
+static gboolean key_room_max_participants(Loader *ld, const char *value, char **reason)
+{
+    if (!parse_uint(value, 1, HN_CONFIG_MAX_PARTICIPANTS, &ld->room->max_participants, reason))
+        return FALSE;
+    ld->room->has_own_max = TRUE;
+    return TRUE;
+}
+
+static const KeyDef server_keys[] = {
+    {"listen", key_listen},       {"data_dir", key_data_dir},
+    {"tls_cert", key_tls_cert},   {"tls_key", key_tls_key},
+    {"workers", key_workers},     {"client_dir", key_client_dir},
+    {"log_level", key_log_level}, {NULL, NULL},
+};
+
+static const KeyDef media_keys[] = {
+    {"rtp_port_min", key_rtp_port_min},
+    {"rtp_port_max", key_rtp_port_max},
+    {"interfaces", key_interfaces},
+    {"addresses", key_addresses},
+    {"public_ip", key_public_ip},
+    {"consent_timeout", key_consent_timeout},
+    {NULL, NULL},
+};
+
+static const KeyDef rooms_keys[] = {
+    {"auto_create", key_auto_create},
+    {"max_participants", key_max_participants},
+    {NULL, NULL},
+};
+
+static const KeyDef room_keys[] = {
+    {"title", key_room_title},
+    {"max_participants", key_room_max_participants},
+    {NULL, NULL},
+};
+
+/* ---- loading ---- */
+
+static const KeyDef *find_key(const KeyDef *defs, const char *key)
+{
+    for (; defs->key != NULL; defs++) {
+        if (strcmp(defs->key, key) == 0)
+            return defs;
+    }
+    return NULL;
+}
+
+/* Reads every key of group with the parsers in defs. */
+static gboolean load_group(Loader *ld, const char *group, const KeyDef *defs, GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, group, NULL, NULL);
+    for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
+        const KeyDef *def = find_key(defs, keys[i]);
+        if (def == NULL) {
+            set_error(error, HN_CONFIG_ERROR_UNKNOWN_KEY, &ld->idx, group, keys[i], "unknown key");
+            return FALSE;
+        }
+        GError *kf_error = NULL;
+        /* on a bad escape GKeyFile sets the error but may still return a value */
+        g_autofree char *value = g_key_file_get_string(ld->kf, group, keys[i], &kf_error);
+        if (value == NULL || kf_error != NULL) {
+            set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, keys[i],
+                      "bad escape sequence (use \\\\ for a backslash)");
+            g_clear_error(&kf_error);
+            return FALSE;
+        }
+        g_autofree char *reason = NULL;
+        if (!def->parse(ld, g_strstrip(value), &reason)) {
+            set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, keys[i], "%s", reason);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean load_room(Loader *ld, const char *group, GError **error)
+{
+    const char *name = group + strlen(ROOM_GROUP_PFX);
+    if (!hn_config_room_name_valid(name)) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
+                  "room name must be 1-%d characters [A-Za-z0-9_.-]", HN_CONFIG_ROOM_NAME_MAX);
+        return FALSE;
+    }
+    HnRoomConfig *room = g_new0(HnRoomConfig, 1);
+    room->name = g_strdup(name);
+    g_ptr_array_add(ld->cfg->rooms, room);
+    ld->room = room;
+    gboolean ok = load_group(ld, group, room_keys, error);
+    ld->room = NULL;
+    return ok;
+}
+
+/* Checks that hold between keys, once every group is read. */
+static gboolean check_consistency(Loader *ld, GError **error)
+{
+    HnConfig *cfg = ld->cfg;
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        const char *set = cfg->tls_cert != NULL ? "tls_cert" : "tls_key";
+        const char *other = cfg->tls_cert != NULL ? "tls_key" : "tls_cert";
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "server", set,
+                  "%s must be set too (TLS needs both or neither)", other);
+        return FALSE;
+    }
+    if ((cfg->rtp_port_min == 0) != (cfg->rtp_port_max == 0)) {
+        const char *set = cfg->rtp_port_min != 0 ? "rtp_port_min" : "rtp_port_max";
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "media", set,
+                  "rtp_port_min and rtp_port_max must both be 0 (any) or both be set");
+        return FALSE;
+    }
+    if (cfg->rtp_port_min > cfg->rtp_port_max) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "media", "rtp_port_max",
+                  "%u is below rtp_port_min (%u)", cfg->rtp_port_max, cfg->rtp_port_min);
+        return FALSE;
+    }
+    if (cfg->interfaces[0] != NULL && cfg->addresses[0] != NULL) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "media", "addresses",
+                  "set either interfaces or addresses, not both");
+        return FALSE;
+    }
+    for (guint i = 0; i < cfg->rooms->len; i++) {
+        HnRoomConfig *room = g_ptr_array_index(cfg->rooms, i);
+        if (!room->has_own_max)
+            room->max_participants = cfg->max_participants;
+    }
+    return TRUE;
+}
+
+static gboolean load_groups(Loader *ld, GError **error)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(ld->kf, NULL);
+    for (guint i = 0; groups[i] != NULL; i++) {
+        const char *g = groups[i];
+        gboolean ok;
+        if (strcmp(g, "server") == 0)
+            ok = load_group(ld, g, server_keys, error);
+        else if (strcmp(g, "media") == 0)
+            ok = load_group(ld, g, media_keys, error);
+        else if (strcmp(g, "rooms") == 0)
+            ok = load_group(ld, g, rooms_keys, error);
+        else if (g_str_has_prefix(g, ROOM_GROUP_PFX))
+            ok = load_room(ld, g, error);
+        else {
+            set_error(error, HN_CONFIG_ERROR_UNKNOWN_GROUP, &ld->idx, g, NULL,
+                      "unknown group (known: " KNOWN_GROUPS ")");
+            ok = FALSE;
+        }
+        if (!ok)
+            return FALSE;
+    }
+    return check_consistency(ld, error);
+}
+
+gboolean hn_config_load_data(HnConfig *cfg, const char *data, gssize len, const char *filename,
+                             GError **error)
+{
+    g_return_val_if_fail(cfg != NULL && data != NULL && filename != NULL, FALSE);
+    gsize size = len < 0 ? strlen(data) : (gsize)len;
+    Loader ld = {
+        .idx = {filename, g_array_new(FALSE, FALSE, sizeof(IndexEntry))},
+        .kf = g_key_file_new(),
+        .cfg = hn_config_new(),
+    };
+    g_array_set_clear_func(ld.idx.entries, index_entry_clear);
+
+    gboolean ok = index_build(&ld.idx, data, size, error);
+    if (ok) {
+        GError *kf_error = NULL;
+        /* keep "key[locale]" entries so that they are reported as unknown keys */
+        ok = g_key_file_load_from_data(ld.kf, data, size, G_KEY_FILE_KEEP_TRANSLATIONS, &kf_error);
+        if (!ok) {
+            set_error(error, HN_CONFIG_ERROR_PARSE, &ld.idx, NULL, NULL, "%s", kf_error->message);
+            g_error_free(kf_error);
+        }
+    }
+    if (ok)
+        ok = load_groups(&ld, error);
+    if (ok) {
+        config_clear(cfg);
+        *cfg = *ld.cfg;
+        g_free(ld.cfg);
+    } else {
+        hn_config_free(ld.cfg);
+    }
+    g_key_file_free(ld.kf);
+    g_array_free(ld.idx.entries, TRUE);
+    return ok;
+}
+
+gboolean hn_config_load_file(HnConfig *cfg, const char *path, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL && path != NULL, FALSE);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    GError *io_error = NULL;
+    if (!g_file_get_contents(path, &data, &len, &io_error)) {
+        g_set_error(error, HN_CONFIG_ERROR, HN_CONFIG_ERROR_IO, "%s", io_error->message);
+        g_error_free(io_error);
+        return FALSE;
+    }
+    if (len > MAX_FILE_SIZE) {
+        g_set_error(error, HN_CONFIG_ERROR, HN_CONFIG_ERROR_IO, "%s: larger than %d bytes", path,
+                    MAX_FILE_SIZE);
+        return FALSE;
+    }
+    return hn_config_load_data(cfg, data, (gssize)len, path, error);
+}

@@ -1,0 +1,125 @@
+/* Server configuration: embedded defaults, a GKeyFile INI file, command-line overrides.
+ *
+ * Every value from a file is validated strictly; an unknown group or key, a duplicate, or a bad
+ * value is an error worded "FILE:LINE: [group] key: reason", and the server refuses to start.
+ * The file format and every key are documented in docs/configuration.md and conf/hoinghi.conf.
+ *
+ * Thread: an HnConfig is built on the main thread before the server starts and is read-only
+ * afterwards, so it may then be read from any thread.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define HN_CONFIG_ERROR (hn_config_error_quark())
+
+typedef enum {
+    HN_CONFIG_ERROR_IO,            /* the file could not be read */
+    HN_CONFIG_ERROR_PARSE,         /* not a key file (bad line, key outside a group, ...) */
+    HN_CONFIG_ERROR_UNKNOWN_GROUP, /* a group this server does not know */
+    HN_CONFIG_ERROR_UNKNOWN_KEY,   /* a key this server does not know in a known group */
+    HN_CONFIG_ERROR_DUPLICATE,     /* a group (room) or key given twice */
+    HN_CONFIG_ERROR_INVALID,       /* a value that is malformed or out of range */
+} HnConfigError;
+
+typedef enum {
+    HN_LOG_LEVEL_ERROR,
+    HN_LOG_LEVEL_WARNING,
+    HN_LOG_LEVEL_INFO,
+    HN_LOG_LEVEL_DEBUG,
+} HnLogLevel;
+
+#define HN_CONFIG_MAX_WORKERS          64
+#define HN_CONFIG_MAX_PARTICIPANTS     1000
+#define HN_CONFIG_ROOM_NAME_MAX        64
+#define HN_CONFIG_ROOM_TITLE_MAX       128 /* code points */
+#define HN_CONFIG_CONSENT_TIMEOUT_MIN  3
+#define HN_CONFIG_CONSENT_TIMEOUT_MAX  60
+#define HN_CONFIG_DEFAULT_LISTEN_HOST  "127.0.0.1"
+#define HN_CONFIG_DEFAULT_LISTEN_PORT  8080
+#define HN_CONFIG_DEFAULT_DATA_DIR     "./var"
+#define HN_CONFIG_DEFAULT_CONSENT      10
+#define HN_CONFIG_DEFAULT_PARTICIPANTS 100
+
+/* One declared room: a [room:NAME] group. */
+typedef struct {
+    char *name;             /* 1-64 chars [A-Za-z0-9_.-] */
+    char *title;            /* NULL when not set */
+    guint max_participants; /* 1..1000; [rooms] max_participants when not set in the group */
+    gboolean has_own_max;   /* TRUE when the group set max_participants itself */
+} HnRoomConfig;
+
+/* All settings. Fields are public and read-only for users; change them only through the
+ * functions below, which keep them valid. Strings are owned by the HnConfig. */
+typedef struct {
+    /* [server] */
+    char *listen_host;   /* an IP literal, IPv6 without brackets ("::1") */
+    guint16 listen_port; /* 1..65535 */
+    char *data_dir;      /* never NULL or empty */
+    char *tls_cert;      /* PEM file; NULL when TLS is off (then tls_key is NULL too) */
+    char *tls_key;       /* PEM file; NULL when TLS is off */
+    guint workers;       /* 0 = one per core (see hn_config_get_workers), else 1..64 */
+    char *client_dir;    /* NULL = the build-time default client directory */
+    HnLogLevel log_level;
+
+    /* [media] */
+    guint16 rtp_port_min;  /* 0 = any port; else 1024..65535 and <= rtp_port_max */
+    guint16 rtp_port_max;  /* 0 = any port */
+    char **interfaces;     /* NULL-terminated, never NULL; empty = every interface that is up */
+    char **addresses;      /* NULL-terminated, never NULL; local IP literals to use instead */
+    char *public_ip;       /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
+    guint consent_timeout; /* seconds, 3..60 */
+
+    /* [rooms] */
+    gboolean auto_create;   /* rooms not declared are created on first join */
+    guint max_participants; /* default per-room limit, 1..1000 */
+    GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
+} HnConfig;
+
+GQuark hn_config_error_quark(void);
+
+/* A configuration holding the embedded defaults. transfer full: free with hn_config_free. */
+HnConfig *hn_config_new(void);
+
+/* Frees cfg and everything it owns. NULL is a no-op. */
+void hn_config_free(HnConfig *cfg);
+
+/* Loads the INI file at path. Every setting is taken from the file, or from the defaults when
+ * the file does not set it (so call this before applying command-line overrides). On error
+ * returns FALSE, sets error (HN_CONFIG_ERROR, message "FILE:LINE: [group] key: reason") and
+ * leaves cfg unchanged. */
+gboolean hn_config_load_file(HnConfig *cfg, const char *path, GError **error);
+
+/* Same as hn_config_load_file for text already in memory (len -1: NUL-terminated); filename
+ * is only used in error messages. */
+gboolean hn_config_load_data(HnConfig *cfg, const char *data, gssize len, const char *filename,
+                             GError **error);
+
+/* Sets the listen address from "HOST:PORT" (IPv4 "0.0.0.0:8080", IPv6 "[::1]:8080"), as the
+ * --listen option does. On error returns FALSE, sets error and leaves cfg unchanged. */
+gboolean hn_config_set_listen(HnConfig *cfg, const char *hostport, GError **error);
+
+/* Sets the data directory (any non-empty path), as the --data-dir option does. On error
+ * returns FALSE, sets error and leaves cfg unchanged. */
+gboolean hn_config_set_data_dir(HnConfig *cfg, const char *dir, GError **error);
+
+/* The declared room called name, or NULL. transfer none: valid while cfg lives. */
+const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name);
+
+/* The number of media worker threads to start: workers, or the number of cores (at most 64)
+ * when workers is 0. */
+guint hn_config_get_workers(const HnConfig *cfg);
+
+/* The listen address as "HOST:PORT" with IPv6 in brackets. transfer full: g_free. */
+char *hn_config_format_listen(const HnConfig *cfg);
+
+/* The name of a log level ("error", "warning", "info", "debug"). transfer none. */
+const char *hn_log_level_name(HnLogLevel level);
+
+/* TRUE when name is a valid room name: 1-64 chars [A-Za-z0-9_.-] (same rule as the signalling
+ * protocol, docs/signaling.md). */
+gboolean hn_config_room_name_valid(const char *name);
+
+G_END_DECLS

@@ -1,0 +1,535 @@
+/* Signalling protocol v1: parse and validate client messages, build server messages.
+ * docs/signaling.md is the contract; keep the two in step. */
+#include "signaling/protocol.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <jansson.h>
+
+#define MAX_CANDIDATE 1024 /* bytes; real candidate lines are about 100 */
+#define CANDIDATE_PFX "candidate:"
+
+static const char *const error_code_names[] = {
+    [HN_PROTO_ERR_BAD_JSON] = "bad-json",
+    [HN_PROTO_ERR_TOO_BIG] = "too-big",
+    [HN_PROTO_ERR_BAD_TYPE] = "bad-type",
+    [HN_PROTO_ERR_BAD_FIELD] = "bad-field",
+    [HN_PROTO_ERR_NOT_JOINED] = "not-joined",
+    [HN_PROTO_ERR_ALREADY_JOINED] = "already-joined",
+    [HN_PROTO_ERR_ROOM_NOT_FOUND] = "room-not-found",
+    [HN_PROTO_ERR_ROOM_FULL] = "room-full",
+    [HN_PROTO_ERR_BAD_SDP] = "bad-sdp",
+    [HN_PROTO_ERR_BAD_STATE] = "bad-state",
+    [HN_PROTO_ERR_INTERNAL] = "internal",
+};
+
+static const char *const msg_type_names[] = {
+    [HN_PROTO_MSG_JOIN] = "join",     [HN_PROTO_MSG_PUBLISH] = "publish",
+    [HN_PROTO_MSG_ANSWER] = "answer", [HN_PROTO_MSG_CANDIDATE] = "candidate",
+    [HN_PROTO_MSG_PING] = "ping",     [HN_PROTO_MSG_LEAVE] = "leave",
+};
+
+static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
+static const char *const leave_reason_names[] = {[HN_PROTO_LEFT] = "left",
+                                                 [HN_PROTO_DISCONNECTED] = "disconnected",
+                                                 [HN_PROTO_TIMEOUT] = "timeout"};
+static const char *const kind_names[] = {
+    [HN_PROTO_KIND_AUDIO] = "audio", [HN_PROTO_KIND_VIDEO] = "video"};
+
+#define NAME_OF(table, v) ((unsigned)(v) < G_N_ELEMENTS(table) ? table[v] : "unknown")
+
+const char *hn_proto_error_code_name(HnProtoErrorCode code)
+{
+    return NAME_OF(error_code_names, code);
+}
+
+const char *hn_proto_msg_type_name(HnProtoMsgType type)
+{
+    return NAME_OF(msg_type_names, type);
+}
+
+const char *hn_proto_pc_name(HnProtoPc pc)
+{
+    return NAME_OF(pc_names, pc);
+}
+
+/* ---- validation of single values ---- */
+
+bool hn_proto_room_name_valid(const char *name)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+    if (len < 1 || len > HN_PROTO_ROOM_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!g_ascii_isalnum(c) && c != '_' && c != '.' && c != '-')
+            return false;
+    }
+    return true;
+}
+
+/* Characters a display name must not hold: controls, line and paragraph separators, and the
+ * bidirectional embeddings, overrides and isolates that could make a name display as another. */
+static bool name_char_forbidden(gunichar c)
+{
+    if (g_unichar_iscntrl(c))
+        return true;
+    GUnicodeType t = g_unichar_type(c);
+    if (t == G_UNICODE_LINE_SEPARATOR || t == G_UNICODE_PARAGRAPH_SEPARATOR)
+        return true;
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+bool hn_proto_display_name_valid(const char *name)
+{
+    if (name == NULL || !g_utf8_validate(name, -1, NULL))
+        return false;
+    size_t count = 0;
+    bool visible = false;
+    for (const char *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (name_char_forbidden(c) || ++count > HN_PROTO_NAME_MAX)
+            return false;
+        if (!g_unichar_isspace(c))
+            visible = true;
+    }
+    return count >= 1 && visible;
+}
+
+/* An sdpMid: 1-32 token characters (RFC 4566 token-char, ASCII only). */
+static bool mid_valid(const char *mid)
+{
+    size_t len = strlen(mid);
+    if (len < 1 || len > HN_PROTO_MID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = mid[i];
+        if (!g_ascii_isalnum(c) && strchr("!#$%&'*+-.^_`{|}~", c) == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* A trickled candidate: "candidate:..." of printable characters, at most MAX_CANDIDATE. */
+static bool candidate_valid(const char *s, size_t len)
+{
+    if (len > MAX_CANDIDATE || strncmp(s, CANDIDATE_PFX, strlen(CANDIDATE_PFX)) != 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* True when data nests objects and arrays deeper than max. Strings are skipped, so brackets
+ * inside them do not count. Runs before jansson so that its recursive parser never sees a
+ * deep document. */
+static bool nesting_too_deep(const char *data, size_t len, int max)
+{
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max)
+                return true;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return false;
+}
+
+/* ---- parsing ---- */
+
+G_GNUC_PRINTF(4, 5)
+static int fail(HnProtoError *err, HnProtoErrorCode code, int ret, const char *fmt, ...)
+{
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    /* the text may quote input (jansson's "near '...'") or be cut inside a character: keep
+     * only the valid UTF-8 prefix so that the error message can always be built */
+    const char *end = NULL;
+    if (!g_utf8_validate(err->message, -1, &end))
+        err->message[end - err->message] = '\0';
+    return ret;
+}
+
+static int field_error(HnProtoError *err, const char *field, const char *what)
+{
+    return fail(err, HN_PROTO_ERR_BAD_FIELD, -EINVAL, "field '%s' %s", field, what);
+}
+
+/* The string value of a required field, or NULL after filling err. */
+static const char *get_string(json_t *obj, const char *field, HnProtoError *err)
+{
+    json_t *v = json_object_get(obj, field);
+    if (v == NULL) {
+        field_error(err, field, "is missing");
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        field_error(err, field, "must be a string");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static int parse_join(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *room = get_string(obj, "room", err);
+    if (room == NULL)
+        return -EINVAL;
+    if (!hn_proto_room_name_valid(room))
+        return field_error(err, "room", "must be 1-64 characters [A-Za-z0-9_.-]");
+    const char *name = get_string(obj, "name", err);
+    if (name == NULL)
+        return -EINVAL;
+    if (!hn_proto_display_name_valid(name))
+        return field_error(err, "name",
+                           "must be 1-64 characters with no control characters, "
+                           "not only spaces");
+    out->u.join.room = room;
+    out->u.join.name = name;
+    return 0;
+}
+
+static int parse_sdp(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *sdp = get_string(obj, "sdp", err);
+    if (sdp == NULL)
+        return -EINVAL;
+    size_t len = json_string_length(json_object_get(obj, "sdp"));
+    if (len == 0)
+        return field_error(err, "sdp", "must not be empty");
+    if (len > HN_PROTO_MAX_SDP || strlen(sdp) != len)
+        return field_error(err, "sdp", "must be at most 64 KiB of text");
+    out->u.sdp.sdp = sdp;
+    out->u.sdp.sdp_len = len;
+    return 0;
+}
+
+static int parse_candidate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *pc = get_string(obj, "pc", err);
+    if (pc == NULL)
+        return -EINVAL;
+    if (strcmp(pc, "pub") == 0)
+        out->u.candidate.pc = HN_PROTO_PC_PUB;
+    else if (strcmp(pc, "sub") == 0)
+        out->u.candidate.pc = HN_PROTO_PC_SUB;
+    else
+        return field_error(err, "pc", "must be \"pub\" or \"sub\"");
+
+    json_t *cand = json_object_get(obj, "candidate");
+    if (cand == NULL)
+        return field_error(err, "candidate", "is missing (null means end of candidates)");
+    if (json_is_string(cand) && json_string_length(cand) > 0) {
+        const char *s = json_string_value(cand);
+        if (!candidate_valid(s, json_string_length(cand)))
+            return field_error(err, "candidate",
+                               "must be a printable \"candidate:...\" line of at most 1024 bytes");
+        out->u.candidate.candidate = s;
+    } else if (!json_is_null(cand) && !json_is_string(cand)) {
+        return field_error(err, "candidate", "must be a string or null");
+    }
+
+    json_t *mid = json_object_get(obj, "sdpMid");
+    if (json_is_string(mid) && json_string_length(mid) > 0) {
+        if (!mid_valid(json_string_value(mid)))
+            return field_error(err, "sdpMid", "must be 1-32 token characters");
+        out->u.candidate.sdp_mid = json_string_value(mid);
+    } else if (mid != NULL && !json_is_null(mid) && !json_is_string(mid)) {
+        return field_error(err, "sdpMid", "must be a string or null");
+    }
+    return 0;
+}
+
+/* Checks the type and fields of a decoded object. */
+static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    json_t *type = json_object_get(obj, "type");
+    if (!json_is_string(type))
+        return fail(err, HN_PROTO_ERR_BAD_TYPE, -EINVAL,
+                    type == NULL ? "field 'type' is missing" : "field 'type' must be a string");
+    const char *name = json_string_value(type);
+    guint i;
+    for (i = 0; i < G_N_ELEMENTS(msg_type_names); i++) {
+        if (strcmp(name, msg_type_names[i]) == 0)
+            break;
+    }
+    if (i == G_N_ELEMENTS(msg_type_names))
+        return fail(err, HN_PROTO_ERR_BAD_TYPE, -EINVAL, "unknown message type");
+    out->type = (HnProtoMsgType)i;
+    g_strlcpy(err->ref, msg_type_names[i], sizeof err->ref);
+
+    switch (out->type) {
+    case HN_PROTO_MSG_JOIN:
+        return parse_join(obj, out, err);
+    case HN_PROTO_MSG_PUBLISH:
+    case HN_PROTO_MSG_ANSWER:
+        return parse_sdp(obj, out, err);
+    case HN_PROTO_MSG_CANDIDATE:
+        return parse_candidate(obj, out, err);
+    case HN_PROTO_MSG_PING:
+    case HN_PROTO_MSG_LEAVE:
+        return 0;
+    }
+    return fail(err, HN_PROTO_ERR_INTERNAL, -EINVAL, "unhandled message type");
+}
+
+int hn_proto_parse(const char *data, size_t len, HnProtoMsg *out, HnProtoError *err)
+{
+    g_return_val_if_fail(out != NULL && err != NULL && (data != NULL || len == 0), -EINVAL);
+    memset(out, 0, sizeof *out);
+    memset(err, 0, sizeof *err);
+
+    if (len > HN_PROTO_MAX_MESSAGE)
+        return fail(err, HN_PROTO_ERR_TOO_BIG, -E2BIG, "message of %zu bytes is over 64 KiB", len);
+    if (nesting_too_deep(data, len, HN_PROTO_MAX_DEPTH))
+        return fail(err, HN_PROTO_ERR_BAD_JSON, -EBADMSG, "JSON nested deeper than %d levels",
+                    HN_PROTO_MAX_DEPTH);
+    json_error_t jerr;
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return fail(err, HN_PROTO_ERR_BAD_JSON, -EBADMSG, "invalid JSON at byte %d: %s",
+                    jerr.position, jerr.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return fail(err, HN_PROTO_ERR_BAD_JSON, -EBADMSG, "the message is not a JSON object");
+    }
+    int ret = parse_object(root, out, err);
+    if (ret != 0) {
+        json_decref(root);
+        memset(out, 0, sizeof *out);
+        return ret;
+    }
+    out->json = root;
+    return 0;
+}
+
+void hn_proto_msg_clear(HnProtoMsg *msg)
+{
+    if (msg == NULL)
+        return;
+    if (msg->json != NULL)
+        json_decref(msg->json);
+    memset(msg, 0, sizeof *msg);
+}
+
+/* ---- building ---- */
+
+/* Serialises and releases obj (NULL passes through). */
+static char *dump(json_t *obj)
+{
+    if (obj == NULL)
+        return NULL;
+    char *text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    return text;
+}
+
+/* A {"type": type} object. */
+static json_t *message_new(const char *type)
+{
+    json_t *obj = json_object();
+    if (obj != NULL && json_object_set_new(obj, "type", json_string(type)) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* Sets obj[key] to the string s, or null when s is NULL. Returns false (and releases obj) when
+ * s is not valid UTF-8 or memory runs out. */
+static bool set_str(json_t *obj, const char *key, const char *s)
+{
+    json_t *v = s != NULL ? json_string(s) : json_null();
+    if (v == NULL || json_object_set_new(obj, key, v) != 0) {
+        json_decref(obj);
+        return false;
+    }
+    return true;
+}
+
+static json_t *participant_new(const HnProtoParticipant *p)
+{
+    json_t *obj = json_object();
+    if (obj == NULL || p == NULL || p->id == NULL || p->name == NULL) {
+        json_decref(obj);
+        return NULL;
+    }
+    if (!set_str(obj, "id", p->id) || !set_str(obj, "name", p->name))
+        return NULL;
+    return obj;
+}
+
+/* Sets obj[key] to value (taking it). Returns false and releases obj on failure. */
+static bool set_new(json_t *obj, const char *key, json_t *value)
+{
+    if (value == NULL || json_object_set_new(obj, key, value) != 0) {
+        json_decref(obj);
+        return false;
+    }
+    return true;
+}
+
+char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParticipant *others,
+                            size_t n_others)
+{
+    g_return_val_if_fail(id != NULL && room != NULL && (others != NULL || n_others == 0), NULL);
+    json_t *obj = message_new("joined");
+    json_t *list = json_array();
+    if (obj == NULL || list == NULL) {
+        json_decref(obj);
+        json_decref(list);
+        return NULL;
+    }
+    if (!set_str(obj, "id", id) || !set_str(obj, "room", room)) {
+        json_decref(list);
+        return NULL;
+    }
+    for (size_t i = 0; i < n_others; i++) {
+        if (json_array_append_new(list, participant_new(&others[i])) != 0) {
+            json_decref(list);
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return set_new(obj, "participants", list) ? dump(obj) : NULL;
+}
+
+char *hn_proto_build_participant_joined(const HnProtoParticipant *p)
+{
+    g_return_val_if_fail(p != NULL, NULL);
+    json_t *obj = message_new("participant-joined");
+    if (obj == NULL || !set_new(obj, "participant", participant_new(p)))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason)
+{
+    g_return_val_if_fail(id != NULL && (unsigned)reason < G_N_ELEMENTS(leave_reason_names), NULL);
+    json_t *obj = message_new("participant-left");
+    if (obj == NULL || !set_str(obj, "id", id) ||
+        !set_str(obj, "reason", leave_reason_names[reason]))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_answer(const char *sdp)
+{
+    g_return_val_if_fail(sdp != NULL, NULL);
+    json_t *obj = message_new("answer");
+    if (obj == NULL || !set_str(obj, "sdp", sdp))
+        return NULL;
+    return dump(obj);
+}
+
+static json_t *track_new(const HnProtoTrack *t)
+{
+    if (t->mid == NULL || t->participant == NULL || (unsigned)t->kind >= G_N_ELEMENTS(kind_names))
+        return NULL;
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return NULL;
+    if (!set_str(obj, "mid", t->mid) || !set_str(obj, "participant", t->participant) ||
+        !set_str(obj, "kind", kind_names[t->kind]))
+        return NULL;
+    return obj;
+}
+
+char *hn_proto_build_offer(const char *sdp, const HnProtoTrack *tracks, size_t n_tracks)
+{
+    g_return_val_if_fail(sdp != NULL && (tracks != NULL || n_tracks == 0), NULL);
+    json_t *obj = message_new("offer");
+    json_t *list = json_array();
+    if (obj == NULL || list == NULL) {
+        json_decref(obj);
+        json_decref(list);
+        return NULL;
+    }
+    if (!set_str(obj, "sdp", sdp)) {
+        json_decref(list);
+        return NULL;
+    }
+    for (size_t i = 0; i < n_tracks; i++) {
+        if (json_array_append_new(list, track_new(&tracks[i])) != 0) {
+            json_decref(list);
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return set_new(obj, "tracks", list) ? dump(obj) : NULL;
+}
+
+char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *sdp_mid)
+{
+    g_return_val_if_fail((unsigned)pc < G_N_ELEMENTS(pc_names), NULL);
+    json_t *obj = message_new("candidate");
+    if (obj == NULL || !set_str(obj, "pc", pc_names[pc]) || !set_str(obj, "candidate", candidate) ||
+        !set_str(obj, "sdpMid", sdp_mid))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_pong(void)
+{
+    return dump(message_new("pong"));
+}
+
+char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const char *ref)
+{
+    g_return_val_if_fail((unsigned)code < G_N_ELEMENTS(error_code_names), NULL);
+    json_t *obj = message_new("error");
+    if (obj == NULL || !set_str(obj, "code", error_code_names[code]) ||
+        !set_str(obj, "message", message != NULL ? message : ""))
+        return NULL;
+    if (ref != NULL && ref[0] != '\0' && !set_str(obj, "ref", ref))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_error_from(const HnProtoError *err)
+{
+    g_return_val_if_fail(err != NULL, NULL);
+    return hn_proto_build_error(err->code, err->message, err->ref);
+}
+
+/* ---- error budget ---- */
+
+void hn_error_budget_init(HnErrorBudget *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+bool hn_error_budget_hit(HnErrorBudget *b, int64_t now_us)
+{
+    b->times[b->next] = now_us;
+    b->next = (b->next + 1) % HN_ERROR_BUDGET_MAX;
+    if (b->count < HN_ERROR_BUDGET_MAX)
+        b->count++;
+    if (b->count < HN_ERROR_BUDGET_MAX)
+        return false;
+    /* the ring is full: the slot to be written next holds the oldest of the last MAX errors */
+    return now_us - b->times[b->next] < HN_ERROR_BUDGET_WINDOW_US;
+}

@@ -1,0 +1,170 @@
+/* The client<->server signalling protocol, version 1 (docs/signaling.md is the contract).
+ *
+ * Pure functions: hn_proto_parse validates one client message into an HnProtoMsg, the
+ * hn_proto_build_* functions write every server message as JSON text, and HnErrorBudget
+ * decides when a misbehaving socket must be closed. No I/O, no clock reads, no global state,
+ * so every function may be called from any thread.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_t;
+
+#define HN_PROTO_MAX_MESSAGE (64 * 1024) /* bytes; larger messages are "too-big" */
+#define HN_PROTO_MAX_SDP     (64 * 1024) /* bytes */
+#define HN_PROTO_MAX_DEPTH   32          /* JSON nesting ({ and [) */
+#define HN_PROTO_ROOM_MAX    64          /* room name: 1-64 chars [A-Za-z0-9_.-] */
+#define HN_PROTO_NAME_MAX    64          /* display name: 1-64 code points */
+#define HN_PROTO_MID_MAX     32          /* sdpMid: 1-32 token chars */
+
+/* Error codes of the "error" message, in the order of docs/signaling.md. */
+typedef enum {
+    HN_PROTO_ERR_BAD_JSON,
+    HN_PROTO_ERR_TOO_BIG,
+    HN_PROTO_ERR_BAD_TYPE,
+    HN_PROTO_ERR_BAD_FIELD,
+    HN_PROTO_ERR_NOT_JOINED,
+    HN_PROTO_ERR_ALREADY_JOINED,
+    HN_PROTO_ERR_ROOM_NOT_FOUND,
+    HN_PROTO_ERR_ROOM_FULL,
+    HN_PROTO_ERR_BAD_SDP,
+    HN_PROTO_ERR_BAD_STATE,
+    HN_PROTO_ERR_INTERNAL,
+} HnProtoErrorCode;
+
+/* Why hn_proto_parse refused a message; ready to be sent back with hn_proto_build_error_from. */
+typedef struct {
+    HnProtoErrorCode code;
+    char ref[16];      /* the message's type when it is a known type, else "" */
+    char message[160]; /* English, for people: which field and what is wrong with it */
+} HnProtoError;
+
+/* Client -> server message types. */
+typedef enum {
+    HN_PROTO_MSG_JOIN,
+    HN_PROTO_MSG_PUBLISH,
+    HN_PROTO_MSG_ANSWER,
+    HN_PROTO_MSG_CANDIDATE,
+    HN_PROTO_MSG_PING,
+    HN_PROTO_MSG_LEAVE,
+} HnProtoMsgType;
+
+/* Which of a participant's two peer connections. */
+typedef enum {
+    HN_PROTO_PC_PUB, /* "pub": client offers, client -> server media */
+    HN_PROTO_PC_SUB, /* "sub": server offers, server -> client media */
+} HnProtoPc;
+
+typedef enum {
+    HN_PROTO_LEFT,         /* "left" */
+    HN_PROTO_DISCONNECTED, /* "disconnected" */
+    HN_PROTO_TIMEOUT,      /* "timeout" */
+} HnProtoLeaveReason;
+
+typedef enum {
+    HN_PROTO_KIND_AUDIO,
+    HN_PROTO_KIND_VIDEO,
+} HnProtoKind;
+
+/* One parsed client message. The strings point into the parsed JSON, which the message
+ * keeps alive: they are valid, NUL-terminated UTF-8 until hn_proto_msg_clear. */
+typedef struct {
+    HnProtoMsgType type;
+    union {
+        struct {
+            const char *room; /* valid room name */
+            const char *name; /* valid display name */
+        } join;
+        struct {
+            const char *sdp; /* 1..HN_PROTO_MAX_SDP bytes, no NUL */
+            size_t sdp_len;
+        } sdp; /* publish (offer for pub) and answer (answer for sub) */
+        struct {
+            HnProtoPc pc;
+            const char *candidate; /* "candidate:..." or NULL: end of candidates */
+            const char *sdp_mid;   /* NULL when absent or null */
+        } candidate;
+    } u;
+    struct json_t *json; /* private: owns the strings above */
+} HnProtoMsg;
+
+/* Validates one text message of len bytes (need not be NUL-terminated). Returns 0 and fills
+ * out (release with hn_proto_msg_clear), or a negative errno (-E2BIG too big, -EBADMSG bad
+ * JSON or too deeply nested, -EINVAL bad type or field) and fills err; out then holds nothing
+ * to release. Unknown extra fields are ignored. */
+int hn_proto_parse(const char *data, size_t len, HnProtoMsg *out, HnProtoError *err);
+
+/* Releases what a parsed message holds; msg may then be reused. NULL or a cleared msg: no-op. */
+void hn_proto_msg_clear(HnProtoMsg *msg);
+
+/* Wire names. transfer none (static strings); "unknown" for a value out of range. */
+const char *hn_proto_error_code_name(HnProtoErrorCode code);
+const char *hn_proto_msg_type_name(HnProtoMsgType type);
+const char *hn_proto_pc_name(HnProtoPc pc);
+
+/* TRUE when name is a valid room name: 1-64 chars [A-Za-z0-9_.-]. */
+bool hn_proto_room_name_valid(const char *name);
+
+/* TRUE when name (NUL-terminated) is a valid display name: valid UTF-8, 1-64 code points, no
+ * control, line-separator or bidi-override characters, not only whitespace. */
+bool hn_proto_display_name_valid(const char *name);
+
+/* ---- server -> client messages ----
+ * Every builder returns compact JSON text, transfer full: free with free() (or g_free()).
+ * NULL only if a string argument is not valid UTF-8 or memory runs out. String arguments are
+ * transfer none and copied. */
+
+typedef struct {
+    const char *id;
+    const char *name;
+} HnProtoParticipant;
+
+typedef struct {
+    const char *mid;
+    const char *participant; /* id of the participant whose media the m= section carries */
+    HnProtoKind kind;
+} HnProtoTrack;
+
+/* {"type":"joined","id","room","participants":[{id,name}...]} (others: n_others entries). */
+char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParticipant *others,
+                            size_t n_others);
+/* {"type":"participant-joined","participant":{id,name}} */
+char *hn_proto_build_participant_joined(const HnProtoParticipant *p);
+/* {"type":"participant-left","id","reason"} */
+char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason);
+/* {"type":"answer","sdp"} */
+char *hn_proto_build_answer(const char *sdp);
+/* {"type":"offer","sdp","tracks":[{mid,participant,kind}...]} */
+char *hn_proto_build_offer(const char *sdp, const HnProtoTrack *tracks, size_t n_tracks);
+/* {"type":"candidate","pc","candidate","sdpMid"}; candidate NULL: end of candidates (null on
+ * the wire); sdp_mid NULL: null on the wire. */
+char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *sdp_mid);
+/* {"type":"pong"} */
+char *hn_proto_build_pong(void);
+/* {"type":"error","code","message","ref"}; ref NULL or "": no ref field. */
+char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const char *ref);
+/* The error message for a refusal reported by hn_proto_parse. */
+char *hn_proto_build_error_from(const HnProtoError *err);
+
+/* ---- misbehaving sockets ---- */
+
+#define HN_ERROR_BUDGET_MAX       10
+#define HN_ERROR_BUDGET_WINDOW_US (10 * INT64_C(1000000))
+
+/* Counts a socket's errors: HN_ERROR_BUDGET_MAX errors within HN_ERROR_BUDGET_WINDOW_US mean
+ * the socket must be closed (close code 1008). Plain value, no allocation; one per socket. */
+typedef struct {
+    int64_t times[HN_ERROR_BUDGET_MAX]; /* ring of the latest error times, microseconds */
+    unsigned next;                      /* slot for the next error */
+    unsigned count;                     /* errors recorded, at most HN_ERROR_BUDGET_MAX */
+} HnErrorBudget;
+
+/* Starts an empty budget. */
+void hn_error_budget_init(HnErrorBudget *b);
+
+/* Records one error at now_us (any monotonic clock, microseconds). Returns true when this is
+ * the HN_ERROR_BUDGET_MAX-th error within the window: the caller should close the socket. */
+bool hn_error_budget_hit(HnErrorBudget *b, int64_t now_us);

@@ -1,0 +1,532 @@
+/* Unit tests of signaling/protocol.c: every client message valid and invalid, limits, every
+ * server message built and parsed back, the error budget. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "signaling/protocol.h"
+
+static int parse(const char *text, HnProtoMsg *msg, HnProtoError *err)
+{
+    return hn_proto_parse(text, strlen(text), msg, err);
+}
+
+/* Asserts text is refused with code (and ref, "" when none); returns nothing to free. */
+static void expect_refused(const char *text, HnProtoErrorCode code, const char *ref)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    int ret = parse(text, &msg, &err);
+    if (ret == 0)
+        fail_msg("accepted: %.200s", text);
+    if (err.code != code || strcmp(err.ref, ref) != 0)
+        fail_msg("%.200s: got %s ref '%s' (%s), expected %s ref '%s'", text,
+                 hn_proto_error_code_name(err.code), err.ref, err.message,
+                 hn_proto_error_code_name(code), ref);
+    assert_null(msg.json);
+    assert_true(strlen(err.message) > 0);
+    assert_true(g_utf8_validate(err.message, -1, NULL));
+    /* the refusal can always be reported */
+    char *reply = hn_proto_build_error_from(&err);
+    assert_non_null(reply);
+    free(reply);
+    hn_proto_msg_clear(&msg); /* harmless after a refusal */
+}
+
+static void expect_bad_field(const char *text, const char *ref, const char *field)
+{
+    expect_refused(text, HN_PROTO_ERR_BAD_FIELD, ref);
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse(text, &msg, &err), -EINVAL);
+    g_autofree char *quoted = g_strdup_printf("'%s'", field);
+    if (strstr(err.message, quoted) == NULL)
+        fail_msg("%s: message \"%s\" does not name %s", text, err.message, quoted);
+}
+
+static void test_join(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    const char *text = "{\"type\":\"join\",\"room\":\"tinh-uy\",\"name\":\"Nguyễn Văn An\","
+                       "\"extra\":[1,{\"a\":null}]}";
+    assert_int_equal(parse(text, &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_JOIN);
+    assert_string_equal(msg.u.join.room, "tinh-uy");
+    assert_string_equal(msg.u.join.name, "Nguyễn Văn An");
+    hn_proto_msg_clear(&msg);
+    assert_null(msg.json);
+    hn_proto_msg_clear(&msg);
+    hn_proto_msg_clear(NULL);
+
+    /* 64 two-byte characters and a 64-character room are the limits */
+    g_autofree char *room64 = g_strnfill(64, 'r');
+    GString *name64 = g_string_new(NULL);
+    for (int i = 0; i < 64; i++)
+        g_string_append(name64, "ệ");
+    g_autofree char *ok =
+        g_strdup_printf("{\"type\":\"join\",\"room\":\"%s\",\"name\":\"%s\"}", room64, name64->str);
+    assert_int_equal(parse(ok, &msg, &err), 0);
+    assert_int_equal(g_utf8_strlen(msg.u.join.name, -1), 64);
+    hn_proto_msg_clear(&msg);
+
+    g_string_append(name64, "x");
+    g_autofree char *long_name =
+        g_strdup_printf("{\"type\":\"join\",\"room\":\"r\",\"name\":\"%s\"}", name64->str);
+    expect_bad_field(long_name, "join", "name");
+    g_string_free(name64, TRUE);
+
+    g_autofree char *long_room =
+        g_strdup_printf("{\"type\":\"join\",\"room\":\"%sr\",\"name\":\"a\"}", room64);
+    expect_bad_field(long_room, "join", "room");
+}
+
+static void test_join_invalid(void **state)
+{
+    expect_bad_field("{\"type\":\"join\",\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":5,\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":null,\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"\",\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"a b\",\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"phòng\",\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"../x\",\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":[\"a\"]}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"\"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"   \"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\\nb\"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\\u0007\"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\\u0085\"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"\\u202eevil\"}", "join", "name");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\\u2028b\"}", "join", "name");
+    /* invalid UTF-8, raw or as a lone surrogate, and NUL never reach the field checks */
+    expect_refused("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\xc3\x28\"}",
+                   HN_PROTO_ERR_BAD_JSON, "");
+    expect_refused("{\"type\":\"join\",\"room\":\"r\",\"name\":\"\xed\xa0\x80\"}",
+                   HN_PROTO_ERR_BAD_JSON, "");
+    expect_refused("{\"type\":\"join\",\"room\":\"r\",\"name\":\"\\ud800\"}", HN_PROTO_ERR_BAD_JSON,
+                   "");
+    expect_refused("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\\u0000b\"}",
+                   HN_PROTO_ERR_BAD_JSON, "");
+}
+
+static void test_name_rule(void **state)
+{
+    assert_true(hn_proto_display_name_valid("Lê Văn Cường"));
+    assert_true(hn_proto_display_name_valid(" a "));
+    assert_true(hn_proto_display_name_valid("😀"));
+    assert_false(hn_proto_display_name_valid(NULL));
+    assert_false(hn_proto_display_name_valid(""));
+    assert_false(hn_proto_display_name_valid("\t"));
+    assert_false(hn_proto_display_name_valid("a\x7f"));
+    assert_false(hn_proto_display_name_valid("\xff"));
+    assert_false(hn_proto_display_name_valid("a\xe2\x81\xa6")); /* U+2066 isolate */
+    assert_true(hn_proto_room_name_valid("A-z_0.9"));
+    assert_false(hn_proto_room_name_valid(NULL));
+    assert_false(hn_proto_room_name_valid("a:b"));
+}
+
+static void test_publish_answer(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(
+        parse("{\"type\":\"publish\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\"}", &msg,
+              &err),
+        0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_PUBLISH);
+    assert_string_equal(msg.u.sdp.sdp, "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n");
+    assert_int_equal(msg.u.sdp.sdp_len, strlen(msg.u.sdp.sdp));
+    hn_proto_msg_clear(&msg);
+
+    assert_int_equal(parse("{\"sdp\":\"v=0\",\"type\":\"answer\"}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_ANSWER);
+    assert_string_equal(msg.u.sdp.sdp, "v=0");
+    hn_proto_msg_clear(&msg);
+
+    expect_bad_field("{\"type\":\"publish\"}", "publish", "sdp");
+    expect_bad_field("{\"type\":\"publish\",\"sdp\":\"\"}", "publish", "sdp");
+    expect_bad_field("{\"type\":\"publish\",\"sdp\":{\"v\":0}}", "publish", "sdp");
+    expect_bad_field("{\"type\":\"answer\",\"sdp\":true}", "answer", "sdp");
+    expect_bad_field("{\"type\":\"answer\",\"sdp\":null}", "answer", "sdp");
+}
+
+static void test_candidate(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"candidate\",\"pc\":\"sub\",\"candidate\":\"candidate:1 1 "
+                           "udp 2015363327 127.0.0.1 40123 typ host\",\"sdpMid\":\"0\","
+                           "\"sdpMLineIndex\":0}",
+                           &msg, &err),
+                     0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_CANDIDATE);
+    assert_int_equal(msg.u.candidate.pc, HN_PROTO_PC_SUB);
+    assert_string_equal(msg.u.candidate.candidate,
+                        "candidate:1 1 udp 2015363327 127.0.0.1 40123 typ host");
+    assert_string_equal(msg.u.candidate.sdp_mid, "0");
+    hn_proto_msg_clear(&msg);
+
+    const char *ends[] = {
+        "{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":null}",
+        "{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":\"\",\"sdpMid\":\"\"}",
+        "{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":null,\"sdpMid\":null}",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(ends); i++) {
+        assert_int_equal(parse(ends[i], &msg, &err), 0);
+        assert_int_equal(msg.u.candidate.pc, HN_PROTO_PC_PUB);
+        assert_null(msg.u.candidate.candidate);
+        assert_null(msg.u.candidate.sdp_mid);
+        hn_proto_msg_clear(&msg);
+    }
+
+    expect_bad_field("{\"type\":\"candidate\",\"candidate\":null}", "candidate", "pc");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"both\",\"candidate\":null}", "candidate",
+                     "pc");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":1,\"candidate\":null}", "candidate", "pc");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"pub\"}", "candidate", "candidate");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":7}", "candidate",
+                     "candidate");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":\"a=candidate:1\"}",
+                     "candidate", "candidate");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"pub\","
+                     "\"candidate\":\"candidate:1 1\\r\\na=x\"}",
+                     "candidate", "candidate");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":null,\"sdpMid\":0}",
+                     "candidate", "sdpMid");
+    expect_bad_field("{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":null,"
+                     "\"sdpMid\":\"a b\"}",
+                     "candidate", "sdpMid");
+    g_autofree char *pad = g_strnfill(1100, 'x');
+    g_autofree char *long_cand = g_strdup_printf(
+        "{\"type\":\"candidate\",\"pc\":\"pub\",\"candidate\":\"candidate:%s\"}", pad);
+    expect_bad_field(long_cand, "candidate", "candidate");
+}
+
+static void test_ping_leave(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"ping\"}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_PING);
+    hn_proto_msg_clear(&msg);
+    assert_int_equal(parse(" { \"type\" : \"leave\" , \"why\" : \"bye\" } ", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_LEAVE);
+    hn_proto_msg_clear(&msg);
+    assert_string_equal(hn_proto_msg_type_name(HN_PROTO_MSG_CANDIDATE), "candidate");
+    assert_string_equal(hn_proto_pc_name(HN_PROTO_PC_SUB), "sub");
+}
+
+static void test_bad_type(void **state)
+{
+    expect_refused("{}", HN_PROTO_ERR_BAD_TYPE, "");
+    expect_refused("{\"room\":\"r\"}", HN_PROTO_ERR_BAD_TYPE, "");
+    expect_refused("{\"type\":1}", HN_PROTO_ERR_BAD_TYPE, "");
+    expect_refused("{\"type\":null}", HN_PROTO_ERR_BAD_TYPE, "");
+    expect_refused("{\"type\":\"hello\"}", HN_PROTO_ERR_BAD_TYPE, "");
+    expect_refused("{\"type\":\"JOIN\"}", HN_PROTO_ERR_BAD_TYPE, "");
+    expect_refused("{\"type\":\"joined\"}", HN_PROTO_ERR_BAD_TYPE, "");
+}
+
+static void test_bad_json(void **state)
+{
+    const char *cases[] = {
+        "",
+        "not json",
+        "{",
+        "{\"type\":\"ping\"",
+        "{\"type\":\"ping\"}x",
+        "[]",
+        "[{\"type\":\"ping\"}]",
+        "\"ping\"",
+        "42",
+        "null",
+        "{\"type\":'ping'}",
+        "{\"type\":\"ping\",\"type\":\"leave\"}", /* duplicate key */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        expect_refused(cases[i], HN_PROTO_ERR_BAD_JSON, "");
+
+    /* NUL inside the buffer */
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(hn_proto_parse("{\"type\":\"ping\"}\0", 16, &msg, &err), -EBADMSG);
+    assert_int_equal(err.code, HN_PROTO_ERR_BAD_JSON);
+    assert_int_equal(hn_proto_parse(NULL, 0, &msg, &err), -EBADMSG);
+}
+
+/* A ping whose "x" field nests depth-1 arrays, so the document nests depth levels. */
+static char *nested(int depth)
+{
+    GString *s = g_string_new("{\"type\":\"ping\",\"x\":");
+    for (int i = 1; i < depth; i++)
+        g_string_append_c(s, '[');
+    for (int i = 1; i < depth; i++)
+        g_string_append_c(s, ']');
+    g_string_append_c(s, '}');
+    return g_string_free(s, FALSE);
+}
+
+static void test_nesting(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    g_autofree char *ok = nested(32);
+    assert_int_equal(parse(ok, &msg, &err), 0);
+    hn_proto_msg_clear(&msg);
+
+    g_autofree char *deep = nested(33);
+    expect_refused(deep, HN_PROTO_ERR_BAD_JSON, "");
+    assert_int_equal(parse(deep, &msg, &err), -EBADMSG);
+    assert_non_null(strstr(err.message, "nested"));
+
+    /* far beyond any stack: refused by the scan, jansson never recurses */
+    char *huge = g_malloc(HN_PROTO_MAX_MESSAGE);
+    memset(huge, '[', HN_PROTO_MAX_MESSAGE);
+    assert_int_equal(hn_proto_parse(huge, HN_PROTO_MAX_MESSAGE, &msg, &err), -EBADMSG);
+    memset(huge, '{', HN_PROTO_MAX_MESSAGE);
+    assert_int_equal(hn_proto_parse(huge, HN_PROTO_MAX_MESSAGE, &msg, &err), -EBADMSG);
+    g_free(huge);
+
+    /* brackets inside strings, escaped quotes included, do not count */
+    GString *s = g_string_new("{\"type\":\"join\",\"room\":\"r\",\"name\":\"\\\"");
+    for (int i = 0; i < 40; i++)
+        g_string_append_c(s, '[');
+    g_string_append(s, "\",\"x\":\"\\\\\",\"y\":[[1]]}");
+    assert_int_equal(parse(s->str, &msg, &err), 0);
+    assert_int_equal(g_utf8_strlen(msg.u.join.name, -1), 41);
+    hn_proto_msg_clear(&msg);
+    g_string_free(s, TRUE);
+}
+
+static void test_size_limit(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    const char *head = "{\"type\":\"publish\",\"sdp\":\"";
+    const char *tail = "\"}";
+    size_t pad = HN_PROTO_MAX_MESSAGE - strlen(head) - strlen(tail);
+    GString *s = g_string_new(head);
+    for (size_t i = 0; i < pad; i++)
+        g_string_append_c(s, 'a');
+    g_string_append(s, tail);
+    assert_int_equal(s->len, HN_PROTO_MAX_MESSAGE);
+    assert_int_equal(hn_proto_parse(s->str, s->len, &msg, &err), 0);
+    assert_int_equal(msg.u.sdp.sdp_len, pad);
+    hn_proto_msg_clear(&msg);
+
+    g_string_insert_c(s, strlen(head), 'a');
+    assert_int_equal(s->len, HN_PROTO_MAX_MESSAGE + 1);
+    assert_int_equal(hn_proto_parse(s->str, s->len, &msg, &err), -E2BIG);
+    assert_int_equal(err.code, HN_PROTO_ERR_TOO_BIG);
+    assert_string_equal(err.ref, "");
+    assert_null(msg.json);
+    g_string_free(s, TRUE);
+}
+
+static void test_error_names(void **state)
+{
+    const char *names[] = {"bad-json",   "too-big",        "bad-type",       "bad-field",
+                           "not-joined", "already-joined", "room-not-found", "room-full",
+                           "bad-sdp",    "bad-state",      "internal"};
+    for (int i = 0; i < (int)G_N_ELEMENTS(names); i++)
+        assert_string_equal(hn_proto_error_code_name((HnProtoErrorCode)i), names[i]);
+    assert_string_equal(hn_proto_error_code_name((HnProtoErrorCode)99), "unknown");
+}
+
+/* Parses builder output (taking it) and checks its type. transfer full: json_decref. */
+static json_t *load_built(char *text, const char *type)
+{
+    assert_non_null(text);
+    json_error_t jerr;
+    json_t *obj = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (obj == NULL)
+        fail_msg("%s: %s", text, jerr.text);
+    free(text);
+    assert_true(json_is_object(obj));
+    assert_string_equal(json_string_value(json_object_get(obj, "type")), type);
+    return obj;
+}
+
+static const char *str_at(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    assert_true(json_is_string(v));
+    return json_string_value(v);
+}
+
+static void test_build_joined(void **state)
+{
+    HnProtoParticipant others[] = {{"p1", "Trần Thị Bình"}, {"p2", "Lê \"Q\" Cường"}};
+    json_t *obj = load_built(hn_proto_build_joined("p3", "tinh-uy", others, 2), "joined");
+    assert_string_equal(str_at(obj, "id"), "p3");
+    assert_string_equal(str_at(obj, "room"), "tinh-uy");
+    json_t *list = json_object_get(obj, "participants");
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(str_at(json_array_get(list, 0), "id"), "p1");
+    assert_string_equal(str_at(json_array_get(list, 0), "name"), "Trần Thị Bình");
+    assert_string_equal(str_at(json_array_get(list, 1), "name"), "Lê \"Q\" Cường");
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_joined("p1", "r", NULL, 0), "joined");
+    assert_true(json_is_array(json_object_get(obj, "participants")));
+    assert_int_equal(json_array_size(json_object_get(obj, "participants")), 0);
+    json_decref(obj);
+
+    HnProtoParticipant bad[] = {{"p1", "a\xff"}};
+    assert_null(hn_proto_build_joined("p3", "r", bad, 1));
+}
+
+static void test_build_participants(void **state)
+{
+    HnProtoParticipant p = {"p4", "Lê Văn Cường"};
+    json_t *obj = load_built(hn_proto_build_participant_joined(&p), "participant-joined");
+    json_t *part = json_object_get(obj, "participant");
+    assert_string_equal(str_at(part, "id"), "p4");
+    assert_string_equal(str_at(part, "name"), "Lê Văn Cường");
+    json_decref(obj);
+
+    const char *reasons[] = {"left", "disconnected", "timeout"};
+    for (int i = 0; i < 3; i++) {
+        obj = load_built(hn_proto_build_participant_left("p1", (HnProtoLeaveReason)i),
+                         "participant-left");
+        assert_string_equal(str_at(obj, "id"), "p1");
+        assert_string_equal(str_at(obj, "reason"), reasons[i]);
+        json_decref(obj);
+    }
+}
+
+static void test_build_sdp(void **state)
+{
+    const char *sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
+    json_t *obj = load_built(hn_proto_build_answer(sdp), "answer");
+    assert_string_equal(str_at(obj, "sdp"), sdp);
+    json_decref(obj);
+
+    HnProtoTrack tracks[] = {{"0", "p1", HN_PROTO_KIND_AUDIO}, {"1", "p1", HN_PROTO_KIND_VIDEO}};
+    obj = load_built(hn_proto_build_offer(sdp, tracks, 2), "offer");
+    assert_string_equal(str_at(obj, "sdp"), sdp);
+    json_t *list = json_object_get(obj, "tracks");
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(str_at(json_array_get(list, 1), "mid"), "1");
+    assert_string_equal(str_at(json_array_get(list, 1), "participant"), "p1");
+    assert_string_equal(str_at(json_array_get(list, 0), "kind"), "audio");
+    assert_string_equal(str_at(json_array_get(list, 1), "kind"), "video");
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_offer(sdp, NULL, 0), "offer");
+    assert_int_equal(json_array_size(json_object_get(obj, "tracks")), 0);
+    json_decref(obj);
+    assert_null(hn_proto_build_answer("\xc3"));
+}
+
+static void test_build_candidate_pong_error(void **state)
+{
+    json_t *obj = load_built(
+        hn_proto_build_candidate(HN_PROTO_PC_PUB, "candidate:1 1 UDP 1 127.0.0.1 4 typ host", "0"),
+        "candidate");
+    assert_string_equal(str_at(obj, "pc"), "pub");
+    assert_string_equal(str_at(obj, "candidate"), "candidate:1 1 UDP 1 127.0.0.1 4 typ host");
+    assert_string_equal(str_at(obj, "sdpMid"), "0");
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_candidate(HN_PROTO_PC_SUB, NULL, NULL), "candidate");
+    assert_string_equal(str_at(obj, "pc"), "sub");
+    assert_true(json_is_null(json_object_get(obj, "candidate")));
+    assert_true(json_is_null(json_object_get(obj, "sdpMid")));
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_pong(), "pong");
+    assert_int_equal(json_object_size(obj), 1);
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_error(HN_PROTO_ERR_ROOM_FULL, "room is full", "join"), "error");
+    assert_string_equal(str_at(obj, "code"), "room-full");
+    assert_string_equal(str_at(obj, "message"), "room is full");
+    assert_string_equal(str_at(obj, "ref"), "join");
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_error(HN_PROTO_ERR_BAD_JSON, "x", NULL), "error");
+    assert_null(json_object_get(obj, "ref"));
+    json_decref(obj);
+
+    /* a parse refusal round-trips into an error message */
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"join\",\"room\":\"a b\",\"name\":\"x\"}", &msg, &err),
+                     -EINVAL);
+    obj = load_built(hn_proto_build_error_from(&err), "error");
+    assert_string_equal(str_at(obj, "code"), "bad-field");
+    assert_string_equal(str_at(obj, "ref"), "join");
+    assert_string_equal(str_at(obj, "message"), err.message);
+    json_decref(obj);
+}
+
+static void test_error_budget(void **state)
+{
+    const int64_t s = 1000000;
+    HnErrorBudget b;
+    hn_error_budget_init(&b);
+    for (int i = 0; i < 9; i++)
+        assert_false(hn_error_budget_hit(&b, 5 * s + i * s));
+    assert_true(hn_error_budget_hit(&b, 5 * s + 9 * s + s / 2)); /* 10 within 9.5 s */
+
+    /* one error every 1.2 s never reaches 10 within 10 s (10 span 10.8 s) */
+    hn_error_budget_init(&b);
+    for (int i = 0; i < 50; i++)
+        assert_false(hn_error_budget_hit(&b, i * 12 * s / 10));
+
+    /* the window is 10 s: a 10th error exactly 10 s after the 1st is allowed, 1 us less not */
+    hn_error_budget_init(&b);
+    assert_false(hn_error_budget_hit(&b, 0));
+    for (int i = 0; i < 8; i++)
+        assert_false(hn_error_budget_hit(&b, 5 * s));
+    assert_false(hn_error_budget_hit(&b, 10 * s));
+    hn_error_budget_init(&b);
+    assert_false(hn_error_budget_hit(&b, 0));
+    for (int i = 0; i < 8; i++)
+        assert_false(hn_error_budget_hit(&b, 5 * s));
+    assert_true(hn_error_budget_hit(&b, 10 * s - 1));
+    /* and it stays over budget while errors keep coming fast */
+    assert_true(hn_error_budget_hit(&b, 10 * s));
+
+    /* a burst after a quiet period */
+    hn_error_budget_init(&b);
+    assert_false(hn_error_budget_hit(&b, 0));
+    for (int i = 0; i < 8; i++)
+        assert_false(hn_error_budget_hit(&b, 100 * s + i));
+    assert_false(hn_error_budget_hit(&b, 100 * s + 8)); /* 9 recent + 1 old: 9 within 10 s */
+    assert_true(hn_error_budget_hit(&b, 100 * s + 9));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_join),
+        cmocka_unit_test(test_join_invalid),
+        cmocka_unit_test(test_name_rule),
+        cmocka_unit_test(test_publish_answer),
+        cmocka_unit_test(test_candidate),
+        cmocka_unit_test(test_ping_leave),
+        cmocka_unit_test(test_bad_type),
+        cmocka_unit_test(test_bad_json),
+        cmocka_unit_test(test_nesting),
+        cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_error_names),
+        cmocka_unit_test(test_build_joined),
+        cmocka_unit_test(test_build_participants),
+        cmocka_unit_test(test_build_sdp),
+        cmocka_unit_test(test_build_candidate_pong_error),
+        cmocka_unit_test(test_error_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
