@@ -333,10 +333,19 @@ class Client:
         pad.add_probe(Gst.PadProbeType.BUFFER, on_rtp)
         dec = Gst.ElementFactory.make('decodebin')
         dec.connect('pad-added', self.on_decoded_pad, pad)
+        dec.connect('deep-element-added', self.on_decoder_element)
         self.sub.pipe.add(dec)
         dec.sync_state_with_parent()
         if pad.link(dec.get_static_pad('sink')) != Gst.PadLinkReturn.OK:
             self.fail('gstreamer', 'cannot link sub pad %s to decodebin' % pad.get_name())
+
+    @staticmethod
+    def on_decoder_element(_bin, _sub_bin, element):
+        """Depayloaders ask for a keyframe (RTCP PLI) on loss and drop frames until one comes,
+        as a browser does; this exercises the server's keyframe-request path."""
+        for prop in ('request-keyframe', 'wait-for-keyframe'):
+            if element.find_property(prop) is not None:
+                element.set_property(prop, True)
 
     def on_decoded_pad(self, _dec, pad, rtp_pad):
         caps = pad.get_current_caps() or pad.query_caps(None)
