@@ -105,10 +105,10 @@ const char *hn_proto_error_code_name(HnProtoErrorCode code);
 const char *hn_proto_msg_type_name(HnProtoMsgType type);
 const char *hn_proto_pc_name(HnProtoPc pc);
 
-/* TRUE when name is a valid room name: 1-64 chars [A-Za-z0-9_.-]. */
+/* true when name is a valid room name: 1-64 chars [A-Za-z0-9_.-]. */
 bool hn_proto_room_name_valid(const char *name);
 
-/* TRUE when name (NUL-terminated) is a valid display name: valid UTF-8, 1-64 code points, no
+/* true when name (NUL-terminated) is a valid display name: valid UTF-8, 1-64 code points, no
  * control, line-separator or bidi-override characters, not only whitespace. */
 bool hn_proto_display_name_valid(const char *name);
 
