@@ -1,0 +1,546 @@
+// hoinghi browser client: the meeting's life cycle. See docs/client.md.
+//   idle -> media (camera/mic) -> connecting (WebSocket) -> joining (join sent) -> joined
+//   joined --socket lost / media failed--> reconnecting --2 s--> connecting ... (new join)
+//   any --Leave--> idle
+
+import { initLang, getLang, setLang, t, hasKey } from './i18n.js';
+import { Signaling, defaultSignalingUrl } from './signaling.js';
+import { MediaSession } from './peers.js';
+import { acquireMedia, stopMedia } from './media.js';
+import { collectStats } from './stats.js';
+import * as ui from './ui.js';
+
+const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const NAME_MAX = 64;
+const REJOIN_DELAYS_MS = [2000, 4000, 8000, 15000];
+const STATS_INTERVAL_MS = 1000;
+const SPEAKING_LEVEL = 0.04;
+// Errors that end a join attempt: the user has to change something before trying again.
+const FATAL_JOIN_ERRORS = new Set(['room-not-found', 'room-full', 'bad-field', 'already-joined']);
+const LOG_KEEP = 300;
+
+const params = new URLSearchParams(window.location.search);
+const quality = params.get('q') === 'low' ? 'low' : 'normal';
+const debug = params.get('debug') === '1' || readStorage('hoinghi.debug') === '1';
+
+const S = {
+  phase: 'idle',
+  room: '',
+  name: '',
+  id: null,
+  participants: new Map(), // id -> {name}
+  media: null, // {stream, hasAudio, hasVideo, audioReason, videoReason}
+  micOn: true,
+  camOn: true,
+  sig: null,
+  session: null,
+  generation: 0, // bumped on every (re)connection: events of an older socket are ignored
+  attempts: 0,
+  rejoinTimer: 0,
+  rejoinDue: 0,
+  countdownTimer: 0,
+  statsTimer: 0,
+  statsBusy: false,
+  lastError: null,
+};
+const logBuffer = [];
+
+function readStorage(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStorage(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    /* not remembered, not fatal */
+  }
+}
+
+function log(dir, obj) {
+  const entry = { t: Math.round(performance.now()), dir, ...obj };
+  logBuffer.push(entry);
+  if (logBuffer.length > LOG_KEEP) logBuffer.shift();
+  if (debug) console.log('[hoinghi]', dir, JSON.stringify(obj));
+}
+
+// ---- validation and URL ----
+
+/** Normalises and checks the form values; returns {room, name, errors}. */
+function validateJoin(roomRaw, nameRaw) {
+  const room = String(roomRaw || '').trim();
+  // NFC: some Vietnamese keyboards type combining accents; the server counts characters.
+  const name = String(nameRaw || '').normalize('NFC').replace(/\s+/g, ' ').trim();
+  const errors = {};
+  if (!ROOM_RE.test(room)) errors.room = 'form.room.invalid';
+  const chars = [...name].length;
+  // eslint-disable-next-line no-control-regex
+  if (chars < 1 || chars > NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) errors.name = 'form.name.invalid';
+  return { room, name, errors };
+}
+
+function setUrl(room, name) {
+  const url = new URL(window.location.href);
+  if (room) url.searchParams.set('room', room);
+  else url.searchParams.delete('room');
+  if (name) url.searchParams.set('name', name);
+  else url.searchParams.delete('name');
+  window.history.replaceState(null, '', url);
+}
+
+// ---- joining ----
+
+async function join(roomRaw, nameRaw) {
+  if (S.phase !== 'idle') return;
+  const { room, name, errors } = validateJoin(roomRaw, nameRaw);
+  if (errors.room || errors.name) {
+    ui.showJoin({ room: roomRaw, name: nameRaw, fieldErrors: errors });
+    return;
+  }
+  ui.clearErrors();
+  if (!('RTCPeerConnection' in window)) {
+    ui.showError('webrtc', () => t('error.webrtc'));
+    return;
+  }
+  S.room = room;
+  S.name = name;
+  S.lastError = null;
+  writeStorage('hoinghi.name', name);
+  setUrl(room, name); // a reload rejoins; the link without &name= is the invitation
+  ui.setBusy(true);
+  S.phase = 'media';
+  ui.setStatus('status.media');
+  S.media = await acquireMedia(quality);
+  if (S.phase !== 'media') {
+    stopMedia(S.media.stream); // left while the browser was asking for permission
+    return;
+  }
+  S.micOn = S.camOn = true;
+  ui.showMeeting(room);
+  ui.setLocal(S.media.stream, name);
+  showLocalMedia();
+  mediaNotice();
+  ui.setCount(1);
+  connect();
+}
+
+function showLocalMedia() {
+  const m = S.media;
+  ui.setLocalMedia({ hasAudio: m.hasAudio, hasVideo: m.hasVideo, micOn: S.micOn, camOn: S.camOn });
+}
+
+function mediaNotice() {
+  const m = S.media;
+  const reason = (a, b) => (a && b && a !== b ? `${t(a)}; ${t(b)}` : t(a || b));
+  if (!m.hasAudio && !m.hasVideo) {
+    ui.notice('media', () => t('notice.receiveOnly', { reason: reason(m.audioReason, m.videoReason) }), null, 'warn');
+  } else if (!m.hasVideo) {
+    ui.notice('media', () => t('notice.noCamera', { reason: reason(m.videoReason) }), null, 'warn');
+  } else if (!m.hasAudio) {
+    ui.notice('media', () => t('notice.noMic', { reason: reason(m.audioReason) }), null, 'warn');
+  } else {
+    ui.notice('media', null);
+  }
+}
+
+async function connect() {
+  const gen = ++S.generation;
+  S.phase = 'connecting';
+  ui.setStatus('status.connecting');
+  const sig = new Signaling(defaultSignalingUrl(), { log });
+  S.sig = sig;
+  sig.addEventListener('message', (ev) => gen === S.generation && onMessage(ev.detail));
+  sig.addEventListener('close', (ev) => gen === S.generation && onClosed(ev.detail));
+  try {
+    await sig.connect();
+  } catch (err) {
+    log('error', { what: 'websocket', error: String(err) });
+    return; // the 'close' event schedules the next attempt
+  }
+  if (gen !== S.generation) return;
+  S.phase = 'joining';
+  ui.setStatus('status.joining');
+  sig.send({ type: 'join', room: S.room, name: S.name });
+}
+
+// ---- server messages ----
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case 'joined': return onJoined(msg);
+    case 'participant-joined': return onParticipantJoined(msg);
+    case 'participant-left': return onParticipantLeft(msg);
+    case 'answer':
+      if (S.session && typeof msg.sdp === 'string') S.session.handleAnswer(msg.sdp);
+      else log('drop', { reason: 'answer without session or sdp' });
+      return undefined;
+    case 'offer':
+      if (S.session && typeof msg.sdp === 'string') S.session.handleOffer(msg.sdp, msg.tracks);
+      else log('drop', { reason: 'offer without session or sdp' });
+      return undefined;
+    case 'candidate':
+      if (S.session) S.session.handleCandidate(msg.pc, msg.candidate, msg.sdpMid);
+      return undefined;
+    case 'pong': return undefined;
+    case 'error': return onServerError(msg);
+    default:
+      log('drop', { reason: 'unknown message type', type: msg.type });
+      return undefined;
+  }
+}
+
+function validParticipant(p) {
+  return p && typeof p === 'object' && typeof p.id === 'string' && p.id !== '' && typeof p.name === 'string';
+}
+
+function onJoined(msg) {
+  if (S.phase !== 'joining' || typeof msg.id !== 'string') {
+    log('drop', { reason: 'unexpected joined', phase: S.phase });
+    return;
+  }
+  S.id = msg.id;
+  S.phase = 'joined';
+  S.attempts = 0;
+  ui.notice('rejoin', null);
+  ui.setBusy(false);
+  S.participants.clear();
+  const others = Array.isArray(msg.participants) ? msg.participants : [];
+  for (const p of others) {
+    if (validParticipant(p) && p.id !== S.id) addParticipant(p.id, p.name);
+  }
+  updateCount();
+  const session = new MediaSession({ send: (m) => S.sig && S.sig.send(m), log });
+  S.session = session;
+  session.addEventListener('remote', applyRemote);
+  session.addEventListener('state', onPcState);
+  session.addEventListener('error', (ev) => {
+    ui.showError(`webrtc-${ev.detail.pc}`, () => t('error.negotiation', { message: ev.detail.message }));
+  });
+  session.publish(S.media.stream);
+  updateStatus();
+  startStats();
+}
+
+function addParticipant(id, name) {
+  S.participants.set(id, { name });
+  ui.upsertTile(id, name);
+  applyRemote();
+}
+
+function updateCount() {
+  ui.setCount(S.participants.size + 1);
+}
+
+function onParticipantJoined(msg) {
+  const p = msg.participant;
+  if (S.phase !== 'joined' || !validParticipant(p) || p.id === S.id) {
+    log('drop', { reason: 'bad participant-joined' });
+    return;
+  }
+  const known = S.participants.has(p.id);
+  addParticipant(p.id, p.name);
+  updateCount();
+  if (!known) ui.toast(() => t('event.joined', { name: p.name }));
+}
+
+function onParticipantLeft(msg) {
+  if (typeof msg.id !== 'string' || !S.participants.has(msg.id)) {
+    log('drop', { reason: 'participant-left for an unknown id', id: msg.id });
+    return;
+  }
+  const { name } = S.participants.get(msg.id);
+  S.participants.delete(msg.id);
+  ui.removeTile(msg.id);
+  updateCount();
+  const key = { disconnected: 'event.disconnected', timeout: 'event.timeout' }[msg.reason] || 'event.left';
+  ui.toast(() => t(key, { name }));
+}
+
+/** Gives every participant's tile the tracks the latest offer maps to it. */
+function applyRemote() {
+  if (!S.session) return;
+  const map = S.session.remoteTracks();
+  for (const id of S.participants.keys()) {
+    ui.setTileTracks(id, map.get(id) || { audio: [], video: [] }, onAutoplayBlocked);
+  }
+  for (const id of map.keys()) {
+    if (!S.participants.has(id)) log('warn', { what: 'tracks for an unknown participant', id });
+  }
+}
+
+function onAutoplayBlocked() {
+  ui.notice('autoplay', () => t('audio.blocked'), {
+    key: 'audio.enable',
+    onClick: () => {
+      ui.resumePlayback();
+      ui.notice('autoplay', null);
+    },
+  }, 'warn');
+}
+
+function onServerError(msg) {
+  const code = typeof msg.code === 'string' ? msg.code : 'unknown';
+  const message = typeof msg.message === 'string' ? msg.message : '';
+  S.lastError = { code, message, ref: typeof msg.ref === 'string' ? msg.ref : null };
+  log('error', { what: 'server error', ...S.lastError });
+  const text = () => t('error.server', { text: hasKey(`error.${code}`) ? t(`error.${code}`) : t('error.unknown', { code }) });
+  if (S.phase === 'joining' && (msg.ref === 'join' || FATAL_JOIN_ERRORS.has(code))) {
+    const { room, name } = S;
+    teardownAll();
+    setUrl(null, null);
+    ui.showJoin({ room, name, fieldErrors: code === 'room-not-found' ? { room: 'form.room.notFound' } : {} });
+    ui.showError('server', text, message);
+    return;
+  }
+  ui.showError(`server-${code}`, text, message);
+}
+
+// ---- connection state, loss and rejoin ----
+
+function onPcState() {
+  if (S.phase !== 'joined' || !S.session) return;
+  const st = S.session.connectionStates();
+  if (st.pub === 'failed' || st.sub === 'failed') {
+    log('error', { what: 'media connection failed', ...st });
+    S.sig.close(1000, 'media failed'); // close event is ignored (byClient): we rejoin ourselves
+    lost();
+    return;
+  }
+  updateStatus();
+}
+
+function updateStatus() {
+  if (S.phase !== 'joined') return;
+  const st = S.session ? S.session.connectionStates() : {};
+  const states = [st.pub, st.sub].filter(Boolean);
+  if (states.some((s) => s === 'disconnected')) ui.setStatus('status.mediaFailed', null, 'warn');
+  else if (states.some((s) => s === 'new' || s === 'connecting' || s === 'checking')) ui.setStatus('status.mediaConnecting');
+  else ui.setStatus('status.joined', null, 'ok');
+}
+
+function onClosed({ code, reason, byClient }) {
+  log('close', { code, reason, byClient });
+  if (byClient) return;
+  S.sig = null;
+  if (S.phase === 'idle') return;
+  if (code === 1008) ui.showError('policy', () => t('error.policy'), reason);
+  lost();
+}
+
+/** The server is gone (or our media is): drop the session and try again in a moment. */
+function lost() {
+  S.generation++;
+  teardownSession();
+  if (S.sig) S.sig.close(1000);
+  S.sig = null;
+  ui.clearRemoteTiles();
+  S.participants.clear();
+  updateCount();
+  scheduleRejoin();
+}
+
+function scheduleRejoin() {
+  S.phase = 'reconnecting';
+  const delay = REJOIN_DELAYS_MS[Math.min(S.attempts, REJOIN_DELAYS_MS.length - 1)];
+  S.attempts++;
+  S.rejoinDue = performance.now() + delay;
+  const seconds = () => Math.max(0, Math.ceil((S.rejoinDue - performance.now()) / 1000));
+  ui.setStatus('status.offline', null, 'warn');
+  const render = () => t('status.lost', { s: seconds() });
+  ui.notice('rejoin', render, { key: 'reconnect.now', onClick: rejoinNow }, 'warn');
+  clearInterval(S.countdownTimer);
+  S.countdownTimer = setInterval(() => ui.notice('rejoin', render, { key: 'reconnect.now', onClick: rejoinNow }, 'warn'), 1000);
+  clearTimeout(S.rejoinTimer);
+  S.rejoinTimer = setTimeout(rejoinNow, delay);
+}
+
+function rejoinNow() {
+  if (S.phase !== 'reconnecting') return;
+  clearTimeout(S.rejoinTimer);
+  clearInterval(S.countdownTimer);
+  ui.notice('rejoin', () => t('status.rejoining'), null, 'warn');
+  connect();
+}
+
+// ---- leaving ----
+
+function leave() {
+  if (S.phase === 'idle') return;
+  if (S.sig) S.sig.send({ type: 'leave' });
+  const { room, name } = S;
+  teardownAll();
+  setUrl(null, null);
+  ui.showJoin({ room, name });
+  ui.toast(() => t('event.youLeft'));
+}
+
+function teardownSession() {
+  clearInterval(S.statsTimer);
+  S.statsTimer = 0;
+  if (S.session) S.session.close();
+  S.session = null;
+  S.id = null;
+}
+
+function teardownAll() {
+  S.generation++;
+  S.phase = 'idle';
+  clearTimeout(S.rejoinTimer);
+  clearInterval(S.countdownTimer);
+  teardownSession();
+  if (S.sig) S.sig.close(1000, 'leave');
+  S.sig = null;
+  if (S.media) stopMedia(S.media.stream);
+  S.media = null;
+  ui.clearRemoteTiles();
+  S.participants.clear();
+  for (const id of ['rejoin', 'autoplay', 'media']) ui.notice(id, null);
+  ui.setStatus(null);
+}
+
+// ---- controls ----
+
+function toggleMic() {
+  const track = S.media && S.media.stream.getAudioTracks()[0];
+  if (!track) return;
+  S.micOn = !S.micOn;
+  track.enabled = S.micOn; // no renegotiation: the sender transmits silence
+  showLocalMedia();
+}
+
+function toggleCam() {
+  const track = S.media && S.media.stream.getVideoTracks()[0];
+  if (!track) return;
+  S.camOn = !S.camOn;
+  track.enabled = S.camOn; // no renegotiation: the sender transmits black frames
+  showLocalMedia();
+}
+
+async function copyInvite() {
+  const url = `${window.location.origin}${window.location.pathname}?room=${encodeURIComponent(S.room)}`;
+  let ok = false;
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(url);
+      ok = true;
+    }
+  } catch {
+    ok = false;
+  }
+  if (!ok) ok = legacyCopy(url);
+  if (ok) ui.toast(() => t('invite.copied'));
+  else ui.notice('invite', () => t('invite.manual', { url }), { key: 'dismiss', onClick: () => ui.notice('invite', null) });
+}
+
+/** Clipboard copy for plain-http pages, where navigator.clipboard does not exist. */
+function legacyCopy(text) {
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand('copy');
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}
+
+function toggleLang() {
+  setLang(getLang() === 'vi' ? 'en' : 'vi');
+  // The choice is stored; a ?lang= left in the address bar would undo it on reload.
+  const url = new URL(window.location.href);
+  if (url.searchParams.has('lang')) {
+    url.searchParams.delete('lang');
+    window.history.replaceState(null, '', url);
+  }
+}
+
+// ---- stats ----
+
+function startStats() {
+  clearInterval(S.statsTimer);
+  S.statsTimer = setInterval(async () => {
+    if (S.statsBusy || !S.session) return;
+    S.statsBusy = true;
+    try {
+      const st = await collectStats(S.session, S.participants);
+      for (const p of st.participants) ui.setSpeaking(p.id, p.audioLevel > SPEAKING_LEVEL);
+    } catch (err) {
+      log('warn', { what: 'getStats', error: String(err) });
+    } finally {
+      S.statsBusy = false;
+    }
+  }, STATS_INTERVAL_MS);
+}
+
+const emptyStats = () => ({ participants: [], local: { audio: null, video: null }, pub: null, sub: null, srtpCipher: null });
+
+// ---- test and debugging hooks ----
+
+window.hoinghi = Object.freeze({
+  version: 1,
+  /** A snapshot of the client's state (plain data). */
+  state() {
+    const st = S.session ? S.session.connectionStates() : { pub: null, sub: null };
+    return {
+      phase: S.phase,
+      room: S.room,
+      name: S.name,
+      id: S.id,
+      lang: getLang(),
+      participants: [...S.participants].map(([id, p]) => ({ id, name: p.name })),
+      connection: { signaling: S.sig && S.sig.isOpen ? 'open' : 'closed', pub: st.pub, sub: st.sub },
+      local: S.media
+        ? { hasAudio: S.media.hasAudio, hasVideo: S.media.hasVideo, micOn: S.micOn, camOn: S.camOn,
+            audioReason: S.media.audioReason, videoReason: S.media.videoReason }
+        : null,
+      reconnectAttempts: S.attempts,
+      lastError: S.lastError,
+    };
+  },
+  /** Per remote participant media counters and our own outbound ones (see stats.js). */
+  async stats() {
+    return S.session ? collectStats(S.session, S.participants) : emptyStats();
+  },
+  /** The last few hundred protocol events (for test failure reports). */
+  log() {
+    return logBuffer.slice();
+  },
+});
+
+// ---- start ----
+
+function start() {
+  initLang(params.get('lang'));
+  ui.init({
+    onJoin: join,
+    onMic: toggleMic,
+    onCam: toggleCam,
+    onLeave: leave,
+    onInvite: copyInvite,
+    onLang: toggleLang,
+  });
+  // Closing the tab: say goodbye so the others see us go at once.
+  window.addEventListener('pagehide', () => {
+    if (S.sig && S.phase === 'joined') S.sig.send({ type: 'leave' });
+  });
+  const room = params.get('room');
+  const name = params.get('name');
+  if (room && name) {
+    join(room, name); // invitation link with a name: join at once
+  } else {
+    ui.showJoin({ room: room || '', name: readStorage('hoinghi.name') || '' });
+  }
+}
+
+start();

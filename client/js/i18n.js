@@ -1,0 +1,256 @@
+// Translations and language switching. Vietnamese is the default; English is switchable.
+// Every user-visible string of the client lives in STRINGS. Elements carry
+//   data-i18n="key"                  -> textContent
+//   data-i18n-attr="attr:key;..."    -> attributes (aria-label, title, placeholder)
+// and applyTranslations() fills them in; dynamic text calls t(key, params).
+
+const STRINGS = {
+  vi: {
+    'app.title': 'Hội nghị trực tuyến',
+    'lang.other': 'English',
+    'lang.switch': 'Chuyển sang tiếng Anh',
+    'form.heading': 'Tham gia phòng họp',
+    'form.room': 'Phòng họp',
+    'form.room.help': 'Chữ cái không dấu, chữ số và các ký tự - _ . (tối đa 64 ký tự)',
+    'form.room.placeholder': 'vi-du: tinh-uy',
+    'form.room.invalid': 'Tên phòng chỉ gồm chữ cái không dấu, chữ số và - _ . (1–64 ký tự).',
+    'form.room.notFound': 'Không có phòng họp này. Hãy kiểm tra lại tên phòng.',
+    'form.name': 'Tên hiển thị',
+    'form.name.placeholder': 'Ví dụ: Nguyễn Văn An',
+    'form.name.invalid': 'Vui lòng nhập tên hiển thị (tối đa 64 ký tự).',
+    'form.devices': 'Trình duyệt sẽ xin quyền dùng camera và micrô.',
+    'form.submit': 'Tham gia',
+    'form.joining': 'Đang tham gia…',
+    'ctl.toolbar': 'Điều khiển cuộc họp',
+    'ctl.mic.off': 'Tắt micrô',
+    'ctl.mic.on': 'Bật micrô',
+    'ctl.cam.off': 'Tắt camera',
+    'ctl.cam.on': 'Bật camera',
+    'ctl.leave': 'Rời phòng',
+    'ctl.invite': 'Sao chép liên kết mời',
+    'invite.copied': 'Đã sao chép liên kết mời.',
+    'invite.manual': 'Liên kết mời: {url}',
+    'room.label': 'Phòng: {room}',
+    'room.count': '{n} người tham gia',
+    'room.empty': 'Chưa có ai khác trong phòng. Hãy gửi liên kết mời cho người cần dự họp.',
+    'tiles.label': 'Người tham gia',
+    'tile.you': '{name} (bạn)',
+    'tile.unknown': 'Người tham gia',
+    'tile.micOff': 'Micrô đang tắt',
+    'tile.camOff': 'Camera đang tắt',
+    'tile.speaking': 'Đang nói',
+    'status.idle': 'Chưa kết nối',
+    'status.media': 'Đang lấy camera và micrô…',
+    'status.connecting': 'Đang kết nối tới máy chủ…',
+    'status.joining': 'Đang vào phòng…',
+    'status.joined': 'Đã kết nối',
+    'status.mediaConnecting': 'Đang thiết lập đường truyền âm thanh, hình ảnh…',
+    'status.mediaFailed': 'Đường truyền âm thanh, hình ảnh bị gián đoạn.',
+    'status.offline': 'Mất kết nối',
+    'status.lost': 'Mất kết nối tới máy chủ. Tự động kết nối lại sau {s} giây…',
+    'status.rejoining': 'Đang kết nối lại…',
+    'reconnect.now': 'Kết nối lại ngay',
+    'notice.receiveOnly': 'Không dùng được camera và micrô ({reason}). Bạn tham gia ở chế độ chỉ xem và nghe.',
+    'notice.noCamera': 'Không dùng được camera ({reason}). Bạn chỉ gửi âm thanh.',
+    'notice.noMic': 'Không dùng được micrô ({reason}). Bạn chỉ gửi hình ảnh.',
+    'media.denied': 'quyền sử dụng bị từ chối',
+    'media.notFound': 'không tìm thấy thiết bị',
+    'media.busy': 'thiết bị đang được ứng dụng khác sử dụng',
+    'media.insecure': 'trang phải được mở qua HTTPS hoặc localhost',
+    'media.unsupported': 'trình duyệt không hỗ trợ',
+    'media.other': 'lỗi thiết bị',
+    'audio.blocked': 'Trình duyệt đã chặn phát âm thanh.',
+    'audio.enable': 'Bật âm thanh',
+    'event.joined': '{name} đã tham gia.',
+    'event.left': '{name} đã rời phòng.',
+    'event.disconnected': '{name} bị mất kết nối.',
+    'event.timeout': '{name} không còn phản hồi.',
+    'event.youLeft': 'Bạn đã rời phòng.',
+    'error.title': 'Lỗi',
+    'error.server': 'Máy chủ báo lỗi: {text}',
+    'error.detail': 'Chi tiết: {message}',
+    'error.bad-json': 'tin nhắn không phải JSON hợp lệ.',
+    'error.too-big': 'tin nhắn quá lớn.',
+    'error.bad-type': 'loại tin nhắn không hợp lệ.',
+    'error.bad-field': 'dữ liệu gửi lên không hợp lệ.',
+    'error.not-joined': 'chưa vào phòng.',
+    'error.already-joined': 'đã vào phòng rồi.',
+    'error.room-not-found': 'không có phòng họp này. Hãy kiểm tra lại tên phòng.',
+    'error.room-full': 'phòng họp đã đủ số người tối đa.',
+    'error.bad-sdp': 'máy chủ không chấp nhận thông số âm thanh, hình ảnh của trình duyệt.',
+    'error.bad-state': 'trình tự thiết lập kết nối không hợp lệ.',
+    'error.internal': 'máy chủ gặp lỗi nội bộ.',
+    'error.unknown': 'lỗi không xác định ({code}).',
+    'error.ws': 'Không kết nối được tới máy chủ.',
+    'error.policy': 'Máy chủ đã đóng kết nối vì có quá nhiều lỗi.',
+    'error.webrtc': 'Trình duyệt không hỗ trợ WebRTC. Hãy dùng Chromium, Chrome, Edge hoặc Firefox bản mới.',
+    'error.negotiation': 'Không thiết lập được âm thanh, hình ảnh: {message}',
+    'dismiss': 'Đóng',
+  },
+  en: {
+    'app.title': 'Video meeting',
+    'lang.other': 'Tiếng Việt',
+    'lang.switch': 'Switch to Vietnamese',
+    'form.heading': 'Join a meeting',
+    'form.room': 'Meeting room',
+    'form.room.help': 'Letters without accents, digits and - _ . (up to 64 characters)',
+    'form.room.placeholder': 'e.g. provincial-board',
+    'form.room.invalid': 'A room name has only unaccented letters, digits and - _ . (1–64 characters).',
+    'form.room.notFound': 'There is no such meeting room. Please check the room name.',
+    'form.name': 'Display name',
+    'form.name.placeholder': 'e.g. Jane Smith',
+    'form.name.invalid': 'Please enter a display name (up to 64 characters).',
+    'form.devices': 'Your browser will ask to use your camera and microphone.',
+    'form.submit': 'Join',
+    'form.joining': 'Joining…',
+    'ctl.toolbar': 'Meeting controls',
+    'ctl.mic.off': 'Mute microphone',
+    'ctl.mic.on': 'Unmute microphone',
+    'ctl.cam.off': 'Turn camera off',
+    'ctl.cam.on': 'Turn camera on',
+    'ctl.leave': 'Leave',
+    'ctl.invite': 'Copy invitation link',
+    'invite.copied': 'Invitation link copied.',
+    'invite.manual': 'Invitation link: {url}',
+    'room.label': 'Room: {room}',
+    'room.count': '{n} participants',
+    'room.empty': 'Nobody else is here yet. Send the invitation link to the people you expect.',
+    'tiles.label': 'Participants',
+    'tile.you': '{name} (you)',
+    'tile.unknown': 'Participant',
+    'tile.micOff': 'Microphone off',
+    'tile.camOff': 'Camera off',
+    'tile.speaking': 'Speaking',
+    'status.idle': 'Not connected',
+    'status.media': 'Opening camera and microphone…',
+    'status.connecting': 'Connecting to the server…',
+    'status.joining': 'Joining the room…',
+    'status.joined': 'Connected',
+    'status.mediaConnecting': 'Setting up audio and video…',
+    'status.mediaFailed': 'The audio/video connection is interrupted.',
+    'status.offline': 'Disconnected',
+    'status.lost': 'Connection to the server lost. Reconnecting in {s} s…',
+    'status.rejoining': 'Reconnecting…',
+    'reconnect.now': 'Reconnect now',
+    'notice.receiveOnly': 'Camera and microphone unavailable ({reason}). You joined to watch and listen only.',
+    'notice.noCamera': 'Camera unavailable ({reason}). You are sending audio only.',
+    'notice.noMic': 'Microphone unavailable ({reason}). You are sending video only.',
+    'media.denied': 'permission denied',
+    'media.notFound': 'no device found',
+    'media.busy': 'the device is used by another application',
+    'media.insecure': 'the page must be opened over HTTPS or on localhost',
+    'media.unsupported': 'not supported by this browser',
+    'media.other': 'device error',
+    'audio.blocked': 'The browser blocked sound playback.',
+    'audio.enable': 'Enable sound',
+    'event.joined': '{name} joined.',
+    'event.left': '{name} left.',
+    'event.disconnected': '{name} lost the connection.',
+    'event.timeout': '{name} stopped responding.',
+    'event.youLeft': 'You left the meeting.',
+    'error.title': 'Error',
+    'error.server': 'Server error: {text}',
+    'error.detail': 'Details: {message}',
+    'error.bad-json': 'the message was not valid JSON.',
+    'error.too-big': 'the message was too big.',
+    'error.bad-type': 'unknown message type.',
+    'error.bad-field': 'invalid data was sent.',
+    'error.not-joined': 'not in a room yet.',
+    'error.already-joined': 'already in the room.',
+    'error.room-not-found': 'there is no such meeting room. Please check the room name.',
+    'error.room-full': 'the meeting room is full.',
+    'error.bad-sdp': 'the server did not accept the browser\'s audio/video parameters.',
+    'error.bad-state': 'the connection setup happened out of order.',
+    'error.internal': 'internal server error.',
+    'error.unknown': 'unknown error ({code}).',
+    'error.ws': 'Could not reach the server.',
+    'error.policy': 'The server closed the connection after too many errors.',
+    'error.webrtc': 'This browser does not support WebRTC. Please use a recent Chromium, Chrome, Edge or Firefox.',
+    'error.negotiation': 'Could not set up audio and video: {message}',
+    'dismiss': 'Dismiss',
+  },
+};
+
+export const LANGS = Object.freeze(Object.keys(STRINGS));
+const STORAGE_KEY = 'hoinghi.lang';
+let current = 'vi';
+const listeners = new Set();
+
+function readStored() {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null; // storage disabled (privacy mode): fall back to the default
+  }
+}
+
+function store(lang) {
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    /* not fatal: the choice just is not remembered */
+  }
+}
+
+/** Picks the language: `urlLang` (the ?lang= parameter) wins and is remembered, then the
+ *  stored choice, then Vietnamese. Unknown values are ignored. */
+export function initLang(urlLang) {
+  if (urlLang && LANGS.includes(urlLang)) {
+    current = urlLang;
+    store(urlLang);
+  } else {
+    const saved = readStored();
+    current = saved && LANGS.includes(saved) ? saved : 'vi';
+  }
+  document.documentElement.lang = current;
+  return current;
+}
+
+export function getLang() {
+  return current;
+}
+
+/** Switches and remembers the language, re-translates the page and tells listeners. */
+export function setLang(lang) {
+  if (!LANGS.includes(lang) || lang === current) return;
+  current = lang;
+  store(lang);
+  document.documentElement.lang = lang;
+  applyTranslations(document);
+  for (const fn of listeners) fn(lang);
+}
+
+/** Calls `fn(lang)` after every language change; returns a function that unsubscribes. */
+export function onLangChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** The string for `key` in the current language with {placeholders} replaced from `params`.
+ *  A missing key falls back to Vietnamese, then to the key itself (visible, never a crash). */
+export function t(key, params) {
+  let s = STRINGS[current][key] ?? STRINGS.vi[key] ?? key;
+  if (params) {
+    s = s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+  }
+  return s;
+}
+
+/** True when `key` exists in the table (used to pick a generic text for unknown error codes). */
+export function hasKey(key) {
+  return key in STRINGS.vi;
+}
+
+/** Fills every [data-i18n] and [data-i18n-attr] element under `root`. */
+export function applyTranslations(root) {
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    el.textContent = t(el.dataset.i18n);
+  }
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':').map((x) => x.trim());
+      if (attr && key) el.setAttribute(attr, t(key));
+    }
+  }
+  document.title = t('app.title');
+}

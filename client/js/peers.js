@@ -1,0 +1,236 @@
+// The two peer connections of one participant (docs/signaling.md):
+//   pub: we offer sendonly audio+video, the server answers;
+//   sub: the server offers what the others send, we answer.
+// Every operation on one connection runs in order on its own promise chain, so a candidate that
+// arrives while an offer is still being applied waits for it.
+//
+// Events (EventTarget):
+//   'remote' -- the mid -> participant mapping changed; call remoteTracks()
+//   'state'  -- a connection's state changed; see connectionStates()
+//   'error'  detail: {pc, message} -- a negotiation step failed
+
+const PC_CONFIG = {
+  // Closed network: no STUN/TURN. The server's host candidates are reachable directly.
+  iceServers: [],
+  bundlePolicy: 'max-bundle',
+  rtcpMuxPolicy: 'require',
+};
+
+const KINDS = new Set(['audio', 'video']);
+
+/** Checks the `tracks` list of a server offer; returns a Map mid -> {participant, kind} of the
+ *  valid entries and the number of entries dropped. */
+export function parseTracks(tracks) {
+  const map = new Map();
+  let dropped = 0;
+  if (!Array.isArray(tracks)) return { map, dropped: 0 };
+  for (const t of tracks) {
+    const ok = t && typeof t === 'object' && typeof t.mid === 'string' && t.mid !== '' &&
+      typeof t.participant === 'string' && t.participant !== '' && KINDS.has(t.kind);
+    if (ok && !map.has(t.mid)) map.set(t.mid, { participant: t.participant, kind: t.kind });
+    else dropped++;
+  }
+  return { map, dropped };
+}
+
+export class MediaSession extends EventTarget {
+  /** `send(msg)` sends a signalling message; `log(...)` is the debug logger. */
+  constructor({ send, log = () => {} }) {
+    super();
+    this.send = send;
+    this.log = log;
+    this.pcs = { pub: null, sub: null };
+    this.chains = { pub: Promise.resolve(), sub: Promise.resolve() };
+    // Remote candidates that arrived before the remote description.
+    this.pendingRemote = { pub: [], sub: [] };
+    // Our candidates wait until the description they belong to has been sent.
+    this.descriptionSent = { pub: false, sub: false };
+    this.pendingLocal = { pub: [], sub: [] };
+    this.gatheringDone = { pub: false, sub: false };
+    this.tracks = new Map();
+    this.closed = false;
+  }
+
+  createPc(name) {
+    const pc = new RTCPeerConnection(PC_CONFIG);
+    pc.onicecandidate = (ev) => this.onLocalCandidate(name, ev.candidate);
+    const changed = () => this.dispatchEvent(new CustomEvent('state', { detail: { pc: name } }));
+    pc.onconnectionstatechange = changed;
+    pc.oniceconnectionstatechange = changed;
+    this.pcs[name] = pc;
+    return pc;
+  }
+
+  /** Queues `fn` on the chain of connection `name`; failures are reported as 'error' events. */
+  run(name, what, fn) {
+    this.chains[name] = this.chains[name].then(async () => {
+      if (this.closed) return;
+      try {
+        await fn();
+      } catch (err) {
+        if (this.closed) return;
+        this.log('error', { pc: name, what, error: String(err) });
+        this.dispatchEvent(new CustomEvent('error', { detail: { pc: name, message: `${what}: ${err.message || err}` } }));
+      }
+    });
+    return this.chains[name];
+  }
+
+  /** Creates `pub` with a sendonly transceiver per track of `stream` and sends the offer.
+   *  Does nothing when the stream has no track (receive-only participant). */
+  publish(stream) {
+    return this.run('pub', 'publish', async () => {
+      const tracks = stream ? stream.getTracks() : [];
+      if (tracks.length === 0) return;
+      const pc = this.pcs.pub || this.createPc('pub');
+      // Audio first, then video: the order the server sees in every offer.
+      tracks.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'audio' ? -1 : 1));
+      for (const track of tracks) {
+        pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      }
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      this.send({ type: 'publish', sdp: pc.localDescription.sdp });
+      this.markDescriptionSent('pub');
+    });
+  }
+
+  /** Applies the server's answer to our `publish`. */
+  handleAnswer(sdp) {
+    return this.run('pub', 'answer', async () => {
+      const pc = this.pcs.pub;
+      if (!pc || pc.signalingState !== 'have-local-offer') throw new Error('answer without an outstanding publish');
+      await pc.setRemoteDescription({ type: 'answer', sdp });
+      await this.flushRemoteCandidates('pub');
+    });
+  }
+
+  /** Applies a server offer for `sub`, re-maps mids to participants and sends our answer. */
+  handleOffer(sdp, tracks) {
+    return this.run('sub', 'offer', async () => {
+      const { map, dropped } = parseTracks(tracks);
+      if (dropped) this.log('warn', { what: 'offer tracks entries ignored', dropped });
+      const pc = this.pcs.sub || this.createPc('sub');
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      this.tracks = map;
+      this.dispatchEvent(new CustomEvent('remote'));
+      await this.flushRemoteCandidates('sub');
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      this.send({ type: 'answer', sdp: pc.localDescription.sdp });
+      this.markDescriptionSent('sub');
+    });
+  }
+
+  /** Adds a server candidate (`candidate` null or '' = end of candidates). A candidate the
+   *  browser refuses is logged, not reported: the other candidates may still work. */
+  handleCandidate(name, candidate, sdpMid) {
+    if (name !== 'pub' && name !== 'sub') return Promise.resolve();
+    return this.run(name, 'candidate', async () => {
+      try {
+        const init = toCandidateInit(candidate, sdpMid);
+        const pc = this.pcs[name];
+        if (!pc || !pc.remoteDescription) {
+          this.pendingRemote[name].push(init);
+          return;
+        }
+        await addCandidate(pc, init);
+      } catch (err) {
+        this.log('warn', { pc: name, what: 'candidate refused', candidate, error: String(err) });
+      }
+    });
+  }
+
+  async flushRemoteCandidates(name) {
+    const list = this.pendingRemote[name];
+    this.pendingRemote[name] = [];
+    for (const init of list) {
+      try {
+        await addCandidate(this.pcs[name], init);
+      } catch (err) {
+        this.log('warn', { pc: name, what: 'candidate refused', error: String(err) });
+      }
+    }
+  }
+
+  onLocalCandidate(name, cand) {
+    // null, or an empty candidate string: gathering is complete.
+    const msg = cand && cand.candidate
+      ? { type: 'candidate', pc: name, candidate: cand.candidate, sdpMid: cand.sdpMid ?? undefined }
+      : { type: 'candidate', pc: name, candidate: null };
+    if (msg.candidate === null) {
+      // Chromium reports the end twice (an empty candidate, then null): say it once.
+      if (this.gatheringDone[name]) return;
+      this.gatheringDone[name] = true;
+    }
+    if (this.descriptionSent[name]) this.send(msg);
+    else this.pendingLocal[name].push(msg);
+  }
+
+  markDescriptionSent(name) {
+    this.descriptionSent[name] = true;
+    const list = this.pendingLocal[name];
+    this.pendingLocal[name] = [];
+    for (const msg of list) this.send(msg);
+  }
+
+  /** Map participant id -> {audio: [MediaStreamTrack], video: [MediaStreamTrack], mids: [mid]}
+   *  for every active mid of the latest server offer. */
+  remoteTracks() {
+    const out = new Map();
+    const pc = this.pcs.sub;
+    if (!pc) return out;
+    for (const tr of pc.getTransceivers()) {
+      if (!tr.mid || tr.stopped || tr.currentDirection === 'stopped') continue;
+      const entry = this.tracks.get(tr.mid);
+      const track = tr.receiver && tr.receiver.track;
+      if (!entry || !track || track.kind !== entry.kind) continue;
+      if (!out.has(entry.participant)) out.set(entry.participant, { audio: [], video: [], mids: [] });
+      const p = out.get(entry.participant);
+      p[entry.kind].push(track);
+      p.mids.push(tr.mid);
+    }
+    return out;
+  }
+
+  /** {pub, sub}: each the connection state ('new', 'connecting', 'connected', 'failed', ...)
+   *  or null when that connection does not exist. */
+  connectionStates() {
+    const state = (pc) => (pc ? pc.connectionState || pc.iceConnectionState : null);
+    return { pub: state(this.pcs.pub), sub: state(this.pcs.sub) };
+  }
+
+  /** Closes both connections; safe to call twice. */
+  close() {
+    this.closed = true;
+    for (const name of ['pub', 'sub']) {
+      const pc = this.pcs[name];
+      if (!pc) continue;
+      pc.onicecandidate = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
+      pc.close();
+    }
+    this.tracks = new Map();
+  }
+}
+
+function toCandidateInit(candidate, sdpMid) {
+  if (candidate === null || candidate === undefined || candidate === '') return null;
+  if (typeof candidate !== 'string') throw new Error('candidate is not a string');
+  // Be lenient with a server that sends the full SDP line.
+  const text = candidate.startsWith('a=') ? candidate.slice(2) : candidate;
+  if (typeof sdpMid === 'string') return { candidate: text, sdpMid };
+  return { candidate: text, sdpMLineIndex: 0 }; // max-bundle: the first m= line carries all
+}
+
+async function addCandidate(pc, init) {
+  if (init === null) {
+    // End of candidates. Older browsers reject this form; it is only a hint, so ignore that.
+    try {
+      await pc.addIceCandidate();
+    } catch {
+      /* ignore */
+    }
+    return;
+  }
+  await pc.addIceCandidate(init);
+}

@@ -1,0 +1,385 @@
+// Everything that touches the DOM. app.js decides, this file shows.
+// Dynamic texts are registered with live(): they are re-rendered when the language changes.
+
+import { t, onLangChange, applyTranslations } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+const liveTexts = new Set(); // {el, render}
+let handlers = {};
+
+/** Sets el.textContent from render() now and after every language change. */
+function live(el, render) {
+  for (const entry of liveTexts) if (entry.el === el) liveTexts.delete(entry);
+  const entry = { el, render };
+  liveTexts.add(entry);
+  el.textContent = render();
+  return entry;
+}
+
+function rerender() {
+  for (const entry of liveTexts) {
+    if (!entry.el.isConnected) liveTexts.delete(entry);
+    else entry.el.textContent = entry.render();
+  }
+  updateTileNames();
+  syncTitles();
+}
+
+/** Control buttons show only icons on small screens: give them the label as a tooltip too. */
+function syncTitles() {
+  document.querySelectorAll('.btn.ctl').forEach((btn) => {
+    btn.title = btn.querySelector('.label').textContent;
+  });
+}
+
+/** Up to two letters for a name's avatar: first and last word ("Nguyễn Văn An" -> "NA"). */
+export function initials(name) {
+  const words = String(name || '').trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return '?';
+  const first = [...words[0]][0];
+  const last = words.length > 1 ? [...words[words.length - 1]][0] : '';
+  return (first + last).toLocaleUpperCase('vi');
+}
+
+/** Wires the static controls to `h`: {onJoin(room, name), onMic, onCam, onLeave, onInvite, onLang}. */
+export function init(h) {
+  handlers = h;
+  applyTranslations(document);
+  onLangChange(rerender);
+  $('join-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    handlers.onJoin($('room').value, $('name').value);
+  });
+  $('room').addEventListener('input', () => setFieldError('room', null));
+  $('name').addEventListener('input', () => setFieldError('name', null));
+  $('mic').addEventListener('click', () => handlers.onMic());
+  $('cam').addEventListener('click', () => handlers.onCam());
+  $('leave').addEventListener('click', () => handlers.onLeave());
+  $('invite').addEventListener('click', () => handlers.onInvite());
+  $('lang').addEventListener('click', () => handlers.onLang());
+  new ResizeObserver(layoutGrid).observe($('grid').parentElement);
+}
+
+// ---- join form ----
+
+/** Shows the join form, prefilled; `fieldErrors` = {room?: key, name?: key}. */
+export function showJoin({ room = '', name = '', fieldErrors = {} } = {}) {
+  $('meeting-view').hidden = true;
+  $('controls').hidden = true;
+  $('room-info').hidden = true;
+  $('join-view').hidden = false;
+  document.body.classList.remove('in-meeting');
+  setBusy(false);
+  if (room) $('room').value = room;
+  if (name) $('name').value = name;
+  setFieldError('room', fieldErrors.room || null);
+  setFieldError('name', fieldErrors.name || null);
+  const focus = fieldErrors.room || !$('room').value ? 'room' : 'name';
+  $(focus).focus();
+}
+
+/** Shows or clears the message under a form field (key: an i18n key or null). */
+export function setFieldError(field, key) {
+  const el = $(`${field}-error`);
+  const input = $(field);
+  if (!key) {
+    el.hidden = true;
+    liveTexts.forEach((e) => e.el === el && liveTexts.delete(e));
+    input.removeAttribute('aria-invalid');
+    return;
+  }
+  live(el, () => t(key));
+  el.hidden = false;
+  input.setAttribute('aria-invalid', 'true');
+}
+
+/** Disables the form while joining. */
+export function setBusy(busy) {
+  const btn = $('join-btn');
+  btn.disabled = busy;
+  btn.dataset.i18n = busy ? 'form.joining' : 'form.submit';
+  btn.textContent = t(btn.dataset.i18n);
+}
+
+// ---- meeting view ----
+
+export function showMeeting(room) {
+  $('join-view').hidden = true;
+  $('meeting-view').hidden = false;
+  $('controls').hidden = false;
+  $('room-info').hidden = false;
+  document.body.classList.add('in-meeting');
+  live($('room-label'), () => t('room.label', { room }));
+  syncTitles();
+  layoutGrid();
+}
+
+/** Updates the participant count in the top bar (everyone, including us). */
+export function setCount(n) {
+  live($('room-count'), () => t('room.count', { n }));
+  $('empty').hidden = n > 1;
+}
+
+/** Status line: `key` null hides it; level is 'ok', 'busy' or 'warn'. */
+export function setStatus(key, params, level = 'busy') {
+  const el = $('status');
+  if (!key) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.dataset.level = level;
+  live(el, () => t(key, typeof params === 'function' ? params() : params));
+}
+
+// ---- local tile and controls ----
+
+const selfTile = () => document.querySelector('.tile.self');
+
+/** Shows our own camera (mirrored, muted) and name. */
+export function setLocal(stream, name) {
+  const tile = selfTile();
+  const video = $('local-video');
+  if (video.srcObject !== stream) video.srcObject = stream;
+  video.play().catch(() => {});
+  tile.dataset.name = name;
+  tile.querySelector('.avatar').textContent = initials(name);
+  live(tile.querySelector('.name'), () => t('tile.you', { name }));
+}
+
+/** Updates the mic/camera buttons and the local tile: {hasAudio, hasVideo, micOn, camOn}. */
+export function setLocalMedia({ hasAudio, hasVideo, micOn, camOn }) {
+  setToggle($('mic'), hasAudio, micOn, 'ctl.mic.off', 'ctl.mic.on', '#i-mic', '#i-mic-off');
+  setToggle($('cam'), hasVideo, camOn, 'ctl.cam.off', 'ctl.cam.on', '#i-cam', '#i-cam-off');
+  const tile = selfTile();
+  tile.querySelector('.mic-off').hidden = hasAudio && micOn;
+  tile.classList.toggle('has-video', hasVideo && camOn);
+}
+
+function setToggle(btn, available, on, offKey, onKey, iconOn, iconOff) {
+  btn.disabled = !available;
+  const active = available && on;
+  btn.classList.toggle('off', !active);
+  btn.querySelector('use').setAttribute('href', active ? iconOn : iconOff);
+  live(btn.querySelector('.label'), () => t(active ? offKey : onKey));
+  btn.title = btn.querySelector('.label').textContent;
+}
+
+// ---- remote tiles ----
+
+const tileOf = (id) => document.querySelector(`.tile.remote[data-participant-id="${CSS.escape(id)}"]`);
+
+/** Creates the tile of participant `id` (or renames it). The tile shows the name at once;
+ *  video comes later with setTileTracks(). */
+export function upsertTile(id, name) {
+  let tile = tileOf(id);
+  if (!tile) {
+    tile = document.createElement('figure');
+    tile.className = 'tile remote';
+    tile.setAttribute('role', 'listitem');
+    tile.dataset.participantId = id;
+    const video = document.createElement('video');
+    video.autoplay = true;
+    video.playsInline = true;
+    video.setAttribute('playsinline', '');
+    for (const ev of ['resize', 'loadeddata', 'playing', 'emptied']) video.addEventListener(ev, () => updateVideoShown(tile));
+    const avatar = document.createElement('div');
+    avatar.className = 'avatar';
+    avatar.setAttribute('aria-hidden', 'true');
+    const caption = document.createElement('figcaption');
+    const label = document.createElement('span');
+    label.className = 'name';
+    const speaking = document.createElement('span');
+    speaking.className = 'badge speaking';
+    speaking.hidden = true;
+    caption.append(label, speaking);
+    tile.append(video, avatar, caption);
+    $('grid').append(tile);
+    layoutGrid();
+  }
+  tile.dataset.name = name || '';
+  tile.querySelector('.avatar').textContent = initials(name);
+  updateTileName(tile);
+  return tile;
+}
+
+function updateTileName(tile) {
+  const name = tile.dataset.name || t('tile.unknown');
+  tile.querySelector('.name').textContent = name;
+  tile.setAttribute('aria-label', name);
+  const badge = tile.querySelector('.badge.speaking');
+  badge.title = t('tile.speaking');
+  badge.setAttribute('aria-label', t('tile.speaking'));
+}
+
+function updateTileNames() {
+  document.querySelectorAll('.tile.remote').forEach(updateTileName);
+}
+
+/** Removes the tile of participant `id`, if any. */
+export function removeTile(id) {
+  const tile = tileOf(id);
+  if (!tile) return;
+  const video = tile.querySelector('video');
+  video.srcObject = null;
+  tile.remove();
+  layoutGrid();
+}
+
+/** Removes every remote tile (after a disconnection). */
+export function clearRemoteTiles() {
+  document.querySelectorAll('.tile.remote').forEach((tile) => removeTile(tile.dataset.participantId));
+}
+
+/** Ids of the participants that have a tile. */
+export function tileIds() {
+  return [...document.querySelectorAll('.tile.remote')].map((el) => el.dataset.participantId);
+}
+
+/** Plays `tracks` ({audio: [], video: []}) in the tile of `id`: one <video> element carries the
+ *  participant's audio and video. `onBlocked()` is called if the browser refuses to autoplay. */
+export function setTileTracks(id, tracks, onBlocked) {
+  const tile = tileOf(id);
+  if (!tile) return;
+  const video = tile.querySelector('video');
+  const wanted = [...tracks.audio, ...tracks.video];
+  const current = video.srcObject ? video.srcObject.getTracks() : [];
+  const same = wanted.length === current.length && wanted.every((tr) => current.includes(tr));
+  if (!same) {
+    video.srcObject = wanted.length ? new MediaStream(wanted) : null;
+    for (const tr of tracks.video) {
+      tr.addEventListener('mute', () => updateVideoShown(tile));
+      tr.addEventListener('unmute', () => updateVideoShown(tile));
+    }
+  }
+  if (video.srcObject) play(video, onBlocked);
+  updateVideoShown(tile);
+}
+
+function play(video, onBlocked) {
+  if (!video.paused) return;
+  video.play().catch((err) => {
+    if (err && err.name === 'NotAllowedError' && onBlocked) onBlocked();
+  });
+}
+
+/** Retries playback of every remote tile (after a click, which lets the browser play sound). */
+export function resumePlayback() {
+  document.querySelectorAll('.tile.remote video').forEach((v) => v.srcObject && v.play().catch(() => {}));
+}
+
+function updateVideoShown(tile) {
+  const video = tile.querySelector('video');
+  const stream = video.srcObject;
+  const track = stream && stream.getVideoTracks()[0];
+  tile.classList.toggle('has-video', !!track && track.readyState === 'live' && !track.muted && video.videoWidth > 0);
+}
+
+/** Marks the tile of `id` as speaking (or not). */
+export function setSpeaking(id, on) {
+  const tile = tileOf(id);
+  if (!tile) return;
+  tile.classList.toggle('speaking', on);
+  tile.querySelector('.badge.speaking').hidden = !on;
+}
+
+/** Picks the column count that gives the largest 16:9 tiles in the stage, and the grid width
+ *  at which they all fit (no scrolling, whatever the window's shape). */
+export function layoutGrid() {
+  const grid = $('grid');
+  const stage = grid.parentElement;
+  const n = grid.children.length;
+  const W = stage.clientWidth;
+  const H = stage.clientHeight;
+  if (!n || !W || !H) return;
+  const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+  let best = { cols: 1, tileW: 0 };
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const tileW = Math.min((W - (cols - 1) * gap) / cols, ((H - (rows - 1) * gap) / rows) * (16 / 9));
+    if (tileW > best.tileW) best = { cols, tileW };
+  }
+  grid.style.setProperty('--cols', String(best.cols));
+  grid.style.width = `${Math.floor(best.cols * best.tileW + (best.cols - 1) * gap)}px`;
+}
+
+// ---- messages ----
+
+/**
+ * A lasting message in the meeting view (e.g. "receive-only"), replaced by the same `id`.
+ * `render` returns the text; `action` = {key, onClick} adds a button. Pass render = null to remove.
+ */
+export function notice(id, render, action, level = 'info') {
+  const box = $('notices');
+  let el = box.querySelector(`[data-notice="${CSS.escape(id)}"]`);
+  if (!render) {
+    if (el) el.remove();
+    return;
+  }
+  if (!el) {
+    el = document.createElement('div');
+    el.className = 'notice';
+    el.dataset.notice = id;
+    el.setAttribute('role', 'status');
+    box.append(el);
+  }
+  el.dataset.level = level;
+  el.replaceChildren();
+  const text = document.createElement('span');
+  el.append(text);
+  live(text, render);
+  if (action) {
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'btn small';
+    live(btn, () => t(action.key));
+    btn.addEventListener('click', action.onClick);
+    el.append(btn);
+  }
+}
+
+/** An error banner (role=alert) with a dismiss button; `render` returns the main text, `detail`
+ *  (untranslated, e.g. the server's own message) is shown under it. Banners of the same `id`
+ *  replace each other. */
+export function showError(id, render, detail) {
+  const box = $('alerts');
+  let el = box.querySelector(`[data-alert="${CSS.escape(id)}"]`);
+  if (el) el.remove();
+  el = document.createElement('div');
+  el.className = 'alert';
+  el.dataset.alert = id;
+  el.setAttribute('role', 'alert');
+  const body = document.createElement('div');
+  const main = document.createElement('p');
+  main.className = 'alert-text';
+  live(main, render);
+  body.append(main);
+  if (detail) {
+    const small = document.createElement('p');
+    small.className = 'alert-detail';
+    live(small, () => t('error.detail', { message: detail }));
+    body.append(small);
+  }
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'btn small ghost';
+  live(close, () => t('dismiss'));
+  close.addEventListener('click', () => el.remove());
+  el.append(body, close);
+  box.append(el);
+}
+
+/** Removes every error banner. */
+export function clearErrors() {
+  $('alerts').replaceChildren();
+}
+
+/** A short message that goes away by itself. */
+export function toast(render, ms = 5000) {
+  const el = document.createElement('div');
+  el.className = 'toast';
+  live(el, render);
+  $('toasts').append(el);
+  setTimeout(() => el.remove(), ms);
+}
