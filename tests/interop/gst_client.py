@@ -375,13 +375,13 @@ class Client:
             reply = await self.pub.call('create-offer', None)
             offer = reply.get_value('offer')
             self.pub.local_mids = sdp_mids(offer.sdp)
-            text = offer.sdp.as_text()
+            # Queued before set-local-description starts ICE gathering, so the offer goes out
+            # before any of its candidates.
+            self.event({'type': 'publish'})
+            self.send({'type': 'publish', 'sdp': offer.sdp.as_text()})
             await self.pub.call('set-local-description', offer)
         except (ProtocolError, asyncio.TimeoutError) as exc:
             self.fail('negotiation', 'pub offer: %r' % exc)
-            return
-        self.event({'type': 'publish'})
-        self.send({'type': 'publish', 'sdp': text})
 
     async def on_answer(self, msg):
         if self.pub is None:
@@ -432,9 +432,8 @@ class Client:
         if answer is None:
             raise ProtocolError('webrtcbin could not answer the sub offer')
         self.sub.local_mids = sdp_mids(answer.sdp)
-        text = answer.sdp.as_text()
+        self.send({'type': 'answer', 'sdp': answer.sdp.as_text()})   # before its candidates
         await self.sub.call('set-local-description', answer)
-        self.send({'type': 'answer', 'sdp': text})
 
     def on_joined(self, msg):
         if self.t_joined is not None:
