@@ -1,0 +1,190 @@
+/* SDP (RFC 8866 plus the WebRTC attributes of JSEP, RFC 8829) parsed into plain structs.
+ * Pure functions: no I/O, no globals; safe to call from any thread. Everything in an HnSdp is
+ * owned by it and released by hn_sdp_free(). */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/codec.h"
+
+#define HN_SDP_ERROR (hn_sdp_error_quark())
+typedef enum {
+    HN_SDP_ERROR_PARSE,       /* malformed SDP or candidate line */
+    HN_SDP_ERROR_UNSUPPORTED, /* well-formed but unsupported (mDNS candidate, setup:holdconn) */
+    HN_SDP_ERROR_NEGOTIATION, /* nothing acceptable, or inconsistent with what we offered */
+    HN_SDP_ERROR_INVALID,     /* a bad argument from the local caller (slots, credentials) */
+} HnSdpError;
+
+GQuark hn_sdp_error_quark(void);
+
+/* Limits: anything larger is refused as malformed. */
+#define HN_SDP_MAX_SIZE        (64 * 1024) /* whole description, bytes */
+#define HN_SDP_MAX_LINE        4096        /* one line, bytes */
+#define HN_SDP_MAX_MEDIA       64          /* m= lines */
+#define HN_SDP_MAX_CODECS      64          /* payload types per m= line */
+#define HN_SDP_MAX_EXTMAPS     32          /* a=extmap per m= line */
+#define HN_SDP_MAX_SSRCS       32          /* distinct a=ssrc per m= line */
+#define HN_SDP_MAX_SSRC_GROUPS 16          /* a=ssrc-group per m= line */
+#define HN_SDP_MAX_GROUP_SSRCS 8           /* ssrcs in one a=ssrc-group */
+#define HN_SDP_MAX_RIDS        16          /* a=rid per m= line */
+#define HN_SDP_MAX_CANDIDATES  64          /* a=candidate per m= line */
+
+/* String buffer sizes, terminating NUL included. */
+#define HN_SDP_MID_LEN    33  /* a=mid, BUNDLE members */
+#define HN_SDP_UFRAG_LEN  257 /* ice-ufrag: 4-256 ice-chars (RFC 8839) */
+#define HN_SDP_PWD_LEN    257 /* ice-pwd: 22-256 ice-chars */
+#define HN_SDP_FP_ALG_LEN 16  /* "sha-256" */
+#define HN_SDP_FP_LEN     192 /* colon hex, up to 64 bytes (sha-512) */
+#define HN_SDP_ID_LEN     65  /* msid stream / track ids, rid ids */
+#define HN_SDP_CNAME_LEN  129
+#define HN_SDP_NAME_LEN   33 /* encoding name of a=rtpmap */
+#define HN_SDP_FMTP_LEN   257
+#define HN_SDP_URI_LEN    257
+#define HN_SDP_TEXT_LEN   257 /* a=simulcast value, rid params, non-RTP fmt list */
+
+typedef enum {
+    HN_SDP_DIR_SENDRECV = 0,
+    HN_SDP_DIR_SENDONLY,
+    HN_SDP_DIR_RECVONLY,
+    HN_SDP_DIR_INACTIVE,
+} HnSdpDirection;
+
+typedef enum {
+    HN_SDP_SETUP_NONE = 0, /* attribute absent */
+    HN_SDP_SETUP_ACTPASS,
+    HN_SDP_SETUP_ACTIVE,
+    HN_SDP_SETUP_PASSIVE,
+    HN_SDP_SETUP_HOLDCONN,
+} HnSdpSetup;
+
+typedef enum {
+    HN_SDP_MEDIA_AUDIO,
+    HN_SDP_MEDIA_VIDEO,
+    HN_SDP_MEDIA_APPLICATION,
+    HN_SDP_MEDIA_OTHER,
+} HnSdpMediaType;
+
+/* ICE and DTLS attributes of one level (session or media). "" / NONE when absent. */
+typedef struct {
+    char ice_ufrag[HN_SDP_UFRAG_LEN];
+    char ice_pwd[HN_SDP_PWD_LEN];
+    bool ice_trickle;                        /* a=ice-options contains "trickle" */
+    char fingerprint_alg[HN_SDP_FP_ALG_LEN]; /* lower case, e.g. "sha-256" */
+    char fingerprint[HN_SDP_FP_LEN];         /* upper-case colon hex; first a=fingerprint */
+    HnSdpSetup setup;
+} HnSdpTransport;
+
+/* One payload type of an m= line. */
+typedef struct {
+    uint8_t pt;
+    char name[HN_SDP_NAME_LEN]; /* encoding name as written; "" without a=rtpmap */
+    HnCodecId id;               /* Opus/VP8/H264, else HN_CODEC_UNKNOWN */
+    uint32_t clock_rate;        /* 0 without a=rtpmap */
+    uint8_t channels;           /* 0 when not written */
+    char fmtp[HN_SDP_FMTP_LEN]; /* a=fmtp parameters, "" when none */
+    uint32_t feedback;          /* HN_FB_*, a=rtcp-fb:* lines included */
+    int apt;                    /* fmtp apt= (rtx, red...), -1 when absent */
+} HnSdpCodec;
+
+typedef struct {
+    uint16_t id; /* 1-255 */
+    char uri[HN_SDP_URI_LEN];
+} HnSdpExtmap;
+
+/* Attributes of one a=ssrc id. */
+typedef struct {
+    uint32_t ssrc;
+    char cname[HN_SDP_CNAME_LEN];
+    char msid_stream[HN_SDP_ID_LEN];
+    char msid_track[HN_SDP_ID_LEN];
+} HnSdpSsrc;
+
+typedef struct {
+    char semantics[16]; /* "FID", "SIM", "FEC-FR", ... */
+    uint32_t ssrcs[HN_SDP_MAX_GROUP_SSRCS];
+    size_t n_ssrcs;
+} HnSdpSsrcGroup;
+
+typedef struct {
+    char id[HN_SDP_ID_LEN];
+    bool send; /* "send"; false for "recv" */
+    char params[HN_SDP_TEXT_LEN];
+} HnSdpRid;
+
+/* One m= section. Transport and direction already include session-level defaults. */
+typedef struct {
+    HnSdpMediaType type;
+    char media[16];            /* the m= media token, e.g. "audio" */
+    uint16_t port;             /* 0: rejected/disabled (unless bundle_only) */
+    char proto[64];            /* e.g. "UDP/TLS/RTP/SAVPF" */
+    char fmt[HN_SDP_TEXT_LEN]; /* raw format list for non-RTP protocols, "" for RTP */
+    unsigned line;             /* line number of the m= line */
+    char mid[HN_SDP_MID_LEN];
+    HnSdpDirection direction;
+    bool rtcp_mux, rtcp_mux_only, rtcp_rsize, bundle_only, end_of_candidates;
+    HnSdpTransport transport;
+    HnSdpCodec *codecs; /* in m= line order (the sender's preference) */
+    size_t n_codecs;
+    uint32_t fb_wildcard; /* HN_FB_* from a=rtcp-fb:* (also merged into every codec) */
+    HnSdpExtmap *extmaps; /* session-level extmaps merged in */
+    size_t n_extmaps;
+    HnSdpSsrc *ssrcs;
+    size_t n_ssrcs;
+    HnSdpSsrcGroup *ssrc_groups;
+    size_t n_ssrc_groups;
+    char msid_stream[HN_SDP_ID_LEN]; /* a=msid, "" when absent */
+    char msid_track[HN_SDP_ID_LEN];
+    char simulcast[HN_SDP_TEXT_LEN]; /* raw a=simulcast value, "" when absent */
+    HnSdpRid *rids;
+    size_t n_rids;
+    char **candidates; /* "candidate:..." as written, for hn_sdp_candidate_parse() */
+    size_t n_candidates;
+} HnSdpMedia;
+
+typedef struct {
+    char session_id[24]; /* o= sess-id (decimal digits) */
+    uint64_t session_version;
+    HnSdpTransport transport; /* session-level only */
+    bool ice_lite;
+    bool has_bundle;                               /* an a=group:BUNDLE was present */
+    char bundle[HN_SDP_MAX_MEDIA][HN_SDP_MID_LEN]; /* mids of the first BUNDLE group */
+    size_t n_bundle;
+    HnSdpMedia *media;
+    size_t n_media;
+} HnSdp;
+
+/* Parses an SDP of `len` bytes (CRLF or LF line ends; need not be NUL-terminated). On success
+ * returns 0 and *out (transfer full, free with hn_sdp_free). On failure returns -EINVAL and sets
+ * `error` (HN_SDP_ERROR_PARSE) to "SDP line N: reason". */
+int hn_sdp_parse(const char *text, size_t len, HnSdp **out, GError **error);
+
+/* Frees a parsed SDP. NULL is a no-op. */
+void hn_sdp_free(HnSdp *sdp);
+
+/* The m= section with this mid, or NULL. transfer none. */
+const HnSdpMedia *hn_sdp_find_media(const HnSdp *sdp, const char *mid);
+
+/* Whether `mid` is a member of the first BUNDLE group. */
+bool hn_sdp_in_bundle(const HnSdp *sdp, const char *mid);
+
+/* The codec with payload type `pt`, or NULL. transfer none. */
+const HnSdpCodec *hn_sdp_media_find_codec(const HnSdpMedia *m, int pt);
+
+/* The id negotiated for header extension `uri` in this section, or 0 when absent. */
+unsigned hn_sdp_media_find_extmap(const HnSdpMedia *m, const char *uri);
+
+/* The a=ssrc entry for `ssrc`, or NULL. transfer none. */
+const HnSdpSsrc *hn_sdp_media_find_ssrc(const HnSdpMedia *m, uint32_t ssrc);
+
+/* Well-known header extension URIs. */
+#define HN_SDP_EXT_MID           "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define HN_SDP_EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+#define HN_SDP_EXT_TRANSPORT_CC                                                                    \
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+/* Names for logs; static strings. */
+const char *hn_sdp_direction_name(HnSdpDirection dir);
+const char *hn_sdp_setup_name(HnSdpSetup setup);
