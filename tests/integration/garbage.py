@@ -161,7 +161,7 @@ def _masked_text(rng, payload):
     return bytes([0x81, 0x80 | len(payload)]) + key + masked
 
 
-def http_send(port, payload, read_timeout=2.0):
+def http_send(port, payload, read_timeout=1.0):
     """Sends one payload on a fresh TCP connection; returns what came back (may be b'')."""
     reply = b''
     with socket.create_connection(('127.0.0.1', port), timeout=5) as s:
