@@ -17,9 +17,16 @@ void hn_rewriter_mark_switch(HnRewriter *rw)
         rw->switch_pending = true;
 }
 
+static bool is_previous(const HnRewriter *rw, uint32_t in_ssrc)
+{
+    return rw->has_prev && in_ssrc == rw->prev_ssrc && in_ssrc != rw->ssrc;
+}
+
 bool hn_rewriter_needs_sync(const HnRewriter *rw, uint32_t in_ssrc)
 {
-    return !rw->started || rw->switch_pending || in_ssrc != rw->ssrc;
+    if (!rw->started || rw->switch_pending)
+        return true;
+    return in_ssrc != rw->ssrc && !is_previous(rw, in_ssrc);
 }
 
 /* Extends a 16-bit value to the 64-bit counter nearest to ref. */
@@ -41,6 +48,10 @@ static void start_source(HnRewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t t
         int64_t step = hn_us_to_rtp(now - rw->last_out_us, rw->clock_rate);
         out_seq = rw->last_out_seq + 1;
         out_ts = rw->last_out_ts + (step < 1 ? 1 : step);
+        if (ssrc != rw->ssrc) {
+            rw->has_prev = true;
+            rw->prev_ssrc = rw->ssrc;
+        }
     }
     rw->ssrc = ssrc;
     rw->in_max_seq = seq;
@@ -61,6 +72,8 @@ int hn_rewriter_rewrite(HnRewriter *rw, uint32_t in_ssrc, uint16_t in_seq, uint3
 {
     if (hn_rewriter_needs_sync(rw, in_ssrc))
         start_source(rw, in_ssrc, in_seq, in_ts, now_us);
+    else if (in_ssrc != rw->ssrc)
+        return -ESTALE; /* a late packet of the previous source */
 
     int64_t ext_seq = extend16(rw->in_max_seq, in_seq);
     int64_t o_seq = ext_seq + rw->seq_off;

@@ -408,6 +408,10 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
         rt_drop(r, HN_DROP_NO_CONSUMER);
     bool key = p->codec.kind != HN_KIND_VIDEO ||
                hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
+    if (key && p->kf_pending) { /* the publisher already answered: no need to ask again */
+        p->kf_pending = false;
+        r->kf_pending_count--;
+    }
     for (guint i = 0; i < p->consumers->len; i++)
         forward(r, g_ptr_array_index(p->consumers, i), buf, len, &h, key, now_us);
     r->dispatching = false;

@@ -11,7 +11,8 @@
  * cached for NACKs, handed to the tap, then rewritten (SSRC, seq, ts, PT) once per consumer.
  * Video consumers start, and restart after a source switch or a resume, only at a key frame; the
  * key frame is requested from the publisher (PLI, or FIR when only FIR was negotiated), at most
- * once per producer per 500 ms. Subscriber PLI/FIR are forwarded the same way; subscriber NACKs
+ * once per producer per 500 ms (a request delayed by that window is dropped if a key frame arrives
+ * meanwhile). Subscriber PLI/FIR are forwarded the same way; subscriber NACKs
  * are answered from the cache. Every second the router sends an RR to each transport with
  * producers and an SR per consumer whose producer has sent an SR. RTCP is sent reduced-size
  * (RFC 5506, no SDES), several packets per compound when they fit in HN_ROUTER_RTCP_MTU.
