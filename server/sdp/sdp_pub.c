@@ -235,7 +235,10 @@ static void write_accepted(GString *s, const HnSdpMedia *m, const Plan *p, const
         hn_sdp_write_candidates(s, local);
 }
 
-static void write_rejected(GString *s, const HnSdpMedia *m)
+/* A rejected m= line still carries the transport attributes: webrtcbin (1.22) checks every
+ * m= line for ice-ufrag, ice-pwd, fingerprint and setup, rejected or not. */
+static void write_rejected(GString *s, const HnSdpMedia *m, const HnSdpLocal *local,
+                           const char *setup)
 {
     bool rtp = m->n_codecs > 0;
     if (rtp)
@@ -243,7 +246,7 @@ static void write_rejected(GString *s, const HnSdpMedia *m)
                                (unsigned)m->codecs[0].pt);
     else
         g_string_append_printf(s, "m=%s 0 %s %s\r\n", m->media, m->proto, m->fmt);
-    g_string_append(s, "c=IN IP4 0.0.0.0\r\n");
+    hn_sdp_write_transport(s, local, setup);
     if (m->mid[0] != '\0')
         g_string_append_printf(s, "a=mid:%s\r\n", m->mid);
     if (rtp)
@@ -268,7 +271,7 @@ static char *write_answer(const HnSdp *offer, const Plan *plans, const HnSdpLoca
     bool first = true;
     for (size_t i = 0; i < offer->n_media; i++) {
         if (plans[i].reason) {
-            write_rejected(s, &offer->media[i]);
+            write_rejected(s, &offer->media[i], local, setup);
         } else {
             write_accepted(s, &offer->media[i], &plans[i], local, setup, first);
             first = false;
