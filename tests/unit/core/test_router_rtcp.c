@@ -98,7 +98,11 @@ static void test_nack_from_cache(void **state)
     f->now += 100000;
     uint8_t payload[64];
     for (int i = 0; i < 10; i++) {
-        memcpy(payload, i == 0 ? TU_VP8_KEY : TU_VP8_DELTA, sizeof(TU_VP8_KEY));
+        memset(payload, 0, sizeof(payload));
+        if (i == 0)
+            memcpy(payload, TU_VP8_KEY, sizeof(TU_VP8_KEY));
+        else
+            memcpy(payload, TU_VP8_DELTA, sizeof(TU_VP8_DELTA));
         payload[sizeof(TU_VP8_KEY)] = (uint8_t)i; /* tell the packets apart */
         fx_rtp(f, PUB2, 0xdddd, VID_PT, (uint16_t)(65530 + i), 5000u + 3000u * (unsigned)i, payload,
                sizeof(TU_VP8_KEY) + 1);
