@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 
 typedef struct HnDtls HnDtls;
 
+/* Domain of the GError from hn_dtls_new (bad fingerprint, OpenSSL setup failure); code 0. */
+#define HN_DTLS_ERROR hn_dtls_error_quark()
+GQuark hn_dtls_error_quark(void);
+
 typedef enum { HN_DTLS_SERVER, HN_DTLS_CLIENT } HnDtlsRole;
 
 typedef enum { HN_SRTP_AES128_CM_SHA1_80, HN_SRTP_AEAD_AES_128_GCM } HnSrtpProfile;
@@ -38,7 +42,8 @@ typedef struct {
     void (*send)(void *user, const uint8_t *data, size_t len);
     /* Handshake done and peer fingerprint verified; @keys valid during the call. Required. */
     void (*connected)(void *user, const HnSrtpKeys *keys);
-    /* Handshake error, timeout or fingerprint mismatch; the endpoint is dead. Required. */
+    /* Handshake error, timeout, fingerprint mismatch, or a fatal alert after the handshake;
+     * the endpoint is dead (state FAILED). Required. */
     void (*failed)(void *user, const char *reason);
     /* close_notify received from the peer. Optional (NULL: ignored). */
     void (*closed)(void *user);
