@@ -16,7 +16,10 @@ struct HnCert {
     char fingerprint[HN_CERT_FP_MAX];
 };
 
-G_DEFINE_QUARK(hn - cert - error - quark, hn_cert_error)
+GQuark hn_cert_error_quark(void)
+{
+    return g_quark_from_static_string("hn-cert-error-quark");
+}
 
 #define CERT_VALID_BEFORE_S (24 * 3600L)
 #define CERT_LIFETIME_S     (30 * 24 * 3600L)

@@ -31,8 +31,10 @@
     "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"
 #define GROUPS "P-256:X25519:P-384"
 
-G_DEFINE_QUARK(hn - dtls - error - quark, hn_dtls_error)
-#define HN_DTLS_ERROR hn_dtls_error_quark()
+GQuark hn_dtls_error_quark(void)
+{
+    return g_quark_from_static_string("hn-dtls-error-quark");
+}
 
 struct HnDtls {
     SSL *ssl;

@@ -20,7 +20,10 @@ struct HnSrtp {
     HnSrtpStats stats;
 };
 
-G_DEFINE_QUARK(hn - srtp - error - quark, hn_srtp_error)
+GQuark hn_srtp_error_quark(void)
+{
+    return g_quark_from_static_string("hn-srtp-error-quark");
+}
 
 /* Debian's libsrtp2 is built on NSS: every cipher opens an NSS context and closing the last
  * one shuts NSS down, so creating a session after all others were freed pays a full NSS
