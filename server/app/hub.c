@@ -1,0 +1,329 @@
+#include "app/hub.h"
+
+#include <string.h>
+
+#include "app/room.h"
+#include "signaling/server.h"
+
+typedef struct {
+    char *name;
+    HnWorker *worker;
+    HnRoom *room; /* dereferenced on the worker only */
+    guint members;
+    guint max_participants;
+} HnRoomEntry;
+
+typedef struct {
+    uint64_t id;
+    HnRoomEntry *room; /* NULL until joined */
+} HnHubConn;
+
+struct HnHub {
+    const HnConfig *cfg;
+    HnWorkerPool *pool;
+    HnCert *cert;
+    HnIceSettings ice;
+    GMainContext *main_ctx;
+    HnSignaling *sig;
+    GHashTable *rooms; /* name -> HnRoomEntry* */
+    GHashTable *conns; /* &id -> HnHubConn* (joined participants) */
+    guint64 joins;
+};
+
+/* --- worker -> main ----------------------------------------------------------------------- */
+
+typedef struct {
+    HnHub *hub;
+    uint64_t conn_id;
+    char *text;   /* message to send, or NULL */
+    char *reason; /* close reason when kicking */
+} HnOutbound;
+
+static void outbound_free(gpointer data)
+{
+    HnOutbound *o = data;
+    g_free(o->text);
+    g_free(o->reason);
+    g_free(o);
+}
+
+static gboolean outbound_run(gpointer data)
+{
+    HnOutbound *o = data;
+    if (o->text) {
+        hn_signaling_send(o->hub->sig, o->conn_id, o->text);
+        o->text = NULL;
+    } else {
+        hn_signaling_close(o->hub->sig, o->conn_id, 1000, o->reason);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *reason)
+{
+    HnOutbound *o = g_new0(HnOutbound, 1);
+    o->hub = hub;
+    o->conn_id = conn_id;
+    o->text = text;
+    o->reason = g_strdup(reason);
+    GSource *src = g_idle_source_new();
+    g_source_set_callback(src, outbound_run, o, outbound_free);
+    g_source_attach(src, hub->main_ctx);
+    g_source_unref(src);
+}
+
+static void room_post(void *user, uint64_t conn_id, char *text)
+{
+    if (text)
+        post_outbound(user, conn_id, text, NULL);
+}
+
+static void room_kick(void *user, uint64_t conn_id, const char *reason)
+{
+    post_outbound(user, conn_id, NULL, reason);
+}
+
+/* --- main -> worker ----------------------------------------------------------------------- */
+
+typedef enum { CMD_JOIN, CMD_PUBLISH, CMD_ANSWER, CMD_CANDIDATE, CMD_LEAVE, CMD_FREE } HnCmdType;
+
+typedef struct {
+    HnCmdType type;
+    HnRoom *room;
+    uint64_t pid;
+    char *text;   /* name, sdp, candidate or leave reason */
+    gboolean sub; /* candidate for the sub transport */
+} HnCmd;
+
+static void cmd_free(gpointer data)
+{
+    HnCmd *c = data;
+    g_free(c->text);
+    g_free(c);
+}
+
+static gboolean cmd_run(gpointer data)
+{
+    HnCmd *c = data;
+    switch (c->type) {
+    case CMD_JOIN:
+        hn_room_join(c->room, c->pid, c->text);
+        break;
+    case CMD_PUBLISH:
+        hn_room_publish(c->room, c->pid, c->text);
+        break;
+    case CMD_ANSWER:
+        hn_room_sub_answer(c->room, c->pid, c->text);
+        break;
+    case CMD_CANDIDATE:
+        hn_room_candidate(c->room, c->pid, c->sub, c->text);
+        break;
+    case CMD_LEAVE:
+        hn_room_leave(c->room, c->pid, c->text);
+        break;
+    case CMD_FREE:
+        hn_room_free(c->room);
+        break;
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub)
+{
+    HnCmd *c = g_new0(HnCmd, 1);
+    c->type = type;
+    c->room = e->room;
+    c->pid = pid;
+    c->text = g_strdup(text);
+    c->sub = sub;
+    hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
+}
+
+/* --- rooms -------------------------------------------------------------------------------- */
+
+static HnRoomEntry *room_open(HnHub *hub, const char *name)
+{
+    HnRoomEntry *e = g_hash_table_lookup(hub->rooms, name);
+    if (e)
+        return e;
+    const HnRoomConfig *rc = hn_config_find_room(hub->cfg, name);
+    if (!rc && !hub->cfg->auto_create)
+        return NULL;
+    e = g_new0(HnRoomEntry, 1);
+    e->name = g_strdup(name);
+    e->worker = hn_worker_pool_pick(hub->pool);
+    e->max_participants = rc ? rc->max_participants : hub->cfg->max_participants;
+    hn_worker_add_room(e->worker);
+    HnRoomEnv env = {
+        .post = room_post,
+        .kick = room_kick,
+        .user = hub,
+        .cert = hub->cert,
+        .ice = &hub->ice,
+        .consent_timeout_s = (int)hub->cfg->consent_timeout,
+    };
+    e->room = hn_room_new(e->worker, name, &env);
+    g_hash_table_insert(hub->rooms, e->name, e);
+    g_message("room %s opened on worker %u", name, hn_worker_index(e->worker));
+    return e;
+}
+
+static void room_close(HnHub *hub, HnRoomEntry *e)
+{
+    g_message("room %s closed", e->name);
+    send_cmd(e, CMD_FREE, 0, NULL, FALSE);
+    hn_worker_remove_room(e->worker);
+    g_hash_table_remove(hub->rooms, e->name);
+    g_free(e->name);
+    g_free(e);
+}
+
+/* --- signalling handler ------------------------------------------------------------------- */
+
+static void reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, const char *msg,
+                        const char *ref)
+{
+    hn_signaling_send(hub->sig, conn_id, hn_proto_build_error(code, msg, ref));
+}
+
+static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
+{
+    if (g_hash_table_contains(hub->conns, &conn_id)) {
+        reply_error(hub, conn_id, HN_PROTO_ERR_ALREADY_JOINED, "already joined", "join");
+        return;
+    }
+    HnRoomEntry *e = room_open(hub, m->u.join.room);
+    if (!e) {
+        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", "join");
+        return;
+    }
+    if (e->members >= e->max_participants) {
+        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_FULL, "the room is full", "join");
+        if (e->members == 0)
+            room_close(hub, e);
+        return;
+    }
+    HnHubConn *c = g_new0(HnHubConn, 1);
+    c->id = conn_id;
+    c->room = e;
+    e->members++;
+    hub->joins++;
+    g_hash_table_insert(hub->conns, &c->id, c);
+    send_cmd(e, CMD_JOIN, conn_id, m->u.join.name, FALSE);
+}
+
+static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
+{
+    HnHub *hub = user;
+    if (m->type == HN_PROTO_MSG_JOIN) {
+        on_join(hub, conn_id, m);
+        return;
+    }
+    HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
+    if (!c) {
+        reply_error(hub, conn_id, HN_PROTO_ERR_NOT_JOINED, "join a room first",
+                    hn_proto_msg_type_name(m->type));
+        return;
+    }
+    switch (m->type) {
+    case HN_PROTO_MSG_PUBLISH:
+        send_cmd(c->room, CMD_PUBLISH, conn_id, m->u.sdp.sdp, FALSE);
+        break;
+    case HN_PROTO_MSG_ANSWER:
+        send_cmd(c->room, CMD_ANSWER, conn_id, m->u.sdp.sdp, FALSE);
+        break;
+    case HN_PROTO_MSG_CANDIDATE:
+        send_cmd(c->room, CMD_CANDIDATE, conn_id, m->u.candidate.candidate,
+                 m->u.candidate.pc == HN_PROTO_PC_SUB);
+        break;
+    case HN_PROTO_MSG_LEAVE:
+        hn_signaling_close(hub->sig, conn_id, 1000, "left");
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
+{
+    HnHub *hub = user;
+    HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
+    if (!c)
+        return;
+    HnRoomEntry *e = c->room;
+    send_cmd(e, CMD_LEAVE, conn_id, reason == HN_CLOSE_TIMEOUT ? "timeout" : "left", FALSE);
+    g_hash_table_remove(hub->conns, &conn_id);
+    g_free(c);
+    if (--e->members == 0)
+        room_close(hub, e);
+}
+
+static void healthz(void *user, GString *body)
+{
+    HnHub *hub = user;
+    HnSignalingStats s;
+    hn_signaling_get_stats(hub->sig, &s);
+    g_string_append_printf(
+        body,
+        "{\"status\":\"ok\",\"rooms\":%u,\"participants\":%u,\"joins\":%" G_GUINT64_FORMAT
+        ",\"connections\":%" G_GUINT64_FORMAT ",\"messages\":%" G_GUINT64_FORMAT
+        ",\"errors\":%" G_GUINT64_FORMAT "}\n",
+        g_hash_table_size(hub->rooms), g_hash_table_size(hub->conns), hub->joins,
+        (guint64)s.connections, (guint64)s.messages, (guint64)s.errors);
+}
+
+static const HnSignalingHandler handler = {
+    .on_message = on_message,
+    .on_close = on_close,
+    .healthz = healthz,
+};
+
+HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLoop *loop,
+                  const char *client_dir, GError **error)
+{
+    HnHub *hub = g_new0(HnHub, 1);
+    hub->cfg = cfg;
+    hub->pool = pool;
+    hub->cert = cert;
+    hub->main_ctx = g_main_loop_get_context(loop);
+    hub->ice.addresses = cfg->addresses;
+    hub->ice.interfaces = cfg->interfaces;
+    hub->ice.public_ip = cfg->public_ip;
+    hub->ice.port_min = cfg->rtp_port_min;
+    hub->ice.port_max = cfg->rtp_port_max;
+    hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+    hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
+    HnSignalingSettings s = {
+        .host = cfg->listen_host,
+        .port = cfg->listen_port,
+        .client_dir = client_dir,
+        .tls_cert = cfg->tls_cert,
+        .tls_key = cfg->tls_key,
+        .keepalive_timeout_s = 10,
+    };
+    hub->sig = hn_signaling_new(loop, &s, &handler, hub, error);
+    if (!hub->sig) {
+        hn_hub_free(hub);
+        return NULL;
+    }
+    return hub;
+}
+
+void hn_hub_free(HnHub *hub)
+{
+    if (!hub)
+        return;
+    hn_signaling_free(hub->sig); /* closes sockets: on_close runs for each */
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, hub->conns);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        g_free(v);
+    g_hash_table_destroy(hub->conns);
+    GList *rooms = g_hash_table_get_values(hub->rooms);
+    for (GList *l = rooms; l; l = l->next)
+        room_close(hub, l->data);
+    g_list_free(rooms);
+    g_hash_table_destroy(hub->rooms);
+    g_free(hub);
+}

@@ -1,0 +1,83 @@
+/* Offer/answer as a room needs it, on top of the SDP module: the answer to a participant's
+ * publish offer, the server's subscriber offers built from slots, the check of the answers to
+ * them, and the server-side payload-type table. Pure functions; thread: any. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "core/codec.h"
+
+#define HN_NEG_MID_MAX    32
+#define HN_NEG_MAX_TRACKS 16
+
+/* One m= section of a subscriber offer. consumer_id 0 = inactive (recyclable). */
+typedef struct {
+    char mid[HN_NEG_MID_MAX];
+    HnKind kind;
+    HnCodec codec;        /* with the server-side payload type */
+    uint32_t ssrc;        /* what the server sends with */
+    uint32_t producer_id; /* the producer feeding it */
+    uint32_t consumer_id; /* 0 = inactive */
+    gboolean rejected;    /* the client rejected it (unsupported codec): never reused */
+    char participant[24]; /* whose media: the msid stream id */
+    char cname[24];
+    char track_id[64];
+} HnNegSlot;
+
+typedef struct {
+    const char *ufrag, *pwd;
+    const char *fingerprint; /* sha-256, colon hex */
+} HnNegLocal;
+
+/* An accepted m= section of a publish offer. */
+typedef struct {
+    char mid[HN_NEG_MID_MAX];
+    HnKind kind;
+    HnCodec codec; /* with the publisher's payload type */
+    uint32_t ssrc;
+} HnNegTrack;
+
+/* The remote transport parameters of a description. Strings owned by the struct. */
+typedef struct {
+    char *ufrag, *pwd, *fp_alg, *fp;
+    gboolean dtls_server;  /* TRUE when the server takes the DTLS server role */
+    GPtrArray *candidates; /* char*, candidates embedded in the description */
+} HnNegRemote;
+
+typedef struct {
+    HnNegRemote remote;
+    HnNegTrack tracks[HN_NEG_MAX_TRACKS];
+    size_t n_tracks;
+} HnNegPublish;
+
+typedef struct HnNegOffer HnNegOffer;
+
+/* Parses a publish offer. transfer full; NULL + error (a sentence for the client). */
+HnNegOffer *hn_neg_parse_offer(const char *sdp, GError **error);
+void hn_neg_offer_free(HnNegOffer *offer);
+/* The offer's ICE ufrag (transfer none). */
+const char *hn_neg_offer_ufrag(const HnNegOffer *offer);
+/* The answer text (transfer full) and what it accepted, or NULL + error. */
+char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, HnNegPublish *res,
+                            GError **error);
+void hn_neg_publish_clear(HnNegPublish *res);
+
+/* A subscriber offer for the slots (transfer full), or NULL + error. */
+char *hn_neg_sub_offer(const HnNegLocal *local, const HnNegSlot *slots, size_t n, uint64_t version,
+                       GError **error);
+/* Checks the client's answer to the offer built from slots; marks slots the client rejected.
+ * FALSE + error when it is unusable. res: clear with hn_neg_remote_clear. */
+gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, HnNegRemote *res,
+                                 GError **error);
+void hn_neg_remote_clear(HnNegRemote *r);
+
+/* Server-side payload types of subscriber offers: one per (codec, fmtp) in a room, so that
+ * every m= section in a BUNDLE maps a payload type to one codec. */
+typedef struct {
+    GHashTable *map; /* "name/fmtp" -> pt */
+    guint8 next;
+} HnNegPtTable;
+void hn_neg_pt_table_init(HnNegPtTable *t);
+void hn_neg_pt_table_clear(HnNegPtTable *t);
+uint8_t hn_neg_pt_for(HnNegPtTable *t, const HnCodec *codec);

@@ -1,0 +1,132 @@
+/* hoinghi: the server entry point. Parses the command line and configuration, starts the media
+ * workers and the signalling front, and runs the main loop until SIGINT/SIGTERM. */
+#include <glib-unix.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app/config.h"
+#include "app/hub.h"
+#include "hn-build-config.h"
+#include "transport/cert.h"
+#include "transport/worker.h"
+
+static HnLogLevel log_level = HN_LOG_LEVEL_INFO;
+
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer data)
+{
+    HnLogLevel l = HN_LOG_LEVEL_DEBUG;
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+        l = HN_LOG_LEVEL_ERROR;
+    else if (level & G_LOG_LEVEL_WARNING)
+        l = HN_LOG_LEVEL_WARNING;
+    else if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+        l = HN_LOG_LEVEL_INFO;
+    if (l > log_level)
+        return G_LOG_WRITER_HANDLED;
+    return g_log_writer_standard_streams(level, fields, n, data);
+}
+
+static gboolean on_signal(gpointer loop)
+{
+    g_message("signal received, stopping");
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static const char *client_dir(const HnConfig *cfg)
+{
+    if (cfg->client_dir)
+        return cfg->client_dir;
+    if (g_file_test(HN_CLIENT_DIR_BUILD "/index.html", G_FILE_TEST_EXISTS))
+        return HN_CLIENT_DIR_BUILD;
+    return HN_CLIENT_DIR_INSTALL;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    char *config_path = NULL, *listen = NULL, *data_dir = NULL;
+    gboolean version = FALSE;
+    GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (INI)", "FILE"},
+        {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+         "Address to serve HTTP/WebSocket on (default 127.0.0.1:8080)", "HOST:PORT"},
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory (default ./var)",
+         "DIR"},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *octx = g_option_context_new("- hoinghi video-conferencing server (SFU)");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_option_context_set_description(
+        octx, "Serves the meeting client at http://HOST:PORT/ and WebRTC media.\n"
+              "See docs/configuration.md for the configuration file.\n");
+    GError *err = NULL;
+    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+        fprintf(stderr, "hoinghi: %s\nTry 'hoinghi --help'.\n", err->message);
+        return 2;
+    }
+    g_option_context_free(octx);
+    if (version) {
+        printf("hoinghi %s\n", HN_VERSION);
+        return 0;
+    }
+
+    HnConfig *cfg = hn_config_new();
+    if ((config_path && !hn_config_load_file(cfg, config_path, &err)) ||
+        (listen && !hn_config_set_listen(cfg, listen, &err)) ||
+        (data_dir && !hn_config_set_data_dir(cfg, data_dir, &err))) {
+        fprintf(stderr, "hoinghi: invalid configuration: %s\n", err->message);
+        hn_config_free(cfg);
+        return 2;
+    }
+    log_level = cfg->log_level;
+    g_log_set_writer_func(log_writer, NULL, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (g_mkdir_with_parents(cfg->data_dir, 0750) != 0) {
+        fprintf(stderr, "hoinghi: cannot create data directory %s: %s\n", cfg->data_dir,
+                g_strerror(errno));
+        hn_config_free(cfg);
+        return 1;
+    }
+    HnCert *cert = hn_cert_generate(&err);
+    if (!cert) {
+        fprintf(stderr, "hoinghi: cannot create the DTLS certificate: %s\n", err->message);
+        hn_config_free(cfg);
+        return 1;
+    }
+
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    HnWorkerPool *pool = hn_worker_pool_new(hn_config_get_workers(cfg));
+    HnHub *hub = hn_hub_new(cfg, pool, cert, loop, client_dir(cfg), &err);
+    if (!hub) {
+        fprintf(stderr, "hoinghi: %s\n", err->message);
+        hn_worker_pool_free(pool);
+        hn_cert_unref(cert);
+        hn_config_free(cfg);
+        return 1;
+    }
+    char *where = hn_config_format_listen(cfg);
+    g_message("hoinghi %s: %s://%s/ (%u media workers, data in %s)", HN_VERSION,
+              cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool), cfg->data_dir);
+    g_free(where);
+
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_main_loop_run(loop);
+
+    hn_hub_free(hub);
+    hn_worker_pool_free(pool);
+    hn_cert_unref(cert);
+    hn_config_free(cfg);
+    g_main_loop_unref(loop);
+    g_free(config_path);
+    g_free(listen);
+    g_free(data_dir);
+    return 0;
+}

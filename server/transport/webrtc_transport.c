@@ -1,0 +1,347 @@
+#include "transport/webrtc_transport.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "transport/srtp.h"
+
+#define HN_MTU_MAX          1500
+#define HN_SRTP_TRAILER_MAX 148
+
+struct HnWebrtcTransport {
+    GMainContext *ctx;
+    NiceAgent *agent;
+    guint stream_id;
+    char *ufrag, *pwd;
+    const HnIceSettings *ice;
+    HnCert *cert;
+    HnDtls *dtls;
+    HnSrtp *srtp;
+    gboolean dtls_server;
+    gboolean remote_set;
+    gboolean connected;
+    gboolean failed;
+    gboolean closing;
+    gboolean dtls_started;
+    GSource *dtls_timer;
+    HnWebrtcTransportCallbacks cb;
+    void *user;
+    int64_t last_rx;
+    HnWebrtcTransportStats stats;
+    uint8_t out[HN_MTU_MAX + HN_SRTP_TRAILER_MAX];
+};
+
+static void fail(HnWebrtcTransport *t, const char *reason)
+{
+    if (t->failed || t->closing)
+        return;
+    t->failed = TRUE;
+    g_message("transport %p failed: %s", (void *)t, reason);
+    if (t->cb.on_failed)
+        t->cb.on_failed(t->user, t, reason);
+}
+
+/* --- DTLS callbacks --------------------------------------------------------------------- */
+
+static void dtls_send(void *user, const uint8_t *data, size_t len)
+{
+    HnWebrtcTransport *t = user;
+    if (nice_agent_send(t->agent, t->stream_id, 1, len, (const gchar *)data) < 0)
+        t->stats.tx_send_errors++;
+}
+
+static void dtls_connected(void *user, const HnSrtpKeys *keys)
+{
+    HnWebrtcTransport *t = user;
+    GError *err = NULL;
+    t->srtp = hn_srtp_new(keys, &err);
+    if (!t->srtp) {
+        fail(t, err ? err->message : "SRTP set-up failed");
+        g_clear_error(&err);
+        return;
+    }
+    t->stats.srtp_profile = keys->profile;
+    t->connected = TRUE;
+    if (t->cb.on_connected)
+        t->cb.on_connected(t->user, t);
+}
+
+static void dtls_failed(void *user, const char *reason)
+{
+    fail(user, reason);
+}
+
+static void dtls_closed(void *user)
+{
+    fail(user, "peer closed DTLS");
+}
+
+static const HnDtlsCallbacks dtls_callbacks = {
+    .send = dtls_send,
+    .connected = dtls_connected,
+    .failed = dtls_failed,
+    .closed = dtls_closed,
+};
+
+static void arm_dtls_timer(HnWebrtcTransport *t)
+{
+    if (!t->dtls || !t->dtls_timer)
+        return;
+    int64_t next = hn_dtls_next_timeout(t->dtls);
+    g_source_set_ready_time(t->dtls_timer, next == INT64_MAX ? -1 : next);
+}
+
+static gboolean dtls_timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    g_source_set_ready_time(src, -1);
+    if (t->dtls && !t->closing) {
+        hn_dtls_on_timeout(t->dtls, g_get_monotonic_time());
+        arm_dtls_timer(t);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs dtls_timer_funcs = {.dispatch = dtls_timer_dispatch};
+
+/* --- ICE -------------------------------------------------------------------------------- */
+
+static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+                    gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    if (t->closing || len == 0)
+        return;
+    uint8_t *p = (uint8_t *)buf;
+    t->last_rx = g_get_monotonic_time();
+    t->stats.rx_packets++;
+    t->stats.rx_bytes += len;
+    if (p[0] >= 20 && p[0] <= 63) { /* RFC 7983 demux: DTLS */
+        if (t->dtls) {
+            hn_dtls_handle(t->dtls, p, len, t->last_rx);
+            arm_dtls_timer(t);
+        }
+        return;
+    }
+    if (p[0] < 128 || p[0] > 191 || len < 12) {
+        t->stats.rx_unknown++;
+        return;
+    }
+    if (!t->srtp) {
+        t->stats.rx_dropped_not_ready++;
+        return;
+    }
+    gboolean rtcp = p[1] >= 192 && p[1] <= 223; /* RFC 5761: RTCP packet types 192..223 */
+    size_t n = len;
+    int rc = rtcp ? hn_srtp_unprotect_rtcp(t->srtp, p, &n) : hn_srtp_unprotect_rtp(t->srtp, p, &n);
+    if (rc < 0) {
+        t->stats.rx_srtp_errors++;
+        return;
+    }
+    if (rtcp) {
+        if (t->cb.on_rtcp)
+            t->cb.on_rtcp(t->user, t, p, n);
+    } else if (t->cb.on_rtp) {
+        t->cb.on_rtp(t->user, t, p, n);
+    }
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    if (t->closing || !t->cb.on_candidate)
+        return;
+    char *pub = hn_ice_candidate_public(agent, c, t->ice->public_ip);
+    if (pub) {
+        t->cb.on_candidate(t->user, t, pub);
+        g_free(pub);
+    }
+    char *line = hn_ice_candidate_to_string(agent, c);
+    if (line)
+        t->cb.on_candidate(t->user, t, line);
+    g_free(line);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    if (!t->closing && t->cb.on_candidate)
+        t->cb.on_candidate(t->user, t, NULL);
+}
+
+static void on_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
+                     gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    if (t->closing)
+        return;
+    if (state == NICE_COMPONENT_STATE_FAILED) {
+        fail(t, "ICE failed");
+    } else if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
+               t->dtls && !t->dtls_server && !t->dtls_started) {
+        t->dtls_started = TRUE;
+        hn_dtls_start(t->dtls, g_get_monotonic_time());
+        arm_dtls_timer(t);
+    }
+}
+
+HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
+                                           HnCert *cert, gboolean controlling,
+                                           const HnWebrtcTransportCallbacks *cb, void *user)
+{
+    HnWebrtcTransport *t = g_new0(HnWebrtcTransport, 1);
+    t->ctx = g_main_context_ref(ctx);
+    t->ice = ice;
+    t->cert = hn_cert_ref(cert);
+    t->cb = *cb;
+    t->user = user;
+    t->stats.srtp_profile = -1;
+    t->agent = hn_ice_agent_new(ctx, ice, controlling, &t->stream_id);
+    g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
+    g_signal_connect(t->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), t);
+    g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_state), t);
+    nice_agent_get_local_credentials(t->agent, t->stream_id, &t->ufrag, &t->pwd);
+    nice_agent_attach_recv(t->agent, t->stream_id, 1, ctx, on_recv, t);
+    t->dtls_timer = g_source_new(&dtls_timer_funcs, sizeof(GSource));
+    g_source_set_callback(t->dtls_timer, NULL, t, NULL);
+    g_source_attach(t->dtls_timer, ctx);
+    return t;
+}
+
+void hn_webrtc_transport_start_gathering(HnWebrtcTransport *t)
+{
+    if (!nice_agent_gather_candidates(t->agent, t->stream_id))
+        fail(t, "cannot gather ICE candidates");
+}
+
+const char *hn_webrtc_transport_ufrag(HnWebrtcTransport *t)
+{
+    return t->ufrag;
+}
+
+const char *hn_webrtc_transport_pwd(HnWebrtcTransport *t)
+{
+    return t->pwd;
+}
+
+int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, const char *pwd,
+                                   const char *fp_alg, const char *fp, gboolean dtls_server)
+{
+    if (t->remote_set)
+        return 0; /* same transport renegotiated: credentials already in place */
+    if (!ufrag || !pwd || !fp_alg || !fp)
+        return -EINVAL;
+    if (!nice_agent_set_remote_credentials(t->agent, t->stream_id, ufrag, pwd))
+        return -EINVAL;
+    t->dtls_server = dtls_server;
+    GError *err = NULL;
+    t->dtls = hn_dtls_new(t->cert, dtls_server ? HN_DTLS_SERVER : HN_DTLS_CLIENT, fp_alg, fp,
+                          &dtls_callbacks, t, &err);
+    if (!t->dtls) {
+        g_message("transport %p: %s", (void *)t, err ? err->message : "DTLS set-up failed");
+        g_clear_error(&err);
+        return -EINVAL;
+    }
+    t->remote_set = TRUE;
+    return 0;
+}
+
+int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, const char **why)
+{
+    if (!line || !*line) {
+        nice_agent_peer_candidate_gathering_done(t->agent, t->stream_id);
+        return 0;
+    }
+    NiceCandidate *c = hn_ice_candidate_parse(t->agent, t->stream_id, line, why);
+    if (!c)
+        return -EINVAL;
+    GSList *l = g_slist_append(NULL, c);
+    int n = nice_agent_set_remote_candidates(t->agent, t->stream_id, 1, l);
+    g_slist_free_full(l, (GDestroyNotify)nice_candidate_free);
+    if (n < 1) {
+        *why = "candidate rejected by ICE agent";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void send_protected(HnWebrtcTransport *t, const uint8_t *buf, size_t len, gboolean rtcp)
+{
+    if (!t->srtp || t->closing || len > HN_MTU_MAX) {
+        t->stats.tx_send_errors++;
+        return;
+    }
+    memcpy(t->out, buf, len);
+    size_t n = len;
+    int rc = rtcp ? hn_srtp_protect_rtcp(t->srtp, t->out, &n, sizeof t->out)
+                  : hn_srtp_protect_rtp(t->srtp, t->out, &n, sizeof t->out);
+    if (rc < 0) {
+        t->stats.tx_srtp_errors++;
+        return;
+    }
+    if (nice_agent_send(t->agent, t->stream_id, 1, n, (const gchar *)t->out) < 0) {
+        t->stats.tx_send_errors++;
+        return;
+    }
+    t->stats.tx_packets++;
+    t->stats.tx_bytes += n;
+}
+
+void hn_webrtc_transport_send_rtp(HnWebrtcTransport *t, const uint8_t *buf, size_t len)
+{
+    send_protected(t, buf, len, FALSE);
+}
+
+void hn_webrtc_transport_send_rtcp(HnWebrtcTransport *t, const uint8_t *buf, size_t len)
+{
+    send_protected(t, buf, len, TRUE);
+}
+
+gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t)
+{
+    return t->connected && !t->failed;
+}
+
+int64_t hn_webrtc_transport_last_rx(const HnWebrtcTransport *t)
+{
+    return t->last_rx;
+}
+
+void hn_webrtc_transport_get_stats(const HnWebrtcTransport *t, HnWebrtcTransportStats *out)
+{
+    *out = t->stats;
+}
+
+static gboolean free_later(gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    nice_agent_attach_recv(t->agent, t->stream_id, 1, t->ctx, NULL, NULL);
+    g_signal_handlers_disconnect_by_data(t->agent, t);
+    nice_agent_remove_stream(t->agent, t->stream_id);
+    nice_agent_close_async(t->agent, NULL, NULL);
+    g_object_unref(t->agent);
+    hn_dtls_free(t->dtls);
+    hn_srtp_free(t->srtp);
+    hn_cert_unref(t->cert);
+    g_free(t->ufrag);
+    g_free(t->pwd);
+    g_main_context_unref(t->ctx);
+    g_free(t);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_webrtc_transport_free(HnWebrtcTransport *t)
+{
+    if (!t || t->closing)
+        return;
+    if (t->dtls && t->connected)
+        hn_dtls_close(t->dtls);
+    t->closing = TRUE;
+    g_source_destroy(t->dtls_timer);
+    g_source_unref(t->dtls_timer);
+    t->dtls_timer = NULL;
+    GSource *idle = g_idle_source_new();
+    g_source_set_callback(idle, free_later, t, NULL);
+    g_source_attach(idle, t->ctx);
+    g_source_unref(idle);
+}

@@ -1,0 +1,62 @@
+/* One WebRTC transport (one RTCPeerConnection's bundled 5-tuple): a libnice agent with one
+ * component, a DTLS endpoint and an SRTP session. It decrypts what arrives and hands plain RTP
+ * and RTCP to its owner; it encrypts and sends what its owner gives it. All on one worker
+ * thread (the context given at creation); no function may be called from another thread. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "transport/cert.h"
+#include "transport/dtls.h"
+#include "transport/ice.h"
+
+typedef struct HnWebrtcTransport HnWebrtcTransport;
+
+typedef struct {
+    /* A local candidate to trickle ("candidate:..."), or NULL when gathering is done. */
+    void (*on_candidate)(void *user, HnWebrtcTransport *t, const char *candidate);
+    /* DTLS is up and SRTP keys are installed: media can flow. */
+    void (*on_connected)(void *user, HnWebrtcTransport *t);
+    /* ICE failed, DTLS failed or the peer closed DTLS. The owner should drop the transport
+     * (it may free it from within this callback: freeing is deferred to a safe point). */
+    void (*on_failed)(void *user, HnWebrtcTransport *t, const char *reason);
+    /* Decrypted RTP / RTCP; buf is owned by the transport, valid during the call only and may
+     * be modified in place. */
+    void (*on_rtp)(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len);
+    void (*on_rtcp)(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len);
+} HnWebrtcTransportCallbacks;
+
+typedef struct {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t rx_srtp_errors, tx_srtp_errors, rx_dropped_not_ready, rx_unknown, tx_send_errors;
+    int srtp_profile; /* HnSrtpProfile, -1 until connected */
+} HnWebrtcTransportStats;
+
+/* Creates the agent and starts gathering on ctx. controlling: TRUE when we are the offerer.
+ * cert: transfer none (a reference is taken). transfer full. */
+HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
+                                           HnCert *cert, gboolean controlling,
+                                           const HnWebrtcTransportCallbacks *cb, void *user);
+/* Starts gathering; candidates arrive through on_candidate (some from within this call). */
+void hn_webrtc_transport_start_gathering(HnWebrtcTransport *t);
+/* Local ICE credentials for the SDP; transfer none, valid while t lives. */
+const char *hn_webrtc_transport_ufrag(HnWebrtcTransport *t);
+const char *hn_webrtc_transport_pwd(HnWebrtcTransport *t);
+/* Remote ICE credentials and DTLS parameters from the peer's SDP; starts connectivity checks.
+ * dtls_server: TRUE when we take the DTLS server role. 0 or -EINVAL. */
+int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, const char *pwd,
+                                   const char *fp_alg, const char *fp, gboolean dtls_server);
+/* One trickled remote candidate (with or without "a="); NULL or "" = end of candidates.
+ * Returns 0, or -EINVAL with *why set for a candidate that cannot be used (TCP, mDNS). */
+int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, const char **why);
+/* Encrypts and sends one RTP / RTCP packet; buf is not kept. Dropped (counted) before DTLS is up.
+ */
+void hn_webrtc_transport_send_rtp(HnWebrtcTransport *t, const uint8_t *buf, size_t len);
+void hn_webrtc_transport_send_rtcp(HnWebrtcTransport *t, const uint8_t *buf, size_t len);
+gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t);
+/* Monotonic time (us) of the last packet received, 0 if none. */
+int64_t hn_webrtc_transport_last_rx(const HnWebrtcTransport *t);
+void hn_webrtc_transport_get_stats(const HnWebrtcTransport *t, HnWebrtcTransportStats *out);
+/* Sends DTLS close_notify, stops the agent and frees t at the next loop turn. NULL ok. */
+void hn_webrtc_transport_free(HnWebrtcTransport *t);

@@ -1,0 +1,114 @@
+#include "transport/worker.h"
+
+struct HnWorker {
+    guint index;
+    GMainContext *ctx;
+    GMainLoop *loop;
+    GThread *thread;
+    guint rooms; /* signalling thread only */
+};
+
+struct HnWorkerPool {
+    guint n;
+    HnWorker *workers;
+};
+
+static gpointer worker_main(gpointer data)
+{
+    HnWorker *w = data;
+    g_main_context_push_thread_default(w->ctx);
+    g_main_loop_run(w->loop);
+    /* Run what was queued before the quit (deferred frees), so shutdown leaks nothing. */
+    for (int i = 0; i < 100 && g_main_context_iteration(w->ctx, FALSE); i++)
+        ;
+    g_main_context_pop_thread_default(w->ctx);
+    return NULL;
+}
+
+HnWorkerPool *hn_worker_pool_new(guint n)
+{
+    g_return_val_if_fail(n >= 1, NULL);
+    HnWorkerPool *pool = g_new0(HnWorkerPool, 1);
+    pool->n = n;
+    pool->workers = g_new0(HnWorker, n);
+    for (guint i = 0; i < n; i++) {
+        HnWorker *w = &pool->workers[i];
+        w->index = i;
+        w->ctx = g_main_context_new();
+        w->loop = g_main_loop_new(w->ctx, FALSE);
+        char name[16];
+        g_snprintf(name, sizeof name, "hn-worker-%u", i);
+        w->thread = g_thread_new(name, worker_main, w);
+    }
+    return pool;
+}
+
+static gboolean quit_loop(gpointer data)
+{
+    g_main_loop_quit(data);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_worker_pool_free(HnWorkerPool *pool)
+{
+    if (!pool)
+        return;
+    for (guint i = 0; i < pool->n; i++) {
+        HnWorker *w = &pool->workers[i];
+        g_main_context_invoke(w->ctx, quit_loop, w->loop);
+    }
+    for (guint i = 0; i < pool->n; i++) {
+        HnWorker *w = &pool->workers[i];
+        g_thread_join(w->thread);
+        g_main_loop_unref(w->loop);
+        g_main_context_unref(w->ctx);
+    }
+    g_free(pool->workers);
+    g_free(pool);
+}
+
+HnWorker *hn_worker_pool_pick(HnWorkerPool *pool)
+{
+    HnWorker *best = &pool->workers[0];
+    for (guint i = 1; i < pool->n; i++)
+        if (pool->workers[i].rooms < best->rooms)
+            best = &pool->workers[i];
+    return best;
+}
+
+guint hn_worker_pool_size(const HnWorkerPool *pool)
+{
+    return pool->n;
+}
+
+void hn_worker_add_room(HnWorker *w)
+{
+    w->rooms++;
+}
+
+void hn_worker_remove_room(HnWorker *w)
+{
+    if (w->rooms > 0)
+        w->rooms--;
+}
+
+GMainContext *hn_worker_context(HnWorker *w)
+{
+    return w->ctx;
+}
+
+void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
+{
+    /* Not g_main_context_invoke_full: from the worker thread itself that would run fn
+     * re-entrantly inside the caller; an idle source always runs at the next loop turn. */
+    GSource *src = g_idle_source_new();
+    g_source_set_priority(src, G_PRIORITY_DEFAULT);
+    g_source_set_callback(src, fn, data, destroy);
+    g_source_attach(src, w->ctx);
+    g_source_unref(src);
+}
+
+guint hn_worker_index(const HnWorker *w)
+{
+    return w->index;
+}

@@ -1,0 +1,28 @@
+/* Media worker threads: each owns one GMainContext and runs its loop; every room, ICE agent and
+ * timer of that room lives on that context, so fan-out needs no locks. Other threads talk to a
+ * worker only through hn_worker_invoke(). */
+#pragma once
+
+#include <glib.h>
+
+typedef struct HnWorker HnWorker;
+typedef struct HnWorkerPool HnWorkerPool;
+
+/* Starts n worker threads (n >= 1). transfer full. Thread: any. */
+HnWorkerPool *hn_worker_pool_new(guint n);
+/* Stops every worker (their loops quit after the current turn) and joins the threads. NULL ok. */
+void hn_worker_pool_free(HnWorkerPool *pool);
+/* The worker with the fewest rooms; the caller then counts a room on it. transfer none. */
+HnWorker *hn_worker_pool_pick(HnWorkerPool *pool);
+guint hn_worker_pool_size(const HnWorkerPool *pool);
+
+/* Room accounting used by hn_worker_pool_pick (signalling thread only). */
+void hn_worker_add_room(HnWorker *w);
+void hn_worker_remove_room(HnWorker *w);
+
+/* The worker's context (transfer none): attach sources and libnice agents of its rooms here. */
+GMainContext *hn_worker_context(HnWorker *w);
+/* Runs fn(data) on the worker thread at its next loop turn; destroy(data) after. Thread: any. */
+void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
+/* Index of the worker in its pool, for logs. */
+guint hn_worker_index(const HnWorker *w);

@@ -1,0 +1,377 @@
+#include "signaling/server.h"
+
+#include <gio/gio.h>
+#include <libwebsockets.h>
+#include <string.h>
+
+#define HN_WS_MAX_MESSAGE (64 * 1024)
+#define HN_OUT_QUEUE_MAX  1024
+
+typedef struct {
+    uint64_t id;
+    struct lws *wsi;
+    GQueue out;       /* char* texts */
+    GString *rx;      /* fragments of the message being received */
+    gboolean rx_skip; /* the current message is over the limit: drop its remaining fragments */
+    int64_t last_rx;
+    HnErrorBudget budget;
+    gboolean closing;
+    int close_code;
+    char close_reason[64];
+    HnCloseReason reason;
+} HnConn;
+
+struct HnSignaling {
+    struct lws_context *ctx;
+    GMainLoop *loop;
+    HnSignalingHandler h;
+    void *user;
+    GHashTable *conns; /* id -> HnConn* */
+    uint64_t next_id;
+    guint tick;
+    int keepalive_us;
+    char *client_dir;
+    struct lws_http_mount mount_root, mount_health;
+    struct lws_protocols protocols[3];
+    HnSignalingStats stats;
+};
+
+typedef struct {
+    GString *body;
+} HnHttpSession;
+
+static HnSignaling *sig_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+static void conn_queue(HnSignaling *sig, HnConn *c, char *text)
+{
+    if (c->closing || g_queue_get_length(&c->out) >= HN_OUT_QUEUE_MAX) {
+        sig->stats.dropped_out++;
+        g_free(text);
+        return;
+    }
+    g_queue_push_tail(&c->out, text);
+    lws_callback_on_writable(c->wsi);
+}
+
+static void conn_close(HnSignaling *sig, HnConn *c, int code, const char *reason, HnCloseReason why)
+{
+    if (c->closing)
+        return;
+    c->closing = TRUE;
+    c->close_code = code;
+    c->reason = why;
+    g_strlcpy(c->close_reason, reason ? reason : "", sizeof c->close_reason);
+    lws_callback_on_writable(c->wsi);
+}
+
+static void reply_error(HnSignaling *sig, HnConn *c, HnProtoErrorCode code, const char *message,
+                        const char *ref)
+{
+    sig->stats.errors++;
+    conn_queue(sig, c, hn_proto_build_error(code, message, ref));
+    if (hn_error_budget_hit(&c->budget, g_get_monotonic_time())) {
+        sig->stats.closed_policy++;
+        conn_close(sig, c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many errors", HN_CLOSE_POLICY);
+    }
+}
+
+static void handle_message(HnSignaling *sig, HnConn *c, const char *data, size_t len)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    sig->stats.messages++;
+    if (hn_proto_parse(data, len, &msg, &err) < 0) {
+        reply_error(sig, c, err.code, err.message, err.ref[0] ? err.ref : NULL);
+        return;
+    }
+    if (msg.type == HN_PROTO_MSG_PING)
+        conn_queue(sig, c, hn_proto_build_pong());
+    else
+        sig->h.on_message(sig->user, c->id, &msg);
+    hn_proto_msg_clear(&msg);
+}
+
+static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void *in, size_t len)
+{
+    c->last_rx = g_get_monotonic_time();
+    if (c->closing)
+        return;
+    gboolean first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+    if (first) {
+        g_string_truncate(c->rx, 0);
+        c->rx_skip = FALSE;
+    }
+    if (!c->rx_skip) {
+        if (c->rx->len + len > HN_WS_MAX_MESSAGE) {
+            c->rx_skip = TRUE;
+            g_string_truncate(c->rx, 0);
+            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 64 KiB", NULL);
+        } else {
+            g_string_append_len(c->rx, in, (gssize)len);
+        }
+    }
+    if (!final || c->rx_skip)
+        return;
+    if (lws_frame_is_binary(wsi)) {
+        reply_error(sig, c, HN_PROTO_ERR_BAD_JSON, "binary frames are not accepted", NULL);
+        return;
+    }
+    handle_message(sig, c, c->rx->str, c->rx->len);
+    g_string_truncate(c->rx, 0);
+}
+
+static int on_writeable(HnSignaling *sig, HnConn *c, struct lws *wsi)
+{
+    char *text = g_queue_pop_head(&c->out);
+    if (text) {
+        size_t n = strlen(text);
+        unsigned char *buf = g_malloc(LWS_PRE + n);
+        memcpy(buf + LWS_PRE, text, n);
+        int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
+        g_free(buf);
+        g_free(text);
+        if (w < (int)n)
+            return -1;
+        if (!g_queue_is_empty(&c->out) || c->closing)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (c->closing) {
+        lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
+    }
+    return 0;
+}
+
+static gboolean is_ws_path(struct lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0)
+        return FALSE;
+    return strcmp(uri, "/ws") == 0 || strcmp(uri, "/ws/") == 0;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len)
+{
+    HnConn **pc = user;
+    HnSignaling *sig;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return is_ws_path(wsi) ? 0 : -1;
+    case LWS_CALLBACK_ESTABLISHED: {
+        sig = sig_of(wsi);
+        HnConn *c = g_new0(HnConn, 1);
+        c->id = ++sig->next_id;
+        c->wsi = wsi;
+        c->rx = g_string_new(NULL);
+        c->last_rx = g_get_monotonic_time();
+        hn_error_budget_init(&c->budget);
+        g_queue_init(&c->out);
+        c->reason = HN_CLOSE_LEFT;
+        *pc = c;
+        g_hash_table_insert(sig->conns, &c->id, c);
+        sig->stats.connections++;
+        return 0;
+    }
+    case LWS_CALLBACK_RECEIVE:
+        if (*pc)
+            on_receive(sig_of(wsi), *pc, wsi, in, len);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return *pc ? on_writeable(sig_of(wsi), *pc, wsi) : 0;
+    case LWS_CALLBACK_CLOSED: {
+        HnConn *c = *pc;
+        if (!c)
+            return 0;
+        sig = sig_of(wsi);
+        *pc = NULL;
+        g_hash_table_remove(sig->conns, &c->id);
+        sig->h.on_close(sig->user, c->id, c->reason);
+        g_queue_clear_full(&c->out, g_free);
+        g_string_free(c->rx, TRUE);
+        g_free(c);
+        return 0;
+    }
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    HnHttpSession *hs = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        HnSignaling *sig = sig_of(wsi);
+        unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
+                                          *end = hdr + sizeof hdr - 1;
+        hs->body = g_string_new(NULL);
+        sig->h.healthz(sig->user, hs->body);
+        if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", hs->body->len, &p,
+                                        end) ||
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                        (const unsigned char *)"no-store", 8, &p, end) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return 1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if (!hs->body)
+            return -1;
+        size_t n = hs->body->len;
+        unsigned char *buf = g_malloc(LWS_PRE + n + 1);
+        memcpy(buf + LWS_PRE, hs->body->str, n);
+        int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+        g_free(buf);
+        if (w < (int)n)
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (hs->body)
+            g_string_free(hs->body, TRUE);
+        hs->body = NULL;
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static gboolean tick(gpointer data)
+{
+    HnSignaling *sig = data;
+    int64_t now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, sig->conns);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        HnConn *c = v;
+        if (!c->closing && now - c->last_rx > sig->keepalive_us) {
+            sig->stats.closed_timeout++;
+            conn_close(sig, c, LWS_CLOSE_STATUS_NORMAL, "keep-alive timeout", HN_CLOSE_TIMEOUT);
+        }
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean split_host(const char *host, char *out, size_t cap)
+{
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        if (n - 1 > cap)
+            return FALSE;
+        memcpy(out, host + 1, n - 2);
+        out[n - 2] = 0;
+        return TRUE;
+    }
+    return g_strlcpy(out, host, cap) < cap;
+}
+
+HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
+                              const HnSignalingHandler *h, void *user, GError **error)
+{
+    HnSignaling *sig = g_new0(HnSignaling, 1);
+    sig->loop = g_main_loop_ref(loop);
+    sig->h = *h;
+    sig->user = user;
+    sig->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
+    sig->keepalive_us = (s->keepalive_timeout_s > 0 ? s->keepalive_timeout_s : 10) * G_USEC_PER_SEC;
+    sig->client_dir = g_strdup(s->client_dir);
+
+    sig->mount_health.mountpoint = "/healthz";
+    sig->mount_health.mountpoint_len = 8;
+    sig->mount_health.origin = "hn-http";
+    sig->mount_health.origin_protocol = LWSMPRO_CALLBACK;
+    sig->mount_root.mount_next = &sig->mount_health;
+    sig->mount_root.mountpoint = "/";
+    sig->mount_root.mountpoint_len = 1;
+    sig->mount_root.origin = sig->client_dir;
+    sig->mount_root.def = "index.html";
+    sig->mount_root.origin_protocol = LWSMPRO_FILE;
+
+    sig->protocols[0] = (struct lws_protocols){
+        "hoinghi-v1", ws_callback, sizeof(HnConn *), HN_WS_MAX_MESSAGE, 0, NULL, 0};
+    sig->protocols[1] =
+        (struct lws_protocols){"hn-http", http_callback, sizeof(HnHttpSession), 0, 0, NULL, 0};
+
+    char iface[64];
+    if (!split_host(s->host, iface, sizeof iface)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad listen host '%s'",
+                    s->host);
+        hn_signaling_free(sig);
+        return NULL;
+    }
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    void *foreign[1] = {loop};
+    info.port = s->port;
+    info.iface = iface;
+    info.protocols = sig->protocols;
+    info.mounts = &sig->mount_root;
+    info.user = sig;
+    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8;
+    info.foreign_loops = foreign;
+    info.timeout_secs = 20;
+    if (s->tls_cert && s->tls_key) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = s->tls_cert;
+        info.ssl_private_key_filepath = s->tls_key;
+    }
+    sig->ctx = lws_create_context(&info);
+    if (!sig->ctx) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "cannot listen on %s:%d (address in use, or libwebsockets-evlib-glib missing)",
+                    s->host, s->port);
+        hn_signaling_free(sig);
+        return NULL;
+    }
+    GSource *src = g_timeout_source_new_seconds(1);
+    g_source_set_callback(src, tick, sig, NULL);
+    sig->tick = g_source_attach(src, g_main_loop_get_context(loop));
+    g_source_unref(src);
+    return sig;
+}
+
+void hn_signaling_free(HnSignaling *sig)
+{
+    if (!sig)
+        return;
+    if (sig->tick)
+        g_source_remove(sig->tick);
+    if (sig->ctx)
+        lws_context_destroy(sig->ctx);
+    g_hash_table_destroy(sig->conns);
+    g_main_loop_unref(sig->loop);
+    g_free(sig->client_dir);
+    g_free(sig);
+}
+
+void hn_signaling_send(HnSignaling *sig, uint64_t conn_id, char *text)
+{
+    HnConn *c = g_hash_table_lookup(sig->conns, &conn_id);
+    if (!c) {
+        sig->stats.dropped_out++;
+        g_free(text);
+        return;
+    }
+    conn_queue(sig, c, text);
+}
+
+void hn_signaling_close(HnSignaling *sig, uint64_t conn_id, int code, const char *reason)
+{
+    HnConn *c = g_hash_table_lookup(sig->conns, &conn_id);
+    if (c)
+        conn_close(sig, c, code, reason, HN_CLOSE_LEFT);
+}
+
+void hn_signaling_get_stats(const HnSignaling *sig, HnSignalingStats *out)
+{
+    *out = sig->stats;
+}

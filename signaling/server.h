@@ -1,0 +1,49 @@
+/* The HTTP/WebSocket front (libwebsockets on the main GLib loop): serves the client files,
+ * GET /healthz and the signalling WebSocket at /ws. It validates every message against the
+ * protocol (signaling/protocol.h), answers bad input with an error, closes sockets that keep
+ * misbehaving or fall silent, and hands valid messages to its handler. Thread: main loop only. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "signaling/protocol.h"
+
+typedef struct HnSignaling HnSignaling;
+
+typedef enum {
+    HN_CLOSE_LEFT,    /* the client closed the socket or we closed it after "leave" */
+    HN_CLOSE_TIMEOUT, /* nothing received for the keep-alive period */
+    HN_CLOSE_POLICY,  /* too many errors */
+} HnCloseReason;
+
+typedef struct {
+    /* A valid message from connection conn_id. msg is transfer none (valid during the call). */
+    void (*on_message)(void *user, uint64_t conn_id, const HnProtoMsg *msg);
+    /* The connection is gone; no more messages for it will be sent. */
+    void (*on_close)(void *user, uint64_t conn_id, HnCloseReason reason);
+    /* Appends the /healthz JSON body. */
+    void (*healthz)(void *user, GString *body);
+} HnSignalingHandler;
+
+typedef struct {
+    const char *host; /* IP address to bind, e.g. "127.0.0.1" or "::1" */
+    int port;
+    const char *client_dir;
+    const char *tls_cert, *tls_key; /* both NULL for plain http/ws */
+    int keepalive_timeout_s;        /* close sockets silent for this long */
+} HnSignalingSettings;
+
+/* Binds and starts serving on loop's context. transfer full. NULL + error when it cannot bind. */
+HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
+                              const HnSignalingHandler *h, void *user, GError **error);
+void hn_signaling_free(HnSignaling *sig);
+/* Queues text (transfer full) for conn_id; dropped if the connection is gone. */
+void hn_signaling_send(HnSignaling *sig, uint64_t conn_id, char *text);
+/* Closes conn_id after its queued messages are sent (WebSocket close code and reason). */
+void hn_signaling_close(HnSignaling *sig, uint64_t conn_id, int code, const char *reason);
+
+typedef struct {
+    uint64_t connections, messages, errors, closed_policy, closed_timeout, dropped_out;
+} HnSignalingStats;
+void hn_signaling_get_stats(const HnSignaling *sig, HnSignalingStats *out);
