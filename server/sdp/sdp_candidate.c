@@ -49,10 +49,12 @@ static int parse_address(const char *tok, char *out, bool *ipv6, GError **error)
 {
     if (!is_ip(tok, ipv6)) {
         size_t n = strlen(tok);
-        bool hostname = n > 0 && n < 256;
-        for (size_t i = 0; hostname && i < n; i++)
+        bool hostname = n > 0 && n < 256, letter = false;
+        for (size_t i = 0; hostname && i < n; i++) {
             hostname = g_ascii_isalnum(tok[i]) || tok[i] == '-' || tok[i] == '.';
-        if (!hostname)
+            letter = letter || g_ascii_isalpha(tok[i]);
+        }
+        if (!hostname || !letter) /* "999.0.0.1" is a broken address, not a name */
             return cand_fail(error, "\"%.64s\" is not an IP address", tok);
         bool mdns = n > 6 && g_ascii_strcasecmp(tok + n - 6, ".local") == 0;
         g_set_error(error, HN_SDP_ERROR, HN_SDP_ERROR_UNSUPPORTED,
