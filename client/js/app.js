@@ -124,7 +124,7 @@ async function join(roomRaw, nameRaw) {
   ui.setLocal(S.media.stream, name);
   showLocalMedia();
   mediaNotice();
-  ui.setCount(1);
+  updateCount();
   connect();
 }
 
@@ -207,11 +207,15 @@ function onJoined(msg) {
   S.attempts = 0;
   ui.notice('rejoin', null);
   ui.setBusy(false);
-  S.participants.clear();
-  const others = Array.isArray(msg.participants) ? msg.participants : [];
-  for (const p of others) {
-    if (validParticipant(p) && p.id !== S.id) addParticipant(p.id, p.name);
+  // After a rejoin the tiles of the previous session are still up (dimmed): keep those of the
+  // people still here, drop the others.
+  const others = (Array.isArray(msg.participants) ? msg.participants : []).filter((p) => validParticipant(p) && p.id !== S.id);
+  for (const id of ui.tileIds()) {
+    if (!others.some((p) => p.id === id)) ui.removeTile(id);
   }
+  S.participants.clear();
+  ui.setStale(false);
+  for (const p of others) addParticipant(p.id, p.name);
   updateCount();
   const session = new MediaSession({ send: (m) => S.sig && S.sig.send(m), log });
   S.session = session;
@@ -232,7 +236,7 @@ function addParticipant(id, name) {
 }
 
 function updateCount() {
-  ui.setCount(S.participants.size + 1);
+  ui.setCount(S.participants.size + 1, S.phase === 'joined');
 }
 
 function onParticipantJoined(msg) {
@@ -337,10 +341,11 @@ function lost() {
   teardownSession();
   if (S.sig) S.sig.close(1000);
   S.sig = null;
-  ui.clearRemoteTiles();
-  S.participants.clear();
-  updateCount();
+  // Keep the tiles, dimmed and without media, until the rejoin says who is still here.
+  for (const id of S.participants.keys()) ui.setTileTracks(id, { audio: [], video: [] });
+  ui.setStale(true);
   scheduleRejoin();
+  updateCount();
 }
 
 function scheduleRejoin() {
@@ -397,8 +402,9 @@ function teardownAll() {
   if (S.media) stopMedia(S.media.stream);
   S.media = null;
   ui.clearRemoteTiles();
+  ui.setStale(false);
   S.participants.clear();
-  for (const id of ['rejoin', 'autoplay', 'media']) ui.notice(id, null);
+  for (const id of ['rejoin', 'autoplay', 'media', 'invite']) ui.notice(id, null);
   ui.setStatus(null);
 }
 

@@ -115,10 +115,16 @@ export function showMeeting(room) {
   layoutGrid();
 }
 
-/** Updates the participant count in the top bar (everyone, including us). */
-export function setCount(n) {
+/** Updates the participant count in the top bar (everyone, including us); `inRoom` false hides
+ *  the "nobody else is here" hint (we do not know yet). */
+export function setCount(n, inRoom) {
   live($('room-count'), () => t('room.count', { n }));
-  $('empty').hidden = n > 1;
+  $('empty').hidden = n > 1 || !inRoom;
+}
+
+/** Dims the remote tiles while the connection is being re-established. */
+export function setStale(stale) {
+  $('grid').classList.toggle('stale', stale);
 }
 
 /** Status line: `key` null hides it; level is 'ok', 'busy' or 'warn'. */
@@ -141,8 +147,11 @@ const selfTile = () => document.querySelector('.tile.self');
 export function setLocal(stream, name) {
   const tile = selfTile();
   const video = $('local-video');
-  if (video.srcObject !== stream) video.srcObject = stream;
-  video.play().catch(() => {});
+  // Only a stream with a picture: a <video> with nothing to show would hold the page's load
+  // event back for ever (receive-only participants).
+  const src = stream && stream.getVideoTracks().length ? stream : null;
+  if (video.srcObject !== src) video.srcObject = src;
+  if (src) video.play().catch(() => {});
   tile.dataset.name = name;
   tile.querySelector('.avatar').textContent = initials(name);
   live(tile.querySelector('.name'), () => t('tile.you', { name }));
@@ -260,13 +269,20 @@ export function setTileTracks(id, tracks, onBlocked) {
 function play(video, onBlocked) {
   if (!video.paused) return;
   video.play().catch((err) => {
-    if (err && err.name === 'NotAllowedError' && onBlocked) onBlocked();
+    if (!err || err.name !== 'NotAllowedError') return;
+    // No sound without a click (autoplay policy): show the picture muted meanwhile.
+    video.muted = true;
+    video.play().catch(() => {});
+    if (onBlocked) onBlocked();
   });
 }
 
-/** Retries playback of every remote tile (after a click, which lets the browser play sound). */
+/** Unmutes and plays every remote tile; call it from a click, which lets the browser play sound. */
 export function resumePlayback() {
-  document.querySelectorAll('.tile.remote video').forEach((v) => v.srcObject && v.play().catch(() => {}));
+  document.querySelectorAll('.tile.remote video').forEach((v) => {
+    v.muted = false;
+    if (v.srcObject) v.play().catch(() => {});
+  });
 }
 
 function updateVideoShown(tile) {

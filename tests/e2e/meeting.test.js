@@ -1,0 +1,137 @@
+'use strict';
+// Three browsers in one room: each sees the two others' video and hears their audio; one
+// leaves with the button, one disappears without leaving.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./lib/harness.js');
+
+// Generous: a loaded 2-core machine encoding three cameras and decoding six streams.
+const MEDIA_TIMEOUT = 90000;
+const PRESENCE_TIMEOUT = 30000;
+// docs/signaling.md: a participant that goes silent is gone after 10 s.
+const SPEC_GONE_MS = 10000;
+
+const PEOPLE = [
+  { key: 'A', name: 'Nguyễn Văn An' },
+  { key: 'B', name: 'Trần Thị Bình' },
+  { key: 'C', name: 'Lê Văn Cường' },
+];
+
+/** True when `snap` shows exactly the participants `expected` ({id: name}) with media flowing. */
+function mediaFlowing(snap, expected) {
+  const ids = Object.keys(expected).sort();
+  const tiles = snap.tiles.map((t) => t.id).sort();
+  if (JSON.stringify(tiles) !== JSON.stringify(ids)) return false;
+  return ids.every((id) => {
+    const p = snap.stats.participants.find((x) => x.id === id);
+    const tile = snap.tiles.find((t) => t.id === id);
+    return p && p.videoFramesDecoded > 0 && p.audioBytesReceived > 0 && tile.videoWidth > 0;
+  });
+}
+
+function counters(snap) {
+  const out = {};
+  for (const p of snap.stats.participants) out[p.id] = { frames: p.videoFramesDecoded, audio: p.audioBytesReceived };
+  return out;
+}
+
+test('three participants see and hear each other; leave and disappearance remove tiles', { timeout: 420000 }, async (t) => {
+  const server = await h.startServer();
+  const browser = await h.launchBrowser();
+  const diag = [];
+  const pages = {};
+  t.after(async () => {
+    await browser.close().catch(() => {});
+    await server.stop();
+  });
+
+  const room = `e2e-${process.pid}-${Date.now()}`;
+  try {
+    for (const p of PEOPLE) {
+      const ctx = await browser.newContext({ viewport: { width: 960, height: 600 } });
+      const page = await ctx.newPage();
+      h.recordPage(page, p.key, diag);
+      // q=low: 360p cameras keep three encoders and six decoders within two cores.
+      const url = `${server.url}/?room=${room}&name=${encodeURIComponent(p.name)}&q=low`;
+      await page.goto(url, { waitUntil: 'domcontentloaded' });
+      pages[p.key] = { ctx, page, name: p.name };
+    }
+
+    // Everyone joined, with an id.
+    for (const p of PEOPLE) {
+      const st = await h.waitFor(async () => {
+        const s = await pages[p.key].page.evaluate(() => window.hoinghi.state());
+        return s.phase === 'joined' && s.id ? s : null;
+      }, { timeout: 60000, message: `${p.key} joined` });
+      pages[p.key].id = st.id;
+      assert.equal(st.name, p.name);
+      assert.equal(st.local.hasAudio && st.local.hasVideo, true, `${p.key} publishes audio and video`);
+    }
+    const ids = PEOPLE.map((p) => pages[p.key].id);
+    assert.equal(new Set(ids).size, 3, 'distinct participant ids');
+
+    const others = (key) => Object.fromEntries(PEOPLE.filter((p) => p.key !== key).map((p) => [pages[p.key].id, p.name]));
+
+    // Each page: two remote tiles named after the others, video decoded and shown, audio received.
+    const first = {};
+    for (const p of PEOPLE) {
+      const expected = others(p.key);
+      const snap = await h.waitFor(async () => {
+        const s = await h.snapshot(pages[p.key].page);
+        return mediaFlowing(s, expected) ? s : null;
+      }, { timeout: MEDIA_TIMEOUT, interval: 1000, message: `${p.key} receiving media from both others` });
+      for (const tile of snap.tiles) {
+        assert.equal(tile.name, expected[tile.id], `${p.key}: tile ${tile.id} is named after its participant`);
+        assert.equal(tile.audioTracks, 1, `${p.key}: one audio track in ${tile.id}'s <video>`);
+        assert.equal(tile.videoTracks, 1, `${p.key}: one video track in ${tile.id}'s <video>`);
+      }
+      assert.ok(snap.stats.local.video && snap.stats.local.video.bytesSent > 0, `${p.key} sends video`);
+      assert.ok(snap.stats.local.audio && snap.stats.local.audio.bytesSent > 0, `${p.key} sends audio`);
+      assert.ok(snap.stats.srtpCipher, `${p.key}: an SRTP cipher was negotiated`);
+      first[p.key] = counters(snap);
+    }
+
+    // ... and keeps flowing: frames and audio bytes advance for every remote participant.
+    for (const p of PEOPLE) {
+      await h.waitFor(async () => {
+        const now = counters(await h.snapshot(pages[p.key].page));
+        return Object.keys(first[p.key]).every((id) => now[id] &&
+          now[id].frames > first[p.key][id].frames + 10 && now[id].audio > first[p.key][id].audio + 2000);
+      }, { timeout: MEDIA_TIMEOUT, interval: 1000, message: `${p.key}: frames and audio bytes advancing` });
+    }
+
+    // C leaves with the button: C is back at the form, A and B lose C's tile.
+    const idC = pages.C.id;
+    await pages.C.page.click('#leave');
+    await pages.C.page.locator('#join-form').waitFor({ state: 'visible', timeout: 10000 });
+    for (const key of ['A', 'B']) {
+      await h.waitFor(async () => {
+        const s = await h.snapshot(pages[key].page);
+        return !s.tiles.some((tl) => tl.id === idC) && s.tiles.length === 1;
+      }, { timeout: PRESENCE_TIMEOUT, message: `${key}: C's tile removed after C left` });
+    }
+
+    // B's tab goes away without clicking Leave: A sees B's tile go within the spec's 10 s.
+    const idB = pages.B.id;
+    await pages.B.ctx.close();
+    const closedAt = Date.now();
+    await h.waitFor(async () => {
+      const s = await h.snapshot(pages.A.page);
+      return s.tiles.length === 0 && !s.state.participants.some((x) => x.id === idB);
+    }, { timeout: SPEC_GONE_MS, interval: 250, message: "A: B's tile removed within 10 s of B's tab closing" });
+    diag.push(`B's tile went ${Date.now() - closedAt} ms after its context closed`);
+
+    // A is still connected and alone.
+    const last = await h.snapshot(pages.A.page);
+    assert.equal(last.state.phase, 'joined');
+    assert.deepEqual(last.state.participants, []);
+  } catch (err) {
+    console.log(diag.join('\n'));
+    for (const key of Object.keys(pages)) {
+      console.log(`--- ${key} protocol log ---\n${await h.pageLog(pages[key].page)}`);
+    }
+    console.log('--- server log ---\n' + server.log());
+    throw err;
+  }
+});
