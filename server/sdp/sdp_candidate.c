@@ -151,9 +151,10 @@ int hn_sdp_candidate_parse(const char *text, HnCandidate *out, GError **error)
         return cand_fail(error, "does not start with \"candidate:\"");
     char *copy = g_strchomp(g_strdup(text + 10));
     for (const char *c = copy; *c; c++) {
-        if (((unsigned char)*c < 0x20 && *c != '\t') || (unsigned char)*c == 0x7f) {
+        unsigned char ch = (unsigned char)*c;
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
             g_free(copy);
-            return cand_fail(error, "control character 0x%02x", (unsigned char)*c);
+            return cand_fail(error, "control character 0x%02x", ch);
         }
     }
     char **tok = g_strsplit_set(copy, " \t", -1);

@@ -241,7 +241,10 @@ static int finish(HnSdpParser *p, GError **error)
             m->codecs[k].feedback |= m->fb_wildcard;
         for (size_t k = 0; k < p->n_sess_extmaps; k++) {
             const HnSdpExtmap *e = &p->sess_extmaps[k];
-            if (hn_sdp_media_find_extmap(m, e->uri) != 0)
+            bool taken = hn_sdp_media_find_extmap(m, e->uri) != 0;
+            for (size_t j = 0; j < m->n_extmaps && !taken; j++)
+                taken = m->extmaps[j].id == e->id;
+            if (taken) /* the m= section's own mapping wins */
                 continue;
             HnSdpExtmap *d = hn_sdp_array_push((void **)&m->extmaps, &m->n_extmaps, sizeof *d,
                                                HN_SDP_MAX_EXTMAPS);

@@ -201,6 +201,15 @@ static void test_attributes(void **state)
     assert_non_null(hn_sdp_media_find_ssrc(m, 3));
     assert_null(hn_sdp_media_find_ssrc(m, 4));
     hn_sdp_free(sdp);
+
+    /* A session-level extmap never overrides the m= section's own use of its id. */
+    sdp = parse_ok(HEAD "a=extmap:3 urn:session\r\na=extmap:4 urn:both\r\n" MLINE
+                        "a=extmap:3 urn:media\r\na=extmap:9 urn:both\r\n");
+    assert_int_equal(sdp->media[0].n_extmaps, 2);
+    assert_int_equal(hn_sdp_media_find_extmap(&sdp->media[0], "urn:media"), 3);
+    assert_int_equal(hn_sdp_media_find_extmap(&sdp->media[0], "urn:both"), 9);
+    assert_int_equal(hn_sdp_media_find_extmap(&sdp->media[0], "urn:session"), 0);
+    hn_sdp_free(sdp);
 }
 
 typedef struct {
