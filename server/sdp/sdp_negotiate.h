@@ -9,11 +9,11 @@
 
 /* The server's side of one peer connection. Strings are transfer none. */
 typedef struct {
-    const char *ice_ufrag;         /* 4-256 ice-chars */
-    const char *ice_pwd;           /* 22-256 ice-chars */
-    const char *fingerprint_alg;   /* "sha-256" */
-    const char *fingerprint;       /* colon hex of the DTLS certificate */
-    uint64_t session_id;           /* o= sess-id, stable for the life of the peer connection */
+    const char *ice_ufrag;       /* 4-256 ice-chars */
+    const char *ice_pwd;         /* 22-256 ice-chars */
+    const char *fingerprint_alg; /* "sha-256" */
+    const char *fingerprint;     /* colon hex of the DTLS certificate */
+    uint64_t session_id; /* o= sess-id, stable per peer connection; top bit dropped (JSEP) */
     const char *const *candidates; /* optional "candidate:..." strings to embed, or NULL */
     size_t n_candidates;
     bool end_of_candidates; /* also write a=end-of-candidates */
@@ -65,7 +65,9 @@ typedef struct {
                             * setup:passive, the server answered active and is DTLS client */
 } HnSdpPubAnswer;
 
-/* Answers a publisher offer (parsed with hn_sdp_parse). caps NULL means HN_SDP_CAPS_DEFAULT;
+/* Answers a publisher offer (parsed with hn_sdp_parse; its candidates stay there for the
+ * transport: the accepted tracks' candidates are offer->media[i].candidates of the BUNDLE
+ * transport). caps NULL means HN_SDP_CAPS_DEFAULT;
  * `version` is the o= sess-version (increase it on every renegotiation). Returns 0 and *out
  * (transfer full, hn_sdp_pub_answer_free), or -EINVAL: HN_SDP_ERROR_NEGOTIATION when the offer
  * has no ICE credentials, no fingerprint or no acceptable m= line (the message lists why each
