@@ -88,13 +88,13 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
     remote_from(&res->remote, &a->remote, a->dtls_server, offer->sdp);
     for (size_t i = 0; i < a->n_tracks && res->n_tracks < HN_NEG_MAX_TRACKS; i++) {
         const HnSdpPubTrack *t = &a->tracks[i];
-        if (!t->receiving || !t->ssrc_signalled)
+        if (!t->receiving)
             continue;
         HnNegTrack *out = &res->tracks[res->n_tracks++];
         g_strlcpy(out->mid, t->mid, sizeof out->mid);
         out->kind = t->kind;
         out->codec = t->codec;
-        out->ssrc = t->ssrc;
+        out->ssrc = t->ssrc_signalled ? t->ssrc : 0;
     }
     char *text = g_strdup(a->sdp);
     hn_sdp_pub_answer_free(a);

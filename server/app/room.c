@@ -135,6 +135,8 @@ static void flush_candidates(HnRoom *room, HnTransportRef *ref)
     ref->done_pending = FALSE;
 }
 
+static gboolean learn_ssrc(HnRoom *room, HnTransportRef *ref, const uint8_t *buf, size_t len);
+
 /* --- transports --------------------------------------------------------------------------- */
 
 static void part_drop(HnRoom *room, HnPart *p, const char *reason, gboolean kick);
@@ -184,7 +186,10 @@ static void on_rtp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len)
 {
     HnTransportRef *ref = user;
     HnRoom *room = ref->part->room;
-    hn_router_on_rtp(room->router, ref->tid, buf, len, g_get_monotonic_time());
+    int64_t now = g_get_monotonic_time();
+    if (hn_router_on_rtp(room->router, ref->tid, buf, len, now) == -ENOENT &&
+        learn_ssrc(room, ref, buf, len))
+        hn_router_on_rtp(room->router, ref->tid, buf, len, now);
     arm_router_timer(room);
 }
 
@@ -339,22 +344,54 @@ static HnPubTrack *pub_track_by_mid(HnPart *p, const char *mid)
     return NULL;
 }
 
+/* Creates the router producer of a track whose SSRC is known, and a slot for it at every
+ * other participant. */
+static void track_start(HnRoom *room, HnPart *p, HnPubTrack *tr)
+{
+    tr->producer_id = ++room->next_producer;
+    if (hn_router_add_producer(room->router, tr->producer_id, tr->tid, &tr->codec, tr->ssrc) < 0) {
+        g_warning("room %s: %s: cannot add producer for mid %s", room->name, p->id, tr->mid);
+        tr->producer_id = 0;
+        return;
+    }
+    for (guint k = 0; k < room->order->len; k++) {
+        HnPart *q = room->order->pdata[k];
+        if (q != p)
+            slot_add(room, q, p, tr);
+    }
+}
+
+static void offer_to_others(HnRoom *room, HnPart *p)
+{
+    for (guint k = 0; k < room->order->len; k++) {
+        HnPart *q = room->order->pdata[k];
+        if (q != p)
+            send_sub_offer(room, q);
+    }
+}
+
 /* Makes the participant's producers match the accepted m= sections of its pub offer. New
  * tracks get a producer and a slot at every other participant; a track whose SSRC or transport
- * changed is re-bound, so its subscribers' streams go on. */
+ * changed is re-bound, so its subscribers' streams go on. A track whose offer did not signal its
+ * SSRC waits for its first packet (learn_ssrc). */
 static void sync_producers(HnRoom *room, HnPart *p, const HnNegPublish *res)
 {
-    for (size_t i = 0; i < res->n_tracks && p->n_tracks < HN_MAX_PUB_TRACKS; i++) {
+    gboolean added = FALSE;
+    for (size_t i = 0; i < res->n_tracks; i++) {
         const HnNegTrack *nt = &res->tracks[i];
         HnPubTrack *tr = pub_track_by_mid(p, nt->mid);
         if (tr && tr->kind == nt->kind) {
-            if (tr->ssrc != nt->ssrc || tr->tid != p->pub->tid) {
-                tr->ssrc = nt->ssrc;
-                tr->tid = p->pub->tid;
-                hn_router_rebind_producer(room->router, tr->producer_id, p->pub->tid, nt->ssrc);
-            }
+            if (tr->ssrc == nt->ssrc && tr->tid == p->pub->tid)
+                continue;
+            tr->ssrc = nt->ssrc;
+            tr->tid = p->pub->tid;
+            tr->codec.pt = nt->codec.pt;
+            if (tr->producer_id && tr->ssrc)
+                hn_router_rebind_producer(room->router, tr->producer_id, tr->tid, tr->ssrc);
             continue;
         }
+        if (tr || p->n_tracks >= HN_MAX_PUB_TRACKS)
+            continue; /* a mid may not change kind; the limit is logged by the client's view */
         tr = &p->tracks[p->n_tracks++];
         memset(tr, 0, sizeof *tr);
         g_strlcpy(tr->mid, nt->mid, sizeof tr->mid);
@@ -362,19 +399,42 @@ static void sync_producers(HnRoom *room, HnPart *p, const HnNegPublish *res)
         tr->ssrc = nt->ssrc;
         tr->codec = nt->codec;
         tr->tid = p->pub->tid;
-        tr->producer_id = ++room->next_producer;
-        hn_router_add_producer(room->router, tr->producer_id, p->pub->tid, &tr->codec, tr->ssrc);
-        for (guint k = 0; k < room->order->len; k++) {
-            HnPart *q = room->order->pdata[k];
-            if (q != p)
-                slot_add(room, q, p, tr);
+        if (tr->ssrc) {
+            track_start(room, p, tr);
+            added = TRUE;
         }
     }
-    for (guint k = 0; k < room->order->len; k++) {
-        HnPart *q = room->order->pdata[k];
-        if (q != p)
-            send_sub_offer(room, q);
+    if (added)
+        offer_to_others(room, p);
+}
+
+/* An RTP packet with an SSRC no producer has: if a track of this transport is still waiting
+ * for its SSRC and the payload type matches, it is that track. TRUE when one was started or
+ * re-bound (the packet should then be fed again). */
+static gboolean learn_ssrc(HnRoom *room, HnTransportRef *ref, const uint8_t *buf, size_t len)
+{
+    HnPart *p = ref->part;
+    if (ref->is_sub || len < 12 || (buf[0] >> 6) != 2)
+        return FALSE;
+    uint8_t pt = buf[1] & 0x7f;
+    uint32_t ssrc =
+        (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
+    for (guint i = 0; i < p->n_tracks; i++) {
+        HnPubTrack *tr = &p->tracks[i];
+        if (tr->ssrc || tr->tid != ref->tid || tr->codec.pt != pt)
+            continue;
+        tr->ssrc = ssrc;
+        g_message("room %s: %s: mid %s learnt SSRC %u from its first packet", room->name, p->id,
+                  tr->mid, ssrc);
+        if (tr->producer_id) {
+            hn_router_rebind_producer(room->router, tr->producer_id, tr->tid, ssrc);
+        } else {
+            track_start(room, p, tr);
+            offer_to_others(room, p);
+        }
+        return TRUE;
     }
+    return FALSE;
 }
 
 /* --- public API --------------------------------------------------------------------------- */
@@ -430,7 +490,8 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name)
     for (guint i = 0; i < room->order->len; i++) {
         HnPart *q = room->order->pdata[i];
         for (guint k = 0; q != p && k < q->n_tracks; k++)
-            slot_add(room, p, q, &q->tracks[k]);
+            if (q->tracks[k].producer_id)
+                slot_add(room, p, q, &q->tracks[k]);
     }
     if (p->slots->len)
         send_sub_offer(room, p);
@@ -561,7 +622,8 @@ static void part_drop(HnRoom *room, HnPart *p, const char *reason, gboolean kick
             send_sub_offer(room, q);
     }
     for (guint i = 0; i < p->n_tracks; i++)
-        hn_router_remove_producer(room->router, p->tracks[i].producer_id);
+        if (p->tracks[i].producer_id)
+            hn_router_remove_producer(room->router, p->tracks[i].producer_id);
     transport_close(room, p->pub);
     transport_close(room, p->sub);
     g_message("room %s: %s left (%s, %u participants)", room->name, p->id, reason,
