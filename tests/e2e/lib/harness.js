@@ -102,27 +102,35 @@ async function healthy(url) {
   }
 }
 
+/** True when the tests use an external server (HOINGHI_URL) that they cannot configure or restart. */
+const external = () => !!process.env.HOINGHI_URL;
+
 /**
- * Starts the server (or adopts HOINGHI_URL). Returns {url, stop(), log()} where log() is the
- * tail of the server's output. stop() kills only the process started here, by its PID.
+ * Starts the server (or adopts HOINGHI_URL). Options: `config` (INI text, passed with --config),
+ * `port` and `dataDir` (to restart a server where the previous one was). Returns
+ * {url, port, dataDir, stop({keepData}), log()} where log() is the tail of the server's output.
+ * stop() kills only the process started here, by its PID.
  */
-async function startServer() {
-  if (process.env.HOINGHI_URL) {
+async function startServer({ config = null, port = 0, dataDir = null } = {}) {
+  if (external()) {
     const url = process.env.HOINGHI_URL.replace(/\/+$/, '');
     await waitFor(() => healthy(url), { timeout: 10000, message: `${url}/healthz` });
-    return { url, stop: async () => {}, log: () => '(external server: no log)' };
+    return { url, port: Number(new URL(url).port), dataDir: null, stop: async () => {}, log: () => '(external server: no log)' };
   }
   const bin = path.resolve(REPO, process.env.HOINGHI_BIN || 'build/server/hoinghi');
   if (!fs.existsSync(bin)) {
     throw new Error(`server binary not found at ${bin}: build it (meson/ninja) or set HOINGHI_BIN or HOINGHI_URL`);
   }
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoinghi-e2e-'));
+  port = port || (await freePort());
+  dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'hoinghi-e2e-'));
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  if (config !== null) {
+    const file = path.join(dataDir, 'e2e.conf');
+    fs.writeFileSync(file, config);
+    args.push('--config', file);
+  }
+  const proc = spawn(bin, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-64 * 1024);
@@ -136,7 +144,7 @@ async function startServer() {
       resolve(exited);
     });
   });
-  const stop = async () => {
+  const stop = async ({ keepData = false } = {}) => {
     if (!exited) {
       proc.kill('SIGTERM');
       const done = await Promise.race([exitPromise, sleep(5000).then(() => null)]);
@@ -145,7 +153,7 @@ async function startServer() {
         await exitPromise;
       }
     }
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitFor(async () => {
@@ -156,7 +164,7 @@ async function startServer() {
     await stop();
     throw err;
   }
-  return { url, stop, log: () => output, exited: () => exited };
+  return { url, port, dataDir, stop, log: () => output, exited: () => exited };
 }
 
 /** Records a page's console messages and uncaught errors for the failure report. */
@@ -198,6 +206,7 @@ async function pageLog(page) {
 
 module.exports = {
   REPO,
+  external,
   chromiumArgs,
   launchBrowser,
   startServer,
