@@ -78,7 +78,6 @@ function validateJoin(roomRaw, nameRaw) {
   const errors = {};
   if (!ROOM_RE.test(room)) errors.room = 'form.room.invalid';
   const chars = [...name].length;
-  // eslint-disable-next-line no-control-regex
   if (chars < 1 || chars > NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) errors.name = 'form.name.invalid';
   return { room, name, errors };
 }

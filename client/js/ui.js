@@ -257,9 +257,12 @@ export function setTileTracks(id, tracks, onBlocked) {
   const same = wanted.length === current.length && wanted.every((tr) => current.includes(tr));
   if (!same) {
     video.srcObject = wanted.length ? new MediaStream(wanted) : null;
+    // One listener per tile (same function object, so re-adding is a no-op); a recycled track
+    // may still carry the listener of a removed tile, which then updates nothing visible.
+    tile.updateShown ||= () => updateVideoShown(tile);
     for (const tr of tracks.video) {
-      tr.addEventListener('mute', () => updateVideoShown(tile));
-      tr.addEventListener('unmute', () => updateVideoShown(tile));
+      tr.addEventListener('mute', tile.updateShown);
+      tr.addEventListener('unmute', tile.updateShown);
     }
   }
   if (video.srcObject) play(video, onBlocked);
