@@ -16,6 +16,7 @@ typedef struct {
 typedef struct {
     uint64_t id;
     HnRoomEntry *room; /* NULL until joined */
+    gboolean left;     /* the client said "leave" */
 } HnHubConn;
 
 struct HnHub {
@@ -237,6 +238,7 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
                  m->u.candidate.pc == HN_PROTO_PC_SUB);
         break;
     case HN_PROTO_MSG_LEAVE:
+        c->left = TRUE;
         hn_signaling_close(hub->sig, conn_id, 1000, "left");
         break;
     default:
@@ -251,7 +253,10 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
     if (!c)
         return;
     HnRoomEntry *e = c->room;
-    send_cmd(e, CMD_LEAVE, conn_id, reason == HN_CLOSE_TIMEOUT ? "timeout" : "left", FALSE);
+    /* A socket that closed without "leave" (crash, lost network, killed tab) is reported as
+     * "disconnected", a silent one as "timeout". */
+    const char *why = reason == HN_CLOSE_TIMEOUT ? "timeout" : c->left ? "left" : "disconnected";
+    send_cmd(e, CMD_LEAVE, conn_id, why, FALSE);
     g_hash_table_remove(hub->conns, &conn_id);
     g_free(c);
     if (--e->members == 0)
