@@ -81,11 +81,12 @@ def test_late_joiner_gets_picture_quickly(server, clients):
     a = clients(server, 'Early', room, 16, '--keyframe-interval', '100000')
     a.wait_joined()
     time.sleep(5)
-    b = clients(server, 'Late', room, 8, '--no-publish')
+    b = clients(server, 'Late', room, 8, '--no-publish', '--trace')
     rb, = finish(b)
     ra, = finish(a)
     first = rb['received'].get(ra['id'], {}).get('first_video_s')
-    assert first is not None, 'late joiner never decoded a frame: %s' % rb.get('received')
+    assert first is not None, 'late joiner never decoded a frame: received=%s states=%s ' \
+        'events=%s\n%s' % (rb.get('received'), rb.get('states'), rb.get('events'), b.describe())
     assert first < 4.0, 'first frame %.2f s after joining' % first
     assert_decoded(rb, ra['id'], 60, 100, 'Late')
     assert ra['received'] == {} or all(

@@ -497,6 +497,8 @@ class Client:
                     raise ProtocolError('server sent invalid JSON: %r' % raw[:200]) from None
                 if not isinstance(msg, dict) or not isinstance(msg.get('type'), str):
                     raise ProtocolError('server message without type: %r' % raw[:200])
+                if self.args.trace:
+                    log('%.3f <- %s' % (self.now(), self.trace_text(msg)))
                 await self.handle(msg)
             if not self.leaving:
                 self.fail('closed', 'server closed the socket (code %s)' % self.ws.close_code)
@@ -512,12 +514,24 @@ class Client:
     async def writer(self):
         while True:
             obj = await self.out.get()
+            if self.args.trace:
+                log('%.3f -> %s' % (self.now(), self.trace_text(obj)))
             try:
                 await self.ws.send(json.dumps(obj))
             except websockets.ConnectionClosed:
                 if not self.leaving:
                     self.fail('closed', 'socket closed while sending %s' % obj.get('type'))
                 return
+
+    @staticmethod
+    def trace_text(msg):
+        """One line about a message for --trace: its fields, SDPs reduced to their m= lines."""
+        out = {}
+        for key, value in msg.items():
+            if key == 'sdp' and isinstance(value, str):
+                value = [ln for ln in value.splitlines() if ln.startswith(('m=', 'a=mid'))]
+            out[key] = value
+        return json.dumps(out, ensure_ascii=False)
 
     async def pinger(self):
         while True:
@@ -587,6 +601,8 @@ def parse_args(argv):
                     help='frames between forced keyframes (default 30)')
     ap.add_argument('--join-timeout', type=float, default=10.0)
     ap.add_argument('--report', help='write the JSON report here (updated while running)')
+    ap.add_argument('--trace', action='store_true',
+                    help='log every message sent and received (SDPs reduced to m= lines)')
     return ap.parse_args(argv)
 
 
