@@ -59,6 +59,7 @@ struct HnRoom {
     GHashTable *transports; /* tid -> HnTransportRef* */
     HnRouter *router;
     GSource *router_timer;
+    int64_t router_armed; /* ready time the timer is set to (-1: none) */
     GSource *liveness;
     uint32_t next_tid, next_producer, next_consumer;
     HnNegPtTable pts; /* server-side payload types of the sub offers */
@@ -90,13 +91,19 @@ static const HnRouterSink router_sink = {
 static void arm_router_timer(HnRoom *room)
 {
     int64_t next = hn_router_next_deadline(room->router);
-    g_source_set_ready_time(room->router_timer, next == INT64_MAX ? -1 : next);
+    if (next == INT64_MAX)
+        next = -1;
+    if (next != room->router_armed) { /* set_ready_time takes the context lock: skip when same */
+        room->router_armed = next;
+        g_source_set_ready_time(room->router_timer, next);
+    }
 }
 
 static gboolean router_timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
     HnRoom *room = data;
     g_source_set_ready_time(src, -1);
+    room->router_armed = -1;
     hn_router_on_timeout(room->router, g_get_monotonic_time());
     arm_router_timer(room);
     return G_SOURCE_CONTINUE;
@@ -451,6 +458,7 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->transports = g_hash_table_new(NULL, NULL);
     room->router = hn_router_new(&router_sink, room);
     hn_neg_pt_table_init(&room->pts);
+    room->router_armed = -1;
     room->router_timer = g_source_new(&router_timer_funcs, sizeof(GSource));
     g_source_set_callback(room->router_timer, NULL, room, NULL);
     g_source_attach(room->router_timer, room->ctx);

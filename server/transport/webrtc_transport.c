@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "transport/srtp.h"
 
@@ -27,6 +28,12 @@ struct HnWebrtcTransport {
     HnWebrtcTransportCallbacks cb;
     void *user;
     int64_t last_rx;
+    /* Fast path: the selected pair's UDP socket and peer address, so media is sent with one
+     * sendto() instead of through libnice's locked send path (STUN stays with libnice). */
+    GSocket *media_sock;
+    int media_fd;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
     HnWebrtcTransportStats stats;
     uint8_t out[HN_MTU_MAX + HN_SRTP_TRAILER_MAX];
 };
@@ -169,6 +176,25 @@ static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
         t->cb.on_candidate(t->user, t, NULL);
 }
 
+static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id,
+                             NiceCandidate *local, NiceCandidate *remote, gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    g_clear_object(&t->media_sock);
+    t->media_fd = -1;
+    if (t->closing)
+        return;
+    GSocket *sock = nice_agent_get_selected_socket(agent, stream_id, component_id);
+    if (!sock)
+        return; /* TCP or relayed: libnice frames those, keep its send path */
+    memset(&t->peer, 0, sizeof t->peer);
+    nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&t->peer);
+    t->peer_len =
+        t->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    t->media_sock = sock;
+    t->media_fd = g_socket_get_fd(sock);
+}
+
 static void on_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
                      gpointer data)
 {
@@ -200,6 +226,8 @@ HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSetting
     g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
     g_signal_connect(t->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), t);
     g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_state), t);
+    g_signal_connect(t->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), t);
+    t->media_fd = -1;
     nice_agent_get_local_credentials(t->agent, t->stream_id, &t->ufrag, &t->pwd);
     nice_agent_attach_recv(t->agent, t->stream_id, 1, ctx, on_recv, t);
     t->dtls_timer = g_source_new(&dtls_timer_funcs, sizeof(GSource));
@@ -279,7 +307,13 @@ static void send_protected(HnWebrtcTransport *t, const uint8_t *buf, size_t len,
         t->stats.tx_srtp_errors++;
         return;
     }
-    if (nice_agent_send(t->agent, t->stream_id, 1, n, (const gchar *)t->out) < 0) {
+    if (t->media_fd >= 0) {
+        if (sendto(t->media_fd, t->out, n, MSG_DONTWAIT, (struct sockaddr *)&t->peer, t->peer_len) <
+            0) {
+            t->stats.tx_send_errors++;
+            return;
+        }
+    } else if (nice_agent_send(t->agent, t->stream_id, 1, n, (const gchar *)t->out) < 0) {
         t->stats.tx_send_errors++;
         return;
     }
@@ -320,6 +354,7 @@ static gboolean free_later(gpointer data)
     nice_agent_remove_stream(t->agent, t->stream_id);
     nice_agent_close_async(t->agent, NULL, NULL);
     g_object_unref(t->agent);
+    g_clear_object(&t->media_sock);
     hn_dtls_free(t->dtls);
     hn_srtp_free(t->srtp);
     hn_cert_unref(t->cert);
