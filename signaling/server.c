@@ -6,6 +6,8 @@
 
 #define HN_WS_MAX_MESSAGE (64 * 1024)
 #define HN_OUT_QUEUE_MAX  1024
+#define HN_CLOSE_QUIET_US (200 * 1000)
+#define HN_CLOSE_WAIT_US  (2 * 1000 * 1000)
 
 typedef struct {
     uint64_t id;
@@ -16,6 +18,7 @@ typedef struct {
     int64_t last_rx;
     HnErrorBudget budget;
     gboolean closing;
+    int64_t close_at; /* when closing was decided */
     int close_code;
     char close_reason[64];
     HnCloseReason reason;
@@ -61,6 +64,7 @@ static void conn_close(HnSignaling *sig, HnConn *c, int code, const char *reason
     if (c->closing)
         return;
     c->closing = TRUE;
+    c->close_at = g_get_monotonic_time();
     c->close_code = code;
     c->reason = why;
     g_strlcpy(c->close_reason, reason ? reason : "", sizeof c->close_reason);
@@ -123,6 +127,31 @@ static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void 
     g_string_truncate(c->rx, 0);
 }
 
+typedef struct {
+    HnSignaling *sig;
+    uint64_t id;
+} HnRetry;
+
+static gboolean retry_writable(gpointer data)
+{
+    HnRetry *r = data;
+    HnConn *c = g_hash_table_lookup(r->sig->conns, &r->id);
+    if (c)
+        lws_callback_on_writable(c->wsi);
+    return G_SOURCE_REMOVE;
+}
+
+static void retry_writable_later(HnSignaling *sig, uint64_t id)
+{
+    HnRetry *r = g_new(HnRetry, 1);
+    r->sig = sig;
+    r->id = id;
+    GSource *src = g_timeout_source_new(HN_CLOSE_QUIET_US / 1000);
+    g_source_set_callback(src, retry_writable, r, g_free);
+    g_source_attach(src, g_main_loop_get_context(sig->loop));
+    g_source_unref(src);
+}
+
 static int on_writeable(HnSignaling *sig, HnConn *c, struct lws *wsi)
 {
     char *text = g_queue_pop_head(&c->out);
@@ -140,6 +169,14 @@ static int on_writeable(HnSignaling *sig, HnConn *c, struct lws *wsi)
         return 0;
     }
     if (c->closing) {
+        /* Closing while the peer is still sending leaves unread data in the kernel, which then
+         * answers with a TCP reset that destroys our error replies and close frame before the
+         * peer reads them. So wait until the peer has been quiet for a moment (at most 2 s). */
+        int64_t now = g_get_monotonic_time();
+        if (now - c->last_rx < HN_CLOSE_QUIET_US && now - c->close_at < HN_CLOSE_WAIT_US) {
+            retry_writable_later(sig, c->id);
+            return 0;
+        }
         lws_close_reason(wsi, (enum lws_close_status)c->close_code,
                          (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;
