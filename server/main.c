@@ -60,73 +60,85 @@ int main(int argc, char **argv)
          "DIR"},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    int rc = 1;
+    GError *err = NULL;
+    HnConfig *cfg = NULL;
+    HnCert *cert = NULL;
+    HnWorkerPool *pool = NULL;
+    HnHub *hub = NULL;
+    GMainLoop *loop = NULL;
+
     GOptionContext *octx = g_option_context_new("- hoinghi video-conferencing server (SFU)");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_option_context_set_description(
         octx, "Serves the meeting client at http://HOST:PORT/ and WebRTC media.\n"
               "See docs/configuration.md for the configuration file.\n");
-    GError *err = NULL;
-    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
-        fprintf(stderr, "hoinghi: %s\nTry 'hoinghi --help'.\n", err->message);
-        return 2;
-    }
+    gboolean parsed = g_option_context_parse(octx, &argc, &argv, &err);
     g_option_context_free(octx);
+    if (!parsed) {
+        fprintf(stderr, "hoinghi: %s\nTry 'hoinghi --help'.\n", err->message);
+        rc = 2;
+        goto out;
+    }
     if (version) {
         printf("hoinghi %s\n", HN_VERSION);
-        return 0;
+        rc = 0;
+        goto out;
     }
 
-    HnConfig *cfg = hn_config_new();
+    cfg = hn_config_new();
     if ((config_path && !hn_config_load_file(cfg, config_path, &err)) ||
         (listen && !hn_config_set_listen(cfg, listen, &err)) ||
         (data_dir && !hn_config_set_data_dir(cfg, data_dir, &err))) {
         fprintf(stderr, "hoinghi: invalid configuration: %s\n", err->message);
-        hn_config_free(cfg);
-        return 2;
+        rc = 2;
+        goto out;
     }
     log_level = cfg->log_level;
     g_log_set_writer_func(log_writer, NULL, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (g_mkdir_with_parents(cfg->data_dir, 0750) != 0) {
+    if (g_mkdir_with_parents(cfg->data_dir, 0750) != 0 ||
+        !g_file_test(cfg->data_dir, G_FILE_TEST_IS_DIR)) {
         fprintf(stderr, "hoinghi: cannot create data directory %s: %s\n", cfg->data_dir,
                 g_strerror(errno));
-        hn_config_free(cfg);
-        return 1;
+        goto out;
     }
-    HnCert *cert = hn_cert_generate(&err);
+    cert = hn_cert_generate(&err);
     if (!cert) {
         fprintf(stderr, "hoinghi: cannot create the DTLS certificate: %s\n", err->message);
-        hn_config_free(cfg);
-        return 1;
+        goto out;
     }
 
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    HnWorkerPool *pool = hn_worker_pool_new(hn_config_get_workers(cfg));
-    HnHub *hub = hn_hub_new(cfg, pool, cert, loop, client_dir(cfg), &err);
+    loop = g_main_loop_new(NULL, FALSE);
+    pool = hn_worker_pool_new(hn_config_get_workers(cfg));
+    hub = hn_hub_new(cfg, pool, cert, loop, client_dir(cfg), &err);
     if (!hub) {
         fprintf(stderr, "hoinghi: %s\n", err->message);
-        hn_worker_pool_free(pool);
-        hn_cert_unref(cert);
-        hn_config_free(cfg);
-        return 1;
+        goto out;
     }
     char *where = hn_config_format_listen(cfg);
     g_message("hoinghi %s: %s://%s/ (%u media workers, data in %s)", HN_VERSION,
               cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool), cfg->data_dir);
     g_free(where);
 
-    g_unix_signal_add(SIGINT, on_signal, loop);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
+    guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
+    guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
     g_main_loop_run(loop);
+    g_source_remove(sigint);
+    g_source_remove(sigterm);
+    rc = 0;
 
+out:
     hn_hub_free(hub);
     hn_worker_pool_free(pool);
     hn_cert_unref(cert);
     hn_config_free(cfg);
-    g_main_loop_unref(loop);
+    if (loop)
+        g_main_loop_unref(loop);
+    g_clear_error(&err);
     g_free(config_path);
     g_free(listen);
     g_free(data_dir);
-    return 0;
+    return rc;
 }

@@ -44,6 +44,7 @@ struct HnPart {
     HnPubTrack tracks[HN_MAX_PUB_TRACKS];
     guint n_tracks;
     GArray *slots;          /* HnNegSlot: the m= sections of the sub offer */
+    GArray *offered;        /* HnNegSlot: the slots as in the offer that is out */
     gboolean offer_pending; /* a sub offer is out, waiting for its answer */
     gboolean reoffer;       /* the slots changed while an offer was out */
     uint64_t sub_version;
@@ -286,6 +287,8 @@ static void send_sub_offer(HnRoom *room, HnPart *p)
         n++;
     }
     post(room, p, hn_proto_build_offer(sdp, tracks, n));
+    g_array_set_size(p->offered, 0);
+    g_array_append_vals(p->offered, p->slots->data, p->slots->len);
     g_free(tracks);
     g_free(sdp);
     p->offer_pending = TRUE;
@@ -478,6 +481,7 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name)
     g_snprintf(p->cname, sizeof p->cname, "hn-%" G_GUINT64_FORMAT, pid);
     p->name = g_strdup(name);
     p->slots = g_array_new(FALSE, TRUE, sizeof(HnNegSlot));
+    p->offered = g_array_new(FALSE, TRUE, sizeof(HnNegSlot));
 
     HnProtoParticipant *others = g_new0(HnProtoParticipant, room->order->len + 1);
     for (guint i = 0; i < room->order->len; i++) {
@@ -579,13 +583,23 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp)
     struct {
         HnNegRemote remote;
     } res;
-    if (!hn_neg_check_sub_answer(sdp, (HnNegSlot *)p->slots->data, p->slots->len, &res.remote,
+    /* The answer is to the offer that is out, not to the slots as they are now: tracks may have
+     * come and gone since, and wait for the next offer. */
+    if (!hn_neg_check_sub_answer(sdp, (HnNegSlot *)p->offered->data, p->offered->len, &res.remote,
                                  &err)) {
         post_error(room, p, HN_PROTO_ERR_BAD_SDP, err->message, "answer");
         g_error_free(err);
         return;
     }
     p->offer_pending = FALSE;
+    for (guint i = 0; i < p->offered->len && i < p->slots->len; i++) {
+        HnNegSlot *o = &g_array_index(p->offered, HnNegSlot, i);
+        HnNegSlot *s = &g_array_index(p->slots, HnNegSlot, i);
+        if (o->rejected && s->consumer_id == o->consumer_id) {
+            s->rejected = TRUE; /* the client cannot take this codec: stop sending it */
+            hn_router_set_consumer_paused(room->router, s->consumer_id, true);
+        }
+    }
     if (hn_webrtc_transport_set_remote(p->sub->t, res.remote.ufrag, res.remote.pwd,
                                        res.remote.fp_alg, res.remote.fp,
                                        res.remote.dtls_server) < 0)
@@ -639,6 +653,7 @@ static void part_drop(HnRoom *room, HnPart *p, const char *reason, gboolean kick
     if (kick)
         room->env.kick(room->env.user, p->pid, reason);
     g_array_free(p->slots, TRUE);
+    g_array_free(p->offered, TRUE);
     g_free(p->name);
     g_free(p);
 }
