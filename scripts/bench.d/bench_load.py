@@ -1,0 +1,146 @@
+"""Running the load generator (hn-load) and turning its RESULT lines into measurements.
+
+hn-load prints a human table and one `RESULT {json}` line per run or per ramp step. For each
+RESULT line we note when it arrived; the line covers the `window` seconds before that moment,
+so the Sampler (bench_proc) tells how much CPU the server and the generator used in exactly
+that window, and how much resident memory the server held.
+"""
+
+import json
+import os
+import queue
+import subprocess
+import threading
+import time
+
+import bench_netns as netns
+import bench_proc as proc
+
+
+class LoadError(RuntimeError):
+    pass
+
+
+def _num(d, *keys, default=None):
+    for k in keys:
+        v = d.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+    return default
+
+
+def normalize(raw, fallback_window):
+    """Maps one RESULT object of hn-load onto the names used here. Unknown fields are kept in
+    "raw". Missing numbers become None."""
+    r = {
+        "raw": raw,
+        "loss_pct": _num(raw, "loss_pct", "loss"),
+        "delay_p50_us": _num(raw, "delay_p50_us"),
+        "delay_p99_us": _num(raw, "delay_p99_us"),
+        "join_p50_ms": _num(raw, "join_p50_ms"),
+        "join_p95_ms": _num(raw, "join_p95_ms"),
+        "joins": _num(raw, "joins", "join_samples"),
+        "packets": _num(raw, "packets_received", "received", "packets"),
+        "subscribers": _num(raw, "subscribers"),
+        "publishers": _num(raw, "publishers"),
+        "streams": _num(raw, "streams", "subscriber_streams"),
+        "window_s": _num(raw, "window_s", "duration_s", "seconds", default=fallback_window),
+    }
+    return r
+
+
+class LoadRun:
+    """One hn-load invocation: its results (normalized, with CPU and memory attached), exit
+    status, and whether it hit the time bound."""
+
+    def __init__(self):
+        self.results = []
+        self.returncode = None
+        self.timed_out = False
+        self.log_path = None
+        self.t_start = None
+        self.t_end = None
+
+
+def run(hn_load, args, log_path, sampler, server, timeout_s, fallback_window, taskset=None,
+        loopback=False, on_result=None):
+    """Runs hn-load ARGS in the client namespace (host namespace when LOOPBACK), bounded by
+    TIMEOUT_S seconds, while SAMPLER watches SERVER and the generator. ON_RESULT(result) is
+    called as each RESULT line arrives. Returns a LoadRun."""
+    cmd = ([] if loopback else netns.exec_prefix(netns.CLI_NS)) + (taskset or []) + \
+        [hn_load] + [str(a) for a in args]
+    lr = LoadRun()
+    lr.log_path = log_path
+    with open(log_path, "ab") as f:
+        f.write(("$ " + " ".join(cmd) + "\n").encode())
+    lr.t_start = time.monotonic()
+    p = proc.start(cmd, log_path, stdout=subprocess.PIPE)
+    sampler.watch(p.pid)
+    lines = queue.Queue()
+
+    def reader():
+        for raw in iter(p.stdout.readline, b""):
+            lines.put((time.monotonic(), raw.decode(errors="replace")))
+        lines.put(None)
+
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
+    deadline = lr.t_start + timeout_s
+    with open(log_path, "a") as log:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                lr.timed_out = True
+                break
+            try:
+                item = lines.get(timeout=min(left, 1.0))
+            except queue.Empty:
+                continue
+            if item is None:
+                break
+            t, line = item
+            log.write(line)
+            log.flush()
+            if line.startswith("RESULT "):
+                res = _attach(line, t, fallback_window, sampler, server, p.pid)
+                if res is not None:
+                    lr.results.append(res)
+                    if on_result:
+                        on_result(res)
+    lr.returncode = proc.stop(p, timeout=10.0)
+    th.join(timeout=5)
+    p.stdout.close()
+    lr.t_end = time.monotonic()
+    return lr
+
+
+def _attach(line, t, fallback_window, sampler, server, gen_pid):
+    try:
+        raw = json.loads(line[len("RESULT "):])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(raw, dict):
+        return None
+    r = normalize(raw, fallback_window)
+    sampler.sample()  # a fresh point at the end of the window
+    w = r["window_s"] or fallback_window
+    t0 = t - w
+    r["t_end"] = t
+    srv = sampler.cpu(server.pid, t0, t)
+    gen = sampler.cpu(gen_pid, t0, t)
+    mach = sampler.cpu("machine", t0, t)
+    r["server_cpu_s"] = srv
+    r["server_cores"] = srv / w if srv is not None and w else None
+    r["gen_cores"] = gen / w if gen is not None and w else None
+    r["other_cores"] = (max(0.0, (mach - (srv or 0) - (gen or 0)) / w)
+                        if mach is not None and w else None)
+    pk = r["packets"]
+    r["pps"] = pk / w if pk is not None and w else None
+    r["cpu_per_packet_us"] = (srv / pk * 1e6) if srv is not None and pk else None
+    r["server_rss_kb"] = server.rss_kb()
+    r["server_rss_max_kb"] = sampler.rss_max(server.pid, t0, t)
+    return r
+
+
+def hn_load_path(build_dir):
+    return os.path.join(build_dir, "tests", "load", "hn-load")

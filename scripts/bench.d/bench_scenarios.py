@@ -1,0 +1,236 @@
+"""The benchmark scenarios. Each one starts a fresh server (so peak memory belongs to that
+scenario alone), runs hn-load against it, reads the server's CPU and memory from /proc, and
+stops the server. Every loop is bounded in count and in time."""
+
+import os
+import time
+
+import bench_load as load
+import bench_netns as netns
+import bench_servers as servers
+
+ROOMS = {"1": ("bench-fanout", 1001), "2": ("bench-meeting", 1002),
+         "3": ("bench-large", 1003), "4": ("bench-join", 1004)}
+AUDIO_VIDEO_STREAMS = 2  # every publisher sends one audio and one video stream
+
+
+class Plan:
+    """Sizes and durations of one benchmark run (full or --quick)."""
+
+    def __init__(self, quick, s3_subscribers=None, threads=None):
+        self.quick = quick
+        self.ramp_start = 10 if quick else 10
+        self.ramp_step = 10 if quick else 10
+        self.ramp_interval_s = 3 if quick else 6
+        self.ramp_max = 40 if quick else 400
+        self.steady_s = 5 if quick else 20
+        self.meeting_sites = 10
+        self.s3_publishers = 10
+        self.s3_subscribers_wanted = 100
+        self.s3_subscribers = s3_subscribers or (10 if quick else 30)
+        self.join_probes = 5 if quick else 20
+        self.video_kbps = 1500
+        self.audio_kbps = 40
+        self.threads = threads
+        self.max_loss_pct = 1.0
+        self.loopback_max_loss_pct = 0.1
+
+    def ramp_steps(self):
+        return 1 + max(0, (self.ramp_max - self.ramp_start) // self.ramp_step)
+
+
+class Context:
+    """What every scenario needs: paths, the sampler, options."""
+
+    def __init__(self, repo, build_dir, run_dir, hn_load, hoinghi_bin, janus_dir, sampler,
+                 plan, pin=False, log=print):
+        self.repo = repo
+        self.build_dir = build_dir
+        self.run_dir = run_dir
+        self.hn_load = hn_load
+        self.hoinghi_bin = hoinghi_bin
+        self.janus_dir = janus_dir
+        self.sampler = sampler
+        self.plan = plan
+        self.log = log
+        # --pin: server on CPU 1, generator on CPU 0 (only with at least 2 CPUs).
+        pin = pin and (os.cpu_count() or 1) >= 2
+        self.server_taskset = ["taskset", "-c", "1"] if pin else None
+        self.gen_taskset = ["taskset", "-c", "0"] if pin else None
+
+
+def _start(ctx, target, tag, loopback=False):
+    if target == "hoinghi":
+        return servers.start_hoinghi(ctx.hoinghi_bin, ctx.run_dir, tag, loopback=loopback,
+                                     taskset=ctx.server_taskset)
+    return servers.start_janus(ctx.janus_dir, ctx.run_dir, tag, taskset=ctx.server_taskset)
+
+
+def _common_args(ctx, srv, target, scenario):
+    name, num = ROOMS[scenario]
+    p = ctx.plan
+    args = ["--target", target, "--url", srv.url, "--room", name if target == "hoinghi" else num,
+            "--video-kbps", p.video_kbps, "--audio-kbps", p.audio_kbps,
+            "--local-ip", "127.0.0.1" if srv.path == "loopback" else netns.CLI_IP]
+    if p.threads:
+        args += ["--threads", p.threads]
+    return args
+
+
+def _run(ctx, srv, target, tag, args, timeout_s, window_s):
+    """Runs hn-load once against SRV and returns (LoadRun, idle_rss_kb, hwm_kb, alive)."""
+    ctx.sampler.watch(srv.pid)
+    time.sleep(1.0)
+    idle = srv.rss_kb()
+    log_path = os.path.join(ctx.run_dir, f"hn-load-{tag}.log")
+
+    def progress(r):
+        ctx.log(f"    {_progress_line(r)}")
+
+    lr = load.run(ctx.hn_load, args, log_path, ctx.sampler, srv, timeout_s, window_s,
+                  taskset=ctx.gen_taskset, loopback=srv.path == "loopback", on_result=progress)
+    hwm = srv.hwm_kb()
+    alive = srv.alive()
+    if not alive:
+        ctx.log(f"    !! {target} exited during the run (status {srv.popen.returncode}); "
+                f"see {srv.log_path}")
+    if lr.timed_out:
+        ctx.log(f"    !! hn-load exceeded its time bound ({timeout_s:.0f} s) and was stopped")
+    elif lr.returncode not in (0, None) and not lr.results:
+        ctx.log(f"    !! hn-load exited with status {lr.returncode}; see {log_path}")
+    return lr, idle, hwm, alive
+
+
+def _progress_line(r):
+    parts = []
+    for key, fmt in (("subscribers", "subs={:.0f}"), ("loss_pct", "loss={:.3f}%"),
+                     ("pps", "fwd={:.0f}pkt/s"), ("delay_p50_us", "p50={:.0f}us"),
+                     ("delay_p99_us", "p99={:.0f}us"), ("join_p50_ms", "join50={:.0f}ms"),
+                     ("server_cores", "srv={:.2f}cores"), ("gen_cores", "gen={:.2f}cores"),
+                     ("other_cores", "other={:.2f}cores")):
+        if r.get(key) is not None:
+            parts.append(fmt.format(r[key]))
+    return " ".join(parts) or "(no numbers)"
+
+
+def _summary(lr, idle, hwm, alive, streams_per_sub=None):
+    """Scenario-level numbers from the last RESULT of a fixed-size run."""
+    out = {"ok": bool(lr.results) and alive and not lr.timed_out, "server_alive": alive,
+           "idle_rss_kb": idle, "peak_rss_kb": hwm, "hn_load_status": lr.returncode,
+           "timed_out": lr.timed_out, "log": lr.log_path}
+    if lr.results:
+        r = lr.results[-1]
+        out.update({k: v for k, v in r.items() if k != "raw" and k != "t_end"})
+        out["raw"] = r["raw"]
+        if streams_per_sub and r.get("subscribers") and hwm and idle:
+            n = r["subscribers"] * streams_per_sub
+            out["rss_per_stream_kb"] = (hwm - idle) / n if n else None
+    return out
+
+
+def fanout_ramp(ctx, target, loopback=False):
+    """Scenario 1: one publisher, subscribers added RAMP_STEP at a time every RAMP_INTERVAL s
+    until loss exceeds the limit or RAMP_MAX is reached."""
+    p = ctx.plan
+    max_loss = p.loopback_max_loss_pct if loopback else p.max_loss_pct
+    tag = f"s1-ramp-{target}" + ("-loopback" if loopback else "")
+    srv = _start(ctx, target, tag, loopback=loopback)
+    try:
+        args = _common_args(ctx, srv, target, "1") + [
+            "--publishers", 1, "--subscribers", p.ramp_max,
+            "--ramp-subscribers", p.ramp_step, "--ramp-interval", p.ramp_interval_s,
+            "--max-loss", max_loss]
+        bound = 60 + p.ramp_steps() * (p.ramp_interval_s + 10)
+        lr, idle, hwm, alive = _run(ctx, srv, target, tag, args, bound, p.ramp_interval_s)
+    finally:
+        srv.stop()
+    steps = [r for r in lr.results if r.get("subscribers") is not None]
+    passing = []
+    failed_at = None
+    for r in steps:
+        if r["loss_pct"] is None or r["loss_pct"] > max_loss:
+            failed_at = r
+            break
+        passing.append(r)
+    best = passing[-1] if passing else None
+    out = {"ok": bool(steps) and not lr.timed_out, "server_alive": alive, "max_loss_pct": max_loss,
+           "path": srv.path, "idle_rss_kb": idle, "peak_rss_kb": hwm, "log": lr.log_path,
+           "steps": [{k: v for k, v in r.items() if k != "raw"} for r in steps],
+           "max_subscribers": best["subscribers"] if best else 0,
+           "capped": failed_at is None and bool(steps),
+           "at_max": {k: v for k, v in best.items() if k != "raw"} if best else None}
+    if best and idle and best.get("server_rss_max_kb"):
+        n = best["subscribers"] * AUDIO_VIDEO_STREAMS
+        out["rss_per_stream_kb"] = (best["server_rss_max_kb"] - idle) / n if n else None
+    if best:
+        half = best["subscribers"] / 2
+        near = min(passing, key=lambda r: abs(r["subscribers"] - half))
+        out["at_half"] = {k: v for k, v in near.items() if k != "raw"}
+    return out
+
+
+def fanout_steady(ctx, target, subscribers):
+    """Scenario 1, second part: a fixed fan-out of SUBSCRIBERS for STEADY_S seconds, the same
+    size for both servers, for CPU per packet, delay and memory without the ramp's joins."""
+    p = ctx.plan
+    tag = f"s1-steady-{target}"
+    srv = _start(ctx, target, tag)
+    try:
+        args = _common_args(ctx, srv, target, "1") + [
+            "--publishers", 1, "--subscribers", subscribers, "--duration", p.steady_s]
+        res = _run(ctx, srv, target, tag, args, 90 + p.steady_s + subscribers, p.steady_s)
+    finally:
+        srv.stop()
+    return _summary(*res, streams_per_sub=AUDIO_VIDEO_STREAMS)
+
+
+def meeting(ctx, target):
+    """Scenario 2: a meeting of MEETING_SITES sites, everyone publishes, everyone sees everyone."""
+    p = ctx.plan
+    tag = f"s2-meeting-{target}"
+    srv = _start(ctx, target, tag)
+    try:
+        args = _common_args(ctx, srv, target, "2") + [
+            "--mesh", p.meeting_sites, "--duration", p.steady_s]
+        res = _run(ctx, srv, target, tag, args, 120 + p.steady_s, p.steady_s)
+    finally:
+        srv.stop()
+    return _summary(*res, streams_per_sub=AUDIO_VIDEO_STREAMS * (p.meeting_sites - 1))
+
+
+def large(ctx, target):
+    """Scenario 3: S3_PUBLISHERS publishers, S3_SUBSCRIBERS subscribers seeing all of them."""
+    p = ctx.plan
+    tag = f"s3-large-{target}"
+    srv = _start(ctx, target, tag)
+    try:
+        args = _common_args(ctx, srv, target, "3") + [
+            "--publishers", p.s3_publishers, "--subscribers", p.s3_subscribers,
+            "--duration", p.steady_s]
+        res = _run(ctx, srv, target, tag, args, 120 + p.steady_s + 2 * p.s3_subscribers,
+                   p.steady_s)
+    finally:
+        srv.stop()
+    out = _summary(*res, streams_per_sub=AUDIO_VIDEO_STREAMS * p.s3_publishers)
+    out["publishers"] = p.s3_publishers
+    out["subscribers_run"] = p.s3_subscribers
+    out["subscribers_wanted"] = p.s3_subscribers_wanted
+    return out
+
+
+def join_time(ctx, target, loopback=False):
+    """Scenario 4: with one publisher sending, JOIN_PROBES subscribers join one after the other;
+    each measures WebSocket open -> first video key frame."""
+    p = ctx.plan
+    tag = f"s4-join-{target}" + ("-loopback" if loopback else "")
+    srv = _start(ctx, target, tag, loopback=loopback)
+    try:
+        args = _common_args(ctx, srv, target, "4") + [
+            "--publishers", 1, "--subscribers", 0, "--join-probe", p.join_probes]
+        res = _run(ctx, srv, target, tag, args, 90 + 10 * p.join_probes, 1.0)
+    finally:
+        srv.stop()
+    out = _summary(*res)
+    out["path"] = srv.path
+    out["probes"] = p.join_probes
+    return out
