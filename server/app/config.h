@@ -40,7 +40,7 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_LISTEN_HOST  "127.0.0.1"
 #define HN_CONFIG_DEFAULT_LISTEN_PORT  8080
 #define HN_CONFIG_DEFAULT_DATA_DIR     "./var"
-#define HN_CONFIG_DEFAULT_CONSENT      7
+#define HN_CONFIG_DEFAULT_CONSENT      10
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 
 /* One declared room: a [room:NAME] group. */

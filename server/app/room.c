@@ -144,6 +144,7 @@ static void flush_candidates(HnRoom *room, HnTransportRef *ref)
 }
 
 static gboolean learn_ssrc(HnRoom *room, HnTransportRef *ref, const uint8_t *buf, size_t len);
+static void resume_answered(HnPart *p);
 
 /* --- transports --------------------------------------------------------------------------- */
 
@@ -174,12 +175,7 @@ static void on_connected(void *user, HnWebrtcTransport *t)
               ref->is_sub ? "sub" : "pub", st.srtp_profile);
     if (!ref->is_sub)
         return;
-    for (guint i = 0; i < p->slots->len; i++) {
-        HnNegSlot *s = &g_array_index(p->slots, HnNegSlot, i);
-        if (s->consumer_id)
-            hn_router_set_consumer_paused(p->room->router, s->consumer_id, false);
-    }
-    arm_router_timer(p->room);
+    resume_answered(p);
 }
 
 static void on_failed(void *user, HnWebrtcTransport *t, const char *reason)
@@ -296,6 +292,21 @@ static void send_sub_offer(HnRoom *room, HnPart *p)
         flush_candidates(room, p->sub);
 }
 
+/* Starts forwarding to p every consumer the client has answered for, once its transport is up.
+ * Until then consumers stay paused: a key frame sent before the client knows the SSRC would be
+ * lost. Resuming requests a key frame. */
+static void resume_answered(HnPart *p)
+{
+    if (!p->sub || !hn_webrtc_transport_is_connected(p->sub->t))
+        return;
+    for (guint i = 0; i < p->slots->len; i++) {
+        HnNegSlot *s = &g_array_index(p->slots, HnNegSlot, i);
+        if (s->consumer_id && s->answered && !s->rejected)
+            hn_router_set_consumer_paused(p->room->router, s->consumer_id, false);
+    }
+    arm_router_timer(p->room);
+}
+
 /* Gives subscriber q a slot for publisher p's track tr. */
 static void slot_add(HnRoom *room, HnPart *q, HnPart *p, const HnPubTrack *tr)
 {
@@ -322,10 +333,10 @@ static void slot_add(HnRoom *room, HnPart *q, HnPart *p, const HnPubTrack *tr)
     g_strlcpy(slot->participant, p->id, sizeof slot->participant);
     g_strlcpy(slot->cname, p->cname, sizeof slot->cname);
     g_snprintf(slot->track_id, sizeof slot->track_id, "%s-%s", p->id, tr->mid);
+    slot->answered = FALSE;
     hn_router_add_consumer(room->router, slot->consumer_id, tr->producer_id, q->sub->tid,
                            slot->ssrc, slot->codec.pt);
-    if (!hn_webrtc_transport_is_connected(q->sub->t))
-        hn_router_set_consumer_paused(room->router, slot->consumer_id, true);
+    hn_router_set_consumer_paused(room->router, slot->consumer_id, true);
 }
 
 /* Deactivates q's slots fed by producer_id; TRUE when any changed. */
@@ -595,10 +606,11 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp)
     for (guint i = 0; i < p->offered->len && i < p->slots->len; i++) {
         HnNegSlot *o = &g_array_index(p->offered, HnNegSlot, i);
         HnNegSlot *s = &g_array_index(p->slots, HnNegSlot, i);
-        if (o->rejected && s->consumer_id == o->consumer_id) {
-            s->rejected = TRUE; /* the client cannot take this codec: stop sending it */
-            hn_router_set_consumer_paused(room->router, s->consumer_id, true);
-        }
+        if (!s->consumer_id || s->consumer_id != o->consumer_id)
+            continue;
+        s->answered = TRUE;
+        if (o->rejected)
+            s->rejected = TRUE; /* the client cannot take this codec: keep it paused */
     }
     if (hn_webrtc_transport_set_remote(p->sub->t, res.remote.ufrag, res.remote.pwd,
                                        res.remote.fp_alg, res.remote.fp,
@@ -606,6 +618,7 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp)
         post_error(room, p, HN_PROTO_ERR_BAD_SDP, "unusable ICE or DTLS parameters", "answer");
     add_candidates(p->sub, &res.remote);
     hn_neg_remote_clear(&res.remote);
+    resume_answered(p);
     if (p->reoffer) {
         p->reoffer = FALSE;
         send_sub_offer(room, p);
@@ -665,24 +678,34 @@ void hn_room_leave(HnRoom *room, uint64_t pid, const char *reason)
         part_drop(room, p, reason ? reason : "left", FALSE);
 }
 
-static gboolean transport_dead(HnRoom *room, HnTransportRef *ref, int64_t now)
+/* Seconds since the transport last received anything, or -1 when it is not connected. */
+static int64_t transport_silence(HnTransportRef *ref, int64_t now)
 {
     if (!ref || !hn_webrtc_transport_is_connected(ref->t))
-        return FALSE;
-    int64_t last = hn_webrtc_transport_last_rx(ref->t);
-    return now - last > (int64_t)room->env.consent_timeout_s * G_USEC_PER_SEC;
+        return -1;
+    return now - hn_webrtc_transport_last_rx(ref->t);
 }
 
+/* A participant is gone when every connected transport of theirs has received nothing for
+ * consent_timeout. One silent transport alone is not enough: a client that only receives on
+ * `sub` sends RTCP there every few seconds at most (GStreamer's rtpsession: up to 7.5 s). */
 static gboolean liveness_check(gpointer data)
 {
     HnRoom *room = data;
     int64_t now = g_get_monotonic_time();
+    int64_t limit = (int64_t)room->env.consent_timeout_s * G_USEC_PER_SEC;
     for (guint i = 0; i < room->order->len;) {
         HnPart *p = room->order->pdata[i];
-        if (transport_dead(room, p->pub, now) || transport_dead(room, p->sub, now))
+        int64_t pub = transport_silence(p->pub, now), sub = transport_silence(p->sub, now);
+        gboolean any = pub >= 0 || sub >= 0;
+        gboolean alive = (pub >= 0 && pub <= limit) || (sub >= 0 && sub <= limit);
+        if (any && !alive) {
+            g_message("room %s: %s: media silent for %d s", room->name, p->id,
+                      room->env.consent_timeout_s);
             part_drop(room, p, "disconnected", TRUE);
-        else
+        } else {
             i++;
+        }
     }
     return G_SOURCE_CONTINUE;
 }

@@ -83,7 +83,7 @@ static void test_defaults(void **state)
     assert_non_null(cfg->addresses);
     assert_null(cfg->addresses[0]);
     assert_null(cfg->public_ip);
-    assert_int_equal(cfg->consent_timeout, 7);
+    assert_int_equal(cfg->consent_timeout, 10);
     assert_true(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 100);
     assert_int_equal(cfg->rooms->len, 0);
