@@ -147,3 +147,37 @@ test('a participant without camera or microphone joins receive-only; both rejoin
     throw err;
   }
 });
+
+test('a participant who reloads the page rejoins cleanly', { timeout: 240000 }, async (t) => {
+  const server = await h.startServer();
+  const browser = await h.launchBrowser();
+  const diag = [];
+  const pages = {};
+  t.after(async () => {
+    await browser.close().catch(() => {});
+    await server.stop();
+  });
+  const room = `e2e-reload-${process.pid}-${Date.now()}`;
+  try {
+    pages.X = await openPage(browser, `${server.url}/?room=${room}&name=Xu%C3%A2n&q=low`, 'X', diag);
+    const x = await joined(pages.X, 'X');
+    pages.Y = await openPage(browser, `${server.url}/?room=${room}&name=Y%E1%BA%BFn&q=low`, 'Y', diag);
+    const y1 = await joined(pages.Y, 'Y');
+    await receiving(pages.X, y1.id, 'X');
+    await receiving(pages.Y, x.id, 'Y');
+
+    await pages.Y.reload({ waitUntil: 'domcontentloaded' });
+    const y2 = await joined(pages.Y, 'Y after reload');
+    assert.notEqual(y2.id, y1.id, 'the reloaded page is a new participant');
+    // X loses the old tile, gets exactly one tile for Yến, and media flows both ways again.
+    await h.waitFor(async () => {
+      const ids = await pages.X.$$eval('[data-participant-id]', (els) => els.map((e) => e.dataset.participantId));
+      return !ids.includes(y1.id) && ids.includes(y2.id) && ids.length === 1;
+    }, { timeout: JOIN_TIMEOUT, message: 'X shows only the new Yến tile' });
+    await receiving(pages.X, y2.id, 'X');
+    await receiving(pages.Y, x.id, 'Y after reload');
+  } catch (err) {
+    await report(diag, pages, server);
+    throw err;
+  }
+});
