@@ -311,6 +311,29 @@ static gboolean split_host(const char *host, char *out, size_t cap)
     return g_strlcpy(out, host, cap) < cap;
 }
 
+/* Fails early, with the system's reason, when host:port cannot be bound (libwebsockets only
+ * logs it, and leaks on that path). */
+static gboolean check_bindable(const char *host, int port, GError **error)
+{
+    GInetAddress *ia = g_inet_address_new_from_string(host);
+    if (!ia) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad listen address '%s'",
+                    host);
+        return FALSE;
+    }
+    GSocketAddress *sa = g_inet_socket_address_new(ia, (guint16)port);
+    GSocket *sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, error);
+    gboolean ok = sock && g_socket_bind(sock, sa, TRUE, error);
+    if (!ok && error && *error)
+        g_prefix_error(error, "cannot listen on %s:%d: ", host, port);
+    if (sock)
+        g_object_unref(sock);
+    g_object_unref(sa);
+    g_object_unref(ia);
+    return ok;
+}
+
 HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
                               const HnSignalingHandler *h, void *user, GError **error)
 {
@@ -342,6 +365,10 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     if (!split_host(s->host, iface, sizeof iface)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad listen host '%s'",
                     s->host);
+        hn_signaling_free(sig);
+        return NULL;
+    }
+    if (!check_bindable(iface, s->port, error)) {
         hn_signaling_free(sig);
         return NULL;
     }
