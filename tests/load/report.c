@@ -343,8 +343,8 @@ json_t *load_report_json(const LoadConfig *cfg, const LoadMedia *media, const ch
     json_t *flat = json_pack("{s:I, s:I, s:I, s:i, s:i, s:i}", "delay_p50_us",
                              (json_int_t)load_hist_quantile(&f->delay, 0.5), "delay_p99_us",
                              (json_int_t)load_hist_quantile(&f->delay, 0.99), "packets_received",
-                             (json_int_t)f->received_packets, "join_p50_ms", j->p50,
-                             "join_p95_ms", j->p95, "joins", j->n);
+                             (json_int_t)f->received_packets, "join_p50_ms", j->p50, "join_p95_ms",
+                             j->p95, "joins", j->n);
     json_object_update(o, flat);
     json_decref(flat);
     json_object_set_new(

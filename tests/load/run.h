@@ -59,7 +59,8 @@ struct LoadClient {
     gboolean sub_connected;
     gboolean failed, closed;
     char *fail_reason;
-    int64_t keyframe_ns; /* subscriber: first complete key frame, 0 none */
+    int64_t sub_connected_ns; /* subscriber transport up (as seen on the main thread), 0 */
+    int64_t keyframe_ns;      /* subscriber: first complete key frame, 0 none */
     /* signalling state */
     char id[64]; /* hoinghi participant id */
     guint64 session, pub_handle, sub_handle, feed;

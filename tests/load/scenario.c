@@ -10,7 +10,7 @@
 
 #define TICK_MS          100
 #define PROBE_TIMEOUT_NS (10 * 1000000000LL)
-#define PROBE_GAP_NS     (500 * 1000000LL)
+#define PROBE_GAP_NS     (1000 * 1000000LL) /* plus up to 1 s at random */
 #define STOP_GRACE_NS    (700 * 1000000LL)
 #define NS               1000000000LL
 
@@ -77,6 +77,7 @@ static void ev_connected(void *user, LoadPeer *p)
             load_run_pub_ready(c);
     } else {
         c->sub_connected = TRUE;
+        c->sub_connected_ns = load_now_ns();
     }
 }
 
@@ -90,6 +91,13 @@ static void ev_failed(void *user, LoadPeer *p, const char *reason)
 
 static void stop_client(LoadClient *c);
 
+/* Time between one probe's key frame and the next probe: 1-2 s at random, so probes do not
+ * fall into step with an SFU's periodic behaviour (key frame request throttling). */
+static int64_t probe_gap(void)
+{
+    return PROBE_GAP_NS + (int64_t)g_random_int_range(0, 1000) * 1000000;
+}
+
 static void ev_keyframe(void *user, LoadPeer *p, int64_t keyframe_ns)
 {
     LoadClient *c = user;
@@ -99,12 +107,14 @@ static void ev_keyframe(void *user, LoadPeer *p, int64_t keyframe_ns)
     if (c->probe && c->run->probe == c) {
         LoadRun *r = c->run;
         if (r->cfg->verbose)
-            g_printerr("hn-load: %s joined in %d ms\n", c->name,
-                       (int)((keyframe_ns - c->ws_open_ns) / 1000000));
+            g_printerr("hn-load: %s joined in %d ms (media connected at %d ms)\n", c->name,
+                       (int)((keyframe_ns - c->ws_open_ns) / 1000000),
+                       c->sub_connected_ns ? (int)((c->sub_connected_ns - c->ws_open_ns) / 1000000)
+                                           : -1);
         stop_client(c);
         r->probe = NULL;
         r->probes_done++;
-        r->probe_next_ns = keyframe_ns + PROBE_GAP_NS;
+        r->probe_next_ns = keyframe_ns + probe_gap();
     }
 }
 
@@ -202,7 +212,7 @@ void load_run_client_failed(LoadClient *c, const char *reason)
         stop_client(c);
         r->probe = NULL;
         r->probes_done++;
-        r->probe_next_ns = load_now_ns() + PROBE_GAP_NS;
+        r->probe_next_ns = load_now_ns() + probe_gap();
     }
 }
 

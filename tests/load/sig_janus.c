@@ -6,7 +6,7 @@
  *   subscriber: a second handle, "join" (ptype subscriber) with "streams": [{"feed": id}...]
  *               (multi-stream subscription); the "attached" (or later "updated") event carries
  *               Janus's offer, answered with a "start" request;
- *   admin:      "exists", "destroy" when it does, then "create" of the numeric room.
+ *   admin:      "exists", then "edit" (publisher limit) or "create" of the numeric room.
  * Candidates are trickled both ways; a keepalive goes out every 25 s. */
 #include <jansson.h>
 #include <string.h>
@@ -65,18 +65,26 @@ static guint64 room_of(LoadClient *c)
 
 /* --- admin: make a fresh room ----------------------------------------------------------- */
 
-static void admin_create(LoadClient *c)
+static int room_publishers(LoadClient *c)
 {
     const LoadConfig *cfg = load_run_config(c->run);
-    int pubs = cfg->publishers + cfg->mesh;
-    json_t *body =
-        json_pack("{s:s, s:I, s:s, s:i, s:s, s:s, s:I, s:b}", "request", "create", "room",
-                  (json_int_t)room_of(c), "description", "hn-load", "publishers",
-                  pubs > 0 ? pubs : 1, "videocodec", "vp8", "audiocodec", "opus", "bitrate",
-                  (json_int_t)(cfg->video_kbps * 2 + 500) * 1000, "permanent", 0);
+    return MAX(cfg->publishers + cfg->mesh, 1);
+}
+
+/* A room like the benchmark's configured ones: no REMB cap, no periodic FIR, no optional
+ * header extensions, VP8 + Opus. */
+static void admin_create(LoadClient *c)
+{
+    json_t *body = json_pack(
+        "{s:s, s:I, s:s, s:i, s:s, s:s, s:i, s:i, s:b, s:b, s:b, s:b, s:b}", "request", "create",
+        "room", (json_int_t)room_of(c), "description", "hn-load", "publishers", room_publishers(c),
+        "videocodec", "vp8", "audiocodec", "opus", "bitrate", 0, "fir_freq", 0, "audiolevel_ext", 0,
+        "videoorient_ext", 0, "playoutdelay_ext", 0, "transport_wide_cc_ext", 0, "permanent", 0);
     send_message(c, "admin-create", c->pub_handle, body, NULL);
 }
 
+/* exists -> (edit the publisher limit | create) -> done. An existing room (e.g. declared in
+ * Janus's configuration) is kept as it is, apart from its publisher limit. */
 static void admin_result(LoadClient *c, const char *tag, json_t *data)
 {
     const char *vr = json_string_value(json_object_get(data, "videoroom"));
@@ -87,15 +95,13 @@ static void admin_result(LoadClient *c, const char *tag, json_t *data)
         g_free(why);
     } else if (g_str_has_prefix(tag, "admin-exists")) {
         if (json_is_true(json_object_get(data, "exists"))) {
-            json_t *body =
-                json_pack("{s:s, s:I}", "request", "destroy", "room", (json_int_t)room_of(c));
-            send_message(c, "admin-destroy", c->pub_handle, body, NULL);
+            json_t *body = json_pack("{s:s, s:I, s:i}", "request", "edit", "room",
+                                     (json_int_t)room_of(c), "new_publishers", room_publishers(c));
+            send_message(c, "admin-edit", c->pub_handle, body, NULL);
         } else {
             admin_create(c);
         }
-    } else if (g_str_has_prefix(tag, "admin-destroy")) {
-        admin_create(c);
-    } else if (g_str_has_prefix(tag, "admin-create")) {
+    } else if (g_str_has_prefix(tag, "admin-edit") || g_str_has_prefix(tag, "admin-create")) {
         load_run_admin_done(c->run, TRUE, NULL);
     }
 }
