@@ -29,24 +29,47 @@ def _num(d, *keys, default=None):
     return default
 
 
+def _sub(d, key, sub):
+    v = d.get(key)
+    return v.get(sub) if isinstance(v, dict) else None
+
+
+def _first(*vals):
+    for v in vals:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+    return None
+
+
 def normalize(raw, fallback_window):
-    """Maps one RESULT object of hn-load onto the names used here. Unknown fields are kept in
-    "raw". Missing numbers become None."""
-    r = {
+    """Maps one RESULT object of hn-load (tests/load/report.c) onto the names used here.
+    Missing numbers become None; the object itself is kept in "raw"."""
+    probes = raw.get("probe_join_ms") if isinstance(raw.get("probe_join_ms"), dict) else {}
+    joins = probes if probes.get("count") else (raw.get("join_ms") or {})
+    if not isinstance(joins, dict):
+        joins = {}
+    return {
         "raw": raw,
-        "loss_pct": _num(raw, "loss_pct", "loss"),
-        "delay_p50_us": _num(raw, "delay_p50_us"),
-        "delay_p99_us": _num(raw, "delay_p99_us"),
-        "join_p50_ms": _num(raw, "join_p50_ms"),
-        "join_p95_ms": _num(raw, "join_p95_ms"),
-        "joins": _num(raw, "joins", "join_samples"),
-        "packets": _num(raw, "packets_received", "received", "packets"),
+        "mode": raw.get("mode"),
+        "ok": raw.get("ok"),
+        "problems": raw.get("problems") or [],
+        "loss_pct": _num(raw, "loss_pct"),
+        "delay_p50_us": _first(raw.get("delay_p50_us"), _sub(raw, "delay_us", "p50")),
+        "delay_p99_us": _first(raw.get("delay_p99_us"), _sub(raw, "delay_us", "p99")),
+        "delay_samples": _sub(raw, "delay_us", "count"),
+        "join_p50_ms": _first(joins.get("p50")) if joins.get("count") else None,
+        "join_p95_ms": _first(joins.get("p95")) if joins.get("count") else None,
+        "joins": _first(joins.get("count")),
+        "packets": _num(raw, "received_packets", "packets_received"),
+        "sent_packets": _num(raw, "sent_packets"),
         "subscribers": _num(raw, "subscribers"),
         "publishers": _num(raw, "publishers"),
-        "streams": _num(raw, "streams", "subscriber_streams"),
-        "window_s": _num(raw, "window_s", "duration_s", "seconds", default=fallback_window),
+        "streams": _num(raw, "streams_expected"),
+        "window_s": _num(raw, "window_s", default=fallback_window),
+        "hn_server_cpu_s": _first(_sub(raw, "server", "cpu_s")),
+        "loadgen_cpu_s": _num(raw, "loadgen_cpu_s"),
+        "max_ok_subscribers": _num(raw, "max_ok_subscribers"),
     }
-    return r
 
 
 class LoadRun:
@@ -126,8 +149,14 @@ def _attach(line, t, fallback_window, sampler, server, gen_pid):
     w = r["window_s"] or fallback_window
     t0 = t - w
     r["t_end"] = t
-    srv = sampler.cpu(server.pid, t0, t)
-    gen = sampler.cpu(gen_pid, t0, t)
+    # hn-load read the server's /proc at the exact window edges (--server-pid) and its own
+    # CPU with getrusage: prefer those; the sampler's interpolation is the fallback.
+    srv = r["hn_server_cpu_s"]
+    if srv is None:
+        srv = sampler.cpu(server.pid, t0, t)
+    gen = r["loadgen_cpu_s"]
+    if gen is None:
+        gen = sampler.cpu(gen_pid, t0, t)
     mach = sampler.cpu("machine", t0, t)
     r["server_cpu_s"] = srv
     r["server_cores"] = srv / w if srv is not None and w else None
