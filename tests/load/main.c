@@ -9,14 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "run.h"
 
 #define MEDIA_SECONDS 10.0
 
 typedef struct {
-    char *target, *url, *room, *local_ip, *json;
+    char *target, *url, *room, *local_ip, *json, *sub_transport;
     int publishers, subscribers, subscribe_to, mesh, ramp_step, join_probes, threads;
     int video_kbps, audio_kbps, spawn_rate, server_pid;
     double duration, ramp_interval, ramp_stop_loss, ramp_ok_loss, max_loss, setup_timeout;
@@ -63,6 +68,42 @@ static char *default_local_ip(const char *url)
             ip = g_strdup("127.0.0.1");
         g_clear_object(&a);
     }
+    g_free(host);
+    g_free(path);
+    return ip;
+}
+
+/* The local address the kernel would send from to reach the URL's host: where ICE-lite
+ * subscribers listen when --local-ip is not given. NULL with error set. */
+static char *route_source_ip(const char *url, GError **error)
+{
+    char *host = NULL, *path = NULL, *ip = NULL;
+    int port;
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+    if (!load_ws_parse_url(url, &host, &port, &path) || getaddrinfo(host, NULL, &hints, &ai)) {
+        usage_error(error, "cannot resolve the URL's host; give --local-ip");
+        goto out;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = (socklen_t)ai->ai_addrlen;
+    memcpy(&ss, ai->ai_addr, len);
+    ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port); /* same offset in v6 */
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    char buf[INET6_ADDRSTRLEN];
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len) == 0 &&
+        getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+        inet_ntop(ss.ss_family,
+                  ss.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+                                          : (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+                  buf, sizeof buf))
+        ip = g_strdup(buf);
+    else
+        usage_error(error, "no route to the URL's host; give --local-ip");
+    if (fd >= 0)
+        close(fd);
+out:
+    if (ai)
+        freeaddrinfo(ai);
     g_free(host);
     g_free(path);
     return ip;
@@ -158,6 +199,13 @@ static gboolean check_rest(const Opts *o, LoadConfig *c, GError **error)
     }
     c->json_path = g_strdup(o->json);
     c->verbose = o->verbose;
+    if (!o->sub_transport || strcmp(o->sub_transport, "lite") == 0) {
+        c->lite_ip = c->local_ip ? g_strdup(c->local_ip) : route_source_ip(c->url, error);
+        if (!c->lite_ip)
+            return FALSE;
+    } else if (strcmp(o->sub_transport, "libnice") != 0) {
+        return usage_error(error, "--sub-transport must be lite or libnice");
+    }
     return TRUE;
 }
 
@@ -203,6 +251,8 @@ static gboolean parse_args(int argc, char **argv, LoadConfig *cfg, GError **erro
         {"no-audio", 0, 0, G_OPTION_ARG_NONE, &o.no_audio, "Publish video only", NULL},
         {"local-ip", 0, 0, G_OPTION_ARG_STRING, &o.local_ip,
          "Local address for ICE (default: loopback for a loopback URL, else all)", "IP"},
+        {"sub-transport", 0, 0, G_OPTION_ARG_STRING, &o.sub_transport,
+         "Subscribers' transport: lite (ICE-lite, default) or libnice", "KIND"},
         {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "Media worker threads (cores)", "T"},
         {"json", 0, 0, G_OPTION_ARG_FILENAME, &o.json, "Append RESULT lines to FILE", "FILE"},
         {"max-loss", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_loss, "Fail above this loss, % (5)", "PCT"},
@@ -229,6 +279,7 @@ static gboolean parse_args(int argc, char **argv, LoadConfig *cfg, GError **erro
     g_free(o.room);
     g_free(o.local_ip);
     g_free(o.json);
+    g_free(o.sub_transport);
     return ok;
 }
 
@@ -257,6 +308,7 @@ static void config_clear(LoadConfig *c)
     g_free(c->url);
     g_free(c->room);
     g_free(c->local_ip);
+    g_free(c->lite_ip);
     g_free(c->json_path);
 }
 

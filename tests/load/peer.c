@@ -117,12 +117,77 @@ static const HnWebrtcTransportCallbacks transport_cb = {
     .on_rtcp = load_peer_on_rtcp,
 };
 
-static void ensure_transport(LoadPeer *p)
+static void lite_candidate(void *user, const char *candidate)
 {
-    if (p->t)
-        return;
-    p->t = hn_webrtc_transport_new(p->ctx, p->env->ice, p->env->cert, p->role == LOAD_PEER_PUB,
-                                   &transport_cb, p);
+    on_candidate(user, NULL, candidate);
+}
+
+static void lite_connected(void *user)
+{
+    on_connected(user, NULL);
+}
+
+static void lite_failed(void *user, const char *reason)
+{
+    on_failed(user, NULL, reason);
+}
+
+static void lite_rtp(void *user, uint8_t *buf, size_t len, int64_t arrival_ns)
+{
+    load_peer_rx_rtp(user, buf, len, arrival_ns);
+}
+
+static void lite_rtcp(void *user, uint8_t *buf, size_t len)
+{
+    load_peer_on_rtcp(user, NULL, buf, len);
+}
+
+static const LoadLiteCallbacks lite_cb = {
+    .on_candidate = lite_candidate,
+    .on_connected = lite_connected,
+    .on_failed = lite_failed,
+    .on_rtp = lite_rtp,
+    .on_rtcp = lite_rtcp,
+};
+
+static gboolean use_lite(const LoadPeer *p)
+{
+    return p->role == LOAD_PEER_SUB && p->env->lite_ip;
+}
+
+gboolean load_peer_has_transport(const LoadPeer *p)
+{
+    return p->t || p->lite;
+}
+
+void load_peer_send_rtcp(LoadPeer *p, const uint8_t *buf, size_t len)
+{
+    if (p->lite)
+        load_lite_send_rtcp(p->lite, buf, len);
+    else if (p->t)
+        hn_webrtc_transport_send_rtcp(p->t, buf, len);
+}
+
+static void fail(LoadPeer *p, const char *fmt, const char *detail);
+
+/* The transport, created on the worker at the first job. FALSE (and failed) when it cannot be. */
+static gboolean ensure_transport(LoadPeer *p)
+{
+    if (p->t || p->lite)
+        return TRUE;
+    if (!use_lite(p)) {
+        p->t = hn_webrtc_transport_new(p->ctx, p->env->ice, p->env->cert, p->role == LOAD_PEER_PUB,
+                                       &transport_cb, p);
+        return TRUE;
+    }
+    GError *err = NULL;
+    p->lite = load_lite_new(p->ctx, p->env->lite_ip, p->env->cert, &lite_cb, p, &err);
+    if (!p->lite) {
+        fail(p, "%s", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static void start_gathering(LoadPeer *p)
@@ -130,7 +195,10 @@ static void start_gathering(LoadPeer *p)
     if (p->gathering)
         return;
     p->gathering = TRUE;
-    hn_webrtc_transport_start_gathering(p->t);
+    if (p->lite)
+        load_lite_start_gathering(p->lite);
+    else
+        hn_webrtc_transport_start_gathering(p->t);
 }
 
 static void fail(LoadPeer *p, const char *fmt, const char *detail)
@@ -157,16 +225,18 @@ typedef struct {
 static LoadSdpLocal local_of(LoadPeer *p)
 {
     return (LoadSdpLocal){
-        .ufrag = hn_webrtc_transport_ufrag(p->t),
-        .pwd = hn_webrtc_transport_pwd(p->t),
+        .ufrag = p->lite ? load_lite_ufrag(p->lite) : hn_webrtc_transport_ufrag(p->t),
+        .pwd = p->lite ? load_lite_pwd(p->lite) : hn_webrtc_transport_pwd(p->t),
         .fingerprint = hn_cert_fingerprint(p->env->cert),
         .session_id = p->session_id,
+        .ice_lite = p->lite != NULL,
     };
 }
 
 static void job_offer(LoadPeer *p)
 {
-    ensure_transport(p);
+    if (!ensure_transport(p))
+        return;
     char stream[32];
     g_snprintf(stream, sizeof stream, "hnload-%d", p->index);
     LoadPubDesc d = {
@@ -196,13 +266,16 @@ static gboolean apply_remote(LoadPeer *p, const HnSdp *sdp, gboolean we_answered
     }
     /* We answer setup:active (DTLS client); to our actpass offer the SFU's answer decides. */
     gboolean dtls_server = !we_answered && r.setup != HN_SDP_SETUP_PASSIVE;
-    if (hn_webrtc_transport_set_remote(p->t, r.ufrag, r.pwd, r.fp_alg, r.fp, dtls_server) < 0) {
+    int rc =
+        p->lite ? load_lite_set_remote(p->lite, r.fp_alg, r.fp)
+                : hn_webrtc_transport_set_remote(p->t, r.ufrag, r.pwd, r.fp_alg, r.fp, dtls_server);
+    if (rc < 0) {
         fail(p, "unusable ICE/DTLS parameters from the SFU%s", "");
         load_sdp_remote_clear(&r);
         return FALSE;
     }
     p->remote_set = TRUE;
-    for (guint i = 0; i < r.candidates->len; i++) {
+    for (guint i = 0; p->t && i < r.candidates->len; i++) {
         const char *why = NULL;
         hn_webrtc_transport_add_candidate(p->t, r.candidates->pdata[i], &why);
     }
@@ -212,7 +285,8 @@ static gboolean apply_remote(LoadPeer *p, const HnSdp *sdp, gboolean we_answered
 
 static void job_sub_offer(LoadPeer *p, HnSdp *offer, const LoadMidPlan *plan)
 {
-    ensure_transport(p);
+    if (!ensure_transport(p))
+        return;
     LoadSdpRecvTrack *tracks = g_new0(LoadSdpRecvTrack, offer->n_media ? offer->n_media : 1);
     LoadSdpLocal l = local_of(p);
     GError *err = NULL;
@@ -236,6 +310,8 @@ static void job_close(LoadPeer *p)
     p->closed = TRUE;
     hn_webrtc_transport_free(p->t);
     p->t = NULL;
+    load_lite_free(p->lite);
+    p->lite = NULL;
 }
 
 static gboolean job_run(gpointer data)
@@ -255,7 +331,7 @@ static gboolean job_run(gpointer data)
         job_offer(p);
         break;
     case JOB_ANSWER:
-        if (p->t)
+        if (load_peer_has_transport(p))
             apply_remote(p, j->sdp, FALSE);
         break;
     case JOB_SUB_OFFER:
@@ -394,6 +470,8 @@ static void snap_one(LoadPeer *p, LoadPeerSnap *o)
     o->hist = p->hist;
     if (p->t)
         hn_webrtc_transport_get_stats(p->t, &o->transport);
+    else if (p->lite)
+        load_lite_get_stats(p->lite, &o->transport);
 }
 
 static gboolean snap_run(gpointer data)

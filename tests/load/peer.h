@@ -35,6 +35,8 @@ typedef struct {
     HnCert *cert;
     const HnIceSettings *ice;
     gboolean audio;         /* publishers send audio */
+    const char *lite_ip;    /* subscribers use the ICE-lite transport (lite.h) on this IP; NULL:
+                             * libnice (HnWebrtcTransport) like publishers */
     GMainContext *main_ctx; /* where events are delivered */
 } LoadEnv;
 

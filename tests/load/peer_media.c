@@ -134,7 +134,7 @@ static void send_sr(LoadPeer *p, const LoadTx *tx, int64_t now)
     int n = hn_rtcp_write_sr(b, sizeof b, tx->ssrc, &si, NULL, 0);
     int k = n > 0 ? hn_rtcp_write_sdes_cname(b + n, sizeof b - (size_t)n, tx->ssrc, p->cname) : -1;
     if (k > 0)
-        hn_webrtc_transport_send_rtcp(p->t, b, (size_t)(n + k));
+        load_peer_send_rtcp(p, b, (size_t)(n + k));
 }
 
 /* --- subscriber --------------------------------------------------------------------------- */
@@ -183,14 +183,13 @@ static void send_rr(LoadPeer *p, int64_t now)
     } while (i < p->n_streams);
     int k = hn_rtcp_write_sdes_cname(b + off, sizeof b - off, p->rtcp_ssrc, p->cname);
     if (k > 0)
-        hn_webrtc_transport_send_rtcp(p->t, b, off + (size_t)k);
+        load_peer_send_rtcp(p, b, off + (size_t)k);
 }
 
-static gboolean rtcp_tick(gpointer data)
+static void rtcp_tick(LoadPeer *p)
 {
-    LoadPeer *p = data;
-    if (p->closed || p->failed || !p->t)
-        return G_SOURCE_CONTINUE;
+    if (p->closed || p->failed || !load_peer_has_transport(p))
+        return;
     int64_t now = load_now_ns();
     if (p->role == LOAD_PEER_PUB) {
         send_sr(p, &p->video, now);
@@ -198,16 +197,53 @@ static gboolean rtcp_tick(gpointer data)
     } else {
         send_rr(p, now);
     }
+}
+
+/* One RTCP timer per worker thread for all its peers (a GSource per peer would make every
+ * loop iteration walk hundreds of sources). */
+typedef struct {
+    GSource *src;
+    GPtrArray *peers;
+} Ticker;
+
+static __thread Ticker *tl_ticker;
+
+static gboolean ticker_run(gpointer data)
+{
+    Ticker *tk = data;
+    for (guint i = 0; i < tk->peers->len; i++)
+        rtcp_tick(tk->peers->pdata[i]);
     return G_SOURCE_CONTINUE;
 }
 
 static void start_rtcp_timer(LoadPeer *p)
 {
-    if (p->rtcp_timer)
+    if (p->ticking)
         return;
-    p->rtcp_timer = g_timeout_source_new(RTCP_INTERVAL_MS);
-    g_source_set_callback(p->rtcp_timer, rtcp_tick, p, NULL);
-    g_source_attach(p->rtcp_timer, p->ctx);
+    if (!tl_ticker) {
+        tl_ticker = g_new0(Ticker, 1);
+        tl_ticker->peers = g_ptr_array_new();
+        tl_ticker->src = g_timeout_source_new(RTCP_INTERVAL_MS);
+        g_source_set_callback(tl_ticker->src, ticker_run, tl_ticker, NULL);
+        g_source_attach(tl_ticker->src, p->ctx);
+    }
+    g_ptr_array_add(tl_ticker->peers, p);
+    p->ticking = TRUE;
+}
+
+static void stop_rtcp_timer(LoadPeer *p)
+{
+    if (!p->ticking || !tl_ticker)
+        return;
+    p->ticking = FALSE;
+    g_ptr_array_remove_fast(tl_ticker->peers, p);
+    if (tl_ticker->peers->len == 0) {
+        g_source_destroy(tl_ticker->src);
+        g_source_unref(tl_ticker->src);
+        g_ptr_array_free(tl_ticker->peers, TRUE);
+        g_free(tl_ticker);
+        tl_ticker = NULL;
+    }
 }
 
 void load_peer_tx_start(LoadPeer *p)
@@ -241,7 +277,7 @@ static void drop_source(GSource **src)
 void load_peer_media_stop(LoadPeer *p)
 {
     drop_source(&p->pace);
-    drop_source(&p->rtcp_timer);
+    stop_rtcp_timer(p);
 }
 
 static LoadRxStream *find_stream(LoadPeer *p, uint32_t ssrc, size_t *index)
@@ -287,7 +323,11 @@ void load_peer_update_streams(LoadPeer *p, const LoadSdpRecvTrack *tracks, size_
 
 void load_peer_on_rtp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len)
 {
-    LoadPeer *p = user;
+    load_peer_rx_rtp(user, buf, len, load_now_ns());
+}
+
+void load_peer_rx_rtp(LoadPeer *p, uint8_t *buf, size_t len, int64_t now)
+{
     HnRtpHeader h;
     size_t idx;
     LoadRxStream *s;
@@ -296,7 +336,6 @@ void load_peer_on_rtp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len
         p->unknown_ssrc++;
         return;
     }
-    int64_t now = load_now_ns();
     unsigned f = load_rx_stream_on_packet(s, &h, buf + h.header_len, h.payload_len, now, &p->hist);
     if ((f & LOAD_RX_KEYFRAME_DONE) && !p->keyframe_ns) {
         p->keyframe_ns = now;
@@ -307,7 +346,7 @@ void load_peer_on_rtp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len
         uint8_t b[32];
         int n = hn_rtcp_write_pli(b, sizeof b, p->rtcp_ssrc, s->ssrc);
         if (n > 0) {
-            hn_webrtc_transport_send_rtcp(p->t, b, (size_t)n);
+            load_peer_send_rtcp(p, b, (size_t)n);
             p->plis_tx++;
         }
     }

@@ -2,6 +2,7 @@
  * peer_media.c (sending, receiving, RTCP). Worker-thread fields unless noted. */
 #pragma once
 
+#include "lite.h"
 #include "peer.h"
 
 #define LOAD_PKT_MAX 1600
@@ -35,10 +36,12 @@ struct LoadPeer {
     /* main thread only */
     gboolean main_closed;
     /* worker */
-    HnWebrtcTransport *t;
+    HnWebrtcTransport *t; /* publishers, and subscribers without lite_ip */
+    LoadLite *lite;       /* subscribers with lite_ip */
     gboolean gathering, remote_set, connected, failed, closed;
     int64_t connected_ns;
-    GSource *pace, *rtcp_timer;
+    GSource *pace;
+    gboolean ticking; /* in the worker's RTCP ticker */
     /* publisher */
     LoadTx video, audio;
     int64_t start_ns;
@@ -56,6 +59,9 @@ struct LoadPeer {
 
 /* peer.c: delivers an event to the main context (worker thread). */
 void load_peer_post_keyframe(LoadPeer *p, int64_t keyframe_ns);
+/* peer.c: whether the peer has a transport, and sending RTCP on it (worker thread). */
+gboolean load_peer_has_transport(const LoadPeer *p);
+void load_peer_send_rtcp(LoadPeer *p, const uint8_t *buf, size_t len);
 
 /* peer_media.c, all on the worker thread. */
 void load_peer_tx_init(LoadPeer *p);  /* SSRCs, numbering and random start positions */
@@ -63,6 +69,8 @@ void load_peer_tx_start(LoadPeer *p); /* on DTLS up: pacing and RTCP timers */
 void load_peer_rx_start(LoadPeer *p); /* on DTLS up: RR timer */
 void load_peer_media_stop(LoadPeer *p);
 void load_peer_on_rtp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len);
+/* One decrypted RTP packet that arrived at `now` (CLOCK_MONOTONIC ns). */
+void load_peer_rx_rtp(LoadPeer *p, uint8_t *buf, size_t len, int64_t now);
 void load_peer_on_rtcp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len);
 /* Makes the received streams match a (re)negotiated answer. */
 void load_peer_update_streams(LoadPeer *p, const LoadSdpRecvTrack *tracks, size_t n);

@@ -227,6 +227,7 @@ void load_figures_compute(LoadFigures *f, GPtrArray *clients, const LoadSnapshot
     join_stats(clients, FALSE, &f->join);
     join_stats(clients, TRUE, &f->probe_join);
     f->self_cpu_s = b->self_cpu_s - (a ? a->self_cpu_s : 0);
+    f->socket_drops = b->socket_drops - (a ? a->socket_drops : 0);
     f->server_ok = b->server_ok && (!a || a->server_ok);
     if (f->server_ok) {
         f->server_cpu_s = b->server_cpu_s - (a ? a->server_cpu_s : 0);
@@ -353,6 +354,7 @@ json_t *load_report_json(const LoadConfig *cfg, const LoadMedia *media, const ch
                   "late_max_us", (json_int_t)f->late_max_us, "plis_rx", (json_int_t)f->plis_rx,
                   "plis_tx", (json_int_t)f->plis_tx, "nacks_rx", (json_int_t)f->nacks_rx));
     json_object_set_new(o, "loadgen_cpu_s", json_real(f->self_cpu_s));
+    json_object_set_new(o, "loadgen_socket_drops", json_integer((json_int_t)f->socket_drops));
     json_object_set_new(o, "server", server_json(f));
     json_object_set_new(o, "client_failures", json_integer(f->client_failures));
     json_t *problems = json_array();

@@ -15,6 +15,8 @@ typedef struct {
     LoadPeerSnap *pub; /* n entries (valid only for publishing clients) */
     LoadPeerSnap *sub; /* n entries (valid only for subscribing clients) */
     double self_cpu_s; /* this process, user + system */
+    uint64_t
+        socket_drops; /* datagrams dropped on hn-load's lite sockets (load_lite_socket_drops) */
     gboolean server_ok;
     double server_cpu_s;
     uint64_t server_rss_kb, server_hwm_kb;
@@ -43,6 +45,7 @@ typedef struct {
     int64_t late_max_us;
     LoadJoinStats join, probe_join;
     double self_cpu_s;
+    uint64_t socket_drops;
     gboolean server_ok;
     double server_cpu_s, server_us_per_packet;
     uint64_t server_rss_kb, server_hwm_kb;

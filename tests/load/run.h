@@ -31,7 +31,8 @@ typedef struct {
     int join_probes;
     unsigned video_kbps, audio_kbps;
     gboolean audio;
-    char *local_ip;
+    char *local_ip; /* libnice peers gather here (NULL: every interface) */
+    char *lite_ip;  /* ICE-lite subscribers' address (NULL: they use libnice) */
     int threads;
     char *json_path;
     double max_loss;      /* % */

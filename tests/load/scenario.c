@@ -5,6 +5,7 @@
  * signalling code and the media peers. */
 #include <string.h>
 
+#include "lite.h"
 #include "report.h"
 #include "run.h"
 
@@ -344,6 +345,7 @@ static LoadSnapshot *take_snapshot(LoadRun *r)
     g_free(sp);
     s->t_ns = load_now_ns();
     s->self_cpu_s = load_self_cpu();
+    s->socket_drops = load_lite_socket_drops();
     if (r->cfg->server_pid > 0)
         s->server_ok = load_proc_read(r->cfg->server_pid, &s->server_cpu_s, &s->server_rss_kb,
                                       &s->server_hwm_kb);
@@ -601,6 +603,7 @@ LoadRun *load_run_new(const LoadConfig *cfg, const LoadMedia *media, GMainLoop *
         .cert = r->cert,
         .ice = &r->ice,
         .audio = cfg->audio,
+        .lite_ip = cfg->lite_ip,
         .main_ctx = g_main_loop_get_context(loop),
     };
     r->pool = hn_worker_pool_new((guint)cfg->threads);

@@ -160,6 +160,8 @@ char *load_sdp_subscribe_answer(const LoadSdpLocal *local, const HnSdp *offer,
     }
     GString *s = g_string_sized_new(1024 + 512 * offer->n_media);
     write_session(s, local, 2);
+    if (local->ice_lite)
+        g_string_append(s, "a=ice-lite\r\n");
     if (n_accepted > 0) {
         g_string_append(s, "a=group:BUNDLE");
         for (size_t i = 0; i < offer->n_media; i++) {

@@ -18,6 +18,7 @@ typedef struct {
     const char *ufrag, *pwd;
     const char *fingerprint; /* sha-256, "AB:CD:..." */
     uint64_t session_id;
+    bool ice_lite; /* answer: we are an ICE-lite agent (a=ice-lite) */
 } LoadSdpLocal;
 
 /* What a publisher sends. */
