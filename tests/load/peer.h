@@ -1,5 +1,6 @@
-/* peer.h - the media side of one hn-load peer connection, built on the server's own
- * HnWebrtcTransport (libnice ICE + DTLS + SRTP) in the client role.
+/* peer.h - the media side of one hn-load peer connection: a publisher on the server's own
+ * HnWebrtcTransport (libnice ICE + DTLS + SRTP) in the client role; a subscriber on the ICE-lite
+ * transport of lite.h (or HnWebrtcTransport when LoadEnv.lite_ip is NULL).
  *
  * A publisher peer offers sendonly Opus + VP8 and, once DTLS is up, loops the shared LoadMedia
  * in real time with its own SSRCs, continuous sequence numbers and timestamps, a send-time

@@ -55,9 +55,10 @@ typedef struct {
 /* Answers an SFU's offer: an audio section offering Opus or a video section offering VP8 that
  * plan[i].want is answered recvonly (a=inactive if the offer is inactive) with that payload
  * type, setup:active; every other section (other codecs, data channels, port 0, !want) gets
- * port 0. plan has offer->n_media entries; tracks receives offer->n_media entries. Returns
- * (transfer full) the answer, or NULL with error set when no section could be accepted and the
- * offer has no usable ICE/DTLS parameters. */
+ * port 0. plan has offer->n_media entries; tracks receives offer->n_media entries. With
+ * local->ice_lite the answer says a=ice-lite. When nothing is accepted local's credentials are
+ * not used. Returns (transfer full) the answer, or NULL with error set when the offer has no
+ * m= line. */
 char *load_sdp_subscribe_answer(const LoadSdpLocal *local, const HnSdp *offer,
                                 const LoadMidPlan *plan, LoadSdpRecvTrack *tracks, GError **error);
 
