@@ -69,6 +69,10 @@ def normalize(raw, fallback_window):
         "hn_server_cpu_s": _first(_sub(raw, "server", "cpu_s")),
         "loadgen_cpu_s": _num(raw, "loadgen_cpu_s"),
         "max_ok_subscribers": _num(raw, "max_ok_subscribers"),
+        "late_sends": _first(_sub(raw, "pacing", "late_packets")),
+        "late_max_ms": (_first(_sub(raw, "pacing", "late_max_us")) or 0) / 1000.0
+        if _sub(raw, "pacing", "late_max_us") is not None else None,
+        "silent": _num(raw, "subscribers_silent"),
     }
 
 
@@ -96,6 +100,11 @@ def run(hn_load, args, log_path, sampler, server, timeout_s, fallback_window, ta
     lr.log_path = log_path
     with open(log_path, "ab") as f:
         f.write(("$ " + " ".join(cmd) + "\n").encode())
+    # UDP counters of the server's and the generator's namespaces: receive-buffer drops say
+    # whether a loss happened in a kernel queue (and whose) or inside the SFU.
+    srv_ns = [] if loopback else netns.exec_prefix(netns.SRV_NS)
+    cli_ns = [] if loopback else netns.exec_prefix(netns.CLI_NS)
+    udp = {"server": proc.udp_counters(srv_ns), "generator": proc.udp_counters(cli_ns)}
     lr.t_start = time.monotonic()
     p = proc.start(cmd, log_path, stdout=subprocess.PIPE)
     sampler.watch(p.pid)
@@ -127,6 +136,15 @@ def run(hn_load, args, log_path, sampler, server, timeout_s, fallback_window, ta
             if line.startswith("RESULT "):
                 res = _attach(line, t, fallback_window, sampler, server, p.pid)
                 if res is not None:
+                    now = {"server": proc.udp_counters(srv_ns),
+                           "generator": proc.udp_counters(cli_ns)}
+                    # Over loopback both sides share the host's counters (and other users').
+                    srv_key = "udp_host" if loopback else "udp_server"
+                    res[srv_key] = proc.udp_delta(udp["server"], now["server"])
+                    if not loopback:
+                        res["udp_generator"] = proc.udp_delta(udp["generator"],
+                                                              now["generator"])
+                    udp = now
                     lr.results.append(res)
                     if on_result:
                         on_result(res)

@@ -102,6 +102,41 @@ def machine_busy_seconds():
     return (sum(vals) - idle) / CLK_TCK
 
 
+UDP_KEYS = ("InDatagrams", "OutDatagrams", "RcvbufErrors", "SndbufErrors", "InErrors")
+
+
+def udp_counters(ns_cmd_prefix):
+    """The UDP counters of a network namespace (/proc/net/snmp) as a dict, read by running
+    `cat` under NS_CMD_PREFIX (an `ip netns exec NS` prefix; empty: this namespace). None
+    when they cannot be read."""
+    try:
+        if ns_cmd_prefix:
+            r = subprocess.run(ns_cmd_prefix + ["cat", "/proc/net/snmp"], capture_output=True,
+                               text=True, timeout=10)
+            text = r.stdout if r.returncode == 0 else ""
+        else:
+            with open("/proc/net/snmp") as f:
+                text = f.read()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = [ln.split() for ln in text.splitlines() if ln.startswith("Udp:")]
+    if len(lines) < 2:
+        return None
+    names, values = lines[0][1:], lines[1][1:]
+    try:
+        table = dict(zip(names, (int(v) for v in values)))
+    except ValueError:
+        return None
+    return {k: table.get(k, 0) for k in UDP_KEYS}
+
+
+def udp_delta(before, after):
+    """after - before, key by key (None when either is missing)."""
+    if not before or not after:
+        return None
+    return {k: after[k] - before[k] for k in UDP_KEYS}
+
+
 class Sampler(threading.Thread):
     """Samples CPU seconds and VmRSS of a set of PIDs plus machine busy time, every SAMPLE_S s.
     Start it, add PIDs with watch(), read windows with cpu()/rss_max(), then close()."""

@@ -74,7 +74,13 @@ def _s1(t, res, plan):
     mh = _get(h, "ramp", "max_subscribers")
     mj = _get(j, "ramp", "max_subscribers")
     t.row("max subscribers at loss <= 1%", mh, mj, ".0f", HIGHER)
+    t.row("first step over 1% loss (subscribers)",
+          _get(h, "ramp", "first_over_limit", "subscribers"),
+          _get(j, "ramp", "first_over_limit", "subscribers"), ".0f", NONE)
     for who, r in (("hoinghi", h), ("janus", j)):
+        bad = _get(r, "ramp", "first_over_limit")
+        if bad:
+            t.note(f"{who} at {bad['subscribers']:.0f}: {_loss_cause(bad)}")
         if _get(r, "ramp", "capped"):
             t.note(f"{who}: no step lost more than 1% up to {plan.ramp_max} subscribers "
                    f"(the ramp's cap), so its max is at least that")
@@ -100,6 +106,21 @@ def _s1(t, res, plan):
         _steady_rows(t, _get(h, "steady"), _get(j, "steady"))
 
 
+def _loss_cause(r):
+    """One line on where a step's loss happened, from the UDP counters and hn-load's pacing."""
+    bits = [f"loss {r.get('loss_pct') or 0:.2f}%"]
+    for side in ("server", "generator", "host"):
+        d = r.get("udp_" + side)
+        if d:
+            bits.append(f"{side} UDP receive-buffer drops {d['RcvbufErrors']}, "
+                        f"send-buffer drops {d['SndbufErrors']}")
+    if r.get("late_max_ms") is not None:
+        bits.append(f"generator sends late by up to {r['late_max_ms']:.0f} ms")
+    bits.append(f"server {r.get('server_cores') or 0:.2f} / generator "
+                f"{r.get('gen_cores') or 0:.2f} / others {r.get('other_cores') or 0:.2f} cores")
+    return "; ".join(bits)
+
+
 def _steady_rows(t, h, j):
     t.row("loss (%)", _get(h, "loss_pct"), _get(j, "loss_pct"), ".3f", NONE)
     t.row("forwarded packets/s", _get(h, "pps"), _get(j, "pps"), ".0f", NONE)
@@ -117,6 +138,9 @@ def _steady_rows(t, h, j):
     t.row("generator CPU (cores)", _get(h, "gen_cores"), _get(j, "gen_cores"), ".2f", NONE)
     t.row("other processes' CPU (cores, noise)", _get(h, "other_cores"), _get(j, "other_cores"),
           ".2f", NONE)
+    for who, r in (("hoinghi", h), ("janus", j)):
+        if r and (r.get("loss_pct") or 0) > 0.1:
+            t.note(f"{who}: {_loss_cause(r)}")
 
 
 def build_table(res, plan):
@@ -155,6 +179,10 @@ def _loopback(t, res, plan):
         t.row(f"max subscribers at loss <= {plan.loopback_max_loss_pct:g}%",
               _get(r1, "max_subscribers"), None, ".0f", NONE)
         t.row("forwarded packets/s at that max", _get(r1, "at_max", "pps"), None, ".0f", NONE)
+        bad = _get(r1, "first_over_limit")
+        if bad:
+            t.note(f"first step over the limit, {bad['subscribers']:.0f} subscribers: "
+                   f"{_loss_cause(bad)}")
         t.row("server CPU (cores) at that max", _get(r1, "at_max", "server_cores"), None, ".2f",
               NONE)
         t.row("forwarded packets per CPU-second (= per core)", per_core(r1), None, ".0f", NONE)
