@@ -25,6 +25,7 @@ typedef struct {
     int publishers, subscribers, subscribe_to, mesh, ramp_step, join_probes, threads;
     int video_kbps, audio_kbps, spawn_rate, server_pid;
     double duration, ramp_interval, ramp_stop_loss, ramp_ok_loss, max_loss, setup_timeout;
+    double pacing;
     gboolean no_audio, verbose;
 } Opts;
 
@@ -181,6 +182,9 @@ static gboolean check_rest(const Opts *o, LoadConfig *c, GError **error)
     c->video_kbps = (unsigned)o->video_kbps;
     c->audio_kbps = (unsigned)o->audio_kbps;
     c->audio = !o->no_audio;
+    c->pacing = o->pacing;
+    if (c->pacing != 0 && (c->pacing < 1.1 || c->pacing > 100))
+        return usage_error(error, "--pacing-factor must be 0 or 1.1..100");
     c->threads = o->threads > 0 ? o->threads : (int)g_get_num_processors();
     if (c->threads > 64)
         return usage_error(error, "--threads must be 1..64");
@@ -249,6 +253,8 @@ static gboolean parse_args(int argc, char **argv, LoadConfig *cfg, GError **erro
         {"video-kbps", 0, 0, G_OPTION_ARG_INT, &o.video_kbps, "VP8 bitrate (1500)", "KBPS"},
         {"audio-kbps", 0, 0, G_OPTION_ARG_INT, &o.audio_kbps, "Opus bitrate (40)", "KBPS"},
         {"no-audio", 0, 0, G_OPTION_ARG_NONE, &o.no_audio, "Publish video only", NULL},
+        {"pacing-factor", 0, 0, G_OPTION_ARG_DOUBLE, &o.pacing,
+         "Video pacer rate, x the bitrate (2.5, as browsers; 0: a frame at once)", "F"},
         {"local-ip", 0, 0, G_OPTION_ARG_STRING, &o.local_ip,
          "Local address for ICE (default: loopback for a loopback URL, else all)", "IP"},
         {"sub-transport", 0, 0, G_OPTION_ARG_STRING, &o.sub_transport,

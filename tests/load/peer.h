@@ -36,6 +36,7 @@ typedef struct {
     HnCert *cert;
     const HnIceSettings *ice;
     gboolean audio;         /* publishers send audio */
+    double pacing;          /* video pacer: x the loop's bitrate (0: a frame leaves at once) */
     const char *lite_ip;    /* subscribers use the ICE-lite transport (lite.h) on this IP; NULL:
                              * libnice (HnWebrtcTransport) like publishers */
     GMainContext *main_ctx; /* where events are delivered */

@@ -15,12 +15,15 @@
 
 /* --- publisher ---------------------------------------------------------------------------- */
 
-static void tx_init(LoadTx *tx, const LoadMediaTrack *m, uint8_t pt)
+/* pacing: a track's packets leave no faster than pacing x its average bitrate (0: a frame's
+ * packets leave together). */
+static void tx_init(LoadTx *tx, const LoadMediaTrack *m, uint8_t pt, double pacing)
 {
     memset(tx, 0, sizeof *tx);
     tx->m = m;
     tx->on = m->n > 0;
     tx->pt = pt;
+    tx->ns_per_byte = pacing > 0 && m->kbps > 0 ? 8e9 / (pacing * m->kbps * 1000) : 0;
     tx->ssrc = g_random_int();
     tx->seq = (uint16_t)g_random_int();
     tx->ts0 = g_random_int();
@@ -36,8 +39,8 @@ static void tx_init(LoadTx *tx, const LoadMediaTrack *m, uint8_t pt)
 
 void load_peer_tx_init(LoadPeer *p)
 {
-    tx_init(&p->video, &p->env->media->video, LOAD_PT_VP8);
-    tx_init(&p->audio, &p->env->media->audio, LOAD_PT_OPUS);
+    tx_init(&p->video, &p->env->media->video, LOAD_PT_VP8, p->env->pacing);
+    tx_init(&p->audio, &p->env->media->audio, LOAD_PT_OPUS, 0);
     if (!p->env->audio)
         p->audio.on = false;
 }
@@ -47,7 +50,8 @@ static int64_t tx_due(const LoadPeer *p, const LoadTx *tx)
     if (!tx->on)
         return INT64_MAX;
     int64_t units = (int64_t)tx->m->pkts[tx->idx].ts + tx->base_units;
-    return p->start_ns + (int64_t)((__int128)units * 1000000000 / tx->m->clock_rate);
+    int64_t frame_due = p->start_ns + (int64_t)((__int128)units * 1000000000 / tx->m->clock_rate);
+    return MAX(frame_due, tx->pace_next_ns);
 }
 
 /* Sends the packet at tx->idx (after a pending key frame jump) and advances. */
@@ -80,6 +84,8 @@ static void tx_send(LoadPeer *p, LoadTx *tx, int64_t due, int64_t now)
     tx->seq++;
     tx->packets++;
     tx->octets += len - 12;
+    if (tx->ns_per_byte > 0)
+        tx->pace_next_ns = MAX(tx->pace_next_ns, due) + (int64_t)(len * tx->ns_per_byte);
     int64_t late = now - due;
     if (late > LATE_NS)
         p->late_packets++;

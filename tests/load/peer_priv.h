@@ -17,7 +17,9 @@ typedef struct {
     uint16_t seq;
     uint32_t ts0, ssrc;
     uint8_t pt;
-    bool kf_request; /* jump to a key frame at the next frame boundary */
+    bool kf_request;      /* jump to a key frame at the next frame boundary */
+    double ns_per_byte;   /* pacer: 0 = off */
+    int64_t pace_next_ns; /* pacer: earliest time of the next packet */
     uint64_t packets, octets;
 } LoadTx;
 

@@ -31,6 +31,7 @@ typedef struct {
     int join_probes;
     unsigned video_kbps, audio_kbps;
     gboolean audio;
+    double pacing;  /* video pacing factor (0: bursts) */
     char *local_ip; /* libnice peers gather here (NULL: every interface) */
     char *lite_ip;  /* ICE-lite subscribers' address (NULL: they use libnice) */
     int threads;

@@ -603,6 +603,7 @@ LoadRun *load_run_new(const LoadConfig *cfg, const LoadMedia *media, GMainLoop *
         .cert = r->cert,
         .ice = &r->ice,
         .audio = cfg->audio,
+        .pacing = cfg->pacing,
         .lite_ip = cfg->lite_ip,
         .main_ctx = g_main_loop_get_context(loop),
     };
