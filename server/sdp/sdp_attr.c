@@ -158,7 +158,7 @@ static int attr_rtpmap(HnSdpParser *p, const char *value, GError **error)
     }
     if (c) { /* a payload type not on the m= line is ignored */
         strcpy(c->name, parts[0]);
-        c->id = hn_sdp_codec_id(parts[0]);
+        c->id = hn_codec_id_from_name(parts[0]);
         c->clock_rate = (uint32_t)rate;
         c->channels = (uint8_t)channels;
     }

@@ -47,10 +47,6 @@ bool hn_sdp_is_fingerprint(const char *s);
 /* Reads parameter `key` (case-insensitive) of a "k=v;k=v" fmtp string into val. */
 bool hn_sdp_fmtp_get(const char *fmtp, const char *key, char *val, size_t size);
 
-/* Codec name <-> id, local to this module (core/codec.c owns the exported ones). */
-HnCodecId hn_sdp_codec_id(const char *name);
-const char *hn_sdp_codec_name(HnCodecId id);
-
 /* Appends a zeroed element to a growable array of at most `max` elements; NULL when full. */
 void *hn_sdp_array_push(void **arr, size_t *n, size_t elem_size, size_t max);
 

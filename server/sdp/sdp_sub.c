@@ -103,7 +103,7 @@ static void write_slot(GString *s, const HnSdpSendSlot *slot, const HnSdpLocal *
     uint32_t fb = slot->kind == HN_KIND_VIDEO ? HN_FB_NACK | HN_FB_PLI | HN_FB_FIR |
                                                     (c.feedback & (HN_FB_TRANSPORT_CC | HN_FB_REMB))
                                               : c.feedback & (HN_FB_NACK | HN_FB_TRANSPORT_CC);
-    hn_sdp_write_codec(s, c.pt, hn_sdp_codec_name(c.id), c.clock_rate,
+    hn_sdp_write_codec(s, c.pt, hn_codec_name(c.id), c.clock_rate,
                        c.id == HN_CODEC_OPUS ? 2 : c.channels, c.fmtp, fb);
     if (rtx) {
         char apt[16];
@@ -173,7 +173,7 @@ static const char *check_mid(const HnSdp *sdp, const HnSdpMedia *m, const HnSdpS
     if (!ac)
         return "the offered payload type is missing from the answer";
     if (ac->name[0] != '\0' &&
-        (hn_sdp_codec_id(ac->name) != c.id || ac->clock_rate != c.clock_rate))
+        (hn_codec_id_from_name(ac->name) != c.id || ac->clock_rate != c.clock_rate))
         return "the offered payload type was answered with another codec";
     for (size_t i = 0; i < m->n_codecs; i++) {
         unsigned pt = m->codecs[i].pt;

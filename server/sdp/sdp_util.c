@@ -128,31 +128,6 @@ bool hn_sdp_fmtp_get(const char *fmtp, const char *key, char *val, size_t size)
     return false;
 }
 
-HnCodecId hn_sdp_codec_id(const char *name)
-{
-    if (g_ascii_strcasecmp(name, "opus") == 0)
-        return HN_CODEC_OPUS;
-    if (g_ascii_strcasecmp(name, "VP8") == 0)
-        return HN_CODEC_VP8;
-    if (g_ascii_strcasecmp(name, "H264") == 0)
-        return HN_CODEC_H264;
-    return HN_CODEC_UNKNOWN;
-}
-
-const char *hn_sdp_codec_name(HnCodecId id)
-{
-    switch (id) {
-    case HN_CODEC_OPUS:
-        return "opus";
-    case HN_CODEC_VP8:
-        return "VP8";
-    case HN_CODEC_H264:
-        return "H264";
-    default:
-        return NULL;
-    }
-}
-
 void *hn_sdp_array_push(void **arr, size_t *n, size_t elem_size, size_t max)
 {
     if (*n >= max)
