@@ -21,6 +21,7 @@ typedef struct {
     uint32_t consumer_id; /* 0 = inactive */
     gboolean rejected;    /* the client rejected it (unsupported codec): never reused */
     gboolean answered;    /* the client answered an offer carrying this consumer */
+    gboolean in_router;   /* the consumer exists in the router (answered, transport up) */
     char participant[24]; /* whose media: the msid stream id */
     char cname[24];
     char track_id[64];

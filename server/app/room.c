@@ -144,7 +144,7 @@ static void flush_candidates(HnRoom *room, HnTransportRef *ref)
 }
 
 static gboolean learn_ssrc(HnRoom *room, HnTransportRef *ref, const uint8_t *buf, size_t len);
-static void resume_answered(HnPart *p);
+static void start_answered(HnPart *p);
 
 /* --- transports --------------------------------------------------------------------------- */
 
@@ -175,7 +175,7 @@ static void on_connected(void *user, HnWebrtcTransport *t)
               ref->is_sub ? "sub" : "pub", st.srtp_profile);
     if (!ref->is_sub)
         return;
-    resume_answered(p);
+    start_answered(p);
 }
 
 static void on_failed(void *user, HnWebrtcTransport *t, const char *reason)
@@ -292,19 +292,23 @@ static void send_sub_offer(HnRoom *room, HnPart *p)
         flush_candidates(room, p->sub);
 }
 
-/* Starts forwarding to p every consumer the client has answered for, once its transport is up.
- * Until then consumers stay paused: a key frame sent before the client knows the SSRC would be
- * lost. Resuming requests a key frame. */
-static void resume_answered(HnPart *p)
+/* Creates in the router every consumer of p the client has answered for, once p's transport is
+ * up. Not before: a key frame requested and sent before the client knows the SSRC would be lost,
+ * and the next request would wait for the throttle. A new consumer requests a key frame. */
+static void start_answered(HnPart *p)
 {
     if (!p->sub || !hn_webrtc_transport_is_connected(p->sub->t))
         return;
+    HnRoom *room = p->room;
     for (guint i = 0; i < p->slots->len; i++) {
         HnNegSlot *s = &g_array_index(p->slots, HnNegSlot, i);
-        if (s->consumer_id && s->answered && !s->rejected)
-            hn_router_set_consumer_paused(p->room->router, s->consumer_id, false);
+        if (!s->consumer_id || !s->answered || s->rejected || s->in_router)
+            continue;
+        if (hn_router_add_consumer(room->router, s->consumer_id, s->producer_id, p->sub->tid,
+                                   s->ssrc, s->codec.pt) == 0)
+            s->in_router = TRUE;
     }
-    arm_router_timer(p->room);
+    arm_router_timer(room);
 }
 
 /* Gives subscriber q a slot for publisher p's track tr. */
@@ -334,9 +338,7 @@ static void slot_add(HnRoom *room, HnPart *q, HnPart *p, const HnPubTrack *tr)
     g_strlcpy(slot->cname, p->cname, sizeof slot->cname);
     g_snprintf(slot->track_id, sizeof slot->track_id, "%s-%s", p->id, tr->mid);
     slot->answered = FALSE;
-    hn_router_add_consumer(room->router, slot->consumer_id, tr->producer_id, q->sub->tid,
-                           slot->ssrc, slot->codec.pt);
-    hn_router_set_consumer_paused(room->router, slot->consumer_id, true);
+    slot->in_router = FALSE; /* created once answered: start_answered() */
 }
 
 /* Deactivates q's slots fed by producer_id; TRUE when any changed. */
@@ -346,7 +348,9 @@ static gboolean slot_remove_producer(HnRoom *room, HnPart *q, uint32_t producer_
     for (guint i = 0; i < q->slots->len; i++) {
         HnNegSlot *s = &g_array_index(q->slots, HnNegSlot, i);
         if (s->consumer_id && s->producer_id == producer_id) {
-            hn_router_remove_consumer(room->router, s->consumer_id);
+            if (s->in_router)
+                hn_router_remove_consumer(room->router, s->consumer_id);
+            s->in_router = FALSE;
             s->consumer_id = 0;
             s->producer_id = 0;
             changed = TRUE;
@@ -609,16 +613,22 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp)
         if (!s->consumer_id || s->consumer_id != o->consumer_id)
             continue;
         s->answered = TRUE;
-        if (o->rejected)
-            s->rejected = TRUE; /* the client cannot take this codec: keep it paused */
+        if (o->rejected) {
+            s->rejected = TRUE; /* the client cannot take this codec: never forward it */
+            if (s->in_router)
+                hn_router_remove_consumer(room->router, s->consumer_id);
+            s->in_router = FALSE;
+        }
     }
-    if (hn_webrtc_transport_set_remote(p->sub->t, res.remote.ufrag, res.remote.pwd,
-                                       res.remote.fp_alg, res.remote.fp,
-                                       res.remote.dtls_server) < 0)
+    /* An answer that rejects every m= section carries no transport: nothing to connect. */
+    gboolean usable = res.remote.ufrag && res.remote.ufrag[0] && res.remote.fp && res.remote.fp[0];
+    if (usable && hn_webrtc_transport_set_remote(p->sub->t, res.remote.ufrag, res.remote.pwd,
+                                                 res.remote.fp_alg, res.remote.fp,
+                                                 res.remote.dtls_server) < 0)
         post_error(room, p, HN_PROTO_ERR_BAD_SDP, "unusable ICE or DTLS parameters", "answer");
     add_candidates(p->sub, &res.remote);
     hn_neg_remote_clear(&res.remote);
-    resume_answered(p);
+    start_answered(p);
     if (p->reoffer) {
         p->reoffer = FALSE;
         send_sub_offer(room, p);
