@@ -73,6 +73,7 @@ def normalize(raw, fallback_window):
         "late_max_ms": (_first(_sub(raw, "pacing", "late_max_us")) or 0) / 1000.0
         if _sub(raw, "pacing", "late_max_us") is not None else None,
         "silent": _num(raw, "subscribers_silent"),
+        "gen_socket_drops": _num(raw, "loadgen_socket_drops"),
     }
 
 

@@ -114,6 +114,8 @@ def _loss_cause(r):
         if d:
             bits.append(f"{side} UDP receive-buffer drops {d['RcvbufErrors']}, "
                         f"send-buffer drops {d['SndbufErrors']}")
+    if r.get("gen_socket_drops") is not None:
+        bits.append(f"hn-load socket drops {r['gen_socket_drops']:.0f}")
     if r.get("late_max_ms") is not None:
         bits.append(f"generator sends late by up to {r['late_max_ms']:.0f} ms")
     bits.append(f"server {r.get('server_cores') or 0:.2f} / generator "

@@ -54,7 +54,7 @@ class Context:
         self.sampler = sampler
         self.plan = plan
         self.log = log
-        # --pin: server on CPU 1, generator on CPU 0 (only with at least 2 CPUs).
+        # Pinning (the default): server on CPU 1, generator on CPU 0 (with at least 2 CPUs).
         pin = pin and (os.cpu_count() or 1) >= 2
         self.server_taskset = ["taskset", "-c", "1"] if pin else None
         self.gen_taskset = ["taskset", "-c", "0"] if pin else None
@@ -112,6 +112,8 @@ def _progress_line(r):
                      ("other_cores", "other={:.2f}cores"), ("late_max_ms", "late_max={:.0f}ms")):
         if r.get(key) is not None:
             parts.append(fmt.format(r[key]))
+    if r.get("gen_socket_drops"):
+        parts.append(f"hn-load_socket_drops={r['gen_socket_drops']:.0f}")
     for side in ("server", "generator", "host"):
         d = r.get("udp_" + side)
         if d and (d["RcvbufErrors"] or d["SndbufErrors"]):
