@@ -72,8 +72,8 @@ static void router_send_rtp(void *user, uint32_t tid, uint8_t *buf, size_t len)
 {
     HnRoom *room = user;
     HnTransportRef *ref = g_hash_table_lookup(room->transports, GUINT_TO_POINTER(tid));
-    if (ref && ref->t)
-        hn_webrtc_transport_send_rtp(ref->t, buf, len);
+    if (ref && ref->t) /* the router's scratch buffer: protect it in place, no copy */
+        hn_webrtc_transport_send_rtp_inplace(ref->t, buf, len, HN_ROUTER_SEND_CAP);
 }
 
 static void router_send_rtcp(void *user, uint32_t tid, uint8_t *buf, size_t len)

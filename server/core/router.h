@@ -29,7 +29,8 @@
 
 #include "core/codec.h"
 
-#define HN_ROUTER_MAX_PACKET           1500    /* largest RTP/RTCP packet accepted, bytes */
+#define HN_ROUTER_MAX_PACKET           1500 /* largest RTP/RTCP packet accepted, bytes */
+#define HN_ROUTER_SEND_CAP             (HN_ROUTER_MAX_PACKET + 64) /* sink buffers' capacity */
 #define HN_ROUTER_RTCP_MTU             1200    /* largest compound RTCP packet sent, bytes */
 #define HN_ROUTER_REPORT_INTERVAL_US   1000000 /* RR/SR period */
 #define HN_ROUTER_KEYFRAME_INTERVAL_US 500000  /* min gap between key frame requests */

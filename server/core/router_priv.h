@@ -11,7 +11,6 @@
 #include "core/rtp_cache.h"
 
 #define RT_SENT_SR_HISTORY 4
-#define RT_SCRATCH_ROOM    64 /* spare bytes after a packet for the SRTP tag */
 
 typedef struct RtTransport {
     uint32_t id;
@@ -81,8 +80,8 @@ struct HnRouter {
     unsigned kf_pending_count;
     bool dispatching; /* inside a sink/tap callback */
     HnRouterStats stats;
-    uint8_t scratch[HN_ROUTER_MAX_PACKET + RT_SCRATCH_ROOM];
-    uint8_t rtcp_buf[HN_ROUTER_MAX_PACKET + RT_SCRATCH_ROOM];
+    uint8_t scratch[HN_ROUTER_SEND_CAP];
+    uint8_t rtcp_buf[HN_ROUTER_SEND_CAP];
 };
 
 static inline uint64_t rt_key(uint32_t transport_id, uint32_t ssrc)

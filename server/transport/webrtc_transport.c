@@ -293,32 +293,55 @@ int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, co
     return 0;
 }
 
-static void send_protected(HnWebrtcTransport *t, const uint8_t *buf, size_t len, gboolean rtcp)
+/* Puts one SRTP datagram on the wire: on the selected pair's socket when there is one. */
+static void send_datagram(HnWebrtcTransport *t, const uint8_t *buf, size_t n)
 {
-    if (!t->srtp || t->closing || len > HN_MTU_MAX) {
-        t->stats.tx_send_errors++;
-        return;
-    }
-    memcpy(t->out, buf, len);
-    size_t n = len;
-    int rc = rtcp ? hn_srtp_protect_rtcp(t->srtp, t->out, &n, sizeof t->out)
-                  : hn_srtp_protect_rtp(t->srtp, t->out, &n, sizeof t->out);
-    if (rc < 0) {
-        t->stats.tx_srtp_errors++;
-        return;
-    }
     if (t->media_fd >= 0) {
-        if (sendto(t->media_fd, t->out, n, MSG_DONTWAIT, (struct sockaddr *)&t->peer, t->peer_len) <
+        if (sendto(t->media_fd, buf, n, MSG_DONTWAIT, (struct sockaddr *)&t->peer, t->peer_len) <
             0) {
             t->stats.tx_send_errors++;
             return;
         }
-    } else if (nice_agent_send(t->agent, t->stream_id, 1, n, (const gchar *)t->out) < 0) {
+    } else if (nice_agent_send(t->agent, t->stream_id, 1, n, (const gchar *)buf) < 0) {
         t->stats.tx_send_errors++;
         return;
     }
     t->stats.tx_packets++;
     t->stats.tx_bytes += n;
+}
+
+/* Protects buf (len bytes, room for cap) in place and sends it. */
+static void protect_and_send(HnWebrtcTransport *t, uint8_t *buf, size_t len, size_t cap,
+                             gboolean rtcp)
+{
+    if (!t->srtp || t->closing || len > HN_MTU_MAX) {
+        t->stats.tx_send_errors++;
+        return;
+    }
+    size_t n = len;
+    int rc = rtcp ? hn_srtp_protect_rtcp(t->srtp, buf, &n, cap)
+                  : hn_srtp_protect_rtp(t->srtp, buf, &n, cap);
+    if (rc < 0) {
+        t->stats.tx_srtp_errors++;
+        return;
+    }
+    send_datagram(t, buf, n);
+}
+
+static void send_protected(HnWebrtcTransport *t, const uint8_t *buf, size_t len, gboolean rtcp)
+{
+    if (len > HN_MTU_MAX) {
+        t->stats.tx_send_errors++;
+        return;
+    }
+    memcpy(t->out, buf, len);
+    protect_and_send(t, t->out, len, sizeof t->out, rtcp);
+}
+
+void hn_webrtc_transport_send_rtp_inplace(HnWebrtcTransport *t, uint8_t *buf, size_t len,
+                                          size_t cap)
+{
+    protect_and_send(t, buf, len, cap, FALSE);
 }
 
 void hn_webrtc_transport_send_rtp(HnWebrtcTransport *t, const uint8_t *buf, size_t len)

@@ -54,6 +54,10 @@ int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, co
  */
 void hn_webrtc_transport_send_rtp(HnWebrtcTransport *t, const uint8_t *buf, size_t len);
 void hn_webrtc_transport_send_rtcp(HnWebrtcTransport *t, const uint8_t *buf, size_t len);
+/* The same, protecting buf in place (no copy): buf holds cap >= len + 20 bytes and is
+ * overwritten. For the router's scratch buffers on the hot path. */
+void hn_webrtc_transport_send_rtp_inplace(HnWebrtcTransport *t, uint8_t *buf, size_t len,
+                                          size_t cap);
 gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t);
 /* Monotonic time (us) of the last packet received, 0 if none. */
 int64_t hn_webrtc_transport_last_rx(const HnWebrtcTransport *t);
