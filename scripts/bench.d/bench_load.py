@@ -9,6 +9,7 @@ that window, and how much resident memory the server held.
 import json
 import os
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -17,8 +18,7 @@ import bench_netns as netns
 import bench_proc as proc
 
 
-class LoadError(RuntimeError):
-    pass
+STOP_GRACE_S = 30.0  # how long hn-load may take to leave after SIGINT
 
 
 def _num(d, *keys, default=None):
@@ -74,6 +74,7 @@ def normalize(raw, fallback_window):
         if _sub(raw, "pacing", "late_max_us") is not None else None,
         "silent": _num(raw, "subscribers_silent"),
         "gen_socket_drops": _num(raw, "loadgen_socket_drops"),
+        "client_failures": _num(raw, "client_failures"),
     }
 
 
@@ -85,6 +86,7 @@ class LoadRun:
         self.results = []
         self.returncode = None
         self.timed_out = False
+        self.stopped_early = False
         self.log_path = None
         self.t_start = None
         self.t_end = None
@@ -94,7 +96,8 @@ def run(hn_load, args, log_path, sampler, server, timeout_s, fallback_window, ta
         loopback=False, on_result=None):
     """Runs hn-load ARGS in the client namespace (host namespace when LOOPBACK), bounded by
     TIMEOUT_S seconds, while SAMPLER watches SERVER and the generator. ON_RESULT(result) is
-    called as each RESULT line arrives. Returns a LoadRun."""
+    called as each RESULT line arrives; when it returns True, hn-load is asked to stop (SIGINT:
+    it reports and leaves) and later RESULT lines are ignored. Returns a LoadRun."""
     cmd = ([] if loopback else netns.exec_prefix(netns.CLI_NS)) + (taskset or []) + \
         [hn_load] + [str(a) for a in args]
     lr = LoadRun()
@@ -134,7 +137,7 @@ def run(hn_load, args, log_path, sampler, server, timeout_s, fallback_window, ta
             t, line = item
             log.write(line)
             log.flush()
-            if line.startswith("RESULT "):
+            if line.startswith("RESULT ") and not lr.stopped_early:
                 res = _attach(line, t, fallback_window, sampler, server, p.pid)
                 if res is not None:
                     now = {"server": proc.udp_counters(srv_ns),
@@ -147,8 +150,13 @@ def run(hn_load, args, log_path, sampler, server, timeout_s, fallback_window, ta
                                                               now["generator"])
                     udp = now
                     lr.results.append(res)
-                    if on_result:
-                        on_result(res)
+                    if on_result and on_result(res):
+                        lr.stopped_early = True
+                        try:
+                            os.kill(p.pid, signal.SIGINT)
+                        except ProcessLookupError:
+                            pass
+                        deadline = min(deadline, time.monotonic() + STOP_GRACE_S)
     lr.returncode = proc.stop(p, timeout=10.0)
     th.join(timeout=5)
     p.stdout.close()

@@ -93,8 +93,12 @@ def _s1(t, res, plan):
     t.row("server CPU per forwarded packet at that max (us)",
           _get(h, "ramp", "at_max", "cpu_per_packet_us"),
           _get(j, "ramp", "at_max", "cpu_per_packet_us"), ".2f", LOWER)
-    t.row("delay p99 at half that max (ms)", _ms(_get(h, "ramp", "at_half", "delay_p99_us")),
-          _ms(_get(j, "ramp", "at_half", "delay_p99_us")), ".2f", LOWER)
+    t.row("delay p50 at half that max (ms; each its own half)",
+          _ms(_get(h, "ramp", "at_half", "delay_p50_us")),
+          _ms(_get(j, "ramp", "at_half", "delay_p50_us")), ".2f", NONE)
+    t.row("delay p99 at half that max (ms; each its own half)",
+          _ms(_get(h, "ramp", "at_half", "delay_p99_us")),
+          _ms(_get(j, "ramp", "at_half", "delay_p99_us")), ".2f", NONE)
     t.row("peak RSS during the ramp (MB)", _mb(_get(h, "ramp", "peak_rss_kb")),
           _mb(_get(j, "ramp", "peak_rss_kb")), ".1f", LOWER)
     t.row("memory per subscriber stream (KB)", _get(h, "ramp", "rss_per_stream_kb"),
@@ -109,6 +113,10 @@ def _s1(t, res, plan):
 def _loss_cause(r):
     """One line on where a step's loss happened, from the UDP counters and hn-load's pacing."""
     bits = [f"loss {r.get('loss_pct') or 0:.2f}%"]
+    if r.get("silent"):
+        bits.append(f"{r['silent']:.0f} subscribers received nothing")
+    if r.get("client_failures"):
+        bits.append(f"{r['client_failures']:.0f} clients failed (see the hn-load log)")
     for side in ("server", "generator", "host"):
         d = r.get("udp_" + side)
         if d:

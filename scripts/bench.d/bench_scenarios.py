@@ -79,15 +79,22 @@ def _common_args(ctx, srv, target, scenario):
     return args
 
 
-def _run(ctx, srv, target, tag, args, timeout_s, window_s):
-    """Runs hn-load once against SRV and returns (LoadRun, idle_rss_kb, hwm_kb, alive)."""
+def _run(ctx, srv, target, tag, args, timeout_s, window_s, stop_when=None):
+    """Runs hn-load once against SRV and returns (LoadRun, idle_rss_kb, hwm_kb, alive).
+    STOP_WHEN(results so far) -> True ends the run early."""
     ctx.sampler.watch(srv.pid)
     time.sleep(1.0)
     idle = srv.rss_kb()
     log_path = os.path.join(ctx.run_dir, f"hn-load-{tag}.log")
+    seen = []
 
     def progress(r):
         ctx.log(f"    {_progress_line(r)}")
+        seen.append(r)
+        if stop_when and stop_when(seen):
+            ctx.log("    (two steps in a row did not hold: ramp stopped)")
+            return True
+        return False
 
     lr = load.run(ctx.hn_load, args, log_path, ctx.sampler, srv, timeout_s, window_s,
                   taskset=ctx.gen_taskset, loopback=srv.path == "loopback", on_result=progress)
@@ -136,6 +143,18 @@ def _summary(lr, idle, hwm, alive, streams_per_sub=None):
     return out
 
 
+def _held(r, ok_loss):
+    """A ramp step holds when its loss is within the limit, every subscriber received media
+    and no client failed (hn-load's definition, plus failures)."""
+    return (r.get("loss_pct") is not None and r["loss_pct"] <= ok_loss and not r.get("silent")
+            and not r.get("client_failures") and bool(r.get("packets")))
+
+
+def _two_bad_steps(seen, ok_loss):
+    steps = [r for r in seen if r.get("mode") == "ramp"]
+    return len(steps) >= 2 and not _held(steps[-1], ok_loss) and not _held(steps[-2], ok_loss)
+
+
 def fanout_ramp(ctx, target, loopback=False):
     """Scenario 1: one publisher; hn-load adds RAMP_STEP subscribers, waits until they all have
     a key frame, measures RAMP_INTERVAL s, and goes on until a step loses more than the stop
@@ -154,15 +173,15 @@ def fanout_ramp(ctx, target, loopback=False):
             "--ramp-subscribers", p.ramp_step, "--ramp-interval", p.ramp_interval_s,
             "--ramp-ok-loss", ok_loss, "--ramp-stop-loss", stop_loss]
         bound = 120 + p.ramp_steps() * (p.ramp_interval_s + 40)
-        lr, idle, hwm, alive = _run(ctx, srv, target, tag, args, bound, p.ramp_interval_s)
+        lr, idle, hwm, alive = _run(ctx, srv, target, tag, args, bound, p.ramp_interval_s,
+                                    stop_when=lambda seen: _two_bad_steps(seen, ok_loss))
     finally:
         srv.stop()
     steps = [r for r in lr.results if r.get("mode") == "ramp" and r.get("subscribers")]
-    held = [r for r in steps if r["loss_pct"] is not None and r["loss_pct"] <= ok_loss
-            and not r["raw"].get("subscribers_silent") and r.get("packets")]
+    held = [r for r in steps if _held(r, ok_loss)]
     best = max(held, key=lambda r: r["subscribers"]) if held else None
     last = steps[-1] if steps else None
-    first_bad = next((r for r in steps if r not in held), None)
+    first_bad = next((r for r in steps if not _held(r, ok_loss)), None)
     out = {"ok": bool(steps) and not lr.timed_out, "server_alive": alive, "max_loss_pct": ok_loss,
            "stop_loss_pct": stop_loss, "path": srv.path, "idle_rss_kb": idle, "peak_rss_kb": hwm,
            "log": lr.log_path,
