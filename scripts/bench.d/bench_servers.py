@@ -83,7 +83,8 @@ listen = {ip}:{port}
 data_dir = {data_dir}
 # One media worker per core (the default); a room lives on one worker.
 workers = 0
-log_level = warning
+# info logs joins, leaves and transport events (never per packet), so a run can be explained.
+log_level = info
 
 [media]
 # Candidates on the benchmark address only.
@@ -143,6 +144,11 @@ def versions(repo, hoinghi_binary):
         out["hoinghi_git"] = rev + ("+local-changes" if dirty else "")
     except (OSError, subprocess.TimeoutExpired):
         out["hoinghi_git"] = "unknown"
+    try:
+        mtime = os.path.getmtime(hoinghi_binary)
+        out["hoinghi_built"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(mtime))
+    except OSError:
+        out["hoinghi_built"] = "unknown"
     try:
         out["janus"] = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "janus"],
                                       capture_output=True, text=True, timeout=10).stdout.strip()
