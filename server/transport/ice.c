@@ -41,8 +41,12 @@ NiceAgent *hn_ice_agent_new(GMainContext *ctx, const HnIceSettings *s, gboolean 
 {
     NiceAgent *agent =
         nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+    /* keepalive-conncheck stays FALSE: with it libnice fails a component whose keep-alive
+     * checks go unanswered for a while, and under overload (a saturated worker reading late) it
+     * failed every transport of a room at once. Liveness is the room's job: any packet on any of
+     * a participant's transports within consent_timeout, plus the WebSocket keep-alive. */
     g_object_set(agent, "upnp", FALSE, "controlling-mode", controlling, "ice-tcp", FALSE, "ice-udp",
-                 TRUE, "keepalive-conncheck", TRUE, NULL);
+                 TRUE, "keepalive-conncheck", FALSE, NULL);
     char **ips = hn_ice_settings_local_ips(s);
     for (char **ip = ips; *ip; ip++) {
         NiceAddress addr;
