@@ -35,7 +35,7 @@ static gboolean on_signal(gpointer loop)
 {
     g_message("signal received, stopping");
     g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
+    return G_SOURCE_CONTINUE; /* removed after the loop, with the other signal's source */
 }
 
 static const char *client_dir(const HnConfig *cfg)
