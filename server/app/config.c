@@ -41,6 +41,7 @@ HnConfig *hn_config_new(void)
     cfg->addresses = g_new0(char *, 1);
     cfg->consent_timeout = HN_CONFIG_DEFAULT_CONSENT;
     cfg->auto_create = TRUE;
+    cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
     cfg->rooms = g_ptr_array_new_with_free_func(room_free);
     return cfg;
@@ -627,6 +628,11 @@ static gboolean key_consent_timeout(Loader *ld, const char *value, char **reason
                       &ld->cfg->consent_timeout, reason);
 }
 
+static gboolean key_ice_lite(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->cfg->ice_lite, reason);
+}
+
 static gboolean key_auto_create(Loader *ld, const char *value, char **reason)
 {
     return parse_bool(value, &ld->cfg->auto_create, reason);
@@ -671,13 +677,10 @@ static const KeyDef server_keys[] = {
 };
 
 static const KeyDef media_keys[] = {
-    {"rtp_port_min", key_rtp_port_min},
-    {"rtp_port_max", key_rtp_port_max},
-    {"interfaces", key_interfaces},
-    {"addresses", key_addresses},
-    {"public_ip", key_public_ip},
-    {"consent_timeout", key_consent_timeout},
-    {NULL, NULL},
+    {"rtp_port_min", key_rtp_port_min}, {"rtp_port_max", key_rtp_port_max},
+    {"interfaces", key_interfaces},     {"addresses", key_addresses},
+    {"public_ip", key_public_ip},       {"consent_timeout", key_consent_timeout},
+    {"ice_lite", key_ice_lite},         {NULL, NULL},
 };
 
 static const KeyDef rooms_keys[] = {

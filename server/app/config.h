@@ -71,6 +71,8 @@ typedef struct {
     char **addresses;      /* NULL-terminated, never NULL; local IP literals to use instead */
     char *public_ip;       /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
     guint consent_timeout; /* seconds, 3..60 */
+    gboolean ice_lite;     /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
+                            * libnice full-ICE agent, with its own sockets, per transport */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */

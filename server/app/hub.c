@@ -161,6 +161,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
         .user = hub,
         .cert = hub->cert,
         .ice = &hub->ice,
+        .mux = hn_worker_mux(e->worker),
         .consent_timeout_s = (int)hub->cfg->consent_timeout,
     };
     e->room = hn_room_new(e->worker, name, &env);
@@ -296,6 +297,11 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->ice.public_ip = cfg->public_ip;
     hub->ice.port_min = cfg->rtp_port_min;
     hub->ice.port_max = cfg->rtp_port_max;
+    if (cfg->ice_lite && !hn_worker_pool_open_muxes(pool, &hub->ice, error)) {
+        g_prefix_error(error, "media sockets: ");
+        g_free(hub);
+        return NULL;
+    }
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     HnSignalingSettings s = {

@@ -81,6 +81,10 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
         .fingerprint_alg = "sha-256",
         .fingerprint = local->fingerprint,
         .session_id = session_id_of(local->ufrag),
+        .ice_lite = local->ice_lite,
+        .candidates = (const char *const *)local->candidates,
+        .n_candidates = local->candidates ? g_strv_length((char **)local->candidates) : 0,
+        .end_of_candidates = local->candidates != NULL,
     };
     HnSdpPubAnswer *a = NULL;
     if (hn_sdp_pub_answer(offer->sdp, &l, NULL, offer->sdp->session_version + 1, &a, error) < 0)
@@ -132,6 +136,10 @@ char *hn_neg_sub_offer(const HnNegLocal *local, const HnNegSlot *slots, size_t n
         .fingerprint_alg = "sha-256",
         .fingerprint = local->fingerprint,
         .session_id = session_id_of(local->ufrag),
+        .ice_lite = local->ice_lite,
+        .candidates = (const char *const *)local->candidates,
+        .n_candidates = local->candidates ? g_strv_length((char **)local->candidates) : 0,
+        .end_of_candidates = local->candidates != NULL,
     };
     HnSdpSendSlot *s = to_send_slots(slots, n);
     char *sdp = hn_sdp_build_sub_offer(&l, s, n, version, error);

@@ -30,6 +30,8 @@ typedef struct {
 typedef struct {
     const char *ufrag, *pwd;
     const char *fingerprint; /* sha-256, colon hex */
+    gboolean ice_lite;       /* a=ice-lite, with the candidates below and end-of-candidates */
+    char *const *candidates; /* "candidate:..." NULL-terminated, or NULL (trickled instead) */
 } HnNegLocal;
 
 /* An accepted m= section of a publish offer. */

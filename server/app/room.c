@@ -220,8 +220,8 @@ static HnTransportRef *transport_open(HnRoom *room, HnPart *p, gboolean is_sub)
     ref->is_sub = is_sub;
     ref->tid = ++room->next_tid;
     ref->pending = g_ptr_array_new_with_free_func(g_free);
-    ref->t = hn_webrtc_transport_new(room->ctx, room->env.ice, room->env.cert, is_sub,
-                                     &transport_cb, ref);
+    ref->t = hn_webrtc_transport_new(room->ctx, room->env.ice, room->env.mux, room->env.cert,
+                                     is_sub, &transport_cb, ref);
     hn_router_add_transport(room->router, ref->tid, g_random_int());
     g_hash_table_insert(room->transports, GUINT_TO_POINTER(ref->tid), ref);
     hn_webrtc_transport_start_gathering(ref->t);
@@ -248,6 +248,12 @@ static void add_candidates(HnTransportRef *ref, const HnNegRemote *r)
     }
 }
 
+/* An ICE-lite transport's candidates go in the SDP (the worker's sockets, known at once). */
+static char *const *lite_candidates(HnRoom *room, HnTransportRef *ref)
+{
+    return hn_webrtc_transport_is_lite(ref->t) ? hn_udp_mux_candidates(room->env.mux) : NULL;
+}
+
 /* --- subscriber side ---------------------------------------------------------------------- */
 
 static void send_sub_offer(HnRoom *room, HnPart *p)
@@ -263,6 +269,8 @@ static void send_sub_offer(HnRoom *room, HnPart *p)
         .ufrag = hn_webrtc_transport_ufrag(p->sub->t),
         .pwd = hn_webrtc_transport_pwd(p->sub->t),
         .fingerprint = hn_cert_fingerprint(room->env.cert),
+        .ice_lite = hn_webrtc_transport_is_lite(p->sub->t),
+        .candidates = lite_candidates(room, p->sub),
     };
     char *sdp = hn_neg_sub_offer(&local, (const HnNegSlot *)p->slots->data, p->slots->len,
                                  ++p->sub_version, &err);
@@ -554,6 +562,8 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp)
         .ufrag = hn_webrtc_transport_ufrag(p->pub->t),
         .pwd = hn_webrtc_transport_pwd(p->pub->t),
         .fingerprint = hn_cert_fingerprint(room->env.cert),
+        .ice_lite = hn_webrtc_transport_is_lite(p->pub->t),
+        .candidates = lite_candidates(room, p->pub),
     };
     char *answer = hn_neg_answer_publish(offer, &local, &res, &err);
     if (!answer) {

@@ -12,6 +12,7 @@
 
 #include "transport/cert.h"
 #include "transport/ice.h"
+#include "transport/udp_mux.h"
 #include "transport/worker.h"
 
 typedef struct HnRoom HnRoom;
@@ -25,6 +26,7 @@ typedef struct {
     void *user;
     HnCert *cert;             /* transfer none; outlives every room */
     const HnIceSettings *ice; /* transfer none; outlives every room */
+    HnUdpMux *mux;            /* the worker's shared sockets (ICE-lite), or NULL: libnice */
     int consent_timeout_s;    /* a transport silent this long after connecting is dead */
 } HnRoomEnv;
 

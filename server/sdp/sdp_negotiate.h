@@ -17,6 +17,7 @@ typedef struct {
     const char *const *candidates; /* optional "candidate:..." strings to embed, or NULL */
     size_t n_candidates;
     bool end_of_candidates; /* also write a=end-of-candidates */
+    bool ice_lite;          /* write a=ice-lite: we only answer checks (RFC 8445 section 2.5) */
 } HnSdpLocal;
 
 /* What the server accepts from publishers. */

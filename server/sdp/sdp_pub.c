@@ -266,6 +266,8 @@ static char *write_answer(const HnSdp *offer, const Plan *plans, const HnSdpLoca
         }
         g_string_append(s, "\r\n");
     }
+    if (local->ice_lite)
+        g_string_append(s, "a=ice-lite\r\n");
     g_string_append(s, "a=ice-options:trickle\r\n"
                        "a=msid-semantic:WMS *\r\n");
     bool first = true;

@@ -148,8 +148,10 @@ char *hn_sdp_build_sub_offer(const HnSdpLocal *local, const HnSdpSendSlot *slots
     g_string_append(s, "a=group:BUNDLE");
     for (size_t i = 0; i < n; i++)
         g_string_append_printf(s, " %s", slots[i].mid);
-    g_string_append(s, "\r\n"
-                       "a=ice-options:trickle\r\n"
+    g_string_append(s, "\r\n");
+    if (local->ice_lite)
+        g_string_append(s, "a=ice-lite\r\n");
+    g_string_append(s, "a=ice-options:trickle\r\n"
                        "a=msid-semantic:WMS *\r\n");
     for (size_t i = 0; i < n; i++)
         write_slot(s, &slots[i], local, i == 0);

@@ -8,11 +8,18 @@
 
 #define HN_MTU_MAX          1500
 #define HN_SRTP_TRAILER_MAX 148
+#define ICE_LITE_TIMEOUT    (30 * G_USEC_PER_SEC) /* remote set, no check or no DTLS: failed */
+#define EARLY_DTLS_MAX      4 /* DTLS datagrams kept when they arrive before the answer */
 
 struct HnWebrtcTransport {
     GMainContext *ctx;
+    /* Either a libnice agent (full ICE, its own sockets) or a connection on the worker's shared
+     * sockets (ICE-lite, see udp_mux.h). */
     NiceAgent *agent;
     guint stream_id;
+    HnUdpMuxConn *conn;
+    int64_t ice_deadline;  /* ICE-lite: fail when not connected by then; INT64_MAX: none */
+    GPtrArray *early_dtls; /* GBytes*: DTLS that arrived before hn_webrtc_transport_set_remote */
     char *ufrag, *pwd;
     const HnIceSettings *ice;
     HnCert *cert;
@@ -25,6 +32,7 @@ struct HnWebrtcTransport {
     gboolean closing;
     gboolean dtls_started;
     GSource *dtls_timer;
+    HnUdpMux *mux;
     HnWebrtcTransportCallbacks cb;
     void *user;
     int64_t last_rx;
@@ -53,7 +61,9 @@ static void fail(HnWebrtcTransport *t, const char *reason)
 static void dtls_send(void *user, const uint8_t *data, size_t len)
 {
     HnWebrtcTransport *t = user;
-    if (nice_agent_send(t->agent, t->stream_id, 1, len, (const gchar *)data) < 0)
+    int rc = t->conn ? hn_udp_mux_conn_send(t->conn, data, len)
+                     : nice_agent_send(t->agent, t->stream_id, 1, len, (const gchar *)data);
+    if (rc < 0)
         t->stats.tx_send_errors++;
 }
 
@@ -69,6 +79,7 @@ static void dtls_connected(void *user, const HnSrtpKeys *keys)
     }
     t->stats.srtp_profile = keys->profile;
     t->connected = TRUE;
+    t->ice_deadline = INT64_MAX;
     if (t->cb.on_connected)
         t->cb.on_connected(t->user, t);
 }
@@ -92,9 +103,10 @@ static const HnDtlsCallbacks dtls_callbacks = {
 
 static void arm_dtls_timer(HnWebrtcTransport *t)
 {
-    if (!t->dtls || !t->dtls_timer)
+    if (!t->dtls_timer)
         return;
-    int64_t next = hn_dtls_next_timeout(t->dtls);
+    int64_t next = t->dtls ? hn_dtls_next_timeout(t->dtls) : INT64_MAX;
+    next = MIN(next, t->ice_deadline);
     g_source_set_ready_time(t->dtls_timer, next == INT64_MAX ? -1 : next);
 }
 
@@ -102,10 +114,18 @@ static gboolean dtls_timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
     HnWebrtcTransport *t = data;
     g_source_set_ready_time(src, -1);
-    if (t->dtls && !t->closing) {
-        hn_dtls_on_timeout(t->dtls, g_get_monotonic_time());
-        arm_dtls_timer(t);
+    if (t->closing || t->failed)
+        return G_SOURCE_CONTINUE;
+    int64_t now = g_get_monotonic_time();
+    if (now >= t->ice_deadline) {
+        fail(t, t->conn && hn_udp_mux_conn_has_path(t->conn)
+                    ? "DTLS handshake timed out"
+                    : "ICE: no connectivity check from the peer");
+        return G_SOURCE_CONTINUE;
     }
+    if (t->dtls)
+        hn_dtls_on_timeout(t->dtls, now);
+    arm_dtls_timer(t);
     return G_SOURCE_CONTINUE;
 }
 
@@ -113,20 +133,22 @@ static GSourceFuncs dtls_timer_funcs = {.dispatch = dtls_timer_dispatch};
 
 /* --- ICE -------------------------------------------------------------------------------- */
 
-static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
-                    gpointer data)
+/* One datagram that is not STUN, from the peer's address. */
+static void handle_datagram(HnWebrtcTransport *t, uint8_t *p, size_t len, int64_t now)
 {
-    HnWebrtcTransport *t = data;
     if (t->closing || len == 0)
         return;
-    uint8_t *p = (uint8_t *)buf;
-    t->last_rx = g_get_monotonic_time();
+    t->last_rx = now;
     t->stats.rx_packets++;
     t->stats.rx_bytes += len;
     if (p[0] >= 20 && p[0] <= 63) { /* RFC 7983 demux: DTLS */
         if (t->dtls) {
             hn_dtls_handle(t->dtls, p, len, t->last_rx);
             arm_dtls_timer(t);
+        } else if (t->conn && t->early_dtls->len < EARLY_DTLS_MAX) {
+            /* ICE-lite answers checks before the peer's answer reaches us; its ClientHello may
+             * too. Kept for the DTLS endpoint rather than waiting for a retransmission. */
+            g_ptr_array_add(t->early_dtls, g_bytes_new(p, len));
         }
         return;
     }
@@ -152,6 +174,38 @@ static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint
         t->cb.on_rtp(t->user, t, p, n);
     }
 }
+
+static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+                    gpointer data)
+{
+    handle_datagram(data, (uint8_t *)buf, len, g_get_monotonic_time());
+}
+
+static void mux_on_data(void *user, uint8_t *buf, size_t len, int64_t now_us)
+{
+    handle_datagram(user, buf, len, now_us);
+}
+
+static void start_dtls_client(HnWebrtcTransport *t)
+{
+    if (t->dtls && !t->dtls_server && !t->dtls_started) {
+        t->dtls_started = TRUE;
+        hn_dtls_start(t->dtls, g_get_monotonic_time());
+        arm_dtls_timer(t);
+    }
+}
+
+static void mux_on_selected(void *user)
+{
+    HnWebrtcTransport *t = user;
+    if (!t->closing)
+        start_dtls_client(t);
+}
+
+static const HnUdpMuxConnCallbacks mux_callbacks = {
+    .on_selected = mux_on_selected,
+    .on_data = mux_on_data,
+};
 
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
 {
@@ -201,18 +255,14 @@ static void on_state(NiceAgent *agent, guint stream_id, guint component_id, guin
     HnWebrtcTransport *t = data;
     if (t->closing)
         return;
-    if (state == NICE_COMPONENT_STATE_FAILED) {
+    if (state == NICE_COMPONENT_STATE_FAILED)
         fail(t, "ICE failed");
-    } else if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
-               t->dtls && !t->dtls_server && !t->dtls_started) {
-        t->dtls_started = TRUE;
-        hn_dtls_start(t->dtls, g_get_monotonic_time());
-        arm_dtls_timer(t);
-    }
+    else if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY)
+        start_dtls_client(t);
 }
 
 HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
-                                           HnCert *cert, gboolean controlling,
+                                           HnUdpMux *mux, HnCert *cert, gboolean controlling,
                                            const HnWebrtcTransportCallbacks *cb, void *user)
 {
     HnWebrtcTransport *t = g_new0(HnWebrtcTransport, 1);
@@ -222,24 +272,40 @@ HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSetting
     t->cb = *cb;
     t->user = user;
     t->stats.srtp_profile = -1;
+    t->media_fd = -1;
+    t->ice_deadline = INT64_MAX;
+    t->dtls_timer = g_source_new(&dtls_timer_funcs, sizeof(GSource));
+    g_source_set_callback(t->dtls_timer, NULL, t, NULL);
+    g_source_attach(t->dtls_timer, ctx);
+    if (mux) {
+        t->conn = hn_udp_mux_conn_new(mux, &mux_callbacks, t);
+        t->ufrag = g_strdup(hn_udp_mux_conn_ufrag(t->conn));
+        t->pwd = g_strdup(hn_udp_mux_conn_pwd(t->conn));
+        t->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+        t->mux = mux;
+        return t;
+    }
     t->agent = hn_ice_agent_new(ctx, ice, controlling, &t->stream_id);
     g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
     g_signal_connect(t->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), t);
     g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_state), t);
     g_signal_connect(t->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), t);
-    t->media_fd = -1;
     nice_agent_get_local_credentials(t->agent, t->stream_id, &t->ufrag, &t->pwd);
     nice_agent_attach_recv(t->agent, t->stream_id, 1, ctx, on_recv, t);
-    t->dtls_timer = g_source_new(&dtls_timer_funcs, sizeof(GSource));
-    g_source_set_callback(t->dtls_timer, NULL, t, NULL);
-    g_source_attach(t->dtls_timer, ctx);
     return t;
 }
 
 void hn_webrtc_transport_start_gathering(HnWebrtcTransport *t)
 {
+    if (t->conn)
+        return; /* ICE-lite: the worker's sockets are the candidates; they go in the SDP */
     if (!nice_agent_gather_candidates(t->agent, t->stream_id))
         fail(t, "cannot gather ICE candidates");
+}
+
+gboolean hn_webrtc_transport_is_lite(const HnWebrtcTransport *t)
+{
+    return t->conn != NULL;
 }
 
 const char *hn_webrtc_transport_ufrag(HnWebrtcTransport *t)
@@ -259,7 +325,7 @@ int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, cons
         return 0; /* same transport renegotiated: credentials already in place */
     if (!ufrag || !pwd || !fp_alg || !fp)
         return -EINVAL;
-    if (!nice_agent_set_remote_credentials(t->agent, t->stream_id, ufrag, pwd))
+    if (t->agent && !nice_agent_set_remote_credentials(t->agent, t->stream_id, ufrag, pwd))
         return -EINVAL;
     t->dtls_server = dtls_server;
     GError *err = NULL;
@@ -271,11 +337,25 @@ int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, cons
         return -EINVAL;
     }
     t->remote_set = TRUE;
+    if (t->conn) {
+        t->ice_deadline = g_get_monotonic_time() + ICE_LITE_TIMEOUT;
+        for (guint i = 0; i < t->early_dtls->len && t->dtls_server; i++) {
+            gsize n;
+            const uint8_t *d = g_bytes_get_data(t->early_dtls->pdata[i], &n);
+            hn_dtls_handle(t->dtls, d, n, g_get_monotonic_time());
+        }
+        g_ptr_array_set_size(t->early_dtls, 0);
+        if (hn_udp_mux_conn_has_path(t->conn))
+            start_dtls_client(t);
+        arm_dtls_timer(t);
+    }
     return 0;
 }
 
 int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, const char **why)
 {
+    if (t->conn)
+        return 0; /* ICE-lite: the peer's checks tell its addresses; candidates are not needed */
     if (!line || !*line) {
         nice_agent_peer_candidate_gathering_done(t->agent, t->stream_id);
         return 0;
@@ -318,11 +398,28 @@ static void protect_and_send(HnWebrtcTransport *t, uint8_t *buf, size_t len, siz
         t->stats.tx_send_errors++;
         return;
     }
+    uint8_t *slot = NULL;
+    if (t->conn) {
+        /* Protect straight into the send queue: no other copy. */
+        slot = hn_udp_mux_conn_reserve(t->conn, &cap);
+        if (!slot) {
+            t->stats.tx_send_errors++;
+            return;
+        }
+        memcpy(slot, buf, len);
+        buf = slot;
+    }
     size_t n = len;
     int rc = rtcp ? hn_srtp_protect_rtcp(t->srtp, buf, &n, cap)
                   : hn_srtp_protect_rtp(t->srtp, buf, &n, cap);
     if (rc < 0) {
         t->stats.tx_srtp_errors++;
+        return;
+    }
+    if (slot) {
+        hn_udp_mux_conn_commit(t->conn, n);
+        t->stats.tx_packets++;
+        t->stats.tx_bytes += n;
         return;
     }
     send_datagram(t, buf, n);
@@ -372,11 +469,16 @@ void hn_webrtc_transport_get_stats(const HnWebrtcTransport *t, HnWebrtcTransport
 static gboolean free_later(gpointer data)
 {
     HnWebrtcTransport *t = data;
-    nice_agent_attach_recv(t->agent, t->stream_id, 1, t->ctx, NULL, NULL);
-    g_signal_handlers_disconnect_by_data(t->agent, t);
-    nice_agent_remove_stream(t->agent, t->stream_id);
-    nice_agent_close_async(t->agent, NULL, NULL);
-    g_object_unref(t->agent);
+    if (t->agent) {
+        nice_agent_attach_recv(t->agent, t->stream_id, 1, t->ctx, NULL, NULL);
+        g_signal_handlers_disconnect_by_data(t->agent, t);
+        nice_agent_remove_stream(t->agent, t->stream_id);
+        nice_agent_close_async(t->agent, NULL, NULL);
+        g_object_unref(t->agent);
+    }
+    hn_udp_mux_conn_free(t->conn);
+    if (t->early_dtls)
+        g_ptr_array_unref(t->early_dtls);
     g_clear_object(&t->media_sock);
     hn_dtls_free(t->dtls);
     hn_srtp_free(t->srtp);

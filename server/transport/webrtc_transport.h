@@ -1,5 +1,6 @@
-/* One WebRTC transport (one RTCPeerConnection's bundled 5-tuple): a libnice agent with one
- * component, a DTLS endpoint and an SRTP session. It decrypts what arrives and hands plain RTP
+/* One WebRTC transport (one RTCPeerConnection's bundled 5-tuple): ICE (a libnice agent with one
+ * component, or an ICE-lite connection on the worker's shared sockets), a DTLS endpoint and an
+ * SRTP session. It decrypts what arrives and hands plain RTP
  * and RTCP to its owner; it encrypts and sends what its owner gives it. All on one worker
  * thread (the context given at creation); no function may be called from another thread. */
 #pragma once
@@ -10,6 +11,7 @@
 #include "transport/cert.h"
 #include "transport/dtls.h"
 #include "transport/ice.h"
+#include "transport/udp_mux.h"
 
 typedef struct HnWebrtcTransport HnWebrtcTransport;
 
@@ -33,12 +35,17 @@ typedef struct {
     int srtp_profile; /* HnSrtpProfile, -1 until connected */
 } HnWebrtcTransportStats;
 
-/* Creates the agent and starts gathering on ctx. controlling: TRUE when we are the offerer.
+/* A transport on ctx. mux NULL: full ICE with its own libnice agent (controlling: TRUE when we
+ * are the offerer). mux set: ICE-lite on the worker's shared sockets (mux must be ctx's and
+ * outlive the transport; controlling is ignored: a lite agent is always controlled).
  * cert: transfer none (a reference is taken). transfer full. */
 HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
-                                           HnCert *cert, gboolean controlling,
+                                           HnUdpMux *mux, HnCert *cert, gboolean controlling,
                                            const HnWebrtcTransportCallbacks *cb, void *user);
-/* Starts gathering; candidates arrive through on_candidate (some from within this call). */
+/* TRUE for an ICE-lite transport (its SDP must say a=ice-lite). */
+gboolean hn_webrtc_transport_is_lite(const HnWebrtcTransport *t);
+/* Starts gathering; candidates arrive through on_candidate (some from within this call). An
+ * ICE-lite transport has none to trickle: hn_udp_mux_candidates() of its mux go in the SDP. */
 void hn_webrtc_transport_start_gathering(HnWebrtcTransport *t);
 /* Local ICE credentials for the SDP; transfer none, valid while t lives. */
 const char *hn_webrtc_transport_ufrag(HnWebrtcTransport *t);

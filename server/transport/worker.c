@@ -5,7 +5,8 @@ struct HnWorker {
     GMainContext *ctx;
     GMainLoop *loop;
     GThread *thread;
-    guint rooms; /* signalling thread only */
+    guint rooms;   /* signalling thread only */
+    HnUdpMux *mux; /* used on the worker thread; freed after it is joined */
 };
 
 struct HnWorkerPool {
@@ -60,6 +61,7 @@ void hn_worker_pool_free(HnWorkerPool *pool)
     for (guint i = 0; i < pool->n; i++) {
         HnWorker *w = &pool->workers[i];
         g_thread_join(w->thread);
+        hn_udp_mux_free(w->mux);
         g_main_loop_unref(w->loop);
         g_main_context_unref(w->ctx);
     }
@@ -111,4 +113,32 @@ void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify
 guint hn_worker_index(const HnWorker *w)
 {
     return w->index;
+}
+
+gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice, GError **error)
+{
+    if (ice->port_min && (guint)ice->port_min + pool->n - 1 > ice->port_max) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "rtp_port_min..rtp_port_max (%u..%u) holds fewer ports than the %u media "
+                    "workers need (one each with ice_lite)",
+                    ice->port_min, ice->port_max, pool->n);
+        return FALSE;
+    }
+    char **ips = hn_ice_settings_local_ips(ice);
+    gboolean ok = TRUE;
+    for (guint i = 0; i < pool->n && ok; i++) {
+        HnWorker *w = &pool->workers[i];
+        guint16 port = ice->port_min ? (guint16)(ice->port_min + i) : 0;
+        w->mux = hn_udp_mux_new(w->ctx, ips, port, ice->public_ip, error);
+        ok = w->mux != NULL;
+        if (ok)
+            g_message("worker %u: media on UDP port %u (ICE-lite)", i, hn_udp_mux_port(w->mux));
+    }
+    g_strfreev(ips);
+    return ok;
+}
+
+HnUdpMux *hn_worker_mux(HnWorker *w)
+{
+    return w->mux;
 }

@@ -5,6 +5,9 @@
 
 #include <glib.h>
 
+#include "transport/ice.h"
+#include "transport/udp_mux.h"
+
 typedef struct HnWorker HnWorker;
 typedef struct HnWorkerPool HnWorkerPool;
 
@@ -26,3 +29,11 @@ GMainContext *hn_worker_context(HnWorker *w);
 void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
 /* Index of the worker in its pool, for logs. */
 guint hn_worker_index(const HnWorker *w);
+
+/* Opens every worker's shared media sockets (ICE-lite, see udp_mux.h) on the settings' local
+ * IPs: worker i on port port_min + i when a range is set (the range must hold one port per
+ * worker), else on a port the system chooses. Call once, before rooms open. FALSE + error. */
+gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice, GError **error);
+/* The worker's shared sockets, or NULL when hn_worker_pool_open_muxes was not called. transfer
+ * none: they live until hn_worker_pool_free. */
+HnUdpMux *hn_worker_mux(HnWorker *w);

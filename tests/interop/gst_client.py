@@ -161,6 +161,13 @@ class Peer:
             raise ProtocolError('%s %s failed: %s' % (self.pc, action, reply.get_value('error')))
         return reply
 
+    def note_sdp_candidates(self, sdp_text):
+        """Records the candidates the server put in its description (an ICE-lite server sends
+        them there instead of trickling)."""
+        for line in sdp_text.splitlines():
+            if line.startswith('a=candidate:'):
+                self.client.remote_candidates.append({'pc': self.pc, 'candidate': line[2:]})
+
     def add_remote_candidate(self, cand, sdp_mid):
         if not cand:
             return   # end of candidates: nothing to tell libnice
@@ -393,6 +400,7 @@ class Client:
         if res != GstSdp.SDPResult.OK:
             raise ProtocolError('answer SDP does not parse')
         self.pub.remote_mids = sdp_mids(sdp)
+        self.pub.note_sdp_candidates(sdp_text)
         desc = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
         await self.pub.call('set-remote-description', desc)
         self.event({'type': 'answer'})
@@ -424,6 +432,7 @@ class Client:
         self.offers += 1
         self.tracks, self.ssrc_mid = tracks, sdp_ssrcs(sdp)
         self.sub.remote_mids = mids
+        self.sub.note_sdp_candidates(sdp_text)
         self.event({'type': 'offer', 'tracks': msg.get('tracks')})
         desc = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.OFFER, sdp)
         await self.sub.call('set-remote-description', desc)

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,32 +19,26 @@
 #define NOMINATE_WAIT (100 * 1000) /* us: start DTLS without USE-CANDIDATE */
 #define ICE_TIMEOUT   (30 * G_USEC_PER_SEC) /* us: no check, or no DTLS, until then */
 #define DTLS_RTO_MS   400                   /* first DTLS retransmission */
-#define RCVBUF        (16 * 1024 * 1024)
+#define RCVBUF        (2 * 1024 * 1024)     /* per transport */
+#define EPOLL_BATCH   64
 #define REST_US       1000 /* a socket that had data is read again after this, not at once */
 #define CTRL_LEN      (CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timespec)))
+#define CHECK_RTO     (100 * 1000) /* us between our checks of an ICE-lite SFU */
+#define PRFLX_PRIO    ((110u << 24) | (65535u << 8) | 255u)
 
-/* A remote transport address, as a hash key. */
-typedef struct {
-    sa_family_t family;
-    uint16_t port;
-    uint8_t addr[16];
-} AddrKey;
-
-/* One per worker thread: the UDP socket every lite transport of that thread shares (one port,
- * like a single-port SFU), demultiplexed by the STUN USERNAME (our ufrag) and then by the
- * SFU's source address, and the receive buffers. */
+/* One per worker thread: an epoll set of the sockets of every lite transport of that thread
+ * (one socket, so one port, per transport, as a browser has one per peer connection: an SFU that
+ * serves every transport on one port tells them apart by address), watched by one GSource, and
+ * the receive buffers. */
 typedef struct {
     GSource src;
-    int fd;
+    int epfd;
     int refs;
     char ip[INET6_ADDRSTRLEN];
-    int port;
-    GHashTable *by_ufrag; /* char* (the lite's) -> LoadLite* */
-    GHashTable *by_addr;  /* AddrKey* (the lite's) -> LoadLite* */
-    uint32_t drops_seen;  /* SO_RXQ_OVFL counter of the socket */
     gpointer fd_tag;
-    gboolean resting;     /* fd not watched: read again at the ready time */
+    gboolean resting;     /* epoll fd not watched: read again at the ready time */
     int64_t real_to_mono; /* CLOCK_REALTIME - CLOCK_MONOTONIC (ns), at this dispatch */
+    struct epoll_event events[EPOLL_BATCH];
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
     struct sockaddr_storage addrs[BATCH];
@@ -56,7 +51,9 @@ static uint64_t total_drops; /* atomic: datagrams the kernel dropped on lite soc
 
 struct LoadLite {
     LiteLoop *loop;
-    GSource *timer; /* DTLS and ICE time-outs, until connected */
+    int fd, port;
+    uint32_t drops_seen; /* SO_RXQ_OVFL counter of the socket */
+    GSource *timer;      /* DTLS and ICE time-outs, until connected */
     char ufrag[9], pwd[25];
     char candidate[128];
     HnCert *cert;
@@ -66,9 +63,14 @@ struct LoadLite {
     HnSrtp *srtp;
     struct sockaddr_storage remote;
     socklen_t remote_len;
-    AddrKey key; /* remote as registered in by_addr (family 0: none) */
     gboolean nominated, dtls_started, connected, failed, closing;
     int64_t first_check_us, deadline_us;
+    /* Facing an ICE-lite SFU we check (controlling, USE-CANDIDATE) one of its candidates. */
+    gboolean remote_lite;
+    char rufrag[257], rpwd[257];
+    uint8_t check_txid[12];
+    int64_t next_check_us;
+    uint64_t tiebreaker;
     HnWebrtcTransportStats stats;
     uint8_t out[RX_MAX + HN_SRTP_MAX_OVERHEAD];
 };
@@ -77,42 +79,17 @@ static void lite_handle(LoadLite *l, uint8_t *buf, size_t len, int64_t arrival_n
 static void on_stun(LoadLite *l, const uint8_t *buf, size_t len, const struct sockaddr *from,
                     socklen_t from_len);
 
-/* --- addresses ---------------------------------------------------------------------------- */
-
-static void addr_key(AddrKey *k, const struct sockaddr *sa)
+static gboolean same_addr(const struct sockaddr_storage *a, socklen_t alen,
+                          const struct sockaddr *b, socklen_t blen)
 {
-    memset(k, 0, sizeof *k);
-    k->family = sa->sa_family;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-        k->port = a->sin_port;
-        memcpy(k->addr, &a->sin_addr, 4);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-        k->port = a->sin6_port;
-        memcpy(k->addr, &a->sin6_addr, 16);
-    }
-}
-
-static guint addr_hash(gconstpointer p)
-{
-    const AddrKey *k = p;
-    guint h = (guint)k->family * 31u + k->port;
-    for (int i = 0; i < 16; i++)
-        h = h * 31u + k->addr[i];
-    return h;
-}
-
-static gboolean addr_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, sizeof(AddrKey)) == 0;
+    return alen == blen && memcmp(a, b, alen) == 0;
 }
 
 /* --- the per-thread socket ---------------------------------------------------------------- */
 
 /* Reads the cmsgs of one datagram: the drop counter (SO_RXQ_OVFL) and the kernel receive time
  * (SCM_TIMESTAMPNS, CLOCK_REALTIME) as CLOCK_MONOTONIC ns, or `fallback` when absent. */
-static int64_t read_cmsgs(LiteLoop *loop, struct msghdr *mh, int64_t fallback)
+static int64_t read_cmsgs(LiteLoop *loop, LoadLite *l, struct msghdr *mh, int64_t fallback)
 {
     int64_t t = fallback;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
@@ -121,10 +98,9 @@ static int64_t read_cmsgs(LiteLoop *loop, struct msghdr *mh, int64_t fallback)
         if (c->cmsg_type == SO_RXQ_OVFL) {
             uint32_t v;
             memcpy(&v, CMSG_DATA(c), sizeof v);
-            if (v != loop->drops_seen)
-                __atomic_add_fetch(&total_drops, (uint32_t)(v - loop->drops_seen),
-                                   __ATOMIC_RELAXED);
-            loop->drops_seen = v;
+            if (v != l->drops_seen)
+                __atomic_add_fetch(&total_drops, (uint32_t)(v - l->drops_seen), __ATOMIC_RELAXED);
+            l->drops_seen = v;
         } else if (c->cmsg_type == SCM_TIMESTAMPNS) {
             struct timespec ts;
             memcpy(&ts, CMSG_DATA(c), sizeof ts);
@@ -134,22 +110,15 @@ static int64_t read_cmsgs(LiteLoop *loop, struct msghdr *mh, int64_t fallback)
     return t;
 }
 
-static void demux(LiteLoop *loop, uint8_t *buf, size_t len, struct sockaddr *from,
-                  socklen_t from_len, int64_t arrival_ns)
+static void demux(LoadLite *l, uint8_t *buf, size_t len, struct sockaddr *from, socklen_t from_len,
+                  int64_t arrival_ns)
 {
-    AddrKey k;
-    addr_key(&k, from);
-    LoadLite *l = g_hash_table_lookup(loop->by_addr, &k);
-    if (len > 0 && buf[0] < 4) {
-        char ufrag[sizeof l->ufrag];
-        if (load_stun_username(buf, len, ufrag, sizeof ufrag))
-            l = g_hash_table_lookup(loop->by_ufrag, ufrag);
-        if (l)
-            on_stun(l, buf, len, from, from_len);
-        return;
-    }
-    if (l)
+    if (len > 0 && buf[0] < 4)
+        on_stun(l, buf, len, from, from_len);
+    else if (same_addr(&l->remote, l->remote_len, from, from_len))
         lite_handle(l, buf, len, arrival_ns);
+    else
+        l->stats.rx_unknown++;
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -159,13 +128,11 @@ static int64_t clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Reads up to BUDGET datagrams; returns how many. */
-static int drain(LiteLoop *loop)
+/* Reads up to BUDGET datagrams of one transport's socket; returns how many. */
+static int drain_one(LiteLoop *loop, LoadLite *l, int64_t mono)
 {
-    int64_t mono = clock_ns(CLOCK_MONOTONIC);
-    loop->real_to_mono = clock_ns(CLOCK_REALTIME) - mono;
     int done = 0;
-    while (done < BUDGET) {
+    while (done < BUDGET && !l->closing) {
         for (int k = 0; k < BATCH; k++) {
             loop->iov[k] = (struct iovec){loop->bufs[k], RX_MAX};
             loop->msgs[k].msg_hdr = (struct msghdr){
@@ -177,18 +144,30 @@ static int drain(LiteLoop *loop)
                 .msg_controllen = sizeof loop->ctrl[k],
             };
         }
-        int m = recvmmsg(loop->fd, loop->msgs, BATCH, MSG_DONTWAIT, NULL);
+        int m = recvmmsg(l->fd, loop->msgs, BATCH, MSG_DONTWAIT, NULL);
         if (m <= 0)
             break;
-        for (int k = 0; k < m; k++) {
-            int64_t t = read_cmsgs(loop, &loop->msgs[k].msg_hdr, mono);
-            demux(loop, loop->bufs[k], loop->msgs[k].msg_len, (struct sockaddr *)&loop->addrs[k],
+        for (int k = 0; k < m && !l->closing; k++) {
+            int64_t t = read_cmsgs(loop, l, &loop->msgs[k].msg_hdr, mono);
+            demux(l, loop->bufs[k], loop->msgs[k].msg_len, (struct sockaddr *)&loop->addrs[k],
                   loop->msgs[k].msg_hdr.msg_namelen, t);
         }
         done += m;
         if (m < BATCH)
             break;
     }
+    return done;
+}
+
+/* Reads every socket epoll says is readable; returns how many datagrams. */
+static int drain(LiteLoop *loop)
+{
+    int64_t mono = clock_ns(CLOCK_MONOTONIC);
+    loop->real_to_mono = clock_ns(CLOCK_REALTIME) - mono;
+    int n = epoll_wait(loop->epfd, loop->events, EPOLL_BATCH, 0);
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        done += drain_one(loop, loop->events[i].data.ptr, mono);
     return done;
 }
 
@@ -212,9 +191,7 @@ static gboolean loop_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 static void loop_finalize(GSource *src)
 {
     LiteLoop *loop = (LiteLoop *)src;
-    close(loop->fd);
-    g_hash_table_destroy(loop->by_ufrag);
-    g_hash_table_destroy(loop->by_addr);
+    close(loop->epfd);
 }
 
 static GSourceFuncs loop_funcs = {.dispatch = loop_dispatch, .finalize = loop_finalize};
@@ -266,17 +243,16 @@ static LiteLoop *loop_ref(GMainContext *ctx, const char *ip, GError **error)
         return NULL;
     }
     if (!tl_loop) {
-        int port;
-        int fd = open_socket(ip, &port, error);
-        if (fd < 0)
+        int epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (epfd < 0) {
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "epoll: %s",
+                        g_strerror(errno));
             return NULL;
+        }
         LiteLoop *loop = (LiteLoop *)g_source_new(&loop_funcs, sizeof(LiteLoop));
-        loop->fd = fd;
-        loop->port = port;
+        loop->epfd = epfd;
         g_strlcpy(loop->ip, ip, sizeof loop->ip);
-        loop->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
-        loop->by_addr = g_hash_table_new(addr_hash, addr_equal);
-        loop->fd_tag = g_source_add_unix_fd(&loop->src, fd, G_IO_IN);
+        loop->fd_tag = g_source_add_unix_fd(&loop->src, epfd, G_IO_IN);
         g_source_attach(&loop->src, ctx);
         tl_loop = loop;
     }
@@ -328,6 +304,8 @@ static void arm_timer(LoadLite *l)
         next = MIN(next, hn_dtls_next_timeout(l->dtls));
     if (!l->dtls_started && l->first_check_us)
         next = MIN(next, l->first_check_us + NOMINATE_WAIT);
+    if (l->remote_lite && !l->nominated)
+        next = MIN(next, l->next_check_us);
     g_source_set_ready_time(l->timer, next == INT64_MAX ? -1 : next);
 }
 
@@ -339,6 +317,18 @@ static void start_dtls(LoadLite *l, int64_t now)
     hn_dtls_start(l->dtls, now);
 }
 
+static void send_check(LoadLite *l, int64_t now)
+{
+    uint8_t req[LOAD_STUN_REQUEST_MAX];
+    char user[520];
+    g_snprintf(user, sizeof user, "%s:%s", l->rufrag, l->ufrag);
+    size_t n =
+        load_stun_write_request(req, l->check_txid, user, l->rpwd, PRFLX_PRIO, l->tiebreaker, TRUE);
+    if (n == 0 || sendto(l->fd, req, n, 0, (struct sockaddr *)&l->remote, l->remote_len) < 0)
+        l->stats.tx_send_errors++;
+    l->next_check_us = now + CHECK_RTO;
+}
+
 static gboolean timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
     LoadLite *l = data;
@@ -348,9 +338,12 @@ static gboolean timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
         return G_SOURCE_CONTINUE;
     if (now >= l->deadline_us) {
         fail(l, l->first_check_us ? "DTLS handshake timed out"
+                : l->remote_lite  ? "no answer to our ICE checks from the SFU"
                                   : "no ICE connectivity check from the SFU");
         return G_SOURCE_CONTINUE;
     }
+    if (l->remote_lite && !l->nominated && now >= l->next_check_us)
+        send_check(l, now);
     if (l->first_check_us && now >= l->first_check_us + NOMINATE_WAIT)
         start_dtls(l, now);
     if (l->dtls)
@@ -364,7 +357,7 @@ static GSourceFuncs timer_funcs = {.dispatch = timer_dispatch};
 static void send_to_remote(LoadLite *l, const uint8_t *buf, size_t len)
 {
     if (!l->remote_len ||
-        sendto(l->loop->fd, buf, len, 0, (struct sockaddr *)&l->remote, l->remote_len) < 0) {
+        sendto(l->fd, buf, len, 0, (struct sockaddr *)&l->remote, l->remote_len) < 0) {
         l->stats.tx_send_errors++;
         return;
     }
@@ -412,15 +405,12 @@ static const HnDtlsCallbacks dtls_callbacks = {
 
 /* --- receive ------------------------------------------------------------------------------ */
 
-/* The SFU's checks choose the path: later packets from `from` are this transport's. */
+/* The checks choose the path: later packets from `from` are this transport's. */
 static void bind_remote(LoadLite *l, const struct sockaddr *from, socklen_t from_len)
 {
-    if (l->key.family)
-        g_hash_table_remove(l->loop->by_addr, &l->key);
+    memset(&l->remote, 0, sizeof l->remote);
     memcpy(&l->remote, from, from_len);
     l->remote_len = from_len;
-    addr_key(&l->key, from);
-    g_hash_table_replace(l->loop->by_addr, &l->key, l);
 }
 
 static void on_stun(LoadLite *l, const uint8_t *buf, size_t len, const struct sockaddr *from,
@@ -429,13 +419,29 @@ static void on_stun(LoadLite *l, const uint8_t *buf, size_t len, const struct so
     LoadStunRequest req;
     l->stats.rx_packets++;
     l->stats.rx_bytes += len;
+    if (l->remote_lite) {
+        /* We are the checking side: only the answer to our check matters. */
+        int r = load_stun_check_response(buf, len, l->check_txid, l->rpwd);
+        if (r != 1) {
+            l->stats.rx_unknown++;
+            return;
+        }
+        if (!l->nominated) {
+            int64_t now = g_get_monotonic_time();
+            l->nominated = TRUE;
+            l->first_check_us = now;
+            start_dtls(l, now);
+            arm_timer(l);
+        }
+        return;
+    }
     if (load_stun_check_request(buf, len, l->ufrag, l->pwd, &req) != 1) {
         l->stats.rx_unknown++;
         return;
     }
     uint8_t resp[LOAD_STUN_RESPONSE_MAX];
     size_t n = load_stun_write_response(resp, &req, from, l->pwd);
-    if (n == 0 || sendto(l->loop->fd, resp, n, 0, from, from_len) < 0)
+    if (n == 0 || sendto(l->fd, resp, n, 0, from, from_len) < 0)
         l->stats.tx_send_errors++;
     /* A nominated path replaces an earlier one; before any nomination the first checked path
      * is used. */
@@ -505,18 +511,27 @@ LoadLite *load_lite_new(GMainContext *ctx, const char *local_ip, HnCert *cert,
         return NULL;
     LoadLite *l = g_new0(LoadLite, 1);
     l->loop = loop;
+    l->fd = open_socket(local_ip, &l->port, error);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+    if (l->fd < 0 || epoll_ctl(loop->epfd, EPOLL_CTL_ADD, l->fd, &ev) < 0) {
+        if (l->fd >= 0) {
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "epoll: %s",
+                        g_strerror(errno));
+            close(l->fd);
+        }
+        loop_unref(loop);
+        g_free(l);
+        return NULL;
+    }
     l->cert = hn_cert_ref(cert);
     l->cb = *cb;
     l->user = user;
     l->stats.srtp_profile = -1;
     l->deadline_us = g_get_monotonic_time() + ICE_TIMEOUT;
-    do {
-        random_ice_string(l->ufrag, sizeof l->ufrag - 1);
-    } while (g_hash_table_contains(loop->by_ufrag, l->ufrag));
+    random_ice_string(l->ufrag, sizeof l->ufrag - 1);
     random_ice_string(l->pwd, sizeof l->pwd - 1);
-    g_hash_table_insert(loop->by_ufrag, l->ufrag, l);
     g_snprintf(l->candidate, sizeof l->candidate, "candidate:1 1 udp 2130706431 %s %d typ host",
-               loop->ip, loop->port);
+               loop->ip, l->port);
     l->timer = g_source_new(&timer_funcs, sizeof(GSource));
     g_source_set_callback(l->timer, NULL, l, NULL);
     g_source_attach(l->timer, ctx);
@@ -559,6 +574,58 @@ int load_lite_set_remote(LoadLite *l, const char *fp_alg, const char *fp)
     return 0;
 }
 
+/* The candidate to check: the same IP as ours, else the first of our family that is loopback
+ * only when we are. */
+static gboolean pick_candidate(LoadLite *l, GPtrArray *candidates, struct sockaddr_storage *out,
+                               socklen_t *out_len)
+{
+    gboolean found = FALSE,
+             we_loop = g_str_has_prefix(l->loop->ip, "127.") || strcmp(l->loop->ip, "::1") == 0;
+    for (guint i = 0; i < candidates->len; i++) {
+        char **tok = g_strsplit(candidates->pdata[i], " ", 0);
+        GInetSocketAddress *sa = NULL;
+        if (g_strv_length(tok) >= 8 && g_ascii_strcasecmp(tok[2], "udp") == 0)
+            sa = G_INET_SOCKET_ADDRESS(
+                g_inet_socket_address_new_from_string(tok[4], (guint)atoi(tok[5])));
+        gboolean same_ip = sa && strcmp(tok[4], l->loop->ip) == 0;
+        gboolean is_loop = sa && (g_str_has_prefix(tok[4], "127.") || strcmp(tok[4], "::1") == 0);
+        gboolean same_family =
+            sa && (strchr(tok[4], ':') != NULL) == (strchr(l->loop->ip, ':') != NULL);
+        if (sa && same_family && (same_ip || (!found && is_loop == we_loop))) {
+            g_socket_address_to_native(G_SOCKET_ADDRESS(sa), out, sizeof *out, NULL);
+            *out_len = (socklen_t)g_socket_address_get_native_size(G_SOCKET_ADDRESS(sa));
+            found = TRUE;
+        }
+        if (sa)
+            g_object_unref(sa);
+        g_strfreev(tok);
+        if (same_ip)
+            break;
+    }
+    return found;
+}
+
+int load_lite_set_remote_lite(LoadLite *l, const char *ufrag, const char *pwd,
+                              GPtrArray *candidates)
+{
+    if (l->remote_lite)
+        return 0;
+    struct sockaddr_storage to;
+    socklen_t to_len = 0;
+    if (!ufrag || !pwd || !pick_candidate(l, candidates, &to, &to_len))
+        return -EINVAL;
+    l->remote_lite = TRUE;
+    g_strlcpy(l->rufrag, ufrag, sizeof l->rufrag);
+    g_strlcpy(l->rpwd, pwd, sizeof l->rpwd);
+    for (size_t i = 0; i < sizeof l->check_txid; i++)
+        l->check_txid[i] = (uint8_t)g_random_int();
+    l->tiebreaker = ((uint64_t)g_random_int() << 32) | g_random_int();
+    bind_remote(l, (struct sockaddr *)&to, to_len);
+    send_check(l, g_get_monotonic_time());
+    arm_timer(l);
+    return 0;
+}
+
 void load_lite_send_rtcp(LoadLite *l, const uint8_t *buf, size_t len)
 {
     if (!l->srtp || l->closing || len > RX_MAX) {
@@ -586,9 +653,8 @@ void load_lite_free(LoadLite *l)
     if (l->dtls && l->connected)
         hn_dtls_close(l->dtls);
     l->closing = TRUE;
-    g_hash_table_remove(l->loop->by_ufrag, l->ufrag);
-    if (l->key.family)
-        g_hash_table_remove(l->loop->by_addr, &l->key);
+    epoll_ctl(l->loop->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+    close(l->fd);
     drop_timer(l);
     hn_dtls_free(l->dtls);
     hn_srtp_free(l->srtp);

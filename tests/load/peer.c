@@ -176,8 +176,8 @@ static gboolean ensure_transport(LoadPeer *p)
     if (p->t || p->lite)
         return TRUE;
     if (!use_lite(p)) {
-        p->t = hn_webrtc_transport_new(p->ctx, p->env->ice, p->env->cert, p->role == LOAD_PEER_PUB,
-                                       &transport_cb, p);
+        p->t = hn_webrtc_transport_new(p->ctx, p->env->ice, NULL, p->env->cert,
+                                       p->role == LOAD_PEER_PUB, &transport_cb, p);
         return TRUE;
     }
     GError *err = NULL;
@@ -271,6 +271,13 @@ static gboolean apply_remote(LoadPeer *p, const HnSdp *sdp, gboolean we_answered
                 : hn_webrtc_transport_set_remote(p->t, r.ufrag, r.pwd, r.fp_alg, r.fp, dtls_server);
     if (rc < 0) {
         fail(p, "unusable ICE/DTLS parameters from the SFU%s", "");
+        load_sdp_remote_clear(&r);
+        return FALSE;
+    }
+    if (rc == 0 && p->lite && sdp->ice_lite)
+        rc = load_lite_set_remote_lite(p->lite, r.ufrag, r.pwd, r.candidates);
+    if (rc < 0) {
+        fail(p, "no usable candidate in the ICE-lite SFU's description%s", "");
         load_sdp_remote_clear(&r);
         return FALSE;
     }

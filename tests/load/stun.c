@@ -9,18 +9,21 @@
 
 #include "core/rtp.h"
 
-#define STUN_HEADER      20
-#define STUN_COOKIE      0x2112A442u
-#define STUN_BINDING_REQ 0x0001
-#define STUN_BINDING_OK  0x0101
-#define ATTR_USERNAME    0x0006
-#define ATTR_INTEGRITY   0x0008
-#define ATTR_XOR_MAPPED  0x0020
-#define ATTR_USE_CAND    0x0025
-#define ATTR_FINGERPRINT 0x8028
-#define FP_XOR           0x5354554eu
-#define HMAC_LEN         20
-#define STUN_MAX         1500
+#define STUN_HEADER          20
+#define STUN_COOKIE          0x2112A442u
+#define STUN_BINDING_REQ     0x0001
+#define STUN_BINDING_OK      0x0101
+#define STUN_BINDING_ERR     0x0111
+#define ATTR_PRIORITY        0x0024
+#define ATTR_ICE_CONTROLLING 0x802A
+#define ATTR_USERNAME        0x0006
+#define ATTR_INTEGRITY       0x0008
+#define ATTR_XOR_MAPPED      0x0020
+#define ATTR_USE_CAND        0x0025
+#define ATTR_FINGERPRINT     0x8028
+#define FP_XOR               0x5354554eu
+#define HMAC_LEN             20
+#define STUN_MAX             1500
 
 static uint32_t crc_table[256];
 
@@ -154,6 +157,21 @@ static size_t put_xor_mapped(uint8_t *p, const LoadStunRequest *req, const struc
     return 0;
 }
 
+/* Appends MESSAGE-INTEGRITY (keyed with pwd) and FINGERPRINT at off; returns the total length. */
+static size_t seal(uint8_t *out, size_t off, const char *pwd)
+{
+    integrity(out, off, pwd, out + off + 4);
+    hn_wr16(out + off, ATTR_INTEGRITY);
+    hn_wr16(out + off + 2, HMAC_LEN);
+    off += 4 + HMAC_LEN;
+    hn_wr16(out + 2, (uint16_t)(off - STUN_HEADER + 8));
+    uint32_t fp = crc32_of(out, off) ^ FP_XOR;
+    hn_wr16(out + off, ATTR_FINGERPRINT);
+    hn_wr16(out + off + 2, 4);
+    hn_wr32(out + off + 4, fp);
+    return off + 8;
+}
+
 size_t load_stun_write_response(uint8_t *out, const LoadStunRequest *req,
                                 const struct sockaddr *from, const char *pwd)
 {
@@ -165,14 +183,67 @@ size_t load_stun_write_response(uint8_t *out, const LoadStunRequest *req,
     if (n == 0)
         return 0;
     off += n;
-    integrity(out, off, pwd, out + off + 4);
-    hn_wr16(out + off, ATTR_INTEGRITY);
-    hn_wr16(out + off + 2, HMAC_LEN);
-    off += 4 + HMAC_LEN;
-    hn_wr16(out + 2, (uint16_t)(off - STUN_HEADER + 8)); /* length includes FINGERPRINT */
-    uint32_t fp = crc32_of(out, off) ^ FP_XOR;
-    hn_wr16(out + off, ATTR_FINGERPRINT);
+    return seal(out, off, pwd);
+}
+
+size_t load_stun_write_request(uint8_t *out, const uint8_t txid[12], const char *username,
+                               const char *pwd, uint32_t priority, uint64_t tiebreaker,
+                               bool use_candidate)
+{
+    size_t ulen = strlen(username);
+    if (ulen > 256)
+        return 0;
+    hn_wr16(out, STUN_BINDING_REQ);
+    hn_wr32(out + 4, STUN_COOKIE);
+    memcpy(out + 8, txid, 12);
+    size_t off = STUN_HEADER;
+    hn_wr16(out + off, ATTR_USERNAME);
+    hn_wr16(out + off + 2, (uint16_t)ulen);
+    memcpy(out + off + 4, username, ulen);
+    size_t padded = (ulen + 3u) & ~3u;
+    memset(out + off + 4 + ulen, 0, padded - ulen);
+    off += 4 + padded;
+    hn_wr16(out + off, ATTR_PRIORITY);
     hn_wr16(out + off + 2, 4);
-    hn_wr32(out + off + 4, fp);
-    return off + 8;
+    hn_wr32(out + off + 4, priority);
+    off += 8;
+    hn_wr16(out + off, ATTR_ICE_CONTROLLING);
+    hn_wr16(out + off + 2, 8);
+    hn_wr32(out + off + 4, (uint32_t)(tiebreaker >> 32));
+    hn_wr32(out + off + 8, (uint32_t)tiebreaker);
+    off += 12;
+    if (use_candidate) {
+        hn_wr16(out + off, ATTR_USE_CAND);
+        hn_wr16(out + off + 2, 0);
+        off += 4;
+    }
+    return seal(out, off, pwd);
+}
+
+int load_stun_check_response(const uint8_t *buf, size_t len, const uint8_t txid[12],
+                             const char *pwd)
+{
+    if (!load_stun_is_stun(buf, len) || STUN_HEADER + (size_t)hn_rd16(buf + 2) != len ||
+        memcmp(buf + 8, txid, 12) != 0)
+        return 0;
+    uint16_t type = hn_rd16(buf);
+    if (type == STUN_BINDING_ERR)
+        return -1;
+    if (type != STUN_BINDING_OK)
+        return 0;
+    for (size_t off = STUN_HEADER; off + 4 <= len;) {
+        uint16_t at = hn_rd16(buf + off), alen = hn_rd16(buf + off + 2);
+        size_t next = off + 4 + ((alen + 3u) & ~3u);
+        if (next > len)
+            return 0;
+        if (at == ATTR_INTEGRITY) {
+            uint8_t mac[HMAC_LEN];
+            return alen == HMAC_LEN && integrity(buf, off, pwd, mac) &&
+                           CRYPTO_memcmp(mac, buf + off + 4, HMAC_LEN) == 0
+                       ? 1
+                       : 0;
+        }
+        off = next;
+    }
+    return 0;
 }

@@ -1,7 +1,8 @@
-/* stun.h - the little STUN (RFC 5389) an ICE-lite agent (RFC 8445 section 2.5) needs: check
- * an incoming Binding request (USERNAME, MESSAGE-INTEGRITY with our password, FINGERPRINT)
- * and write the authenticated success response with XOR-MAPPED-ADDRESS. Pure functions on
- * caller-owned buffers, any thread. */
+/* stun.h - the little STUN (RFC 5389) hn-load's light transport needs: as an ICE-lite agent
+ * (RFC 8445 section 2.5) check an incoming Binding request (USERNAME, MESSAGE-INTEGRITY with our
+ * password, FINGERPRINT) and write the authenticated success response with XOR-MAPPED-ADDRESS;
+ * facing an ICE-lite SFU, write its own controlling Binding request and check the response. Pure
+ * functions on caller-owned buffers, any thread. */
 #pragma once
 
 #include <stdbool.h>
@@ -36,3 +37,17 @@ int load_stun_check_request(const uint8_t *buf, size_t len, const char *ufrag, c
  * or 0 for an unsupported address family. */
 size_t load_stun_write_response(uint8_t *out, const LoadStunRequest *req,
                                 const struct sockaddr *from, const char *pwd);
+
+#define LOAD_STUN_REQUEST_MAX 380 /* header + USERNAME (256) + PRIORITY + ICE-CONTROLLING + ... */
+
+/* Writes a controlling Binding request: USERNAME (username = "theirs:ours"), PRIORITY,
+ * ICE-CONTROLLING, USE-CANDIDATE when asked, MESSAGE-INTEGRITY keyed with the peer's pwd,
+ * FINGERPRINT. out: LOAD_STUN_REQUEST_MAX bytes. Returns the length (0: username too long). */
+size_t load_stun_write_request(uint8_t *out, const uint8_t txid[12], const char *username,
+                               const char *pwd, uint32_t priority, uint64_t tiebreaker,
+                               bool use_candidate);
+
+/* 1: an authenticated Binding success response to txid; -1: an error response to txid (e.g. 487
+ * Role Conflict); 0: anything else. */
+int load_stun_check_response(const uint8_t *buf, size_t len, const uint8_t txid[12],
+                             const char *pwd);

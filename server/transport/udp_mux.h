@@ -1,0 +1,76 @@
+/* One worker's media sockets, shared by every WebRTC transport of that worker (ICE-lite, RFC 8445
+ * section 2.5): one UDP socket per local IP, all on one port. Datagrams are read in batches
+ * (recvmmsg) and demultiplexed: STUN Binding requests by the USERNAME's first half (the local
+ * ufrag of a connection), authenticated with that connection's password and answered here (STUN
+ * from libnice's STUN usage library); everything else by its source address, which only a
+ * successful check can bind to a connection. Sends are queued and leave in sendmmsg batches: when
+ * the queue is full, at the end of every receive batch and before the worker's loop polls again,
+ * so one incoming packet fanned out to N subscribers costs one system call per 64 datagrams
+ * instead of N.
+ *
+ * Why not libnice on the media path: one agent per transport means one socket per transport, so
+ * every forwarded packet is one sendto() and every received one a GSource dispatch; the profile in
+ * docs/benchmarks.md shows the kernel's per-call cost as the largest share of the server's CPU.
+ *
+ * Thread: everything on the worker thread of the context given at creation, except
+ * hn_udp_mux_new and hn_udp_mux_free (any thread while that worker's loop is not using it). */
+#pragma once
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct HnUdpMux HnUdpMux;
+typedef struct HnUdpMuxConn HnUdpMuxConn;
+
+typedef struct {
+    /* A connectivity check succeeded and chose the path datagrams are sent on (the first checked
+     * path, then the nominated one). Called at every change of path. */
+    void (*on_selected)(void *user);
+    /* A non-STUN datagram from one of the connection's checked addresses; buf is the mux's,
+     * valid during the call only, may be modified in place. now_us: monotonic time of the
+     * batch. */
+    void (*on_data)(void *user, uint8_t *buf, size_t len, int64_t now_us);
+} HnUdpMuxConnCallbacks;
+
+typedef struct {
+    uint64_t rx_datagrams, rx_stun_requests, rx_stun_rejected, rx_unknown_source;
+    uint64_t rx_kernel_drops; /* datagrams the kernel dropped: the receive buffer was full */
+    uint64_t tx_datagrams, tx_batches, tx_dropped, tx_no_path;
+} HnUdpMuxStats;
+
+#define HN_UDP_MUX_DATAGRAM_MAX 1600 /* largest datagram read or queued */
+
+/* Opens one socket per IP of ips (NULL-terminated, IPv4 or IPv6 literals), bound to port, or
+ * with port 0 to a port the system chooses for the first IP and reused for the others when free.
+ * public_ip (or NULL): an IPv4 address advertised as an extra host candidate beside every
+ * non-loopback IPv4 socket, for a server behind 1:1 NAT. The sockets are watched on ctx.
+ * transfer full; NULL with error set when a socket cannot be opened. */
+HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, const char *public_ip,
+                         GError **error);
+/* Closes the sockets. Every connection must be freed before. NULL ok. */
+void hn_udp_mux_free(HnUdpMux *m);
+/* Local host candidates, "candidate:..." without "a=", NULL-terminated; transfer none. */
+char *const *hn_udp_mux_candidates(const HnUdpMux *m);
+/* The port of the first socket. */
+guint16 hn_udp_mux_port(const HnUdpMux *m);
+/* Sends every queued datagram now (normally done by the mux itself). */
+void hn_udp_mux_flush(HnUdpMux *m);
+void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out);
+
+/* A connection (one transport) with fresh random ICE credentials. transfer full. */
+HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user);
+/* Forgets the connection and its addresses. Not from within its own callbacks. NULL ok. */
+void hn_udp_mux_conn_free(HnUdpMuxConn *c);
+/* Local ICE credentials; transfer none, valid while c lives. */
+const char *hn_udp_mux_conn_ufrag(const HnUdpMuxConn *c);
+const char *hn_udp_mux_conn_pwd(const HnUdpMuxConn *c);
+/* TRUE once a check has chosen a path. */
+gboolean hn_udp_mux_conn_has_path(const HnUdpMuxConn *c);
+/* Queues a copy of buf to the connection's path. -1 (counted) when there is no path yet. */
+int hn_udp_mux_conn_send(HnUdpMuxConn *c, const uint8_t *buf, size_t len);
+/* Zero-copy variant: a queue slot of *cap (HN_UDP_MUX_DATAGRAM_MAX) bytes to write a datagram
+ * into, then hn_udp_mux_conn_commit(c, len) queues it. NULL (counted) when there is no path.
+ * Nothing else may be sent on the mux between the two calls. */
+uint8_t *hn_udp_mux_conn_reserve(HnUdpMuxConn *c, size_t *cap);
+void hn_udp_mux_conn_commit(HnUdpMuxConn *c, size_t len);

@@ -1,0 +1,331 @@
+/* The worker's shared media sockets (ICE-lite): real UDP sockets on 127.0.0.1, connectivity
+ * checks built and checked by libnice's STUN library as a full ICE agent would, datagrams
+ * demultiplexed to the right connection and batched sends that all arrive. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <stun/stunagent.h>
+#include <stun/usages/ice.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "transport/udp_mux.h"
+
+typedef struct {
+    int selected;
+    int data;
+    uint8_t last[64];
+    size_t last_len;
+} Seen;
+
+static void on_selected(void *user)
+{
+    ((Seen *)user)->selected++;
+}
+
+static void on_data(void *user, uint8_t *buf, size_t len, int64_t now_us)
+{
+    Seen *s = user;
+    s->data++;
+    s->last_len = MIN(len, sizeof s->last);
+    memcpy(s->last, buf, s->last_len);
+}
+
+static const HnUdpMuxConnCallbacks cbs = {.on_selected = on_selected, .on_data = on_data};
+
+typedef struct {
+    GMainContext *ctx;
+    HnUdpMux *mux;
+    struct sockaddr_in server;
+} Fx;
+
+static int fx_setup(void **state)
+{
+    Fx *f = g_new0(Fx, 1);
+    f->ctx = g_main_context_new();
+    char *ips[] = {"127.0.0.1", NULL};
+    GError *err = NULL;
+    f->mux = hn_udp_mux_new(f->ctx, ips, 0, NULL, &err);
+    assert_non_null(f->mux);
+    f->server.sin_family = AF_INET;
+    f->server.sin_port = htons(hn_udp_mux_port(f->mux));
+    f->server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    Fx *f = *state;
+    hn_udp_mux_free(f->mux);
+    g_main_context_unref(f->ctx);
+    g_free(f);
+    return 0;
+}
+
+static int client_socket(struct sockaddr_in *bound)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    if (bound)
+        *bound = a;
+    return fd;
+}
+
+/* Runs the mux's loop until fd has a datagram (returned in buf) or ~300 ms pass (returns 0). */
+static ssize_t pump_recv(Fx *f, int fd, uint8_t *buf, size_t cap)
+{
+    for (int i = 0; i < 300; i++) {
+        while (g_main_context_iteration(f->ctx, FALSE))
+            ;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 1) == 1)
+            return recv(fd, buf, cap, 0);
+    }
+    return 0;
+}
+
+static void pump(Fx *f, int ms)
+{
+    for (int i = 0; i < ms; i++) {
+        while (g_main_context_iteration(f->ctx, FALSE))
+            ;
+        g_usleep(1000);
+    }
+}
+
+static const uint16_t attrs[] = {
+    STUN_ATTRIBUTE_USERNAME,        STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+    STUN_ATTRIBUTE_ERROR_CODE,      STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+    STUN_ATTRIBUTE_PRIORITY,        STUN_ATTRIBUTE_USE_CANDIDATE,
+    STUN_ATTRIBUTE_FINGERPRINT,     STUN_ATTRIBUTE_ICE_CONTROLLED,
+    STUN_ATTRIBUTE_ICE_CONTROLLING, 0,
+};
+
+/* A full agent's check of conn (USERNAME "theirs:ours"), sent from fd. */
+static void send_check(Fx *f, StunAgent *agent, int fd, HnUdpMuxConn *c, const char *pwd,
+                       gboolean controlling, gboolean use_candidate)
+{
+    StunMessage msg;
+    uint8_t buf[512];
+    char user[64];
+    g_snprintf(user, sizeof user, "%s:CLNT", hn_udp_mux_conn_ufrag(c));
+    size_t n = stun_usage_ice_conncheck_create(
+        agent, &msg, buf, sizeof buf, (uint8_t *)user, strlen(user), (uint8_t *)pwd, strlen(pwd),
+        use_candidate, controlling, 0x6e7fffff, 12345, NULL, STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
+    assert_true(n > 0);
+    assert_int_equal(sendto(fd, buf, n, 0, (struct sockaddr *)&f->server, sizeof f->server),
+                     (ssize_t)n);
+}
+
+static StunUsageIceReturn read_response(Fx *f, StunAgent *agent, int fd, const char *pwd,
+                                        struct sockaddr_storage *mapped)
+{
+    uint8_t buf[512];
+    ssize_t n = pump_recv(f, fd, buf, sizeof buf);
+    if (n <= 0)
+        return STUN_USAGE_ICE_RETURN_ERROR;
+    StunMessage msg;
+    StunDefaultValidaterData v = {(uint8_t *)"", 0, (uint8_t *)pwd, strlen(pwd)};
+    StunValidationStatus vs =
+        stun_agent_validate(agent, &msg, buf, (size_t)n, stun_agent_default_validater, &v);
+    assert_int_equal(vs, STUN_VALIDATION_SUCCESS);
+    socklen_t len = sizeof *mapped;
+    return stun_usage_ice_conncheck_process(&msg, mapped, &len,
+                                            STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
+}
+
+static void new_agent(StunAgent *agent)
+{
+    stun_agent_init(agent, attrs, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
+}
+
+static void test_check_selects_and_demuxes(void **state)
+{
+    Fx *f = *state;
+    Seen seen = {0};
+    HnUdpMuxConn *c = hn_udp_mux_conn_new(f->mux, &cbs, &seen);
+    assert_int_equal(strlen(hn_udp_mux_conn_ufrag(c)), 8);
+    assert_true(strlen(hn_udp_mux_conn_pwd(c)) >= 22);
+    assert_false(hn_udp_mux_conn_has_path(c));
+    assert_int_equal(hn_udp_mux_conn_send(c, (const uint8_t *)"x", 1), -1); /* no path yet */
+
+    struct sockaddr_in me;
+    int fd = client_socket(&me);
+    StunAgent agent;
+    new_agent(&agent);
+    send_check(f, &agent, fd, c, hn_udp_mux_conn_pwd(c), TRUE, TRUE);
+    struct sockaddr_storage mapped;
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    struct sockaddr_in *m4 = (struct sockaddr_in *)&mapped;
+    assert_int_equal(m4->sin_port, me.sin_port); /* XOR-MAPPED-ADDRESS tells us who we are */
+    assert_int_equal(m4->sin_addr.s_addr, me.sin_addr.s_addr);
+    assert_int_equal(seen.selected, 1);
+    assert_true(hn_udp_mux_conn_has_path(c));
+
+    /* Media from the checked address reaches the connection; from another it is dropped. */
+    uint8_t rtp[12] = {0x80, 96, 0, 1};
+    sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    int other = client_socket(NULL);
+    sendto(other, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    pump(f, 50);
+    assert_int_equal(seen.data, 1);
+    assert_int_equal(seen.last_len, sizeof rtp);
+    HnUdpMuxStats st;
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.rx_unknown_source, 1);
+    assert_int_equal(st.rx_stun_requests, 1);
+
+    /* Sends go to the checked address, batched: 150 datagrams, every one arrives. */
+    for (int i = 0; i < 150; i++) {
+        uint8_t d[100];
+        memset(d, i, sizeof d);
+        assert_int_equal(hn_udp_mux_conn_send(c, d, sizeof d), 0);
+    }
+    int got = 0;
+    uint8_t buf[200];
+    while (pump_recv(f, fd, buf, sizeof buf) == 100) {
+        assert_int_equal(buf[0], got);
+        got++;
+    }
+    assert_int_equal(got, 150);
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_true(st.tx_batches < 10); /* 64 per sendmmsg, not one call each */
+    close(fd);
+    close(other);
+    hn_udp_mux_conn_free(c);
+}
+
+static void test_bad_password_is_not_answered(void **state)
+{
+    Fx *f = *state;
+    Seen seen = {0};
+    HnUdpMuxConn *c = hn_udp_mux_conn_new(f->mux, &cbs, &seen);
+    int fd = client_socket(NULL);
+    StunAgent agent;
+    new_agent(&agent);
+    send_check(f, &agent, fd, c, "not-the-password-at-all", TRUE, TRUE);
+    uint8_t buf[512];
+    assert_int_equal(pump_recv(f, fd, buf, sizeof buf), 0);
+    /* garbage that looks like STUN, and a check for a ufrag nobody has */
+    uint8_t junk[40] = {0x00, 0x01, 0x00, 0x14, 0x21, 0x12, 0xA4, 0x42};
+    sendto(fd, junk, sizeof junk, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    pump(f, 30);
+    HnUdpMuxStats st;
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.rx_stun_rejected, 2);
+    assert_int_equal(seen.selected, 0);
+    assert_false(hn_udp_mux_conn_has_path(c));
+    close(fd);
+    hn_udp_mux_conn_free(c);
+}
+
+static void test_controlled_peer_gets_role_conflict(void **state)
+{
+    Fx *f = *state;
+    Seen seen = {0};
+    HnUdpMuxConn *c = hn_udp_mux_conn_new(f->mux, &cbs, &seen);
+    int fd = client_socket(NULL);
+    StunAgent agent;
+    new_agent(&agent);
+    /* A full agent that believes it is controlled (it answered our offer) must be told to take
+     * the controlling role: 487, and no path chosen. */
+    send_check(f, &agent, fd, c, hn_udp_mux_conn_pwd(c), FALSE, FALSE);
+    struct sockaddr_storage mapped;
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_ROLE_CONFLICT);
+    assert_int_equal(seen.selected, 0);
+    /* As controlling it succeeds. */
+    send_check(f, &agent, fd, c, hn_udp_mux_conn_pwd(c), TRUE, TRUE);
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    assert_int_equal(seen.selected, 1);
+    close(fd);
+    hn_udp_mux_conn_free(c);
+}
+
+static void test_address_moves_to_the_connection_that_checks_it(void **state)
+{
+    Fx *f = *state;
+    Seen s1 = {0}, s2 = {0};
+    HnUdpMuxConn *c1 = hn_udp_mux_conn_new(f->mux, &cbs, &s1);
+    HnUdpMuxConn *c2 = hn_udp_mux_conn_new(f->mux, &cbs, &s2);
+    int fd = client_socket(NULL);
+    StunAgent agent;
+    new_agent(&agent);
+    struct sockaddr_storage mapped;
+    send_check(f, &agent, fd, c1, hn_udp_mux_conn_pwd(c1), TRUE, TRUE);
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c1), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    /* The same address checks c2 (an ICE restart reusing the port): c2 owns it now. */
+    send_check(f, &agent, fd, c2, hn_udp_mux_conn_pwd(c2), TRUE, TRUE);
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c2), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    assert_false(hn_udp_mux_conn_has_path(c1));
+    uint8_t rtp[12] = {0x80, 96};
+    sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    pump(f, 30);
+    assert_int_equal(s1.data, 0);
+    assert_int_equal(s2.data, 1);
+    /* Freed connections leave nothing behind: media from the address is unknown again. */
+    hn_udp_mux_conn_free(c2);
+    sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    pump(f, 30);
+    assert_int_equal(s1.data, 0);
+    close(fd);
+    hn_udp_mux_conn_free(c1);
+}
+
+static void test_fixed_port_and_candidates(void **state)
+{
+    GMainContext *ctx = g_main_context_new();
+    char *ips[] = {"127.0.0.1", NULL};
+    GError *err = NULL;
+    HnUdpMux *a = hn_udp_mux_new(ctx, ips, 0, "203.0.113.7", &err);
+    assert_non_null(a);
+    guint16 port = hn_udp_mux_port(a);
+    char *const *c = hn_udp_mux_candidates(a);
+    assert_non_null(c[0]);
+    assert_null(c[1]); /* no public-IP twin for loopback */
+    char *want = g_strdup_printf("127.0.0.1 %u typ host", port);
+    assert_non_null(strstr(c[0], want));
+    g_free(want);
+    /* The same port again cannot be had: a clear error, not a crash. */
+    HnUdpMux *b = hn_udp_mux_new(ctx, ips, port, NULL, &err);
+    assert_null(b);
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "127.0.0.1"));
+    g_clear_error(&err);
+    char *bad[] = {"not-an-ip", NULL};
+    assert_null(hn_udp_mux_new(ctx, bad, 0, NULL, &err));
+    g_clear_error(&err);
+    hn_udp_mux_free(a);
+    g_main_context_unref(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_check_selects_and_demuxes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_password_is_not_answered, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_controlled_peer_gets_role_conflict, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_address_moves_to_the_connection_that_checks_it,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test(test_fixed_port_and_candidates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
