@@ -118,8 +118,9 @@ int main(int argc, char **argv)
         goto out;
     }
     char *where = hn_config_format_listen(cfg);
-    g_message("hoinghi %s: %s://%s/ (%u media workers, data in %s)", HN_VERSION,
-              cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool), cfg->data_dir);
+    g_message("hoinghi %s: %s://%s/ (%u media workers, ICE %s, SRTP %s, data in %s)", HN_VERSION,
+              cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool),
+              cfg->ice_lite ? "lite" : "full", HN_SRTP_BACKEND, cfg->data_dir);
     g_free(where);
 
     guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
