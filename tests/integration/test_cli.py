@@ -155,3 +155,20 @@ def test_valid_example_config_starts(tmp_path):
         out, _ = proc.communicate(timeout=15)
     assert proc.returncode in (0, -15), out
     assert sanitizer_report(out) is None, out
+
+
+def test_media_port_range_too_small_for_workers(tmp_path):
+    # ICE-lite: one UDP port per media worker; 2 workers cannot share a range of one port.
+    _path, proc = run_with_config(
+        tmp_path, '[server]\nworkers = 2\n[media]\nrtp_port_min = 41000\nrtp_port_max = 41000\n')
+    assert_clean_failure(proc, 'rtp_port_min..rtp_port_max', '2 media workers')
+
+
+def test_media_port_in_use(tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+        _path, proc = run_with_config(
+            tmp_path, '[server]\nworkers = 1\n[media]\naddresses = 127.0.0.1\n'
+            'rtp_port_min = %d\nrtp_port_max = %d\n' % (port, port))
+        assert_clean_failure(proc, 'media sockets', '127.0.0.1', str(port))

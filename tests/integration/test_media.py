@@ -42,6 +42,20 @@ def test_two_participants_exchange_vp8_and_opus(server, clients):
         assert rep['unmapped']['video_frames'] == 0, rep['unmapped']
 
 
+def test_full_ice_libnice_path_still_works(start_server, clients):
+    """[media] ice_lite = false: a libnice agent per transport (the server sends checks too)."""
+    server = start_server('[media]\nice_lite = false\n')
+    room = valid_room('fullice')
+    a = clients(server, 'A', room, 10)
+    a.wait_joined()
+    b = clients(server, 'B', room, 8)
+    ra, rb = finish(a, b)
+    assert_decoded(ra, rb['id'], 40, 70, 'A')
+    assert_decoded(rb, ra['id'], 40, 70, 'B')
+    with open(server.log_path, encoding='utf-8', errors='replace') as f:
+        assert 'ICE full' in f.read()
+
+
 def test_three_participants_one_leaves(server, clients):
     room = valid_room('three')
     a = clients(server, 'A', room, 18)

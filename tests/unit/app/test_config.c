@@ -84,6 +84,7 @@ static void test_defaults(void **state)
     assert_null(cfg->addresses[0]);
     assert_null(cfg->public_ip);
     assert_int_equal(cfg->consent_timeout, 10);
+    assert_true(cfg->ice_lite);
     assert_true(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 100);
     assert_int_equal(cfg->rooms->len, 0);
@@ -142,6 +143,7 @@ static void test_full_file(void **state)
                                             "interfaces = eth0, lo ,\n"
                                             "public_ip = 203.0.113.7\n"
                                             "consent_timeout = 30\n"
+                                            "ice_lite = false\n"
                                             "[rooms]\n"
                                             "auto_create = false\n"
                                             "max_participants = 250\n"
@@ -173,6 +175,7 @@ static void test_full_file(void **state)
     assert_string_equal(cfg->interfaces[1], "lo");
     assert_string_equal(cfg->public_ip, "203.0.113.7");
     assert_int_equal(cfg->consent_timeout, 30);
+    assert_false(cfg->ice_lite);
     assert_false(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 250);
     assert_int_equal(cfg->rooms->len, 2);
@@ -327,6 +330,7 @@ static void test_media_values(void **state)
         {"[media]\nconsent_timeout = 2\n", "[media] consent_timeout: “2” is not a whole number "
                                            "between 3 and 60"},
         {"[media]\nconsent_timeout = 61\n", "between 3 and 60"},
+        {"[media]\nice_lite = maybe\n", "[media] ice_lite:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         expect_error(cases[i].text, HN_CONFIG_ERROR_INVALID, cases[i].needle);
