@@ -152,6 +152,14 @@ static void new_agent(StunAgent *agent)
                     STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
 }
 
+/* A connection on the mux and a full agent's socket and STUN agent to check it with. */
+static HnUdpMuxConn *conn_and_peer(Fx *f, Seen *seen, StunAgent *agent, int *fd)
+{
+    *fd = client_socket(NULL);
+    new_agent(agent);
+    return hn_udp_mux_conn_new(f->mux, &cbs, seen);
+}
+
 static void test_check_selects_and_demuxes(void **state)
 {
     Fx *f = *state;
@@ -213,10 +221,9 @@ static void test_bad_password_is_not_answered(void **state)
 {
     Fx *f = *state;
     Seen seen = {0};
-    HnUdpMuxConn *c = hn_udp_mux_conn_new(f->mux, &cbs, &seen);
-    int fd = client_socket(NULL);
     StunAgent agent;
-    new_agent(&agent);
+    int fd;
+    HnUdpMuxConn *c = conn_and_peer(f, &seen, &agent, &fd);
     send_check(f, &agent, fd, c, "not-the-password-at-all", TRUE, TRUE);
     uint8_t buf[512];
     assert_int_equal(pump_recv(f, fd, buf, sizeof buf), 0);
@@ -237,10 +244,9 @@ static void test_controlled_peer_gets_role_conflict(void **state)
 {
     Fx *f = *state;
     Seen seen = {0};
-    HnUdpMuxConn *c = hn_udp_mux_conn_new(f->mux, &cbs, &seen);
-    int fd = client_socket(NULL);
     StunAgent agent;
-    new_agent(&agent);
+    int fd;
+    HnUdpMuxConn *c = conn_and_peer(f, &seen, &agent, &fd);
     /* A full agent that believes it is controlled (it answered our offer) must be told to take
      * the controlling role: 487, and no path chosen. */
     send_check(f, &agent, fd, c, hn_udp_mux_conn_pwd(c), FALSE, FALSE);
