@@ -1,0 +1,865 @@
+#include "core/room_model.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+typedef struct {
+    HnRoomTrackDesc d;
+    uint32_t leg_id;      /* the leg its packets arrive on now */
+    uint32_t bound_leg;   /* the leg the router has its producer on (0: none) */
+    uint32_t producer_id; /* 0: no producer (SSRC not known yet, or lost with its leg) */
+    bool muted;           /* by the chair */
+} RmTrack;
+
+typedef struct {
+    uint64_t pid;
+    char id[HN_ROOM_ID_MAX];
+    char cname[HN_ROOM_ID_MAX];
+    char *name;
+    HnRole role;
+    HnPartKind kind;
+    bool lobby;
+    uint32_t pub_leg, sub_leg;
+    bool sub_connected;
+    RmTrack tracks[HN_ROOM_TRACKS_MAX];
+    unsigned n_tracks;
+    GArray *slots;   /* HnRoomSlot: the view as it is now */
+    GArray *offered; /* HnRoomSlot: the view as in the offer that is out */
+    bool offer_pending, reoffer, dirty;
+} RmPart;
+
+struct HnRoomModel {
+    HnRoomModelOps ops;
+    void *user;
+    GHashTable *parts;     /* &pid -> RmPart* (owned) */
+    GPtrArray *order;      /* RmPart*, join order */
+    GHashTable *producers; /* producer_id -> RmPart* */
+    GHashTable *pts;       /* "codec/fmtp" -> server payload type */
+    uint8_t next_pt;
+    uint32_t next_producer, next_consumer;
+    uint64_t rng;
+    unsigned max_sections;
+    HnRoomModelStats stats;
+};
+
+#define ID_KEY(id) GUINT_TO_POINTER(id)
+
+/* --- helpers ------------------------------------------------------------------------------ */
+
+static int apply(HnRoomModel *m, const HnRoomAction *a)
+{
+    return m->ops.apply(m->user, a);
+}
+
+static void emit(HnRoomModel *m, const HnRoomEvent *ev)
+{
+    if (m->ops.on_event)
+        m->ops.on_event(m->user, ev);
+}
+
+static void emit_part(HnRoomModel *m, HnRoomEventType type, const RmPart *p, HnLeaveReason why)
+{
+    HnRoomEvent ev = {.type = type,
+                      .pid = p->pid,
+                      .participant_id = p->id,
+                      .name = p->name,
+                      .role = p->role,
+                      .part_kind = p->kind,
+                      .reason = why};
+    emit(m, &ev);
+}
+
+static void emit_track(HnRoomModel *m, HnRoomEventType type, const RmPart *p, const RmTrack *tr,
+                       uint64_t by)
+{
+    HnRoomEvent ev = {.type = type,
+                      .pid = p->pid,
+                      .participant_id = p->id,
+                      .name = p->name,
+                      .role = p->role,
+                      .part_kind = p->kind,
+                      .mid = tr->d.mid,
+                      .kind = tr->d.kind,
+                      .source = tr->d.source,
+                      .producer_id = tr->producer_id,
+                      .by_chair = by != 0,
+                      .by = by};
+    emit(m, &ev);
+}
+
+static uint32_t next_ssrc(HnRoomModel *m)
+{
+    /* xorshift64*: outgoing SSRCs need to be unpredictable enough to avoid collisions, not
+     * secret (they travel in clear RTP headers). */
+    uint32_t v;
+    do {
+        m->rng ^= m->rng >> 12;
+        m->rng ^= m->rng << 25;
+        m->rng ^= m->rng >> 27;
+        v = (uint32_t)((m->rng * UINT64_C(2685821657736338717)) >> 32);
+    } while (v == 0);
+    return v;
+}
+
+/* One server-side payload type per (codec, fmtp) in a room, so every m= section of a BUNDLE
+ * maps a payload type to one codec. Opus 111 and VP8 96 as browsers use them; others 100..127. */
+static uint8_t server_pt(HnRoomModel *m, const HnCodec *codec)
+{
+    if (codec->id == HN_CODEC_OPUS)
+        return 111;
+    if (codec->id == HN_CODEC_VP8)
+        return 96;
+    char *key = g_strdup_printf("%d/%s", codec->id, codec->fmtp);
+    gpointer v = g_hash_table_lookup(m->pts, key);
+    if (v) {
+        g_free(key);
+        return (uint8_t)GPOINTER_TO_UINT(v);
+    }
+    while (m->next_pt == 111 || m->next_pt == 96)
+        m->next_pt++;
+    uint8_t pt = m->next_pt <= 127 ? m->next_pt++ : 127;
+    g_hash_table_insert(m->pts, key, GUINT_TO_POINTER(pt));
+    return pt;
+}
+
+static RmPart *find(const HnRoomModel *m, uint64_t pid)
+{
+    return g_hash_table_lookup(m->parts, &pid);
+}
+
+static bool may_publish(const RmPart *p)
+{
+    return !p->lobby && p->role != HN_ROLE_OBSERVER && p->kind != HN_PART_RECORDER;
+}
+
+static bool receives(const RmPart *p)
+{
+    return !p->lobby;
+}
+
+static RmTrack *track_by_mid(RmPart *p, const char *mid)
+{
+    for (unsigned i = 0; i < p->n_tracks; i++)
+        if (strcmp(p->tracks[i].d.mid, mid) == 0)
+            return &p->tracks[i];
+    return NULL;
+}
+
+static RmTrack *track_by_producer(const HnRoomModel *m, uint32_t producer_id, RmPart **owner)
+{
+    RmPart *p = g_hash_table_lookup(m->producers, ID_KEY(producer_id));
+    for (unsigned i = 0; p && i < p->n_tracks; i++)
+        if (p->tracks[i].producer_id == producer_id) {
+            if (owner)
+                *owner = p;
+            return &p->tracks[i];
+        }
+    return NULL;
+}
+
+static bool codec_same(const HnCodec *a, const HnCodec *b)
+{
+    return a->id == b->id && a->pt == b->pt && a->clock_rate == b->clock_rate &&
+           a->channels == b->channels && strcmp(a->fmtp, b->fmtp) == 0;
+}
+
+/* --- subscriber views --------------------------------------------------------------------- */
+
+static bool ssrc_taken(const RmPart *q, const HnRoomSlot *self, uint32_t ssrc)
+{
+    for (guint i = 0; i < q->slots->len; i++) {
+        const HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+        if (s != self && s->ssrc == ssrc)
+            return true;
+    }
+    return false;
+}
+
+/* Gives subscriber q a section for publisher p's track tr (recycling an inactive one). */
+static void slot_add(HnRoomModel *m, RmPart *q, const RmPart *p, const RmTrack *tr)
+{
+    HnRoomSlot *slot = NULL;
+    for (guint i = 0; i < q->slots->len && !slot; i++) {
+        HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+        if (!s->consumer_id && s->kind == tr->d.kind && !s->rejected)
+            slot = s;
+    }
+    if (!slot) {
+        if (q->slots->len >= m->max_sections) {
+            m->stats.refused_tracks++;
+            return;
+        }
+        HnRoomSlot fresh = {0};
+        g_snprintf(fresh.mid, sizeof fresh.mid, "%u", q->slots->len);
+        fresh.kind = tr->d.kind;
+        g_array_append_val(q->slots, fresh);
+        slot = &g_array_index(q->slots, HnRoomSlot, q->slots->len - 1);
+    }
+    slot->codec = tr->d.codec;
+    slot->codec.pt = server_pt(m, &tr->d.codec);
+    do
+        slot->ssrc = next_ssrc(m);
+    while (ssrc_taken(q, slot, slot->ssrc));
+    slot->producer_id = tr->producer_id;
+    slot->consumer_id = ++m->next_consumer;
+    slot->source = tr->d.source;
+    g_strlcpy(slot->participant, p->id, sizeof slot->participant);
+    g_strlcpy(slot->cname, p->cname, sizeof slot->cname);
+    g_snprintf(slot->track_id, sizeof slot->track_id, "%s-%s", p->id, tr->d.mid);
+    slot->answered = false;
+    slot->in_router = false;
+    slot->paused = false;
+    q->dirty = true;
+}
+
+static void slot_retire(HnRoomModel *m, RmPart *q, HnRoomSlot *s)
+{
+    if (s->in_router) {
+        HnRoomAction a = {
+            .type = HN_RA_REMOVE_CONSUMER, .pid = q->pid, .consumer_id = s->consumer_id};
+        apply(m, &a);
+    }
+    s->in_router = false;
+    s->consumer_id = 0;
+    s->producer_id = 0;
+    s->answered = false;
+    s->paused = false;
+    q->dirty = true;
+}
+
+static void slots_remove_producer(HnRoomModel *m, uint32_t producer_id)
+{
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        for (guint i = 0; i < q->slots->len; i++) {
+            HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+            if (s->consumer_id && s->producer_id == producer_id)
+                slot_retire(m, q, s);
+        }
+    }
+}
+
+static void pause_slot(HnRoomModel *m, RmPart *q, HnRoomSlot *s, bool paused)
+{
+    HnRoomAction a = {.type = HN_RA_PAUSE_CONSUMER,
+                      .pid = q->pid,
+                      .consumer_id = s->consumer_id,
+                      .producer_id = s->producer_id,
+                      .paused = paused};
+    apply(m, &a);
+}
+
+/* Adds to the media plane every consumer of q that was answered, once q's leg is up. Not
+ * before: a key frame sent before the client knows the SSRC would be lost. */
+static void start_answered(HnRoomModel *m, RmPart *q)
+{
+    if (!q->sub_leg || !q->sub_connected)
+        return;
+    for (guint i = 0; i < q->slots->len; i++) {
+        HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+        if (!s->consumer_id || !s->answered || s->rejected || s->in_router)
+            continue;
+        HnRoomAction a = {.type = HN_RA_ADD_CONSUMER,
+                          .pid = q->pid,
+                          .consumer_id = s->consumer_id,
+                          .producer_id = s->producer_id,
+                          .leg_id = q->sub_leg,
+                          .ssrc = s->ssrc,
+                          .pt = s->codec.pt,
+                          .codec = &s->codec};
+        if (apply(m, &a) < 0) {
+            m->stats.consumer_failures++;
+            slot_retire(m, q, s); /* the next offer makes the section inactive */
+            continue;
+        }
+        s->in_router = true;
+        RmTrack *tr = track_by_producer(m, s->producer_id, NULL);
+        if (s->paused || (tr && tr->muted))
+            pause_slot(m, q, s, true);
+    }
+}
+
+/* Asks for an offer for every view that changed; one that is out already gets a follow-up
+ * once answered. */
+static void flush_offers(HnRoomModel *m)
+{
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        if (!q->dirty)
+            continue;
+        q->dirty = false;
+        if (q->offer_pending) {
+            q->reoffer = true;
+            continue;
+        }
+        g_array_set_size(q->offered, 0);
+        g_array_append_vals(q->offered, q->slots->data, q->slots->len);
+        q->offer_pending = true;
+        m->stats.offers++;
+        HnRoomAction a = {.type = HN_RA_SEND_SUB_OFFER, .pid = q->pid, .leg_id = q->sub_leg};
+        if (apply(m, &a) < 0)
+            q->offer_pending = false; /* not sent: the next change asks again */
+    }
+}
+
+/* --- publishers --------------------------------------------------------------------------- */
+
+/* Creates the producer of a track whose SSRC is known, and a section at every receiver. */
+static void track_start(HnRoomModel *m, RmPart *p, RmTrack *tr)
+{
+    uint32_t id = ++m->next_producer;
+    HnRoomAction a = {.type = HN_RA_ADD_PRODUCER,
+                      .pid = p->pid,
+                      .producer_id = id,
+                      .leg_id = tr->leg_id,
+                      .ssrc = tr->d.ssrc,
+                      .codec = &tr->d.codec};
+    if (apply(m, &a) < 0) {
+        m->stats.refused_tracks++;
+        return;
+    }
+    tr->producer_id = id;
+    tr->bound_leg = tr->leg_id;
+    g_hash_table_insert(m->producers, ID_KEY(id), p);
+    emit_track(m, HN_RE_TRACK_ADDED, p, tr, 0);
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        if (q != p && receives(q))
+            slot_add(m, q, p, tr);
+    }
+}
+
+/* Removes a track's producer and every section fed by it; the track itself stays. */
+static void track_stop(HnRoomModel *m, RmPart *p, RmTrack *tr)
+{
+    if (!tr->producer_id)
+        return;
+    slots_remove_producer(m, tr->producer_id);
+    HnRoomAction a = {.type = HN_RA_REMOVE_PRODUCER, .pid = p->pid, .producer_id = tr->producer_id};
+    apply(m, &a);
+    emit_track(m, HN_RE_TRACK_REMOVED, p, tr, 0);
+    g_hash_table_remove(m->producers, ID_KEY(tr->producer_id));
+    tr->producer_id = 0;
+    tr->bound_leg = 0;
+}
+
+static void track_remove(HnRoomModel *m, RmPart *p, unsigned i)
+{
+    track_stop(m, p, &p->tracks[i]);
+    memmove(&p->tracks[i], &p->tracks[i + 1], (p->n_tracks - i - 1) * sizeof p->tracks[0]);
+    p->n_tracks--;
+}
+
+static void tracks_remove_all(HnRoomModel *m, RmPart *p)
+{
+    while (p->n_tracks)
+        track_remove(m, p, p->n_tracks - 1);
+}
+
+/* Moves a track with a producer to (leg, ssrc); ssrc 0 parks it on the new leg until its first
+ * packet tells the SSRC. A refused rebind leaves the producer where it is. */
+static void track_rebind(HnRoomModel *m, RmPart *p, RmTrack *tr)
+{
+    HnRoomAction a = {.type = HN_RA_REBIND_PRODUCER,
+                      .pid = p->pid,
+                      .producer_id = tr->producer_id,
+                      .leg_id = tr->leg_id,
+                      .ssrc = tr->d.ssrc};
+    if (apply(m, &a) == 0)
+        tr->bound_leg = tr->leg_id;
+}
+
+/* One section of a publish offer against the track of the same mid. */
+static void publish_one(HnRoomModel *m, RmPart *p, uint32_t leg_id, const HnRoomTrackDesc *d,
+                        bool *seen)
+{
+    RmTrack *tr = track_by_mid(p, d->mid);
+    if (tr && (tr->d.kind != d->kind || !codec_same(&tr->d.codec, &d->codec))) {
+        /* A new codec or payload type: the router checks the publisher's PT and subscribers
+         * must be offered the new codec, so the track gets a new producer. */
+        unsigned idx = (unsigned)(tr - p->tracks);
+        track_remove(m, p, idx);
+        memmove(&seen[idx], &seen[idx + 1], (p->n_tracks - idx) * sizeof seen[0]);
+        tr = NULL;
+    }
+    if (tr) {
+        seen[tr - p->tracks] = true;
+        /* An offer that signals no SSRC on the same leg keeps the one learnt from packets. */
+        uint32_t ssrc = d->ssrc ? d->ssrc : (tr->leg_id == leg_id ? tr->d.ssrc : 0);
+        bool moved = tr->leg_id != leg_id || tr->d.ssrc != ssrc;
+        tr->leg_id = leg_id;
+        tr->d.ssrc = ssrc;
+        tr->d.source = d->source;
+        tr->d.codec.feedback = d->codec.feedback;
+        if (!moved)
+            return;
+        if (tr->producer_id)
+            track_rebind(m, p, tr);
+        else if (tr->d.ssrc)
+            track_start(m, p, tr);
+        return;
+    }
+    if (p->n_tracks >= HN_ROOM_TRACKS_MAX) {
+        m->stats.refused_tracks++;
+        return;
+    }
+    tr = &p->tracks[p->n_tracks];
+    memset(tr, 0, sizeof *tr);
+    tr->d = *d;
+    tr->leg_id = leg_id;
+    seen[p->n_tracks++] = true;
+    if (tr->d.ssrc)
+        track_start(m, p, tr);
+}
+
+/* --- public API --------------------------------------------------------------------------- */
+
+static void part_free(gpointer data)
+{
+    RmPart *p = data;
+    g_array_free(p->slots, TRUE);
+    g_array_free(p->offered, TRUE);
+    g_free(p->name);
+    g_free(p);
+}
+
+HnRoomModel *hn_room_model_new(const HnRoomModelOps *ops, void *user, uint64_t ssrc_seed)
+{
+    g_return_val_if_fail(ops && ops->apply, NULL);
+    HnRoomModel *m = g_new0(HnRoomModel, 1);
+    m->ops = *ops;
+    m->user = user;
+    m->parts = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, part_free);
+    m->order = g_ptr_array_new();
+    m->producers = g_hash_table_new(NULL, NULL);
+    m->pts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    m->next_pt = 100;
+    m->rng = ssrc_seed ? ssrc_seed : UINT64_C(0x9e3779b97f4a7c15);
+    m->max_sections = HN_ROOM_SECTIONS_MAX;
+    return m;
+}
+
+void hn_room_model_free(HnRoomModel *m)
+{
+    if (!m)
+        return;
+    g_ptr_array_free(m->order, TRUE);
+    g_hash_table_destroy(m->parts);
+    g_hash_table_destroy(m->producers);
+    g_hash_table_destroy(m->pts);
+    g_free(m);
+}
+
+void hn_room_model_set_max_sections(HnRoomModel *m, unsigned max_sections)
+{
+    m->max_sections = max_sections ? max_sections : HN_ROOM_SECTIONS_MAX;
+}
+
+/* Gives a newly admitted participant a section for every track already in the room. */
+static void admit_media(HnRoomModel *m, RmPart *p)
+{
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        for (unsigned i = 0; q != p && i < q->n_tracks; i++)
+            if (q->tracks[i].producer_id)
+                slot_add(m, p, q, &q->tracks[i]);
+    }
+}
+
+int hn_room_model_join(HnRoomModel *m, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
+                       bool lobby)
+{
+    if (find(m, pid))
+        return -EEXIST;
+    RmPart *p = g_new0(RmPart, 1);
+    p->pid = pid;
+    g_snprintf(p->id, sizeof p->id, "p%" G_GUINT64_FORMAT, pid);
+    g_snprintf(p->cname, sizeof p->cname, "hn-%" G_GUINT64_FORMAT, pid);
+    p->name = g_strdup(name ? name : "");
+    p->role = role;
+    p->kind = kind;
+    p->lobby = lobby;
+    p->slots = g_array_new(FALSE, TRUE, sizeof(HnRoomSlot));
+    p->offered = g_array_new(FALSE, TRUE, sizeof(HnRoomSlot));
+    g_hash_table_insert(m->parts, &p->pid, p);
+    g_ptr_array_add(m->order, p);
+    if (!lobby) {
+        emit_part(m, HN_RE_PARTICIPANT_JOINED, p, HN_LEAVE_LEFT);
+        admit_media(m, p);
+        flush_offers(m);
+    }
+    return 0;
+}
+
+int hn_room_model_admit(HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (!p->lobby)
+        return -EALREADY;
+    p->lobby = false;
+    emit_part(m, HN_RE_ADMITTED, p, HN_LEAVE_LEFT);
+    emit_part(m, HN_RE_PARTICIPANT_JOINED, p, HN_LEAVE_LEFT);
+    admit_media(m, p);
+    flush_offers(m);
+    return 0;
+}
+
+int hn_room_model_leave(HnRoomModel *m, uint64_t pid, HnLeaveReason reason)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    tracks_remove_all(m, p);
+    for (guint i = 0; i < p->slots->len; i++) {
+        HnRoomSlot *s = &g_array_index(p->slots, HnRoomSlot, i);
+        if (s->consumer_id)
+            slot_retire(m, p, s);
+    }
+    g_ptr_array_remove(m->order, p);
+    if (!p->lobby)
+        emit_part(m, HN_RE_PARTICIPANT_LEFT, p, reason);
+    g_hash_table_remove(m->parts, &pid);
+    flush_offers(m);
+    return 0;
+}
+
+int hn_room_model_set_role(HnRoomModel *m, uint64_t pid, HnRole role)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (p->role == role)
+        return 0;
+    p->role = role;
+    if (!may_publish(p))
+        tracks_remove_all(m, p);
+    emit_part(m, HN_RE_ROLE_CHANGED, p, HN_LEAVE_LEFT);
+    flush_offers(m);
+    return 0;
+}
+
+int hn_room_model_publish(HnRoomModel *m, uint64_t pid, uint32_t leg_id,
+                          const HnRoomTrackDesc *tracks, size_t n)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (!may_publish(p)) {
+        m->stats.refused_tracks += n;
+        tracks_remove_all(m, p);
+        flush_offers(m);
+        return n ? -EPERM : 0;
+    }
+    p->pub_leg = leg_id;
+    bool seen[HN_ROOM_TRACKS_MAX] = {0};
+    for (size_t i = 0; i < n; i++)
+        publish_one(m, p, leg_id, &tracks[i], seen);
+    for (unsigned i = p->n_tracks; i-- > 0;)
+        if (!seen[i])
+            track_remove(m, p, i); /* no longer offered (removed or made recvonly) */
+    flush_offers(m);
+    return (int)p->n_tracks;
+}
+
+bool hn_room_model_learn_ssrc(HnRoomModel *m, uint32_t leg_id, uint8_t pt, uint32_t ssrc)
+{
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        if (p->pub_leg != leg_id)
+            continue;
+        for (unsigned i = 0; i < p->n_tracks; i++) {
+            RmTrack *tr = &p->tracks[i];
+            if (tr->d.ssrc || tr->leg_id != leg_id || tr->d.codec.pt != pt)
+                continue;
+            tr->d.ssrc = ssrc;
+            if (tr->producer_id)
+                track_rebind(m, p, tr);
+            else
+                track_start(m, p, tr);
+            flush_offers(m);
+            return tr->producer_id != 0;
+        }
+        return false;
+    }
+    return false;
+}
+
+int hn_room_model_set_sub_leg(HnRoomModel *m, uint64_t pid, uint32_t leg_id)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (p->sub_leg != leg_id) {
+        p->sub_leg = leg_id;
+        p->sub_connected = false;
+    }
+    return 0;
+}
+
+void hn_room_model_leg_connected(HnRoomModel *m, uint32_t leg_id)
+{
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        if (q->sub_leg == leg_id && leg_id) {
+            q->sub_connected = true;
+            start_answered(m, q);
+        }
+    }
+    flush_offers(m);
+}
+
+void hn_room_model_leg_closed(HnRoomModel *m, uint32_t leg_id)
+{
+    if (!leg_id)
+        return;
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        if (p->sub_leg == leg_id) {
+            p->sub_leg = 0;
+            p->sub_connected = false;
+            for (guint i = 0; i < p->slots->len; i++) {
+                HnRoomSlot *s = &g_array_index(p->slots, HnRoomSlot, i);
+                if (s->in_router) {
+                    HnRoomAction a = {.type = HN_RA_REMOVE_CONSUMER,
+                                      .pid = p->pid,
+                                      .consumer_id = s->consumer_id};
+                    apply(m, &a);
+                }
+                s->in_router = false;
+                s->answered = false;
+            }
+        }
+        for (unsigned i = p->n_tracks; i-- > 0;) {
+            RmTrack *tr = &p->tracks[i];
+            if (tr->producer_id && tr->bound_leg == leg_id)
+                track_stop(m, p, tr); /* its router state goes with the leg */
+            if (tr->leg_id == leg_id)
+                track_remove(m, p, i); /* nothing left to carry it */
+        }
+        if (p->pub_leg == leg_id)
+            p->pub_leg = 0;
+    }
+    flush_offers(m);
+}
+
+const HnRoomSlot *hn_room_model_offered(const HnRoomModel *m, uint64_t pid, size_t *n)
+{
+    RmPart *p = find(m, pid);
+    *n = p ? p->offered->len : 0;
+    return p && p->offered->len ? (const HnRoomSlot *)p->offered->data : NULL;
+}
+
+void hn_room_model_offer_failed(HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    if (p)
+        p->offer_pending = false;
+}
+
+bool hn_room_model_offer_pending(const HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    return p && p->offer_pending;
+}
+
+int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected, size_t n)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (!p->offer_pending)
+        return -EPROTO;
+    p->offer_pending = false;
+    /* The answer is to the offer that is out, not to the view as it is now: tracks may have
+     * come and gone since, and wait for the next offer. */
+    for (guint i = 0; i < p->offered->len && i < p->slots->len; i++) {
+        HnRoomSlot *o = &g_array_index(p->offered, HnRoomSlot, i);
+        HnRoomSlot *s = &g_array_index(p->slots, HnRoomSlot, i);
+        if (!s->consumer_id || s->consumer_id != o->consumer_id)
+            continue;
+        s->answered = true;
+        if (rejected && i < n && rejected[i]) {
+            s->rejected = true; /* the client cannot take this codec: never forward it */
+            if (s->in_router) {
+                HnRoomAction a = {
+                    .type = HN_RA_REMOVE_CONSUMER, .pid = pid, .consumer_id = s->consumer_id};
+                apply(m, &a);
+            }
+            s->in_router = false;
+        }
+    }
+    start_answered(m, p);
+    if (p->reoffer) {
+        p->reoffer = false;
+        p->dirty = true;
+    }
+    flush_offers(m);
+    return 0;
+}
+
+int hn_room_model_mute(HnRoomModel *m, uint64_t by, uint64_t pid, HnKind kind, bool muted)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    RmPart *chair = by ? find(m, by) : NULL;
+    if (by && (!chair || chair->role != HN_ROLE_CHAIR))
+        return -EPERM;
+    for (unsigned i = 0; i < p->n_tracks; i++) {
+        RmTrack *tr = &p->tracks[i];
+        if (tr->d.kind != kind || tr->muted == muted)
+            continue;
+        tr->muted = muted;
+        for (guint k = 0; tr->producer_id && k < m->order->len; k++) {
+            RmPart *q = m->order->pdata[k];
+            for (guint j = 0; j < q->slots->len; j++) {
+                HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, j);
+                if (s->consumer_id && s->producer_id == tr->producer_id && s->in_router)
+                    pause_slot(m, q, s, muted || s->paused);
+            }
+        }
+        emit_track(m, muted ? HN_RE_TRACK_MUTED : HN_RE_TRACK_UNMUTED, p, tr, by);
+    }
+    return 0;
+}
+
+int hn_room_model_pause(HnRoomModel *m, uint64_t pid, uint64_t publisher, const char *mid,
+                        bool paused)
+{
+    RmPart *q = find(m, pid), *p = find(m, publisher);
+    RmTrack *tr = p && mid ? track_by_mid(p, mid) : NULL;
+    if (!q || !tr || !tr->producer_id)
+        return -ENOENT;
+    for (guint j = 0; j < q->slots->len; j++) {
+        HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, j);
+        if (!s->consumer_id || s->producer_id != tr->producer_id || s->paused == paused)
+            continue;
+        s->paused = paused;
+        if (s->in_router)
+            pause_slot(m, q, s, paused || tr->muted);
+    }
+    return 0;
+}
+
+bool hn_room_model_has(const HnRoomModel *m, uint64_t pid)
+{
+    return find(m, pid) != NULL;
+}
+
+const char *hn_room_model_participant_id(const HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    return p ? p->id : NULL;
+}
+
+const char *hn_room_model_name(const HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    return p ? p->name : NULL;
+}
+
+HnRole hn_room_model_role(const HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    return p ? p->role : HN_ROLE_MEMBER;
+}
+
+size_t hn_room_model_roster(const HnRoomModel *m, uint64_t *pids, size_t max)
+{
+    size_t n = 0;
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        if (p->lobby || p->kind == HN_PART_RECORDER)
+            continue;
+        if (n < max)
+            pids[n] = p->pid;
+        n++;
+    }
+    return n;
+}
+
+unsigned hn_room_model_count(const HnRoomModel *m)
+{
+    return m->order->len;
+}
+
+unsigned hn_room_model_publishers(const HnRoomModel *m)
+{
+    unsigned n = 0;
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        for (unsigned i = 0; i < p->n_tracks; i++)
+            if (p->tracks[i].producer_id) {
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
+unsigned hn_room_model_producers(const HnRoomModel *m)
+{
+    return g_hash_table_size(m->producers);
+}
+
+unsigned hn_room_model_consumers(const HnRoomModel *m)
+{
+    unsigned n = 0;
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        for (guint i = 0; i < p->slots->len; i++)
+            n += g_array_index(p->slots, HnRoomSlot, i).in_router;
+    }
+    return n;
+}
+
+void hn_room_model_get_stats(const HnRoomModel *m, HnRoomModelStats *out)
+{
+    *out = m->stats;
+}
+
+const char *hn_role_name(HnRole role)
+{
+    switch (role) {
+    case HN_ROLE_MEMBER:
+        return "member";
+    case HN_ROLE_CHAIR:
+        return "chair";
+    case HN_ROLE_SECRETARY:
+        return "secretary";
+    case HN_ROLE_OBSERVER:
+        return "observer";
+    }
+    return "unknown";
+}
+
+const char *hn_track_source_name(HnTrackSource source)
+{
+    switch (source) {
+    case HN_SOURCE_MICROPHONE:
+        return "microphone";
+    case HN_SOURCE_CAMERA:
+        return "camera";
+    case HN_SOURCE_SCREEN:
+        return "screen";
+    }
+    return "unknown";
+}
+
+const char *hn_leave_reason_name(HnLeaveReason reason)
+{
+    switch (reason) {
+    case HN_LEAVE_LEFT:
+        return "left";
+    case HN_LEAVE_DISCONNECTED:
+        return "disconnected";
+    case HN_LEAVE_TIMEOUT:
+        return "timeout";
+    case HN_LEAVE_KICKED:
+        return "kicked";
+    }
+    return "unknown";
+}
