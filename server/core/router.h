@@ -32,8 +32,10 @@
  *
  * Thread: one router per room, all calls on the room's thread ("router thread only").
  * Re-entrancy: leg, sink and tap callbacks must not call back into the router, except
- * hn_router_add_tap(), hn_router_remove_tap() and hn_router_request_keyframe(), which are safe
- * from a tap callback; other mutators called from a callback fail (critical warning, -EBUSY). */
+ * hn_router_add_tap(), hn_router_remove_tap(), hn_router_request_keyframe() (deferred to the next
+ * timeout) and the getters, which are safe from any of them; other mutators called from a
+ * callback fail (critical warning, -EBUSY). A leg must therefore not be destroyed from inside its
+ * send_rtp / send_rtcp: the owner removes the transport first, then destroys the leg. */
 #pragma once
 
 #include <stdbool.h>
@@ -221,8 +223,8 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us);
 
 /* Asks the publisher of a video producer for a key frame (recorder start, gateways), through the
  * throttle (PLI, or FIR when only FIR was negotiated; joins a request pending or in flight).
- * From a tap callback the request is queued for the next hn_router_on_timeout() (see
- * hn_router_next_deadline()). Returns 0, -ENOENT (unknown producer) or -EINVAL (audio). */
+ * From a router callback (tap, leg, sink) the request is queued for the next
+ * hn_router_on_timeout() (see hn_router_next_deadline()). Returns 0, -ENOENT (unknown producer) or -EINVAL (audio). */
 int hn_router_request_keyframe(HnRouter *r, uint32_t producer_id, int64_t now_us);
 
 /* Adds a tap (copied) with user passed back to its callbacks. Allowed from a tap callback (the
