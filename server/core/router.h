@@ -224,7 +224,8 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us);
 /* Asks the publisher of a video producer for a key frame (recorder start, gateways), through the
  * throttle (PLI, or FIR when only FIR was negotiated; joins a request pending or in flight).
  * From a router callback (tap, leg, sink) the request is queued for the next
- * hn_router_on_timeout() (see hn_router_next_deadline()). Returns 0, -ENOENT (unknown producer) or -EINVAL (audio). */
+ * hn_router_on_timeout() (see hn_router_next_deadline()). Returns 0, -ENOENT (unknown producer) or
+ * -EINVAL (audio). */
 int hn_router_request_keyframe(HnRouter *r, uint32_t producer_id, int64_t now_us);
 
 /* Adds a tap (copied) with user passed back to its callbacks. Allowed from a tap callback (the
