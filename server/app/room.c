@@ -222,7 +222,7 @@ static HnTransportRef *transport_open(HnRoom *room, HnPart *p, gboolean is_sub)
     ref->pending = g_ptr_array_new_with_free_func(g_free);
     ref->t = hn_webrtc_transport_new(room->ctx, room->env.ice, room->env.mux, room->env.cert,
                                      is_sub, &transport_cb, ref);
-    hn_router_add_transport(room->router, ref->tid, g_random_int());
+    hn_router_add_transport(room->router, ref->tid, g_random_int(), NULL);
     g_hash_table_insert(room->transports, GUINT_TO_POINTER(ref->tid), ref);
     hn_webrtc_transport_start_gathering(ref->t);
     return ref;

@@ -48,16 +48,21 @@ static void producer_free(gpointer data)
 
 HnRouter *hn_router_new(const HnRouterSink *sink, void *user)
 {
-    g_return_val_if_fail(sink && sink->send_rtp && sink->send_rtcp, NULL);
+    g_return_val_if_fail(!sink || (sink->send_rtp && sink->send_rtcp), NULL);
     HnRouter *r = g_new0(HnRouter, 1);
-    r->sink = *sink;
-    r->user = user;
+    if (sink) {
+        r->sink = *sink;
+        r->has_sink = true;
+        r->user = user;
+    }
     r->transports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, transport_free);
     r->producers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, producer_free);
     r->consumers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     r->producer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->consumer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->next_report_us = INT64_MAX;
+    r->taps = g_array_new(FALSE, FALSE, sizeof(RtTap));
+    r->next_tap_id = 1;
     return r;
 }
 
@@ -75,17 +80,21 @@ void hn_router_free(HnRouter *r)
     g_hash_table_destroy(r->consumers);
     g_hash_table_destroy(r->producers);
     g_hash_table_destroy(r->transports);
+    g_array_free(r->taps, TRUE);
     g_free(r);
 }
 
-int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ssrc)
+int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ssrc, HnLeg *leg)
 {
     RETURN_IF_DISPATCHING(r, -EBUSY);
+    if (leg ? !leg->cls || !leg->cls->send_rtp || !leg->cls->send_rtcp : !r->has_sink)
+        return -EINVAL;
     if (g_hash_table_contains(r->transports, ID_KEY(transport_id)))
         return -EEXIST;
     RtTransport *t = g_new0(RtTransport, 1);
     t->id = transport_id;
     t->rtcp_ssrc = rtcp_ssrc;
+    t->leg = leg;
     t->producers = g_ptr_array_new();
     t->consumers = g_ptr_array_new();
     g_hash_table_insert(r->transports, ID_KEY(transport_id), t);
@@ -264,11 +273,66 @@ int hn_router_set_consumer_paused(HnRouter *r, uint32_t consumer_id, bool paused
     return 0;
 }
 
-void hn_router_set_tap(HnRouter *r, HnRouterTapFn fn, void *user)
+int hn_router_add_tap(HnRouter *r, const HnRouterTap *tap, void *user)
 {
-    g_return_if_fail(!r->dispatching);
-    r->tap = fn;
-    r->tap_user = fn ? user : NULL;
+    if (!tap || (!tap->on_rtp && !tap->on_sr))
+        return -EINVAL;
+    RtTap t = {.id = r->next_tap_id, .tap = *tap, .user = user};
+    r->next_tap_id = r->next_tap_id == INT32_MAX ? 1 : r->next_tap_id + 1;
+    g_array_append_val(r->taps, t);
+    return t.id;
+}
+
+/* Frees the slots of taps removed during a dispatch. */
+static void compact_taps(HnRouter *r)
+{
+    if (!r->taps_dirty)
+        return;
+    for (guint i = r->taps->len; i-- > 0;)
+        if (g_array_index(r->taps, RtTap, i).removed)
+            g_array_remove_index(r->taps, i);
+    r->taps_dirty = false;
+}
+
+void hn_router_remove_tap(HnRouter *r, int tap_id)
+{
+    for (guint i = 0; i < r->taps->len; i++) {
+        RtTap *t = &g_array_index(r->taps, RtTap, i);
+        if (t->id != tap_id || t->removed)
+            continue;
+        t->removed = true;
+        r->taps_dirty = true;
+        break;
+    }
+    if (!r->dispatching)
+        compact_taps(r);
+}
+
+static bool tap_wants(const RtTap *t, uint32_t producer_id)
+{
+    return !t->removed && (!t->tap.one_producer || t->tap.producer_id == producer_id);
+}
+
+/* Taps added by a callback see the next packet on: the loop stops at the count it started with;
+ * each slot is read again after every callback (the array may move, a tap may be removed). */
+static void tap_rtp(HnRouter *r, const RtProducer *p, const HnTapPacket *pkt, int64_t now_us)
+{
+    guint n = r->taps->len;
+    for (guint i = 0; i < n; i++) {
+        RtTap t = g_array_index(r->taps, RtTap, i);
+        if (t.tap.on_rtp && tap_wants(&t, p->id))
+            t.tap.on_rtp(t.user, p->id, pkt, now_us);
+    }
+}
+
+void rt_tap_sr(HnRouter *r, const RtProducer *p, int64_t now_us)
+{
+    guint n = r->taps->len;
+    for (guint i = 0; i < n; i++) {
+        RtTap t = g_array_index(r->taps, RtTap, i);
+        if (t.tap.on_sr && tap_wants(&t, p->id))
+            t.tap.on_sr(t.user, p->id, &p->sr, now_us);
+    }
 }
 
 void rt_note_time(HnRouter *r, int64_t now_us)
@@ -281,17 +345,23 @@ void rt_note_time(HnRouter *r, int64_t now_us)
         r->last_now_us = now_us;
 }
 
-void rt_send_rtp(HnRouter *r, uint32_t transport_id, size_t len)
+void rt_send_rtp(HnRouter *r, RtTransport *t, size_t len)
 {
     r->stats.rtp_out_packets++;
     r->stats.rtp_out_bytes += len;
-    r->sink.send_rtp(r->user, transport_id, r->scratch, len);
+    if (t->leg)
+        t->leg->cls->send_rtp(t->leg, r->scratch, len, HN_ROUTER_SEND_CAP);
+    else
+        r->sink.send_rtp(r->user, t->id, r->scratch, len);
 }
 
-void rt_send_rtcp(HnRouter *r, uint32_t transport_id, size_t len)
+void rt_send_rtcp(HnRouter *r, RtTransport *t, size_t len)
 {
     r->stats.rtcp_out_packets++;
-    r->sink.send_rtcp(r->user, transport_id, r->rtcp_buf, len);
+    if (t->leg)
+        t->leg->cls->send_rtcp(t->leg, r->rtcp_buf, len);
+    else
+        r->sink.send_rtcp(r->user, t->id, r->rtcp_buf, len);
 }
 
 static void send_keyframe_request(HnRouter *r, RtProducer *p, int64_t now_us)
@@ -308,11 +378,12 @@ static void send_keyframe_request(HnRouter *r, RtProducer *p, int64_t now_us)
         r->kf_pending_count--;
     }
     p->kf_ever_sent = true;
+    p->kf_seen = false;
     p->kf_last_sent_us = now_us;
     p->kf_sent++;
     r->stats.keyframe_requests_sent++;
     if (n > 0)
-        rt_send_rtcp(r, p->transport->id, (size_t)n);
+        rt_send_rtcp(r, p->transport, (size_t)n);
 }
 
 static int64_t keyframe_due(const HnRouter *r, const RtProducer *p)
@@ -330,6 +401,51 @@ void rt_request_keyframe(HnRouter *r, RtProducer *p, int64_t now_us)
         send_keyframe_request(r, p, now_us);
     else
         schedule_keyframe(r, p);
+}
+
+void rt_request_keyframe_external(HnRouter *r, RtProducer *p, int64_t now_us, bool defer)
+{
+    if (p->codec.kind != HN_KIND_VIDEO)
+        return;
+    bool in_flight = p->kf_ever_sent && !p->kf_seen &&
+                     now_us - p->kf_last_sent_us < HN_ROUTER_KEYFRAME_INTERVAL_US;
+    if (p->kf_pending || in_flight) {
+        r->stats.keyframe_requests_collapsed++;
+        return;
+    }
+    if (defer)
+        schedule_keyframe(r, p);
+    else
+        rt_request_keyframe(r, p, now_us);
+}
+
+int hn_router_request_keyframe(HnRouter *r, uint32_t producer_id, int64_t now_us)
+{
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    if (!p)
+        return -ENOENT;
+    if (p->codec.kind != HN_KIND_VIDEO)
+        return -EINVAL;
+    /* From a callback, r->rtcp_buf may be in use: the timer sends it. */
+    bool in_callback = r->dispatching;
+    if (!in_callback)
+        rt_note_time(r, now_us);
+    rt_request_keyframe_external(r, p, now_us, in_callback);
+    return 0;
+}
+
+/* The one place a producer packet becomes a consumer packet (forwarding and retransmission).
+ * Header extensions are stripped: the subscriber negotiated none. A later issue that forwards
+ * chosen extensions (abs-send-time, transport-cc) rewrites them here instead. */
+size_t rt_write_for_consumer(HnRouter *r, const RtConsumer *c, const uint8_t *buf, size_t len,
+                             const HnRtpHeader *h, uint16_t seq, uint32_t ts)
+{
+    size_t out_len = hn_rtp_copy_without_extension(r->scratch, buf, len, h);
+    hn_rtp_set_seq(r->scratch, seq);
+    hn_rtp_set_ts(r->scratch, ts);
+    hn_rtp_set_ssrc(r->scratch, c->out_ssrc);
+    hn_rtp_set_pt(r->scratch, c->out_pt);
+    return out_len;
 }
 
 /* Forwards one packet of c's producer (already validated as h) to c's transport. */
@@ -351,15 +467,11 @@ static void forward(HnRouter *r, RtConsumer *c, const uint8_t *buf, size_t len,
         rt_drop(r, HN_DROP_STALE);
         return;
     }
-    memcpy(r->scratch, buf, len);
-    hn_rtp_set_seq(r->scratch, seq);
-    hn_rtp_set_ts(r->scratch, ts);
-    hn_rtp_set_ssrc(r->scratch, c->out_ssrc);
-    hn_rtp_set_pt(r->scratch, c->out_pt);
+    size_t out_len = rt_write_for_consumer(r, c, buf, len, h, seq, ts);
     c->packets++;
-    c->bytes += len;
+    c->bytes += out_len;
     c->octets += h->payload_len;
-    rt_send_rtp(r, c->transport->id, len);
+    rt_send_rtp(r, c->transport, out_len);
 }
 
 /* Finds the producer of an RTP packet, counting the reason when there is none. */
@@ -401,20 +513,40 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
     if (p->cache)
         hn_rtp_cache_put(p->cache, h.ssrc, h.seq, buf, len);
 
+    bool video = p->codec.kind == HN_KIND_VIDEO;
+    bool key = !video || hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
+    if (video && key) {
+        p->kf_seen = true;
+        if (p->kf_pending) { /* the publisher already answered: no need to ask again */
+            p->kf_pending = false;
+            r->kf_pending_count--;
+        }
+    }
+
     r->dispatching = true;
-    if (r->tap)
-        r->tap(r->tap_user, p->id, buf, len, now_us);
+    if (r->taps->len) {
+        HnTapPacket tp = {
+            .buf = buf,
+            .len = len,
+            .pt = h.pt,
+            .clock_rate = p->codec.clock_rate,
+            .kind = p->codec.kind,
+            .codec = p->codec.id,
+            .is_keyframe = video && key,
+            .marker = h.marker,
+            .seq = h.seq,
+            .ts = h.ts,
+            .payload_offset = h.header_len,
+            .payload_len = h.payload_len,
+        };
+        tap_rtp(r, p, &tp, now_us);
+    }
     if (p->consumers->len == 0)
         rt_drop(r, HN_DROP_NO_CONSUMER);
-    bool key = p->codec.kind != HN_KIND_VIDEO ||
-               hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
-    if (key && p->kf_pending) { /* the publisher already answered: no need to ask again */
-        p->kf_pending = false;
-        r->kf_pending_count--;
-    }
     for (guint i = 0; i < p->consumers->len; i++)
         forward(r, g_ptr_array_index(p->consumers, i), buf, len, &h, key, now_us);
     r->dispatching = false;
+    compact_taps(r);
     return 0;
 }
 
@@ -435,6 +567,7 @@ int hn_router_on_rtcp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, si
     r->dispatching = true;
     int rc = rt_handle_rtcp(r, t, buf, len, now_us);
     r->dispatching = false;
+    compact_taps(r);
     return rc;
 }
 
@@ -476,6 +609,7 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us)
             r->next_report_us = now_us + HN_ROUTER_REPORT_INTERVAL_US;
     }
     r->dispatching = false;
+    compact_taps(r);
 }
 
 void hn_router_get_stats(const HnRouter *r, HnRouterStats *out)
@@ -520,6 +654,7 @@ int hn_router_get_consumer_stats(const HnRouter *r, uint32_t consumer_id, HnCons
     out->pli_in = c->pli_in;
     out->fir_in = c->fir_in;
     out->nack_in = c->nack_in;
+    out->keyframe_requests_suppressed = c->kf_suppressed;
     out->has_rr = c->has_rr;
     out->fraction_lost = c->rr.fraction_lost;
     out->cumulative_lost = c->rr.cumulative_lost;

@@ -1,26 +1,41 @@
 /* The media router of one room: the sans-IO core's public API for the transport layer.
  *
- * Model: transports (one per peer connection) carry producers (incoming streams, matched by
- * (transport, SSRC)) and consumers (outgoing streams, one producer forwarded to one transport with
- * its own SSRC and payload type). Input: decrypted RTP/RTCP packets and timeouts, each with `now`
- * (monotonic microseconds chosen by the caller). Output: plain RTP/RTCP packets handed to the sink
- * callbacks, to be protected and sent by the caller. The router never reads a clock, opens a
- * socket or starts a thread, and does not allocate per forwarded packet.
+ * Model: transports (one per peer connection or leg) carry producers (incoming streams, matched
+ * by (transport, SSRC)) and consumers (outgoing streams, one producer forwarded to one transport
+ * with its own SSRC and payload type). Input: decrypted RTP/RTCP packets and timeouts, each with
+ * `now` (monotonic microseconds chosen by the caller). Output: plain RTP/RTCP packets handed to
+ * the transport's leg (HnLeg, core/leg.h: cls->send_rtp / send_rtcp called directly with the
+ * pointer given to hn_router_add_transport(), no lookup per copy) or, for a transport added
+ * without a leg, to the sink callbacks; the callee protects and sends them. The router never
+ * reads a clock, opens a socket or starts a thread, and does not allocate per forwarded packet.
  *
  * Behaviour in short: RTP of a producer is checked, counted (RFC 3550 receive statistics),
- * cached for NACKs, handed to the tap, then rewritten (SSRC, seq, ts, PT) once per consumer.
+ * cached for NACKs, handed to the taps, then rewritten (SSRC, seq, ts, PT) once per consumer.
+ * Forwarded packets carry no RTP header extension: the publisher's extension block is stripped
+ * (X bit cleared, CSRCs, payload and padding intact), since the subscriber negotiated none.
  * Video consumers start, and restart after a source switch or a resume, only at a key frame; the
  * key frame is requested from the publisher (PLI, or FIR when only FIR was negotiated), at most
  * once per producer per 500 ms (a request delayed by that window is dropped if a key frame arrives
- * meanwhile). Subscriber PLI/FIR are forwarded the same way; subscriber NACKs
- * are answered from the cache. Every second the router sends an RR to each transport with
- * producers and an SR per consumer whose producer has sent an SR. RTCP is sent reduced-size
- * (RFC 5506, no SDES), several packets per compound when they fit in HN_ROUTER_RTCP_MTU.
- * Every dropped packet is counted under an HnDropReason.
+ * meanwhile). Subscriber PLI/FIR, and hn_router_request_keyframe(), go through the same throttle,
+ * after two filters: each consumer's own PLI/FIR count at most once per
+ * HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US (the rest: keyframe_requests_suppressed), and a request
+ * arriving while one is already pending, or in flight (sent less than 500 ms ago and no key frame
+ * seen since), joins it (keyframe_requests_collapsed). A new consumer, a source switch and a
+ * resume are not filtered. Subscriber NACKs are answered from the cache. Every second the router
+ * sends an RR to each transport with producers and an SR per consumer whose producer has sent an
+ * SR. RTCP is sent reduced-size (RFC 5506, no SDES), several packets per compound when they fit
+ * in HN_ROUTER_RTCP_MTU. Every dropped packet is counted under an HnDropReason.
+ *
+ * Taps (recorder, gateways): any number, each seeing every valid RTP packet of a producer before
+ * any rewrite (with its payload type, clock rate and key frame flag) and every sender report of a
+ * producer's publisher (to sync audio and video), optionally only for one producer.
  *
  * Thread: one router per room, all calls on the room's thread ("router thread only").
- * Re-entrancy: sink and tap callbacks must not call back into the router; mutators called from a
- * callback fail (critical warning, -EBUSY). */
+ * Re-entrancy: leg, sink and tap callbacks must not call back into the router, except
+ * hn_router_add_tap(), hn_router_remove_tap(), hn_router_request_keyframe() (deferred to the next
+ * timeout) and the getters, which are safe from any of them; other mutators called from a
+ * callback fail (critical warning, -EBUSY). A leg must therefore not be destroyed from inside its
+ * send_rtp / send_rtcp: the owner removes the transport first, then destroys the leg. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,17 +43,22 @@
 #include <stdint.h>
 
 #include "core/codec.h"
+#include "core/leg.h"
+#include "core/rtcp.h"
 
 #define HN_ROUTER_MAX_PACKET           1500 /* largest RTP/RTCP packet accepted, bytes */
-#define HN_ROUTER_SEND_CAP             (HN_ROUTER_MAX_PACKET + 64) /* sink buffers' capacity */
+#define HN_ROUTER_SEND_CAP             (HN_ROUTER_MAX_PACKET + 64) /* send buffers' capacity */
 #define HN_ROUTER_RTCP_MTU             1200    /* largest compound RTCP packet sent, bytes */
 #define HN_ROUTER_REPORT_INTERVAL_US   1000000 /* RR/SR period */
 #define HN_ROUTER_KEYFRAME_INTERVAL_US 500000  /* min gap between key frame requests */
-#define HN_ROUTER_VIDEO_CACHE          512     /* NACK cache slots of a video producer */
-#define HN_ROUTER_AUDIO_CACHE          128     /* ... of an audio producer that negotiated NACK */
+/* min gap between two of one consumer's PLI/FIR that count towards an upstream request */
+#define HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US 2000000
+#define HN_ROUTER_VIDEO_CACHE                   512 /* NACK cache slots of a video producer */
+#define HN_ROUTER_AUDIO_CACHE                   128 /* ... of an audio producer that negotiated NACK */
 
 typedef struct HnRouter HnRouter;
 
+/* Output of the transports added without a leg (tests, simple embedders). */
 typedef struct {
     /* Sends one plain RTP packet on a transport. buf is router scratch memory, valid only during
      * the call; the callee may modify it in place (SRTP protect, up to HN_ROUTER_MAX_PACKET +
@@ -48,10 +68,35 @@ typedef struct {
     void (*send_rtcp)(void *user, uint32_t transport_id, uint8_t *buf, size_t len);
 } HnRouterSink;
 
-/* Called with every valid incoming RTP packet of a producer, before any rewrite (recorder,
- * gateways). buf: transfer none, valid only during the call. */
-typedef void (*HnRouterTapFn)(void *user, uint32_t producer_id, const uint8_t *buf, size_t len,
-                              int64_t now_us);
+/* One incoming RTP packet of a producer, as a tap sees it: the publisher's packet before any
+ * rewrite (its SSRC, seq, ts, PT and header extensions). buf: transfer none, valid only during the
+ * call, not to be modified. */
+typedef struct {
+    const uint8_t *buf;
+    size_t len;
+    uint8_t pt;
+    uint32_t clock_rate; /* Hz, of the producer's codec */
+    HnKind kind;
+    HnCodecId codec;
+    bool is_keyframe; /* video: the start of a key frame; audio: always false */
+    bool marker;
+    uint16_t seq;
+    uint32_t ts;
+    size_t payload_offset, payload_len; /* payload bytes, padding excluded */
+} HnTapPacket;
+
+/* A tap: a consumer of producers' input inside the router (recorder, gateways). Either callback
+ * may be NULL. Callbacks run during hn_router_on_rtp() / hn_router_on_rtcp(); see the re-entrancy
+ * rule at the top. */
+typedef struct {
+    /* Every valid RTP packet of a producer (one that passed the SSRC and PT checks). */
+    void (*on_rtp)(void *user, uint32_t producer_id, const HnTapPacket *p, int64_t now_us);
+    /* Every RTCP sender report of a producer's publisher: NTP time, RTP time of the producer's
+     * clock, packet and octet counts. sr: transfer none. */
+    void (*on_sr)(void *user, uint32_t producer_id, const HnRtcpSenderInfo *sr, int64_t now_us);
+    bool one_producer;    /* true: only producer_id's packets and reports */
+    uint32_t producer_id; /* used when one_producer */
+} HnRouterTap;
 
 typedef enum {
     HN_DROP_BAD_PACKET = 0,    /* malformed RTP */
@@ -82,6 +127,12 @@ typedef struct {
     uint64_t nack_in;                /* NACKed sequence numbers */
     uint64_t rtx_sent;               /* packets resent from the cache */
     uint64_t keyframe_requests_sent; /* PLI/FIR sent to publishers */
+    /* subscriber PLI/FIR not passed upstream: over the consumer's budget (one per
+     * HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US) */
+    uint64_t keyframe_requests_suppressed;
+    /* subscriber PLI/FIR within budget and hn_router_request_keyframe() calls that joined a
+     * request already pending or in flight */
+    uint64_t keyframe_requests_collapsed;
     uint64_t drops[HN_DROP__COUNT];
 } HnRouterStats;
 
@@ -104,6 +155,7 @@ typedef struct {
     uint64_t packets, bytes; /* forwarded, retransmissions excluded */
     uint64_t rtx_packets;
     uint64_t pli_in, fir_in, nack_in;
+    uint64_t keyframe_requests_suppressed; /* its PLI/FIR over its budget */
     bool has_rr; /* the fields below come from the subscriber's last report block */
     uint8_t fraction_lost;
     int32_t cumulative_lost;
@@ -111,15 +163,21 @@ typedef struct {
     int64_t rtt_us;  /* -1 until measured through an SR/RR round trip */
 } HnConsumerStats;
 
-/* Creates a router emitting through sink (copied) with user passed back to it.
- * Returns transfer full; free with hn_router_free(). */
+/* Creates a router. sink (copied; NULL when every transport has a leg) serves the transports
+ * added without a leg, with user passed back to it. Returns transfer full; free with
+ * hn_router_free(). */
 HnRouter *hn_router_new(const HnRouterSink *sink, void *user);
 /* Frees r and everything it holds; NULL is a no-op. */
 void hn_router_free(HnRouter *r);
 
-/* Adds a transport; rtcp_ssrc is our SSRC for the RRs and key frame requests sent on it.
- * Returns 0 or -EEXIST. */
-int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ssrc);
+/* Adds a transport; rtcp_ssrc is our SSRC for the RRs and key frame requests sent on it. With
+ * leg != NULL (transfer none: it must stay valid until hn_router_remove_transport() of this id or
+ * hn_router_free()) its packets go out through leg->cls->send_rtp(leg, buf, len,
+ * HN_ROUTER_SEND_CAP) and send_rtcp(leg, buf, len), called directly; buf is router scratch memory
+ * the leg may protect in place. With leg == NULL they go to the router's sink. The router does
+ * not read or set leg->id or leg->events. Returns 0, -EEXIST, or -EINVAL (leg without send_rtp /
+ * send_rtcp, or no leg on a router without a sink). */
+int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ssrc, HnLeg *leg);
 /* Removes a transport with its producers (and their consumers on any transport) and its
  * consumers. To keep a producer across a publisher reconnect, rebind it before this. */
 void hn_router_remove_transport(HnRouter *r, uint32_t transport_id);
@@ -163,8 +221,21 @@ int64_t hn_router_next_deadline(const HnRouter *r);
 /* Runs the timers due at now_us: delayed key frame requests, RR/SR reports. */
 void hn_router_on_timeout(HnRouter *r, int64_t now_us);
 
-/* Sets (fn != NULL) or clears the packet tap. */
-void hn_router_set_tap(HnRouter *r, HnRouterTapFn fn, void *user);
+/* Asks the publisher of a video producer for a key frame (recorder start, gateways), through the
+ * throttle (PLI, or FIR when only FIR was negotiated; joins a request pending or in flight).
+ * From a router callback (tap, leg, sink) the request is queued for the next
+ * hn_router_on_timeout() (see hn_router_next_deadline()). Returns 0, -ENOENT (unknown producer) or
+ * -EINVAL (audio). */
+int hn_router_request_keyframe(HnRouter *r, uint32_t producer_id, int64_t now_us);
+
+/* Adds a tap (copied) with user passed back to its callbacks. Allowed from a tap callback (the
+ * new tap sees the next packet on). Returns the tap id (> 0), or -EINVAL (tap NULL or both
+ * callbacks NULL). */
+int hn_router_add_tap(HnRouter *r, const HnRouterTap *tap, void *user);
+/* Removes a tap; unknown ids are ignored. Allowed from any tap callback, including the tap's own:
+ * no callback of the removed tap runs after this returns (its slot is freed once the current
+ * dispatch ends). */
+void hn_router_remove_tap(HnRouter *r, int tap_id);
 
 /* Copies the room-wide counters. */
 void hn_router_get_stats(const HnRouter *r, HnRouterStats *out);

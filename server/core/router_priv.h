@@ -4,10 +4,12 @@
 
 #include <glib.h>
 
+#include "core/leg.h"
 #include "core/recv_stats.h"
 #include "core/rewriter.h"
 #include "core/router.h"
 #include "core/rtcp.h"
+#include "core/rtp.h"
 #include "core/rtp_cache.h"
 
 #define RT_SENT_SR_HISTORY 4
@@ -15,6 +17,7 @@
 typedef struct RtTransport {
     uint32_t id;
     uint32_t rtcp_ssrc;
+    HnLeg *leg;           /* not owned; NULL: send through the router's sink */
     GPtrArray *producers; /* RtProducer*, not owned */
     GPtrArray *consumers; /* RtConsumer*, not owned */
 } RtTransport;
@@ -31,6 +34,7 @@ typedef struct RtProducer {
     /* key frame requests towards the publisher */
     bool kf_pending;
     bool kf_ever_sent;
+    bool kf_seen; /* a key frame arrived since the last request was sent */
     int64_t kf_last_sent_us;
     uint8_t fir_seq;
     uint64_t kf_sent;
@@ -57,6 +61,10 @@ typedef struct RtConsumer {
     uint64_t packets, bytes, octets; /* octets: payload bytes, for the SR */
     uint64_t rtx;
     uint64_t pli_in, fir_in, nack_in;
+    /* this consumer's PLI/FIR budget towards its producer */
+    bool kf_counted;
+    int64_t kf_counted_us; /* when its last PLI/FIR counted */
+    uint64_t kf_suppressed;
     bool has_rr;
     HnRtcpReportBlock rr;
     int64_t rtt_us;
@@ -64,11 +72,20 @@ typedef struct RtConsumer {
     unsigned sent_sr_next;
 } RtConsumer;
 
+typedef struct {
+    int id;
+    bool removed; /* removed during a dispatch; the slot goes when it ends */
+    HnRouterTap tap;
+    void *user;
+} RtTap;
+
 struct HnRouter {
     HnRouterSink sink;
+    bool has_sink;
     void *user;
-    HnRouterTapFn tap;
-    void *tap_user;
+    GArray *taps; /* RtTap */
+    int next_tap_id;
+    bool taps_dirty;              /* some taps are marked removed */
     GHashTable *transports;       /* id -> RtTransport* (owned) */
     GHashTable *producers;        /* id -> RtProducer* (owned) */
     GHashTable *consumers;        /* id -> RtConsumer* (owned) */
@@ -96,10 +113,21 @@ static inline void rt_drop(HnRouter *r, HnDropReason reason)
 
 /* router.c */
 void rt_note_time(HnRouter *r, int64_t now_us);
-void rt_send_rtp(HnRouter *r, uint32_t transport_id, size_t len);
-void rt_send_rtcp(HnRouter *r, uint32_t transport_id, size_t len);
+/* Send r->scratch / r->rtcp_buf (len bytes) on t: through its leg, or the sink. */
+void rt_send_rtp(HnRouter *r, RtTransport *t, size_t len);
+void rt_send_rtcp(HnRouter *r, RtTransport *t, size_t len);
 /* Asks the producer's publisher for a key frame now, or when the 500 ms window ends. */
 void rt_request_keyframe(HnRouter *r, RtProducer *p, int64_t now_us);
+/* A request from outside the forwarding path (a subscriber's PLI/FIR within its budget, the
+ * public API): joins a request pending or in flight (counted), else rt_request_keyframe(), or
+ * only queues it for the next timeout when defer. */
+void rt_request_keyframe_external(HnRouter *r, RtProducer *p, int64_t now_us, bool defer);
+/* Copies the producer packet buf (parsed as h) into r->scratch as c's packet with output seq and
+ * ts; returns its length. */
+size_t rt_write_for_consumer(HnRouter *r, const RtConsumer *c, const uint8_t *buf, size_t len,
+                             const HnRtpHeader *h, uint16_t seq, uint32_t ts);
+/* Hands a producer's sender report to the taps. */
+void rt_tap_sr(HnRouter *r, const RtProducer *p, int64_t now_us);
 
 /* router_rtcp.c */
 int rt_handle_rtcp(HnRouter *r, RtTransport *t, const uint8_t *buf, size_t len, int64_t now_us);

@@ -44,6 +44,8 @@ static void on_report(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_
             hn_rtcp_sr_info(p, &prod->sr);
             prod->sr_arrival_us = now;
             prod->has_sr = true;
+            if (r->taps->len)
+                rt_tap_sr(r, prod, now);
         } else {
             rt_drop(r, HN_DROP_RTCP_UNKNOWN_SSRC);
         }
@@ -72,14 +74,16 @@ static void resend(HnRouter *r, RtConsumer *c, uint16_t out_seq)
         rt_drop(r, HN_DROP_NACK_NOT_CACHED);
         return;
     }
-    memcpy(r->scratch, pkt, len);
-    hn_rtp_set_seq(r->scratch, out_seq);
-    hn_rtp_set_ts(r->scratch, hn_rewriter_map_ts(&c->rw, hn_rd32(pkt + 4)));
-    hn_rtp_set_ssrc(r->scratch, c->out_ssrc);
-    hn_rtp_set_pt(r->scratch, c->out_pt);
+    HnRtpHeader h;
+    if (hn_rtp_parse(pkt, len, &h) < 0) { /* cannot happen: it was checked on the way in */
+        rt_drop(r, HN_DROP_NACK_NOT_CACHED);
+        return;
+    }
+    size_t out_len =
+        rt_write_for_consumer(r, c, pkt, len, &h, out_seq, hn_rewriter_map_ts(&c->rw, h.ts));
     c->rtx++;
     r->stats.rtx_sent++;
-    rt_send_rtp(r, c->transport->id, len);
+    rt_send_rtp(r, c->transport, out_len);
 }
 
 static void on_nack(HnRouter *r, RtTransport *t, const HnRtcpPacket *p)
@@ -96,6 +100,22 @@ static void on_nack(HnRouter *r, RtTransport *t, const HnRtcpPacket *p)
     }
 }
 
+/* A subscriber's PLI/FIR about c: counts towards an upstream request at most once per
+ * HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US, so one lossy subscriber cannot drive its publisher. */
+static void consumer_keyframe_request(HnRouter *r, RtConsumer *c, int64_t now)
+{
+    if (c->producer->codec.kind != HN_KIND_VIDEO)
+        return;
+    if (c->kf_counted && now - c->kf_counted_us < HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US) {
+        c->kf_suppressed++;
+        r->stats.keyframe_requests_suppressed++;
+        return;
+    }
+    c->kf_counted = true;
+    c->kf_counted_us = now;
+    rt_request_keyframe_external(r, c->producer, now, false);
+}
+
 static void on_keyframe_request(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_t now)
 {
     if (p->kind == HN_RTCP_KIND_PLI) {
@@ -103,7 +123,7 @@ static void on_keyframe_request(HnRouter *r, RtTransport *t, const HnRtcpPacket 
         RtConsumer *c = consumer_by_ssrc(r, t, p->media_ssrc);
         if (c) {
             c->pli_in++;
-            rt_request_keyframe(r, c->producer, now);
+            consumer_keyframe_request(r, c, now);
         }
         return;
     }
@@ -115,7 +135,7 @@ static void on_keyframe_request(HnRouter *r, RtTransport *t, const HnRtcpPacket 
         RtConsumer *c = consumer_by_ssrc(r, t, ssrc);
         if (c) {
             c->fir_in++;
-            rt_request_keyframe(r, c->producer, now);
+            consumer_keyframe_request(r, c, now);
         }
     }
 }
@@ -175,14 +195,14 @@ int rt_handle_rtcp(HnRouter *r, RtTransport *t, const uint8_t *buf, size_t len, 
 /* Accumulates RTCP packets for one transport into r->rtcp_buf, sending when full. */
 typedef struct {
     HnRouter *r;
-    uint32_t transport_id;
+    RtTransport *t;
     size_t len;
 } Batch;
 
 static void batch_flush(Batch *b)
 {
     if (b->len)
-        rt_send_rtcp(b->r, b->transport_id, b->len);
+        rt_send_rtcp(b->r, b->t, b->len);
     b->len = 0;
 }
 
@@ -258,7 +278,7 @@ void rt_send_reports(HnRouter *r, int64_t now_us)
     g_hash_table_iter_init(&it, r->transports);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         RtTransport *t = v;
-        Batch b = {.r = r, .transport_id = t->id, .len = 0};
+        Batch b = {.r = r, .t = t, .len = 0};
         add_receiver_reports(&b, t, now_us);
         for (guint i = 0; i < t->consumers->len; i++) {
             RtConsumer *c = g_ptr_array_index(t->consumers, i);

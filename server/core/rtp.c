@@ -2,6 +2,7 @@
 #include "core/rtp.h"
 
 #include <errno.h>
+#include <string.h>
 
 int hn_rtp_parse(const uint8_t *buf, size_t len, HnRtpHeader *out)
 {
@@ -79,4 +80,19 @@ void hn_rtp_set_pt(uint8_t *buf, uint8_t pt)
 void hn_rtp_set_marker(uint8_t *buf, bool marker)
 {
     buf[1] = (uint8_t)((buf[1] & 0x7f) | (marker ? 0x80 : 0));
+}
+
+size_t hn_rtp_copy_without_extension(uint8_t *dst, const uint8_t *src, size_t len,
+                                     const HnRtpHeader *h)
+{
+    if (!h->extension) {
+        memcpy(dst, src, len);
+        return len;
+    }
+    size_t fixed = h->ext_offset - 4; /* fixed header + CSRCs */
+    size_t rest = len - h->header_len;
+    memcpy(dst, src, fixed);
+    memcpy(dst + fixed, src + h->header_len, rest);
+    dst[0] &= (uint8_t)~0x10;
+    return fixed + rest;
 }

@@ -44,6 +44,13 @@ void hn_rtp_set_ssrc(uint8_t *buf, uint32_t ssrc);
 void hn_rtp_set_pt(uint8_t *buf, uint8_t pt); /* pt is masked to 7 bits; marker kept */
 void hn_rtp_set_marker(uint8_t *buf, bool marker);
 
+/* Copies the packet src[0..len), validated as h, to dst without its header extension: X bit
+ * cleared, fixed header and CSRCs kept, payload and padding moved up. Returns the new length
+ * (len - 4 - h->ext_len with an extension, len without). dst holds at least len bytes and does
+ * not overlap src. */
+size_t hn_rtp_copy_without_extension(uint8_t *dst, const uint8_t *src, size_t len,
+                                     const HnRtpHeader *h);
+
 /* Big-endian helpers shared by the RTP/RTCP code. */
 static inline uint16_t hn_rd16(const uint8_t *p)
 {

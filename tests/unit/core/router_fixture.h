@@ -60,9 +60,9 @@ static inline int fx_setup(void **state)
     HnRouterSink sink = {.send_rtp = tu_send_rtp, .send_rtcp = tu_send_rtcp};
     f->r = hn_router_new(&sink, &f->sink);
     f->now = 10 * 1000000;
-    assert_int_equal(hn_router_add_transport(f->r, PUB, PUB_RTCP_SSRC), 0);
-    assert_int_equal(hn_router_add_transport(f->r, SUB1, SUB1_RTCP_SSRC), 0);
-    assert_int_equal(hn_router_add_transport(f->r, SUB2, 0x3001), 0);
+    assert_int_equal(hn_router_add_transport(f->r, PUB, PUB_RTCP_SSRC, NULL), 0);
+    assert_int_equal(hn_router_add_transport(f->r, SUB1, SUB1_RTCP_SSRC, NULL), 0);
+    assert_int_equal(hn_router_add_transport(f->r, SUB2, 0x3001, NULL), 0);
     HnCodec vp8 = fx_codec(HN_CODEC_VP8), opus = fx_codec(HN_CODEC_OPUS);
     assert_int_equal(hn_router_add_producer(f->r, VID, PUB, &vp8, VID_SSRC), 0);
     assert_int_equal(hn_router_add_producer(f->r, AUD, PUB, &opus, AUD_SSRC), 0);

@@ -11,27 +11,50 @@ static int fx_rtcp(Fx *f, uint32_t tid, const uint8_t *buf, size_t len)
     return hn_router_on_rtcp(f->r, tid, buf, len, f->now);
 }
 
-static void send_pli(Fx *f, uint32_t media_ssrc)
+static void send_pli_on(Fx *f, uint32_t tid, uint32_t media_ssrc)
 {
     uint8_t buf[16];
     int n = hn_rtcp_write_pli(buf, sizeof(buf), 0xabc, media_ssrc);
-    assert_int_equal(fx_rtcp(f, SUB1, buf, (size_t)n), 0);
+    assert_int_equal(fx_rtcp(f, tid, buf, (size_t)n), 0);
+}
+
+static void send_pli(Fx *f, uint32_t media_ssrc)
+{
+    send_pli_on(f, SUB1, media_ssrc);
+}
+
+static HnRouterStats fx_stats(Fx *f)
+{
+    HnRouterStats st;
+    hn_router_get_stats(f->r, &st);
+    return st;
 }
 
 static void test_pli_throttling(void **state)
 {
     Fx *f = *state;
     fx_start_video(f);
-    f->now += 2000000; /* well after the start-up request */
+    assert_int_equal(hn_router_add_consumer(f->r, C_VID2, VID, SUB2, OUT_VID2, OUT_VID_PT), 0);
+    fx_vp8(f, 1001, 93000, true); /* answers the second consumer's start-up request too */
+    f->now += 2000000;            /* well after the start-up request */
     fx_timers(f);
     tu_sink_clear(&f->sink);
     int64_t t0 = f->now;
 
+    /* one subscriber repeating itself: its first PLI goes up, the rest is over its budget */
     send_pli(f, OUT_VID1);
     f->now += 50000;
     send_pli(f, OUT_VID1);
     f->now += 50000;
     send_pli(f, OUT_VID1);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 1);
+    assert_int_equal(fx_stats(f).keyframe_requests_suppressed, 2);
+    assert_int_equal(hn_router_next_deadline(f->r), t0 + HN_ROUTER_REPORT_INTERVAL_US);
+
+    /* the key frame came; another subscriber asks within the window: delayed to its end */
+    fx_vp8(f, 1002, 96000, true);
+    f->now += 50000;
+    send_pli_on(f, SUB2, OUT_VID2);
     assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 1);
     assert_int_equal(hn_router_next_deadline(f->r), t0 + HN_ROUTER_KEYFRAME_INTERVAL_US);
     hn_router_on_timeout(f->r, t0 + HN_ROUTER_KEYFRAME_INTERVAL_US - 1);
@@ -43,7 +66,7 @@ static void test_pli_throttling(void **state)
     fx_timers(f);
     assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 2); /* nothing pending */
 
-    /* FIR from the subscriber is a key frame request too */
+    /* FIR from the subscriber is a key frame request too (its budget has refilled) */
     uint8_t fir[32];
     int n = hn_rtcp_write_fir(fir, sizeof(fir), 0xabc, OUT_VID1, 1);
     assert_int_equal(fx_rtcp(f, SUB1, fir, (size_t)n), 0);
@@ -53,12 +76,82 @@ static void test_pli_throttling(void **state)
     hn_router_get_consumer_stats(f->r, C_VID1, &cs);
     assert_int_equal(cs.pli_in, 3);
     assert_int_equal(cs.fir_in, 1);
+    assert_int_equal(cs.keyframe_requests_suppressed, 2);
     HnProducerStats ps;
     hn_router_get_producer_stats(f->r, VID, &ps);
     assert_int_equal(ps.keyframe_requests_sent, 4); /* start-up + 3 */
     /* a PLI about an SSRC we do not send is counted */
     send_pli(f, 0x12345);
     assert_int_equal(fx_drops(f, HN_DROP_RTCP_UNKNOWN_SSRC), 1);
+}
+
+/* One lossy subscriber sending PLI every 100 ms for 10 s, the publisher answering every request
+ * with a key frame 30 ms later: at most one upstream request per 2 s. */
+static void test_lossy_subscriber_budget(void **state)
+{
+    Fx *f = *state;
+    fx_start_video(f);
+    f->now += 2000000;
+    fx_timers(f);
+    tu_sink_clear(&f->sink);
+    uint16_t seq = 1001;
+    unsigned answered = 0;
+    for (int i = 0; i < 100; i++) {
+        send_pli(f, OUT_VID1);
+        f->now += 30000;
+        fx_timers(f);
+        unsigned asked = fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC);
+        bool key = asked > answered;
+        answered = asked;
+        fx_vp8(f, seq, 3000u * seq, key);
+        seq++;
+        f->now += 70000;
+        fx_timers(f);
+    }
+    unsigned upstream = fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC);
+    assert_true(upstream <= 5);
+    assert_true(upstream >= 4);
+    HnRouterStats st = fx_stats(f);
+    assert_int_equal(st.keyframe_requests_suppressed, 100 - upstream);
+    /* the subscriber still received every packet */
+    assert_int_equal(tu_count(&f->sink, SUB1, false), 100);
+}
+
+/* Ten subscribers asking at the same moment: one upstream request. */
+static void test_simultaneous_requests_collapse(void **state)
+{
+    Fx *f = *state;
+    enum { N = 10 };
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(hn_router_add_transport(f->r, 200 + i, 0x9000 + i, NULL), 0);
+        assert_int_equal(hn_router_add_consumer(f->r, 300 + i, VID, 200 + i, 0x7700 + i, 96), 0);
+    }
+    fx_timers(f);
+    fx_vp8(f, 1, 3000, true);
+    assert_int_equal(tu_count(&f->sink, 200 + N - 1, false), 1);
+    f->now += 3000000;
+    fx_timers(f);
+    tu_sink_clear(&f->sink);
+
+    for (uint32_t i = 0; i < N; i++)
+        send_pli_on(f, 200 + i, 0x7700 + i);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 1);
+    f->now += HN_ROUTER_KEYFRAME_INTERVAL_US;
+    fx_timers(f);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 1);
+    HnRouterStats st = fx_stats(f);
+    assert_int_equal(st.keyframe_requests_collapsed, N - 1);
+    assert_int_equal(st.keyframe_requests_suppressed, 0);
+    assert_int_equal(st.pli_in, N);
+
+    /* the key frame was lost upstream: asking again at once is over each one's budget, asking
+     * once the budget refilled goes up again */
+    for (uint32_t i = 0; i < N; i++)
+        send_pli_on(f, 200 + i, 0x7700 + i);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 1);
+    f->now += HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US;
+    send_pli_on(f, 203, 0x7703);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, VID_SSRC), 2);
 }
 
 static void test_fir_seq_increments(void **state)
@@ -93,7 +186,7 @@ static void test_nack_from_cache(void **state)
     Fx *f = *state;
     fx_start_video(f); /* in 1000 -> out 1000 */
     /* switch the source so the output numbering differs from the input */
-    assert_int_equal(hn_router_add_transport(f->r, PUB2, 0x4001), 0);
+    assert_int_equal(hn_router_add_transport(f->r, PUB2, 0x4001, NULL), 0);
     assert_int_equal(hn_router_rebind_producer(f->r, VID, PUB2, 0xdddd), 0);
     f->now += 100000;
     uint8_t payload[64];
@@ -171,7 +264,7 @@ static void test_sr_translation_and_rtt(void **state)
 {
     Fx *f = *state;
     fx_start_video(f);
-    assert_int_equal(hn_router_add_transport(f->r, PUB2, 0x4001), 0);
+    assert_int_equal(hn_router_add_transport(f->r, PUB2, 0x4001, NULL), 0);
     assert_int_equal(hn_router_rebind_producer(f->r, VID, PUB2, 0xdddd), 0);
     f->now += 100000;
     const uint32_t in_ts = 0xfffff000u; /* the translation crosses the 32-bit wrap */
@@ -354,8 +447,14 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_pli_throttling),          T(test_fir_seq_increments), T(test_nack_from_cache),
-        T(test_sr_translation_and_rtt),  T(test_rr_contents),        T(test_other_rtcp_counted),
+        T(test_pli_throttling),
+        T(test_lossy_subscriber_budget),
+        T(test_simultaneous_requests_collapse),
+        T(test_fir_seq_increments),
+        T(test_nack_from_cache),
+        T(test_sr_translation_and_rtt),
+        T(test_rr_contents),
+        T(test_other_rtcp_counted),
         T(test_random_rtcp_into_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,43 @@ static void test_parse_csrc_extension_padding(void **state)
     assert_int_equal(h.payload_len, 4);
 }
 
+static void test_copy_without_extension(void **state)
+{
+    uint8_t buf[64] = {0}, out[64];
+    buf[0] = 0x80 | 0x20 | 0x10 | 2; /* P, X, CC=2 */
+    buf[1] = 0x80 | 96;              /* marker kept */
+    hn_wr32(buf + 8, 7);
+    hn_wr32(buf + 12, 100);
+    hn_wr32(buf + 16, 200);
+    hn_wr16(buf + 20, 0x1000); /* two-byte profile, two words */
+    hn_wr16(buf + 22, 2);
+    memset(buf + 24, 0x55, 8);
+    for (int i = 0; i < 5; i++)
+        buf[32 + i] = (uint8_t)(i + 1); /* payload 32..36 */
+    buf[37] = 0;
+    buf[38] = 0;
+    buf[39] = 3; /* 3 bytes of padding */
+    HnRtpHeader h, o;
+    assert_int_equal(hn_rtp_parse(buf, 40, &h), 0);
+    size_t n = hn_rtp_copy_without_extension(out, buf, 40, &h);
+    assert_int_equal(n, 28);
+    assert_int_equal(hn_rtp_parse(out, n, &o), 0);
+    assert_false(o.extension);
+    assert_true(o.marker);
+    assert_int_equal(o.csrc_count, 2);
+    assert_int_equal(hn_rd32(out + 16), 200);
+    assert_int_equal(o.header_len, 20);
+    assert_int_equal(o.payload_len, 5);
+    assert_int_equal(o.padding_len, 3);
+    assert_memory_equal(out + 20, buf + 32, 8);
+
+    /* without an extension: a plain copy */
+    size_t len = tu_rtp(buf, 96, 1, 2, 3, (const uint8_t *)"abc", 3);
+    assert_int_equal(hn_rtp_parse(buf, len, &h), 0);
+    assert_int_equal(hn_rtp_copy_without_extension(out, buf, len, &h), len);
+    assert_memory_equal(out, buf, len);
+}
+
 static void test_parse_rejects_hostile(void **state)
 {
     uint8_t buf[64] = {0};
@@ -156,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_minimal),
         cmocka_unit_test(test_parse_csrc_extension_padding),
+        cmocka_unit_test(test_copy_without_extension),
         cmocka_unit_test(test_parse_rejects_hostile),
         cmocka_unit_test(test_setters),
         cmocka_unit_test(test_is_rtcp),
