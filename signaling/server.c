@@ -381,6 +381,11 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     info.mounts = &sig->mount_root;
     info.user = sig;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8;
+    /* libwebsockets opens an IPv6 socket unless told otherwise, and then reads an IPv4 literal
+     * in iface into the wrong part of the IPv6 address: it would bind [::]:port, every
+     * address of the machine. An IPv4 listen address therefore gets an IPv4 socket. */
+    if (!strchr(iface, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.foreign_loops = foreign;
     info.timeout_secs = 20;
     if (s->tls_cert && s->tls_key) {

@@ -83,6 +83,12 @@ guint hn_worker_pool_size(const HnWorkerPool *pool)
     return pool->n;
 }
 
+HnWorker *hn_worker_pool_get(HnWorkerPool *pool, guint i)
+{
+    g_return_val_if_fail(i < pool->n, NULL);
+    return &pool->workers[i];
+}
+
 void hn_worker_add_room(HnWorker *w)
 {
     w->rooms++;

@@ -18,6 +18,8 @@ void hn_worker_pool_free(HnWorkerPool *pool);
 /* The worker with the fewest rooms; the caller then counts a room on it. transfer none. */
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool);
 guint hn_worker_pool_size(const HnWorkerPool *pool);
+/* Worker i (0 <= i < size) of the pool, for start-up reports and metrics. transfer none. */
+HnWorker *hn_worker_pool_get(HnWorkerPool *pool, guint i);
 
 /* Room accounting used by hn_worker_pool_pick (signalling thread only). */
 void hn_worker_add_room(HnWorker *w);
