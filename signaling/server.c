@@ -71,15 +71,20 @@ static void conn_close(HnSignaling *sig, HnConn *c, int code, const char *reason
     lws_callback_on_writable(c->wsi);
 }
 
-static void reply_error(HnSignaling *sig, HnConn *c, HnProtoErrorCode code, const char *message,
-                        const char *ref)
+/* text: an error message, transfer full. */
+static void reply_error_text(HnSignaling *sig, HnConn *c, char *text)
 {
     sig->stats.errors++;
-    conn_queue(sig, c, hn_proto_build_error(code, message, ref));
+    conn_queue(sig, c, text);
     if (hn_error_budget_hit(&c->budget, g_get_monotonic_time())) {
         sig->stats.closed_policy++;
         conn_close(sig, c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many errors", HN_CLOSE_POLICY);
     }
+}
+
+static void reply_error(HnSignaling *sig, HnConn *c, HnProtoErrorCode code, const char *message)
+{
+    reply_error_text(sig, c, hn_proto_build_error(code, message, NULL));
 }
 
 static void handle_message(HnSignaling *sig, HnConn *c, const char *data, size_t len)
@@ -88,11 +93,11 @@ static void handle_message(HnSignaling *sig, HnConn *c, const char *data, size_t
     HnProtoError err;
     sig->stats.messages++;
     if (hn_proto_parse(data, len, &msg, &err) < 0) {
-        reply_error(sig, c, err.code, err.message, err.ref[0] ? err.ref : NULL);
+        reply_error_text(sig, c, hn_proto_build_error_from(&err)); /* echoes a valid id */
         return;
     }
     if (msg.type == HN_PROTO_MSG_PING)
-        conn_queue(sig, c, hn_proto_build_pong());
+        conn_queue(sig, c, hn_proto_attach_id(hn_proto_build_pong(), msg.id_json));
     else
         sig->h.on_message(sig->user, c->id, &msg);
     hn_proto_msg_clear(&msg);
@@ -112,7 +117,7 @@ static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void 
         if (c->rx->len + len > HN_WS_MAX_MESSAGE) {
             c->rx_skip = TRUE;
             g_string_truncate(c->rx, 0);
-            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 64 KiB", NULL);
+            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 64 KiB");
         } else {
             g_string_append_len(c->rx, in, (gssize)len);
         }
@@ -120,7 +125,7 @@ static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void 
     if (!final || c->rx_skip)
         return;
     if (lws_frame_is_binary(wsi)) {
-        reply_error(sig, c, HN_PROTO_ERR_BAD_JSON, "binary frames are not accepted", NULL);
+        reply_error(sig, c, HN_PROTO_ERR_BAD_JSON, "binary frames are not accepted");
         return;
     }
     handle_message(sig, c, c->rx->str, c->rx->len);
