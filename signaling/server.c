@@ -1,6 +1,9 @@
 #include "signaling/server.h"
 
+#include "signaling/http_lws.h"
+
 #include <gio/gio.h>
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <string.h>
 
@@ -8,6 +11,7 @@
 #define HN_OUT_QUEUE_MAX  1024
 #define HN_CLOSE_QUIET_US (200 * 1000)
 #define HN_CLOSE_WAIT_US  (2 * 1000 * 1000)
+#define HN_ECHO_MAX_BODY  4096
 
 typedef struct {
     uint64_t id;
@@ -34,14 +38,12 @@ struct HnSignaling {
     guint tick;
     int keepalive_us;
     char *client_dir;
-    struct lws_http_mount mount_root, mount_health;
+    HnHttpRoutes *routes, *own_routes;
+    char **mount_points;
+    struct lws_http_mount mount_root, *mounts; /* mounts: one per mount point, after root */
     struct lws_protocols protocols[3];
     HnSignalingStats stats;
 };
-
-typedef struct {
-    GString *body;
-} HnHttpSession;
 
 static HnSignaling *sig_of(struct lws *wsi)
 {
@@ -247,42 +249,49 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
-    HnHttpSession *hs = user;
-    switch (reason) {
-    case LWS_CALLBACK_HTTP: {
-        HnSignaling *sig = sig_of(wsi);
-        unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
-                                          *end = hdr + sizeof hdr - 1;
-        hs->body = g_string_new(NULL);
-        sig->h.healthz(sig->user, hs->body);
-        if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", hs->body->len, &p,
-                                        end) ||
-            lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                        (const unsigned char *)"no-store", 8, &p, end) ||
-            lws_finalize_write_http_header(wsi, start, &p, end))
-            return 1;
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (!hs->body)
-            return -1;
-        size_t n = hs->body->len;
-        unsigned char *buf = g_malloc(LWS_PRE + n + 1);
-        memcpy(buf + LWS_PRE, hs->body->str, n);
-        int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
-        g_free(buf);
-        if (w < (int)n)
-            return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
-    }
-    case LWS_CALLBACK_CLOSED_HTTP:
-        if (hs->body)
-            g_string_free(hs->body, TRUE);
-        hs->body = NULL;
-        return 0;
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    HnSignaling *sig = lws_context_user(lws_get_context(wsi));
+    return hn_http_lws_callback(sig ? sig->routes : NULL, wsi, reason, user, in, len);
+}
+
+/* GET /healthz: the handler's JSON, as it always was. */
+static void healthz_route(void *user, HnHttpRequest *req)
+{
+    HnSignaling *sig = user;
+    GString *body = g_string_new(NULL);
+    sig->h.healthz(sig->user, body);
+    hn_http_reply(req, 200, "application/json", body->str, body->len);
+    g_string_free(body, TRUE);
+}
+
+/* POST /api/v1/echo: the JSON object sent, back (a diagnostic: JSON bodies reach the server
+ * through whatever proxy is in front; also what the tests use for the body checks). */
+static void echo_route(void *user, HnHttpRequest *req)
+{
+    (void)user;
+    json_t *body = hn_http_request_json(req);
+    hn_http_reply_json(req, 200, body ? json_incref(body) : json_object());
+}
+
+/* The client files at "/", then one callback mount per route mount point. */
+static void setup_mounts(HnSignaling *sig)
+{
+    sig->mount_root.mountpoint = "/";
+    sig->mount_root.mountpoint_len = 1;
+    sig->mount_root.origin = sig->client_dir;
+    sig->mount_root.def = "index.html";
+    sig->mount_root.origin_protocol = LWSMPRO_FILE;
+    sig->mount_points = hn_http_routes_mount_points(sig->routes);
+    guint n = g_strv_length(sig->mount_points);
+    sig->mounts = g_new0(struct lws_http_mount, n);
+    const struct lws_http_mount **next = &sig->mount_root.mount_next;
+    for (guint i = 0; i < n; i++) {
+        struct lws_http_mount *m = &sig->mounts[i];
+        m->mountpoint = sig->mount_points[i];
+        m->mountpoint_len = (unsigned char)strlen(sig->mount_points[i]);
+        m->origin = "hn-http";
+        m->origin_protocol = LWSMPRO_CALLBACK;
+        *next = m;
+        next = &m->mount_next;
     }
 }
 
@@ -350,16 +359,14 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     sig->keepalive_us = (s->keepalive_timeout_s > 0 ? s->keepalive_timeout_s : 10) * G_USEC_PER_SEC;
     sig->client_dir = g_strdup(s->client_dir);
 
-    sig->mount_health.mountpoint = "/healthz";
-    sig->mount_health.mountpoint_len = 8;
-    sig->mount_health.origin = "hn-http";
-    sig->mount_health.origin_protocol = LWSMPRO_CALLBACK;
-    sig->mount_root.mount_next = &sig->mount_health;
-    sig->mount_root.mountpoint = "/";
-    sig->mount_root.mountpoint_len = 1;
-    sig->mount_root.origin = sig->client_dir;
-    sig->mount_root.def = "index.html";
-    sig->mount_root.origin_protocol = LWSMPRO_FILE;
+    sig->routes = s->routes;
+    if (!sig->routes)
+        sig->routes = sig->own_routes = hn_http_routes_new();
+    hn_http_routes_add(sig->routes, HN_HTTP_GET, "/healthz", HN_HTTP_ROUTE_EXACT, 0, healthz_route,
+                       sig);
+    hn_http_routes_add(sig->routes, HN_HTTP_POST, "/api/v1/echo", HN_HTTP_ROUTE_JSON,
+                       HN_ECHO_MAX_BODY, echo_route, NULL);
+    setup_mounts(sig);
 
     sig->protocols[0] = (struct lws_protocols){
         "hoinghi-v1", ws_callback, sizeof(HnConn *), HN_WS_MAX_MESSAGE, 0, NULL, 0};
@@ -424,6 +431,9 @@ void hn_signaling_free(HnSignaling *sig)
     g_hash_table_destroy(sig->conns);
     g_main_loop_unref(sig->loop);
     g_free(sig->client_dir);
+    hn_http_routes_free(sig->own_routes);
+    g_strfreev(sig->mount_points);
+    g_free(sig->mounts);
     g_free(sig);
 }
 

@@ -75,3 +75,94 @@ def test_listen_binds_only_the_configured_ipv6_address(tmp_path):
         assert 'HTTP/WebSocket on TCP [::1]:%d;' % srv.port in srv.log()
     finally:
         assert srv.stop() == []
+
+
+# ---- the route table ----
+
+def request(server, method, path, body=None, headers=None):
+    """(status, headers dict lower-cased, body bytes) of one HTTP/1.1 request on its own socket."""
+    import http.client
+    conn = http.client.HTTPConnection('127.0.0.1', server.port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def json_error(status, headers, data, want):
+    assert status == want, (status, data)
+    assert headers['content-type'] == 'application/json', headers
+    doc = json.loads(data)
+    assert set(doc) == {'error'} and isinstance(doc['error'], str) and doc['error'], doc
+    return doc['error']
+
+
+def test_healthz_and_static_client_unchanged(server):
+    status, headers, data = request(server, 'GET', '/healthz')
+    assert status == 200 and headers['content-type'] == 'application/json'
+    assert headers['cache-control'] == 'no-store'
+    doc = json.loads(data)
+    assert doc['status'] == 'ok' and doc['rooms'] == 0, doc
+    status, headers, data = request(server, 'HEAD', '/healthz')
+    assert status == 200 and data == b'' and int(headers['content-length']) > 0, headers
+    status, headers, data = request(server, 'GET', '/')
+    assert status == 200 and headers['content-type'].startswith('text/html') and b'<html' in data
+    status, headers, _ = request(server, 'GET', '/js/app.js')
+    assert status == 200 and 'javascript' in headers['content-type']
+    assert request(server, 'GET', '/no-such-file.txt')[0] == 404
+
+
+def test_unknown_path_404_and_wrong_method_405(server):
+    json_error(*request(server, 'GET', '/api/v1/nope'), 404)
+    json_error(*request(server, 'GET', '/healthz/x'), 404)
+    status, headers, data = request(server, 'POST', '/healthz', body=b'{}',
+                                    headers={'Content-Type': 'application/json'})
+    msg = json_error(status, headers, data, 405)
+    assert headers['allow'] == 'GET, HEAD', headers
+    assert 'POST' in msg, msg
+    status, headers, data = request(server, 'DELETE', '/healthz')
+    json_error(status, headers, data, 405)
+    assert headers['allow'] == 'GET, HEAD', headers
+    status, headers, data = request(server, 'GET', '/api/v1/echo')
+    json_error(status, headers, data, 405)
+    assert headers['allow'] == 'POST', headers
+
+
+def test_json_body_checks(server):
+    h = {'Content-Type': 'application/json'}
+    status, headers, data = request(server, 'POST', '/api/v1/echo', body=b'{"a":[1,"x"]}', headers=h)
+    assert status == 200 and json.loads(data) == {'a': [1, 'x']}, (status, data)
+    for bad in (b'{"a":', b'[1]', b'"s"', b'{"a":1,"a":2}', b'\xff\xfe'):
+        msg = json_error(*request(server, 'POST', '/api/v1/echo', body=bad, headers=h), 400)
+        assert msg, bad
+    # over the route's limit (4 KiB): 413, and the server goes on
+    big = json.dumps({'a': 'x' * 5000}).encode()
+    json_error(*request(server, 'POST', '/api/v1/echo', body=big, headers=h), 413)
+    # a huge declared body is refused at once
+    with socket.create_connection(('127.0.0.1', server.port), timeout=10) as s:
+        s.sendall(b'POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+                  b'Content-Length: 100000000\r\n\r\n{"a":')
+        reply = b''
+        while b'\r\n\r\n' not in reply:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        assert reply.startswith(b'HTTP/1.1 413'), reply
+    server.assert_healthy()
+
+
+def test_keep_alive_serves_several_requests(server):
+    import http.client
+    conn = http.client.HTTPConnection('127.0.0.1', server.port, timeout=10)
+    try:
+        for path, want in (('/healthz', 200), ('/api/v1/nope', 404), ('/healthz', 200)):
+            conn.request('GET', path)
+            r = conn.getresponse()
+            r.read()
+            assert r.status == want, (path, r.status)
+    finally:
+        conn.close()
