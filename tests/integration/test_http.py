@@ -123,7 +123,7 @@ def test_unknown_path_404_and_wrong_method_405(server):
     msg = json_error(status, headers, data, 405)
     assert headers['allow'] == 'GET, HEAD', headers
     assert 'POST' in msg, msg
-    status, headers, data = request(server, 'DELETE', '/healthz')
+    status, headers, data = request(server, 'DELETE', '/metrics')
     json_error(status, headers, data, 405)
     assert headers['allow'] == 'GET, HEAD', headers
     status, headers, data = request(server, 'GET', '/api/v1/echo')
