@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/config.h"
 #include "app/hub.h"
@@ -45,6 +46,40 @@ static const char *client_dir(const HnConfig *cfg)
     if (g_file_test(HN_CLIENT_DIR_BUILD "/index.html", G_FILE_TEST_EXISTS))
         return HN_CLIENT_DIR_BUILD;
     return HN_CLIENT_DIR_INSTALL;
+}
+
+/* "UDP 127.0.0.1:40000 (worker 0), ..." from the sockets each worker's mux bound (its host
+ * candidates; the extra public_ip candidates have a suffixed foundation and are not sockets). */
+static void describe_mux(GString *out, HnUdpMux *mux, guint index)
+{
+    for (char *const *c = hn_udp_mux_candidates(mux); c && *c; c++) {
+        char **f = g_strsplit(*c + strlen("candidate:"), " ", 0);
+        gboolean socket = g_strv_length(f) >= 6;
+        for (const char *p = f[0]; socket && *p; p++)
+            socket = g_ascii_isdigit(*p);
+        if (socket)
+            g_string_append_printf(out, "%sUDP %s%s%s:%s (worker %u)", out->len ? ", " : "",
+                                   strchr(f[4], ':') ? "[" : "", f[4], strchr(f[4], ':') ? "]" : "",
+                                   f[5], index);
+        g_strfreev(f);
+    }
+}
+
+/* What listens for media, for the start-up line. transfer full. */
+static char *describe_media(const HnConfig *cfg, HnWorkerPool *pool)
+{
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; cfg->ice_lite && i < hn_worker_pool_size(pool); i++) {
+        HnUdpMux *mux = hn_worker_mux(hn_worker_pool_get(pool, i));
+        if (mux)
+            describe_mux(out, mux, i);
+    }
+    if (!cfg->ice_lite && cfg->rtp_port_min)
+        g_string_append_printf(out, "UDP ports %u-%u, one per peer connection (full ICE)",
+                               cfg->rtp_port_min, cfg->rtp_port_max);
+    else if (!cfg->ice_lite)
+        g_string_append(out, "UDP ports the system chooses, one per peer connection (full ICE)");
+    return g_string_free(out, FALSE);
 }
 
 int main(int argc, char **argv)
@@ -117,11 +152,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "hoinghi: %s\n", err->message);
         goto out;
     }
-    char *where = hn_config_format_listen(cfg);
+    char *where = hn_config_format_listen(cfg), *media = describe_media(cfg, pool);
     g_message("hoinghi %s: %s://%s/ (%u media workers, ICE %s, SRTP %s, data in %s)", HN_VERSION,
               cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool),
               cfg->ice_lite ? "lite" : "full", HN_SRTP_BACKEND, cfg->data_dir);
+    gboolean any = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0;
+    g_message("listening: %s/WebSocket on TCP %s%s; media on %s", cfg->tls_cert ? "HTTPS" : "HTTP",
+              where, any ? " (every address of this machine)" : "", media);
     g_free(where);
+    g_free(media);
 
     guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
     guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);

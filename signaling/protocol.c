@@ -263,9 +263,29 @@ static int parse_candidate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     return 0;
 }
 
+/* A request id: a string of at most HN_PROTO_ID_MAX characters, or an integer. */
+static bool id_valid(json_t *id)
+{
+    if (json_is_integer(id))
+        return true;
+    if (!json_is_string(id))
+        return false;
+    const char *s = json_string_value(id);
+    size_t len = json_string_length(id);
+    return strlen(s) == len && g_utf8_strlen(s, (gssize)len) <= HN_PROTO_ID_MAX;
+}
+
 /* Checks the type and fields of a decoded object. */
 static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
 {
+    json_t *id = json_object_get(obj, "id");
+    if (id != NULL && id_valid(id)) {
+        char *text = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (text == NULL)
+            return fail(err, HN_PROTO_ERR_INTERNAL, -ENOMEM, "out of memory");
+        g_strlcpy(err->id_json, text, sizeof err->id_json);
+        free(text);
+    }
     json_t *type = json_object_get(obj, "type");
     if (!json_is_string(type))
         return fail(err, HN_PROTO_ERR_BAD_TYPE, -EINVAL,
@@ -280,6 +300,8 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return fail(err, HN_PROTO_ERR_BAD_TYPE, -EINVAL, "unknown message type");
     out->type = (HnProtoMsgType)i;
     g_strlcpy(err->ref, msg_type_names[i], sizeof err->ref);
+    if (id != NULL && err->id_json[0] == '\0')
+        return field_error(err, "id", "must be a string of at most 64 characters or an integer");
 
     switch (out->type) {
     case HN_PROTO_MSG_JOIN:
@@ -323,6 +345,8 @@ int hn_proto_parse(const char *data, size_t len, HnProtoMsg *out, HnProtoError *
         return ret;
     }
     out->json = root;
+    if (err->id_json[0] != '\0')
+        out->id_json = g_strdup(err->id_json);
     return 0;
 }
 
@@ -332,6 +356,7 @@ void hn_proto_msg_clear(HnProtoMsg *msg)
         return;
     if (msg->json != NULL)
         json_decref(msg->json);
+    g_free(msg->id_json);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -403,7 +428,7 @@ char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParti
         json_decref(list);
         return NULL;
     }
-    if (!set_str(obj, "id", id) || !set_str(obj, "room", room)) {
+    if (!set_str(obj, "id", id) || !set_str(obj, "self", id) || !set_str(obj, "room", room)) {
         json_decref(list);
         return NULL;
     }
@@ -497,6 +522,15 @@ char *hn_proto_build_pong(void)
     return dump(message_new("pong"));
 }
 
+char *hn_proto_build_connected(HnProtoPc pc)
+{
+    g_return_val_if_fail((unsigned)pc < G_N_ELEMENTS(pc_names), NULL);
+    json_t *obj = message_new("connected");
+    if (obj == NULL || !set_str(obj, "pc", pc_names[pc]))
+        return NULL;
+    return dump(obj);
+}
+
 char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const char *ref)
 {
     g_return_val_if_fail((unsigned)code < G_N_ELEMENTS(error_code_names), NULL);
@@ -512,7 +546,23 @@ char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const cha
 char *hn_proto_build_error_from(const HnProtoError *err)
 {
     g_return_val_if_fail(err != NULL, NULL);
-    return hn_proto_build_error(err->code, err->message, err->ref);
+    char *text = hn_proto_build_error(err->code, err->message, err->ref);
+    return hn_proto_attach_id(text, err->id_json[0] != '\0' ? err->id_json : NULL);
+}
+
+char *hn_proto_attach_id(char *text, const char *id_json)
+{
+    if (text == NULL || id_json == NULL)
+        return text;
+    json_t *obj = json_loads(text, 0, NULL);
+    json_t *id = json_loads(id_json, JSON_DECODE_ANY, NULL);
+    if (!json_is_object(obj) || id == NULL) {
+        json_decref(obj);
+        json_decref(id);
+        return text;
+    }
+    free(text);
+    return set_new(obj, "id", id) ? dump(obj) : NULL;
 }
 
 /* ---- error budget ---- */

@@ -19,6 +19,10 @@ struct json_t;
 #define HN_PROTO_ROOM_MAX    64          /* room name: 1-64 chars [A-Za-z0-9_.-] */
 #define HN_PROTO_NAME_MAX    64          /* display name: 1-64 code points */
 #define HN_PROTO_MID_MAX     32          /* sdpMid: 1-32 token chars */
+#define HN_PROTO_ID_MAX      64 /* request id: a string of at most 64 chars, or an integer */
+/* Room for the compact JSON text of any valid request id: 64 characters escaped as \uXXXX
+ * (6 bytes each) and the quotes, or an integer, with the NUL. */
+#define HN_PROTO_ID_JSON_MAX (HN_PROTO_ID_MAX * 6 + 3)
 
 /* Error codes of the "error" message, in the order of docs/signaling.md. */
 typedef enum {
@@ -40,6 +44,9 @@ typedef struct {
     HnProtoErrorCode code;
     char ref[16];      /* the message's type when it is a known type, else "" */
     char message[160]; /* English, for people: which field and what is wrong with it */
+    /* The message's request id as compact JSON text ("\"a1\"", "42") when it had a valid one,
+     * else "": hn_proto_build_error_from echoes it. */
+    char id_json[HN_PROTO_ID_JSON_MAX];
 } HnProtoError;
 
 /* Client -> server message types. */
@@ -88,6 +95,10 @@ typedef struct {
             const char *sdp_mid;   /* NULL when absent or null */
         } candidate;
     } u;
+    /* The client's request id as compact JSON text (a string of at most 64 characters, or an
+     * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by
+     * hn_proto_msg_clear); pass it to hn_proto_attach_id for every reply to this message. */
+    char *id_json;
     struct json_t *json; /* private: owns the strings above */
 } HnProtoMsg;
 
@@ -128,7 +139,9 @@ typedef struct {
     HnProtoKind kind;
 } HnProtoTrack;
 
-/* {"type":"joined","id","room","participants":[{id,name}...]} (others: n_others entries). */
+/* {"type":"joined","id","self","room","participants":[{id,name}...]} (others: n_others
+ * entries). "self" and "id" both hold the participant's id; "id" is replaced by the request id
+ * when hn_proto_attach_id adds one. */
 char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParticipant *others,
                             size_t n_others);
 /* {"type":"participant-joined","participant":{id,name}} */
@@ -144,10 +157,20 @@ char *hn_proto_build_offer(const char *sdp, const HnProtoTrack *tracks, size_t n
 char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *sdp_mid);
 /* {"type":"pong"} */
 char *hn_proto_build_pong(void);
+/* {"type":"connected","pc":"pub"|"sub"}: the peer connection's media can flow (DTLS is up). */
+char *hn_proto_build_connected(HnProtoPc pc);
 /* {"type":"error","code","message","ref"}; ref NULL or "": no ref field. */
 char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const char *ref);
-/* The error message for a refusal reported by hn_proto_parse. */
+/* The error message for a refusal reported by hn_proto_parse, with the request id when the
+ * message had a valid one. */
 char *hn_proto_build_error_from(const HnProtoError *err);
+
+/* Adds "id": <id_json> to the JSON object text (replacing an "id" it has: in "joined" the
+ * participant's own id then stays in "self"). text: transfer full, returned unchanged when
+ * id_json is NULL (or text is not a JSON object); id_json: transfer none, as in
+ * HnProtoMsg.id_json. Returns the new text, transfer full (free()), NULL only when text was
+ * NULL or memory ran out (text is then freed). */
+char *hn_proto_attach_id(char *text, const char *id_json);
 
 /* ---- misbehaving sockets ---- */
 

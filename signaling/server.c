@@ -1,6 +1,9 @@
 #include "signaling/server.h"
 
+#include "signaling/http_lws.h"
+
 #include <gio/gio.h>
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <string.h>
 
@@ -8,6 +11,7 @@
 #define HN_OUT_QUEUE_MAX  1024
 #define HN_CLOSE_QUIET_US (200 * 1000)
 #define HN_CLOSE_WAIT_US  (2 * 1000 * 1000)
+#define HN_ECHO_MAX_BODY  4096
 
 typedef struct {
     uint64_t id;
@@ -34,14 +38,12 @@ struct HnSignaling {
     guint tick;
     int keepalive_us;
     char *client_dir;
-    struct lws_http_mount mount_root, mount_health;
+    HnHttpRoutes *routes, *own_routes;
+    char **mount_points;
+    struct lws_http_mount mount_root, *mounts; /* mounts: one per mount point, after root */
     struct lws_protocols protocols[3];
     HnSignalingStats stats;
 };
-
-typedef struct {
-    GString *body;
-} HnHttpSession;
 
 static HnSignaling *sig_of(struct lws *wsi)
 {
@@ -71,15 +73,20 @@ static void conn_close(HnSignaling *sig, HnConn *c, int code, const char *reason
     lws_callback_on_writable(c->wsi);
 }
 
-static void reply_error(HnSignaling *sig, HnConn *c, HnProtoErrorCode code, const char *message,
-                        const char *ref)
+/* text: an error message, transfer full. */
+static void reply_error_text(HnSignaling *sig, HnConn *c, char *text)
 {
     sig->stats.errors++;
-    conn_queue(sig, c, hn_proto_build_error(code, message, ref));
+    conn_queue(sig, c, text);
     if (hn_error_budget_hit(&c->budget, g_get_monotonic_time())) {
         sig->stats.closed_policy++;
         conn_close(sig, c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many errors", HN_CLOSE_POLICY);
     }
+}
+
+static void reply_error(HnSignaling *sig, HnConn *c, HnProtoErrorCode code, const char *message)
+{
+    reply_error_text(sig, c, hn_proto_build_error(code, message, NULL));
 }
 
 static void handle_message(HnSignaling *sig, HnConn *c, const char *data, size_t len)
@@ -88,11 +95,11 @@ static void handle_message(HnSignaling *sig, HnConn *c, const char *data, size_t
     HnProtoError err;
     sig->stats.messages++;
     if (hn_proto_parse(data, len, &msg, &err) < 0) {
-        reply_error(sig, c, err.code, err.message, err.ref[0] ? err.ref : NULL);
+        reply_error_text(sig, c, hn_proto_build_error_from(&err)); /* echoes a valid id */
         return;
     }
     if (msg.type == HN_PROTO_MSG_PING)
-        conn_queue(sig, c, hn_proto_build_pong());
+        conn_queue(sig, c, hn_proto_attach_id(hn_proto_build_pong(), msg.id_json));
     else
         sig->h.on_message(sig->user, c->id, &msg);
     hn_proto_msg_clear(&msg);
@@ -112,7 +119,7 @@ static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void 
         if (c->rx->len + len > HN_WS_MAX_MESSAGE) {
             c->rx_skip = TRUE;
             g_string_truncate(c->rx, 0);
-            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 64 KiB", NULL);
+            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 64 KiB");
         } else {
             g_string_append_len(c->rx, in, (gssize)len);
         }
@@ -120,7 +127,7 @@ static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void 
     if (!final || c->rx_skip)
         return;
     if (lws_frame_is_binary(wsi)) {
-        reply_error(sig, c, HN_PROTO_ERR_BAD_JSON, "binary frames are not accepted", NULL);
+        reply_error(sig, c, HN_PROTO_ERR_BAD_JSON, "binary frames are not accepted");
         return;
     }
     handle_message(sig, c, c->rx->str, c->rx->len);
@@ -242,42 +249,49 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
-    HnHttpSession *hs = user;
-    switch (reason) {
-    case LWS_CALLBACK_HTTP: {
-        HnSignaling *sig = sig_of(wsi);
-        unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
-                                          *end = hdr + sizeof hdr - 1;
-        hs->body = g_string_new(NULL);
-        sig->h.healthz(sig->user, hs->body);
-        if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", hs->body->len, &p,
-                                        end) ||
-            lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                        (const unsigned char *)"no-store", 8, &p, end) ||
-            lws_finalize_write_http_header(wsi, start, &p, end))
-            return 1;
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (!hs->body)
-            return -1;
-        size_t n = hs->body->len;
-        unsigned char *buf = g_malloc(LWS_PRE + n + 1);
-        memcpy(buf + LWS_PRE, hs->body->str, n);
-        int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
-        g_free(buf);
-        if (w < (int)n)
-            return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
-    }
-    case LWS_CALLBACK_CLOSED_HTTP:
-        if (hs->body)
-            g_string_free(hs->body, TRUE);
-        hs->body = NULL;
-        return 0;
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    HnSignaling *sig = lws_context_user(lws_get_context(wsi));
+    return hn_http_lws_callback(sig ? sig->routes : NULL, wsi, reason, user, in, len);
+}
+
+/* GET /healthz: the handler's JSON, as it always was. */
+static void healthz_route(void *user, HnHttpRequest *req)
+{
+    HnSignaling *sig = user;
+    GString *body = g_string_new(NULL);
+    sig->h.healthz(sig->user, body);
+    hn_http_reply(req, 200, "application/json", body->str, body->len);
+    g_string_free(body, TRUE);
+}
+
+/* POST /api/v1/echo: the JSON object sent, back (a diagnostic: JSON bodies reach the server
+ * through whatever proxy is in front; also what the tests use for the body checks). */
+static void echo_route(void *user, HnHttpRequest *req)
+{
+    (void)user;
+    json_t *body = hn_http_request_json(req);
+    hn_http_reply_json(req, 200, body ? json_incref(body) : json_object());
+}
+
+/* The client files at "/", then one callback mount per route mount point. */
+static void setup_mounts(HnSignaling *sig)
+{
+    sig->mount_root.mountpoint = "/";
+    sig->mount_root.mountpoint_len = 1;
+    sig->mount_root.origin = sig->client_dir;
+    sig->mount_root.def = "index.html";
+    sig->mount_root.origin_protocol = LWSMPRO_FILE;
+    sig->mount_points = hn_http_routes_mount_points(sig->routes);
+    guint n = g_strv_length(sig->mount_points);
+    sig->mounts = g_new0(struct lws_http_mount, n);
+    const struct lws_http_mount **next = &sig->mount_root.mount_next;
+    for (guint i = 0; i < n; i++) {
+        struct lws_http_mount *m = &sig->mounts[i];
+        m->mountpoint = sig->mount_points[i];
+        m->mountpoint_len = (unsigned char)strlen(sig->mount_points[i]);
+        m->origin = "hn-http";
+        m->origin_protocol = LWSMPRO_CALLBACK;
+        *next = m;
+        next = &m->mount_next;
     }
 }
 
@@ -345,16 +359,14 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     sig->keepalive_us = (s->keepalive_timeout_s > 0 ? s->keepalive_timeout_s : 10) * G_USEC_PER_SEC;
     sig->client_dir = g_strdup(s->client_dir);
 
-    sig->mount_health.mountpoint = "/healthz";
-    sig->mount_health.mountpoint_len = 8;
-    sig->mount_health.origin = "hn-http";
-    sig->mount_health.origin_protocol = LWSMPRO_CALLBACK;
-    sig->mount_root.mount_next = &sig->mount_health;
-    sig->mount_root.mountpoint = "/";
-    sig->mount_root.mountpoint_len = 1;
-    sig->mount_root.origin = sig->client_dir;
-    sig->mount_root.def = "index.html";
-    sig->mount_root.origin_protocol = LWSMPRO_FILE;
+    sig->routes = s->routes;
+    if (!sig->routes)
+        sig->routes = sig->own_routes = hn_http_routes_new();
+    hn_http_routes_add(sig->routes, HN_HTTP_GET, "/healthz", HN_HTTP_ROUTE_EXACT, 0, healthz_route,
+                       sig);
+    hn_http_routes_add(sig->routes, HN_HTTP_POST, "/api/v1/echo", HN_HTTP_ROUTE_JSON,
+                       HN_ECHO_MAX_BODY, echo_route, NULL);
+    setup_mounts(sig);
 
     sig->protocols[0] = (struct lws_protocols){
         "hoinghi-v1", ws_callback, sizeof(HnConn *), HN_WS_MAX_MESSAGE, 0, NULL, 0};
@@ -381,6 +393,11 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     info.mounts = &sig->mount_root;
     info.user = sig;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8;
+    /* libwebsockets opens an IPv6 socket unless told otherwise, and then reads an IPv4 literal
+     * in iface into the wrong part of the IPv6 address: it would bind [::]:port, every
+     * address of the machine. An IPv4 listen address therefore gets an IPv4 socket. */
+    if (!strchr(iface, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.foreign_loops = foreign;
     info.timeout_secs = 20;
     if (s->tls_cert && s->tls_key) {
@@ -414,6 +431,9 @@ void hn_signaling_free(HnSignaling *sig)
     g_hash_table_destroy(sig->conns);
     g_main_loop_unref(sig->loop);
     g_free(sig->client_dir);
+    hn_http_routes_free(sig->own_routes);
+    g_strfreev(sig->mount_points);
+    g_free(sig->mounts);
     g_free(sig);
 }
 

@@ -1,5 +1,6 @@
 /* The HTTP/WebSocket front (libwebsockets on the main GLib loop): serves the client files,
- * GET /healthz and the signalling WebSocket at /ws. It validates every message against the
+ * the routes of an HTTP route table (signaling/http.h; GET /healthz is always one) and the
+ * signalling WebSocket at /ws. It validates every message against the
  * protocol (signaling/protocol.h), answers bad input with an error, closes sockets that keep
  * misbehaving or fall silent, and hands valid messages to its handler. Thread: main loop only. */
 #pragma once
@@ -7,6 +8,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "signaling/http.h"
 #include "signaling/protocol.h"
 
 typedef struct HnSignaling HnSignaling;
@@ -32,6 +34,9 @@ typedef struct {
     const char *client_dir;
     const char *tls_cert, *tls_key; /* both NULL for plain http/ws */
     int keepalive_timeout_s;        /* close sockets silent for this long */
+    /* HTTP routes (transfer none, must outlive the front), NULL for /healthz only. Their mount
+     * points are taken at start: add routes before hn_signaling_new. /healthz is added to it. */
+    HnHttpRoutes *routes;
 } HnSignalingSettings;
 
 /* Binds and starts serving on loop's context. transfer full. NULL + error when it cannot bind. */

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app/metrics.h"
 #include "app/room.h"
 #include "signaling/server.h"
 
@@ -29,6 +30,8 @@ struct HnHub {
     GHashTable *rooms; /* name -> HnRoomEntry* */
     GHashTable *conns; /* &id -> HnHubConn* (joined participants) */
     guint64 joins;
+    HnHttpRoutes *routes;
+    HnMetrics *metrics;
 };
 
 /* --- worker -> main ----------------------------------------------------------------------- */
@@ -173,7 +176,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
 static void room_close(HnHub *hub, HnRoomEntry *e)
 {
     g_message("room %s closed", e->name);
-    send_cmd(e, CMD_FREE, 0, NULL, FALSE);
+    hn_metrics_free_room(hub->metrics, e->worker, e->room); /* keeps its counters */
     hn_worker_remove_room(e->worker);
     g_hash_table_remove(hub->rooms, e->name);
     g_free(e->name);
@@ -278,6 +281,33 @@ static void healthz(void *user, GString *body)
         (guint64)s.connections, (guint64)s.messages, (guint64)s.errors);
 }
 
+/* --- metrics (GET /metrics, app/metrics.h) ------------------------------------------------ */
+
+static void metrics_rooms(void *user, HnMetricsRoomFn fn, void *data)
+{
+    HnHub *hub = user;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, hub->rooms);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        fn(data, ((HnRoomEntry *)v)->worker, ((HnRoomEntry *)v)->room);
+}
+
+static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
+{
+    HnHub *hub = user;
+    if (hub->sig) /* NULL while the hub shuts down */
+        hn_signaling_get_stats(hub->sig, &out->sig);
+    out->joins = hub->joins;
+}
+
+static void metrics_start(HnHub *hub, GMainLoop *loop)
+{
+    hub->routes = hn_http_routes_new();
+    HnMetricsSource src = {metrics_rooms, metrics_hub_stats, hub};
+    hub->metrics = hn_metrics_new(hub->pool, g_main_loop_get_context(loop), hub->routes, &src);
+}
+
 static const HnSignalingHandler handler = {
     .on_message = on_message,
     .on_close = on_close,
@@ -304,6 +334,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     }
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
+    metrics_start(hub, loop);
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -311,6 +342,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         .tls_cert = cfg->tls_cert,
         .tls_key = cfg->tls_key,
         .keepalive_timeout_s = 7, /* 3 missed pings; with the 1 s check, gone within 10 s */
+        .routes = hub->routes,
     };
     hub->sig = hn_signaling_new(loop, &s, &handler, hub, error);
     if (!hub->sig) {
@@ -325,6 +357,7 @@ void hn_hub_free(HnHub *hub)
     if (!hub)
         return;
     hn_signaling_free(hub->sig); /* closes sockets: on_close runs for each */
+    hub->sig = NULL;
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, hub->conns);
@@ -336,5 +369,7 @@ void hn_hub_free(HnHub *hub)
         room_close(hub, l->data);
     g_list_free(rooms);
     g_hash_table_destroy(hub->rooms);
+    hn_metrics_free(hub->metrics);
+    hn_http_routes_free(hub->routes);
     g_free(hub);
 }

@@ -734,8 +734,31 @@ void hn_room_get_stats(HnRoom *room, HnRoomStats *out)
 {
     memset(out, 0, sizeof *out);
     out->participants = room->order->len;
-    for (guint i = 0; i < room->order->len; i++)
-        out->publishers += ((HnPart *)room->order->pdata[i])->n_tracks > 0;
+    hn_router_get_stats(room->router, &out->router);
+    out->rtp_in = out->router.rtp_in_packets;
+    out->rtp_out = out->router.rtp_out_packets;
+    for (guint i = 0; i < room->order->len; i++) {
+        const HnPart *p = room->order->pdata[i];
+        out->publishers += p->n_tracks > 0;
+        out->producers += p->n_tracks;
+        for (guint k = 0; p->slots && k < p->slots->len; k++)
+            out->consumers += g_array_index(p->slots, HnNegSlot, k).in_router;
+        const HnTransportRef *refs[2] = {p->pub, p->sub};
+        for (int k = 0; k < 2; k++) {
+            if (!refs[k] || !refs[k]->t)
+                continue;
+            HnWebrtcTransportStats ts; /* open transports only: closed ones are not kept yet */
+            hn_webrtc_transport_get_stats(refs[k]->t, &ts);
+            out->transports++;
+            out->rx_packets += ts.rx_packets;
+            out->rx_bytes += ts.rx_bytes;
+            out->tx_packets += ts.tx_packets;
+            out->tx_bytes += ts.tx_bytes;
+            out->srtp_rx_errors += ts.rx_srtp_errors;
+            out->srtp_tx_errors += ts.tx_srtp_errors;
+            out->send_errors += ts.tx_send_errors;
+        }
+    }
 }
 
 void hn_room_free(HnRoom *room)

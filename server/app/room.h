@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "core/router.h"
 #include "transport/cert.h"
 #include "transport/ice.h"
 #include "transport/udp_mux.h"
@@ -30,9 +31,21 @@ typedef struct {
     int consent_timeout_s;    /* a transport silent this long after connecting is dead */
 } HnRoomEnv;
 
+/* What GET /metrics shows of a room (docs/operations.md). Gauges are the state now; counters
+ * count since the room opened, transports already closed included. */
 typedef struct {
     guint participants, publishers;
-    uint64_t rtp_in, rtp_out;
+    guint producers, consumers; /* streams in the router now */
+    guint transports;           /* peer connections (legs) open now */
+    uint64_t rtp_in, rtp_out;   /* = router.rtp_in_packets, router.rtp_out_packets */
+    HnRouterStats router;       /* hn_router_get_stats of the room's router */
+    /* the room's transports, open and closed: what went over the wire (SRTP, RTCP, DTLS) */
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t srtp_rx_errors, srtp_tx_errors; /* unprotect / protect failures */
+    uint64_t send_errors;                    /* datagrams the socket refused */
+    uint64_t dtls_failures; /* transports that failed in (or timed out before the end of) the
+                               DTLS handshake, or on a fatal DTLS alert */
+    uint64_t ice_failures;  /* transports whose ICE failed (no connectivity check came) */
 } HnRoomStats;
 
 /* transfer full. env is copied. */
@@ -50,4 +63,5 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp);
 void hn_room_candidate(HnRoom *room, uint64_t pid, gboolean sub, const char *candidate);
 /* The participant leaves (reason: "left", "timeout", "disconnected"); unknown pid is ignored. */
 void hn_room_leave(HnRoom *room, uint64_t pid, const char *reason);
+/* Fills out (zeroed first). Worker thread. */
 void hn_room_get_stats(HnRoom *room, HnRoomStats *out);

@@ -7,7 +7,31 @@ struct HnWorker {
     GThread *thread;
     guint rooms;   /* signalling thread only */
     HnUdpMux *mux; /* used on the worker thread; freed after it is joined */
+    GSource *lag_timer;
+    HnWorkerLagStats lag; /* worker thread only */
 };
+
+const int64_t hn_worker_lag_bounds_us[HN_WORKER_LAG_BUCKETS - 1] = {
+    1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000};
+
+static gboolean lag_tick(gpointer data)
+{
+    HnWorker *w = data;
+    /* during the callback the source's ready time is still the time it was due */
+    int64_t lag = g_get_monotonic_time() - g_source_get_ready_time(w->lag_timer);
+    if (lag < 0)
+        lag = 0;
+    HnWorkerLagStats *s = &w->lag;
+    s->last_us = lag;
+    s->max_us = MAX(s->max_us, lag);
+    s->sum_us += lag;
+    s->count++;
+    int b = 0;
+    while (b < HN_WORKER_LAG_BUCKETS - 1 && lag > hn_worker_lag_bounds_us[b])
+        b++;
+    s->buckets[b]++;
+    return G_SOURCE_CONTINUE;
+}
 
 struct HnWorkerPool {
     guint n;
@@ -37,6 +61,9 @@ HnWorkerPool *hn_worker_pool_new(guint n)
         w->index = i;
         w->ctx = g_main_context_new();
         w->loop = g_main_loop_new(w->ctx, FALSE);
+        w->lag_timer = g_timeout_source_new(HN_WORKER_LAG_PERIOD_MS);
+        g_source_set_callback(w->lag_timer, lag_tick, w, NULL);
+        g_source_attach(w->lag_timer, w->ctx);
         char name[16];
         g_snprintf(name, sizeof name, "hn-worker-%u", i);
         w->thread = g_thread_new(name, worker_main, w);
@@ -61,6 +88,8 @@ void hn_worker_pool_free(HnWorkerPool *pool)
     for (guint i = 0; i < pool->n; i++) {
         HnWorker *w = &pool->workers[i];
         g_thread_join(w->thread);
+        g_source_destroy(w->lag_timer);
+        g_source_unref(w->lag_timer);
         hn_udp_mux_free(w->mux);
         g_main_loop_unref(w->loop);
         g_main_context_unref(w->ctx);
@@ -81,6 +110,12 @@ HnWorker *hn_worker_pool_pick(HnWorkerPool *pool)
 guint hn_worker_pool_size(const HnWorkerPool *pool)
 {
     return pool->n;
+}
+
+HnWorker *hn_worker_pool_get(HnWorkerPool *pool, guint i)
+{
+    g_return_val_if_fail(i < pool->n, NULL);
+    return &pool->workers[i];
 }
 
 void hn_worker_add_room(HnWorker *w)
@@ -108,6 +143,11 @@ void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify
     g_source_set_callback(src, fn, data, destroy);
     g_source_attach(src, w->ctx);
     g_source_unref(src);
+}
+
+void hn_worker_get_lag(HnWorker *w, HnWorkerLagStats *out)
+{
+    *out = w->lag;
 }
 
 guint hn_worker_index(const HnWorker *w)

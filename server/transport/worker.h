@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 #include "transport/ice.h"
 #include "transport/udp_mux.h"
@@ -18,6 +19,8 @@ void hn_worker_pool_free(HnWorkerPool *pool);
 /* The worker with the fewest rooms; the caller then counts a room on it. transfer none. */
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool);
 guint hn_worker_pool_size(const HnWorkerPool *pool);
+/* Worker i (0 <= i < size) of the pool, for start-up reports and metrics. transfer none. */
+HnWorker *hn_worker_pool_get(HnWorkerPool *pool, guint i);
 
 /* Room accounting used by hn_worker_pool_pick (signalling thread only). */
 void hn_worker_add_room(HnWorker *w);
@@ -29,6 +32,25 @@ GMainContext *hn_worker_context(HnWorker *w);
 void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
 /* Index of the worker in its pool, for logs. */
 guint hn_worker_index(const HnWorker *w);
+
+/* Loop lag: every HN_WORKER_LAG_PERIOD_MS each worker runs a timer and records how late it fired
+ * (time from when it was due to when it ran: what any packet or timer on that worker waits
+ * beyond its own work). Histogram buckets: upper bounds in microseconds, the last bucket counts
+ * what is above the last bound. */
+#define HN_WORKER_LAG_PERIOD_MS 100
+#define HN_WORKER_LAG_BUCKETS   11
+extern const int64_t hn_worker_lag_bounds_us[HN_WORKER_LAG_BUCKETS - 1];
+
+typedef struct {
+    int64_t last_us, max_us; /* latest lag, largest since start */
+    int64_t sum_us;
+    uint64_t count;
+    uint64_t buckets[HN_WORKER_LAG_BUCKETS]; /* per bucket, not cumulative */
+} HnWorkerLagStats;
+
+/* Copies the worker's loop-lag record. Thread: that worker's thread only (from a function run
+ * with hn_worker_invoke). */
+void hn_worker_get_lag(HnWorker *w, HnWorkerLagStats *out);
 
 /* Opens every worker's shared media sockets (ICE-lite, see udp_mux.h) on the settings' local
  * IPs: worker i on port port_min + i when a range is set (the range must hold one port per

@@ -369,6 +369,7 @@ static void test_build_joined(void **state)
     HnProtoParticipant others[] = {{"p1", "Trần Thị Bình"}, {"p2", "Lê \"Q\" Cường"}};
     json_t *obj = load_built(hn_proto_build_joined("p3", "tinh-uy", others, 2), "joined");
     assert_string_equal(str_at(obj, "id"), "p3");
+    assert_string_equal(str_at(obj, "self"), "p3");
     assert_string_equal(str_at(obj, "room"), "tinh-uy");
     json_t *list = json_object_get(obj, "participants");
     assert_int_equal(json_array_size(list), 2);
@@ -471,6 +472,120 @@ static void test_build_candidate_pong_error(void **state)
     json_decref(obj);
 }
 
+/* The id of text as parsed: its JSON text, or NULL. */
+static void expect_id(const char *text, const char *id_json)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    if (parse(text, &msg, &err) != 0)
+        fail_msg("refused %s: %s", text, err.message);
+    if (id_json == NULL)
+        assert_null(msg.id_json);
+    else
+        assert_string_equal(msg.id_json, id_json);
+    hn_proto_msg_clear(&msg);
+    assert_null(msg.id_json);
+}
+
+static void test_request_id(void **state)
+{
+    expect_id("{\"type\":\"ping\"}", NULL);
+    expect_id("{\"type\":\"ping\",\"id\":\"a1\"}", "\"a1\"");
+    expect_id("{\"id\":42,\"type\":\"leave\"}", "42");
+    expect_id("{\"id\":-7,\"type\":\"leave\"}", "-7");
+    expect_id("{\"id\":\"\",\"type\":\"ping\"}", "\"\"");
+    expect_id("{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"id\":\"Nguyễn\"}", "\"Nguyễn\"");
+    /* 64 characters (not bytes) are allowed, 65 are not */
+    GString *t = g_string_new("{\"type\":\"ping\",\"id\":\"");
+    for (int i = 0; i < 64; i++)
+        g_string_append(t, "ư");
+    g_string_append(t, "\"}");
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse(t->str, &msg, &err), 0);
+    assert_int_equal(g_utf8_strlen(msg.id_json, -1), 66);
+    hn_proto_msg_clear(&msg);
+    g_string_insert(t, 21, "x");
+    expect_bad_field(t->str, "ping", "id");
+    g_string_free(t, TRUE);
+
+    /* an invalid id is a bad field (and is not echoed); a float, object, array, bool, null */
+    const char *bad[] = {"1.5", "{}", "[1]", "true", "null"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *text = g_strdup_printf("{\"type\":\"ping\",\"id\":%s}", bad[i]);
+        expect_bad_field(text, "ping", "id");
+        assert_int_equal(parse(text, &msg, &err), -EINVAL);
+        assert_string_equal(err.id_json, "");
+        json_t *obj = load_built(hn_proto_build_error_from(&err), "error");
+        assert_null(json_object_get(obj, "id"));
+        json_decref(obj);
+    }
+
+    /* refusals echo a valid id with its JSON type: bad field, bad type */
+    assert_int_equal(
+        parse("{\"type\":\"join\",\"id\":\"j1\",\"room\":\"a b\",\"name\":\"x\"}", &msg, &err),
+        -EINVAL);
+    json_t *obj = load_built(hn_proto_build_error_from(&err), "error");
+    assert_string_equal(str_at(obj, "id"), "j1");
+    assert_string_equal(str_at(obj, "code"), "bad-field");
+    json_decref(obj);
+    assert_int_equal(parse("{\"type\":\"nope\",\"id\":17}", &msg, &err), -EINVAL);
+    obj = load_built(hn_proto_build_error_from(&err), "error");
+    assert_true(json_is_integer(json_object_get(obj, "id")));
+    assert_int_equal(json_integer_value(json_object_get(obj, "id")), 17);
+    assert_string_equal(str_at(obj, "code"), "bad-type");
+    json_decref(obj);
+    /* no id, or bad JSON: no id in the error */
+    assert_int_equal(parse("{\"type\":\"nope\"}", &msg, &err), -EINVAL);
+    obj = load_built(hn_proto_build_error_from(&err), "error");
+    assert_null(json_object_get(obj, "id"));
+    json_decref(obj);
+}
+
+static void test_attach_id(void **state)
+{
+    /* NULL id: the same text comes back */
+    char *text = hn_proto_build_pong();
+    assert_ptr_equal(hn_proto_attach_id(text, NULL), text);
+    free(text);
+    assert_null(hn_proto_attach_id(NULL, "1"));
+
+    json_t *obj = load_built(hn_proto_attach_id(hn_proto_build_pong(), "\"a\\\"b\""), "pong");
+    assert_string_equal(str_at(obj, "id"), "a\"b");
+    json_decref(obj);
+    obj = load_built(hn_proto_attach_id(hn_proto_build_pong(), "12345678901"), "pong");
+    assert_int_equal(json_integer_value(json_object_get(obj, "id")), 12345678901LL);
+    json_decref(obj);
+
+    /* round trip: what a message carried is what its reply carries */
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"publish\",\"sdp\":\"v=0\",\"id\":\"pub-1\"}", &msg, &err),
+                     0);
+    obj = load_built(hn_proto_attach_id(hn_proto_build_answer("v=0"), msg.id_json), "answer");
+    assert_string_equal(str_at(obj, "id"), "pub-1");
+    assert_string_equal(str_at(obj, "sdp"), "v=0");
+    json_decref(obj);
+    hn_proto_msg_clear(&msg);
+
+    /* joined: the request id replaces "id"; the participant's id stays in "self" */
+    obj = load_built(hn_proto_attach_id(hn_proto_build_joined("p3", "r", NULL, 0), "9"), "joined");
+    assert_int_equal(json_integer_value(json_object_get(obj, "id")), 9);
+    assert_string_equal(str_at(obj, "self"), "p3");
+    json_decref(obj);
+}
+
+static void test_build_connected(void **state)
+{
+    json_t *obj = load_built(hn_proto_build_connected(HN_PROTO_PC_PUB), "connected");
+    assert_string_equal(str_at(obj, "pc"), "pub");
+    assert_int_equal(json_object_size(obj), 2);
+    json_decref(obj);
+    obj = load_built(hn_proto_build_connected(HN_PROTO_PC_SUB), "connected");
+    assert_string_equal(str_at(obj, "pc"), "sub");
+    json_decref(obj);
+}
+
 static void test_error_budget(void **state)
 {
     const int64_t s = 1000000;
@@ -526,6 +641,9 @@ int main(void)
         cmocka_unit_test(test_build_participants),
         cmocka_unit_test(test_build_sdp),
         cmocka_unit_test(test_build_candidate_pong_error),
+        cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_attach_id),
+        cmocka_unit_test(test_build_connected),
         cmocka_unit_test(test_error_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

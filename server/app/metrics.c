@@ -1,0 +1,552 @@
+/* GET /metrics: ask every worker, wait for all (or a timeout), write the Prometheus text. */
+#include "app/metrics.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "hn-build-config.h"
+
+G_STATIC_ASSERT(sizeof(HnRouterStats) % sizeof(uint64_t) == 0);
+
+/* One worker's answer. */
+typedef struct {
+    gboolean up; /* answered in time */
+    guint rooms;
+    HnRoomStats live;    /* sum over its open rooms */
+    HnRoomStats retired; /* sum over its closed rooms (counters only are used) */
+    gboolean has_mux;
+    HnUdpMuxStats mux;
+    HnWorkerLagStats lag;
+} HnSample;
+
+struct HnMetrics {
+    HnWorkerPool *pool;
+    guint n;
+    GMainContext *main_ctx;
+    HnMetricsSource src;
+    HnRoomStats *retired; /* atomic rc box of n: element i is touched on worker i only */
+    GList *scrapes;       /* HnScrape* waiting for workers */
+    uint64_t worker_timeouts, scrapes_total;
+    double start_time_s;
+};
+
+typedef struct {
+    int refs; /* main thread only: the scrape itself + one per job not yet back */
+    HnMetrics *m;
+    HnHttpRequest *req; /* NULL once answered */
+    guint pending;
+    HnSample *samples;
+    GSource *timeout;
+} HnScrape;
+
+typedef struct {
+    HnScrape *scrape;
+    guint index;
+    GPtrArray *rooms; /* HnRoom* of the worker, dereferenced on it only */
+    HnRoomStats *retired;
+    GMainContext *main_ctx;
+    HnSample sample;
+} HnJob;
+
+/* ---- sums ---- */
+
+static void stats_add(HnRoomStats *a, const HnRoomStats *b)
+{
+    a->participants += b->participants;
+    a->publishers += b->publishers;
+    a->producers += b->producers;
+    a->consumers += b->consumers;
+    a->transports += b->transports;
+    a->rtp_in += b->rtp_in;
+    a->rtp_out += b->rtp_out;
+    uint64_t *ra = (uint64_t *)&a->router;
+    const uint64_t *rb = (const uint64_t *)&b->router;
+    for (size_t i = 0; i < sizeof a->router / sizeof(uint64_t); i++)
+        ra[i] += rb[i];
+    a->rx_packets += b->rx_packets;
+    a->rx_bytes += b->rx_bytes;
+    a->tx_packets += b->tx_packets;
+    a->tx_bytes += b->tx_bytes;
+    a->srtp_rx_errors += b->srtp_rx_errors;
+    a->srtp_tx_errors += b->srtp_tx_errors;
+    a->send_errors += b->send_errors;
+    a->dtls_failures += b->dtls_failures;
+    a->ice_failures += b->ice_failures;
+}
+
+/* ---- the text format ---- */
+
+typedef struct {
+    const char *name, *help;
+    size_t off; /* of a uint64_t in HnRoomStats */
+} HnCounterDef;
+
+#define RS(field) offsetof(HnRoomStats, field)
+static const HnCounterDef room_counters[] = {
+    {"hoinghi_rtp_in_packets_total", "RTP packets received from publishers (valid, known stream)",
+     RS(router.rtp_in_packets)},
+    {"hoinghi_rtp_in_bytes_total", "Bytes of those RTP packets", RS(router.rtp_in_bytes)},
+    {"hoinghi_rtp_out_packets_total",
+     "RTP packets forwarded to subscribers, retransmissions "
+     "included",
+     RS(router.rtp_out_packets)},
+    {"hoinghi_rtp_out_bytes_total", "Bytes of those RTP packets", RS(router.rtp_out_bytes)},
+    {"hoinghi_rtcp_in_packets_total", "Valid compound RTCP packets received",
+     RS(router.rtcp_in_packets)},
+    {"hoinghi_rtcp_out_packets_total", "Compound RTCP packets sent", RS(router.rtcp_out_packets)},
+    {"hoinghi_nack_in_total", "Sequence numbers subscribers asked to resend (NACK)",
+     RS(router.nack_in)},
+    {"hoinghi_retransmissions_total", "Packets resent from the cache", RS(router.rtx_sent)},
+    {"hoinghi_pli_in_total", "Picture loss indications from subscribers", RS(router.pli_in)},
+    {"hoinghi_fir_in_total", "Full intra requests from subscribers (per FCI entry)",
+     RS(router.fir_in)},
+    {"hoinghi_keyframe_requests_sent_total", "Key frame requests (PLI/FIR) sent to publishers",
+     RS(router.keyframe_requests_sent)},
+    {"hoinghi_transport_rx_packets_total",
+     "Datagrams received by peer connections (before "
+     "SRTP)",
+     RS(rx_packets)},
+    {"hoinghi_transport_rx_bytes_total", "Bytes of those datagrams", RS(rx_bytes)},
+    {"hoinghi_transport_tx_packets_total", "Datagrams sent by peer connections", RS(tx_packets)},
+    {"hoinghi_transport_tx_bytes_total", "Bytes of those datagrams", RS(tx_bytes)},
+    {"hoinghi_srtp_unprotect_errors_total", "Received SRTP/SRTCP packets that failed to decrypt",
+     RS(srtp_rx_errors)},
+    {"hoinghi_srtp_protect_errors_total", "Packets that failed to encrypt", RS(srtp_tx_errors)},
+    {"hoinghi_send_errors_total", "Datagrams the socket refused to send", RS(send_errors)},
+    {"hoinghi_dtls_failures_total", "Peer connections whose DTLS handshake failed or timed out",
+     RS(dtls_failures)},
+    {"hoinghi_ice_failures_total", "Peer connections whose ICE failed", RS(ice_failures)},
+};
+
+typedef struct {
+    const char *name, *help;
+    size_t off; /* of a guint in HnRoomStats */
+} HnGaugeDef;
+
+static const HnGaugeDef room_gauges[] = {
+    {"hoinghi_participants", "Participants in the rooms", RS(participants)},
+    {"hoinghi_publishers", "Participants publishing at least one track", RS(publishers)},
+    {"hoinghi_producers", "Incoming streams (one per published track)", RS(producers)},
+    {"hoinghi_consumers", "Outgoing streams (one per track a subscriber receives)", RS(consumers)},
+    {"hoinghi_transports", "Peer connections open", RS(transports)},
+};
+
+#define MS(field) offsetof(HnUdpMuxStats, field)
+static const HnCounterDef mux_counters[] = {
+    {"hoinghi_udp_rx_datagrams_total", "Datagrams read from the media sockets", MS(rx_datagrams)},
+    {"hoinghi_udp_rx_stun_requests_total", "STUN binding requests answered or checked",
+     MS(rx_stun_requests)},
+    {"hoinghi_udp_rx_stun_rejected_total", "STUN requests refused (unknown user, bad integrity)",
+     MS(rx_stun_rejected)},
+    {"hoinghi_udp_rx_unknown_source_total", "Datagrams from an address no check has bound",
+     MS(rx_unknown_source)},
+    {"hoinghi_udp_rx_kernel_drops_total", "Datagrams the kernel dropped: receive buffer full",
+     MS(rx_kernel_drops)},
+    {"hoinghi_udp_tx_datagrams_total", "Datagrams sent", MS(tx_datagrams)},
+    {"hoinghi_udp_tx_batches_total", "sendmmsg calls", MS(tx_batches)},
+    {"hoinghi_udp_tx_dropped_total", "Datagrams dropped on send (socket buffer full, error)",
+     MS(tx_dropped)},
+    {"hoinghi_udp_tx_no_path_total", "Sends to a connection with no checked path yet",
+     MS(tx_no_path)},
+};
+
+static void family(GString *o, const char *name, const char *type, const char *help)
+{
+    g_string_append_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample_u64(GString *o, const char *name, const char *labels, uint64_t v)
+{
+    g_string_append_printf(o, "%s%s%s%s %" G_GUINT64_FORMAT "\n", name, labels ? "{" : "",
+                           labels ? labels : "", labels ? "}" : "", v);
+}
+
+/* Doubles in the C locale whatever LC_NUMERIC says. */
+static void sample_f(GString *o, const char *name, const char *labels, double v)
+{
+    char num[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_dtostr(num, sizeof num, v);
+    g_string_append_printf(o, "%s%s%s%s %s\n", name, labels ? "{" : "", labels ? labels : "",
+                           labels ? "}" : "", num);
+}
+
+/* A label value with \, " and newline escaped. transfer full. */
+static char *label_escape(const char *v)
+{
+    GString *s = g_string_new(NULL);
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            g_string_append_c(s, '\\');
+        if (*p == '\n')
+            g_string_append(s, "\\n");
+        else
+            g_string_append_c(s, *p);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static uint64_t at_u64(const void *base, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)base + off, sizeof v);
+    return v;
+}
+
+static guint at_uint(const void *base, size_t off)
+{
+    guint v;
+    memcpy(&v, (const char *)base + off, sizeof v);
+    return v;
+}
+
+static void render_process(GString *o, HnMetrics *m)
+{
+    char *ver = label_escape(HN_VERSION), *srtp = label_escape(HN_SRTP_BACKEND);
+    char *labels = g_strdup_printf("version=\"%s\",srtp=\"%s\"", ver, srtp);
+    family(o, "hoinghi_build_info", "gauge", "Always 1; the labels say which build this is");
+    sample_u64(o, "hoinghi_build_info", labels, 1);
+    g_free(labels);
+    g_free(ver);
+    g_free(srtp);
+    family(o, "hoinghi_process_start_time_seconds", "gauge",
+           "When the server started, seconds since the Unix epoch");
+    sample_f(o, "hoinghi_process_start_time_seconds", NULL, m->start_time_s);
+    family(o, "hoinghi_workers", "gauge", "Media worker threads");
+    sample_u64(o, "hoinghi_workers", NULL, m->n);
+    family(o, "hoinghi_metrics_scrapes_total", "counter", "GET /metrics answered");
+    sample_u64(o, "hoinghi_metrics_scrapes_total", NULL, m->scrapes_total);
+    family(o, "hoinghi_metrics_worker_timeouts_total", "counter",
+           "Worker answers a scrape gave up waiting for (see hoinghi_worker_up)");
+    sample_u64(o, "hoinghi_metrics_worker_timeouts_total", NULL, m->worker_timeouts);
+
+    HnMetricsHubStats h;
+    memset(&h, 0, sizeof h);
+    if (m->src.hub_stats)
+        m->src.hub_stats(m->src.user, &h);
+    const struct {
+        const char *name, *help;
+        uint64_t v;
+    } sig[] = {
+        {"hoinghi_ws_connections_total", "Signalling WebSockets accepted", h.sig.connections},
+        {"hoinghi_ws_messages_total", "Signalling messages received", h.sig.messages},
+        {"hoinghi_ws_errors_total", "Signalling messages refused with an error", h.sig.errors},
+        {"hoinghi_ws_closed_policy_total", "Sockets closed for too many errors (1008)",
+         h.sig.closed_policy},
+        {"hoinghi_ws_closed_timeout_total", "Sockets closed by the keep-alive timeout",
+         h.sig.closed_timeout},
+        {"hoinghi_ws_dropped_out_total",
+         "Outgoing signalling messages dropped (queue full or "
+         "socket gone)",
+         h.sig.dropped_out},
+        {"hoinghi_joins_total", "Participants admitted to a room", h.joins},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
+        family(o, sig[i].name, "counter", sig[i].help);
+        sample_u64(o, sig[i].name, NULL, sig[i].v);
+    }
+}
+
+static void render_lag(GString *o, HnScrape *s, guint n)
+{
+    family(o, "hoinghi_worker_loop_lag_seconds", "histogram",
+           "How late the worker's 100 ms timer fires: time events wait for the loop");
+    for (guint w = 0; w < n; w++) {
+        const HnWorkerLagStats *l = &s->samples[w].lag;
+        if (!s->samples[w].up)
+            continue;
+        uint64_t cum = 0;
+        for (int b = 0; b < HN_WORKER_LAG_BUCKETS; b++) {
+            cum += l->buckets[b];
+            char le[G_ASCII_DTOSTR_BUF_SIZE] = "+Inf";
+            if (b < HN_WORKER_LAG_BUCKETS - 1)
+                g_ascii_dtostr(le, sizeof le, (double)hn_worker_lag_bounds_us[b] / 1e6);
+            char *labels = g_strdup_printf("worker=\"%u\",le=\"%s\"", w, le);
+            sample_u64(o, "hoinghi_worker_loop_lag_seconds_bucket", labels, cum);
+            g_free(labels);
+        }
+        char labels[32];
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        sample_f(o, "hoinghi_worker_loop_lag_seconds_sum", labels, (double)l->sum_us / 1e6);
+        sample_u64(o, "hoinghi_worker_loop_lag_seconds_count", labels, l->count);
+    }
+    const struct {
+        const char *name, *help;
+        size_t off;
+    } g[] = {
+        {"hoinghi_worker_loop_lag_last_seconds", "The latest loop lag measured",
+         offsetof(HnWorkerLagStats, last_us)},
+        {"hoinghi_worker_loop_lag_max_seconds", "The largest loop lag since the start",
+         offsetof(HnWorkerLagStats, max_us)},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(g); i++) {
+        family(o, g[i].name, "gauge", g[i].help);
+        for (guint w = 0; w < n; w++) {
+            if (!s->samples[w].up)
+                continue;
+            int64_t us;
+            memcpy(&us, (const char *)&s->samples[w].lag + g[i].off, sizeof us);
+            char labels[32];
+            g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+            sample_f(o, g[i].name, labels, (double)us / 1e6);
+        }
+    }
+}
+
+/* The whole text. transfer full. */
+static GString *render(HnScrape *s)
+{
+    HnMetrics *m = s->m;
+    GString *o = g_string_sized_new(16384);
+    render_process(o, m);
+    char labels[96];
+    family(o, "hoinghi_worker_up", "gauge", "1 when the worker answered this scrape in time");
+    for (guint w = 0; w < m->n; w++) {
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        sample_u64(o, "hoinghi_worker_up", labels, s->samples[w].up);
+    }
+    family(o, "hoinghi_rooms", "gauge", "Rooms open");
+    for (guint w = 0; w < m->n; w++) {
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        if (s->samples[w].up)
+            sample_u64(o, "hoinghi_rooms", labels, s->samples[w].rooms);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(room_gauges); i++) {
+        family(o, room_gauges[i].name, "gauge", room_gauges[i].help);
+        for (guint w = 0; w < m->n; w++) {
+            g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+            if (s->samples[w].up)
+                sample_u64(o, room_gauges[i].name, labels,
+                           at_uint(&s->samples[w].live, room_gauges[i].off));
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(room_counters); i++) {
+        family(o, room_counters[i].name, "counter", room_counters[i].help);
+        for (guint w = 0; w < m->n; w++) {
+            const HnSample *x = &s->samples[w];
+            g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+            if (x->up)
+                sample_u64(o, room_counters[i].name, labels,
+                           at_u64(&x->live, room_counters[i].off) +
+                               at_u64(&x->retired, room_counters[i].off));
+        }
+    }
+    family(o, "hoinghi_router_drops_total", "counter",
+           "Packets the router dropped, by reason (per consumer for the per-consumer reasons)");
+    for (guint w = 0; w < m->n; w++) {
+        const HnSample *x = &s->samples[w];
+        for (int r = 0; x->up && r < HN_DROP__COUNT; r++) {
+            g_snprintf(labels, sizeof labels, "worker=\"%u\",reason=\"%s\"", w,
+                       hn_drop_reason_name((HnDropReason)r));
+            sample_u64(o, "hoinghi_router_drops_total", labels,
+                       x->live.router.drops[r] + x->retired.router.drops[r]);
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(mux_counters); i++) {
+        family(o, mux_counters[i].name, "counter", mux_counters[i].help);
+        for (guint w = 0; w < m->n; w++) {
+            g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+            if (s->samples[w].up && s->samples[w].has_mux)
+                sample_u64(o, mux_counters[i].name, labels,
+                           at_u64(&s->samples[w].mux, mux_counters[i].off));
+        }
+    }
+    render_lag(o, s, m->n);
+    return o;
+}
+
+/* ---- collection ---- */
+
+static void scrape_unref(HnScrape *s)
+{
+    if (--s->refs > 0)
+        return;
+    g_free(s->samples);
+    g_free(s);
+}
+
+static void scrape_finish(HnScrape *s)
+{
+    if (!s->req)
+        return;
+    if (s->timeout) {
+        g_source_destroy(s->timeout);
+        g_source_unref(s->timeout);
+        s->timeout = NULL;
+    }
+    s->m->scrapes_total++;
+    GString *text = render(s);
+    hn_http_reply(s->req, 200, "text/plain; version=0.0.4; charset=utf-8", text->str, text->len);
+    g_string_free(text, TRUE);
+    s->req = NULL;
+    s->m->scrapes = g_list_remove(s->m->scrapes, s);
+    scrape_unref(s);
+}
+
+static gboolean scrape_timeout(gpointer data)
+{
+    HnScrape *s = data;
+    s->m->worker_timeouts += s->pending;
+    scrape_finish(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void job_free(gpointer data)
+{
+    HnJob *j = data;
+    g_ptr_array_unref(j->rooms);
+    g_atomic_rc_box_release(j->retired);
+    g_free(j);
+}
+
+/* Main thread: a worker's answer. */
+static gboolean job_done(gpointer data)
+{
+    HnJob *j = data;
+    HnScrape *s = j->scrape;
+    if (s->req) {
+        s->samples[j->index] = j->sample;
+        s->samples[j->index].up = TRUE;
+        if (--s->pending == 0)
+            scrape_finish(s);
+    }
+    scrape_unref(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: the numbers of this worker. */
+static gboolean job_run(gpointer data)
+{
+    HnJob *j = data;
+    HnSample *x = &j->sample;
+    for (guint i = 0; i < j->rooms->len; i++) {
+        HnRoomStats rs;
+        hn_room_get_stats(j->rooms->pdata[i], &rs);
+        stats_add(&x->live, &rs);
+        x->rooms++;
+    }
+    x->retired = j->retired[j->index];
+    GSource *src = g_idle_source_new();
+    g_source_set_callback(src, job_done, j, job_free);
+    g_source_attach(src, j->main_ctx);
+    g_source_unref(src);
+    return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+    GPtrArray **per_worker;
+} HnRoomLists;
+
+static void collect_room(void *data, HnWorker *w, HnRoom *room)
+{
+    HnRoomLists *l = data;
+    g_ptr_array_add(l->per_worker[hn_worker_index(w)], room);
+}
+
+/* Worker thread: the worker's own numbers (mux, loop lag), then its rooms'. */
+typedef struct {
+    HnJob *job;
+    HnWorker *w;
+} HnJobStart;
+
+static gboolean job_start(gpointer data)
+{
+    HnJobStart *js = data;
+    HnJob *j = js->job;
+    HnUdpMux *mux = hn_worker_mux(js->w);
+    if (mux) {
+        j->sample.has_mux = TRUE;
+        hn_udp_mux_get_stats(mux, &j->sample.mux);
+    }
+    hn_worker_get_lag(js->w, &j->sample.lag);
+    return job_run(j);
+}
+
+static void on_metrics(void *user, HnHttpRequest *req)
+{
+    HnMetrics *m = user;
+    HnScrape *s = g_new0(HnScrape, 1);
+    s->m = m;
+    s->req = req;
+    s->refs = 1;
+    s->samples = g_new0(HnSample, m->n);
+    s->pending = m->n;
+    HnRoomLists lists = {g_new0(GPtrArray *, m->n)};
+    for (guint i = 0; i < m->n; i++)
+        lists.per_worker[i] = g_ptr_array_new();
+    if (m->src.for_each_room)
+        m->src.for_each_room(m->src.user, collect_room, &lists);
+    m->scrapes = g_list_prepend(m->scrapes, s);
+    for (guint i = 0; i < m->n; i++) {
+        HnJob *j = g_new0(HnJob, 1);
+        j->scrape = s;
+        j->index = i;
+        j->rooms = lists.per_worker[i];
+        j->retired = g_atomic_rc_box_acquire(m->retired);
+        j->main_ctx = m->main_ctx;
+        s->refs++;
+        HnJobStart *js = g_new0(HnJobStart, 1);
+        js->job = j;
+        js->w = hn_worker_pool_get(m->pool, i);
+        hn_worker_invoke(js->w, job_start, js, g_free);
+    }
+    g_free(lists.per_worker);
+    s->timeout = g_timeout_source_new(HN_METRICS_WORKER_TIMEOUT_MS);
+    g_source_set_callback(s->timeout, scrape_timeout, s, NULL);
+    g_source_attach(s->timeout, m->main_ctx);
+}
+
+HnMetrics *hn_metrics_new(HnWorkerPool *pool, GMainContext *main_ctx, HnHttpRoutes *routes,
+                          const HnMetricsSource *src)
+{
+    HnMetrics *m = g_new0(HnMetrics, 1);
+    m->pool = pool;
+    m->n = hn_worker_pool_size(pool);
+    m->main_ctx = main_ctx;
+    m->src = *src;
+    m->retired = g_atomic_rc_box_alloc0(sizeof(HnRoomStats) * m->n);
+    m->start_time_s = (double)g_get_real_time() / 1e6;
+    hn_http_routes_add(routes, HN_HTTP_GET, "/metrics", HN_HTTP_ROUTE_EXACT, 0, on_metrics, m);
+    return m;
+}
+
+void hn_metrics_free(HnMetrics *m)
+{
+    if (!m)
+        return;
+    while (m->scrapes)
+        scrape_finish(m->scrapes->data);
+    g_atomic_rc_box_release(m->retired);
+    g_free(m);
+}
+
+typedef struct {
+    HnRoom *room;
+    guint index;
+    HnRoomStats *retired;
+} HnFreeJob;
+
+static gboolean free_run(gpointer data)
+{
+    HnFreeJob *f = data;
+    HnRoomStats rs;
+    hn_room_get_stats(f->room, &rs);
+    stats_add(&f->retired[f->index], &rs);
+    hn_room_free(f->room);
+    return G_SOURCE_REMOVE;
+}
+
+static void free_job_free(gpointer data)
+{
+    HnFreeJob *f = data;
+    g_atomic_rc_box_release(f->retired);
+    g_free(f);
+}
+
+void hn_metrics_free_room(HnMetrics *m, HnWorker *w, HnRoom *room)
+{
+    HnFreeJob *f = g_new0(HnFreeJob, 1);
+    f->room = room;
+    f->index = hn_worker_index(w);
+    f->retired = g_atomic_rc_box_acquire(m->retired);
+    hn_worker_invoke(w, free_run, f, free_job_free);
+}

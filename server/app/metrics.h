@@ -1,0 +1,46 @@
+/* GET /metrics: the server's counters in the Prometheus text format (docs/operations.md).
+ *
+ * A scrape asks every media worker (hn_worker_invoke) for the stats of its rooms, its UDP mux
+ * and its loop lag, and answers when all have replied, or after HN_METRICS_WORKER_TIMEOUT_MS
+ * without the late ones (hoinghi_worker_up{worker} 0, hoinghi_metrics_worker_timeouts_total).
+ * Counters never go down: a room's counters are added to its worker's totals when the room is
+ * freed through hn_metrics_free_room.
+ *
+ * Thread: the signalling (main) thread, except what runs on the workers inside. */
+#pragma once
+
+#include <glib.h>
+
+#include "app/room.h"
+#include "signaling/http.h"
+#include "signaling/server.h"
+#include "transport/worker.h"
+
+#define HN_METRICS_WORKER_TIMEOUT_MS 2000
+
+typedef struct HnMetrics HnMetrics;
+
+/* Signalling-level numbers the owner (the hub) knows. */
+typedef struct {
+    HnSignalingStats sig;
+    uint64_t joins;
+} HnMetricsHubStats;
+
+typedef void (*HnMetricsRoomFn)(void *data, HnWorker *w, HnRoom *room);
+
+typedef struct {
+    /* Calls fn(data, worker, room) for every open room (main thread). */
+    void (*for_each_room)(void *user, HnMetricsRoomFn fn, void *data);
+    void (*hub_stats)(void *user, HnMetricsHubStats *out);
+    void *user;
+} HnMetricsSource;
+
+/* Registers GET /metrics in routes (transfer none, must outlive the metrics). pool: transfer
+ * none, must outlive the metrics; src is copied. transfer full. */
+HnMetrics *hn_metrics_new(HnWorkerPool *pool, GMainContext *main_ctx, HnHttpRoutes *routes,
+                          const HnMetricsSource *src);
+/* Answers scrapes still waiting (without the late workers). NULL ok. */
+void hn_metrics_free(HnMetrics *m);
+/* Frees room on its worker w, after adding its counters to w's totals of closed rooms. Use it
+ * instead of posting hn_room_free; it is ordered like every hn_worker_invoke to w. */
+void hn_metrics_free_room(HnMetrics *m, HnWorker *w, HnRoom *room);
