@@ -25,6 +25,8 @@ static const char *const error_code_names[] = {
     [HN_PROTO_ERR_BAD_SDP] = "bad-sdp",
     [HN_PROTO_ERR_BAD_STATE] = "bad-state",
     [HN_PROTO_ERR_INTERNAL] = "internal",
+    [HN_PROTO_ERR_FORBIDDEN] = "forbidden",
+    [HN_PROTO_ERR_LIMIT] = "limit",
 };
 
 static const char *const msg_type_names[] = {

@@ -37,6 +37,8 @@ typedef enum {
     HN_PROTO_ERR_BAD_SDP,
     HN_PROTO_ERR_BAD_STATE,
     HN_PROTO_ERR_INTERNAL,
+    HN_PROTO_ERR_FORBIDDEN, /* the participant's role does not allow it */
+    HN_PROTO_ERR_LIMIT,     /* over a limit (tracks, sections, early candidates) */
 } HnProtoErrorCode;
 
 /* Why hn_proto_parse refused a message; ready to be sent back with hn_proto_build_error_from. */

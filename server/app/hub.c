@@ -4,6 +4,7 @@
 
 #include "app/metrics.h"
 #include "app/room.h"
+#include "signaling/room_json.h"
 #include "signaling/server.h"
 
 typedef struct {
@@ -76,8 +77,10 @@ static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *
     g_source_unref(src);
 }
 
-static void room_post(void *user, uint64_t conn_id, char *text)
+/* The room's typed output becomes wire JSON here, on the worker thread (signaling/room_json). */
+static void room_deliver(void *user, uint64_t conn_id, const HnRoomOut *out)
 {
+    char *text = hn_room_json(out);
     if (text)
         post_outbound(user, conn_id, text, NULL);
 }
@@ -97,12 +100,14 @@ typedef struct {
     uint64_t pid;
     char *text;   /* name, sdp, candidate or leave reason */
     gboolean sub; /* candidate for the sub transport */
+    char *req_id; /* the request's id as JSON text, or NULL */
 } HnCmd;
 
 static void cmd_free(gpointer data)
 {
     HnCmd *c = data;
     g_free(c->text);
+    g_free(c->req_id);
     g_free(c);
 }
 
@@ -111,16 +116,16 @@ static gboolean cmd_run(gpointer data)
     HnCmd *c = data;
     switch (c->type) {
     case CMD_JOIN:
-        hn_room_join(c->room, c->pid, c->text);
+        hn_room_join(c->room, c->pid, c->text, c->req_id);
         break;
     case CMD_PUBLISH:
-        hn_room_publish(c->room, c->pid, c->text);
+        hn_room_publish(c->room, c->pid, c->text, c->req_id);
         break;
     case CMD_ANSWER:
-        hn_room_sub_answer(c->room, c->pid, c->text);
+        hn_room_sub_answer(c->room, c->pid, c->text, c->req_id);
         break;
     case CMD_CANDIDATE:
-        hn_room_candidate(c->room, c->pid, c->sub, c->text);
+        hn_room_candidate(c->room, c->pid, c->sub, c->text, c->req_id);
         break;
     case CMD_LEAVE:
         hn_room_leave(c->room, c->pid, c->text);
@@ -132,7 +137,8 @@ static gboolean cmd_run(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub)
+static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub,
+                     const char *req_id)
 {
     HnCmd *c = g_new0(HnCmd, 1);
     c->type = type;
@@ -140,6 +146,7 @@ static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *t
     c->pid = pid;
     c->text = g_strdup(text);
     c->sub = sub;
+    c->req_id = g_strdup(req_id);
     hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
 }
 
@@ -159,7 +166,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
     e->max_participants = rc ? rc->max_participants : hub->cfg->max_participants;
     hn_worker_add_room(e->worker);
     HnRoomEnv env = {
-        .post = room_post,
+        .deliver = room_deliver,
         .kick = room_kick,
         .user = hub,
         .cert = hub->cert,
@@ -186,24 +193,25 @@ static void room_close(HnHub *hub, HnRoomEntry *e)
 /* --- signalling handler ------------------------------------------------------------------- */
 
 static void reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, const char *msg,
-                        const char *ref)
+                        const char *ref, const HnProtoMsg *m)
 {
-    hn_signaling_send(hub->sig, conn_id, hn_proto_build_error(code, msg, ref));
+    hn_signaling_send(hub->sig, conn_id,
+                      hn_proto_attach_id(hn_proto_build_error(code, msg, ref), m->id_json));
 }
 
 static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
 {
     if (g_hash_table_contains(hub->conns, &conn_id)) {
-        reply_error(hub, conn_id, HN_PROTO_ERR_ALREADY_JOINED, "already joined", "join");
+        reply_error(hub, conn_id, HN_PROTO_ERR_ALREADY_JOINED, "already joined", "join", m);
         return;
     }
     HnRoomEntry *e = room_open(hub, m->u.join.room);
     if (!e) {
-        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", "join");
+        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", "join", m);
         return;
     }
     if (e->members >= e->max_participants) {
-        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_FULL, "the room is full", "join");
+        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_FULL, "the room is full", "join", m);
         if (e->members == 0)
             room_close(hub, e);
         return;
@@ -214,7 +222,7 @@ static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
     e->members++;
     hub->joins++;
     g_hash_table_insert(hub->conns, &c->id, c);
-    send_cmd(e, CMD_JOIN, conn_id, m->u.join.name, FALSE);
+    send_cmd(e, CMD_JOIN, conn_id, m->u.join.name, FALSE, m->id_json);
 }
 
 static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
@@ -227,19 +235,19 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
     if (!c) {
         reply_error(hub, conn_id, HN_PROTO_ERR_NOT_JOINED, "join a room first",
-                    hn_proto_msg_type_name(m->type));
+                    hn_proto_msg_type_name(m->type), m);
         return;
     }
     switch (m->type) {
     case HN_PROTO_MSG_PUBLISH:
-        send_cmd(c->room, CMD_PUBLISH, conn_id, m->u.sdp.sdp, FALSE);
+        send_cmd(c->room, CMD_PUBLISH, conn_id, m->u.sdp.sdp, FALSE, m->id_json);
         break;
     case HN_PROTO_MSG_ANSWER:
-        send_cmd(c->room, CMD_ANSWER, conn_id, m->u.sdp.sdp, FALSE);
+        send_cmd(c->room, CMD_ANSWER, conn_id, m->u.sdp.sdp, FALSE, m->id_json);
         break;
     case HN_PROTO_MSG_CANDIDATE:
         send_cmd(c->room, CMD_CANDIDATE, conn_id, m->u.candidate.candidate,
-                 m->u.candidate.pc == HN_PROTO_PC_SUB);
+                 m->u.candidate.pc == HN_PROTO_PC_SUB, m->id_json);
         break;
     case HN_PROTO_MSG_LEAVE:
         c->left = TRUE;
@@ -260,7 +268,7 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
     /* A socket that closed without "leave" (crash, lost network, killed tab) is reported as
      * "disconnected", a silent one as "timeout". */
     const char *why = reason == HN_CLOSE_TIMEOUT ? "timeout" : c->left ? "left" : "disconnected";
-    send_cmd(e, CMD_LEAVE, conn_id, why, FALSE);
+    send_cmd(e, CMD_LEAVE, conn_id, why, FALSE, NULL);
     g_hash_table_remove(hub->conns, &conn_id);
     g_free(c);
     if (--e->members == 0)

@@ -138,8 +138,8 @@ static HnRoomTrackDesc track(const char *mid, HnCodecId id, uint8_t pt, uint32_t
 /* A participant joins with both legs in the router, the sub leg connected. */
 static void fx_join(Fx *f, uint64_t pid, HnRole role)
 {
-    assert_int_equal(hn_router_add_transport(f->r, pub_leg(pid), 0x1000 + (uint32_t)pid), 0);
-    assert_int_equal(hn_router_add_transport(f->r, sub_leg(pid), 0x2000 + (uint32_t)pid), 0);
+    assert_int_equal(hn_router_add_transport(f->r, pub_leg(pid), 0x1000 + (uint32_t)pid, NULL), 0);
+    assert_int_equal(hn_router_add_transport(f->r, sub_leg(pid), 0x2000 + (uint32_t)pid, NULL), 0);
     assert_int_equal(hn_room_model_join(f->m, pid, "Tên", role, HN_PART_BROWSER, false), 0);
     assert_int_equal(hn_room_model_set_sub_leg(f->m, pid, sub_leg(pid)), 0);
     hn_room_model_leg_connected(f->m, sub_leg(pid));
@@ -315,7 +315,7 @@ static void test_reconnect_with_ssrcs(void **state)
     unsigned offers = offers_to(f, 2);
 
     const uint32_t NEW = 99;
-    assert_int_equal(hn_router_add_transport(f->r, NEW, 0x3000), 0);
+    assert_int_equal(hn_router_add_transport(f->r, NEW, 0x3000, NULL), 0);
     HnRoomTrackDesc t[2] = {track("0", HN_CODEC_OPUS, AUD_PT, 0xcafe0001),
                             track("1", HN_CODEC_VP8, VID_PT, 0xcafe0002)};
     assert_int_equal(hn_room_model_publish(f->m, 1, NEW, t, 2), 2);
@@ -356,7 +356,7 @@ static void test_reconnect_without_ssrcs(void **state)
     assert_int_equal(tu_count(&f->sink, sub_leg(2), false), 2);
 
     const uint32_t NEW = 99;
-    assert_int_equal(hn_router_add_transport(f->r, NEW, 0x3000), 0);
+    assert_int_equal(hn_router_add_transport(f->r, NEW, 0x3000, NULL), 0);
     assert_int_equal(hn_room_model_publish(f->m, 1, NEW, t, 2), 2);
     hn_room_model_leg_closed(f->m, pub_leg(1));
     hn_router_remove_transport(f->r, pub_leg(1));
@@ -505,7 +505,7 @@ static void test_lobby_and_reoffer(void **state)
     Fx *f = *state;
     fx_join(f, 1, HN_ROLE_MEMBER);
     fx_publish_av(f, 1);
-    assert_int_equal(hn_router_add_transport(f->r, sub_leg(2), 0x2002), 0);
+    assert_int_equal(hn_router_add_transport(f->r, sub_leg(2), 0x2002, NULL), 0);
     assert_int_equal(hn_room_model_join(f->m, 2, "Khách", HN_ROLE_MEMBER, HN_PART_BROWSER, true),
                      0);
     hn_room_model_set_sub_leg(f->m, 2, sub_leg(2));

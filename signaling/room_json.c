@@ -1,0 +1,81 @@
+#include "signaling/room_json.h"
+
+#include <glib.h>
+
+HnProtoErrorCode hn_room_json_error_code(HnRoomError code)
+{
+    switch (code) {
+    case HN_ROOM_ERR_BAD_SDP:
+        return HN_PROTO_ERR_BAD_SDP;
+    case HN_ROOM_ERR_BAD_STATE:
+        return HN_PROTO_ERR_BAD_STATE;
+    case HN_ROOM_ERR_FORBIDDEN:
+        return HN_PROTO_ERR_FORBIDDEN;
+    case HN_ROOM_ERR_LIMIT:
+        return HN_PROTO_ERR_LIMIT;
+    case HN_ROOM_ERR_INTERNAL:
+        break;
+    }
+    return HN_PROTO_ERR_INTERNAL;
+}
+
+static char *event_json(const HnRoomEvent *ev)
+{
+    switch (ev->type) {
+    case HN_RE_PARTICIPANT_JOINED: {
+        HnProtoParticipant p = {.id = ev->participant_id, .name = ev->name};
+        return hn_proto_build_participant_joined(&p);
+    }
+    case HN_RE_PARTICIPANT_LEFT: {
+        HnProtoLeaveReason r = ev->reason == HN_LEAVE_TIMEOUT        ? HN_PROTO_TIMEOUT
+                               : ev->reason == HN_LEAVE_DISCONNECTED ? HN_PROTO_DISCONNECTED
+                                                                     : HN_PROTO_LEFT;
+        return hn_proto_build_participant_left(ev->participant_id, r);
+    }
+    default:
+        return NULL; /* track and policy events: not in protocol version 1 yet */
+    }
+}
+
+static char *out_json(const HnRoomOut *o)
+{
+    switch (o->type) {
+    case HN_ROOM_OUT_JOINED: {
+        HnProtoParticipant *others = g_new0(HnProtoParticipant, o->n_members + 1);
+        for (size_t i = 0; i < o->n_members; i++)
+            others[i] = (HnProtoParticipant){.id = o->members[i].id, .name = o->members[i].name};
+        char *text = hn_proto_build_joined(o->self_id, o->room, others, o->n_members);
+        g_free(others);
+        return text;
+    }
+    case HN_ROOM_OUT_EVENT:
+        return event_json(o->event);
+    case HN_ROOM_OUT_ANSWER:
+        return hn_proto_build_answer(o->sdp);
+    case HN_ROOM_OUT_OFFER: {
+        HnProtoTrack *t = g_new0(HnProtoTrack, o->n_tracks + 1);
+        for (size_t i = 0; i < o->n_tracks; i++)
+            t[i] = (HnProtoTrack){.mid = o->tracks[i].mid,
+                                  .participant = o->tracks[i].participant,
+                                  .kind = o->tracks[i].kind == HN_KIND_AUDIO ? HN_PROTO_KIND_AUDIO
+                                                                             : HN_PROTO_KIND_VIDEO};
+        char *text = hn_proto_build_offer(o->sdp, t, o->n_tracks);
+        g_free(t);
+        return text;
+    }
+    case HN_ROOM_OUT_CANDIDATE:
+        return hn_proto_build_candidate(o->sub ? HN_PROTO_PC_SUB : HN_PROTO_PC_PUB, o->candidate,
+                                        o->candidate ? "0" : NULL);
+    case HN_ROOM_OUT_CONNECTED:
+        return hn_proto_build_connected(o->sub ? HN_PROTO_PC_SUB : HN_PROTO_PC_PUB);
+    case HN_ROOM_OUT_ERROR:
+        return hn_proto_build_error(hn_room_json_error_code(o->code), o->message, o->ref);
+    }
+    return NULL;
+}
+
+char *hn_room_json(const HnRoomOut *out)
+{
+    char *text = out_json(out);
+    return text && out->req_id ? hn_proto_attach_id(text, out->req_id) : text;
+}
