@@ -272,6 +272,22 @@ static HnNegLocal local_params(HnRoom *room, RoomLeg *rl)
 
 /* --- the model's actions ------------------------------------------------------------------ */
 
+/* A section of the model's view as the SDP layer takes it. */
+static void slot_to_neg(const HnRoomSlot *s, HnNegSlot *d)
+{
+    memset(d, 0, sizeof *d);
+    g_strlcpy(d->mid, s->mid, sizeof d->mid);
+    d->kind = s->kind;
+    d->codec = s->codec;
+    d->ssrc = s->ssrc;
+    d->producer_id = s->producer_id;
+    d->consumer_id = s->consumer_id;
+    d->rejected = s->rejected;
+    g_strlcpy(d->participant, s->participant, sizeof d->participant);
+    g_strlcpy(d->cname, s->cname, sizeof d->cname);
+    g_strlcpy(d->track_id, s->track_id, sizeof d->track_id);
+}
+
 static int send_sub_offer(HnRoom *room, uint64_t pid)
 {
     RoomPeer *peer = find(room, pid);
@@ -284,17 +300,7 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
     size_t nt = 0;
     for (size_t i = 0; i < n; i++) {
         const HnRoomSlot *s = &slots[i];
-        HnNegSlot *d = &ns[i];
-        g_strlcpy(d->mid, s->mid, sizeof d->mid);
-        d->kind = s->kind;
-        d->codec = s->codec;
-        d->ssrc = s->ssrc;
-        d->producer_id = s->producer_id;
-        d->consumer_id = s->consumer_id;
-        d->rejected = s->rejected;
-        g_strlcpy(d->participant, s->participant, sizeof d->participant);
-        g_strlcpy(d->cname, s->cname, sizeof d->cname);
-        g_strlcpy(d->track_id, s->track_id, sizeof d->track_id);
+        slot_to_neg(s, &ns[i]);
         if (s->consumer_id && !s->rejected)
             tracks[nt++] = (HnRoomOfferTrack){
                 .mid = s->mid, .participant = s->participant, .kind = s->kind, .source = s->source};
@@ -545,15 +551,8 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
     size_t n;
     const HnRoomSlot *slots = hn_room_model_offered(room->model, pid, &n);
     HnNegSlot *ns = g_new0(HnNegSlot, n + 1);
-    for (size_t i = 0; i < n; i++) {
-        g_strlcpy(ns[i].mid, slots[i].mid, sizeof ns[i].mid);
-        ns[i].kind = slots[i].kind;
-        ns[i].codec = slots[i].codec;
-        ns[i].ssrc = slots[i].ssrc;
-        ns[i].consumer_id = slots[i].consumer_id;
-        ns[i].producer_id = slots[i].producer_id;
-        ns[i].rejected = slots[i].rejected;
-    }
+    for (size_t i = 0; i < n; i++)
+        slot_to_neg(&slots[i], &ns[i]);
     GError *err = NULL;
     HnNegRemote remote;
     if (!hn_neg_check_sub_answer(sdp, ns, n, &remote, &err)) {
