@@ -161,11 +161,11 @@ static void sample_u64(GString *o, const char *name, const char *labels, uint64_
                            labels ? labels : "", labels ? "}" : "", v);
 }
 
-/* Doubles in the C locale whatever LC_NUMERIC says. */
+/* Seconds to the microsecond, in the C locale whatever LC_NUMERIC says. */
 static void sample_f(GString *o, const char *name, const char *labels, double v)
 {
     char num[G_ASCII_DTOSTR_BUF_SIZE];
-    g_ascii_dtostr(num, sizeof num, v);
+    g_ascii_formatd(num, sizeof num, "%.6f", v);
     g_string_append_printf(o, "%s%s%s%s %s\n", name, labels ? "{" : "", labels ? labels : "",
                            labels ? "}" : "", num);
 }
