@@ -16,21 +16,28 @@ typedef enum {
     HN_SDP_ERROR_UNSUPPORTED, /* well-formed but unsupported (mDNS candidate, setup:holdconn) */
     HN_SDP_ERROR_NEGOTIATION, /* nothing acceptable, or inconsistent with what we offered */
     HN_SDP_ERROR_INVALID,     /* a bad argument from the local caller (slots, credentials) */
+    HN_SDP_ERROR_TOO_MANY,    /* more slots than HN_SDP_MAX_MEDIA m= lines */
 } HnSdpError;
 
 GQuark hn_sdp_error_quark(void);
 
-/* Limits: anything larger is refused as malformed. */
-#define HN_SDP_MAX_SIZE        (64 * 1024) /* whole description, bytes */
-#define HN_SDP_MAX_LINE        4096        /* one line, bytes */
-#define HN_SDP_MAX_MEDIA       64          /* m= lines */
-#define HN_SDP_MAX_CODECS      64          /* payload types per m= line */
-#define HN_SDP_MAX_EXTMAPS     32          /* a=extmap per m= line */
-#define HN_SDP_MAX_SSRCS       32          /* distinct a=ssrc per m= line */
-#define HN_SDP_MAX_SSRC_GROUPS 16          /* a=ssrc-group per m= line */
-#define HN_SDP_MAX_GROUP_SSRCS 8           /* ssrcs in one a=ssrc-group */
-#define HN_SDP_MAX_RIDS        16          /* a=rid per m= line */
-#define HN_SDP_MAX_CANDIDATES  64          /* a=candidate per m= line */
+/* Limits: anything larger is refused as malformed. A subscriber offer of a room of N publishing
+ * participants has 2 * (N - 1) m= lines; HN_SDP_MAX_MEDIA covers the 1000-participant bound of
+ * the configuration (server/app/config.c checks it), and HN_SDP_MAX_SIZE a browser's answer to
+ * such an offer (about 0.5 KiB per m= line, docs/sdp.md). Arrays grow with what is parsed, so
+ * the limits cost nothing below them, and parsing stays linear in the size of the text. */
+#define HN_SDP_MAX_SIZE (2 * 1024 * 1024) /* whole description, bytes */
+#define HN_SDP_MAX_LINE 4096              /* one line, bytes (but a=group, below) */
+/* An a=group line lists every mid: up to HN_SDP_MAX_MEDIA of them, 32 bytes and a blank each. */
+#define HN_SDP_MAX_GROUP_LINE  (64 + HN_SDP_MAX_MEDIA * HN_SDP_MID_LEN)
+#define HN_SDP_MAX_MEDIA       2048 /* m= lines */
+#define HN_SDP_MAX_CODECS      64   /* payload types per m= line */
+#define HN_SDP_MAX_EXTMAPS     32   /* a=extmap per m= line */
+#define HN_SDP_MAX_SSRCS       32   /* distinct a=ssrc per m= line */
+#define HN_SDP_MAX_SSRC_GROUPS 16   /* a=ssrc-group per m= line */
+#define HN_SDP_MAX_GROUP_SSRCS 8    /* ssrcs in one a=ssrc-group */
+#define HN_SDP_MAX_RIDS        16   /* a=rid per m= line */
+#define HN_SDP_MAX_CANDIDATES  64   /* a=candidate per m= line */
 
 /* String buffer sizes, terminating NUL included. */
 #define HN_SDP_MID_LEN    33  /* a=mid, BUNDLE members */
@@ -125,6 +132,8 @@ typedef struct {
     char mid[HN_SDP_MID_LEN];
     HnSdpDirection direction;
     bool rtcp_mux, rtcp_mux_only, rtcp_rsize, bundle_only, end_of_candidates;
+    bool direction_set; /* a direction attribute was in this section (else session default) */
+    bool in_bundle;     /* the mid is a member of the first BUNDLE group */
     HnSdpTransport transport;
     HnSdpCodec *codecs; /* in m= line order (the sender's preference) */
     size_t n_codecs;
@@ -149,11 +158,12 @@ typedef struct {
     uint64_t session_version;
     HnSdpTransport transport; /* session-level only */
     bool ice_lite;
-    bool has_bundle;                               /* an a=group:BUNDLE was present */
-    char bundle[HN_SDP_MAX_MEDIA][HN_SDP_MID_LEN]; /* mids of the first BUNDLE group */
+    bool has_bundle;                /* an a=group:BUNDLE was present */
+    char (*bundle)[HN_SDP_MID_LEN]; /* mids of the first BUNDLE group */
     size_t n_bundle;
     HnSdpMedia *media;
     size_t n_media;
+    GHashTable *mid_index; /* private: mid -> index + 1 into media, for linear-time lookups */
 } HnSdp;
 
 /* Parses an SDP of `len` bytes (CRLF or LF line ends; need not be NUL-terminated). On success
