@@ -457,7 +457,8 @@ static const struct {
     {"rtcp-fb", attr_rtcp_fb, MEDIA},        {"ssrc", attr_ssrc, MEDIA},
     {"ssrc-group", attr_ssrc_group, MEDIA},  {"msid", attr_msid, MEDIA},
     {"simulcast", attr_simulcast, MEDIA},    {"rid", attr_rid, MEDIA},
-    {"candidate", attr_candidate, MEDIA},
+    {"candidate", attr_candidate, MEDIA},    {"rtcp", hn_sdp_attr_rtcp, MEDIA},
+    {"ptime", hn_sdp_attr_ptime, MEDIA},     {"crypto", hn_sdp_attr_crypto, MEDIA},
 };
 
 int hn_sdp_parse_attribute(HnSdpParser *p, const char *name, const char *value, GError **error)

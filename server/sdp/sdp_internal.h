@@ -21,6 +21,14 @@ int hn_sdp_fail(const HnSdpParser *p, GError **error, const char *fmt, ...) G_GN
 /* Handles one a= line (name and value split at the first ':'; value NULL without ':'). */
 int hn_sdp_parse_attribute(HnSdpParser *p, const char *name, const char *value, GError **error);
 
+/* c= line at the current level (sdp_crypto.c). */
+int hn_sdp_parse_connection(HnSdpParser *p, const char *value, GError **error);
+
+/* a=rtcp, a=ptime and a=crypto values of the current m= section (sdp_crypto.c). */
+int hn_sdp_attr_rtcp(HnSdpParser *p, const char *value, GError **error);
+int hn_sdp_attr_ptime(HnSdpParser *p, const char *value, GError **error);
+int hn_sdp_attr_crypto(HnSdpParser *p, const char *value, GError **error);
+
 /* Reads the next blank-separated token of *cur into buf. Returns 1 on success (advancing *cur),
  * 0 when only blanks remain, -1 when the token does not fit in `size` bytes. */
 int hn_sdp_next_token(const char **cur, char *buf, size_t size);

@@ -174,6 +174,8 @@ static int parse_line(HnSdpParser *p, char *line, bool first, GError **error)
         return parse_origin(p, value, error);
     case 'm':
         return parse_media_line(p, value, error);
+    case 'c':
+        return hn_sdp_parse_connection(p, value, error);
     case 'a': {
         char *colon = strchr(value, ':');
         if (colon)
@@ -182,7 +184,7 @@ static int parse_line(HnSdpParser *p, char *line, bool first, GError **error)
             return hn_sdp_fail(p, error, "a= line without an attribute name");
         return hn_sdp_parse_attribute(p, value, colon ? colon + 1 : NULL, error);
     }
-    default: /* s= i= u= e= p= c= b= t= r= z= k= and unknown types carry nothing we use */
+    default: /* s= i= u= e= p= b= t= r= z= k= and unknown types carry nothing we use */
         return 0;
     }
 }
@@ -238,6 +240,8 @@ static int finish(HnSdpParser *p, GError **error)
         }
         if (t->setup == HN_SDP_SETUP_NONE)
             t->setup = st->setup;
+        if (m->conn.addr[0] == '\0')
+            m->conn = sdp->conn;
         t->ice_trickle = t->ice_trickle || st->ice_trickle;
         if (!m->direction_set && p->sess_has_dir)
             m->direction = p->sess_dir;
@@ -321,6 +325,7 @@ static void media_clear(HnSdpMedia *m)
     for (size_t i = 0; i < m->n_candidates; i++)
         g_free(m->candidates[i]);
     g_free(m->candidates);
+    g_free(m->cryptos);
 }
 
 void hn_sdp_free(HnSdp *sdp)
