@@ -223,7 +223,7 @@ static int parse_sdp(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     if (len == 0)
         return field_error(err, "sdp", "must not be empty");
     if (len > HN_PROTO_MAX_SDP || strlen(sdp) != len)
-        return field_error(err, "sdp", "must be at most 64 KiB of text");
+        return field_error(err, "sdp", "must be at most 2 MiB of text");
     out->u.sdp.sdp = sdp;
     out->u.sdp.sdp_len = len;
     return 0;
@@ -327,7 +327,7 @@ int hn_proto_parse(const char *data, size_t len, HnProtoMsg *out, HnProtoError *
     memset(err, 0, sizeof *err);
 
     if (len > HN_PROTO_MAX_MESSAGE)
-        return fail(err, HN_PROTO_ERR_TOO_BIG, -E2BIG, "message of %zu bytes is over 64 KiB", len);
+        return fail(err, HN_PROTO_ERR_TOO_BIG, -E2BIG, "message of %zu bytes is over 3 MiB", len);
     if (nesting_too_deep(data, len, HN_PROTO_MAX_DEPTH))
         return fail(err, HN_PROTO_ERR_BAD_JSON, -EBADMSG, "JSON nested deeper than %d levels",
                     HN_PROTO_MAX_DEPTH);

@@ -13,12 +13,15 @@
 
 struct json_t;
 
-#define HN_PROTO_MAX_MESSAGE (64 * 1024) /* bytes; larger messages are "too-big" */
-#define HN_PROTO_MAX_SDP     (64 * 1024) /* bytes */
-#define HN_PROTO_MAX_DEPTH   32          /* JSON nesting ({ and [) */
-#define HN_PROTO_ROOM_MAX    64          /* room name: 1-64 chars [A-Za-z0-9_.-] */
-#define HN_PROTO_NAME_MAX    64          /* display name: 1-64 code points */
-#define HN_PROTO_MID_MAX     32          /* sdpMid: 1-32 token chars */
+/* A subscriber answer of a 1000-person meeting (1998 m= lines) is about 1 MB of SDP from
+ * Chromium, 1.1 MB as JSON (docs/sdp.md); the SDP limit is the SDP parser's (HN_SDP_MAX_SIZE)
+ * and the message limit leaves room for the JSON escaping of every line end. */
+#define HN_PROTO_MAX_MESSAGE (3 * 1024 * 1024) /* bytes; larger messages are "too-big" */
+#define HN_PROTO_MAX_SDP     (2 * 1024 * 1024) /* bytes */
+#define HN_PROTO_MAX_DEPTH   32                /* JSON nesting ({ and [) */
+#define HN_PROTO_ROOM_MAX    64                /* room name: 1-64 chars [A-Za-z0-9_.-] */
+#define HN_PROTO_NAME_MAX    64                /* display name: 1-64 code points */
+#define HN_PROTO_MID_MAX     32                /* sdpMid: 1-32 token chars */
 #define HN_PROTO_ID_MAX      64 /* request id: a string of at most 64 chars, or an integer */
 /* Room for the compact JSON text of any valid request id: 64 characters escaped as \uXXXX
  * (6 bytes each) and the quotes, or an integer, with the NUL. */

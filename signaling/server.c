@@ -7,7 +7,10 @@
 #include <libwebsockets.h>
 #include <string.h>
 
-#define HN_WS_MAX_MESSAGE (64 * 1024)
+/* libwebsockets' per-connection receive buffer. A larger frame or message arrives in several
+ * LWS_CALLBACK_RECEIVE calls (lws_is_final_fragment() false until its last byte) that
+ * on_receive() joins, up to HN_PROTO_MAX_MESSAGE: the buffer stays small per connection. */
+#define HN_WS_RX_BUFFER   (64 * 1024)
 #define HN_OUT_QUEUE_MAX  1024
 #define HN_CLOSE_QUIET_US (200 * 1000)
 #define HN_CLOSE_WAIT_US  (2 * 1000 * 1000)
@@ -116,10 +119,10 @@ static void on_receive(HnSignaling *sig, HnConn *c, struct lws *wsi, const void 
         c->rx_skip = FALSE;
     }
     if (!c->rx_skip) {
-        if (c->rx->len + len > HN_WS_MAX_MESSAGE) {
+        if (c->rx->len + len > HN_PROTO_MAX_MESSAGE) {
             c->rx_skip = TRUE;
             g_string_truncate(c->rx, 0);
-            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 64 KiB");
+            reply_error(sig, c, HN_PROTO_ERR_TOO_BIG, "message over 3 MiB");
         } else {
             g_string_append_len(c->rx, in, (gssize)len);
         }
@@ -369,7 +372,7 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     setup_mounts(sig);
 
     sig->protocols[0] = (struct lws_protocols){
-        "hoinghi-v1", ws_callback, sizeof(HnConn *), HN_WS_MAX_MESSAGE, 0, NULL, 0};
+        "hoinghi-v1", ws_callback, sizeof(HnConn *), HN_WS_RX_BUFFER, 0, NULL, 0};
     sig->protocols[1] =
         (struct lws_protocols){"hn-http", http_callback, sizeof(HnHttpSession), 0, 0, NULL, 0};
 

@@ -4,6 +4,7 @@
  * given twice (it merges them), so the text is first scanned here into an index of
  * (group, key, line) that both finds duplicates and places every later error on its line. */
 #include "app/config.h"
+#include "app/negotiate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -638,9 +639,34 @@ static gboolean key_auto_create(Loader *ld, const char *value, char **reason)
     return parse_bool(value, &ld->cfg->auto_create, reason);
 }
 
+/* Every participant receives the others' tracks in one subscriber offer: with audio and video
+ * each, 2 * (N - 1) m= lines, which the SDP layer must be able to write and parse. */
+G_STATIC_ASSERT(HN_CONFIG_SUB_SECTIONS(HN_CONFIG_MAX_PARTICIPANTS) <= HN_NEG_MAX_SUB_SLOTS);
+
+static gboolean parse_participants(const char *value, guint *out, char **reason)
+{
+    guint64 v = 0;
+    if (!g_ascii_string_to_unsigned(value, 10, 1, G_MAXUINT, &v, NULL)) {
+        *reason = g_strdup_printf("“%s” is not a whole number between 1 and %u", value,
+                                  HN_CONFIG_MAX_PARTICIPANTS);
+        return FALSE;
+    }
+    if (v > HN_CONFIG_MAX_PARTICIPANTS || HN_CONFIG_SUB_SECTIONS(v) > HN_NEG_MAX_SUB_SLOTS) {
+        *reason = g_strdup_printf("%s is over %u, the largest room: each participant's subscriber "
+                                  "offer carries 2 sections per other participant, %u of the %u "
+                                  "one SDP may have for %u (docs/sdp.md)",
+                                  value, HN_CONFIG_MAX_PARTICIPANTS,
+                                  HN_CONFIG_SUB_SECTIONS(HN_CONFIG_MAX_PARTICIPANTS),
+                                  HN_NEG_MAX_SUB_SLOTS, HN_CONFIG_MAX_PARTICIPANTS);
+        return FALSE;
+    }
+    *out = (guint)v;
+    return TRUE;
+}
+
 static gboolean key_max_participants(Loader *ld, const char *value, char **reason)
 {
-    return parse_uint(value, 1, HN_CONFIG_MAX_PARTICIPANTS, &ld->cfg->max_participants, reason);
+    return parse_participants(value, &ld->cfg->max_participants, reason);
 }
 
 static gboolean key_room_title(Loader *ld, const char *value, char **reason)
@@ -663,7 +689,7 @@ static gboolean key_room_title(Loader *ld, const char *value, char **reason)
 
 static gboolean key_room_max_participants(Loader *ld, const char *value, char **reason)
 {
-    if (!parse_uint(value, 1, HN_CONFIG_MAX_PARTICIPANTS, &ld->room->max_participants, reason))
+    if (!parse_participants(value, &ld->room->max_participants, reason))
         return FALSE;
     ld->room->has_own_max = TRUE;
     return TRUE;

@@ -31,8 +31,12 @@ typedef enum {
     HN_LOG_LEVEL_DEBUG,
 } HnLogLevel;
 
-#define HN_CONFIG_MAX_WORKERS          64
+#define HN_CONFIG_MAX_WORKERS 64
+/* Participants of one room. Bounded by the subscriber offer: a participant receives the
+ * others' audio and video, HN_CONFIG_SUB_SECTIONS(n) m= lines, within HN_NEG_MAX_SUB_SLOTS
+ * (checked at compile time in config.c; app/negotiate.h has the per-participant limits). */
 #define HN_CONFIG_MAX_PARTICIPANTS     1000
+#define HN_CONFIG_SUB_SECTIONS(n)      (2 * ((n)-1))
 #define HN_CONFIG_ROOM_NAME_MAX        64
 #define HN_CONFIG_ROOM_TITLE_MAX       128 /* code points */
 #define HN_CONFIG_CONSENT_TIMEOUT_MIN  3

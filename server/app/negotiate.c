@@ -5,6 +5,11 @@
 #include "sdp/sdp.h"
 #include "sdp/sdp_negotiate.h"
 
+G_STATIC_ASSERT(HN_NEG_MAX_SUB_SLOTS == HN_SDP_MAX_MEDIA);
+G_STATIC_ASSERT(HN_NEG_MID_MAX <= HN_SDP_MID_LEN);
+
+G_DEFINE_QUARK(hn - neg - error - quark, hn_neg_error)
+
 struct HnNegOffer {
     HnSdp *sdp;
 };
@@ -89,8 +94,18 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
     HnSdpPubAnswer *a = NULL;
     if (hn_sdp_pub_answer(offer->sdp, &l, NULL, offer->sdp->session_version + 1, &a, error) < 0)
         return NULL;
+    size_t n_receiving = 0;
+    for (size_t i = 0; i < a->n_tracks; i++)
+        n_receiving += a->tracks[i].receiving;
+    if (n_receiving > HN_NEG_MAX_PUB_TRACKS) {
+        g_set_error(error, HN_NEG_ERROR, HN_NEG_ERROR_TOO_MANY,
+                    "a participant may publish at most %d tracks, this offer has %zu",
+                    HN_NEG_MAX_PUB_TRACKS, n_receiving);
+        hn_sdp_pub_answer_free(a);
+        return NULL;
+    }
     remote_from(&res->remote, &a->remote, a->dtls_server, offer->sdp);
-    for (size_t i = 0; i < a->n_tracks && res->n_tracks < HN_NEG_MAX_TRACKS; i++) {
+    for (size_t i = 0; i < a->n_tracks; i++) {
         const HnSdpPubTrack *t = &a->tracks[i];
         if (!t->receiving)
             continue;
@@ -130,6 +145,12 @@ static HnSdpSendSlot *to_send_slots(const HnNegSlot *slots, size_t n)
 char *hn_neg_sub_offer(const HnNegLocal *local, const HnNegSlot *slots, size_t n, uint64_t version,
                        GError **error)
 {
+    if (n > HN_NEG_MAX_SUB_SLOTS) {
+        g_set_error(error, HN_NEG_ERROR, HN_NEG_ERROR_TOO_MANY,
+                    "a subscriber offer may carry at most %d tracks, this one needs %zu",
+                    HN_NEG_MAX_SUB_SLOTS, n);
+        return NULL;
+    }
     HnSdpLocal l = {
         .ice_ufrag = local->ufrag,
         .ice_pwd = local->pwd,

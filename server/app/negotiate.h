@@ -8,8 +8,22 @@
 
 #include "core/codec.h"
 
-#define HN_NEG_MID_MAX    32
-#define HN_NEG_MAX_TRACKS 16
+#define HN_NEG_MID_MAX 32
+
+/* Limits a room reports to its participants (and checks its configuration against):
+ * - HN_NEG_MAX_PUB_TRACKS: tracks one participant may publish (receiving m= lines of its
+ *   publish offer); an offer with more is refused with HN_NEG_ERROR_TOO_MANY.
+ * - HN_NEG_MAX_SUB_SLOTS: m= lines of one subscriber offer, the SDP layer's HN_SDP_MAX_MEDIA;
+ *   a room of N participants publishing audio and video needs 2 * (N - 1). */
+#define HN_NEG_MAX_PUB_TRACKS 8
+#define HN_NEG_MAX_TRACKS     HN_NEG_MAX_PUB_TRACKS /* capacity of HnNegPublish.tracks */
+#define HN_NEG_MAX_SUB_SLOTS  2048
+
+#define HN_NEG_ERROR (hn_neg_error_quark())
+typedef enum {
+    HN_NEG_ERROR_TOO_MANY, /* more published tracks or subscriber slots than the limits above */
+} HnNegError;
+GQuark hn_neg_error_quark(void);
 
 /* One m= section of a subscriber offer. consumer_id 0 = inactive (recyclable). */
 typedef struct {
@@ -57,17 +71,22 @@ typedef struct {
 
 typedef struct HnNegOffer HnNegOffer;
 
-/* Parses a publish offer. transfer full; NULL + error (a sentence for the client). */
+/* Parses a publish offer. transfer full; NULL + error (a sentence for the client, domain
+ * HN_SDP_ERROR). */
 HnNegOffer *hn_neg_parse_offer(const char *sdp, GError **error);
 void hn_neg_offer_free(HnNegOffer *offer);
 /* The offer's ICE ufrag (transfer none). */
 const char *hn_neg_offer_ufrag(const HnNegOffer *offer);
-/* The answer text (transfer full) and what it accepted, or NULL + error. */
+/* The answer text (transfer full) and what it accepted, or NULL + error: HN_SDP_ERROR for an
+ * offer that cannot be answered, HN_NEG_ERROR_TOO_MANY ("a participant may publish at most 8
+ * tracks, this offer has 9") when more than HN_NEG_MAX_PUB_TRACKS m= lines send media. The
+ * message is a sentence for the client. */
 char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, HnNegPublish *res,
                             GError **error);
 void hn_neg_publish_clear(HnNegPublish *res);
 
-/* A subscriber offer for the slots (transfer full), or NULL + error. */
+/* A subscriber offer for the slots (transfer full), or NULL + error: HN_NEG_ERROR_TOO_MANY
+ * when n > HN_NEG_MAX_SUB_SLOTS, HN_SDP_ERROR_INVALID for a bad slot. Linear in n. */
 char *hn_neg_sub_offer(const HnNegLocal *local, const HnNegSlot *slots, size_t n, uint64_t version,
                        GError **error);
 /* Checks the client's answer to the offer built from slots; marks slots the client rejected.

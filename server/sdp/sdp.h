@@ -16,21 +16,29 @@ typedef enum {
     HN_SDP_ERROR_UNSUPPORTED, /* well-formed but unsupported (mDNS candidate, setup:holdconn) */
     HN_SDP_ERROR_NEGOTIATION, /* nothing acceptable, or inconsistent with what we offered */
     HN_SDP_ERROR_INVALID,     /* a bad argument from the local caller (slots, credentials) */
+    HN_SDP_ERROR_TOO_MANY,    /* more slots than HN_SDP_MAX_MEDIA m= lines */
 } HnSdpError;
 
 GQuark hn_sdp_error_quark(void);
 
-/* Limits: anything larger is refused as malformed. */
-#define HN_SDP_MAX_SIZE        (64 * 1024) /* whole description, bytes */
-#define HN_SDP_MAX_LINE        4096        /* one line, bytes */
-#define HN_SDP_MAX_MEDIA       64          /* m= lines */
-#define HN_SDP_MAX_CODECS      64          /* payload types per m= line */
-#define HN_SDP_MAX_EXTMAPS     32          /* a=extmap per m= line */
-#define HN_SDP_MAX_SSRCS       32          /* distinct a=ssrc per m= line */
-#define HN_SDP_MAX_SSRC_GROUPS 16          /* a=ssrc-group per m= line */
-#define HN_SDP_MAX_GROUP_SSRCS 8           /* ssrcs in one a=ssrc-group */
-#define HN_SDP_MAX_RIDS        16          /* a=rid per m= line */
-#define HN_SDP_MAX_CANDIDATES  64          /* a=candidate per m= line */
+/* Limits: anything larger is refused as malformed. A subscriber offer of a room of N publishing
+ * participants has 2 * (N - 1) m= lines; HN_SDP_MAX_MEDIA covers the 1000-participant bound of
+ * the configuration (server/app/config.c checks it), and HN_SDP_MAX_SIZE a browser's answer to
+ * such an offer (about 0.5 KiB per m= line, docs/sdp.md). Arrays grow with what is parsed, so
+ * the limits cost nothing below them, and parsing stays linear in the size of the text. */
+#define HN_SDP_MAX_SIZE (2 * 1024 * 1024) /* whole description, bytes */
+#define HN_SDP_MAX_LINE 4096              /* one line, bytes (but a=group, below) */
+/* An a=group line lists every mid: up to HN_SDP_MAX_MEDIA of them, 32 bytes and a blank each. */
+#define HN_SDP_MAX_GROUP_LINE  (64 + HN_SDP_MAX_MEDIA * HN_SDP_MID_LEN)
+#define HN_SDP_MAX_MEDIA       2048 /* m= lines */
+#define HN_SDP_MAX_CODECS      64   /* payload types per m= line */
+#define HN_SDP_MAX_EXTMAPS     32   /* a=extmap per m= line */
+#define HN_SDP_MAX_SSRCS       32   /* distinct a=ssrc per m= line */
+#define HN_SDP_MAX_SSRC_GROUPS 16   /* a=ssrc-group per m= line */
+#define HN_SDP_MAX_GROUP_SSRCS 8    /* ssrcs in one a=ssrc-group */
+#define HN_SDP_MAX_RIDS        16   /* a=rid per m= line */
+#define HN_SDP_MAX_CANDIDATES  64   /* a=candidate per m= line */
+#define HN_SDP_MAX_CRYPTOS     16   /* a=crypto per m= line */
 
 /* String buffer sizes, terminating NUL included. */
 #define HN_SDP_MID_LEN    33  /* a=mid, BUNDLE members */
@@ -44,6 +52,40 @@ GQuark hn_sdp_error_quark(void);
 #define HN_SDP_FMTP_LEN   257
 #define HN_SDP_URI_LEN    257
 #define HN_SDP_TEXT_LEN   257 /* a=simulcast value, rid params, non-RTP fmt list */
+
+/* A c= line or the address of a=rtcp: an IPv4 or IPv6 literal (no FQDN). "" when absent. */
+#define HN_SDP_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
+typedef struct {
+    char addr[HN_SDP_ADDR_LEN];
+    bool ipv6; /* "IN IP6" */
+} HnSdpConn;
+
+/* SDES-SRTP crypto suites (RFC 4568, RFC 6188, RFC 7714) and their master key + salt sizes. */
+typedef enum {
+    HN_SDP_CRYPTO_UNKNOWN = 0,             /* a suite we do not implement: kept, never chosen */
+    HN_SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80, /* 16 + 14 bytes */
+    HN_SDP_CRYPTO_AES_CM_128_HMAC_SHA1_32, /* 16 + 14 */
+    HN_SDP_CRYPTO_AES_256_CM_HMAC_SHA1_80, /* 32 + 14 */
+    HN_SDP_CRYPTO_AES_256_CM_HMAC_SHA1_32, /* 32 + 14 */
+    HN_SDP_CRYPTO_AEAD_AES_128_GCM,        /* 16 + 12 */
+    HN_SDP_CRYPTO_AEAD_AES_256_GCM,        /* 32 + 12 */
+} HnSdpCryptoSuite;
+
+#define HN_SDP_CRYPTO_KEY_MAX 46 /* master key + salt, bytes */
+
+/* One a=crypto line: a=crypto:<tag> <suite> inline:<key||salt base64>[|<lifetime>][|<mki>:<len>]
+ * [<session params>]. Only the first key parameter is kept. */
+typedef struct {
+    uint32_t tag; /* 0-999999999 */
+    HnSdpCryptoSuite suite;
+    char suite_name[48];                /* as written */
+    uint8_t key[HN_SDP_CRYPTO_KEY_MAX]; /* master key then salt; empty for an unknown suite */
+    uint8_t key_len;
+    uint64_t lifetime;   /* packets, 0 when absent ("2^31" is stored as 2147483648) */
+    uint32_t mki;        /* MKI value, when mki_len != 0 */
+    uint8_t mki_len;     /* bytes, 0: no MKI */
+    bool session_params; /* session parameters follow (UNENCRYPTED_SRTP, KDR=...) */
+} HnSdpCrypto;
 
 typedef enum {
     HN_SDP_DIR_SENDRECV = 0,
@@ -125,6 +167,8 @@ typedef struct {
     char mid[HN_SDP_MID_LEN];
     HnSdpDirection direction;
     bool rtcp_mux, rtcp_mux_only, rtcp_rsize, bundle_only, end_of_candidates;
+    bool direction_set; /* a direction attribute was in this section (else session default) */
+    bool in_bundle;     /* the mid is a member of the first BUNDLE group */
     HnSdpTransport transport;
     HnSdpCodec *codecs; /* in m= line order (the sender's preference) */
     size_t n_codecs;
@@ -142,18 +186,27 @@ typedef struct {
     size_t n_rids;
     char **candidates; /* "candidate:..." as written, for hn_sdp_candidate_parse() */
     size_t n_candidates;
+    /* Plain RTP legs (SIP room systems): docs/sdp.md. */
+    HnSdpConn conn;       /* c= of the section, else of the session; addr "" when neither */
+    uint16_t rtcp_port;   /* a=rtcp port, 0 when absent (then RTP port + 1, or rtcp-mux) */
+    HnSdpConn rtcp_conn;  /* a=rtcp address, "" when not given */
+    uint32_t ptime;       /* a=ptime in ms, 0 when absent */
+    HnSdpCrypto *cryptos; /* a=crypto lines in offer order */
+    size_t n_cryptos;
 } HnSdpMedia;
 
 typedef struct {
     char session_id[24]; /* o= sess-id (decimal digits) */
     uint64_t session_version;
     HnSdpTransport transport; /* session-level only */
+    HnSdpConn conn;           /* session-level c=, "" when absent */
     bool ice_lite;
-    bool has_bundle;                               /* an a=group:BUNDLE was present */
-    char bundle[HN_SDP_MAX_MEDIA][HN_SDP_MID_LEN]; /* mids of the first BUNDLE group */
+    bool has_bundle;                /* an a=group:BUNDLE was present */
+    char (*bundle)[HN_SDP_MID_LEN]; /* mids of the first BUNDLE group */
     size_t n_bundle;
     HnSdpMedia *media;
     size_t n_media;
+    GHashTable *mid_index; /* private: mid -> index + 1 into media, for linear-time lookups */
 } HnSdp;
 
 /* Parses an SDP of `len` bytes (CRLF or LF line ends; need not be NUL-terminated). On success

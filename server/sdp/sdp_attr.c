@@ -39,16 +39,22 @@ static int attr_group(HnSdpParser *p, const char *value, GError **error)
     if (strcmp(tok, "BUNDLE") != 0 || sdp->has_bundle || p->m)
         return 0;
     sdp->has_bundle = true;
-    while ((r = hn_sdp_next_token(&cur, tok, sizeof tok)) == 1) {
-        if (hn_sdp_in_bundle(sdp, tok))
-            return hn_sdp_fail(p, error, "a=group:BUNDLE lists mid \"%s\" twice", tok);
-        if (sdp->n_bundle >= HN_SDP_MAX_MEDIA)
-            return hn_sdp_fail(p, error, "a=group:BUNDLE has more than %d mids", HN_SDP_MAX_MEDIA);
-        memcpy(sdp->bundle[sdp->n_bundle++], tok, sizeof tok);
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    int ret = 0;
+    while (ret == 0 && (r = hn_sdp_next_token(&cur, tok, sizeof tok)) == 1) {
+        char(*slot)[HN_SDP_MID_LEN] = hn_sdp_array_push((void **)&sdp->bundle, &sdp->n_bundle,
+                                                        sizeof *sdp->bundle, HN_SDP_MAX_MEDIA);
+        if (!slot)
+            ret = hn_sdp_fail(p, error, "a=group:BUNDLE has more than %d mids", HN_SDP_MAX_MEDIA);
+        else if (!g_hash_table_add(seen, g_strdup(tok)))
+            ret = hn_sdp_fail(p, error, "a=group:BUNDLE lists mid \"%s\" twice", tok);
+        else
+            memcpy(*slot, tok, sizeof tok);
     }
-    if (r < 0)
-        return hn_sdp_fail(p, error, "a=group:BUNDLE mid longer than %d", HN_SDP_MID_LEN - 1);
-    return 0;
+    g_hash_table_destroy(seen);
+    if (ret == 0 && r < 0)
+        ret = hn_sdp_fail(p, error, "a=group:BUNDLE mid longer than %d", HN_SDP_MID_LEN - 1);
+    return ret;
 }
 
 static int attr_ice_ufrag(HnSdpParser *p, const char *value, GError **error)
@@ -396,7 +402,7 @@ static int attr_direction(HnSdpParser *p, HnSdpDirection dir)
 {
     if (p->m) {
         p->m->direction = dir;
-        p->has_dir[p->sdp->n_media - 1] = true;
+        p->m->direction_set = true;
     } else {
         p->sess_dir = dir;
         p->sess_has_dir = true;
@@ -451,7 +457,8 @@ static const struct {
     {"rtcp-fb", attr_rtcp_fb, MEDIA},        {"ssrc", attr_ssrc, MEDIA},
     {"ssrc-group", attr_ssrc_group, MEDIA},  {"msid", attr_msid, MEDIA},
     {"simulcast", attr_simulcast, MEDIA},    {"rid", attr_rid, MEDIA},
-    {"candidate", attr_candidate, MEDIA},
+    {"candidate", attr_candidate, MEDIA},    {"rtcp", hn_sdp_attr_rtcp, MEDIA},
+    {"ptime", hn_sdp_attr_ptime, MEDIA},     {"crypto", hn_sdp_attr_crypto, MEDIA},
 };
 
 int hn_sdp_parse_attribute(HnSdpParser *p, const char *name, const char *value, GError **error)

@@ -13,7 +13,6 @@ typedef struct {
     size_t n_sess_extmaps;
     HnSdpDirection sess_dir;
     bool sess_has_dir;
-    bool has_dir[HN_SDP_MAX_MEDIA]; /* per m= section: a direction attribute was seen */
 } HnSdpParser;
 
 /* Sets `error` to "SDP line N: <message>" (HN_SDP_ERROR_PARSE) and returns -EINVAL. */
@@ -21,6 +20,14 @@ int hn_sdp_fail(const HnSdpParser *p, GError **error, const char *fmt, ...) G_GN
 
 /* Handles one a= line (name and value split at the first ':'; value NULL without ':'). */
 int hn_sdp_parse_attribute(HnSdpParser *p, const char *name, const char *value, GError **error);
+
+/* c= line at the current level (sdp_crypto.c). */
+int hn_sdp_parse_connection(HnSdpParser *p, const char *value, GError **error);
+
+/* a=rtcp, a=ptime and a=crypto values of the current m= section (sdp_crypto.c). */
+int hn_sdp_attr_rtcp(HnSdpParser *p, const char *value, GError **error);
+int hn_sdp_attr_ptime(HnSdpParser *p, const char *value, GError **error);
+int hn_sdp_attr_crypto(HnSdpParser *p, const char *value, GError **error);
 
 /* Reads the next blank-separated token of *cur into buf. Returns 1 on success (advancing *cur),
  * 0 when only blanks remain, -1 when the token does not fit in `size` bytes. */
@@ -47,7 +54,8 @@ bool hn_sdp_is_fingerprint(const char *s);
 /* Reads parameter `key` (case-insensitive) of a "k=v;k=v" fmtp string into val. */
 bool hn_sdp_fmtp_get(const char *fmtp, const char *key, char *val, size_t size);
 
-/* Appends a zeroed element to a growable array of at most `max` elements; NULL when full. */
+/* Appends a zeroed element to a growable array of at most `max` elements; NULL when full. The
+ * capacity doubles (it is the next power of two of *n), so n pushes cost O(n). */
 void *hn_sdp_array_push(void **arr, size_t *n, size_t elem_size, size_t max);
 
 /* --- Writing (sdp_write.c) --- */
@@ -58,7 +66,8 @@ bool hn_sdp_local_check(const HnSdpLocal *local, GError **error);
 /* v= o= s= t= lines. */
 void hn_sdp_write_session(GString *s, uint64_t session_id, uint64_t version);
 
-/* c= and the ICE/DTLS attributes of one m= section; setup is "passive", "active" or "actpass". */
+/* c= and the ICE/DTLS attributes of one m= section; setup is "passive", "active" or "actpass".
+ * a=ice-options is written once at session level by the callers (RFC 8839 allows both). */
 void hn_sdp_write_transport(GString *s, const HnSdpLocal *local, const char *setup);
 
 /* The local candidates and a=end-of-candidates, if any. */

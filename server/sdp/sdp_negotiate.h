@@ -35,6 +35,7 @@ typedef struct {
     HnKind kind;
     HnCodec codec;       /* the publisher's PT, clock rate, fmtp; feedback as answered */
     bool receiving;      /* offer sendonly/sendrecv (answered recvonly); else inactive */
+    bool rtcp_rsize;     /* offered and answered a=rtcp-rsize (RFC 5506) */
     uint32_t ssrc;       /* media SSRC from a=ssrc, 0 when the offer has none */
     bool ssrc_signalled; /* false: the transport learns the SSRC from the first packet */
     bool has_rtx;        /* rtx accepted (video only, for the chosen codec) */
@@ -96,7 +97,8 @@ typedef struct {
 
 /* Builds the server's offer for a `sub` connection: one m= line per slot, in order, all in
  * one BUNDLE group, setup:actpass. Returns the SDP (transfer full, g_free) or NULL with
- * HN_SDP_ERROR_INVALID naming the bad slot. */
+ * HN_SDP_ERROR_INVALID naming the bad slot, or HN_SDP_ERROR_TOO_MANY when n > HN_SDP_MAX_MEDIA.
+ * Cost: linear in n (mids checked with a hash set). */
 char *hn_sdp_build_sub_offer(const HnSdpLocal *local, const HnSdpSendSlot *slots, size_t n,
                              uint64_t version, GError **error);
 

@@ -140,8 +140,10 @@ static int parse_media_line(HnSdpParser *p, const char *value, GError **error)
 /* Checks the characters of one line (already without its line end). */
 static int check_line(HnSdpParser *p, const char *line, size_t n, GError **error)
 {
-    if (n > HN_SDP_MAX_LINE)
-        return hn_sdp_fail(p, error, "line is %zu bytes, longer than %d", n, HN_SDP_MAX_LINE);
+    size_t max =
+        n > 8 && memcmp(line, "a=group:", 8) == 0 ? HN_SDP_MAX_GROUP_LINE : HN_SDP_MAX_LINE;
+    if (n > max)
+        return hn_sdp_fail(p, error, "line is %zu bytes, longer than %zu", n, max);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)line[i];
         if ((c < 0x20 && c != '\t') || c == 0x7f)
@@ -172,6 +174,8 @@ static int parse_line(HnSdpParser *p, char *line, bool first, GError **error)
         return parse_origin(p, value, error);
     case 'm':
         return parse_media_line(p, value, error);
+    case 'c':
+        return hn_sdp_parse_connection(p, value, error);
     case 'a': {
         char *colon = strchr(value, ':');
         if (colon)
@@ -180,7 +184,7 @@ static int parse_line(HnSdpParser *p, char *line, bool first, GError **error)
             return hn_sdp_fail(p, error, "a= line without an attribute name");
         return hn_sdp_parse_attribute(p, value, colon ? colon + 1 : NULL, error);
     }
-    default: /* s= i= u= e= p= c= b= t= r= z= k= and unknown types carry nothing we use */
+    default: /* s= i= u= e= p= b= t= r= z= k= and unknown types carry nothing we use */
         return 0;
     }
 }
@@ -220,6 +224,8 @@ static int finish(HnSdpParser *p, GError **error)
 {
     HnSdp *sdp = p->sdp;
     const HnSdpTransport *st = &sdp->transport;
+    /* Keys point into media[], which no longer moves. */
+    sdp->mid_index = g_hash_table_new(g_str_hash, g_str_equal);
     for (size_t i = 0; i < sdp->n_media; i++) {
         HnSdpMedia *m = &sdp->media[i];
         HnSdpTransport *t = &m->transport;
@@ -234,8 +240,10 @@ static int finish(HnSdpParser *p, GError **error)
         }
         if (t->setup == HN_SDP_SETUP_NONE)
             t->setup = st->setup;
+        if (m->conn.addr[0] == '\0')
+            m->conn = sdp->conn;
         t->ice_trickle = t->ice_trickle || st->ice_trickle;
-        if (!p->has_dir[i] && p->sess_has_dir)
+        if (!m->direction_set && p->sess_has_dir)
             m->direction = p->sess_dir;
         for (size_t k = 0; k < m->n_codecs; k++)
             m->codecs[k].feedback |= m->fb_wildcard;
@@ -252,13 +260,15 @@ static int finish(HnSdpParser *p, GError **error)
                 return hn_sdp_fail(p, error, "more than %d a=extmap", HN_SDP_MAX_EXTMAPS);
             *d = *e;
         }
-        for (size_t k = 0; k < i; k++) {
-            if (m->mid[0] != '\0' && strcmp(sdp->media[k].mid, m->mid) == 0)
-                return hn_sdp_fail(p, error, "mid \"%s\" is used by two m= lines", m->mid);
-        }
+        if (m->mid[0] != '\0' &&
+            !g_hash_table_insert(sdp->mid_index, m->mid, GSIZE_TO_POINTER(i + 1)))
+            return hn_sdp_fail(p, error, "mid \"%s\" is used by two m= lines", m->mid);
     }
     for (size_t b = 0; b < sdp->n_bundle; b++) {
-        if (!hn_sdp_find_media(sdp, sdp->bundle[b])) {
+        HnSdpMedia *m = (HnSdpMedia *)hn_sdp_find_media(sdp, sdp->bundle[b]);
+        if (m)
+            m->in_bundle = true;
+        else {
             p->line = 0;
             g_set_error(error, HN_SDP_ERROR, HN_SDP_ERROR_PARSE,
                         "SDP: a=group:BUNDLE names mid \"%s\", which no m= line has",
@@ -315,6 +325,7 @@ static void media_clear(HnSdpMedia *m)
     for (size_t i = 0; i < m->n_candidates; i++)
         g_free(m->candidates[i]);
     g_free(m->candidates);
+    g_free(m->cryptos);
 }
 
 void hn_sdp_free(HnSdp *sdp)
@@ -324,6 +335,9 @@ void hn_sdp_free(HnSdp *sdp)
     for (size_t i = 0; i < sdp->n_media; i++)
         media_clear(&sdp->media[i]);
     g_free(sdp->media);
+    g_free(sdp->bundle);
+    if (sdp->mid_index)
+        g_hash_table_destroy(sdp->mid_index);
     g_free(sdp);
 }
 
@@ -331,6 +345,10 @@ const HnSdpMedia *hn_sdp_find_media(const HnSdp *sdp, const char *mid)
 {
     if (!mid || mid[0] == '\0')
         return NULL;
+    if (sdp->mid_index) {
+        size_t i = GPOINTER_TO_SIZE(g_hash_table_lookup(sdp->mid_index, mid));
+        return i ? &sdp->media[i - 1] : NULL;
+    }
     for (size_t i = 0; i < sdp->n_media; i++) {
         if (strcmp(sdp->media[i].mid, mid) == 0)
             return &sdp->media[i];
@@ -340,6 +358,10 @@ const HnSdpMedia *hn_sdp_find_media(const HnSdp *sdp, const char *mid)
 
 bool hn_sdp_in_bundle(const HnSdp *sdp, const char *mid)
 {
+    if (sdp->mid_index) { /* parsed: every BUNDLE mid names an m= line */
+        const HnSdpMedia *m = hn_sdp_find_media(sdp, mid);
+        return m && m->in_bundle;
+    }
     for (size_t i = 0; i < sdp->n_bundle; i++) {
         if (strcmp(sdp->bundle[i], mid) == 0)
             return true;

@@ -163,6 +163,7 @@ static void fill_track(const HnSdpMedia *m, const HnSdpCaps *caps, Plan *p)
         allowed |= HN_FB_TRANSPORT_CC;
     t->codec.feedback = c->feedback & allowed;
     t->receiving = m->direction == HN_SDP_DIR_SENDONLY || m->direction == HN_SDP_DIR_SENDRECV;
+    t->rtcp_rsize = m->rtcp_rsize;
     if (p->rtx) {
         t->has_rtx = true;
         t->rtx_pt = p->rtx->pt;
@@ -224,6 +225,8 @@ static void write_accepted(GString *s, const HnSdpMedia *m, const Plan *p, const
                                HN_SDP_EXT_TRANSPORT_CC);
     g_string_append(s, t->receiving ? "a=recvonly\r\n" : "a=inactive\r\n");
     g_string_append(s, "a=rtcp-mux\r\n");
+    if (t->rtcp_rsize) /* the router sends reduced-size RTCP (RFC 5506): say so when offered */
+        g_string_append(s, "a=rtcp-rsize\r\n");
     const HnSdpCodec *c = p->codec;
     hn_sdp_write_codec(s, c->pt, c->name, c->clock_rate, c->channels, c->fmtp, t->codec.feedback);
     if (p->rtx) {
@@ -286,10 +289,9 @@ static char *write_answer(const HnSdp *offer, const Plan *plans, const HnSdpLoca
 static const HnSdpMedia *tagged_media(const HnSdp *offer, const Plan *plans)
 {
     for (size_t b = 0; b < offer->n_bundle; b++) {
-        for (size_t i = 0; i < offer->n_media; i++) {
-            if (!plans[i].reason && strcmp(offer->media[i].mid, offer->bundle[b]) == 0)
-                return &offer->media[i];
-        }
+        const HnSdpMedia *m = hn_sdp_find_media(offer, offer->bundle[b]);
+        if (m && !plans[m - offer->media].reason)
+            return m;
     }
     for (size_t i = 0; i < offer->n_media; i++) {
         if (!plans[i].reason)

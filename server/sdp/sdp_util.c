@@ -132,7 +132,8 @@ void *hn_sdp_array_push(void **arr, size_t *n, size_t elem_size, size_t max)
 {
     if (*n >= max)
         return NULL;
-    *arr = g_realloc(*arr, (*n + 1) * elem_size);
+    if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4, ...: the array is full, double it */
+        *arr = g_realloc_n(*arr, *n ? 2 * *n : 1, elem_size);
     char *e = (char *)*arr + *n * elem_size;
     memset(e, 0, elem_size);
     (*n)++;

@@ -58,7 +58,6 @@ void hn_sdp_write_transport(GString *s, const HnSdpLocal *l, const char *setup)
                            "c=IN IP4 0.0.0.0\r\n"
                            "a=ice-ufrag:%s\r\n"
                            "a=ice-pwd:%s\r\n"
-                           "a=ice-options:trickle\r\n"
                            "a=fingerprint:%s %s\r\n"
                            "a=setup:%s\r\n",
                            l->ice_ufrag, l->ice_pwd, l->fingerprint_alg, l->fingerprint, setup);

@@ -344,10 +344,16 @@ static void test_room_values(void **state)
     } cases[] = {
         {"[rooms]\nauto_create = maybe\n", "test.conf:2: [rooms] auto_create: expected true or"},
         {"[rooms]\nmax_participants = 0\n", "between 1 and 1000"},
-        {"[rooms]\nmax_participants = 1001\n", "between 1 and 1000"},
+        {"[rooms]\nmax_participants = 1001\n",
+         "test.conf:2: [rooms] max_participants: 1001 is over 1000, the largest room: each "
+         "participant's subscriber offer carries 2 sections per other participant, 1998 of the "
+         "2048 one SDP may have for 1000"},
+        {"[rooms]\nmax_participants = -1\n", "between 1 and 1000"},
+        {"[rooms]\nmax_participants = 99999999999\n", "between 1 and 1000"},
         {"[rooms]\n[room:bad name]\n", "test.conf:2: [room:bad name]: room name must be"},
         {"[room:]\n", "test.conf:1: [room:]: room name"},
-        {"[room:x]\nmax_participants = 2000\n", "test.conf:2: [room:x] max_participants:"},
+        {"[room:x]\nmax_participants = 2000\n", "test.conf:2: [room:x] max_participants: 2000 is "
+                                                "over 1000"},
         {"[room:x]\ntitle = a\\tb\n", "test.conf:2: [room:x] title: contains a control"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)

@@ -98,6 +98,9 @@ static void test_chromium(void **state)
     assert_int_equal(v->rtx_pt, 97);
     assert_int_equal(v->rtx_ssrc, 2478096226u);
     assert_int_equal(v->ext_mid, 4);
+    /* Chromium offers a=rtcp-rsize on video only; the answer echoes it where offered. */
+    assert_false(au->rtcp_rsize);
+    assert_true(v->rtcp_rsize);
 
     /* The answer text, parsed back. */
     assert_true(strstr(a->sdp, "o=- 1234567890123 7 IN IP4 0.0.0.0\r\n") != NULL);
@@ -118,6 +121,8 @@ static void test_chromium(void **state)
         assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_TRANSPORT_CC), 0);
         assert_int_equal(m->n_extmaps, 2);
     }
+    assert_false(ans->media[0].rtcp_rsize);
+    assert_true(ans->media[1].rtcp_rsize);
     assert_int_equal(ans->media[0].n_codecs, 1);
     assert_string_equal(ans->media[0].codecs[0].fmtp, "minptime=10;useinbandfec=1");
     const HnSdpMedia *vm = &ans->media[1];

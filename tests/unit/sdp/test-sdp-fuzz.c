@@ -4,12 +4,51 @@
 #include "sdp_test.h"
 
 #include "sdp/sdp_candidate.h"
+#include "sdp/sdp_plain.h"
 
 static const char *const fixtures[] = {
-    "chromium-sendonly.sdp",    "chromium-h264-only.sdp",      "firefox.sdp",
-    "webrtcbin-sendonly.sdp",   "webrtcbin-no-video-ssrc.sdp", "webrtcbin-nack.sdp",
+    "chromium-sendonly.sdp",
+    "chromium-h264-only.sdp",
+    "firefox.sdp",
+    "webrtcbin-sendonly.sdp",
+    "webrtcbin-no-video-ssrc.sdp",
+    "webrtcbin-nack.sdp",
     "webrtcbin-sub-answer.sdp",
+    "polycom-savp.sdp",
+    "cisco-avpf.sdp",
+    "yealink-avp.sdp",
+    "baresip-savp-ipv6.sdp",
 };
+
+static const HnSdpSdesKey fuzz_key = {HN_SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80, {1, 2, 3}};
+
+/* The plain-leg answer: a clean error, or an answer that parses back with as many m= lines. */
+static bool plain_answer(const HnSdp *sdp)
+{
+    HnSdpPlainPort *ports = g_new0(HnSdpPlainPort, sdp->n_media + 1);
+    for (size_t i = 0; i < sdp->n_media; i++)
+        ports[i] = (HnSdpPlainPort){"192.0.2.1", (uint16_t)(30000 + 2 * (i % 1000)), 0,
+                                    i % 2 ? &fuzz_key : NULL};
+    HnSdpPlainSession session = {.address = "192.0.2.1", .session_id = 1, .version = 1};
+    HnSdpPlainAnswer *a = NULL;
+    GError *e = NULL;
+    bool ok = hn_sdp_plain_answer(sdp, &session, ports, sdp->n_media, &a, &e) == 0;
+    if (ok) {
+        HnSdp *again = NULL;
+        if (hn_sdp_parse(a->sdp, strlen(a->sdp), &again, &e) != 0)
+            fail_msg("the plain answer does not parse: %s\n%s", e->message, a->sdp);
+        assert_int_equal(again->n_media, sdp->n_media);
+        hn_sdp_free(again);
+        hn_sdp_plain_answer_free(a);
+    } else {
+        assert_null(a);
+        assert_non_null(e);
+        assert_true(e->message[0] != '\0');
+        g_clear_error(&e);
+    }
+    g_free(ports);
+    return ok;
+}
 
 /* The slots of `sdp-tool sub-offer < chromium-sendonly.sdp`, which webrtcbin-sub-answer.sdp
  * answers. */
@@ -44,7 +83,7 @@ static uint32_t rnd(uint32_t n)
 }
 
 static struct {
-    unsigned parsed, refused, answered, sub_checked;
+    unsigned parsed, refused, answered, sub_checked, plain_answered;
 } stats;
 
 /* Runs every entry point on one input and checks the contracts. */
@@ -77,6 +116,7 @@ static void exercise(const char *buf, size_t len)
             assert_non_null(e);
             g_clear_error(&e);
         }
+        stats.plain_answered += plain_answer(sdp);
         for (size_t i = 0; i < sdp->n_media; i++) {
             for (size_t k = 0; k < sdp->media[i].n_candidates; k++) {
                 HnCandidate c;
@@ -110,6 +150,7 @@ static void test_truncations(void **state)
         g_free(text);
     }
     assert_true(stats.parsed > 0 && stats.refused > 0 && stats.answered > 0);
+    assert_true(stats.plain_answered > 0);
 }
 
 static void mutate_once(GString *s)

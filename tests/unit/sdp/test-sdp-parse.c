@@ -312,11 +312,11 @@ static void test_sizes(void **state)
     expect_parse_error("\r\n\r\n", 4, "missing v= line");
     expect_parse_error("v=0\r\ns=a\0b\r\n", 11, "SDP line 2: NUL byte");
 
-    /* Over 64 KiB in total. */
+    /* Over 2 MiB in total. */
     GString *s = g_string_new(HEAD);
     while (s->len <= HN_SDP_MAX_SIZE)
         g_string_append(s, "a=x-filler:0123456789012345678901234567890123456789\r\n");
-    expect_parse_error(s->str, s->len, "larger than the 65536-byte limit");
+    expect_parse_error(s->str, s->len, "larger than the 2097152-byte limit");
     g_string_free(s, TRUE);
 
     /* One line over 4096 bytes; exactly 4096 is fine. */
@@ -329,7 +329,7 @@ static void test_sizes(void **state)
     expect_parse_error(s->str, s->len, "longer than 4096");
     g_string_free(s, TRUE);
 
-    /* 64 m= lines are fine, 65 are not. */
+    /* 2048 m= lines are fine, 2049 are not. */
     s = g_string_new(HEAD);
     for (int i = 0; i < HN_SDP_MAX_MEDIA; i++)
         g_string_append_printf(s, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%d\r\n", i);
@@ -337,7 +337,7 @@ static void test_sizes(void **state)
     assert_int_equal(sdp->n_media, HN_SDP_MAX_MEDIA);
     hn_sdp_free(sdp);
     g_string_append(s, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n");
-    expect_parse_error(s->str, s->len, "more than 64 m= lines");
+    expect_parse_error(s->str, s->len, "more than 2048 m= lines");
     g_string_free(s, TRUE);
 
     /* 65 payload types on one m= line. */

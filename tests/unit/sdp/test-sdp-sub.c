@@ -67,7 +67,7 @@ static void test_offer(void **state)
     assert_int_equal(a->n_ssrcs, 1);
     assert_int_equal(a->ssrcs[0].ssrc, 1001);
     assert_string_equal(a->ssrcs[0].cname, "hoinghi");
-    assert_string_equal(a->ssrcs[0].msid_stream, "p1");
+    assert_string_equal(a->ssrcs[0].msid_stream, ""); /* a=msid only, no legacy ssrc msid */
 
     const HnSdpMedia *v = &sdp->media[1];
     assert_int_equal(v->direction, HN_SDP_DIR_SENDONLY);
@@ -79,7 +79,8 @@ static void test_offer(void **state)
     assert_string_equal(v->ssrc_groups[0].semantics, "FID");
     assert_int_equal(v->ssrc_groups[0].ssrcs[1], 2002);
     assert_int_equal(v->n_ssrcs, 2);
-    assert_string_equal(hn_sdp_media_find_ssrc(v, 2002)->msid_track, "p1-v");
+    assert_string_equal(hn_sdp_media_find_ssrc(v, 2002)->cname, "hoinghi");
+    assert_string_equal(v->msid_track, "p1-v");
 
     /* The recycled slot keeps its m= line, inactive, with a placeholder VP8 and no SSRC. */
     const HnSdpMedia *r = &sdp->media[2];
@@ -142,9 +143,13 @@ static void test_offer_errors(void **state)
     HnSdpSendSlot s[2];
     offer_err(&test_local, slots3, 0, "at least 1 slot");
     offer_err(&test_local, NULL, 2, "at least 1 slot");
-    HnSdpSendSlot many[HN_SDP_MAX_MEDIA + 1];
-    memset(many, 0, sizeof many);
-    offer_err(&test_local, many, HN_SDP_MAX_MEDIA + 1, "more than 64");
+    HnSdpSendSlot *many = g_new0(HnSdpSendSlot, HN_SDP_MAX_MEDIA + 1);
+    GError *e = NULL;
+    assert_null(hn_sdp_build_sub_offer(&test_local, many, HN_SDP_MAX_MEDIA + 1, 1, &e));
+    assert_true(g_error_matches(e, HN_SDP_ERROR, HN_SDP_ERROR_TOO_MANY));
+    assert_non_null(strstr(e->message, "2049 slots, more than the 2048 m= lines"));
+    g_clear_error(&e);
+    g_free(many);
     HnSdpLocal local = test_local;
     local.ice_ufrag = "a b";
     offer_err(&local, slots3, 3, "ICE ufrag");

@@ -312,16 +312,20 @@ static void test_size_limit(void **state)
 {
     HnProtoMsg msg;
     HnProtoError err;
-    const char *head = "{\"type\":\"publish\",\"sdp\":\"";
-    const char *tail = "\"}";
-    size_t pad = HN_PROTO_MAX_MESSAGE - strlen(head) - strlen(tail);
+    /* The largest SDP in the largest message (padded with an ignored field). */
+    const char *head = "{\"type\":\"publish\",\"x\":\"", *mid = "\",\"sdp\":\"", *tail = "\"}";
+    size_t pad =
+        HN_PROTO_MAX_MESSAGE - HN_PROTO_MAX_SDP - strlen(head) - strlen(mid) - strlen(tail);
     GString *s = g_string_new(head);
     for (size_t i = 0; i < pad; i++)
+        g_string_append_c(s, 'x');
+    g_string_append(s, mid);
+    for (size_t i = 0; i < HN_PROTO_MAX_SDP; i++)
         g_string_append_c(s, 'a');
     g_string_append(s, tail);
     assert_int_equal(s->len, HN_PROTO_MAX_MESSAGE);
     assert_int_equal(hn_proto_parse(s->str, s->len, &msg, &err), 0);
-    assert_int_equal(msg.u.sdp.sdp_len, pad);
+    assert_int_equal(msg.u.sdp.sdp_len, HN_PROTO_MAX_SDP);
     hn_proto_msg_clear(&msg);
 
     g_string_insert_c(s, strlen(head), 'a');
