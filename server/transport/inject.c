@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -34,14 +35,17 @@ typedef struct {
     HnInjectRing *ring; /* a reference, dropped in finalize */
 } InjectSource;
 
+/* A pthread mutex and C11 atomics rather than GMutex and g_atomic_*: GLib's futex-based lock
+ * is invisible to ThreadSanitizer unless GLib itself is instrumented, and this module's
+ * correctness is exactly what a TSan run should check. */
 struct HnInjectRing {
-    gatomicrefcount ref;
+    atomic_int ref;
     guint cap;
     int efd;
     HnInjectDeliverFn deliver;
     void *user;
     /* under lock */
-    GMutex lock;
+    pthread_mutex_t lock;
     guint head, count;
     gboolean wake_pending;
     gboolean closed;
@@ -80,19 +84,19 @@ static gboolean drain(HnInjectRing *r, guint budget)
     int64_t now = g_get_monotonic_time();
     guint total = 0;
     while (total < budget) {
-        g_mutex_lock(&r->lock);
+        pthread_mutex_lock(&r->lock);
         if (r->closed) {
-            g_mutex_unlock(&r->lock);
+            pthread_mutex_unlock(&r->lock);
             return FALSE;
         }
         guint start = r->head;
         guint n = MIN(r->count, budget - total);
         if (n == 0) {
             r->wake_pending = FALSE; /* seen empty: the next push wakes us */
-            g_mutex_unlock(&r->lock);
+            pthread_mutex_unlock(&r->lock);
             return FALSE;
         }
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
         r->batch_done = 0;
         for (guint i = 0; i < n && !r->closed; i++) {
             Slot *s = &r->slots[(start + i) % r->cap];
@@ -108,7 +112,7 @@ static gboolean drain(HnInjectRing *r, guint budget)
             count(&r->delivered, 1);
             r->deliver(r->user, &pkt, now);
         }
-        g_mutex_lock(&r->lock);
+        pthread_mutex_lock(&r->lock);
         if (!r->closed) {
             r->head = (r->head + n) % r->cap;
             r->count -= n;
@@ -117,7 +121,7 @@ static gboolean drain(HnInjectRing *r, guint budget)
         gboolean closed = r->closed, empty = r->count == 0;
         if (empty)
             r->wake_pending = FALSE; /* seen empty: the next push wakes us */
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
         if (closed || empty)
             return FALSE;
         total += n;
@@ -161,8 +165,8 @@ HnInjectRing *hn_inject_ring_new(GMainContext *ctx, guint capacity, HnInjectDeli
         return NULL;
     }
     HnInjectRing *r = g_new0(HnInjectRing, 1);
-    g_atomic_ref_count_init(&r->ref);
-    g_mutex_init(&r->lock);
+    atomic_init(&r->ref, 1);
+    pthread_mutex_init(&r->lock, NULL);
     r->cap = capacity;
     r->efd = efd;
     r->deliver = deliver;
@@ -180,17 +184,17 @@ HnInjectRing *hn_inject_ring_new(GMainContext *ctx, guint capacity, HnInjectDeli
 HnInjectRing *hn_inject_ring_ref(HnInjectRing *r)
 {
     g_return_val_if_fail(r != NULL, NULL);
-    g_atomic_ref_count_inc(&r->ref);
+    atomic_fetch_add_explicit(&r->ref, 1, memory_order_relaxed);
     return r;
 }
 
 void hn_inject_ring_unref(HnInjectRing *r)
 {
-    if (r == NULL || !g_atomic_ref_count_dec(&r->ref))
+    if (r == NULL || atomic_fetch_sub_explicit(&r->ref, 1, memory_order_acq_rel) != 1)
         return;
     /* The source holds a reference until it is finalized: the ring is closed or never ran. */
     close(r->efd);
-    g_mutex_clear(&r->lock);
+    pthread_mutex_destroy(&r->lock);
     g_free(r->slots);
     g_free(r);
 }
@@ -198,16 +202,16 @@ void hn_inject_ring_unref(HnInjectRing *r)
 void hn_inject_ring_close(HnInjectRing *r)
 {
     g_return_if_fail(r != NULL);
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     if (r->closed) {
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
         return;
     }
     r->closed = TRUE;
     /* Queued and not yet delivered (a close from inside deliver() has delivered batch_done). */
     guint discarded = r->count - r->batch_done;
     r->count = 0;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
     count(&r->dropped_closed, discarded);
     InjectSource *is = r->source;
     r->source = NULL;
@@ -225,14 +229,14 @@ int hn_inject_push(HnInjectRing *r, void *target, uint64_t target_id, HnInjectKi
         count(&r->dropped_size, 1);
         return -EMSGSIZE;
     }
-    g_mutex_lock(&r->lock);
+    pthread_mutex_lock(&r->lock);
     if (r->closed) {
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
         count(&r->dropped_closed, 1);
         return -EPIPE;
     }
     if (r->count == r->cap) {
-        g_mutex_unlock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
         count(&r->dropped_full, 1);
         return -ENOBUFS;
     }
@@ -245,7 +249,7 @@ int hn_inject_push(HnInjectRing *r, void *target, uint64_t target_id, HnInjectKi
     r->count++;
     gboolean wake = !r->wake_pending;
     r->wake_pending = TRUE;
-    g_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&r->lock);
     count(&r->pushed, 1);
     if (wake) {
         /* The eventfd lives as long as the ring, and we hold a reference: never a stale fd. */
