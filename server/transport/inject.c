@@ -50,8 +50,8 @@ struct HnInjectRing {
     gboolean wake_pending;
     gboolean closed;
     /* consumer thread only */
-    InjectSource *source;
-    guint batch_done; /* packets of the batch in delivery already delivered */
+    InjectSource *source; /* borrowed (ctx holds it), NULL once closed or finalized */
+    guint batch_done;     /* packets of the batch in delivery already delivered */
     /* any thread, relaxed atomics */
     _Atomic uint64_t pushed, delivered, dropped_full, dropped_size, dropped_closed, wakeups,
         dispatches;
@@ -140,11 +140,16 @@ static gboolean source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Runs when the source's last reference goes: after hn_inject_ring_close, or when ctx is
+ * destroyed with the source still attached. */
 static void source_finalize(GSource *src)
 {
     InjectSource *is = (InjectSource *)src;
-    hn_inject_ring_unref(is->ring);
+    HnInjectRing *r = is->ring;
     is->ring = NULL;
+    if (r->source == is)
+        r->source = NULL; /* ctx went away without a close: nothing left to destroy */
+    hn_inject_ring_unref(r);
 }
 
 static GSourceFuncs source_funcs = {.dispatch = source_dispatch, .finalize = source_finalize};
@@ -177,6 +182,7 @@ HnInjectRing *hn_inject_ring_new(GMainContext *ctx, guint capacity, HnInjectDeli
     g_source_set_name(&is->src, "hn-inject");
     g_source_add_unix_fd(&is->src, efd, G_IO_IN);
     g_source_attach(&is->src, ctx);
+    g_source_unref(&is->src); /* ctx owns it; r->source is borrowed until finalize clears it */
     r->source = is;
     return r;
 }
@@ -215,8 +221,8 @@ void hn_inject_ring_close(HnInjectRing *r)
     count(&r->dropped_closed, discarded);
     InjectSource *is = r->source;
     r->source = NULL;
-    g_source_destroy(&is->src);
-    g_source_unref(&is->src); /* finalize (now, or after a running dispatch) drops its ref */
+    if (is != NULL) /* finalize (now, or after a running dispatch) drops the source's ring ref */
+        g_source_destroy(&is->src);
 }
 
 /* ---- producers ----------------------------------------------------------------------------- */
