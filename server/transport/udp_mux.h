@@ -73,7 +73,8 @@ const char *hn_udp_mux_conn_pwd(const HnUdpMuxConn *c);
 gboolean hn_udp_mux_conn_has_path(const HnUdpMuxConn *c);
 /* Queues a copy of buf to the connection's path. -1 (counted) when there is no path yet. */
 int hn_udp_mux_conn_send(HnUdpMuxConn *c, const uint8_t *buf, size_t len);
-/* Zero-copy variant: a queue slot of *cap (HN_UDP_MUX_DATAGRAM_MAX) bytes to write a datagram
+/* The same without the copy of hn_udp_mux_conn_send (the caller writes or copies the datagram
+ * itself): a queue slot of *cap (HN_UDP_MUX_DATAGRAM_MAX) bytes to write a datagram
  * into, then hn_udp_mux_conn_commit(c, len) queues it. NULL (counted) when there is no path.
  * Nothing else may be sent on the mux between the two calls. */
 uint8_t *hn_udp_mux_conn_reserve(HnUdpMuxConn *c, size_t *cap);
