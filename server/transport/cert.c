@@ -8,12 +8,15 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 struct HnCert {
     gatomicrefcount ref;
     X509 *x509;
     EVP_PKEY *pkey;
     char fingerprint[HN_CERT_FP_MAX];
+    GMutex ctx_lock;   /* serialises the first hn_cert_dtls_ctx */
+    SSL_CTX *dtls_ctx; /* made once, read atomically, freed with the cert */
 };
 
 GQuark hn_cert_error_quark(void)
@@ -91,6 +94,7 @@ static HnCert *cert_wrap(X509 *x509, EVP_PKEY *pkey, GError **error)
     }
     HnCert *cert = g_new0(HnCert, 1);
     g_atomic_ref_count_init(&cert->ref);
+    g_mutex_init(&cert->ctx_lock);
     cert->x509 = x509;
     cert->pkey = pkey;
     hn_cert_format_fingerprint(digest, (size_t)n, cert->fingerprint);
@@ -189,9 +193,28 @@ void hn_cert_unref(HnCert *cert)
 {
     if (cert == NULL || !g_atomic_ref_count_dec(&cert->ref))
         return;
+    SSL_CTX_free(cert->dtls_ctx);
+    g_mutex_clear(&cert->ctx_lock);
     X509_free(cert->x509);
     EVP_PKEY_free(cert->pkey);
     g_free(cert);
+}
+
+SSL_CTX *hn_cert_dtls_ctx(HnCert *cert, HnCertCtxFactory make, GError **error)
+{
+    g_return_val_if_fail(cert != NULL && make != NULL, NULL);
+    SSL_CTX *ctx = g_atomic_pointer_get(&cert->dtls_ctx);
+    if (ctx != NULL)
+        return ctx;
+    g_mutex_lock(&cert->ctx_lock);
+    ctx = cert->dtls_ctx; /* another thread may have made it while we waited */
+    if (ctx == NULL) {
+        ctx = make(cert, error);
+        if (ctx != NULL)
+            g_atomic_pointer_set(&cert->dtls_ctx, ctx);
+    }
+    g_mutex_unlock(&cert->ctx_lock);
+    return ctx;
 }
 
 const char *hn_cert_fingerprint(HnCert *cert)

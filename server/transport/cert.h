@@ -1,7 +1,8 @@
 /* cert.h - the server's DTLS certificate (ECDSA P-256, self-signed) and its SDP fingerprint.
  *
  * One HnCert is generated (or loaded) at server start and shared read-only by every worker
- * thread; it is refcounted with atomic counts, so any thread may ref/unref it.
+ * thread; it is refcounted with atomic counts, so any thread may ref/unref it. It also carries
+ * the one DTLS SSL_CTX built on it (hn_cert_dtls_ctx), shared by every endpoint of every worker.
  */
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 G_BEGIN_DECLS
@@ -51,6 +53,17 @@ const char *hn_cert_fingerprint(HnCert *cert);
  * must take their own OpenSSL reference (SSL_CTX_use_certificate/PrivateKey do). */
 X509 *hn_cert_get_x509(HnCert *cert);
 EVP_PKEY *hn_cert_get_pkey(HnCert *cert);
+
+/* Builds a configured SSL_CTX for @cert (transfer full), or NULL with @error set. */
+typedef SSL_CTX *(*HnCertCtxFactory)(HnCert *cert, GError **error);
+
+/* The cert's DTLS context: built by @make at the first call (serialised by a lock, so @make runs
+ * once per cert even when workers race) and kept until the last unref of the cert. Later calls
+ * return the same context without locking; @make is then ignored (dtls.c is the one caller).
+ * An SSL_CTX must not be changed once shared: per-endpoint settings (fingerprint verification,
+ * SRTP profiles, MTU, timers) go on each SSL. Returns (transfer none) the context, or NULL with
+ * @error set when @make fails (the next call tries again). Any thread. */
+SSL_CTX *hn_cert_dtls_ctx(HnCert *cert, HnCertCtxFactory make, GError **error);
 
 /* Digest of @x509 with the SDP hash name @alg ("sha-1", "sha-256", "sha-384", "sha-512",
  * case-insensitive) into @out (at least EVP_MAX_MD_SIZE bytes).

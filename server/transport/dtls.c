@@ -1,5 +1,10 @@
 /* dtls.c - DTLS-SRTP endpoint on OpenSSL 3.0 with memory transport (no sockets).
  *
+ * Context: one SSL_CTX per certificate (hn_cert_dtls_ctx), configured once and then shared
+ * read-only by every endpoint on every worker (OpenSSL allows SSL_new on a shared context from
+ * several threads). Everything that differs per endpoint is set on its SSL: the fingerprint
+ * check (verify callback), role, SRTP profiles, MTU, retransmission timer.
+ *
  * Input: datagrams are written into a memory BIO (one at a time, then fully drained).
  * Output: a custom sink BIO turns every write OpenSSL makes into one datagram for the send
  * callback (OpenSSL's handshake buffering BIO already packs records up to the MTU per write).
@@ -180,7 +185,7 @@ static SSL_CTX *make_ctx(HnCert *cert, GError **error)
         SSL_CTX_set1_groups_list(ctx, GROUPS) != 1 ||
         SSL_CTX_set_tlsext_use_srtp(ctx, HN_DTLS_SRTP_PROFILES) != 0) /* 0 = success */
         goto fail;
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+    /* No verify callback here: the expected fingerprint is per endpoint, set on each SSL. */
     return ctx;
 fail:;
     char buf[256] = "unknown error";
@@ -220,18 +225,18 @@ static gboolean set_remote_fingerprint(HnDtls *dtls, const char *alg, const char
     return TRUE;
 }
 
-/* Create the SSL object with its two BIOs. */
+/* Create the SSL object (on the cert's shared context) with its two BIOs. */
 static gboolean make_ssl(HnDtls *dtls, GError **error)
 {
     BIO_METHOD *method = out_bio_method();
-    SSL_CTX *ctx = method != NULL ? make_ctx(dtls->cert, error) : NULL;
-    if (ctx == NULL) {
-        if (method == NULL)
-            g_set_error(error, HN_DTLS_ERROR, 0, "cannot create DTLS output BIO method");
+    if (method == NULL) {
+        g_set_error(error, HN_DTLS_ERROR, 0, "cannot create DTLS output BIO method");
         return FALSE;
     }
-    dtls->ssl = SSL_new(ctx);
-    SSL_CTX_free(ctx); /* the SSL holds its own reference */
+    SSL_CTX *ctx = hn_cert_dtls_ctx(dtls->cert, make_ctx, error);
+    if (ctx == NULL)
+        return FALSE;
+    dtls->ssl = SSL_new(ctx); /* takes its own reference on ctx */
     BIO *rbio = BIO_new(BIO_s_mem());
     BIO *wbio = BIO_new(method);
     if (dtls->ssl == NULL || rbio == NULL || wbio == NULL) {
@@ -246,6 +251,7 @@ static gboolean make_ssl(HnDtls *dtls, GError **error)
     SSL_set_bio(dtls->ssl, rbio, wbio);
     dtls->rbio = rbio;
     SSL_set_app_data(dtls->ssl, dtls);
+    SSL_set_verify(dtls->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
     SSL_set_mtu(dtls->ssl, DEFAULT_MTU - AEAD_MARGIN);
     DTLS_set_timer_cb(dtls->ssl, timer_cb);
     if (dtls->role == HN_DTLS_SERVER)
@@ -574,6 +580,12 @@ HnDtlsState hn_dtls_get_state(HnDtls *dtls)
 {
     g_return_val_if_fail(dtls != NULL, HN_DTLS_STATE_FAILED);
     return dtls->state;
+}
+
+SSL_CTX *hn_dtls_get_ssl_ctx(HnDtls *dtls)
+{
+    g_return_val_if_fail(dtls != NULL, NULL);
+    return SSL_get_SSL_CTX(dtls->ssl);
 }
 
 HnDtlsRole hn_dtls_get_role(HnDtls *dtls)

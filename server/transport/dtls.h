@@ -120,6 +120,10 @@ void hn_dtls_free(HnDtls *dtls);
 
 HnDtlsState hn_dtls_get_state(HnDtls *dtls);
 HnDtlsRole hn_dtls_get_role(HnDtls *dtls);
+/* The OpenSSL context the endpoint's session was made from: the one its certificate carries
+ * (hn_cert_dtls_ctx), shared by every endpoint on that certificate. (transfer none), for
+ * diagnostics and tests; it must not be changed. */
+SSL_CTX *hn_dtls_get_ssl_ctx(HnDtls *dtls);
 /* Counters (copied into @out). */
 void hn_dtls_get_stats(HnDtls *dtls, HnDtlsStats *out);
 

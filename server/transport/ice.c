@@ -1,6 +1,29 @@
 #include "transport/ice.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+int hn_ice_random_string(char *out, size_t n)
+{
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t raw[256];
+    for (size_t done = 0; done < n;) {
+        size_t k = MIN(n - done, sizeof raw);
+        if (RAND_bytes(raw, (int)k) != 1) {
+            out[0] = '\0';
+            return -EIO;
+        }
+        for (size_t i = 0; i < k; i++)
+            out[done + i] = chars[raw[i] & 63]; /* 64 symbols: no modulo bias */
+        done += k;
+    }
+    out[n] = '\0';
+    OPENSSL_cleanse(raw, sizeof raw);
+    return 0;
+}
 
 static gboolean is_link_local_v6(const char *ip)
 {
@@ -57,6 +80,16 @@ NiceAgent *hn_ice_agent_new(GMainContext *ctx, const HnIceSettings *s, gboolean 
     g_strfreev(ips);
     *stream_id = nice_agent_add_stream(agent, 1);
     nice_agent_set_stream_name(agent, *stream_id, "video");
+    /* libnice draws its own credentials from GRand (a Mersenne Twister): replace them. */
+    char ufrag[HN_ICE_CRED_UFRAG_LEN + 1], pwd[HN_ICE_CRED_PWD_LEN + 1];
+    if (hn_ice_random_string(ufrag, sizeof ufrag - 1) != 0 ||
+        hn_ice_random_string(pwd, sizeof pwd - 1) != 0 ||
+        !nice_agent_set_local_credentials(agent, *stream_id, ufrag, pwd)) {
+        g_warning("cannot set random ICE credentials (OpenSSL RAND_bytes failed)");
+        g_object_unref(agent);
+        return NULL;
+    }
+    OPENSSL_cleanse(pwd, sizeof pwd);
     if (s->port_min || s->port_max)
         nice_agent_set_port_range(agent, *stream_id, 1, s->port_min, s->port_max);
     return agent;

@@ -11,14 +11,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "transport/ice.h"
+
 #define RX_BATCH   32  /* datagrams per recvmmsg */
 #define RX_BUDGET  256 /* datagrams per socket and dispatch, so timers get their turn */
 #define TX_QUEUE   64  /* datagrams queued before a sendmmsg */
 #define MAX_SOCKS  16
 #define CONN_PATHS 4 /* checked remote addresses remembered per connection */
 #define SOCK_BUF   (4 * 1024 * 1024)
-#define UFRAG_LEN  8  /* 48 bits of randomness; RFC 8445 asks for >= 24 */
-#define PWD_LEN    24 /* 144 bits; RFC 8445 asks for >= 128 */
+#define UFRAG_LEN  HN_ICE_CRED_UFRAG_LEN
+#define PWD_LEN    HN_ICE_CRED_PWD_LEN
 #define CTRL_LEN   CMSG_SPACE(sizeof(uint32_t))
 
 /* A remote transport address seen on one of our sockets, as a hash key (zero padded). */
@@ -551,14 +553,6 @@ void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out)
 
 /* --- connections --------------------------------------------------------------------------- */
 
-static void random_ice_string(char *out, size_t n)
-{
-    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i++)
-        out[i] = chars[g_random_int_range(0, 64)];
-    out[n] = '\0';
-}
-
 HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user)
 {
     HnUdpMuxConn *c = g_new0(HnUdpMuxConn, 1);
@@ -566,10 +560,17 @@ HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, 
     c->cb = *cb;
     c->user = user;
     c->selected = -1;
+    int rc;
     do {
-        random_ice_string(c->ufrag, UFRAG_LEN);
-    } while (g_hash_table_contains(m->by_ufrag, c->ufrag));
-    random_ice_string(c->pwd, PWD_LEN);
+        rc = hn_ice_random_string(c->ufrag, UFRAG_LEN);
+    } while (rc == 0 && g_hash_table_contains(m->by_ufrag, c->ufrag));
+    if (rc == 0)
+        rc = hn_ice_random_string(c->pwd, PWD_LEN);
+    if (rc != 0) {
+        g_warning("udp mux: cannot make ICE credentials (OpenSSL RAND_bytes failed)");
+        g_free(c);
+        return NULL;
+    }
     g_hash_table_insert(m->by_ufrag, c->ufrag, c);
     return c;
 }

@@ -3,10 +3,12 @@
  * (recvmmsg) and demultiplexed: STUN Binding requests by the USERNAME's first half (the local
  * ufrag of a connection), authenticated with that connection's password and answered here (STUN
  * from libnice's STUN usage library); everything else by its source address, which only a
- * successful check can bind to a connection. Sends are queued and leave in sendmmsg batches: when
- * the queue is full, at the end of every receive batch and before the worker's loop polls again,
- * so one incoming packet fanned out to N subscribers costs one system call per 64 datagrams
- * instead of N.
+ * successful check can bind to a connection. Sends are copied into a 64-slot queue and leave in
+ * sendmmsg batches: when the queue is full, at the end of each dispatch of the mux's source (after
+ * every readable socket has been drained: up to 256 datagrams per socket, read 32 per recvmmsg, so
+ * several receive batches share one flush) and in the source's prepare, i.e. before the worker's
+ * loop polls again (what timers and other sources queued in that loop turn). So one incoming
+ * packet fanned out to N subscribers costs one system call per 64 datagrams instead of N.
  *
  * Why not libnice on the media path: one agent per transport means one socket per transport, so
  * every forwarded packet is one sendto() and every received one a GSource dispatch; the profile in
@@ -58,7 +60,9 @@ guint16 hn_udp_mux_port(const HnUdpMux *m);
 void hn_udp_mux_flush(HnUdpMux *m);
 void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out);
 
-/* A connection (one transport) with fresh random ICE credentials. transfer full. */
+/* A connection (one transport) with fresh random ICE credentials (hn_ice_random_string:
+ * OpenSSL's CSPRNG; the ufrag unique on this mux). transfer full; NULL (logged) when the CSPRNG
+ * fails. */
 HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user);
 /* Forgets the connection and its addresses. Not from within its own callbacks. NULL ok. */
 void hn_udp_mux_conn_free(HnUdpMuxConn *c);
@@ -69,7 +73,8 @@ const char *hn_udp_mux_conn_pwd(const HnUdpMuxConn *c);
 gboolean hn_udp_mux_conn_has_path(const HnUdpMuxConn *c);
 /* Queues a copy of buf to the connection's path. -1 (counted) when there is no path yet. */
 int hn_udp_mux_conn_send(HnUdpMuxConn *c, const uint8_t *buf, size_t len);
-/* Zero-copy variant: a queue slot of *cap (HN_UDP_MUX_DATAGRAM_MAX) bytes to write a datagram
+/* The same without the copy of hn_udp_mux_conn_send (the caller writes or copies the datagram
+ * itself): a queue slot of *cap (HN_UDP_MUX_DATAGRAM_MAX) bytes to write a datagram
  * into, then hn_udp_mux_conn_commit(c, len) queues it. NULL (counted) when there is no path.
  * Nothing else may be sent on the mux between the two calls. */
 uint8_t *hn_udp_mux_conn_reserve(HnUdpMuxConn *c, size_t *cap);

@@ -261,6 +261,17 @@ static void on_state(NiceAgent *agent, guint stream_id, guint component_id, guin
         start_dtls_client(t);
 }
 
+/* Undoes a half-built hn_webrtc_transport_new (no agent, no connection yet). Returns NULL. */
+static HnWebrtcTransport *abandon(HnWebrtcTransport *t)
+{
+    g_source_destroy(t->dtls_timer);
+    g_source_unref(t->dtls_timer);
+    hn_cert_unref(t->cert);
+    g_main_context_unref(t->ctx);
+    g_free(t);
+    return NULL;
+}
+
 HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
                                            HnUdpMux *mux, HnCert *cert, gboolean controlling,
                                            const HnWebrtcTransportCallbacks *cb, void *user)
@@ -279,6 +290,8 @@ HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSetting
     g_source_attach(t->dtls_timer, ctx);
     if (mux) {
         t->conn = hn_udp_mux_conn_new(mux, &mux_callbacks, t);
+        if (!t->conn)
+            return abandon(t);
         t->ufrag = g_strdup(hn_udp_mux_conn_ufrag(t->conn));
         t->pwd = g_strdup(hn_udp_mux_conn_pwd(t->conn));
         t->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
@@ -286,6 +299,8 @@ HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSetting
         return t;
     }
     t->agent = hn_ice_agent_new(ctx, ice, controlling, &t->stream_id);
+    if (!t->agent)
+        return abandon(t);
     g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
     g_signal_connect(t->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), t);
     g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_state), t);
@@ -400,7 +415,8 @@ static void protect_and_send(HnWebrtcTransport *t, uint8_t *buf, size_t len, siz
     }
     uint8_t *slot = NULL;
     if (t->conn) {
-        /* Protect straight into the send queue: no other copy. */
+        /* One copy into the mux's send queue, then protect in place there (no second copy into
+         * a socket buffer of ours: sendmmsg reads the queue slot). */
         slot = hn_udp_mux_conn_reserve(t->conn, &cap);
         if (!slot) {
             t->stats.tx_send_errors++;

@@ -38,7 +38,8 @@ typedef struct {
 /* A transport on ctx. mux NULL: full ICE with its own libnice agent (controlling: TRUE when we
  * are the offerer). mux set: ICE-lite on the worker's shared sockets (mux must be ctx's and
  * outlive the transport; controlling is ignored: a lite agent is always controlled).
- * cert: transfer none (a reference is taken). transfer full. */
+ * cert: transfer none (a reference is taken). transfer full; NULL (logged) only when the ICE
+ * credentials cannot be drawn (OpenSSL's CSPRNG failed). */
 HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
                                            HnUdpMux *mux, HnCert *cert, gboolean controlling,
                                            const HnWebrtcTransportCallbacks *cb, void *user);
@@ -61,8 +62,10 @@ int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, co
  */
 void hn_webrtc_transport_send_rtp(HnWebrtcTransport *t, const uint8_t *buf, size_t len);
 void hn_webrtc_transport_send_rtcp(HnWebrtcTransport *t, const uint8_t *buf, size_t len);
-/* The same, protecting buf in place (no copy): buf holds cap >= len + 20 bytes and is
- * overwritten. For the router's scratch buffers on the hot path. */
+/* The same without the transport's own staging copy: buf holds cap >= len + 20 bytes and may be
+ * overwritten. With full ICE (libnice) buf is protected in place and sent from there; with
+ * ICE-lite it is copied once into the mux's send queue slot and protected there (one copy per
+ * packet either way). For the router's scratch buffers on the hot path. */
 void hn_webrtc_transport_send_rtp_inplace(HnWebrtcTransport *t, uint8_t *buf, size_t len,
                                           size_t cap);
 gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t);

@@ -403,6 +403,125 @@ static void test_mtu_respected(void **state)
     test_pair_clear(&p);
 }
 
+/* ---- one SSL_CTX per certificate ------------------------------------------------------------ */
+
+static void shared_peer_init(TestPeer *peer, HnCert *cert, HnDtlsRole role, const char *fp)
+{
+    memset(peer, 0, sizeof *peer);
+    g_queue_init(&peer->out);
+    peer->data = g_byte_array_new();
+    GError *error = NULL;
+    peer->dtls = hn_dtls_new(cert, role, "sha-256", fp, &test_peer_callbacks, peer, &error);
+    assert_null(error);
+    assert_non_null(peer->dtls);
+}
+
+static void shared_peer_clear(TestPeer *peer)
+{
+    hn_dtls_free(peer->dtls);
+    g_queue_clear_full(&peer->out, (GDestroyNotify)g_bytes_unref);
+    g_byte_array_unref(peer->data);
+}
+
+/* Two servers on one certificate share its context, as do two clients on another; the second
+ * server expects a fingerprint the client does not have. The handshakes are interleaved flight
+ * by flight: only the second pair fails, the first connects with keys of its own, and an SRTP
+ * profile restriction on one endpoint does not leak to the other through the shared context. */
+static void test_shared_ctx_verifies_each_endpoint(void **state)
+{
+    HnCert *scert = hn_cert_generate(NULL), *ccert = hn_cert_generate(NULL);
+    assert_non_null(scert);
+    assert_non_null(ccert);
+    TestPeer s1, s2, c1, c2;
+    shared_peer_init(&s1, scert, HN_DTLS_SERVER, hn_cert_fingerprint(ccert));
+    shared_peer_init(&s2, scert, HN_DTLS_SERVER, wrong_fp());
+    shared_peer_init(&c1, ccert, HN_DTLS_CLIENT, hn_cert_fingerprint(scert));
+    shared_peer_init(&c2, ccert, HN_DTLS_CLIENT, hn_cert_fingerprint(scert));
+    assert_ptr_equal(hn_dtls_get_ssl_ctx(s1.dtls), hn_dtls_get_ssl_ctx(s2.dtls));
+    assert_ptr_equal(hn_dtls_get_ssl_ctx(c1.dtls), hn_dtls_get_ssl_ctx(c2.dtls));
+    assert_ptr_not_equal(hn_dtls_get_ssl_ctx(s1.dtls), hn_dtls_get_ssl_ctx(c1.dtls));
+    assert_int_equal(hn_dtls_set_srtp_profiles(c2.dtls, "SRTP_AES128_CM_SHA1_80"), 0);
+
+    hn_dtls_start(c1.dtls, test_now());
+    hn_dtls_start(c2.dtls, test_now());
+    for (int round = 0; round < 20; round++) {
+        deliver_once(&c1, &s1);
+        deliver_once(&c2, &s2);
+        deliver_once(&s1, &c1);
+        deliver_once(&s2, &c2);
+    }
+    assert_int_equal(s1.connected, 1);
+    assert_int_equal(c1.connected, 1);
+    assert_int_equal(s1.failed + c1.failed, 0);
+    assert_int_equal(c1.keys.profile, HN_SRTP_AEAD_AES_128_GCM);
+    assert_memory_equal(c1.keys.local_key, s1.keys.remote_key, c1.keys.key_len);
+    assert_int_equal(s2.connected + c2.connected, 0);
+    assert_int_equal(s2.failed, 1);
+    assert_non_null(strstr(s2.reason, "fingerprint"));
+    assert_int_equal(hn_dtls_get_state(c2.dtls), HN_DTLS_STATE_FAILED);
+
+    /* A third server on the same certificate after the failure still connects. */
+    TestPeer s3, c3;
+    shared_peer_init(&s3, scert, HN_DTLS_SERVER, hn_cert_fingerprint(ccert));
+    shared_peer_init(&c3, ccert, HN_DTLS_CLIENT, hn_cert_fingerprint(scert));
+    assert_ptr_equal(hn_dtls_get_ssl_ctx(s3.dtls), hn_dtls_get_ssl_ctx(s1.dtls));
+    hn_dtls_start(c3.dtls, test_now());
+    for (int round = 0; round < 20; round++) {
+        deliver_once(&c3, &s3);
+        deliver_once(&s3, &c3);
+    }
+    assert_int_equal(s3.connected, 1);
+    assert_int_equal(c3.connected, 1);
+
+    TestPeer *all[] = {&s1, &s2, &s3, &c1, &c2, &c3};
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+        shared_peer_clear(all[i]);
+    hn_cert_unref(scert);
+    hn_cert_unref(ccert);
+}
+
+#define RACE_THREADS   4
+#define RACE_ENDPOINTS 50
+
+typedef struct {
+    HnCert *cert;
+    SSL_CTX *seen[RACE_ENDPOINTS];
+} RaceArg;
+
+static gpointer race_thread(gpointer data)
+{
+    RaceArg *a = data;
+    TestPeer peer;
+    for (int i = 0; i < RACE_ENDPOINTS; i++) {
+        shared_peer_init(&peer, a->cert, i % 2 ? HN_DTLS_CLIENT : HN_DTLS_SERVER, wrong_fp());
+        a->seen[i] = hn_dtls_get_ssl_ctx(peer.dtls);
+        shared_peer_clear(&peer);
+    }
+    return NULL;
+}
+
+/* Workers creating their first endpoints on a fresh certificate at the same moment all end up on
+ * one context (the lazy set-up is serialised); the context outlives the endpoints. */
+static void test_shared_ctx_from_threads(void **state)
+{
+    HnCert *cert = hn_cert_generate(NULL);
+    RaceArg args[RACE_THREADS];
+    GThread *threads[RACE_THREADS];
+    for (int t = 0; t < RACE_THREADS; t++) {
+        args[t].cert = cert;
+        threads[t] = g_thread_new("race", race_thread, &args[t]);
+    }
+    for (int t = 0; t < RACE_THREADS; t++)
+        g_thread_join(threads[t]);
+    SSL_CTX *first = args[0].seen[0];
+    assert_non_null(first);
+    for (int t = 0; t < RACE_THREADS; t++) {
+        for (int i = 0; i < RACE_ENDPOINTS; i++)
+            assert_ptr_equal(args[t].seen[i], first);
+    }
+    hn_cert_unref(cert);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_garbage_ignored),
         cmocka_unit_test(test_app_data_and_close),
         cmocka_unit_test(test_mtu_respected),
+        cmocka_unit_test(test_shared_ctx_verifies_each_endpoint),
+        cmocka_unit_test(test_shared_ctx_from_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
