@@ -72,6 +72,11 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->send_errors += b->send_errors;
     a->dtls_failures += b->dtls_failures;
     a->ice_failures += b->ice_failures;
+    a->model.consumer_failures += b->model.consumer_failures;
+    a->model.offers += b->model.offers;
+    a->model.refused_tracks += b->model.refused_tracks;
+    a->queued_candidates += b->queued_candidates;
+    a->dropped_candidates += b->dropped_candidates;
 }
 
 /* ---- the text format ---- */
@@ -116,6 +121,25 @@ static const HnCounterDef room_counters[] = {
     {"hoinghi_dtls_failures_total", "Peer connections whose DTLS handshake failed or timed out",
      RS(dtls_failures)},
     {"hoinghi_ice_failures_total", "Peer connections whose ICE failed", RS(ice_failures)},
+    {"hoinghi_keyframe_requests_suppressed_total",
+     "Subscriber key frame requests over their per-subscriber budget (not sent upstream)",
+     RS(router.keyframe_requests_suppressed)},
+    {"hoinghi_keyframe_requests_collapsed_total",
+     "Subscriber key frame requests joined to one already pending or in flight",
+     RS(router.keyframe_requests_collapsed)},
+    {"hoinghi_consumer_failures_total",
+     "Subscriptions the router refused (the section was retired and offered inactive)",
+     RS(model.consumer_failures)},
+    {"hoinghi_sub_offers_total", "Subscriber offers the room asked for", RS(model.offers)},
+    {"hoinghi_refused_tracks_total",
+     "Published sections refused (role, per-participant or per-view limit)",
+     RS(model.refused_tracks)},
+    {"hoinghi_early_candidates_total",
+     "Remote ICE candidates that arrived before their description and were queued",
+     RS(queued_candidates)},
+    {"hoinghi_early_candidates_dropped_total",
+     "Remote ICE candidates refused because too many came before their description",
+     RS(dropped_candidates)},
 };
 
 typedef struct {

@@ -142,6 +142,12 @@ static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
     rl->early = g_ptr_array_new_with_free_func(g_free);
     rl->leg = hn_webrtc_leg_new(room->ctx, room->env.ice, room->env.mux, room->env.cert, is_sub,
                                 on_local_candidate);
+    if (!rl->leg) { /* no randomness for ICE credentials, or no agent: logged below */
+        g_ptr_array_free(rl->pending, TRUE);
+        g_ptr_array_free(rl->early, TRUE);
+        g_free(rl);
+        return NULL;
+    }
     uint32_t id = ++room->next_leg;
     hn_leg_adopt(rl->leg, &leg_events, rl, id);
     hn_router_add_transport(room->router, id, g_random_int(), rl->leg);
@@ -388,7 +394,9 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->peers = g_hash_table_new(g_int64_hash, g_int64_equal);
     room->legs = g_hash_table_new(NULL, NULL);
     room->router = hn_router_new(NULL, room);
-    room->model = hn_room_model_new(&model_ops, room, ((uint64_t)g_random_int() << 32) | 1);
+    /* SSRCs travel in clear and need only be distinct per leg, not secret: GRand seeds them */
+    room->model =
+        hn_room_model_new(&model_ops, room, ((uint64_t)g_random_int() << 32) | g_random_int());
     hn_room_model_set_max_sections(room->model, env->max_sections);
     room->router_armed = -1;
     room->router_timer = g_source_new(&router_timer_funcs, sizeof(GSource));
@@ -403,6 +411,20 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, const char *req_
 {
     if (find(room, pid))
         return;
+    RoomPeer *peer = g_new0(RoomPeer, 1);
+    peer->pid = pid;
+    peer->early_pub = g_ptr_array_new_with_free_func(g_free);
+    g_hash_table_insert(room->peers, &peer->pid, peer);
+    peer->sub = leg_open(room, peer, TRUE);
+    if (!peer->sub) {
+        reply_error(room, pid, HN_ROOM_ERR_INTERNAL, "cannot open a peer connection", "join",
+                    req_id);
+        g_hash_table_remove(room->peers, &peer->pid);
+        g_ptr_array_free(peer->early_pub, TRUE);
+        g_free(peer);
+        room->env.kick(room->env.user, pid, "internal error");
+        return;
+    }
     /* "joined" with the roster goes out before anything the join makes the model say */
     size_t n = hn_room_model_roster(room->model, NULL, 0);
     uint64_t *pids = g_new(uint64_t, n + 1);
@@ -424,11 +446,6 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, const char *req_
     g_free(members);
     g_free(pids);
 
-    RoomPeer *peer = g_new0(RoomPeer, 1);
-    peer->pid = pid;
-    peer->early_pub = g_ptr_array_new_with_free_func(g_free);
-    g_hash_table_insert(room->peers, &peer->pid, peer);
-    peer->sub = leg_open(room, peer, TRUE);
     hn_room_model_join(room->model, pid, name, HN_ROLE_MEMBER, HN_PART_BROWSER, FALSE);
     hn_room_model_set_sub_leg(room->model, pid, peer->sub->leg->id);
     g_message("room %s: p%" G_GUINT64_FORMAT " joined (%u participants)", room->name, pid,
@@ -482,11 +499,19 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
     const char *ufrag = hn_neg_offer_ufrag(offer);
     if (!leg || (leg->remote_ufrag && g_strcmp0(ufrag, leg->remote_ufrag) != 0))
         leg = leg_open(room, peer, FALSE);
+    if (!leg) {
+        reply_error(room, pid, HN_ROOM_ERR_INTERNAL, "cannot open a peer connection", "publish",
+                    req_id);
+        hn_neg_offer_free(offer);
+        return;
+    }
     HnNegLocal local = local_params(room, leg);
     char *answer = hn_neg_answer_publish(offer, &local, &res, &err);
     const char *fail = NULL;
     HnRoomError code = HN_ROOM_ERR_BAD_SDP;
     if (!answer) {
+        if (g_error_matches(err, HN_NEG_ERROR, HN_NEG_ERROR_TOO_MANY))
+            code = HN_ROOM_ERR_LIMIT;
         reply_error(room, pid, code, err->message, "publish", req_id);
         g_error_free(err);
         goto out;

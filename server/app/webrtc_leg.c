@@ -105,6 +105,10 @@ HnLeg *hn_webrtc_leg_new(GMainContext *ctx, const HnIceSettings *ice, HnUdpMux *
     w->base.kind = HN_LEG_WEBRTC;
     w->on_candidate = on_candidate;
     w->t = hn_webrtc_transport_new(ctx, ice, mux, cert, controlling, &transport_cb, w);
+    if (!w->t) {
+        g_free(w);
+        return NULL;
+    }
     return &w->base;
 }
 

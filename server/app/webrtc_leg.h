@@ -15,7 +15,8 @@ typedef struct HnWebrtcLeg HnWebrtcLeg;
 typedef void (*HnWebrtcLegCandidateFn)(void *owner, HnLeg *leg, const char *candidate);
 
 /* A leg on ctx (see hn_webrtc_transport_new for ice, mux, cert and controlling). on_candidate
- * reaches leg->owner once adopted. transfer full: destroy with hn_leg_destroy(). */
+ * reaches leg->owner once adopted. transfer full: destroy with hn_leg_destroy(); NULL when the
+ * transport cannot be made (no randomness for ICE credentials, no ICE agent), logged. */
 HnLeg *hn_webrtc_leg_new(GMainContext *ctx, const HnIceSettings *ice, HnUdpMux *mux, HnCert *cert,
                          gboolean controlling, HnWebrtcLegCandidateFn on_candidate);
 /* The transport under a WebRTC leg (transfer none), NULL when leg is another kind. */

@@ -31,9 +31,9 @@
 #include "core/codec.h"
 
 #define HN_ROOM_MID_MAX      32
-#define HN_ROOM_ID_MAX       24  /* "p<pid>" */
-#define HN_ROOM_TRACKS_MAX   8   /* tracks one participant may publish */
-#define HN_ROOM_SECTIONS_MAX 512 /* m= sections of one subscriber's offer */
+#define HN_ROOM_ID_MAX       24   /* "p<pid>" */
+#define HN_ROOM_TRACKS_MAX   8    /* tracks one participant may publish */
+#define HN_ROOM_SECTIONS_MAX 2048 /* m= sections of one subscriber's offer (the SDP limit) */
 
 typedef struct HnRoomModel HnRoomModel;
 
