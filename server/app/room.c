@@ -26,6 +26,7 @@ typedef struct {
 
 struct RoomPeer {
     uint64_t pid;
+    gboolean attached; /* one non-browser leg in sub, no offer/answer, no liveness check */
     RoomLeg *pub, *sub;
     GPtrArray *early_pub; /* pub candidates that came before any pub offer (char*) */
     uint64_t sub_version;
@@ -132,6 +133,15 @@ static HnWebrtcTransport *wt(RoomLeg *rl)
     return hn_webrtc_leg_transport(rl->leg);
 }
 
+/* Gives rl->leg an id, our callbacks and a transport in the router. */
+static void leg_adopt(HnRoom *room, RoomLeg *rl)
+{
+    uint32_t id = ++room->next_leg;
+    hn_leg_adopt(rl->leg, &leg_events, rl, id);
+    hn_router_add_transport(room->router, id, g_random_int(), rl->leg);
+    g_hash_table_insert(room->legs, GUINT_TO_POINTER(id), rl);
+}
+
 static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
 {
     RoomLeg *rl = g_new0(RoomLeg, 1);
@@ -148,10 +158,7 @@ static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
         g_free(rl);
         return NULL;
     }
-    uint32_t id = ++room->next_leg;
-    hn_leg_adopt(rl->leg, &leg_events, rl, id);
-    hn_router_add_transport(room->router, id, g_random_int(), rl->leg);
-    g_hash_table_insert(room->legs, GUINT_TO_POINTER(id), rl);
+    leg_adopt(room, rl);
     hn_webrtc_transport_start_gathering(hn_webrtc_leg_transport(rl->leg));
     return rl;
 }
@@ -159,6 +166,16 @@ static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
 /* Adds what went over a leg's wire to out. */
 static void leg_add_stats(RoomLeg *rl, HnRoomStats *out)
 {
+    if (!wt(rl)) {
+        HnLegStats ls;
+        rl->leg->cls->get_stats(rl->leg, &ls);
+        out->rx_packets += ls.rx_packets;
+        out->rx_bytes += ls.rx_bytes;
+        out->tx_packets += ls.tx_packets;
+        out->tx_bytes += ls.tx_bytes;
+        out->send_errors += ls.tx_errors;
+        return;
+    }
     HnWebrtcTransportStats ts;
     hn_webrtc_transport_get_stats(wt(rl), &ts);
     out->rx_packets += ts.rx_packets;
@@ -208,6 +225,7 @@ static void remote_applied(HnRoom *room, RoomLeg *rl, const HnNegRemote *r)
 }
 
 static void part_drop(HnRoom *room, RoomPeer *peer, const char *reason, gboolean kick);
+static gboolean liveness_check(gpointer data);
 
 static void leg_on_rtp(void *owner, HnLeg *leg, uint8_t *buf, size_t len)
 {
@@ -232,8 +250,9 @@ static void leg_on_connected(void *owner, HnLeg *leg)
 {
     RoomLeg *rl = owner;
     HnRoom *room = rl->room;
-    HnWebrtcTransportStats st;
-    hn_webrtc_transport_get_stats(wt(rl), &st);
+    HnWebrtcTransportStats st = {.srtp_profile = -1};
+    if (wt(rl))
+        hn_webrtc_transport_get_stats(wt(rl), &st);
     g_message("room %s: p%" G_GUINT64_FORMAT " %s leg connected (SRTP profile %d)", room->name,
               rl->peer->pid, rl->is_sub ? "sub" : "pub", st.srtp_profile);
     HnRoomOut o = {.type = HN_ROOM_OUT_CONNECTED, .sub = rl->is_sub};
@@ -294,11 +313,40 @@ static void slot_to_neg(const HnRoomSlot *s, HnNegSlot *d)
     g_strlcpy(d->track_id, s->track_id, sizeof d->track_id);
 }
 
+/* A leg without offer/answer learns its streams from the view. */
+static int send_streams(HnRoom *room, RoomPeer *peer)
+{
+    if (!peer->sub->leg->cls->set_streams)
+        return 0;
+    size_t n;
+    const HnRoomSlot *slots = hn_room_model_offered(room->model, peer->pid, &n);
+    HnLegStream *st = g_new0(HnLegStream, n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const HnRoomSlot *s = &slots[i];
+        if (!s->consumer_id || !s->in_router)
+            continue;
+        st[k++] = (HnLegStream){.ssrc = s->ssrc,
+                                .pt = s->codec.pt,
+                                .kind = (uint8_t)s->kind,
+                                .codec = (uint8_t)s->codec.id,
+                                .clock_rate = s->codec.clock_rate,
+                                .participant = s->participant,
+                                .track_id = s->track_id,
+                                .source = (uint8_t)s->source};
+    }
+    peer->sub->leg->cls->set_streams(peer->sub->leg, st, k);
+    g_free(st);
+    return 0;
+}
+
 static int send_sub_offer(HnRoom *room, uint64_t pid)
 {
     RoomPeer *peer = find(room, pid);
     if (!peer || !peer->sub)
         return -ENOENT;
+    if (peer->attached)
+        return send_streams(room, peer);
     size_t n;
     const HnRoomSlot *slots = hn_room_model_offered(room->model, pid, &n);
     HnNegSlot *ns = g_new0(HnNegSlot, n + 1);
@@ -632,12 +680,60 @@ void hn_room_candidate(HnRoom *room, uint64_t pid, gboolean sub, const char *can
     g_ptr_array_add(q, g_strdup(candidate ? candidate : ""));
 }
 
+int hn_room_attach(HnRoom *room, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
+                   HnLeg *leg, const HnRoomTrackDesc *tracks, size_t n)
+{
+    if (find(room, pid)) {
+        hn_leg_destroy(leg);
+        return -EEXIST;
+    }
+    RoomPeer *peer = g_new0(RoomPeer, 1);
+    peer->pid = pid;
+    peer->attached = TRUE;
+    peer->early_pub = g_ptr_array_new_with_free_func(g_free);
+    g_hash_table_insert(room->peers, &peer->pid, peer);
+    RoomLeg *rl = g_new0(RoomLeg, 1);
+    rl->room = room;
+    rl->peer = peer;
+    rl->is_sub = TRUE;
+    rl->leg = leg;
+    rl->remote_set = TRUE;
+    rl->pending = g_ptr_array_new_with_free_func(g_free);
+    rl->early = g_ptr_array_new_with_free_func(g_free);
+    leg_adopt(room, rl);
+    peer->sub = rl;
+    hn_room_model_join_leg(room->model, pid, name, role, kind, leg->id);
+    int rc = 0;
+    if (n)
+        rc = hn_room_model_publish(room->model, pid, leg->id, tracks, n);
+    g_message("room %s: p%" G_GUINT64_FORMAT " attached on a %s leg (%u participants)", room->name,
+              pid, leg->cls->name, hn_room_model_count(room->model));
+    if (!room->liveness) {
+        room->liveness = g_timeout_source_new(1000);
+        g_source_set_callback(room->liveness, liveness_check, room, NULL);
+        g_source_attach(room->liveness, room->ctx);
+    }
+    arm_router_timer(room);
+    return rc < 0 ? rc : 0;
+}
+
+int hn_room_request_keyframe(HnRoom *room, uint64_t pid, const char *mid)
+{
+    uint32_t producer = hn_room_model_producer_of(room->model, pid, mid);
+    if (!producer)
+        return -ENOENT;
+    int rc = hn_router_request_keyframe(room->router, producer, g_get_monotonic_time());
+    arm_router_timer(room);
+    return rc;
+}
+
 static void part_drop(HnRoom *room, RoomPeer *peer, const char *reason, gboolean kick)
 {
     HnLeaveReason why = strcmp(reason, "timeout") == 0        ? HN_LEAVE_TIMEOUT
                         : strcmp(reason, "disconnected") == 0 ? HN_LEAVE_DISCONNECTED
                                                               : HN_LEAVE_LEFT;
     uint64_t pid = peer->pid;
+    gboolean attached = peer->attached;
     hn_room_model_leave(room->model, pid, why);
     g_hash_table_remove(room->peers, &pid);
     leg_close(room, peer->pub);
@@ -646,7 +742,7 @@ static void part_drop(HnRoom *room, RoomPeer *peer, const char *reason, gboolean
     g_free(peer);
     g_message("room %s: p%" G_GUINT64_FORMAT " left (%s, %u participants)", room->name, pid, reason,
               hn_room_model_count(room->model));
-    if (kick)
+    if (kick && !attached)
         room->env.kick(room->env.user, pid, reason);
 }
 
@@ -676,6 +772,8 @@ static gboolean liveness_check(gpointer data)
     GList *peers = g_hash_table_get_values(room->peers);
     for (GList *l = peers; l; l = l->next) {
         RoomPeer *p = l->data;
+        if (p->attached)
+            continue; /* its gateway or recorder watches it */
         int64_t pub = leg_silence(p->pub, now), sub = leg_silence(p->sub, now);
         gboolean any = pub >= 0 || sub >= 0;
         gboolean alive = (pub >= 0 && pub <= limit) || (sub >= 0 && sub <= limit);

@@ -73,6 +73,17 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
  * arrives before its description is queued (up to a bound) and used once it is there. */
 void hn_room_candidate(HnRoom *room, uint64_t pid, gboolean sub, const char *candidate,
                        const char *req_id);
+/* A participant carried by one leg that is not a browser's (a room system behind a gateway, a
+ * recorder, a relay): the room adopts leg (transfer full; also on error, when it is destroyed),
+ * routes what it sends as the tracks given (n may be 0) and sends it every other participant's
+ * tracks, telling it which through leg->cls->set_streams (no offer/answer). Its liveness is its
+ * owner's business. Returns 0, -EEXIST (pid taken), -EPERM (the role may not publish tracks:
+ * it still receives). */
+int hn_room_attach(HnRoom *room, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
+                   HnLeg *leg, const HnRoomTrackDesc *tracks, size_t n);
+/* Asks the publisher of (pid, mid) for a key frame (a recorder starting, a composer's new
+ * layout). 0, -ENOENT, -EINVAL (audio). */
+int hn_room_request_keyframe(HnRoom *room, uint64_t pid, const char *mid);
 /* The participant leaves (reason: "left", "timeout", "disconnected"); unknown pid is ignored. */
 void hn_room_leave(HnRoom *room, uint64_t pid, const char *reason);
 void hn_room_get_stats(HnRoom *room, HnRoomStats *out);

@@ -32,6 +32,19 @@ typedef struct {
     uint64_t tx_errors; /* protect or send failures */
 } HnLegStats;
 
+/* One stream a leg will receive from the room (the room's view of it, for legs that are not
+ * told by SDP: a recorder, a composer, a relay). Strings: transfer none, valid during the call. */
+typedef struct {
+    uint32_t ssrc; /* as the router sends it on this leg */
+    uint8_t pt;    /* payload type it carries */
+    uint8_t kind;  /* HnKind: 0 audio, 1 video */
+    uint8_t codec; /* HnCodecId */
+    uint32_t clock_rate;
+    const char *participant; /* whose media ("p<pid>") */
+    const char *track_id;    /* "p<pid>-<mid>" */
+    uint8_t source;          /* HnTrackSource: microphone, camera, screen */
+} HnLegStream;
+
 /* What a leg tells its owner (the room). buf: transfer none, valid during the call only, may be
  * modified in place. */
 typedef struct {
@@ -57,6 +70,9 @@ typedef struct {
     void (*get_stats)(const HnLeg *leg, HnLegStats *out);
     /* Closes and frees the leg (at a safe point if called from one of its callbacks). */
     void (*destroy)(HnLeg *leg);
+    /* Optional: the whole set of streams the leg receives now, each time it changes (legs
+     * negotiated by SDP learn it from the offer instead). */
+    void (*set_streams)(HnLeg *leg, const HnLegStream *streams, size_t n);
 } HnLegClass;
 
 struct HnLeg {

@@ -27,6 +27,7 @@ typedef struct {
     GArray *slots;   /* HnRoomSlot: the view as it is now */
     GArray *offered; /* HnRoomSlot: the view as in the offer that is out */
     bool offer_pending, reoffer, dirty;
+    bool auto_answer; /* no offer/answer: every section is accepted at once */
 } RmPart;
 
 struct HnRoomModel {
@@ -289,6 +290,20 @@ static void flush_offers(HnRoomModel *m)
         if (!q->dirty)
             continue;
         q->dirty = false;
+        if (q->auto_answer) {
+            for (guint i = 0; i < q->slots->len; i++) {
+                HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+                if (s->consumer_id)
+                    s->answered = true;
+            }
+            start_answered(m, q);
+            g_array_set_size(q->offered, 0);
+            g_array_append_vals(q->offered, q->slots->data, q->slots->len);
+            HnRoomAction a = {.type = HN_RA_SEND_SUB_OFFER, .pid = q->pid, .leg_id = q->sub_leg};
+            apply(m, &a);
+            q->dirty = false; /* a consumer refused above is retired in the view just sent */
+            continue;
+        }
         if (q->offer_pending) {
             q->reoffer = true;
             continue;
@@ -467,11 +482,9 @@ static void admit_media(HnRoomModel *m, RmPart *p)
     }
 }
 
-int hn_room_model_join(HnRoomModel *m, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
-                       bool lobby)
+static RmPart *part_new(HnRoomModel *m, uint64_t pid, const char *name, HnRole role,
+                        HnPartKind kind, bool lobby)
 {
-    if (find(m, pid))
-        return -EEXIST;
     RmPart *p = g_new0(RmPart, 1);
     p->pid = pid;
     g_snprintf(p->id, sizeof p->id, "p%" G_GUINT64_FORMAT, pid);
@@ -484,11 +497,35 @@ int hn_room_model_join(HnRoomModel *m, uint64_t pid, const char *name, HnRole ro
     p->offered = g_array_new(FALSE, TRUE, sizeof(HnRoomSlot));
     g_hash_table_insert(m->parts, &p->pid, p);
     g_ptr_array_add(m->order, p);
+    return p;
+}
+
+int hn_room_model_join(HnRoomModel *m, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
+                       bool lobby)
+{
+    if (find(m, pid))
+        return -EEXIST;
+    RmPart *p = part_new(m, pid, name, role, kind, lobby);
     if (!lobby) {
         emit_part(m, HN_RE_PARTICIPANT_JOINED, p, HN_LEAVE_LEFT);
         admit_media(m, p);
         flush_offers(m);
     }
+    return 0;
+}
+
+int hn_room_model_join_leg(HnRoomModel *m, uint64_t pid, const char *name, HnRole role,
+                           HnPartKind kind, uint32_t leg_id)
+{
+    if (find(m, pid))
+        return -EEXIST;
+    RmPart *p = part_new(m, pid, name, role, kind, false);
+    p->auto_answer = true;
+    p->sub_leg = leg_id;
+    p->sub_connected = true;
+    emit_part(m, HN_RE_PARTICIPANT_JOINED, p, HN_LEAVE_LEFT);
+    admit_media(m, p);
+    flush_offers(m);
     return 0;
 }
 
@@ -742,6 +779,13 @@ int hn_room_model_pause(HnRoomModel *m, uint64_t pid, uint64_t publisher, const 
             pause_slot(m, q, s, paused || tr->muted);
     }
     return 0;
+}
+
+uint32_t hn_room_model_producer_of(const HnRoomModel *m, uint64_t pid, const char *mid)
+{
+    RmPart *p = find(m, pid);
+    RmTrack *tr = p && mid ? track_by_mid(p, mid) : NULL;
+    return tr ? tr->producer_id : 0;
 }
 
 bool hn_room_model_has(const HnRoomModel *m, uint64_t pid)

@@ -166,6 +166,12 @@ void hn_room_model_set_max_sections(HnRoomModel *m, unsigned max_sections);
  * gives the newcomer a slot for every existing track (SEND_SUB_OFFER when any). */
 int hn_room_model_join(HnRoomModel *m, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
                        bool lobby);
+/* A participant whose one leg (leg_id, connected) both sends and receives without offer/answer
+ * (a room system behind a gateway, a recorder, a relay): admitted at once, every section of its
+ * view accepted as soon as it exists; SEND_SUB_OFFER then only tells the shell the view changed
+ * (nothing waits for an answer). -EEXIST when pid is there already. */
+int hn_room_model_join_leg(HnRoomModel *m, uint64_t pid, const char *name, HnRole role,
+                           HnPartKind kind, uint32_t leg_id);
 /* Admits a participant from the lobby. -ENOENT / -EALREADY. */
 int hn_room_model_admit(HnRoomModel *m, uint64_t pid);
 /* A participant goes: its producers and consumers are removed, every other view re-offered.
@@ -214,6 +220,9 @@ int hn_room_model_mute(HnRoomModel *m, uint64_t by, uint64_t pid, HnKind kind, b
 /* Subscriber pid pauses or resumes the track (publisher, mid) in its view. */
 int hn_room_model_pause(HnRoomModel *m, uint64_t pid, uint64_t publisher, const char *mid,
                         bool paused);
+
+/* The producer of the track (pid, mid), 0 when none. */
+uint32_t hn_room_model_producer_of(const HnRoomModel *m, uint64_t pid, const char *mid);
 
 /* Participant queries (transfer none, valid until the next mutating call). */
 bool hn_room_model_has(const HnRoomModel *m, uint64_t pid);
