@@ -185,6 +185,9 @@ function onMessage(msg) {
       if (S.session) S.session.handleCandidate(msg.pc, msg.candidate, msg.sdpMid);
       return undefined;
     case 'pong': return undefined;
+    case 'connected':
+      log('connected', { pc: msg.pc });
+      return undefined;
     case 'error': return onServerError(msg);
     default:
       log('drop', { reason: 'unknown message type', type: msg.type });
