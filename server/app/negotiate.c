@@ -185,35 +185,3 @@ gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, Hn
     hn_sdp_sub_answer_free(a);
     return TRUE;
 }
-
-void hn_neg_pt_table_init(HnNegPtTable *t)
-{
-    t->map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    t->next = 100;
-}
-
-void hn_neg_pt_table_clear(HnNegPtTable *t)
-{
-    g_hash_table_destroy(t->map);
-    t->map = NULL;
-}
-
-uint8_t hn_neg_pt_for(HnNegPtTable *t, const HnCodec *codec)
-{
-    /* Fixed types for the common codecs, the rest allocated from 100..127. */
-    if (codec->id == HN_CODEC_OPUS)
-        return 111;
-    if (codec->id == HN_CODEC_VP8)
-        return 96;
-    char *key = g_strdup_printf("%d/%s", codec->id, codec->fmtp);
-    gpointer v = g_hash_table_lookup(t->map, key);
-    if (v) {
-        g_free(key);
-        return (uint8_t)GPOINTER_TO_UINT(v);
-    }
-    while (t->next == 111 || t->next == 96)
-        t->next++;
-    uint8_t pt = t->next <= 127 ? t->next++ : 127;
-    g_hash_table_insert(t->map, key, GUINT_TO_POINTER(pt));
-    return pt;
-}

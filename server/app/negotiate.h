@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/codec.h"
+#include "core/room_model.h"
 
 #define HN_NEG_MID_MAX 32
 
@@ -25,21 +26,8 @@ typedef enum {
 } HnNegError;
 GQuark hn_neg_error_quark(void);
 
-/* One m= section of a subscriber offer. consumer_id 0 = inactive (recyclable). */
-typedef struct {
-    char mid[HN_NEG_MID_MAX];
-    HnKind kind;
-    HnCodec codec;        /* with the server-side payload type */
-    uint32_t ssrc;        /* what the server sends with */
-    uint32_t producer_id; /* the producer feeding it */
-    uint32_t consumer_id; /* 0 = inactive */
-    gboolean rejected;    /* the client rejected it (unsupported codec): never reused */
-    gboolean answered;    /* the client answered an offer carrying this consumer */
-    gboolean in_router;   /* the consumer exists in the router (answered, transport up) */
-    char participant[24]; /* whose media: the msid stream id */
-    char cname[24];
-    char track_id[64];
-} HnNegSlot;
+/* One m= section of a subscriber offer: the room model's section (consumer_id 0 = inactive). */
+typedef HnRoomSlot HnNegSlot;
 
 typedef struct {
     const char *ufrag, *pwd;
@@ -94,13 +82,3 @@ char *hn_neg_sub_offer(const HnNegLocal *local, const HnNegSlot *slots, size_t n
 gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, HnNegRemote *res,
                                  GError **error);
 void hn_neg_remote_clear(HnNegRemote *r);
-
-/* Server-side payload types of subscriber offers: one per (codec, fmtp) in a room, so that
- * every m= section in a BUNDLE maps a payload type to one codec. */
-typedef struct {
-    GHashTable *map; /* "name/fmtp" -> pt */
-    guint8 next;
-} HnNegPtTable;
-void hn_neg_pt_table_init(HnNegPtTable *t);
-void hn_neg_pt_table_clear(HnNegPtTable *t);
-uint8_t hn_neg_pt_for(HnNegPtTable *t, const HnCodec *codec);

@@ -297,22 +297,6 @@ static HnNegLocal local_params(HnRoom *room, RoomLeg *rl)
 
 /* --- the model's actions ------------------------------------------------------------------ */
 
-/* A section of the model's view as the SDP layer takes it. */
-static void slot_to_neg(const HnRoomSlot *s, HnNegSlot *d)
-{
-    memset(d, 0, sizeof *d);
-    g_strlcpy(d->mid, s->mid, sizeof d->mid);
-    d->kind = s->kind;
-    d->codec = s->codec;
-    d->ssrc = s->ssrc;
-    d->producer_id = s->producer_id;
-    d->consumer_id = s->consumer_id;
-    d->rejected = s->rejected;
-    g_strlcpy(d->participant, s->participant, sizeof d->participant);
-    g_strlcpy(d->cname, s->cname, sizeof d->cname);
-    g_strlcpy(d->track_id, s->track_id, sizeof d->track_id);
-}
-
 /* A leg without offer/answer learns its streams from the view. */
 static int send_streams(HnRoom *room, RoomPeer *peer)
 {
@@ -349,19 +333,17 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
         return send_streams(room, peer);
     size_t n;
     const HnRoomSlot *slots = hn_room_model_offered(room->model, pid, &n);
-    HnNegSlot *ns = g_new0(HnNegSlot, n + 1);
     HnRoomOfferTrack *tracks = g_new0(HnRoomOfferTrack, n + 1);
     size_t nt = 0;
     for (size_t i = 0; i < n; i++) {
         const HnRoomSlot *s = &slots[i];
-        slot_to_neg(s, &ns[i]);
         if (s->consumer_id && !s->rejected)
             tracks[nt++] = (HnRoomOfferTrack){
                 .mid = s->mid, .participant = s->participant, .kind = s->kind, .source = s->source};
     }
     GError *err = NULL;
     HnNegLocal local = local_params(room, peer->sub);
-    char *sdp = hn_neg_sub_offer(&local, ns, n, ++peer->sub_version, &err);
+    char *sdp = hn_neg_sub_offer(&local, slots, n, ++peer->sub_version, &err);
     int rc = 0;
     if (!sdp) {
         reply_error(room, pid, HN_ROOM_ERR_LIMIT, err->message, "offer", NULL);
@@ -375,7 +357,6 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
     }
     g_free(sdp);
     g_free(tracks);
-    g_free(ns);
     return rc;
 }
 
@@ -623,9 +604,10 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
     }
     size_t n;
     const HnRoomSlot *slots = hn_room_model_offered(room->model, pid, &n);
+    /* a copy: the SDP layer marks in it the sections the client rejected */
     HnNegSlot *ns = g_new0(HnNegSlot, n + 1);
-    for (size_t i = 0; i < n; i++)
-        slot_to_neg(&slots[i], &ns[i]);
+    if (n)
+        memcpy(ns, slots, n * sizeof *ns);
     GError *err = NULL;
     HnNegRemote remote;
     if (!hn_neg_check_sub_answer(sdp, ns, n, &remote, &err)) {
