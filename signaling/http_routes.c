@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "signaling/http.h"
+#include "signaling/protocol.h"
 
 #define JSON_DEPTH_MAX 32
 
@@ -169,32 +170,6 @@ char *hn_http_allow_string(unsigned methods)
     return g_string_free(s, FALSE);
 }
 
-/* True when data nests objects and arrays deeper than max (strings skipped), so that jansson's
- * recursive parser never sees a deep document. */
-static bool too_deep(const char *data, size_t len, int max)
-{
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = data[i];
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if ((c == '{' || c == '[') && ++depth > max) {
-            return true;
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return false;
-}
-
 int hn_http_parse_json_body(const char *data, size_t len, size_t max, json_t **out, char *err,
                             size_t errcap)
 {
@@ -209,7 +184,7 @@ int hn_http_parse_json_body(const char *data, size_t len, size_t max, json_t **o
         g_snprintf(err, errcap, "the body holds a NUL byte");
         return 400;
     }
-    if (too_deep(data, len, JSON_DEPTH_MAX)) {
+    if (hn_proto_json_too_deep(data, len, JSON_DEPTH_MAX)) {
         g_snprintf(err, errcap, "JSON nested deeper than %d levels", JSON_DEPTH_MAX);
         return 400;
     }

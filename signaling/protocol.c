@@ -132,7 +132,7 @@ static bool candidate_valid(const char *s, size_t len)
 /* True when data nests objects and arrays deeper than max. Strings are skipped, so brackets
  * inside them do not count. Runs before jansson so that its recursive parser never sees a
  * deep document. */
-static bool nesting_too_deep(const char *data, size_t len, int max)
+bool hn_proto_json_too_deep(const char *data, size_t len, int max)
 {
     int depth = 0;
     bool in_string = false, escaped = false;
@@ -328,7 +328,7 @@ int hn_proto_parse(const char *data, size_t len, HnProtoMsg *out, HnProtoError *
 
     if (len > HN_PROTO_MAX_MESSAGE)
         return fail(err, HN_PROTO_ERR_TOO_BIG, -E2BIG, "message of %zu bytes is over 3 MiB", len);
-    if (nesting_too_deep(data, len, HN_PROTO_MAX_DEPTH))
+    if (hn_proto_json_too_deep(data, len, HN_PROTO_MAX_DEPTH))
         return fail(err, HN_PROTO_ERR_BAD_JSON, -EBADMSG, "JSON nested deeper than %d levels",
                     HN_PROTO_MAX_DEPTH);
     json_error_t jerr;

@@ -121,6 +121,10 @@ const char *hn_proto_error_code_name(HnProtoErrorCode code);
 const char *hn_proto_msg_type_name(HnProtoMsgType type);
 const char *hn_proto_pc_name(HnProtoPc pc);
 
+/* true when the JSON text data (len bytes) nests objects and arrays deeper than max; brackets
+ * inside strings do not count. For any JSON input before jansson's recursive parser sees it. */
+bool hn_proto_json_too_deep(const char *data, size_t len, int max);
+
 /* true when name is a valid room name: 1-64 chars [A-Za-z0-9_.-]. */
 bool hn_proto_room_name_valid(const char *name);
 
