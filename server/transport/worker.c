@@ -1,5 +1,7 @@
 #include "transport/worker.h"
 
+#include <stdatomic.h>
+
 struct HnWorker {
     guint index;
     GMainContext *ctx;
@@ -134,13 +136,45 @@ GMainContext *hn_worker_context(HnWorker *w)
     return w->ctx;
 }
 
+/* One hn_worker_invoke() call. The release store before the source is attached and the
+ * acquire load when it runs order everything the caller did before the call with the function
+ * in a way ThreadSanitizer sees: GLib hands the source over under its own futex mutex, which is
+ * not instrumented (docs/testing.md). One allocation per call: a control path, not per packet. */
+typedef struct {
+    GSourceFunc fn;
+    gpointer data;
+    GDestroyNotify destroy;
+    atomic_int published;
+} HnInvoke;
+
+static gboolean invoke_run(gpointer p)
+{
+    HnInvoke *inv = p;
+    (void)atomic_load_explicit(&inv->published, memory_order_acquire);
+    return inv->fn(inv->data);
+}
+
+static void invoke_free(gpointer p)
+{
+    HnInvoke *inv = p;
+    (void)atomic_load_explicit(&inv->published, memory_order_acquire);
+    if (inv->destroy)
+        inv->destroy(inv->data);
+    g_free(inv);
+}
+
 void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
 {
     /* Not g_main_context_invoke_full: from the worker thread itself that would run fn
      * re-entrantly inside the caller; an idle source always runs at the next loop turn. */
+    HnInvoke *inv = g_new(HnInvoke, 1);
+    inv->fn = fn;
+    inv->data = data;
+    inv->destroy = destroy;
     GSource *src = g_idle_source_new();
     g_source_set_priority(src, G_PRIORITY_DEFAULT);
-    g_source_set_callback(src, fn, data, destroy);
+    g_source_set_callback(src, invoke_run, inv, invoke_free);
+    atomic_store_explicit(&inv->published, 1, memory_order_release);
     g_source_attach(src, w->ctx);
     g_source_unref(src);
 }
