@@ -8,6 +8,7 @@ void hn_nack_gen_init(HnNackGen *g, const HnNackGenConfig *cfg)
     memset(g, 0, sizeof(*g));
     g->cfg = cfg ? *cfg : HN_NACK_GEN_DEFAULTS;
     g->rtt_us = -1;
+    g->est_rtt_us = -1;
 }
 
 void hn_nack_gen_reset(HnNackGen *g)
@@ -29,7 +30,9 @@ static int64_t extend16(int64_t ref, uint16_t v)
 
 static int64_t retry_interval(const HnNackGen *g)
 {
-    int64_t rtt = g->rtt_us >= 0 ? g->rtt_us : g->cfg.default_rtt_us;
+    int64_t rtt = g->rtt_us >= 0       ? g->rtt_us
+                  : g->est_rtt_us >= 0 ? g->est_rtt_us
+                                       : g->cfg.default_rtt_us;
     int64_t iv = rtt + rtt / 2;
     return iv < g->cfg.min_retry_us ? g->cfg.min_retry_us : iv;
 }
@@ -122,9 +125,14 @@ HnNackGenResult hn_nack_gen_on_rtp(HnNackGen *g, uint16_t seq, bool keyframe, in
             return HN_NACK_GEN_DUPLICATE;
         }
         res = g->list[i].tries ? HN_NACK_GEN_RECOVERED : HN_NACK_GEN_REORDERED;
-        if (res == HN_NACK_GEN_RECOVERED)
+        if (res == HN_NACK_GEN_RECOVERED) {
             g->stats.recovered++;
-        else
+            int64_t sample = now_us - g->list[i].first_us;
+            if (g->est_rtt_us < 0 || sample < g->est_rtt_us)
+                g->est_rtt_us = sample;
+            else
+                g->est_rtt_us += (sample - g->est_rtt_us) / 8;
+        } else
             g->stats.reordered++;
         remove_at(g, (unsigned)i);
     }
@@ -164,7 +172,8 @@ size_t hn_nack_gen_on_timeout(HnNackGen *g, int64_t now_us, uint16_t *out, size_
             continue;
         }
         out[n++] = (uint16_t)e->seq;
-        e->tries++;
+        if (e->tries++ == 0)
+            e->first_us = now_us;
         e->next_us = now_us + retry;
         g->stats.nack_sent++;
         i++;

@@ -8,8 +8,12 @@
  * Behaviour: sequence numbers are extended to 64 bits (16-bit wrap is transparent). A gap adds
  * each missing seq to a sorted list. A missing seq is first asked for once it is reorder_us old or
  * reorder_packets newer packets have arrived after it (reordering by a packet or two is common and
- * must not cost a NACK), then again every max(min_retry_us, 1.5 x RTT) (RTT from
- * hn_nack_gen_set_rtt(), default_rtt_us until then), at most max_retries times; it is given up
+ * must not cost a NACK), then again every max(min_retry_us, 1.5 x RTT), at most max_retries
+ * times. The RTT is the one given by hn_nack_gen_set_rtt() when known, else estimated from the
+ * time between a seq's first NACK and its arrival, else default_rtt_us. Such a sample is never
+ * shorter than the RTT (it is longer when an earlier try was lost), so the estimate drops at once
+ * to a shorter sample and moves only 1/8 of the way towards a longer one.
+ * A seq is given up
  * when it is due again after its last try, or older than max_age_us. The list holds at most
  * HN_NACK_GEN_MAX entries: when full, entries older than the newest key frame go first, then the
  * oldest (given up). A jump of more than HN_NACK_GEN_RESYNC forward is a sender restart: the list
@@ -49,6 +53,7 @@ typedef struct {
     int64_t seq;         /* extended */
     int64_t detected_us; /* when the gap was seen */
     int64_t next_us;     /* when to NACK it next */
+    int64_t first_us;    /* when it was first NACKed */
     unsigned tries;      /* NACKs sent for it */
 } HnNackEntry;
 
@@ -66,7 +71,8 @@ typedef struct {
     int64_t max_seq;      /* extended highest seq */
     bool have_keyframe;   /* keyframe_seq is valid */
     int64_t keyframe_seq; /* extended seq of the newest key frame start */
-    int64_t rtt_us;       /* < 0: unknown */
+    int64_t rtt_us;       /* from hn_nack_gen_set_rtt(), < 0: unknown */
+    int64_t est_rtt_us;   /* from NACK -> retransmission round trips, < 0: none yet */
     unsigned n;
     HnNackEntry list[HN_NACK_GEN_MAX]; /* sorted by seq */
     HnNackGenStats stats;

@@ -232,6 +232,30 @@ static void test_list_bound_and_keyframe(void **state)
     assert_int_equal(g.stats.given_up, 1001);
 }
 
+static void test_rtt_learnt_from_round_trips(void **state)
+{
+    (void)state;
+    HnNackGen g;
+    hn_nack_gen_init(&g, NULL);
+    int64_t now = 0;
+    hn_nack_gen_on_rtp(&g, 1, false, now);
+    hn_nack_gen_on_rtp(&g, 3, false, now);
+    uint16_t out[4];
+    now = 10000;
+    assert_int_equal(hn_nack_gen_on_timeout(&g, now, out, 4), 1);
+    /* unknown RTT: the default (100 ms) spaces the retries */
+    assert_int_equal(hn_nack_gen_next_deadline(&g), now + 150000);
+    now += 20000; /* the retransmission comes back 20 ms later */
+    assert_int_equal(hn_nack_gen_on_rtp(&g, 2, false, now), HN_NACK_GEN_RECOVERED);
+    hn_nack_gen_on_rtp(&g, 5, false, now);
+    assert_int_equal(hn_nack_gen_on_timeout(&g, now + 10000, out, 4), 1);
+    assert_int_equal(hn_nack_gen_next_deadline(&g), now + 10000 + 30000); /* 1.5 x 20 ms */
+    /* a known RTT wins over the estimate */
+    hn_nack_gen_set_rtt(&g, 100000);
+    assert_int_equal(hn_nack_gen_on_timeout(&g, now + 40000, out, 4), 1);
+    assert_int_equal(hn_nack_gen_next_deadline(&g), now + 40000 + 150000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_reordering_is_not_a_loss),
         cmocka_unit_test(test_wrap_and_retry_timing),
         cmocka_unit_test(test_list_bound_and_keyframe),
+        cmocka_unit_test(test_rtt_learnt_from_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
