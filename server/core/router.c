@@ -42,6 +42,7 @@ static void producer_free(gpointer data)
 {
     RtProducer *p = data;
     hn_rtp_cache_free(p->cache);
+    g_free(p->nack);
     g_ptr_array_free(p->consumers, TRUE);
     g_free(p);
 }
@@ -95,6 +96,7 @@ int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ss
     t->id = transport_id;
     t->rtcp_ssrc = rtcp_ssrc;
     t->leg = leg;
+    t->rtt_us = -1;
     t->producers = g_ptr_array_new();
     t->consumers = g_ptr_array_new();
     g_hash_table_insert(r->transports, ID_KEY(transport_id), t);
@@ -150,6 +152,12 @@ int hn_router_add_producer(HnRouter *r, uint32_t producer_id, uint32_t transport
         p->cache = hn_rtp_cache_new(HN_ROUTER_VIDEO_CACHE);
     else if (codec->feedback & HN_FB_NACK)
         p->cache = hn_rtp_cache_new(HN_ROUTER_AUDIO_CACHE);
+    if (codec->kind == HN_KIND_VIDEO && (codec->feedback & HN_FB_NACK)) {
+        p->nack = g_new(HnNackGen, 1);
+        hn_nack_gen_init(p->nack, NULL);
+        hn_nack_gen_set_rtt(p->nack, t->rtt_us);
+        r->nack_producers++;
+    }
     p->consumers = g_ptr_array_new();
     g_hash_table_insert(r->producers, ID_KEY(producer_id), p);
     g_hash_table_insert(r->producer_by_ssrc, &p->key, p);
@@ -190,6 +198,10 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
     hn_recv_stats_init(&p->stats, p->codec.clock_rate);
     if (p->cache)
         hn_rtp_cache_clear(p->cache);
+    if (p->nack) {
+        hn_nack_gen_reset(p->nack);
+        hn_nack_gen_set_rtt(p->nack, t->rtt_us);
+    }
     p->has_sr = false;
     p->kf_ever_sent = false; /* a new connection: ask at once */
     for (guint i = 0; i < p->consumers->len; i++)
@@ -208,6 +220,8 @@ void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
         hn_router_remove_consumer(r, ((RtConsumer *)g_ptr_array_index(p->consumers, 0))->id);
     if (p->kf_pending)
         r->kf_pending_count--;
+    if (p->nack)
+        r->nack_producers--;
     g_hash_table_remove(r->producer_by_ssrc, &p->key);
     g_ptr_array_remove_fast(p->transport->producers, p);
     g_hash_table_remove(r->producers, ID_KEY(producer_id));
@@ -515,6 +529,13 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
 
     bool video = p->codec.kind == HN_KIND_VIDEO;
     bool key = !video || hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
+    if (p->nack) {
+        HnNackGenStats before = p->nack->stats;
+        hn_nack_gen_on_rtp(p->nack, h.seq, video && key, now_us);
+        rt_nack_account(r, p, &before);
+        if (hn_nack_gen_next_deadline(p->nack) <= now_us) /* passed by enough packets */
+            rt_send_nacks(r, p->transport, now_us);
+    }
     if (video && key) {
         p->kf_seen = true;
         if (p->kf_pending) { /* the publisher already answered: no need to ask again */
@@ -574,7 +595,7 @@ int hn_router_on_rtcp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, si
 int64_t hn_router_next_deadline(const HnRouter *r)
 {
     int64_t next = r->clock_seen ? r->next_report_us : INT64_MAX;
-    if (r->kf_pending_count == 0)
+    if (r->kf_pending_count == 0 && r->nack_producers == 0)
         return next;
     GHashTableIter it;
     gpointer v;
@@ -583,8 +604,22 @@ int64_t hn_router_next_deadline(const HnRouter *r)
         const RtProducer *p = v;
         if (p->kf_pending && keyframe_due(r, p) < next)
             next = keyframe_due(r, p);
+        if (p->nack) {
+            int64_t due = hn_nack_gen_next_deadline(p->nack);
+            if (due < next)
+                next = due;
+        }
     }
     return next;
+}
+
+void rt_nack_account(HnRouter *r, const RtProducer *p, const HnNackGenStats *before)
+{
+    const HnNackGenStats *now = &p->nack->stats;
+    r->stats.nack_sent += now->nack_sent - before->nack_sent;
+    r->stats.nack_recovered += now->recovered - before->recovered;
+    r->stats.nack_given_up += now->given_up - before->given_up;
+    r->stats.nack_duplicates += now->duplicates - before->duplicates;
 }
 
 void hn_router_on_timeout(HnRouter *r, int64_t now_us)
@@ -601,6 +636,13 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us)
             if (p->kf_pending && now_us >= keyframe_due(r, p))
                 send_keyframe_request(r, p, now_us);
         }
+    }
+    if (r->nack_producers) {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, r->transports);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            rt_send_nacks(r, v, now_us);
     }
     if (now_us >= r->next_report_us) {
         rt_send_reports(r, now_us);
@@ -634,6 +676,14 @@ int hn_router_get_producer_stats(const HnRouter *r, uint32_t producer_id, HnProd
     out->keyframe_requests_sent = p->kf_sent;
     out->consumers = p->consumers->len;
     out->has_sr = p->has_sr;
+    if (p->nack) {
+        out->nack = true;
+        out->nack_sent = p->nack->stats.nack_sent;
+        out->nack_recovered = p->nack->stats.recovered;
+        out->nack_given_up = p->nack->stats.given_up;
+        out->nack_duplicates = p->nack->stats.duplicates;
+        out->nack_missing = hn_nack_gen_missing(p->nack);
+    }
     return 0;
 }
 

@@ -21,7 +21,11 @@
  * HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US (the rest: keyframe_requests_suppressed), and a request
  * arriving while one is already pending, or in flight (sent less than 500 ms ago and no key frame
  * seen since), joins it (keyframe_requests_collapsed). A new consumer, a source switch and a
- * resume are not filtered. Subscriber NACKs are answered from the cache. Every second the router
+ * resume are not filtered. Subscriber NACKs are answered from the cache. Losses on a publisher's
+ * uplink are asked for again: each video producer that negotiated nack has a NACK generator
+ * (core/nack_gen.h: reordering window, retries every 1.5 x RTT, give-up), whose generic NACKs go
+ * to the publisher batched in compound RTCP; the RTT is the one measured with a consumer on the
+ * same transport when there is one, else learnt from the retransmissions. Every second the router
  * sends an RR to each transport with producers and an SR per consumer whose producer has sent an
  * SR. RTCP is sent reduced-size (RFC 5506, no SDES), several packets per compound when they fit
  * in HN_ROUTER_RTCP_MTU. Every dropped packet is counted under an HnDropReason.
@@ -133,6 +137,9 @@ typedef struct {
     /* subscriber PLI/FIR within budget and hn_router_request_keyframe() calls that joined a
      * request already pending or in flight */
     uint64_t keyframe_requests_collapsed;
+    /* NACKs towards publishers (core/nack_gen.h): sequence numbers asked for (each retry counts),
+     * NACKed packets that arrived, missing packets abandoned, old packets that were not missing */
+    uint64_t nack_sent, nack_recovered, nack_given_up, nack_duplicates;
     uint64_t drops[HN_DROP__COUNT];
 } HnRouterStats;
 
@@ -146,6 +153,9 @@ typedef struct {
     uint64_t keyframe_requests_sent;
     unsigned consumers;
     bool has_sr;
+    bool nack; /* NACKs are sent to its publisher; the counters below as in HnRouterStats */
+    uint64_t nack_sent, nack_recovered, nack_given_up, nack_duplicates;
+    unsigned nack_missing; /* seqs missing right now */
 } HnProducerStats;
 
 typedef struct {

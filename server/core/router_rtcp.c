@@ -30,6 +30,12 @@ static void on_report_block(HnRouter *r, RtTransport *t, const HnRtcpReportBlock
             continue;
         int64_t rtt = now - c->sent_sr[i].sent_us - hn_rtcp_us_from_dlsr(b->dlsr);
         c->rtt_us = rtt < 0 ? 0 : rtt;
+        t->rtt_us = c->rtt_us; /* the same path as the producers of this transport, if any */
+        for (guint k = 0; k < t->producers->len; k++) {
+            RtProducer *p = g_ptr_array_index(t->producers, k);
+            if (p->nack)
+                hn_nack_gen_set_rtt(p->nack, t->rtt_us);
+        }
         return;
     }
 }
@@ -269,6 +275,27 @@ static void add_sender_report(Batch *b, RtConsumer *c, int64_t now)
     batch_commit(b, n);
     c->sent_sr[c->sent_sr_next] = (RtSentSr){.lsr = hn_ntp_mid32(si.ntp), .sent_us = now};
     c->sent_sr_next = (c->sent_sr_next + 1) % RT_SENT_SR_HISTORY;
+}
+
+/* Generic NACKs for every producer of t whose NACK generator has seqs due at now. */
+void rt_send_nacks(HnRouter *r, RtTransport *t, int64_t now_us)
+{
+    Batch b = {.r = r, .t = t, .len = 0};
+    for (guint i = 0; i < t->producers->len; i++) {
+        RtProducer *p = g_ptr_array_index(t->producers, i);
+        if (!p->nack || hn_nack_gen_next_deadline(p->nack) > now_us)
+            continue;
+        uint16_t seqs[HN_NACK_GEN_MAX];
+        HnNackGenStats before = p->nack->stats;
+        size_t n = hn_nack_gen_on_timeout(p->nack, now_us, seqs, HN_NACK_GEN_MAX);
+        rt_nack_account(r, p, &before);
+        if (n == 0)
+            continue;
+        size_t need = 12 + 4 * n; /* header + at most one pid+blp item per seq */
+        batch_commit(
+            &b, hn_rtcp_write_nack(batch_reserve(&b, need), need, t->rtcp_ssrc, p->ssrc, seqs, n));
+    }
+    batch_flush(&b);
 }
 
 void rt_send_reports(HnRouter *r, int64_t now_us)
