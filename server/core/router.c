@@ -1,6 +1,7 @@
 /* Router lifecycle, the RTP forwarding path and key frame requests. See router.h. */
 #include "core/router_priv.h"
 #include "core/rtp.h"
+#include "core/rtx.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static const char *const drop_names[HN_DROP__COUNT] = {
     [HN_DROP_BAD_RTCP] = "bad_rtcp",
     [HN_DROP_RTCP_UNKNOWN_SSRC] = "rtcp_unknown_ssrc",
     [HN_DROP_NACK_NOT_CACHED] = "nack_not_cached",
+    [HN_DROP_RTX_PADDING] = "rtx_padding",
+    [HN_DROP_RTX_DUPLICATE] = "rtx_duplicate",
 };
 
 const char *hn_drop_reason_name(HnDropReason reason)
@@ -60,6 +63,7 @@ HnRouter *hn_router_new(const HnRouterSink *sink, void *user)
     r->producers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, producer_free);
     r->consumers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     r->producer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
+    r->rtx_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->consumer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->next_report_us = INT64_MAX;
     r->taps = g_array_new(FALSE, FALSE, sizeof(RtTap));
@@ -78,6 +82,7 @@ void hn_router_free(HnRouter *r)
     g_list_free(ids);
     g_hash_table_destroy(r->consumer_by_ssrc);
     g_hash_table_destroy(r->producer_by_ssrc);
+    g_hash_table_destroy(r->rtx_by_ssrc);
     g_hash_table_destroy(r->consumers);
     g_hash_table_destroy(r->producers);
     g_hash_table_destroy(r->transports);
@@ -188,6 +193,9 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
         return -EEXIST;
 
     g_hash_table_remove(r->producer_by_ssrc, &p->key);
+    if (p->rtx_ssrc)
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
+    p->rtx_ssrc = 0;
     g_ptr_array_remove_fast(p->transport->producers, p);
     p->transport = t;
     p->key = key;
@@ -210,6 +218,39 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
     return 0;
 }
 
+/* Binds p's RTX SSRC; false when that SSRC is another stream's on p's transport. */
+static bool bind_rtx_ssrc(HnRouter *r, RtProducer *p, uint32_t rtx_ssrc)
+{
+    uint64_t key = rt_key(p->transport->id, rtx_ssrc);
+    RtProducer *other = g_hash_table_lookup(r->rtx_by_ssrc, &key);
+    if ((other && other != p) || g_hash_table_contains(r->producer_by_ssrc, &key))
+        return false;
+    if (p->rtx_ssrc)
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
+    p->rtx_ssrc = rtx_ssrc;
+    p->rtx_key = key;
+    g_hash_table_insert(r->rtx_by_ssrc, &p->rtx_key, p);
+    return true;
+}
+
+int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt, uint32_t rtx_ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    if (!p)
+        return -ENOENT;
+    if (p->codec.kind != HN_KIND_VIDEO || rtx_pt > 127 || (rtx_pt && rtx_pt == p->codec.pt))
+        return -EINVAL;
+    if (rtx_pt && rtx_ssrc && rtx_ssrc != p->rtx_ssrc && !bind_rtx_ssrc(r, p, rtx_ssrc))
+        return -EEXIST;
+    if (!rtx_pt && p->rtx_ssrc) {
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
+        p->rtx_ssrc = 0;
+    }
+    p->rtx_pt = rtx_pt;
+    return 0;
+}
+
 void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
 {
     g_return_if_fail(!r->dispatching);
@@ -222,6 +263,8 @@ void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
         r->kf_pending_count--;
     if (p->nack)
         r->nack_producers--;
+    if (p->rtx_ssrc)
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
     g_hash_table_remove(r->producer_by_ssrc, &p->key);
     g_ptr_array_remove_fast(p->transport->producers, p);
     g_hash_table_remove(r->producers, ID_KEY(producer_id));
@@ -256,6 +299,20 @@ int hn_router_add_consumer(HnRouter *r, uint32_t consumer_id, uint32_t producer_
     g_ptr_array_add(p->consumers, c);
     g_ptr_array_add(t->consumers, c);
     schedule_keyframe(r, p);
+    return 0;
+}
+
+int hn_router_set_consumer_rtx(HnRouter *r, uint32_t consumer_id, uint8_t rtx_pt, uint32_t rtx_ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    RtConsumer *c = g_hash_table_lookup(r->consumers, ID_KEY(consumer_id));
+    if (!c)
+        return -ENOENT;
+    if (rtx_pt > 127 || (rtx_pt && (rtx_pt == c->out_pt || !rtx_ssrc || rtx_ssrc == c->out_ssrc)))
+        return -EINVAL;
+    c->rtx_pt = rtx_pt;
+    c->rtx_ssrc = rtx_pt ? rtx_ssrc : 0;
+    c->rtx_seq = (uint16_t)(rtx_ssrc ^ (rtx_ssrc >> 16)); /* any start will do (RFC 4588) */
     return 0;
 }
 
@@ -488,16 +545,101 @@ static void forward(HnRouter *r, RtConsumer *c, const uint8_t *buf, size_t len,
     rt_send_rtp(r, c->transport, out_len);
 }
 
-/* Finds the producer of an RTP packet, counting the reason when there is none. */
-static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h)
+/* The producer whose RTX an RTP packet with an unknown SSRC is: the one producer of the
+ * transport with that RTX payload type still waiting for its RTX SSRC, which is then learnt. */
+static RtProducer *learn_rtx(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h)
+{
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    RtProducer *found = NULL;
+    for (guint i = 0; t && i < t->producers->len; i++) {
+        RtProducer *p = g_ptr_array_index(t->producers, i);
+        if (p->rtx_pt != h->pt || p->rtx_ssrc)
+            continue;
+        if (found)
+            return NULL; /* ambiguous: wait for a signalled SSRC */
+        found = p;
+    }
+    if (found && !bind_rtx_ssrc(r, found, h->ssrc))
+        return NULL;
+    return found;
+}
+
+/* Finds the producer of an RTP packet (or of its RTX: *rtx set), counting the reason when there
+ * is none. */
+static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h,
+                                  bool *rtx)
 {
     uint64_t key = rt_key(transport_id, h->ssrc);
     RtProducer *p = g_hash_table_lookup(r->producer_by_ssrc, &key);
+    *rtx = false;
+    if (p)
+        return p;
+    p = g_hash_table_lookup(r->rtx_by_ssrc, &key);
     if (!p)
-        rt_drop(r, g_hash_table_contains(r->transports, ID_KEY(transport_id))
-                       ? HN_DROP_UNKNOWN_SSRC
-                       : HN_DROP_UNKNOWN_TRANSPORT);
-    return p;
+        p = learn_rtx(r, transport_id, h);
+    if (p) {
+        *rtx = true;
+        return p;
+    }
+    rt_drop(r, g_hash_table_contains(r->transports, ID_KEY(transport_id))
+                   ? HN_DROP_UNKNOWN_SSRC
+                   : HN_DROP_UNKNOWN_TRANSPORT);
+    return NULL;
+}
+
+/* Handles one valid packet of p (an original, or an unwrapped RTX when rtx). */
+static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t len,
+                         const HnRtpHeader *h, bool rtx, int64_t now_us)
+{
+    bool video = p->codec.kind == HN_KIND_VIDEO;
+    bool key = !video || hn_codec_is_keyframe(p->codec.id, buf + h->header_len, h->payload_len);
+    if (p->nack) {
+        HnNackGenStats before = p->nack->stats;
+        HnNackGenResult res = hn_nack_gen_on_rtp(p->nack, h->seq, video && key, now_us);
+        rt_nack_account(r, p, &before);
+        if (rtx && res == HN_NACK_GEN_DUPLICATE) { /* e.g. an old packet sent as a probe */
+            rt_drop(r, HN_DROP_RTX_DUPLICATE);
+            return;
+        }
+        if (hn_nack_gen_next_deadline(p->nack) <= now_us) /* passed by enough packets */
+            rt_send_nacks(r, p->transport, now_us);
+    }
+    if (!rtx) /* the RR reports the loss on the link, before recovery */
+        hn_recv_stats_update(&p->stats, h->seq, h->ts, len, now_us);
+    if (p->cache)
+        hn_rtp_cache_put(p->cache, h->ssrc, h->seq, buf, len);
+    if (video && key) {
+        p->kf_seen = true;
+        if (p->kf_pending) { /* the publisher already answered: no need to ask again */
+            p->kf_pending = false;
+            r->kf_pending_count--;
+        }
+    }
+
+    r->dispatching = true;
+    if (r->taps->len) {
+        HnTapPacket tp = {
+            .buf = buf,
+            .len = len,
+            .pt = h->pt,
+            .clock_rate = p->codec.clock_rate,
+            .kind = p->codec.kind,
+            .codec = p->codec.id,
+            .is_keyframe = video && key,
+            .marker = h->marker,
+            .seq = h->seq,
+            .ts = h->ts,
+            .payload_offset = h->header_len,
+            .payload_len = h->payload_len,
+        };
+        tap_rtp(r, p, &tp, now_us);
+    }
+    if (p->consumers->len == 0)
+        rt_drop(r, HN_DROP_NO_CONSUMER);
+    for (guint i = 0; i < p->consumers->len; i++)
+        forward(r, g_ptr_array_index(p->consumers, i), buf, len, h, key, now_us);
+    r->dispatching = false;
+    compact_taps(r);
 }
 
 int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, size_t len,
@@ -514,60 +656,29 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
         rt_drop(r, HN_DROP_BAD_PACKET);
         return -EINVAL;
     }
-    RtProducer *p = match_producer(r, transport_id, &h);
+    bool rtx;
+    RtProducer *p = match_producer(r, transport_id, &h, &rtx);
     if (!p)
         return -ENOENT;
-    if (h.pt != p->codec.pt) {
+    if (h.pt != (rtx ? p->rtx_pt : p->codec.pt)) {
         rt_drop(r, HN_DROP_BAD_PT);
         return -EINVAL;
     }
     r->stats.rtp_in_packets++;
     r->stats.rtp_in_bytes += len;
-    hn_recv_stats_update(&p->stats, h.seq, h.ts, len, now_us);
-    if (p->cache)
-        hn_rtp_cache_put(p->cache, h.ssrc, h.seq, buf, len);
-
-    bool video = p->codec.kind == HN_KIND_VIDEO;
-    bool key = !video || hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
-    if (p->nack) {
-        HnNackGenStats before = p->nack->stats;
-        hn_nack_gen_on_rtp(p->nack, h.seq, video && key, now_us);
-        rt_nack_account(r, p, &before);
-        if (hn_nack_gen_next_deadline(p->nack) <= now_us) /* passed by enough packets */
-            rt_send_nacks(r, p->transport, now_us);
+    if (!rtx) {
+        producer_rtp(r, p, buf, len, &h, false, now_us);
+        return 0;
     }
-    if (video && key) {
-        p->kf_seen = true;
-        if (p->kf_pending) { /* the publisher already answered: no need to ask again */
-            p->kf_pending = false;
-            r->kf_pending_count--;
-        }
+    r->stats.rtx_in++;
+    uint16_t osn;
+    int n = hn_rtx_unwrap(r->unwrap, buf, len, &h, p->ssrc, p->codec.pt, &osn);
+    HnRtpHeader oh;
+    if (n < 0 || hn_rtp_parse(r->unwrap, (size_t)n, &oh) < 0) {
+        rt_drop(r, n == -ENODATA ? HN_DROP_RTX_PADDING : HN_DROP_BAD_PACKET);
+        return n == -ENODATA ? 0 : -EINVAL;
     }
-
-    r->dispatching = true;
-    if (r->taps->len) {
-        HnTapPacket tp = {
-            .buf = buf,
-            .len = len,
-            .pt = h.pt,
-            .clock_rate = p->codec.clock_rate,
-            .kind = p->codec.kind,
-            .codec = p->codec.id,
-            .is_keyframe = video && key,
-            .marker = h.marker,
-            .seq = h.seq,
-            .ts = h.ts,
-            .payload_offset = h.header_len,
-            .payload_len = h.payload_len,
-        };
-        tap_rtp(r, p, &tp, now_us);
-    }
-    if (p->consumers->len == 0)
-        rt_drop(r, HN_DROP_NO_CONSUMER);
-    for (guint i = 0; i < p->consumers->len; i++)
-        forward(r, g_ptr_array_index(p->consumers, i), buf, len, &h, key, now_us);
-    r->dispatching = false;
-    compact_taps(r);
+    producer_rtp(r, p, r->unwrap, (size_t)n, &oh, true, now_us);
     return 0;
 }
 

@@ -33,6 +33,9 @@ typedef struct RtProducer {
     HnRecvStats stats;
     HnRtpCache *cache;    /* NULL when nothing is ever NACKed (audio without NACK) */
     HnNackGen *nack;      /* NACKs towards the publisher: video that negotiated nack, else NULL */
+    uint8_t rtx_pt;       /* the publisher's RTX payload type, 0: none */
+    uint32_t rtx_ssrc;    /* its RTX SSRC, 0: not known yet (learnt) */
+    uint64_t rtx_key;     /* transport_id << 32 | rtx_ssrc: key in rtx_by_ssrc when rtx_ssrc */
     GPtrArray *consumers; /* RtConsumer*, not owned */
     /* key frame requests towards the publisher */
     bool kf_pending;
@@ -59,6 +62,9 @@ typedef struct RtConsumer {
     uint64_t key; /* transport_id << 32 | out_ssrc: key in consumer_by_ssrc */
     uint32_t out_ssrc;
     uint8_t out_pt;
+    uint8_t rtx_pt; /* retransmissions as RTX with this payload type, 0: plain */
+    uint32_t rtx_ssrc;
+    uint16_t rtx_seq; /* next RTX sequence number */
     bool paused;
     HnRewriter rw;
     uint64_t packets, bytes, octets; /* octets: payload bytes, for the SR */
@@ -93,6 +99,7 @@ struct HnRouter {
     GHashTable *producers;        /* id -> RtProducer* (owned) */
     GHashTable *consumers;        /* id -> RtConsumer* (owned) */
     GHashTable *producer_by_ssrc; /* &key -> RtProducer* */
+    GHashTable *rtx_by_ssrc;      /* &rtx_key -> RtProducer* */
     GHashTable *consumer_by_ssrc; /* &key -> RtConsumer* */
     bool clock_seen;
     int64_t last_now_us;
@@ -103,6 +110,8 @@ struct HnRouter {
     HnRouterStats stats;
     uint8_t scratch[HN_ROUTER_SEND_CAP];
     uint8_t rtcp_buf[HN_ROUTER_SEND_CAP];
+    uint8_t
+        unwrap[HN_ROUTER_MAX_PACKET]; /* a publisher's RTX packet turned back into the original */
 };
 
 static inline uint64_t rt_key(uint32_t transport_id, uint32_t ssrc)

@@ -2,6 +2,7 @@
  * periodic RR/SR out. See router.h for the behaviour. Router thread only. */
 #include "core/router_priv.h"
 #include "core/rtp.h"
+#include "core/rtx.h"
 
 #include <errno.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static void on_report(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_
             prod->has_sr = true;
             if (r->taps->len)
                 rt_tap_sr(r, prod, now);
-        } else {
+        } else if (!g_hash_table_contains(r->rtx_by_ssrc, &key)) { /* SRs of RTX: ignored */
             rt_drop(r, HN_DROP_RTCP_UNKNOWN_SSRC);
         }
     } else {
@@ -87,6 +88,16 @@ static void resend(HnRouter *r, RtConsumer *c, uint16_t out_seq)
     }
     size_t out_len =
         rt_write_for_consumer(r, c, pkt, len, &h, out_seq, hn_rewriter_map_ts(&c->rw, h.ts));
+    if (c->rtx_pt) { /* as RTX: the subscriber tells it from the original by its SSRC */
+        int n = hn_rtx_wrap(r->scratch, out_len, HN_ROUTER_SEND_CAP, c->rtx_seq, c->rtx_ssrc,
+                            c->rtx_pt);
+        if (n < 0) { /* cannot happen: the packet is valid and the buffer has room */
+            rt_drop(r, HN_DROP_NACK_NOT_CACHED);
+            return;
+        }
+        c->rtx_seq++;
+        out_len = (size_t)n;
+    }
     c->rtx++;
     r->stats.rtx_sent++;
     rt_send_rtp(r, c->transport, out_len);
