@@ -114,6 +114,8 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
         out->kind = t->kind;
         out->codec = t->codec;
         out->ssrc = t->ssrc_signalled ? t->ssrc : 0;
+        out->rtx_pt = t->has_rtx ? t->rtx_pt : 0;
+        out->rtx_ssrc = t->has_rtx ? t->rtx_ssrc : 0;
     }
     char *text = g_strdup(a->sdp);
     hn_sdp_pub_answer_free(a);
@@ -135,6 +137,8 @@ static HnSdpSendSlot *to_send_slots(const HnNegSlot *slots, size_t n)
         s[i].active = slots[i].consumer_id != 0 && !slots[i].rejected;
         s[i].codec = slots[i].codec;
         s[i].ssrc = slots[i].ssrc;
+        s[i].rtx_pt = slots[i].rtx_pt;
+        s[i].rtx_ssrc = slots[i].rtx_ssrc;
         s[i].cname = slots[i].cname;
         s[i].stream_id = slots[i].participant;
         s[i].track_id = slots[i].track_id;

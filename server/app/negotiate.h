@@ -42,6 +42,8 @@ typedef struct {
     HnKind kind;
     HnCodec codec; /* with the publisher's payload type */
     uint32_t ssrc;
+    uint8_t rtx_pt;    /* the publisher's RTX (RFC 4588) payload type, 0: none */
+    uint32_t rtx_ssrc; /* from a=ssrc-group:FID, 0 when not signalled */
 } HnNegTrack;
 
 /* The remote transport parameters of a description. Strings owned by the struct. */

@@ -360,20 +360,37 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
     return rc;
 }
 
+/* The publisher's RTX of a producer just added or rebound; a refusal leaves it without RTX
+ * (NACKs still work when the publisher answers with plain retransmissions). */
+static int producer_rtx(HnRouter *r, const HnRoomAction *a)
+{
+    if (hn_router_set_producer_rtx(r, a->producer_id, a->rtx_pt, a->rtx_ssrc) < 0)
+        g_warning("room: producer %u: RTX %u/%u refused", a->producer_id, a->rtx_pt, a->rtx_ssrc);
+    return 0;
+}
+
 static int model_apply(void *user, const HnRoomAction *a)
 {
     HnRoom *room = user;
     HnRouter *r = room->router;
+    int rc;
     switch (a->type) {
     case HN_RA_ADD_PRODUCER:
-        return hn_router_add_producer(r, a->producer_id, a->leg_id, a->codec, a->ssrc);
+        rc = hn_router_add_producer(r, a->producer_id, a->leg_id, a->codec, a->ssrc);
+        return rc == 0 ? producer_rtx(r, a) : rc;
     case HN_RA_REBIND_PRODUCER:
-        return hn_router_rebind_producer(r, a->producer_id, a->leg_id, a->ssrc);
+        rc = hn_router_rebind_producer(r, a->producer_id, a->leg_id, a->ssrc);
+        return rc == 0 ? producer_rtx(r, a) : rc;
     case HN_RA_REMOVE_PRODUCER:
         hn_router_remove_producer(r, a->producer_id);
         return 0;
     case HN_RA_ADD_CONSUMER:
-        return hn_router_add_consumer(r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc, a->pt);
+        rc = hn_router_add_consumer(r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc, a->pt);
+        if (rc == 0 && a->rtx_pt &&
+            hn_router_set_consumer_rtx(r, a->consumer_id, a->rtx_pt, a->rtx_ssrc) < 0)
+            g_warning("room: consumer %u: RTX %u/%u refused, plain retransmissions", a->consumer_id,
+                      a->rtx_pt, a->rtx_ssrc);
+        return rc;
     case HN_RA_REMOVE_CONSUMER:
         hn_router_remove_consumer(r, a->consumer_id);
         return 0;
@@ -500,6 +517,8 @@ static size_t tracks_of(const HnNegPublish *res, HnRoomTrackDesc *out, size_t ma
         d->kind = t->kind;
         d->codec = t->codec;
         d->ssrc = t->ssrc;
+        d->rtx_pt = t->rtx_pt;
+        d->rtx_ssrc = t->rtx_ssrc;
         /* the first video is the camera, a second one a shared screen */
         d->source = t->kind == HN_KIND_AUDIO ? HN_SOURCE_MICROPHONE
                     : video_seen             ? HN_SOURCE_SCREEN

@@ -239,7 +239,7 @@ int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt
     RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
     if (!p)
         return -ENOENT;
-    if (p->codec.kind != HN_KIND_VIDEO || rtx_pt > 127 || (rtx_pt && rtx_pt == p->codec.pt))
+    if (rtx_pt && (p->codec.kind != HN_KIND_VIDEO || rtx_pt > 127 || rtx_pt == p->codec.pt))
         return -EINVAL;
     if (rtx_pt && rtx_ssrc && rtx_ssrc != p->rtx_ssrc && !bind_rtx_ssrc(r, p, rtx_ssrc))
         return -EEXIST;

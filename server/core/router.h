@@ -214,8 +214,8 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
  * counted as recovered by the NACK generator, cached, tapped, forwarded (a consumer already past
  * that seq gets it with its seq mapped); RTX of a packet that was not missing and padding-only
  * RTX are dropped. rtx_pt 0 turns RTX off. A rebind forgets rtx_ssrc (learnt again or set
- * again). Returns 0, -ENOENT, -EINVAL (audio, rtx_pt > 127 or the codec's PT) or -EEXIST (the
- * SSRC is another stream's on that transport). */
+ * again). Returns 0, -ENOENT, -EINVAL (rtx_pt != 0 for audio, > 127 or the codec's PT) or -EEXIST
+ * (the SSRC is another stream's on that transport). */
 int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt,
                                uint32_t rtx_ssrc);
 /* Removes a producer and all its consumers; unknown ids are ignored. */
