@@ -135,6 +135,8 @@ static const HnCounterDef room_counters[] = {
     {"hoinghi_nack_given_up_total",
      "Packets missing from publishers that were abandoned (retries, age or list bound)",
      RS(router.nack_given_up)},
+    {"hoinghi_rtx_in_total", "RTX packets (RFC 4588) received from publishers and unwrapped",
+     RS(router.rtx_in)},
     {"hoinghi_nack_duplicates_total",
      "Old publisher packets that were not missing (already received, or given up)",
      RS(router.nack_duplicates)},
