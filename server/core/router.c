@@ -66,6 +66,7 @@ HnRouter *hn_router_new(const HnRouterSink *sink, void *user)
     r->rtx_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->consumer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->next_report_us = INT64_MAX;
+    r->nack_due = INT64_MAX;
     r->taps = g_array_new(FALSE, FALSE, sizeof(RtTap));
     r->next_tap_id = 1;
     return r;
@@ -603,6 +604,9 @@ static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t 
         }
         if (hn_nack_gen_next_deadline(p->nack) <= now_us) /* passed by enough packets */
             rt_send_nacks(r, p->transport, now_us);
+        int64_t due = hn_nack_gen_next_deadline(p->nack);
+        if (due < r->nack_due)
+            r->nack_due = due;
     }
     if (!rtx) /* the RR reports the loss on the link, before recovery */
         hn_recv_stats_update(&p->stats, h->seq, h->ts, len, now_us);
@@ -706,7 +710,9 @@ int hn_router_on_rtcp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, si
 int64_t hn_router_next_deadline(const HnRouter *r)
 {
     int64_t next = r->clock_seen ? r->next_report_us : INT64_MAX;
-    if (r->kf_pending_count == 0 && r->nack_producers == 0)
+    if (r->nack_due < next)
+        next = r->nack_due;
+    if (r->kf_pending_count == 0)
         return next;
     GHashTableIter it;
     gpointer v;
@@ -715,11 +721,6 @@ int64_t hn_router_next_deadline(const HnRouter *r)
         const RtProducer *p = v;
         if (p->kf_pending && keyframe_due(r, p) < next)
             next = keyframe_due(r, p);
-        if (p->nack) {
-            int64_t due = hn_nack_gen_next_deadline(p->nack);
-            if (due < next)
-                next = due;
-        }
     }
     return next;
 }
@@ -748,12 +749,20 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us)
                 send_keyframe_request(r, p, now_us);
         }
     }
-    if (r->nack_producers) {
+    if (now_us >= r->nack_due) { /* send what is due, then find the next one */
         GHashTableIter it;
         gpointer v;
         g_hash_table_iter_init(&it, r->transports);
         while (g_hash_table_iter_next(&it, NULL, &v))
             rt_send_nacks(r, v, now_us);
+        r->nack_due = INT64_MAX;
+        g_hash_table_iter_init(&it, r->producers);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            const RtProducer *p = v;
+            int64_t due = p->nack ? hn_nack_gen_next_deadline(p->nack) : INT64_MAX;
+            if (due < r->nack_due)
+                r->nack_due = due;
+        }
     }
     if (now_us >= r->next_report_us) {
         rt_send_reports(r, now_us);

@@ -106,6 +106,7 @@ struct HnRouter {
     int64_t next_report_us;
     unsigned kf_pending_count;
     unsigned nack_producers; /* producers with a NACK generator */
+    int64_t nack_due;        /* no NACK is due before this (a lower bound), INT64_MAX: none */
     bool dispatching;        /* inside a sink/tap callback */
     HnRouterStats stats;
     uint8_t scratch[HN_ROUTER_SEND_CAP];

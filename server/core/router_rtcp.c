@@ -7,6 +7,17 @@
 #include <errno.h>
 #include <string.h>
 
+/* Whether ssrc is the RTX SSRC of a consumer on t (reports about it are not about media). */
+static bool is_consumer_rtx(const RtTransport *t, uint32_t ssrc)
+{
+    for (guint i = 0; i < t->consumers->len; i++) {
+        const RtConsumer *c = g_ptr_array_index(t->consumers, i);
+        if (c->rtx_pt && c->rtx_ssrc == ssrc)
+            return true;
+    }
+    return false;
+}
+
 static RtConsumer *consumer_by_ssrc(HnRouter *r, RtTransport *t, uint32_t out_ssrc)
 {
     uint64_t key = rt_key(t->id, out_ssrc);
@@ -19,6 +30,9 @@ static RtConsumer *consumer_by_ssrc(HnRouter *r, RtTransport *t, uint32_t out_ss
 /* A report block from a peer about one of our outgoing streams: loss, jitter, RTT. */
 static void on_report_block(HnRouter *r, RtTransport *t, const HnRtcpReportBlock *b, int64_t now)
 {
+    uint64_t key = rt_key(t->id, b->ssrc);
+    if (!g_hash_table_contains(r->consumer_by_ssrc, &key) && is_consumer_rtx(t, b->ssrc))
+        return; /* the subscriber's statistics of our RTX stream */
     RtConsumer *c = consumer_by_ssrc(r, t, b->ssrc);
     if (!c)
         return;

@@ -248,6 +248,13 @@ static void test_subscriber_nack_answered_as_rtx(void **state)
     HnConsumerStats cs;
     hn_router_get_consumer_stats(f->r, C_VID1, &cs);
     assert_int_equal(cs.rtx_packets, 2);
+    /* the subscriber's report about our RTX stream is neither an unknown SSRC nor media stats */
+    HnRtcpReportBlock rb = {.ssrc = OUT_RTX_SSRC, .fraction_lost = 200};
+    n = hn_rtcp_write_rr(buf, sizeof(buf), 0xabc, &rb, 1);
+    assert_int_equal(hn_router_on_rtcp(f->r, SUB1, buf, (size_t)n, f->now), 0);
+    assert_int_equal(fx_stats(f).drops[HN_DROP_RTCP_UNKNOWN_SSRC], 0);
+    hn_router_get_consumer_stats(f->r, C_VID1, &cs);
+    assert_false(cs.has_rr);
 }
 
 /* A meeting on lossy links: a publisher losing up_pct of its packets (2 ms apart) and of its
