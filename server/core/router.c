@@ -554,7 +554,7 @@ static RtProducer *learn_rtx(HnRouter *r, uint32_t transport_id, const HnRtpHead
     RtProducer *found = NULL;
     for (guint i = 0; t && i < t->producers->len; i++) {
         RtProducer *p = g_ptr_array_index(t->producers, i);
-        if (p->rtx_pt != h->pt || p->rtx_ssrc)
+        if (!p->rtx_pt || p->rtx_pt != h->pt || p->rtx_ssrc)
             continue;
         if (found)
             return NULL; /* ambiguous: wait for a signalled SSRC */

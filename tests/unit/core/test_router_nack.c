@@ -202,6 +202,8 @@ static void test_publisher_rtx_ssrc_learnt(void **state)
     assert_int_equal(send_rtx(f, 0x1234, 9, 1001), 0);
     assert_int_equal(tu_count(&f->sink, SUB1, false), 1);
     assert_int_equal(mark_of(tu_nth(&f->sink, SUB1, false, 0)), 1001);
+    /* payload type 0 (a producer without RTX has rtx_pt 0) is nobody's RTX */
+    assert_int_equal(fx_rtp(f, PUB, 0x4444, 0, 1, 0, TU_VP8_DELTA, sizeof(TU_VP8_DELTA)), -ENOENT);
     /* another SSRC with that payload type is no longer taken for it */
     assert_int_equal(send_rtx(f, 0x5678, 10, 1001), -ENOENT);
     /* a rebind forgets it: learnt again on the new transport */
