@@ -7,10 +7,12 @@
 int hn_rtx_unwrap(uint8_t *dst, const uint8_t *src, size_t len, const HnRtpHeader *h, uint32_t ssrc,
                   uint8_t pt, uint16_t *osn)
 {
-    if (h->payload_len < 2 || h->header_len + h->payload_len > len)
+    if (h->header_len + h->payload_len > len)
         return -EINVAL;
-    if (h->payload_len == 2)
+    if (h->payload_len == 0 || h->payload_len == 2) /* padding only (libwebrtc sends no OSN) */
         return -ENODATA;
+    if (h->payload_len < 2)
+        return -EINVAL;
     const uint8_t *payload = src + h->header_len;
     *osn = hn_rd16(payload);
     size_t body = h->payload_len - 2;

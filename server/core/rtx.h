@@ -12,8 +12,9 @@
 /* Rebuilds into dst the original packet of the RTX packet src[0..len), validated as h: header
  * (CSRCs and extensions kept) with seq = the OSN, ssrc and pt as given, marker kept, then the
  * payload after the OSN; RTX padding is dropped (P bit cleared). dst holds at least len bytes and
- * does not overlap src. Returns the original's length and sets *osn, or -EINVAL when the payload
- * is shorter than an OSN, -ENODATA when nothing follows it (padding-only probe). */
+ * does not overlap src. Returns the original's length and sets *osn, or -ENODATA for a
+ * padding-only probe (no payload at all, as libwebrtc sends them, or nothing after the OSN),
+ * -EINVAL for a 1-byte payload. */
 int hn_rtx_unwrap(uint8_t *dst, const uint8_t *src, size_t len, const HnRtpHeader *h, uint32_t ssrc,
                   uint8_t pt, uint16_t *osn);
 

@@ -76,6 +76,10 @@ static void test_padding(void **state)
     len = tu_rtp(buf, 97, 10, 1000, 0x5555, (const uint8_t[]){0x00, 0x2b}, 2);
     assert_int_equal(hn_rtp_parse(buf, len, &h), 0);
     assert_int_equal(hn_rtx_unwrap(back, buf, len, &h, 1, 96, &osn), -ENODATA);
+    len = tu_rtp(buf, 97, 10, 1000, 0x5555, (const uint8_t[]){0, 0, 0, 4}, 4);
+    buf[0] |= 0x20; /* libwebrtc's probe: padding, no OSN */
+    assert_int_equal(hn_rtp_parse(buf, len, &h), 0);
+    assert_int_equal(hn_rtx_unwrap(back, buf, len, &h, 1, 96, &osn), -ENODATA);
     len = tu_rtp(buf, 97, 11, 1000, 0x5555, (const uint8_t[]){0x00}, 1);
     assert_int_equal(hn_rtp_parse(buf, len, &h), 0);
     assert_int_equal(hn_rtx_unwrap(back, buf, len, &h, 1, 96, &osn), -EINVAL);
