@@ -214,7 +214,9 @@ static void slot_add(HnRoomModel *m, RmPart *q, const RmPart *p, const RmTrack *
     do
         slot->ssrc = next_ssrc(m);
     while (ssrc_taken(q, slot, slot->ssrc));
-    if (slot->kind == HN_KIND_VIDEO) { /* retransmissions go out as RTX (RFC 4588) */
+    /* Retransmissions go out as RTX (RFC 4588) to subscribers that negotiate; a leg without
+     * offer/answer learns its streams without an RTX SSRC, so it gets plain ones. */
+    if (slot->kind == HN_KIND_VIDEO && !q->auto_answer) {
         do
             slot->rtx_ssrc = next_ssrc(m);
         while (slot->rtx_ssrc == slot->ssrc || ssrc_taken(q, slot, slot->rtx_ssrc));

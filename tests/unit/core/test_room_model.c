@@ -355,6 +355,15 @@ static void test_rtx_sections(void **state)
     assert_int_equal(r.ssrc, v->rtx_ssrc);
     assert_int_equal(r.pt, 97);
     assert_int_equal(hn_rd16(got->data + r.header_len), h.seq);
+
+    /* a leg without offer/answer (gateway, recorder) learns no RTX SSRC: plain retransmissions */
+    assert_int_equal(hn_router_add_transport(f->r, 99, 0x9999, NULL), 0);
+    assert_int_equal(
+        hn_room_model_join_leg(f->m, 3, "Phòng họp", HN_ROLE_MEMBER, HN_PART_ROOM_SYSTEM, 99), 0);
+    hn_room_model_leg_connected(f->m, 99);
+    const HnRoomSlot *lv = slot_for(f, 3, 1, "1");
+    assert_non_null(lv);
+    assert_int_equal(lv->rtx_pt, 0);
 }
 
 /* A publisher reconnects (new leg) with signalled SSRCs: producers are rebound, the old leg
