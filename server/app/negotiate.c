@@ -182,9 +182,12 @@ gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, Hn
     g_free(s);
     if (rc < 0)
         return FALSE;
-    for (size_t i = 0; i < a->n_mids && i < n; i++)
+    for (size_t i = 0; i < a->n_mids && i < n; i++) {
         if (!a->mids[i].accepted && slots[i].consumer_id)
             slots[i].rejected = TRUE;
+        if (a->mids[i].accepted && !a->mids[i].rtx)
+            slots[i].rtx_pt = 0; /* the client takes plain retransmissions only */
+    }
     remote_from(res, &a->remote, a->dtls_server, a->sdp);
     hn_sdp_sub_answer_free(a);
     return TRUE;

@@ -635,9 +635,11 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
         g_free(ns);
         return;
     }
-    bool *rej = g_new0(bool, n + 1);
-    for (size_t i = 0; i < n; i++)
+    bool *rej = g_new0(bool, 2 * n + 1), *no_rtx = rej + n;
+    for (size_t i = 0; i < n; i++) {
         rej[i] = ns[i].rejected;
+        no_rtx[i] = slots[i].rtx_pt && !ns[i].rtx_pt; /* the client dropped RTX */
+    }
     /* An answer that rejects every m= section carries no transport: nothing to connect. */
     gboolean usable = remote.ufrag && remote.ufrag[0] && remote.fp && remote.fp[0];
     if (usable && !peer->sub->remote_set) {
@@ -652,6 +654,7 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
             add_remote_candidate(room, peer->sub, remote.candidates->pdata[i]);
     }
     hn_neg_remote_clear(&remote);
+    hn_room_model_sub_answer_rtx(room->model, pid, no_rtx, n);
     hn_room_model_sub_answer(room->model, pid, rej, n);
     g_free(rej);
     g_free(ns);

@@ -731,6 +731,24 @@ bool hn_room_model_offer_pending(const HnRoomModel *m, uint64_t pid)
     return p && p->offer_pending;
 }
 
+int hn_room_model_sub_answer_rtx(HnRoomModel *m, uint64_t pid, const bool *no_rtx, size_t n)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (!p->offer_pending)
+        return -EPROTO;
+    for (guint i = 0; i < p->offered->len && i < p->slots->len && i < n; i++) {
+        HnRoomSlot *o = &g_array_index(p->offered, HnRoomSlot, i);
+        HnRoomSlot *s = &g_array_index(p->slots, HnRoomSlot, i);
+        if (!no_rtx[i] || !s->consumer_id || s->consumer_id != o->consumer_id || s->in_router)
+            continue;
+        s->rtx_pt = 0;
+        o->rtx_pt = 0;
+    }
+    return 0;
+}
+
 int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected, size_t n)
 {
     RmPart *p = find(m, pid);

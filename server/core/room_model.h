@@ -218,6 +218,11 @@ void hn_room_model_offer_failed(HnRoomModel *m, uint64_t pid);
 /* The subscriber's answer to the offer that is out: rejected[i] for offered section i (NULL:
  * none rejected). -ENOENT, -EPROTO when no offer is out. */
 int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected, size_t n);
+/* Before hn_room_model_sub_answer() with the same answer: no_rtx[i] true for an offered section
+ * whose answer dropped its RTX payload type; its consumer, when added, gets plain retransmissions
+ * (one already in the router keeps RTX: browsers never drop it on a renegotiation). -ENOENT,
+ * -EPROTO when no offer is out. */
+int hn_room_model_sub_answer_rtx(HnRoomModel *m, uint64_t pid, const bool *no_rtx, size_t n);
 /* true when an offer is out and waits for its answer. */
 bool hn_room_model_offer_pending(const HnRoomModel *m, uint64_t pid);
 

@@ -366,6 +366,40 @@ static void test_rtx_sections(void **state)
     assert_int_equal(lv->rtx_pt, 0);
 }
 
+/* A subscriber whose answer drops the RTX payload type gets plain retransmissions. */
+static void test_answer_without_rtx(void **state)
+{
+    Fx *f = *state;
+    fx_join(f, 1, HN_ROLE_MEMBER);
+    fx_join(f, 2, HN_ROLE_MEMBER);
+    fx_publish_av(f, 1);
+    size_t n;
+    hn_room_model_offered(f->m, 2, &n);
+    assert_int_equal(n, 2);
+    bool no_rtx[2] = {true, true};
+    assert_int_equal(hn_room_model_sub_answer_rtx(f->m, 2, no_rtx, 2), 0);
+    assert_int_equal(hn_room_model_sub_answer(f->m, 2, NULL, 0), 0);
+    assert_int_equal(hn_room_model_sub_answer_rtx(f->m, 2, no_rtx, 2), -EPROTO);
+    const HnRoomSlot *v = slot_for(f, 2, 1, "1");
+    assert_non_null(v);
+    assert_int_equal(v->rtx_pt, 0);
+
+    assert_int_equal(fx_send(f, 1, pub_leg(1), vid_ssrc(1), VID_PT, true), 0);
+    HnRtpHeader h;
+    TuSent *got = tu_nth(&f->sink, sub_leg(2), false, tu_count(&f->sink, sub_leg(2), false) - 1);
+    assert_int_equal(hn_rtp_parse(got->data, got->len, &h), 0);
+    tu_sink_clear(&f->sink);
+    uint8_t nack[32];
+    int len = hn_rtcp_write_nack(nack, sizeof nack, 0x99, v->ssrc, &h.seq, 1);
+    assert_int_equal(hn_router_on_rtcp(f->r, sub_leg(2), nack, (size_t)len, f->now), 0);
+    got = tu_nth(&f->sink, sub_leg(2), false, 0);
+    assert_non_null(got);
+    HnRtpHeader r;
+    assert_int_equal(hn_rtp_parse(got->data, got->len, &r), 0);
+    assert_int_equal(r.ssrc, v->ssrc);
+    assert_int_equal(r.seq, h.seq);
+}
+
 /* A publisher reconnects (new leg) with signalled SSRCs: producers are rebound, the old leg
  * closes, subscribers keep their streams (same output SSRC, no new offer). */
 static void test_reconnect_with_ssrcs(void **state)
@@ -674,6 +708,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leave_and_failed_offer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_section_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtx_sections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_without_rtx, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
