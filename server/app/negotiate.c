@@ -114,6 +114,8 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
         out->kind = t->kind;
         out->codec = t->codec;
         out->ssrc = t->ssrc_signalled ? t->ssrc : 0;
+        out->rtx_pt = t->has_rtx ? t->rtx_pt : 0;
+        out->rtx_ssrc = t->has_rtx ? t->rtx_ssrc : 0;
     }
     char *text = g_strdup(a->sdp);
     hn_sdp_pub_answer_free(a);
@@ -135,6 +137,8 @@ static HnSdpSendSlot *to_send_slots(const HnNegSlot *slots, size_t n)
         s[i].active = slots[i].consumer_id != 0 && !slots[i].rejected;
         s[i].codec = slots[i].codec;
         s[i].ssrc = slots[i].ssrc;
+        s[i].rtx_pt = slots[i].rtx_pt;
+        s[i].rtx_ssrc = slots[i].rtx_ssrc;
         s[i].cname = slots[i].cname;
         s[i].stream_id = slots[i].participant;
         s[i].track_id = slots[i].track_id;
@@ -178,9 +182,12 @@ gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, Hn
     g_free(s);
     if (rc < 0)
         return FALSE;
-    for (size_t i = 0; i < a->n_mids && i < n; i++)
+    for (size_t i = 0; i < a->n_mids && i < n; i++) {
         if (!a->mids[i].accepted && slots[i].consumer_id)
             slots[i].rejected = TRUE;
+        if (a->mids[i].accepted && !a->mids[i].rtx)
+            slots[i].rtx_pt = 0; /* the client takes plain retransmissions only */
+    }
     remote_from(res, &a->remote, a->dtls_server, a->sdp);
     hn_sdp_sub_answer_free(a);
     return TRUE;

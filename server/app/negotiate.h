@@ -42,6 +42,8 @@ typedef struct {
     HnKind kind;
     HnCodec codec; /* with the publisher's payload type */
     uint32_t ssrc;
+    uint8_t rtx_pt;    /* the publisher's RTX (RFC 4588) payload type, 0: none */
+    uint32_t rtx_ssrc; /* from a=ssrc-group:FID, 0 when not signalled */
 } HnNegTrack;
 
 /* The remote transport parameters of a description. Strings owned by the struct. */
@@ -77,7 +79,8 @@ void hn_neg_publish_clear(HnNegPublish *res);
  * when n > HN_NEG_MAX_SUB_SLOTS, HN_SDP_ERROR_INVALID for a bad slot. Linear in n. */
 char *hn_neg_sub_offer(const HnNegLocal *local, const HnNegSlot *slots, size_t n, uint64_t version,
                        GError **error);
-/* Checks the client's answer to the offer built from slots; marks slots the client rejected.
+/* Checks the client's answer to the offer built from slots; marks slots the client rejected, and
+ * clears rtx_pt of accepted slots whose answer dropped the offered RTX payload type.
  * FALSE + error when it is unusable. res: clear with hn_neg_remote_clear. */
 gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, HnNegRemote *res,
                                  GError **error);

@@ -360,20 +360,37 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
     return rc;
 }
 
+/* The publisher's RTX of a producer just added or rebound; a refusal leaves it without RTX
+ * (NACKs still work when the publisher answers with plain retransmissions). */
+static int producer_rtx(HnRouter *r, const HnRoomAction *a)
+{
+    if (hn_router_set_producer_rtx(r, a->producer_id, a->rtx_pt, a->rtx_ssrc) < 0)
+        g_warning("room: producer %u: RTX %u/%u refused", a->producer_id, a->rtx_pt, a->rtx_ssrc);
+    return 0;
+}
+
 static int model_apply(void *user, const HnRoomAction *a)
 {
     HnRoom *room = user;
     HnRouter *r = room->router;
+    int rc;
     switch (a->type) {
     case HN_RA_ADD_PRODUCER:
-        return hn_router_add_producer(r, a->producer_id, a->leg_id, a->codec, a->ssrc);
+        rc = hn_router_add_producer(r, a->producer_id, a->leg_id, a->codec, a->ssrc);
+        return rc == 0 ? producer_rtx(r, a) : rc;
     case HN_RA_REBIND_PRODUCER:
-        return hn_router_rebind_producer(r, a->producer_id, a->leg_id, a->ssrc);
+        rc = hn_router_rebind_producer(r, a->producer_id, a->leg_id, a->ssrc);
+        return rc == 0 ? producer_rtx(r, a) : rc;
     case HN_RA_REMOVE_PRODUCER:
         hn_router_remove_producer(r, a->producer_id);
         return 0;
     case HN_RA_ADD_CONSUMER:
-        return hn_router_add_consumer(r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc, a->pt);
+        rc = hn_router_add_consumer(r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc, a->pt);
+        if (rc == 0 && a->rtx_pt &&
+            hn_router_set_consumer_rtx(r, a->consumer_id, a->rtx_pt, a->rtx_ssrc) < 0)
+            g_warning("room: consumer %u: RTX %u/%u refused, plain retransmissions", a->consumer_id,
+                      a->rtx_pt, a->rtx_ssrc);
+        return rc;
     case HN_RA_REMOVE_CONSUMER:
         hn_router_remove_consumer(r, a->consumer_id);
         return 0;
@@ -500,6 +517,8 @@ static size_t tracks_of(const HnNegPublish *res, HnRoomTrackDesc *out, size_t ma
         d->kind = t->kind;
         d->codec = t->codec;
         d->ssrc = t->ssrc;
+        d->rtx_pt = t->rtx_pt;
+        d->rtx_ssrc = t->rtx_ssrc;
         /* the first video is the camera, a second one a shared screen */
         d->source = t->kind == HN_KIND_AUDIO ? HN_SOURCE_MICROPHONE
                     : video_seen             ? HN_SOURCE_SCREEN
@@ -616,9 +635,11 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
         g_free(ns);
         return;
     }
-    bool *rej = g_new0(bool, n + 1);
-    for (size_t i = 0; i < n; i++)
+    bool *rej = g_new0(bool, 2 * n + 1), *no_rtx = rej + n;
+    for (size_t i = 0; i < n; i++) {
         rej[i] = ns[i].rejected;
+        no_rtx[i] = slots[i].rtx_pt && !ns[i].rtx_pt; /* the client dropped RTX */
+    }
     /* An answer that rejects every m= section carries no transport: nothing to connect. */
     gboolean usable = remote.ufrag && remote.ufrag[0] && remote.fp && remote.fp[0];
     if (usable && !peer->sub->remote_set) {
@@ -633,6 +654,7 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
             add_remote_candidate(room, peer->sub, remote.candidates->pdata[i]);
     }
     hn_neg_remote_clear(&remote);
+    hn_room_model_sub_answer_rtx(room->model, pid, no_rtx, n);
     hn_room_model_sub_answer(room->model, pid, rej, n);
     g_free(rej);
     g_free(ns);

@@ -171,10 +171,21 @@ static bool ssrc_taken(const RmPart *q, const HnRoomSlot *self, uint32_t ssrc)
 {
     for (guint i = 0; i < q->slots->len; i++) {
         const HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
-        if (s != self && s->ssrc == ssrc)
+        if (s != self && (s->ssrc == ssrc || (s->rtx_pt && s->rtx_ssrc == ssrc)))
             return true;
     }
     return false;
+}
+
+/* The server's RTX payload type for server payload type pt: 97 for VP8 (96), else one from the
+ * same table as the codecs' (so one PT means one thing in the BUNDLE). */
+static uint8_t server_rtx_pt(HnRoomModel *m, uint8_t pt)
+{
+    if (pt == 96)
+        return 97;
+    HnCodec rtx = {.id = HN_CODEC_UNKNOWN};
+    g_snprintf(rtx.fmtp, sizeof rtx.fmtp, "rtx/apt=%u", (unsigned)pt);
+    return server_pt(m, &rtx);
 }
 
 /* Gives subscriber q a section for publisher p's track tr (recycling an inactive one). */
@@ -199,9 +210,18 @@ static void slot_add(HnRoomModel *m, RmPart *q, const RmPart *p, const RmTrack *
     }
     slot->codec = tr->d.codec;
     slot->codec.pt = server_pt(m, &tr->d.codec);
+    slot->rtx_pt = 0;
     do
         slot->ssrc = next_ssrc(m);
     while (ssrc_taken(q, slot, slot->ssrc));
+    /* Retransmissions go out as RTX (RFC 4588) to subscribers that negotiate; a leg without
+     * offer/answer learns its streams without an RTX SSRC, so it gets plain ones. */
+    if (slot->kind == HN_KIND_VIDEO && !q->auto_answer) {
+        do
+            slot->rtx_ssrc = next_ssrc(m);
+        while (slot->rtx_ssrc == slot->ssrc || ssrc_taken(q, slot, slot->rtx_ssrc));
+        slot->rtx_pt = server_rtx_pt(m, slot->codec.pt);
+    }
     slot->producer_id = tr->producer_id;
     slot->consumer_id = ++m->next_consumer;
     slot->source = tr->d.source;
@@ -268,6 +288,8 @@ static void start_answered(HnRoomModel *m, RmPart *q)
                           .leg_id = q->sub_leg,
                           .ssrc = s->ssrc,
                           .pt = s->codec.pt,
+                          .rtx_pt = s->rtx_pt,
+                          .rtx_ssrc = s->rtx_ssrc,
                           .codec = &s->codec};
         if (apply(m, &a) < 0) {
             m->stats.consumer_failures++;
@@ -329,6 +351,8 @@ static void track_start(HnRoomModel *m, RmPart *p, RmTrack *tr)
                       .producer_id = id,
                       .leg_id = tr->leg_id,
                       .ssrc = tr->d.ssrc,
+                      .rtx_pt = tr->d.rtx_pt,
+                      .rtx_ssrc = tr->d.rtx_ssrc,
                       .codec = &tr->d.codec};
     if (apply(m, &a) < 0) {
         m->stats.refused_tracks++;
@@ -380,7 +404,9 @@ static void track_rebind(HnRoomModel *m, RmPart *p, RmTrack *tr)
                       .pid = p->pid,
                       .producer_id = tr->producer_id,
                       .leg_id = tr->leg_id,
-                      .ssrc = tr->d.ssrc};
+                      .ssrc = tr->d.ssrc,
+                      .rtx_pt = tr->d.rtx_pt,
+                      .rtx_ssrc = tr->d.rtx_ssrc};
     if (apply(m, &a) == 0)
         tr->bound_leg = tr->leg_id;
 }
@@ -401,12 +427,15 @@ static void publish_one(HnRoomModel *m, RmPart *p, uint32_t leg_id, const HnRoom
     if (tr) {
         seen[tr - p->tracks] = true;
         /* An offer that signals no SSRC on the same leg keeps the one learnt from packets. */
-        uint32_t ssrc = d->ssrc ? d->ssrc : (tr->leg_id == leg_id ? tr->d.ssrc : 0);
+        bool same_leg = tr->leg_id == leg_id;
+        uint32_t ssrc = d->ssrc ? d->ssrc : (same_leg ? tr->d.ssrc : 0);
         bool moved = tr->leg_id != leg_id || tr->d.ssrc != ssrc;
         tr->leg_id = leg_id;
         tr->d.ssrc = ssrc;
         tr->d.source = d->source;
         tr->d.codec.feedback = d->codec.feedback;
+        tr->d.rtx_pt = d->rtx_pt;
+        tr->d.rtx_ssrc = d->ssrc || !same_leg ? d->rtx_ssrc : tr->d.rtx_ssrc;
         if (!moved)
             return;
         if (tr->producer_id)
@@ -700,6 +729,24 @@ bool hn_room_model_offer_pending(const HnRoomModel *m, uint64_t pid)
 {
     RmPart *p = find(m, pid);
     return p && p->offer_pending;
+}
+
+int hn_room_model_sub_answer_rtx(HnRoomModel *m, uint64_t pid, const bool *no_rtx, size_t n)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    if (!p->offer_pending)
+        return -EPROTO;
+    for (guint i = 0; i < p->offered->len && i < p->slots->len && i < n; i++) {
+        HnRoomSlot *o = &g_array_index(p->offered, HnRoomSlot, i);
+        HnRoomSlot *s = &g_array_index(p->slots, HnRoomSlot, i);
+        if (!no_rtx[i] || !s->consumer_id || s->consumer_id != o->consumer_id || s->in_router)
+            continue;
+        s->rtx_pt = 0;
+        o->rtx_pt = 0;
+    }
+    return 0;
 }
 
 int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected, size_t n)

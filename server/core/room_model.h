@@ -69,8 +69,10 @@ typedef struct {
     char mid[HN_ROOM_MID_MAX];
     HnKind kind;
     HnTrackSource source;
-    HnCodec codec; /* with the publisher's payload type */
-    uint32_t ssrc; /* 0: not signalled, learnt from the first packet (hn_room_model_learn_ssrc) */
+    HnCodec codec;  /* with the publisher's payload type */
+    uint32_t ssrc;  /* 0: not signalled, learnt from the first packet (hn_room_model_learn_ssrc) */
+    uint8_t rtx_pt; /* the publisher's RTX payload type (video), 0: none */
+    uint32_t rtx_ssrc; /* from a=ssrc-group:FID, 0: learnt by the router */
 } HnRoomTrackDesc;
 
 /* One m= section of a subscriber's offer (its "slot"). consumer_id 0: inactive, recyclable. */
@@ -79,6 +81,8 @@ typedef struct {
     HnKind kind;
     HnCodec codec;                    /* with the server-side payload type */
     uint32_t ssrc;                    /* what the server sends with */
+    uint8_t rtx_pt;                   /* video: server RTX payload type (apt = codec.pt), else 0 */
+    uint32_t rtx_ssrc;                /* video: the RTX SSRC (a=ssrc-group:FID ssrc rtx_ssrc) */
     uint32_t producer_id;             /* the producer feeding it */
     uint32_t consumer_id;             /* 0 = inactive */
     bool rejected;                    /* the client rejected it (codec): never reused */
@@ -92,10 +96,11 @@ typedef struct {
 } HnRoomSlot;
 
 typedef enum {
-    HN_RA_ADD_PRODUCER,     /* producer_id, leg_id, codec, ssrc */
-    HN_RA_REBIND_PRODUCER,  /* producer_id, leg_id, ssrc (0: parked until the SSRC is learnt) */
+    HN_RA_ADD_PRODUCER,     /* producer_id, leg_id, codec, ssrc, rtx_pt, rtx_ssrc */
+    HN_RA_REBIND_PRODUCER,  /* producer_id, leg_id, ssrc (0: parked until the SSRC is learnt),
+                             * rtx_pt, rtx_ssrc */
     HN_RA_REMOVE_PRODUCER,  /* producer_id (and its consumers) */
-    HN_RA_ADD_CONSUMER,     /* consumer_id, producer_id, leg_id, ssrc, pt */
+    HN_RA_ADD_CONSUMER,     /* consumer_id, producer_id, leg_id, ssrc, pt, rtx_pt, rtx_ssrc */
     HN_RA_REMOVE_CONSUMER,  /* consumer_id */
     HN_RA_PAUSE_CONSUMER,   /* consumer_id, paused */
     HN_RA_REQUEST_KEYFRAME, /* producer_id */
@@ -107,6 +112,8 @@ typedef struct {
     uint64_t pid; /* the participant concerned (subscriber for consumers and offers) */
     uint32_t producer_id, consumer_id, leg_id, ssrc;
     uint8_t pt;
+    uint8_t rtx_pt; /* RFC 4588 RTX: payload type (0: none) and SSRC (0: learnt) */
+    uint32_t rtx_ssrc;
     bool paused;
     const HnCodec *codec; /* transfer none, valid during the call */
 } HnRoomAction;
@@ -211,6 +218,11 @@ void hn_room_model_offer_failed(HnRoomModel *m, uint64_t pid);
 /* The subscriber's answer to the offer that is out: rejected[i] for offered section i (NULL:
  * none rejected). -ENOENT, -EPROTO when no offer is out. */
 int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected, size_t n);
+/* Before hn_room_model_sub_answer() with the same answer: no_rtx[i] true for an offered section
+ * whose answer dropped its RTX payload type; its consumer, when added, gets plain retransmissions
+ * (one already in the router keeps RTX: browsers never drop it on a renegotiation). -ENOENT,
+ * -EPROTO when no offer is out. */
+int hn_room_model_sub_answer_rtx(HnRoomModel *m, uint64_t pid, const bool *no_rtx, size_t n);
 /* true when an offer is out and waits for its answer. */
 bool hn_room_model_offer_pending(const HnRoomModel *m, uint64_t pid);
 

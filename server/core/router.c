@@ -1,6 +1,7 @@
 /* Router lifecycle, the RTP forwarding path and key frame requests. See router.h. */
 #include "core/router_priv.h"
 #include "core/rtp.h"
+#include "core/rtx.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static const char *const drop_names[HN_DROP__COUNT] = {
     [HN_DROP_BAD_RTCP] = "bad_rtcp",
     [HN_DROP_RTCP_UNKNOWN_SSRC] = "rtcp_unknown_ssrc",
     [HN_DROP_NACK_NOT_CACHED] = "nack_not_cached",
+    [HN_DROP_RTX_PADDING] = "rtx_padding",
+    [HN_DROP_RTX_DUPLICATE] = "rtx_duplicate",
 };
 
 const char *hn_drop_reason_name(HnDropReason reason)
@@ -42,6 +45,7 @@ static void producer_free(gpointer data)
 {
     RtProducer *p = data;
     hn_rtp_cache_free(p->cache);
+    g_free(p->nack);
     g_ptr_array_free(p->consumers, TRUE);
     g_free(p);
 }
@@ -59,8 +63,10 @@ HnRouter *hn_router_new(const HnRouterSink *sink, void *user)
     r->producers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, producer_free);
     r->consumers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     r->producer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
+    r->rtx_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->consumer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->next_report_us = INT64_MAX;
+    r->nack_due = INT64_MAX;
     r->taps = g_array_new(FALSE, FALSE, sizeof(RtTap));
     r->next_tap_id = 1;
     return r;
@@ -77,6 +83,7 @@ void hn_router_free(HnRouter *r)
     g_list_free(ids);
     g_hash_table_destroy(r->consumer_by_ssrc);
     g_hash_table_destroy(r->producer_by_ssrc);
+    g_hash_table_destroy(r->rtx_by_ssrc);
     g_hash_table_destroy(r->consumers);
     g_hash_table_destroy(r->producers);
     g_hash_table_destroy(r->transports);
@@ -95,6 +102,7 @@ int hn_router_add_transport(HnRouter *r, uint32_t transport_id, uint32_t rtcp_ss
     t->id = transport_id;
     t->rtcp_ssrc = rtcp_ssrc;
     t->leg = leg;
+    t->rtt_us = -1;
     t->producers = g_ptr_array_new();
     t->consumers = g_ptr_array_new();
     g_hash_table_insert(r->transports, ID_KEY(transport_id), t);
@@ -150,6 +158,12 @@ int hn_router_add_producer(HnRouter *r, uint32_t producer_id, uint32_t transport
         p->cache = hn_rtp_cache_new(HN_ROUTER_VIDEO_CACHE);
     else if (codec->feedback & HN_FB_NACK)
         p->cache = hn_rtp_cache_new(HN_ROUTER_AUDIO_CACHE);
+    if (codec->kind == HN_KIND_VIDEO && (codec->feedback & HN_FB_NACK)) {
+        p->nack = g_new(HnNackGen, 1);
+        hn_nack_gen_init(p->nack, NULL);
+        hn_nack_gen_set_rtt(p->nack, t->rtt_us);
+        r->nack_producers++;
+    }
     p->consumers = g_ptr_array_new();
     g_hash_table_insert(r->producers, ID_KEY(producer_id), p);
     g_hash_table_insert(r->producer_by_ssrc, &p->key, p);
@@ -180,6 +194,9 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
         return -EEXIST;
 
     g_hash_table_remove(r->producer_by_ssrc, &p->key);
+    if (p->rtx_ssrc)
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
+    p->rtx_ssrc = 0;
     g_ptr_array_remove_fast(p->transport->producers, p);
     p->transport = t;
     p->key = key;
@@ -190,11 +207,48 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
     hn_recv_stats_init(&p->stats, p->codec.clock_rate);
     if (p->cache)
         hn_rtp_cache_clear(p->cache);
+    if (p->nack) {
+        hn_nack_gen_reset(p->nack);
+        hn_nack_gen_set_rtt(p->nack, t->rtt_us);
+    }
     p->has_sr = false;
     p->kf_ever_sent = false; /* a new connection: ask at once */
     for (guint i = 0; i < p->consumers->len; i++)
         hn_rewriter_mark_switch(&((RtConsumer *)g_ptr_array_index(p->consumers, i))->rw);
     schedule_keyframe(r, p);
+    return 0;
+}
+
+/* Binds p's RTX SSRC; false when that SSRC is another stream's on p's transport. */
+static bool bind_rtx_ssrc(HnRouter *r, RtProducer *p, uint32_t rtx_ssrc)
+{
+    uint64_t key = rt_key(p->transport->id, rtx_ssrc);
+    RtProducer *other = g_hash_table_lookup(r->rtx_by_ssrc, &key);
+    if ((other && other != p) || g_hash_table_contains(r->producer_by_ssrc, &key))
+        return false;
+    if (p->rtx_ssrc)
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
+    p->rtx_ssrc = rtx_ssrc;
+    p->rtx_key = key;
+    g_hash_table_insert(r->rtx_by_ssrc, &p->rtx_key, p);
+    return true;
+}
+
+int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt, uint32_t rtx_ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    if (!p)
+        return -ENOENT;
+    if (rtx_pt && (p->codec.kind != HN_KIND_VIDEO || rtx_pt > 127 || rtx_pt == p->codec.pt))
+        return -EINVAL;
+    if (rtx_pt && rtx_ssrc && rtx_ssrc != p->rtx_ssrc && !bind_rtx_ssrc(r, p, rtx_ssrc))
+        return -EEXIST;
+    if (!rtx_pt && p->rtx_ssrc) {
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
+        p->rtx_ssrc = 0;
+    }
+    p->rtx_pt = rtx_pt;
     return 0;
 }
 
@@ -208,6 +262,10 @@ void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
         hn_router_remove_consumer(r, ((RtConsumer *)g_ptr_array_index(p->consumers, 0))->id);
     if (p->kf_pending)
         r->kf_pending_count--;
+    if (p->nack)
+        r->nack_producers--;
+    if (p->rtx_ssrc)
+        g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
     g_hash_table_remove(r->producer_by_ssrc, &p->key);
     g_ptr_array_remove_fast(p->transport->producers, p);
     g_hash_table_remove(r->producers, ID_KEY(producer_id));
@@ -242,6 +300,20 @@ int hn_router_add_consumer(HnRouter *r, uint32_t consumer_id, uint32_t producer_
     g_ptr_array_add(p->consumers, c);
     g_ptr_array_add(t->consumers, c);
     schedule_keyframe(r, p);
+    return 0;
+}
+
+int hn_router_set_consumer_rtx(HnRouter *r, uint32_t consumer_id, uint8_t rtx_pt, uint32_t rtx_ssrc)
+{
+    RETURN_IF_DISPATCHING(r, -EBUSY);
+    RtConsumer *c = g_hash_table_lookup(r->consumers, ID_KEY(consumer_id));
+    if (!c)
+        return -ENOENT;
+    if (rtx_pt > 127 || (rtx_pt && (rtx_pt == c->out_pt || !rtx_ssrc || rtx_ssrc == c->out_ssrc)))
+        return -EINVAL;
+    c->rtx_pt = rtx_pt;
+    c->rtx_ssrc = rtx_pt ? rtx_ssrc : 0;
+    c->rtx_seq = (uint16_t)(rtx_ssrc ^ (rtx_ssrc >> 16)); /* any start will do (RFC 4588) */
     return 0;
 }
 
@@ -474,16 +546,104 @@ static void forward(HnRouter *r, RtConsumer *c, const uint8_t *buf, size_t len,
     rt_send_rtp(r, c->transport, out_len);
 }
 
-/* Finds the producer of an RTP packet, counting the reason when there is none. */
-static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h)
+/* The producer whose RTX an RTP packet with an unknown SSRC is: the one producer of the
+ * transport with that RTX payload type still waiting for its RTX SSRC, which is then learnt. */
+static RtProducer *learn_rtx(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h)
+{
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    RtProducer *found = NULL;
+    for (guint i = 0; t && i < t->producers->len; i++) {
+        RtProducer *p = g_ptr_array_index(t->producers, i);
+        if (!p->rtx_pt || p->rtx_pt != h->pt || p->rtx_ssrc)
+            continue;
+        if (found)
+            return NULL; /* ambiguous: wait for a signalled SSRC */
+        found = p;
+    }
+    if (found && !bind_rtx_ssrc(r, found, h->ssrc))
+        return NULL;
+    return found;
+}
+
+/* Finds the producer of an RTP packet (or of its RTX: *rtx set), counting the reason when there
+ * is none. */
+static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h,
+                                  bool *rtx)
 {
     uint64_t key = rt_key(transport_id, h->ssrc);
     RtProducer *p = g_hash_table_lookup(r->producer_by_ssrc, &key);
+    *rtx = false;
+    if (p)
+        return p;
+    p = g_hash_table_lookup(r->rtx_by_ssrc, &key);
     if (!p)
-        rt_drop(r, g_hash_table_contains(r->transports, ID_KEY(transport_id))
-                       ? HN_DROP_UNKNOWN_SSRC
-                       : HN_DROP_UNKNOWN_TRANSPORT);
-    return p;
+        p = learn_rtx(r, transport_id, h);
+    if (p) {
+        *rtx = true;
+        return p;
+    }
+    rt_drop(r, g_hash_table_contains(r->transports, ID_KEY(transport_id))
+                   ? HN_DROP_UNKNOWN_SSRC
+                   : HN_DROP_UNKNOWN_TRANSPORT);
+    return NULL;
+}
+
+/* Handles one valid packet of p (an original, or an unwrapped RTX when rtx). */
+static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t len,
+                         const HnRtpHeader *h, bool rtx, int64_t now_us)
+{
+    bool video = p->codec.kind == HN_KIND_VIDEO;
+    bool key = !video || hn_codec_is_keyframe(p->codec.id, buf + h->header_len, h->payload_len);
+    if (p->nack) {
+        HnNackGenStats before = p->nack->stats;
+        HnNackGenResult res = hn_nack_gen_on_rtp(p->nack, h->seq, video && key, now_us);
+        rt_nack_account(r, p, &before);
+        if (rtx && res == HN_NACK_GEN_DUPLICATE) { /* e.g. an old packet sent as a probe */
+            rt_drop(r, HN_DROP_RTX_DUPLICATE);
+            return;
+        }
+        if (hn_nack_gen_next_deadline(p->nack) <= now_us) /* passed by enough packets */
+            rt_send_nacks(r, p->transport, now_us);
+        int64_t due = hn_nack_gen_next_deadline(p->nack);
+        if (due < r->nack_due)
+            r->nack_due = due;
+    }
+    if (!rtx) /* the RR reports the loss on the link, before recovery */
+        hn_recv_stats_update(&p->stats, h->seq, h->ts, len, now_us);
+    if (p->cache)
+        hn_rtp_cache_put(p->cache, h->ssrc, h->seq, buf, len);
+    if (video && key) {
+        p->kf_seen = true;
+        if (p->kf_pending) { /* the publisher already answered: no need to ask again */
+            p->kf_pending = false;
+            r->kf_pending_count--;
+        }
+    }
+
+    r->dispatching = true;
+    if (r->taps->len) {
+        HnTapPacket tp = {
+            .buf = buf,
+            .len = len,
+            .pt = h->pt,
+            .clock_rate = p->codec.clock_rate,
+            .kind = p->codec.kind,
+            .codec = p->codec.id,
+            .is_keyframe = video && key,
+            .marker = h->marker,
+            .seq = h->seq,
+            .ts = h->ts,
+            .payload_offset = h->header_len,
+            .payload_len = h->payload_len,
+        };
+        tap_rtp(r, p, &tp, now_us);
+    }
+    if (p->consumers->len == 0)
+        rt_drop(r, HN_DROP_NO_CONSUMER);
+    for (guint i = 0; i < p->consumers->len; i++)
+        forward(r, g_ptr_array_index(p->consumers, i), buf, len, h, key, now_us);
+    r->dispatching = false;
+    compact_taps(r);
 }
 
 int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, size_t len,
@@ -500,53 +660,29 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
         rt_drop(r, HN_DROP_BAD_PACKET);
         return -EINVAL;
     }
-    RtProducer *p = match_producer(r, transport_id, &h);
+    bool rtx;
+    RtProducer *p = match_producer(r, transport_id, &h, &rtx);
     if (!p)
         return -ENOENT;
-    if (h.pt != p->codec.pt) {
+    if (h.pt != (rtx ? p->rtx_pt : p->codec.pt)) {
         rt_drop(r, HN_DROP_BAD_PT);
         return -EINVAL;
     }
     r->stats.rtp_in_packets++;
     r->stats.rtp_in_bytes += len;
-    hn_recv_stats_update(&p->stats, h.seq, h.ts, len, now_us);
-    if (p->cache)
-        hn_rtp_cache_put(p->cache, h.ssrc, h.seq, buf, len);
-
-    bool video = p->codec.kind == HN_KIND_VIDEO;
-    bool key = !video || hn_codec_is_keyframe(p->codec.id, buf + h.header_len, h.payload_len);
-    if (video && key) {
-        p->kf_seen = true;
-        if (p->kf_pending) { /* the publisher already answered: no need to ask again */
-            p->kf_pending = false;
-            r->kf_pending_count--;
-        }
+    if (!rtx) {
+        producer_rtp(r, p, buf, len, &h, false, now_us);
+        return 0;
     }
-
-    r->dispatching = true;
-    if (r->taps->len) {
-        HnTapPacket tp = {
-            .buf = buf,
-            .len = len,
-            .pt = h.pt,
-            .clock_rate = p->codec.clock_rate,
-            .kind = p->codec.kind,
-            .codec = p->codec.id,
-            .is_keyframe = video && key,
-            .marker = h.marker,
-            .seq = h.seq,
-            .ts = h.ts,
-            .payload_offset = h.header_len,
-            .payload_len = h.payload_len,
-        };
-        tap_rtp(r, p, &tp, now_us);
+    r->stats.rtx_in++;
+    uint16_t osn;
+    int n = hn_rtx_unwrap(r->unwrap, buf, len, &h, p->ssrc, p->codec.pt, &osn);
+    HnRtpHeader oh;
+    if (n < 0 || hn_rtp_parse(r->unwrap, (size_t)n, &oh) < 0) {
+        rt_drop(r, n == -ENODATA ? HN_DROP_RTX_PADDING : HN_DROP_BAD_PACKET);
+        return n == -ENODATA ? 0 : -EINVAL;
     }
-    if (p->consumers->len == 0)
-        rt_drop(r, HN_DROP_NO_CONSUMER);
-    for (guint i = 0; i < p->consumers->len; i++)
-        forward(r, g_ptr_array_index(p->consumers, i), buf, len, &h, key, now_us);
-    r->dispatching = false;
-    compact_taps(r);
+    producer_rtp(r, p, r->unwrap, (size_t)n, &oh, true, now_us);
     return 0;
 }
 
@@ -574,6 +710,8 @@ int hn_router_on_rtcp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, si
 int64_t hn_router_next_deadline(const HnRouter *r)
 {
     int64_t next = r->clock_seen ? r->next_report_us : INT64_MAX;
+    if (r->nack_due < next)
+        next = r->nack_due;
     if (r->kf_pending_count == 0)
         return next;
     GHashTableIter it;
@@ -585,6 +723,15 @@ int64_t hn_router_next_deadline(const HnRouter *r)
             next = keyframe_due(r, p);
     }
     return next;
+}
+
+void rt_nack_account(HnRouter *r, const RtProducer *p, const HnNackGenStats *before)
+{
+    const HnNackGenStats *now = &p->nack->stats;
+    r->stats.nack_sent += now->nack_sent - before->nack_sent;
+    r->stats.nack_recovered += now->recovered - before->recovered;
+    r->stats.nack_given_up += now->given_up - before->given_up;
+    r->stats.nack_duplicates += now->duplicates - before->duplicates;
 }
 
 void hn_router_on_timeout(HnRouter *r, int64_t now_us)
@@ -600,6 +747,21 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us)
             RtProducer *p = v;
             if (p->kf_pending && now_us >= keyframe_due(r, p))
                 send_keyframe_request(r, p, now_us);
+        }
+    }
+    if (now_us >= r->nack_due) { /* send what is due, then find the next one */
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, r->transports);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            rt_send_nacks(r, v, now_us);
+        r->nack_due = INT64_MAX;
+        g_hash_table_iter_init(&it, r->producers);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            const RtProducer *p = v;
+            int64_t due = p->nack ? hn_nack_gen_next_deadline(p->nack) : INT64_MAX;
+            if (due < r->nack_due)
+                r->nack_due = due;
         }
     }
     if (now_us >= r->next_report_us) {
@@ -634,6 +796,14 @@ int hn_router_get_producer_stats(const HnRouter *r, uint32_t producer_id, HnProd
     out->keyframe_requests_sent = p->kf_sent;
     out->consumers = p->consumers->len;
     out->has_sr = p->has_sr;
+    if (p->nack) {
+        out->nack = true;
+        out->nack_sent = p->nack->stats.nack_sent;
+        out->nack_recovered = p->nack->stats.recovered;
+        out->nack_given_up = p->nack->stats.given_up;
+        out->nack_duplicates = p->nack->stats.duplicates;
+        out->nack_missing = hn_nack_gen_missing(p->nack);
+    }
     return 0;
 }
 

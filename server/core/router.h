@@ -21,7 +21,13 @@
  * HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US (the rest: keyframe_requests_suppressed), and a request
  * arriving while one is already pending, or in flight (sent less than 500 ms ago and no key frame
  * seen since), joins it (keyframe_requests_collapsed). A new consumer, a source switch and a
- * resume are not filtered. Subscriber NACKs are answered from the cache. Every second the router
+ * resume are not filtered. Subscriber NACKs are answered from the cache, as RTX when the consumer
+ * has RTX (hn_router_set_consumer_rtx()). Losses on a publisher's
+ * uplink are asked for again: each video producer that negotiated nack has a NACK generator
+ * (core/nack_gen.h: reordering window, retries every 1.5 x RTT, give-up), whose generic NACKs go
+ * to the publisher batched in compound RTCP; the RTT is the one measured with a consumer on the
+ * same transport when there is one, else learnt from the retransmissions; the publisher's RTX is
+ * unwrapped (hn_router_set_producer_rtx()). Every second the router
  * sends an RR to each transport with producers and an SR per consumer whose producer has sent an
  * SR. RTCP is sent reduced-size (RFC 5506, no SDES), several packets per compound when they fit
  * in HN_ROUTER_RTCP_MTU. Every dropped packet is counted under an HnDropReason.
@@ -111,6 +117,8 @@ typedef enum {
     HN_DROP_BAD_RTCP,          /* malformed compound RTCP, dropped whole */
     HN_DROP_RTCP_UNKNOWN_SSRC, /* per RTCP item about an SSRC we neither send nor receive */
     HN_DROP_NACK_NOT_CACHED,   /* per NACKed sequence number we cannot resend */
+    HN_DROP_RTX_PADDING,       /* publisher RTX without payload (bandwidth probe) */
+    HN_DROP_RTX_DUPLICATE,     /* publisher RTX of a packet not missing (already received) */
     HN_DROP__COUNT
 } HnDropReason;
 
@@ -133,6 +141,10 @@ typedef struct {
     /* subscriber PLI/FIR within budget and hn_router_request_keyframe() calls that joined a
      * request already pending or in flight */
     uint64_t keyframe_requests_collapsed;
+    /* NACKs towards publishers (core/nack_gen.h): sequence numbers asked for (each retry counts),
+     * NACKed packets that arrived, missing packets abandoned, old packets that were not missing */
+    uint64_t nack_sent, nack_recovered, nack_given_up, nack_duplicates;
+    uint64_t rtx_in; /* publisher RTX packets unwrapped (whatever became of them) */
     uint64_t drops[HN_DROP__COUNT];
 } HnRouterStats;
 
@@ -146,6 +158,9 @@ typedef struct {
     uint64_t keyframe_requests_sent;
     unsigned consumers;
     bool has_sr;
+    bool nack; /* NACKs are sent to its publisher; the counters below as in HnRouterStats */
+    uint64_t nack_sent, nack_recovered, nack_given_up, nack_duplicates;
+    unsigned nack_missing; /* seqs missing right now */
 } HnProducerStats;
 
 typedef struct {
@@ -192,6 +207,17 @@ int hn_router_add_producer(HnRouter *r, uint32_t producer_id, uint32_t transport
  * frame, which is requested). Returns 0, -ENOENT or -EEXIST. */
 int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transport_id,
                               uint32_t ssrc);
+/* Accepts the publisher's RTX (RFC 4588) for a video producer: RTP with payload type rtx_pt on
+ * its transport and SSRC rtx_ssrc (0: learnt from the first packet with rtx_pt and an SSRC no
+ * producer has, when exactly one producer of that transport waits for its RTX SSRC) is unwrapped
+ * (OSN -> seq, the producer's SSRC and payload type) and handled as the original packet:
+ * counted as recovered by the NACK generator, cached, tapped, forwarded (a consumer already past
+ * that seq gets it with its seq mapped); RTX of a packet that was not missing and padding-only
+ * RTX are dropped. rtx_pt 0 turns RTX off. A rebind forgets rtx_ssrc (learnt again or set
+ * again). Returns 0, -ENOENT, -EINVAL (rtx_pt != 0 for audio, > 127 or the codec's PT) or -EEXIST
+ * (the SSRC is another stream's on that transport). */
+int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt,
+                               uint32_t rtx_ssrc);
 /* Removes a producer and all its consumers; unknown ids are ignored. */
 void hn_router_remove_producer(HnRouter *r, uint32_t producer_id);
 
@@ -200,6 +226,12 @@ void hn_router_remove_producer(HnRouter *r, uint32_t producer_id);
  * or -EEXIST (id, or out_ssrc already used by a consumer on that transport). */
 int hn_router_add_consumer(HnRouter *r, uint32_t consumer_id, uint32_t producer_id,
                            uint32_t transport_id, uint32_t out_ssrc, uint8_t out_pt);
+/* Resends what this consumer's subscriber NACKs as RTX (RFC 4588): SSRC rtx_ssrc, payload type
+ * rtx_pt, the consumer's own RTX sequence numbers, the output seq as OSN. rtx_pt 0: plain
+ * retransmission (the default). Returns 0, -ENOENT or -EINVAL (rtx_pt > 127 or the consumer's
+ * PT, rtx_ssrc 0 or its media SSRC). */
+int hn_router_set_consumer_rtx(HnRouter *r, uint32_t consumer_id, uint8_t rtx_pt,
+                               uint32_t rtx_ssrc);
 /* Removes a consumer; unknown ids are ignored. */
 void hn_router_remove_consumer(HnRouter *r, uint32_t consumer_id);
 /* Pauses or resumes forwarding (the policy lives outside). On resume the output continues

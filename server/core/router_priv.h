@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "core/leg.h"
+#include "core/nack_gen.h"
 #include "core/recv_stats.h"
 #include "core/rewriter.h"
 #include "core/router.h"
@@ -18,6 +19,7 @@ typedef struct RtTransport {
     uint32_t id;
     uint32_t rtcp_ssrc;
     HnLeg *leg;           /* not owned; NULL: send through the router's sink */
+    int64_t rtt_us;       /* last RTT measured with a consumer on it, -1 until then */
     GPtrArray *producers; /* RtProducer*, not owned */
     GPtrArray *consumers; /* RtConsumer*, not owned */
 } RtTransport;
@@ -30,6 +32,10 @@ typedef struct RtProducer {
     HnCodec codec;
     HnRecvStats stats;
     HnRtpCache *cache;    /* NULL when nothing is ever NACKed (audio without NACK) */
+    HnNackGen *nack;      /* NACKs towards the publisher: video that negotiated nack, else NULL */
+    uint8_t rtx_pt;       /* the publisher's RTX payload type, 0: none */
+    uint32_t rtx_ssrc;    /* its RTX SSRC, 0: not known yet (learnt) */
+    uint64_t rtx_key;     /* transport_id << 32 | rtx_ssrc: key in rtx_by_ssrc when rtx_ssrc */
     GPtrArray *consumers; /* RtConsumer*, not owned */
     /* key frame requests towards the publisher */
     bool kf_pending;
@@ -56,6 +62,9 @@ typedef struct RtConsumer {
     uint64_t key; /* transport_id << 32 | out_ssrc: key in consumer_by_ssrc */
     uint32_t out_ssrc;
     uint8_t out_pt;
+    uint8_t rtx_pt; /* retransmissions as RTX with this payload type, 0: plain */
+    uint32_t rtx_ssrc;
+    uint16_t rtx_seq; /* next RTX sequence number */
     bool paused;
     HnRewriter rw;
     uint64_t packets, bytes, octets; /* octets: payload bytes, for the SR */
@@ -90,15 +99,20 @@ struct HnRouter {
     GHashTable *producers;        /* id -> RtProducer* (owned) */
     GHashTable *consumers;        /* id -> RtConsumer* (owned) */
     GHashTable *producer_by_ssrc; /* &key -> RtProducer* */
+    GHashTable *rtx_by_ssrc;      /* &rtx_key -> RtProducer* */
     GHashTable *consumer_by_ssrc; /* &key -> RtConsumer* */
     bool clock_seen;
     int64_t last_now_us;
     int64_t next_report_us;
     unsigned kf_pending_count;
-    bool dispatching; /* inside a sink/tap callback */
+    unsigned nack_producers; /* producers with a NACK generator */
+    int64_t nack_due;        /* no NACK is due before this (a lower bound), INT64_MAX: none */
+    bool dispatching;        /* inside a sink/tap callback */
     HnRouterStats stats;
     uint8_t scratch[HN_ROUTER_SEND_CAP];
     uint8_t rtcp_buf[HN_ROUTER_SEND_CAP];
+    uint8_t
+        unwrap[HN_ROUTER_MAX_PACKET]; /* a publisher's RTX packet turned back into the original */
 };
 
 static inline uint64_t rt_key(uint32_t transport_id, uint32_t ssrc)
@@ -129,6 +143,11 @@ size_t rt_write_for_consumer(HnRouter *r, const RtConsumer *c, const uint8_t *bu
 /* Hands a producer's sender report to the taps. */
 void rt_tap_sr(HnRouter *r, const RtProducer *p, int64_t now_us);
 
+/* Adds what p's NACK generator counted since `before` to the router's counters. */
+void rt_nack_account(HnRouter *r, const RtProducer *p, const HnNackGenStats *before);
+
 /* router_rtcp.c */
+/* Sends the NACKs due at now_us of t's producers, batched in compound RTCP. */
+void rt_send_nacks(HnRouter *r, RtTransport *t, int64_t now_us);
 int rt_handle_rtcp(HnRouter *r, RtTransport *t, const uint8_t *buf, size_t len, int64_t now_us);
 void rt_send_reports(HnRouter *r, int64_t now_us);

@@ -2,9 +2,21 @@
  * periodic RR/SR out. See router.h for the behaviour. Router thread only. */
 #include "core/router_priv.h"
 #include "core/rtp.h"
+#include "core/rtx.h"
 
 #include <errno.h>
 #include <string.h>
+
+/* Whether ssrc is the RTX SSRC of a consumer on t (reports about it are not about media). */
+static bool is_consumer_rtx(const RtTransport *t, uint32_t ssrc)
+{
+    for (guint i = 0; i < t->consumers->len; i++) {
+        const RtConsumer *c = g_ptr_array_index(t->consumers, i);
+        if (c->rtx_pt && c->rtx_ssrc == ssrc)
+            return true;
+    }
+    return false;
+}
 
 static RtConsumer *consumer_by_ssrc(HnRouter *r, RtTransport *t, uint32_t out_ssrc)
 {
@@ -18,6 +30,9 @@ static RtConsumer *consumer_by_ssrc(HnRouter *r, RtTransport *t, uint32_t out_ss
 /* A report block from a peer about one of our outgoing streams: loss, jitter, RTT. */
 static void on_report_block(HnRouter *r, RtTransport *t, const HnRtcpReportBlock *b, int64_t now)
 {
+    uint64_t key = rt_key(t->id, b->ssrc);
+    if (!g_hash_table_contains(r->consumer_by_ssrc, &key) && is_consumer_rtx(t, b->ssrc))
+        return; /* the subscriber's statistics of our RTX stream */
     RtConsumer *c = consumer_by_ssrc(r, t, b->ssrc);
     if (!c)
         return;
@@ -30,6 +45,12 @@ static void on_report_block(HnRouter *r, RtTransport *t, const HnRtcpReportBlock
             continue;
         int64_t rtt = now - c->sent_sr[i].sent_us - hn_rtcp_us_from_dlsr(b->dlsr);
         c->rtt_us = rtt < 0 ? 0 : rtt;
+        t->rtt_us = c->rtt_us; /* the same path as the producers of this transport, if any */
+        for (guint k = 0; k < t->producers->len; k++) {
+            RtProducer *p = g_ptr_array_index(t->producers, k);
+            if (p->nack)
+                hn_nack_gen_set_rtt(p->nack, t->rtt_us);
+        }
         return;
     }
 }
@@ -46,7 +67,7 @@ static void on_report(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_
             prod->has_sr = true;
             if (r->taps->len)
                 rt_tap_sr(r, prod, now);
-        } else {
+        } else if (!g_hash_table_contains(r->rtx_by_ssrc, &key)) { /* SRs of RTX: ignored */
             rt_drop(r, HN_DROP_RTCP_UNKNOWN_SSRC);
         }
     } else {
@@ -81,6 +102,16 @@ static void resend(HnRouter *r, RtConsumer *c, uint16_t out_seq)
     }
     size_t out_len =
         rt_write_for_consumer(r, c, pkt, len, &h, out_seq, hn_rewriter_map_ts(&c->rw, h.ts));
+    if (c->rtx_pt) { /* as RTX: the subscriber tells it from the original by its SSRC */
+        int n = hn_rtx_wrap(r->scratch, out_len, HN_ROUTER_SEND_CAP, c->rtx_seq, c->rtx_ssrc,
+                            c->rtx_pt);
+        if (n < 0) { /* cannot happen: the packet is valid and the buffer has room */
+            rt_drop(r, HN_DROP_NACK_NOT_CACHED);
+            return;
+        }
+        c->rtx_seq++;
+        out_len = (size_t)n;
+    }
     c->rtx++;
     r->stats.rtx_sent++;
     rt_send_rtp(r, c->transport, out_len);
@@ -269,6 +300,27 @@ static void add_sender_report(Batch *b, RtConsumer *c, int64_t now)
     batch_commit(b, n);
     c->sent_sr[c->sent_sr_next] = (RtSentSr){.lsr = hn_ntp_mid32(si.ntp), .sent_us = now};
     c->sent_sr_next = (c->sent_sr_next + 1) % RT_SENT_SR_HISTORY;
+}
+
+/* Generic NACKs for every producer of t whose NACK generator has seqs due at now. */
+void rt_send_nacks(HnRouter *r, RtTransport *t, int64_t now_us)
+{
+    Batch b = {.r = r, .t = t, .len = 0};
+    for (guint i = 0; i < t->producers->len; i++) {
+        RtProducer *p = g_ptr_array_index(t->producers, i);
+        if (!p->nack || hn_nack_gen_next_deadline(p->nack) > now_us)
+            continue;
+        uint16_t seqs[HN_NACK_GEN_MAX];
+        HnNackGenStats before = p->nack->stats;
+        size_t n = hn_nack_gen_on_timeout(p->nack, now_us, seqs, HN_NACK_GEN_MAX);
+        rt_nack_account(r, p, &before);
+        if (n == 0)
+            continue;
+        size_t need = 12 + 4 * n; /* header + at most one pid+blp item per seq */
+        batch_commit(
+            &b, hn_rtcp_write_nack(batch_reserve(&b, need), need, t->rtcp_ssrc, p->ssrc, seqs, n));
+    }
+    batch_flush(&b);
 }
 
 void rt_send_reports(HnRouter *r, int64_t now_us)

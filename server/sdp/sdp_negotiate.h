@@ -108,6 +108,7 @@ typedef struct {
     bool accepted;      /* port != 0, the offered PT answered, bundled, rtcp-mux */
     bool receiving;     /* answered recvonly (or sendrecv): the client wants the media */
     uint8_t pt;         /* the accepted PT (the offered one) */
+    bool rtx;           /* the answer kept the offered RTX payload type */
     const char *reason; /* why not accepted (static string), NULL when accepted */
 } HnSdpSubMid;
 

@@ -229,6 +229,7 @@ static int check_mids(HnSdpSubAnswer *a, const HnSdpSendSlot *slots, size_t n, G
             continue;
         n_accepted++;
         r->pt = slot_codec(&slots[i]).pt;
+        r->rtx = slots[i].rtx_pt != 0 && hn_sdp_media_find_codec(m, slots[i].rtx_pt) != NULL;
         r->receiving = m->direction == HN_SDP_DIR_RECVONLY || m->direction == HN_SDP_DIR_SENDRECV;
     }
     return 0;

@@ -9,7 +9,13 @@ the decoded video frames and audio buffers. The mapping from media to participan
 
 Usage:
   gst_client.py --url ws://127.0.0.1:8080/ws --room r1 --name Alice --duration 10 \
-      [--no-publish] [--video-codec vp8|h264] [--keyframe-interval 30] [--report out.json]
+      [--no-publish] [--video-codec vp8|h264] [--keyframe-interval 30] [--report out.json] \
+      [--nack] [--uplink-loss PCT --loss-seed N]
+
+--nack turns on NACK and RTX (webrtcbin's do-nack) on every transceiver, as browsers have it.
+--uplink-loss puts a UDP relay on 127.0.0.1 between the `pub` webrtcbin and the server (the
+server's candidates in the answer are rewritten to it) that drops a seeded PCT % of the RTP
+datagrams going to the server (RTCP, STUN and DTLS pass); the report's "relay" counts them.
 
 The report (written every half second while running, and at the end; also printed as the last
 stdout line) is a JSON object: {"id", "room", "name", "joined", "received": {pid: {"name",
@@ -25,7 +31,10 @@ import argparse
 import asyncio
 import json
 import os
+import random
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -173,6 +182,10 @@ class Peer:
             return   # end of candidates: nothing to tell libnice
         if not isinstance(cand, str) or not cand.startswith('candidate:'):
             raise ProtocolError('bad %s candidate %r' % (self.pc, cand))
+        if self.pc == 'pub' and self.client.args.uplink_loss:
+            cand = self.client.relay_candidate(cand)
+            if cand is None:
+                return   # only the relay leads to the server
         self.client.remote_candidates.append({'pc': self.pc, 'candidate': cand})
         mline = 0
         if sdp_mid is not None and sdp_mid in self.remote_mids:
@@ -181,6 +194,49 @@ class Peer:
 
     def stop(self):
         self.pipe.set_state(Gst.State.NULL)
+
+
+class LossyRelay:
+    """A UDP relay from the client to one server address dropping a seeded share of the RTP
+    datagrams on the way in (RFC 5761/7983 demux: first byte 128-191 is RTP or RTCP, second byte
+    192-223 is RTCP). Runs on its own thread until stop()."""
+
+    def __init__(self, server_addr, loss_pct, seed):
+        self.server = server_addr
+        self.loss = loss_pct / 100.0
+        self.rng = random.Random(seed)
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(('127.0.0.1', 0))
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.bind(('127.0.0.1', 0))
+        self.port = self.front.getsockname()[1]
+        self.client = None
+        self.forwarded = self.dropped = 0
+        self.running = True
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while self.running:
+            ready, _, _ = select.select([self.front, self.back], [], [], 0.2)
+            for sock in ready:
+                try:
+                    data, addr = sock.recvfrom(65536)
+                except OSError:
+                    continue
+                if sock is self.front:
+                    self.client = addr
+                    rtp = (len(data) > 1 and 128 <= data[0] <= 191
+                           and not 192 <= data[1] <= 223)
+                    if rtp and self.rng.random() < self.loss:
+                        self.dropped += 1
+                        continue
+                    self.forwarded += 1
+                    self.back.sendto(data, self.server)
+                elif self.client is not None:
+                    self.front.sendto(data, self.client)
+
+    def stop(self):
+        self.running = False
 
 
 class Stats:
@@ -238,6 +294,7 @@ class Client:
         self.leaving = False
         self.pub = None
         self.sub = None
+        self.relays = {}              # (ip, port) of a server candidate -> LossyRelay
 
     # ---- helpers usable from any thread ----
     def now(self):
@@ -275,6 +332,8 @@ class Client:
                'tracks': self.tracks, 'offers': self.offers, 'states': self.states,
                'events': self.events, 'errors': self.errors, 'warnings': self.warnings,
                'remote_candidates': self.remote_candidates,
+               'relay': {'forwarded': sum(r.forwarded for r in self.relays.values()),
+                         'dropped': sum(r.dropped for r in self.relays.values())},
                'elapsed_s': round(self.now(), 3), 'exit_code': exit_code}
         rep.update(self.stats.snapshot())
         for pid, entry in rep['received'].items():
@@ -299,8 +358,10 @@ class Client:
         pipe = Gst.parse_launch(desc)
         wb = pipe.get_by_name('wb')
         for pad in wb.sinkpads:   # the client only sends on `pub`
-            pad.get_property('transceiver').set_property(
-                'direction', GstWebRTC.WebRTCRTPTransceiverDirection.SENDONLY)
+            trans = pad.get_property('transceiver')
+            trans.set_property('direction', GstWebRTC.WebRTCRTPTransceiverDirection.SENDONLY)
+            if self.args.nack:
+                trans.set_property('do-nack', True)
         self.pub = Peer(self, 'pub', pipe, wb)
         wb.connect('on-negotiation-needed', lambda _wb: asyncio.run_coroutine_threadsafe(
             self.publish(), self.loop))
@@ -313,6 +374,9 @@ class Client:
         pipe.add(wb)
         self.sub = Peer(self, 'sub', pipe, wb)
         wb.connect('pad-added', self.on_sub_pad)
+        if self.args.nack:
+            wb.connect('on-new-transceiver',
+                       lambda _wb, trans: trans.set_property('do-nack', True))
         pipe.set_state(Gst.State.PLAYING)
 
     def pid_for_pad(self, pad):
@@ -400,10 +464,36 @@ class Client:
         if res != GstSdp.SDPResult.OK:
             raise ProtocolError('answer SDP does not parse')
         self.pub.remote_mids = sdp_mids(sdp)
+        if self.args.uplink_loss:
+            sdp_text = self.relay_sdp(sdp_text)
+            res, sdp = GstSdp.SDPMessage.new_from_text(sdp_text)
         self.pub.note_sdp_candidates(sdp_text)
         desc = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
         await self.pub.call('set-remote-description', desc)
         self.event({'type': 'answer'})
+
+    def relay_candidate(self, cand):
+        """A server UDP candidate on 127.0.0.1 rewritten to a lossy relay; None for others."""
+        f = cand.split()
+        if len(f) < 8 or f[2].lower() != 'udp' or f[4] != '127.0.0.1':
+            return None
+        key = (f[4], int(f[5]))
+        if key not in self.relays:
+            self.relays[key] = LossyRelay(key, self.args.uplink_loss,
+                                          self.args.loss_seed + len(self.relays))
+        f[5] = str(self.relays[key].port)
+        return ' '.join(f)
+
+    def relay_sdp(self, sdp_text):
+        out = []
+        for line in sdp_text.split('\r\n'):
+            if line.startswith('a=candidate:'):
+                cand = self.relay_candidate(line[2:])
+                if cand is None:
+                    continue
+                line = 'a=' + cand
+            out.append(line)
+        return '\r\n'.join(out)
 
     def parse_tracks(self, tracks):
         if not isinstance(tracks, list):
@@ -595,6 +685,8 @@ class Client:
         for peer in (self.pub, self.sub):
             if peer is not None:
                 peer.stop()
+        for relay in self.relays.values():
+            relay.stop()
 
 
 def parse_args(argv):
@@ -610,6 +702,10 @@ def parse_args(argv):
                     help='frames between forced keyframes (default 30)')
     ap.add_argument('--join-timeout', type=float, default=10.0)
     ap.add_argument('--report', help='write the JSON report here (updated while running)')
+    ap.add_argument('--nack', action='store_true', help='NACK and RTX on every transceiver')
+    ap.add_argument('--uplink-loss', type=float, default=0.0,
+                    help='drop this %% of the RTP sent on `pub`, through a relay (default 0)')
+    ap.add_argument('--loss-seed', type=int, default=1)
     ap.add_argument('--trace', action='store_true',
                     help='log every message sent and received (SDPs reduced to m= lines)')
     return ap.parse_args(argv)

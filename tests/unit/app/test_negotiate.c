@@ -84,11 +84,68 @@ static void test_sub_slot_limit(void **state)
     g_free(slots);
 }
 
+/* Chromium's publish offer: the answer accepts RTX for the chosen codec (apt=96) and the track
+ * carries the RTX payload type and the SSRC of a=ssrc-group:FID. */
+static void test_publish_rtx(void **state)
+{
+    char *text = NULL;
+    assert_true(g_file_get_contents(HN_SDP_FIXTURES "/chromium-sendonly.sdp", &text, NULL, NULL));
+    GError *e = NULL;
+    HnNegOffer *o = hn_neg_parse_offer(text, &e);
+    assert_non_null(o);
+    HnNegPublish res;
+    char *answer = hn_neg_answer_publish(o, &local, &res, &e);
+    assert_non_null(answer);
+    const HnNegTrack *v = NULL;
+    for (size_t i = 0; i < res.n_tracks; i++)
+        if (res.tracks[i].kind == HN_KIND_VIDEO)
+            v = &res.tracks[i];
+    assert_non_null(v);
+    assert_int_equal(v->codec.pt, 96);
+    assert_int_equal(v->rtx_pt, 97);
+    assert_int_equal(v->ssrc, 1829477213u);
+    assert_int_equal(v->rtx_ssrc, 2478096226u);
+    assert_non_null(strstr(answer, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"));
+    hn_neg_publish_clear(&res);
+    g_free(answer);
+    hn_neg_offer_free(o);
+    g_free(text);
+}
+
+/* A video slot with RTX: the subscriber offer lists the RTX payload type and the FID group. */
+static void test_sub_offer_rtx(void **state)
+{
+    HnNegSlot slot = {.kind = HN_KIND_VIDEO,
+                      .codec = {.id = HN_CODEC_VP8,
+                                .kind = HN_KIND_VIDEO,
+                                .pt = 96,
+                                .clock_rate = 90000,
+                                .feedback = HN_FB_NACK | HN_FB_PLI},
+                      .ssrc = 1111,
+                      .rtx_pt = 97,
+                      .rtx_ssrc = 2222,
+                      .consumer_id = 1};
+    g_strlcpy(slot.mid, "0", sizeof slot.mid);
+    g_strlcpy(slot.participant, "an", sizeof slot.participant);
+    g_strlcpy(slot.cname, "an-cname", sizeof slot.cname);
+    g_strlcpy(slot.track_id, "an-1", sizeof slot.track_id);
+    GError *e = NULL;
+    char *sdp = hn_neg_sub_offer(&local, &slot, 1, 1, &e);
+    assert_non_null(sdp);
+    assert_non_null(strstr(sdp, "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+    assert_non_null(strstr(sdp, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"));
+    assert_non_null(strstr(sdp, "a=ssrc-group:FID 1111 2222\r\n"));
+    assert_non_null(strstr(sdp, "a=ssrc:2222 cname:an-cname\r\n"));
+    g_free(sdp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publish_track_limit),
         cmocka_unit_test(test_sub_slot_limit),
+        cmocka_unit_test(test_publish_rtx),
+        cmocka_unit_test(test_sub_offer_rtx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,10 +39,14 @@ static int fx_apply(void *user, const HnRoomAction *a)
 {
     Fx *f = user;
     switch (a->type) {
-    case HN_RA_ADD_PRODUCER:
-        return hn_router_add_producer(f->r, a->producer_id, a->leg_id, a->codec, a->ssrc);
-    case HN_RA_REBIND_PRODUCER:
-        return hn_router_rebind_producer(f->r, a->producer_id, a->leg_id, a->ssrc);
+    case HN_RA_ADD_PRODUCER: {
+        int rc = hn_router_add_producer(f->r, a->producer_id, a->leg_id, a->codec, a->ssrc);
+        return rc ? rc : hn_router_set_producer_rtx(f->r, a->producer_id, a->rtx_pt, a->rtx_ssrc);
+    }
+    case HN_RA_REBIND_PRODUCER: {
+        int rc = hn_router_rebind_producer(f->r, a->producer_id, a->leg_id, a->ssrc);
+        return rc ? rc : hn_router_set_producer_rtx(f->r, a->producer_id, a->rtx_pt, a->rtx_ssrc);
+    }
     case HN_RA_REMOVE_PRODUCER:
         hn_router_remove_producer(f->r, a->producer_id);
         return 0;
@@ -51,8 +55,12 @@ static int fx_apply(void *user, const HnRoomAction *a)
             f->fail_next_consumer--;
             return -EEXIST;
         }
-        return hn_router_add_consumer(f->r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc,
-                                      a->pt);
+        int rc =
+            hn_router_add_consumer(f->r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc, a->pt);
+        if (rc < 0)
+            return rc;
+        return a->rtx_pt ? hn_router_set_consumer_rtx(f->r, a->consumer_id, a->rtx_pt, a->rtx_ssrc)
+                         : 0;
     case HN_RA_REMOVE_CONSUMER:
         hn_router_remove_consumer(f->r, a->consumer_id);
         return 0;
@@ -298,6 +306,98 @@ static void test_renegotiate_payload_type(void **state)
     assert_int_equal(fx_send(f, 1, pub_leg(1), vid_ssrc(1), VID_PT, true), -EINVAL);
     /* audio kept its producer: no track event for it */
     assert_int_equal(events_of(f, HN_RE_TRACK_REMOVED), 1);
+}
+
+/* Video sections carry an RTX payload type and SSRC; the publisher's RTX reaches the subscriber
+ * as the original packet, and the subscriber's NACK is answered on its RTX SSRC. */
+static void test_rtx_sections(void **state)
+{
+    Fx *f = *state;
+    fx_join(f, 1, HN_ROLE_MEMBER);
+    fx_join(f, 2, HN_ROLE_MEMBER);
+    HnRoomTrackDesc t[2] = {track("0", HN_CODEC_OPUS, AUD_PT, aud_ssrc(1)),
+                            track("1", HN_CODEC_VP8, VID_PT, vid_ssrc(1))};
+    t[1].rtx_pt = 98;
+    t[1].rtx_ssrc = 0xc0000001u;
+    assert_int_equal(hn_room_model_publish(f->m, 1, pub_leg(1), t, 2), 2);
+    fx_answer_all(f);
+    const HnRoomSlot *a = slot_for(f, 2, 1, "0"), *v = slot_for(f, 2, 1, "1");
+    assert_non_null(a);
+    assert_non_null(v);
+    assert_int_equal(a->rtx_pt, 0);
+    assert_int_equal(v->rtx_pt, 97); /* apt=96 */
+    assert_true(v->rtx_ssrc != 0 && v->rtx_ssrc != v->ssrc && v->rtx_ssrc != a->ssrc);
+
+    assert_int_equal(fx_send(f, 1, pub_leg(1), vid_ssrc(1), VID_PT, true), 0);
+    uint16_t first = (uint16_t)(f->seq - 1);
+    /* the publisher's RTX of the next packet (lost) comes first: forwarded as the original */
+    tu_sink_clear(&f->sink);
+    uint8_t pl[2 + sizeof TU_VP8_DELTA], buf[64];
+    hn_wr16(pl, (uint16_t)(first + 1));
+    memcpy(pl + 2, TU_VP8_DELTA, sizeof TU_VP8_DELTA);
+    size_t len = tu_rtp(buf, 98, 1, 3000u * (first + 1u), 0xc0000001u, pl, sizeof pl);
+    assert_int_equal(hn_router_on_rtp(f->r, pub_leg(1), buf, len, f->now += 1000), 0);
+    assert_int_equal(tu_count(&f->sink, sub_leg(2), false), 1);
+    HnRtpHeader h;
+    TuSent *got = tu_nth(&f->sink, sub_leg(2), false, 0);
+    assert_int_equal(hn_rtp_parse(got->data, got->len, &h), 0);
+    assert_int_equal(h.ssrc, v->ssrc);
+    assert_int_equal(h.pt, VID_PT);
+    /* the subscriber NACKs it: resent as RTX */
+    tu_sink_clear(&f->sink);
+    uint8_t nack[32];
+    int n = hn_rtcp_write_nack(nack, sizeof nack, 0x99, v->ssrc, &h.seq, 1);
+    assert_int_equal(hn_router_on_rtcp(f->r, sub_leg(2), nack, (size_t)n, f->now), 0);
+    got = tu_nth(&f->sink, sub_leg(2), false, 0);
+    assert_non_null(got);
+    HnRtpHeader r;
+    assert_int_equal(hn_rtp_parse(got->data, got->len, &r), 0);
+    assert_int_equal(r.ssrc, v->rtx_ssrc);
+    assert_int_equal(r.pt, 97);
+    assert_int_equal(hn_rd16(got->data + r.header_len), h.seq);
+
+    /* a leg without offer/answer (gateway, recorder) learns no RTX SSRC: plain retransmissions */
+    assert_int_equal(hn_router_add_transport(f->r, 99, 0x9999, NULL), 0);
+    assert_int_equal(
+        hn_room_model_join_leg(f->m, 3, "Phòng họp", HN_ROLE_MEMBER, HN_PART_ROOM_SYSTEM, 99), 0);
+    hn_room_model_leg_connected(f->m, 99);
+    const HnRoomSlot *lv = slot_for(f, 3, 1, "1");
+    assert_non_null(lv);
+    assert_int_equal(lv->rtx_pt, 0);
+}
+
+/* A subscriber whose answer drops the RTX payload type gets plain retransmissions. */
+static void test_answer_without_rtx(void **state)
+{
+    Fx *f = *state;
+    fx_join(f, 1, HN_ROLE_MEMBER);
+    fx_join(f, 2, HN_ROLE_MEMBER);
+    fx_publish_av(f, 1);
+    size_t n;
+    hn_room_model_offered(f->m, 2, &n);
+    assert_int_equal(n, 2);
+    bool no_rtx[2] = {true, true};
+    assert_int_equal(hn_room_model_sub_answer_rtx(f->m, 2, no_rtx, 2), 0);
+    assert_int_equal(hn_room_model_sub_answer(f->m, 2, NULL, 0), 0);
+    assert_int_equal(hn_room_model_sub_answer_rtx(f->m, 2, no_rtx, 2), -EPROTO);
+    const HnRoomSlot *v = slot_for(f, 2, 1, "1");
+    assert_non_null(v);
+    assert_int_equal(v->rtx_pt, 0);
+
+    assert_int_equal(fx_send(f, 1, pub_leg(1), vid_ssrc(1), VID_PT, true), 0);
+    HnRtpHeader h;
+    TuSent *got = tu_nth(&f->sink, sub_leg(2), false, tu_count(&f->sink, sub_leg(2), false) - 1);
+    assert_int_equal(hn_rtp_parse(got->data, got->len, &h), 0);
+    tu_sink_clear(&f->sink);
+    uint8_t nack[32];
+    int len = hn_rtcp_write_nack(nack, sizeof nack, 0x99, v->ssrc, &h.seq, 1);
+    assert_int_equal(hn_router_on_rtcp(f->r, sub_leg(2), nack, (size_t)len, f->now), 0);
+    got = tu_nth(&f->sink, sub_leg(2), false, 0);
+    assert_non_null(got);
+    HnRtpHeader r;
+    assert_int_equal(hn_rtp_parse(got->data, got->len, &r), 0);
+    assert_int_equal(r.ssrc, v->ssrc);
+    assert_int_equal(r.seq, h.seq);
 }
 
 /* A publisher reconnects (new leg) with signalled SSRCs: producers are rebound, the old leg
@@ -607,6 +707,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lobby_and_reoffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_and_failed_offer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_section_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rtx_sections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_without_rtx, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

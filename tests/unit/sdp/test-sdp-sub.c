@@ -246,7 +246,16 @@ static void test_answer_good(void **state)
     assert_true(a->mids[0].receiving);
     assert_true(a->mids[1].receiving);
     assert_false(a->mids[2].receiving);
+    assert_true(a->mids[1].rtx); /* the offered RTX payload type answered */
+    assert_false(a->mids[0].rtx);
     assert_non_null(a->sdp);
+    hn_sdp_sub_answer_free(a);
+
+    /* an answer without the RTX payload type: accepted, plain retransmissions */
+    a = check_ok(ANS_HEAD ANS_BUNDLE ANS_T("active") A0 V1_HEAD "96\r\n" V1_BODY
+                                                                "a=rtpmap:96 VP8/90000\r\n" V2);
+    assert_true(a->mids[1].accepted);
+    assert_false(a->mids[1].rtx);
     hn_sdp_sub_answer_free(a);
 
     a = check_ok(GOOD("passive"));
