@@ -235,6 +235,7 @@ const HnSdpSsrc *hn_sdp_media_find_ssrc(const HnSdpMedia *m, uint32_t ssrc);
 /* Well-known header extension URIs. */
 #define HN_SDP_EXT_MID           "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define HN_SDP_EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+#define HN_SDP_EXT_AUDIO_LEVEL   "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define HN_SDP_EXT_TRANSPORT_CC                                                                    \
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 

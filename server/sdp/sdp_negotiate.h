@@ -44,6 +44,7 @@ typedef struct {
     uint8_t ext_mid;     /* negotiated header extension ids, 0 = not negotiated */
     uint8_t ext_abs_send_time;
     uint8_t ext_transport_cc;
+    uint8_t ext_audio_level; /* audio: RFC 6464 client-to-mixer level, the active speaker's input */
     char cname[HN_SDP_CNAME_LEN];
     char msid_stream[HN_SDP_ID_LEN];
     char msid_track[HN_SDP_ID_LEN];

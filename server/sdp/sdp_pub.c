@@ -9,8 +9,36 @@ typedef struct {
     const char *reason; /* NULL when accepted */
     const HnSdpCodec *codec;
     const HnSdpCodec *rtx;
-    HnSdpPubTrack track;
+    HnSdpPubTrack track; /* track.codec.fmtp: the fmtp answered */
 } Plan;
+
+/* Opus parameters the answer always carries (RFC 7587): the server's wish as a receiver, which
+ * the publisher's encoder follows. In-band FEC repairs a lost packet from the next one; DTX sends
+ * one packet per 400 ms of silence instead of 50 per second, on the publisher's uplink (the thin
+ * link of a commune) and on every subscriber's downlink. */
+static const char *const opus_answer_params[] = {"useinbandfec=1", "usedtx=1"};
+
+/* The answered fmtp of an Opus payload type: the offer's parameters (minptime, stereo...) kept in
+ * order, useinbandfec and usedtx set to 1 whatever the offer said. Written to out (cap bytes);
+ * the offer's fmtp unchanged when the result would not fit. */
+static void opus_answer_fmtp(const char *offer, char *out, size_t cap)
+{
+    GString *s = g_string_new(NULL);
+    gchar **params = g_strsplit(offer, ";", -1);
+    for (gchar **p = params; *p; p++) {
+        char *kv = g_strstrip(*p);
+        if (*kv == '\0' || g_ascii_strncasecmp(kv, "useinbandfec=", 13) == 0 ||
+            g_ascii_strncasecmp(kv, "usedtx=", 7) == 0)
+            continue;
+        g_string_append_printf(s, "%s%s", s->len ? ";" : "", kv);
+    }
+    g_strfreev(params);
+    for (size_t i = 0; i < G_N_ELEMENTS(opus_answer_params); i++)
+        g_string_append_printf(s, "%s%s", s->len ? ";" : "", opus_answer_params[i]);
+    if (!hn_sdp_copy(out, cap, s->str))
+        g_strlcpy(out, offer, cap);
+    g_string_free(s, TRUE);
+}
 
 static bool is_dtls_srtp(const char *proto)
 {
@@ -157,7 +185,10 @@ static void fill_track(const HnSdpMedia *m, const HnSdpCaps *caps, Plan *p)
     t->codec.pt = c->pt;
     t->codec.clock_rate = c->clock_rate;
     t->codec.channels = c->id == HN_CODEC_OPUS ? 2 : 0;
-    strcpy(t->codec.fmtp, c->fmtp);
+    if (c->id == HN_CODEC_OPUS)
+        opus_answer_fmtp(c->fmtp, t->codec.fmtp, sizeof t->codec.fmtp);
+    else
+        strcpy(t->codec.fmtp, c->fmtp);
     uint32_t allowed = t->kind == HN_KIND_VIDEO ? HN_FB_NACK | HN_FB_PLI | HN_FB_FIR : HN_FB_NACK;
     if (caps->transport_cc)
         allowed |= HN_FB_TRANSPORT_CC;
@@ -172,6 +203,8 @@ static void fill_track(const HnSdpMedia *m, const HnSdpCaps *caps, Plan *p)
     t->ext_abs_send_time = (uint8_t)hn_sdp_media_find_extmap(m, HN_SDP_EXT_ABS_SEND_TIME);
     if (caps->transport_cc)
         t->ext_transport_cc = (uint8_t)hn_sdp_media_find_extmap(m, HN_SDP_EXT_TRANSPORT_CC);
+    if (t->kind == HN_KIND_AUDIO)
+        t->ext_audio_level = (uint8_t)hn_sdp_media_find_extmap(m, HN_SDP_EXT_AUDIO_LEVEL);
     pick_ssrcs(m, t);
 }
 
@@ -223,12 +256,15 @@ static void write_accepted(GString *s, const HnSdpMedia *m, const Plan *p, const
     if (t->ext_transport_cc)
         g_string_append_printf(s, "a=extmap:%u %s\r\n", t->ext_transport_cc,
                                HN_SDP_EXT_TRANSPORT_CC);
+    if (t->ext_audio_level)
+        g_string_append_printf(s, "a=extmap:%u %s\r\n", t->ext_audio_level, HN_SDP_EXT_AUDIO_LEVEL);
     g_string_append(s, t->receiving ? "a=recvonly\r\n" : "a=inactive\r\n");
     g_string_append(s, "a=rtcp-mux\r\n");
     if (t->rtcp_rsize) /* the router sends reduced-size RTCP (RFC 5506): say so when offered */
         g_string_append(s, "a=rtcp-rsize\r\n");
     const HnSdpCodec *c = p->codec;
-    hn_sdp_write_codec(s, c->pt, c->name, c->clock_rate, c->channels, c->fmtp, t->codec.feedback);
+    hn_sdp_write_codec(s, c->pt, c->name, c->clock_rate, c->channels, t->codec.fmtp,
+                       t->codec.feedback);
     if (p->rtx) {
         char apt[16];
         g_snprintf(apt, sizeof apt, "apt=%u", (unsigned)c->pt);

@@ -20,7 +20,8 @@ static HnCodec slot_codec(const HnSdpSendSlot *s)
     if (s->active || s->codec.id != HN_CODEC_UNKNOWN)
         return s->codec;
     if (s->kind == HN_KIND_AUDIO)
-        return (HnCodec){HN_CODEC_OPUS, HN_KIND_AUDIO, 111, 48000, 2, 0, "minptime=10"};
+        return (HnCodec){
+            HN_CODEC_OPUS, HN_KIND_AUDIO, 111, 48000, 2, 0, "minptime=10;useinbandfec=1"};
     return (HnCodec){HN_CODEC_VP8, HN_KIND_VIDEO, 96, 90000, 0, 0, ""};
 }
 

@@ -106,6 +106,42 @@ static void test_publish_rtx(void **state)
     assert_int_equal(v->ssrc, 1829477213u);
     assert_int_equal(v->rtx_ssrc, 2478096226u);
     assert_non_null(strstr(answer, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"));
+    assert_int_equal(v->ext_audio_level, 0);
+    hn_neg_publish_clear(&res);
+    g_free(answer);
+    hn_neg_offer_free(o);
+    g_free(text);
+}
+
+/* Chromium's publish offer: the Opus answer asks for in-band FEC and DTX and accepts the audio
+ * level extension with the offer's id; the track's codec (what subscribers are offered) has the
+ * answered fmtp, and a subscriber offer built from it says the same. */
+static void test_publish_opus(void **state)
+{
+    char *text = NULL;
+    assert_true(g_file_get_contents(HN_SDP_FIXTURES "/chromium-sendonly.sdp", &text, NULL, NULL));
+    GError *e = NULL;
+    HnNegOffer *o = hn_neg_parse_offer(text, &e);
+    assert_non_null(o);
+    HnNegPublish res;
+    char *answer = hn_neg_answer_publish(o, &local, &res, &e);
+    assert_non_null(answer);
+    assert_non_null(strstr(answer, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"));
+    assert_non_null(strstr(answer, "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+    const HnNegTrack *au = &res.tracks[0];
+    assert_int_equal(au->kind, HN_KIND_AUDIO);
+    assert_int_equal(au->ext_audio_level, 1);
+    assert_string_equal(au->codec.fmtp, "minptime=10;useinbandfec=1;usedtx=1");
+
+    HnNegSlot slot = {.kind = HN_KIND_AUDIO, .codec = au->codec, .ssrc = 3333, .consumer_id = 1};
+    g_strlcpy(slot.mid, "0", sizeof slot.mid);
+    g_strlcpy(slot.participant, "an", sizeof slot.participant);
+    g_strlcpy(slot.cname, "an-cname", sizeof slot.cname);
+    g_strlcpy(slot.track_id, "an-0", sizeof slot.track_id);
+    char *sdp = hn_neg_sub_offer(&local, &slot, 1, 1, &e);
+    assert_non_null(sdp);
+    assert_non_null(strstr(sdp, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"));
+    g_free(sdp);
     hn_neg_publish_clear(&res);
     g_free(answer);
     hn_neg_offer_free(o);
@@ -142,9 +178,8 @@ static void test_sub_offer_rtx(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_publish_track_limit),
-        cmocka_unit_test(test_sub_slot_limit),
-        cmocka_unit_test(test_publish_rtx),
+        cmocka_unit_test(test_publish_track_limit), cmocka_unit_test(test_sub_slot_limit),
+        cmocka_unit_test(test_publish_rtx),         cmocka_unit_test(test_publish_opus),
         cmocka_unit_test(test_sub_offer_rtx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

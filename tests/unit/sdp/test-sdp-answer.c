@@ -73,7 +73,8 @@ static void test_chromium(void **state)
     assert_int_equal(au->codec.pt, 111);
     assert_int_equal(au->codec.clock_rate, 48000);
     assert_int_equal(au->codec.channels, 2);
-    assert_string_equal(au->codec.fmtp, "minptime=10;useinbandfec=1");
+    /* The offer's fmtp, with in-band FEC and DTX asked for: what the publisher will send. */
+    assert_string_equal(au->codec.fmtp, "minptime=10;useinbandfec=1;usedtx=1");
     assert_int_equal(au->codec.feedback, 0); /* transport-cc is off by default */
     assert_true(au->receiving);
     assert_true(au->ssrc_signalled);
@@ -82,6 +83,7 @@ static void test_chromium(void **state)
     assert_int_equal(au->ext_mid, 4);
     assert_int_equal(au->ext_abs_send_time, 2);
     assert_int_equal(au->ext_transport_cc, 0);
+    assert_int_equal(au->ext_audio_level, 1); /* the offer's id, accepted as is */
     assert_string_equal(au->cname, "4TOk42mSjXCkVIa6");
     assert_string_equal(au->msid_track, "0c4b8f57-1e2d-4a96-b3c7-8d5e6f0a1b29");
 
@@ -98,6 +100,7 @@ static void test_chromium(void **state)
     assert_int_equal(v->rtx_pt, 97);
     assert_int_equal(v->rtx_ssrc, 2478096226u);
     assert_int_equal(v->ext_mid, 4);
+    assert_int_equal(v->ext_audio_level, 0);
     /* Chromium offers a=rtcp-rsize on video only; the answer echoes it where offered. */
     assert_false(au->rtcp_rsize);
     assert_true(v->rtcp_rsize);
@@ -119,12 +122,13 @@ static void test_chromium(void **state)
         assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_MID), 4);
         assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_ABS_SEND_TIME), 2);
         assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_TRANSPORT_CC), 0);
-        assert_int_equal(m->n_extmaps, 2);
+        assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_AUDIO_LEVEL), i == 0 ? 1 : 0);
+        assert_int_equal(m->n_extmaps, i == 0 ? 3 : 2);
     }
     assert_false(ans->media[0].rtcp_rsize);
     assert_true(ans->media[1].rtcp_rsize);
     assert_int_equal(ans->media[0].n_codecs, 1);
-    assert_string_equal(ans->media[0].codecs[0].fmtp, "minptime=10;useinbandfec=1");
+    assert_string_equal(ans->media[0].codecs[0].fmtp, "minptime=10;useinbandfec=1;usedtx=1");
     const HnSdpMedia *vm = &ans->media[1];
     assert_int_equal(vm->n_codecs, 2);
     assert_int_equal(vm->codecs[0].pt, 96);
@@ -219,6 +223,38 @@ static void test_h264_ranking(void **state)
         chosen_video_pt(OFFER_HEAD BUNDLE_AV AUDIO_OPUS VIDEO("104 120") H264(
             104, "profile-level-id=42e01f;packetization-mode=1") "a=rtpmap:120 VP8/90000\r\n"),
         120);
+}
+
+/* The answered Opus fmtp of an audio-only offer with `fmtp` ("" : no a=fmtp line). */
+static void check_opus_fmtp(const char *fmtp, const char *want)
+{
+    char *text = g_strdup_printf(OFFER_HEAD "a=group:BUNDLE a\r\n" AUDIO_OPUS "%s%s%s",
+                                 *fmtp ? "a=fmtp:111 " : "", fmtp, *fmtp ? "\r\n" : "");
+    HnSdp *ans = NULL;
+    HnSdpPubAnswer *a = answer_ok(text, NULL, &ans);
+    assert_string_equal(a->tracks[0].codec.fmtp, want);
+    assert_string_equal(ans->media[0].codecs[0].fmtp, want); /* the text says the same */
+    assert_int_equal(a->tracks[0].ext_audio_level, 0);       /* not offered: not answered */
+    hn_sdp_free(ans);
+    hn_sdp_pub_answer_free(a);
+    g_free(text);
+}
+
+/* Opus: the answer asks for in-band FEC and DTX; the publisher's other parameters are kept (the
+ * SFU does not transcode: subscribers get this fmtp). */
+static void test_opus_fec_dtx(void **state)
+{
+    (void)state;
+    check_opus_fmtp("", "useinbandfec=1;usedtx=1");
+    check_opus_fmtp("maxplaybackrate=48000;stereo=1;useinbandfec=1",
+                    "maxplaybackrate=48000;stereo=1;useinbandfec=1;usedtx=1");
+    check_opus_fmtp("useinbandfec=0; minptime=10;usedtx=0", "minptime=10;useinbandfec=1;usedtx=1");
+    /* Too long for an HnCodec with the additions: the offer's fmtp unchanged. */
+    char longer[128];
+    memset(longer, 'x', sizeof longer);
+    memcpy(longer, "a=", 2);
+    longer[115] = '\0';
+    check_opus_fmtp(longer, longer);
 }
 
 static void test_rejections(void **state)
@@ -466,11 +502,12 @@ static void test_candidates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chromium),   cmocka_unit_test(test_transport_cc),
-        cmocka_unit_test(test_h264),       cmocka_unit_test(test_h264_ranking),
-        cmocka_unit_test(test_rejections), cmocka_unit_test(test_no_bundle),
-        cmocka_unit_test(test_errors),     cmocka_unit_test(test_dtls_role_and_direction),
-        cmocka_unit_test(test_ssrcs),      cmocka_unit_test(test_candidates),
+        cmocka_unit_test(test_chromium),     cmocka_unit_test(test_transport_cc),
+        cmocka_unit_test(test_h264),         cmocka_unit_test(test_h264_ranking),
+        cmocka_unit_test(test_rejections),   cmocka_unit_test(test_no_bundle),
+        cmocka_unit_test(test_errors),       cmocka_unit_test(test_dtls_role_and_direction),
+        cmocka_unit_test(test_ssrcs),        cmocka_unit_test(test_candidates),
+        cmocka_unit_test(test_opus_fec_dtx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
