@@ -96,3 +96,59 @@ size_t hn_rtp_copy_without_extension(uint8_t *dst, const uint8_t *src, size_t le
     dst[0] &= (uint8_t)~0x10;
     return fixed + rest;
 }
+
+int hn_rtp_find_extension(const uint8_t *buf, const HnRtpHeader *h, unsigned id,
+                          const uint8_t **data)
+{
+    if (!h->extension || h->ext_len == 0 || id == 0 || id > 255)
+        return -ENOENT;
+    const uint8_t *p = buf + h->ext_offset;
+    size_t n = h->ext_len, i = 0;
+    bool one_byte = h->ext_profile == 0xBEDE;
+    if (!one_byte && (h->ext_profile & 0xFFF0) != 0x1000)
+        return -ENOENT;
+    if (one_byte && id > 14)
+        return -ENOENT;
+    while (i < n) {
+        if (p[i] == 0) { /* padding */
+            i++;
+            continue;
+        }
+        unsigned eid, elen;
+        if (one_byte) {
+            eid = p[i] >> 4;
+            elen = (p[i] & 0x0F) + 1u;
+            if (eid == 15)
+                return -ENOENT; /* reserved: stop parsing (RFC 8285 section 4.2) */
+            i += 1;
+        } else {
+            if (i + 2 > n)
+                return -EINVAL;
+            eid = p[i];
+            elen = p[i + 1];
+            i += 2;
+        }
+        if (i + elen > n)
+            return -EINVAL;
+        if (eid == id) {
+            *data = p + i;
+            return (int)elen;
+        }
+        i += elen;
+    }
+    return -ENOENT;
+}
+
+int hn_rtp_audio_level(const uint8_t *buf, const HnRtpHeader *h, unsigned id, uint8_t *level_dbov,
+                       bool *voice)
+{
+    const uint8_t *d = NULL;
+    int n = hn_rtp_find_extension(buf, h, id, &d);
+    if (n < 0)
+        return n;
+    if (n < 1)
+        return -EINVAL;
+    *level_dbov = d[0] & 0x7F;
+    *voice = (d[0] & 0x80) != 0;
+    return 0;
+}

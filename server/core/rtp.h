@@ -51,6 +51,20 @@ void hn_rtp_set_marker(uint8_t *buf, bool marker);
 size_t hn_rtp_copy_without_extension(uint8_t *dst, const uint8_t *src, size_t len,
                                      const HnRtpHeader *h);
 
+/* Finds header extension element `id` (RFC 8285: one-byte form, profile 0xBEDE, ids 1-14;
+ * two-byte form, profile 0x100x, ids 1-255) in a packet validated as h. Returns the length of its
+ * data (>= 0) and sets *data (transfer none, inside buf), or -ENOENT (no extension block, other
+ * profile, id absent) or -EINVAL (an element runs past the block, or id 0/15 in the one-byte
+ * form). Padding bytes (0) are skipped; parsing stops at id 15 of the one-byte form. */
+int hn_rtp_find_extension(const uint8_t *buf, const HnRtpHeader *h, unsigned id,
+                          const uint8_t **data);
+
+/* Reads the RFC 6464 client-to-mixer audio level of extension `id`: *level_dbov 0 (loudest) to
+ * 127 (silence, -127 dBov), *voice the V bit. Returns 0, -ENOENT (absent) or -EINVAL (malformed,
+ * no data byte). */
+int hn_rtp_audio_level(const uint8_t *buf, const HnRtpHeader *h, unsigned id, uint8_t *level_dbov,
+                       bool *voice);
+
 /* Big-endian helpers shared by the RTP/RTCP code. */
 static inline uint16_t hn_rd16(const uint8_t *p)
 {

@@ -188,6 +188,42 @@ static void test_random_bytes_never_crash(void **state)
     assert_true(ok > 0);
 }
 
+/* RFC 8285 header extensions and the RFC 6464 audio level in both forms. */
+static void test_audio_level_extension(void **state)
+{
+    (void)state;
+    /* One-byte form: padding, mid (id 4, 2 bytes), audio level (id 1, 1 byte: V=1, 33 dBov). */
+    uint8_t one[] = {0x90, 111, 0, 1,    0,    0,   0,   0,    0,         0, 0, 1,   0xBE,
+                     0xDE, 0,   2, 0x00, 0x41, 'a', 'b', 0x10, 0x80 | 33, 0, 0, 0xAA};
+    HnRtpHeader h;
+    assert_int_equal(hn_rtp_parse(one, sizeof one, &h), 0);
+    uint8_t level = 0;
+    bool voice = false;
+    assert_int_equal(hn_rtp_audio_level(one, &h, 1, &level, &voice), 0);
+    assert_int_equal(level, 33);
+    assert_true(voice);
+    const uint8_t *d = NULL;
+    assert_int_equal(hn_rtp_find_extension(one, &h, 4, &d), 2);
+    assert_memory_equal(d, "ab", 2);
+    assert_int_equal(hn_rtp_audio_level(one, &h, 3, &level, &voice), -ENOENT);
+    assert_int_equal(hn_rtp_audio_level(one, &h, 15, &level, &voice), -ENOENT);
+    /* Two-byte form (0x1000): id 20 (3 bytes), id 1 (1 byte: V=0, 127 = silence). */
+    uint8_t two[] = {0x90, 111, 0, 1,  0, 0, 0, 0, 0, 0, 0,   1,   0x10,
+                     0x00, 0,   2, 20, 3, 1, 2, 3, 1, 1, 127, 0xAA};
+    assert_int_equal(hn_rtp_parse(two, sizeof two, &h), 0);
+    assert_int_equal(hn_rtp_audio_level(two, &h, 1, &level, &voice), 0);
+    assert_int_equal(level, 127);
+    assert_false(voice);
+    assert_int_equal(hn_rtp_find_extension(two, &h, 20, &d), 3);
+    /* An element running past the block is malformed; no extension at all is absent. */
+    uint8_t bad[] = {0x90, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xBE, 0xDE, 0, 1, 0x2F, 0, 0, 0};
+    assert_int_equal(hn_rtp_parse(bad, sizeof bad, &h), 0);
+    assert_int_equal(hn_rtp_audio_level(bad, &h, 1, &level, &voice), -EINVAL);
+    uint8_t plain[] = {0x80, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xAA};
+    assert_int_equal(hn_rtp_parse(plain, sizeof plain, &h), 0);
+    assert_int_equal(hn_rtp_audio_level(plain, &h, 1, &level, &voice), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_hostile),
         cmocka_unit_test(test_setters),
         cmocka_unit_test(test_is_rtcp),
+        cmocka_unit_test(test_audio_level_extension),
         cmocka_unit_test(test_random_bytes_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
