@@ -463,6 +463,26 @@ char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason)
     return dump(obj);
 }
 
+char *hn_proto_build_active_speaker(const char *id, const char *const *speaking, size_t n)
+{
+    json_t *obj = message_new("active-speaker");
+    if (obj == NULL || !set_str(obj, "id", id))
+        return NULL;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        json_t *v = speaking[i] ? json_string(speaking[i]) : NULL;
+        if (v == NULL || json_array_append_new(arr, v) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    if (arr == NULL || json_object_set_new(obj, "speaking", arr) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return dump(obj);
+}
+
 char *hn_proto_build_answer(const char *sdp)
 {
     g_return_val_if_fail(sdp != NULL, NULL);

@@ -157,6 +157,10 @@ char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParti
 char *hn_proto_build_participant_joined(const HnProtoParticipant *p);
 /* {"type":"participant-left","id","reason"} */
 char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason);
+/* {"type":"active-speaker","id","speaking":[ids]}: the dominant speaker (id NULL: none, written
+ * null) and who speaks now, loudest first. Strings: transfer none. Returns transfer full (free()),
+ * NULL on invalid UTF-8. */
+char *hn_proto_build_active_speaker(const char *id, const char *const *speaking, size_t n);
 /* {"type":"answer","sdp"} */
 char *hn_proto_build_answer(const char *sdp);
 /* {"type":"offer","sdp","tracks":[{mid,participant,kind}...]} */

@@ -32,6 +32,8 @@ static char *event_json(const HnRoomEvent *ev)
                                                                      : HN_PROTO_LEFT;
         return hn_proto_build_participant_left(ev->participant_id, r);
     }
+    case HN_RE_ACTIVE_SPEAKER:
+        return hn_proto_build_active_speaker(ev->participant_id, ev->speaking, ev->n_speaking);
     default:
         return NULL; /* track and policy events: not in protocol version 1 yet */
     }

@@ -5,6 +5,8 @@
 
 #include "app/negotiate.h"
 #include "app/webrtc_leg.h"
+#include "core/rtp.h"
+#include "core/speaker.h"
 
 #define EARLY_CANDIDATES_MAX 64 /* remote candidates kept per leg before its description */
 
@@ -46,7 +48,15 @@ struct HnRoom {
     GSource *liveness;
     uint32_t next_leg;
     HnRoomStats closed; /* wire counters of the legs closed so far, failures, candidates */
+    HnSpeaker *speaker; /* active speaker from the publishers' audio levels */
+    GHashTable *levels; /* audio producer id -> LevelSource*: whose level, in which extension */
 };
+
+/* An audio producer whose packets carry the RFC 6464 audio level. */
+typedef struct {
+    uint64_t pid;
+    uint8_t ext_id;
+} LevelSource;
 
 static const HnLegEvents leg_events;
 
@@ -87,9 +97,12 @@ static void flush_local_candidates(HnRoom *room, RoomLeg *rl)
 
 static void arm_router_timer(HnRoom *room)
 {
-    int64_t next = hn_router_next_deadline(room->router);
+    int64_t next =
+        MIN(hn_router_next_deadline(room->router), hn_speaker_next_deadline(room->speaker));
     if (next == INT64_MAX)
         next = -1;
+    else if (next < 0)
+        next = 0;                     /* due now (-1 would mean never) */
     if (next != room->router_armed) { /* set_ready_time takes the context lock: skip when same */
         room->router_armed = next;
         g_source_set_ready_time(room->router_timer, next);
@@ -101,7 +114,9 @@ static gboolean router_timer_dispatch(GSource *src, GSourceFunc cb, gpointer dat
     HnRoom *room = data;
     g_source_set_ready_time(src, -1);
     room->router_armed = -1;
-    hn_router_on_timeout(room->router, g_get_monotonic_time());
+    int64_t now = g_get_monotonic_time();
+    hn_router_on_timeout(room->router, now);
+    hn_speaker_on_timeout(room->speaker, now);
     arm_router_timer(room);
     return G_SOURCE_CONTINUE;
 }
@@ -420,13 +435,72 @@ static void model_event(void *user, const HnRoomEvent *ev)
     }
     HnRoomOut o = {.type = HN_ROOM_OUT_EVENT, .event = ev};
     for (size_t i = 0; i < n; i++)
-        if (all[i] != ev->pid)
+        if (all[i] != ev->pid || ev->type == HN_RE_ACTIVE_SPEAKER)
             deliver(room, all[i], &o);
     if (all != pids)
         g_free(all);
 }
 
 static const HnRoomModelOps model_ops = {.apply = model_apply, .on_event = model_event};
+
+/* --- active speaker ----------------------------------------------------------------------- */
+
+/* Router tap: the level of each audio packet, read before the router strips the extensions. */
+static void speaker_tap(void *user, uint32_t producer_id, const HnTapPacket *p, int64_t now_us)
+{
+    HnRoom *room = user;
+    if (p->kind != HN_KIND_AUDIO)
+        return;
+    const LevelSource *src = g_hash_table_lookup(room->levels, GUINT_TO_POINTER(producer_id));
+    HnRtpHeader h;
+    uint8_t level;
+    bool voice;
+    if (src && hn_rtp_parse(p->buf, p->len, &h) == 0 &&
+        hn_rtp_audio_level(p->buf, &h, src->ext_id, &level, &voice) == 0)
+        hn_speaker_on_level(room->speaker, src->pid, level, voice, now_us);
+}
+
+static gboolean level_of_pid(gpointer key, gpointer value, gpointer pid)
+{
+    (void)key;
+    return ((LevelSource *)value)->pid == *(uint64_t *)pid;
+}
+
+/* The audio producers of pid whose level is read: those of its latest publish (none: n 0). */
+static void speaker_sources(HnRoom *room, uint64_t pid, const HnNegTrack *tracks, size_t n)
+{
+    g_hash_table_foreach_remove(room->levels, level_of_pid, &pid);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t producer = hn_room_model_producer_of(room->model, pid, tracks[i].mid);
+        if (tracks[i].kind != HN_KIND_AUDIO || !tracks[i].ext_audio_level || !producer)
+            continue;
+        LevelSource *src = g_new(LevelSource, 1);
+        *src = (LevelSource){.pid = pid, .ext_id = tracks[i].ext_audio_level};
+        g_hash_table_replace(room->levels, GUINT_TO_POINTER(producer), src);
+    }
+}
+
+/* The detector's update: an ACTIVE_SPEAKER event to every participant (and the observers). */
+static void speaker_update(void *user, const HnSpeakerUpdate *u, int64_t now_us)
+{
+    (void)now_us;
+    HnRoom *room = user;
+    const char *ids[HN_SPEAKER_MAX_LIST];
+    size_t n = 0;
+    for (size_t i = 0; i < u->n_speaking; i++) {
+        const char *id = hn_room_model_participant_id(room->model, u->speaking[i]);
+        if (id)
+            ids[n++] = id;
+    }
+    const char *dominant =
+        u->dominant ? hn_room_model_participant_id(room->model, u->dominant) : NULL;
+    HnRoomEvent ev = {.type = HN_RE_ACTIVE_SPEAKER,
+                      .pid = dominant ? u->dominant : 0,
+                      .participant_id = dominant,
+                      .speaking = ids,
+                      .n_speaking = n};
+    model_event(room, &ev);
+}
 
 /* --- public API --------------------------------------------------------------------------- */
 
@@ -440,6 +514,9 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->peers = g_hash_table_new(g_int64_hash, g_int64_equal);
     room->legs = g_hash_table_new(NULL, NULL);
     room->router = hn_router_new(NULL, room);
+    room->speaker = hn_speaker_new(NULL, speaker_update, room);
+    room->levels = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    hn_router_add_tap(room->router, &(HnRouterTap){.on_rtp = speaker_tap}, room);
     /* SSRCs travel in clear and need only be distinct per leg, not secret: GRand seeds them */
     room->model =
         hn_room_model_new(&model_ops, room, ((uint64_t)g_random_int() << 32) | g_random_int());
@@ -586,6 +663,7 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
         reply_error(room, pid, code, fail, "publish", req_id);
         goto out;
     }
+    speaker_sources(room, pid, res.tracks, res.n_tracks);
     HnRoomOut o = {.type = HN_ROOM_OUT_ANSWER, .sdp = answer, .req_id = req_id};
     deliver(room, pid, &o);
     if (!leg->desc_sent)
@@ -739,6 +817,8 @@ static void part_drop(HnRoom *room, RoomPeer *peer, const char *reason, gboolean
     uint64_t pid = peer->pid;
     gboolean attached = peer->attached;
     hn_room_model_leave(room->model, pid, why);
+    speaker_sources(room, pid, NULL, 0);
+    hn_speaker_remove(room->speaker, pid);
     g_hash_table_remove(room->peers, &pid);
     leg_close(room, peer->pub);
     leg_close(room, peer->sub);
@@ -826,6 +906,8 @@ void hn_room_free(HnRoom *room)
     g_source_unref(room->router_timer);
     hn_room_model_free(room->model);
     hn_router_free(room->router);
+    hn_speaker_free(room->speaker);
+    g_hash_table_destroy(room->levels);
     g_hash_table_destroy(room->peers);
     g_hash_table_destroy(room->legs);
     g_main_context_unref(room->ctx);

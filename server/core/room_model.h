@@ -127,6 +127,10 @@ typedef enum {
     HN_RE_TRACK_UNMUTED,      /* same */
     HN_RE_ADMITTED,           /* pid left the lobby for the room */
     HN_RE_ROLE_CHANGED,       /* pid, role */
+    HN_RE_ACTIVE_SPEAKER,     /* pid, participant_id: the dominant speaker (0 / NULL: none);
+                               * speaking, n_speaking: who speaks now, loudest first. Emitted by
+                               * the shell from core/speaker.h (the model has no clock), to every
+                               * participant including the speaker */
 } HnRoomEventType;
 
 /* A structured event. Strings: transfer none, valid during the call. */
@@ -144,6 +148,8 @@ typedef struct {
     uint32_t producer_id;
     bool by_chair;
     uint64_t by;
+    const char *const *speaking; /* ACTIVE_SPEAKER: participant ids */
+    size_t n_speaking;
 } HnRoomEvent;
 
 typedef struct {

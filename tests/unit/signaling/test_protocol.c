@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "signaling/protocol.h"
+#include "signaling/room_json.h"
 
 static int parse(const char *text, HnProtoMsg *msg, HnProtoError *err)
 {
@@ -410,6 +411,29 @@ static void test_build_participants(void **state)
     }
 }
 
+/* The room's ACTIVE_SPEAKER event as the client receives it (signaling/room_json.c). */
+static void test_build_active_speaker(void **state)
+{
+    (void)state;
+    const char *ids[] = {"p3", "p5"};
+    HnRoomEvent ev = {.type = HN_RE_ACTIVE_SPEAKER,
+                      .pid = 3,
+                      .participant_id = "p3",
+                      .speaking = ids,
+                      .n_speaking = 2};
+    HnRoomOut o = {.type = HN_ROOM_OUT_EVENT, .event = &ev};
+    char *text = hn_room_json(&o);
+    assert_string_equal(text,
+                        "{\"type\":\"active-speaker\",\"id\":\"p3\",\"speaking\":[\"p3\",\"p5\"]}");
+    free(text);
+    /* Nobody (the dominant speaker left, nobody speaks): id null, empty list. */
+    ev = (HnRoomEvent){.type = HN_RE_ACTIVE_SPEAKER};
+    json_t *obj = load_built(hn_room_json(&o), "active-speaker");
+    assert_true(json_is_null(json_object_get(obj, "id")));
+    assert_int_equal(json_array_size(json_object_get(obj, "speaking")), 0);
+    json_decref(obj);
+}
+
 static void test_build_sdp(void **state)
 {
     const char *sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
@@ -648,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_attach_id),
         cmocka_unit_test(test_build_connected),
+        cmocka_unit_test(test_build_active_speaker),
         cmocka_unit_test(test_error_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
