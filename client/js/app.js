@@ -42,6 +42,7 @@ const S = {
   statsTimer: 0,
   statsBusy: false,
   lastError: null,
+  speaker: { id: null, speaking: [] }, // the server's last active-speaker message
 };
 const logBuffer = [];
 
@@ -173,6 +174,7 @@ function onMessage(msg) {
     case 'joined': return onJoined(msg);
     case 'participant-joined': return onParticipantJoined(msg);
     case 'participant-left': return onParticipantLeft(msg);
+    case 'active-speaker': return onActiveSpeaker(msg);
     case 'answer':
       if (S.session && typeof msg.sdp === 'string') S.session.handleAnswer(msg.sdp);
       else log('drop', { reason: 'answer without session or sdp' });
@@ -251,6 +253,22 @@ function onParticipantJoined(msg) {
   addParticipant(p.id, p.name);
   updateCount();
   if (!known) ui.toast(() => t('event.joined', { name: p.name }));
+}
+
+/** The server's dominant speaker and who speaks now (docs/signaling.md): the dominant speaker's
+ *  tile is marked and shown first, the speaking ones get the speaking highlight. */
+function onActiveSpeaker(msg) {
+  const ok = (msg.id === null || typeof msg.id === 'string') && Array.isArray(msg.speaking) &&
+    msg.speaking.every((id) => typeof id === 'string');
+  if (!ok) {
+    log('drop', { reason: 'bad active-speaker', type: msg.type });
+    return;
+  }
+  const before = new Set(S.speaker.speaking);
+  S.speaker = { id: msg.id, speaking: msg.speaking.slice() };
+  const now = new Set(S.speaker.speaking);
+  for (const id of new Set([...before, ...now])) ui.setSpeaking(id, now.has(id));
+  ui.setDominantSpeaker(msg.id, msg.id !== null && msg.id === S.id);
 }
 
 function onParticipantLeft(msg) {
@@ -482,7 +500,9 @@ function startStats() {
     S.statsBusy = true;
     try {
       const st = await collectStats(S.session, S.participants);
-      for (const p of st.participants) ui.setSpeaking(p.id, p.audioLevel > SPEAKING_LEVEL);
+      for (const p of st.participants) {
+        ui.setSpeaking(p.id, p.audioLevel > SPEAKING_LEVEL || S.speaker.speaking.includes(p.id));
+      }
     } catch (err) {
       log('warn', { what: 'getStats', error: String(err) });
     } finally {
@@ -514,6 +534,7 @@ window.hoinghi = Object.freeze({
         : null,
       reconnectAttempts: S.attempts,
       lastError: S.lastError,
+      activeSpeaker: { id: S.speaker.id, speaking: S.speaker.speaking.slice() },
     };
   },
   /** Per remote participant media counters and our own outbound ones (see stats.js). */

@@ -303,6 +303,19 @@ export function setSpeaking(id, on) {
   tile.querySelector('.badge.speaking').hidden = !on;
 }
 
+/** Marks the dominant speaker's tile (class `dominant`, shown first in the grid) and unmarks the
+ *  others; `self` marks our own tile instead (the server says we are the dominant speaker). */
+export function setDominantSpeaker(id, self) {
+  document.querySelectorAll('.tile.dominant').forEach((tile) => {
+    tile.classList.remove('dominant');
+    tile.removeAttribute('title');
+  });
+  const tile = self ? document.querySelector('.tile.self') : id ? tileOf(id) : null;
+  if (!tile) return;
+  tile.classList.add('dominant');
+  tile.title = t('tile.dominant');
+}
+
 /** Picks the column count that gives the largest 16:9 tiles in the stage, and the grid width
  *  at which they all fit (no scrolling, whatever the window's shape). */
 export function layoutGrid() {

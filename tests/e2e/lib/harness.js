@@ -48,13 +48,14 @@ function chromiumArgs() {
   ];
 }
 
-/** Launches Chromium (headless unless E2E_HEADFUL=1). */
-async function launchBrowser() {
+/** Launches Chromium (headless unless E2E_HEADFUL=1), with `extraArgs` switches added. */
+async function launchBrowser({ extraArgs = [] } = {}) {
   const headless = process.env.E2E_HEADFUL !== '1';
+  const args = [...chromiumArgs(), ...extraArgs];
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless,
-    args: headless ? ['--headless=new', ...chromiumArgs()] : chromiumArgs(),
+    args: headless ? ['--headless=new', ...args] : args,
   });
 }
 
