@@ -89,7 +89,7 @@ test('a participant who talks becomes the active speaker; the others see the hig
           speaking: !!tile && tile.classList.contains('speaking'),
           first: !!tile && getComputedStyle(tile).order === '-1' };
       }, talker);
-      return s.speaker.id === talker && s.dominant ? s : null;
+      return s.speaker.id === talker && s.dominant && s.speaking ? s : null;
     }, { timeout: MEDIA_TIMEOUT, interval: 500, message: 'listener sees the talker as active speaker' });
     assert.equal(seen.first, true, 'the dominant speaker is shown first');
     const log = await pages.listener.page.evaluate(() => window.hoinghi.log());
