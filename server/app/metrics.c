@@ -106,6 +106,9 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->model.refused_tracks += b->model.refused_tracks;
     a->queued_candidates += b->queued_candidates;
     a->dropped_candidates += b->dropped_candidates;
+    a->speaker.levels += b->speaker.levels;
+    a->speaker.updates += b->speaker.updates;
+    a->speaker.changes += b->speaker.changes;
 }
 
 /* ---- the text format ---- */
@@ -182,6 +185,13 @@ static const HnCounterDef room_counters[] = {
     {"hoinghi_early_candidates_dropped_total",
      "Remote ICE candidates refused because too many came before their description",
      RS(dropped_candidates)},
+    {"hoinghi_audio_levels_total",
+     "Audio levels (RFC 6464) read from publishers' packets for the active speaker",
+     RS(speaker.levels)},
+    {"hoinghi_active_speaker_updates_total",
+     "active-speaker messages sent (each to every participant of the room)", RS(speaker.updates)},
+    {"hoinghi_active_speaker_changes_total", "Changes of a room's dominant speaker",
+     RS(speaker.changes)},
 };
 
 typedef struct {

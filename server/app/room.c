@@ -883,6 +883,7 @@ void hn_room_get_stats(HnRoom *room, HnRoomStats *out)
     out->rtp_in = out->router.rtp_in_packets;
     out->rtp_out = out->router.rtp_out_packets;
     hn_room_model_get_stats(room->model, &out->model);
+    hn_speaker_get_stats(room->speaker, &out->speaker);
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, room->legs);

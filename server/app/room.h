@@ -14,6 +14,7 @@
 #include "app/room_out.h"
 #include "core/room_model.h"
 #include "core/router.h"
+#include "core/speaker.h"
 #include "transport/cert.h"
 #include "transport/ice.h"
 #include "transport/udp_mux.h"
@@ -53,6 +54,7 @@ typedef struct {
     uint64_t ice_failures;  /* legs whose ICE failed */
     HnRoomModelStats model; /* consumers refused, offers asked for, tracks refused */
     uint64_t queued_candidates, dropped_candidates; /* remote candidates before their SDP */
+    HnSpeakerStats speaker; /* active speaker: levels read, updates sent, dominant changes */
 } HnRoomStats;
 
 /* transfer full. env is copied. */
