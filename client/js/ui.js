@@ -220,10 +220,13 @@ function updateTileName(tile) {
   const badge = tile.querySelector('.badge.speaking');
   badge.title = t('tile.speaking');
   badge.setAttribute('aria-label', t('tile.speaking'));
+  if (tile.classList.contains('dominant')) tile.title = t('tile.dominant');
 }
 
 function updateTileNames() {
   document.querySelectorAll('.tile.remote').forEach(updateTileName);
+  const self = document.querySelector('.tile.self.dominant');
+  if (self) self.title = t('tile.dominant');
 }
 
 /** Removes the tile of participant `id`, if any. */

@@ -97,6 +97,13 @@ test('a participant who talks becomes the active speaker; the others see the hig
     assert.ok(msgs.some((m) => m.id === talker && Array.isArray(m.speaking)), 'active-speaker message received');
     // The listener, silent, never had the floor.
     assert.ok(msgs.every((m) => m.id !== pages.listener.id), 'the listener is never the dominant speaker');
+    // An operator sees it in /metrics: levels read, messages sent, one change at least.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const total = (name) => metrics.split('\n').filter((l) => l.startsWith(name))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    assert.ok(total('hoinghi_audio_levels_total') > 0, 'audio levels counted');
+    assert.ok(total('hoinghi_active_speaker_updates_total') > 0, 'updates counted');
+    assert.ok(total('hoinghi_active_speaker_changes_total') >= 1, 'a dominant speaker change counted');
     // The talker is told too: its own tile is marked.
     await h.waitFor(async () => pages.talker.page.evaluate(() => {
       const el = document.querySelector('.tile.self');
