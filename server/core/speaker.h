@@ -52,6 +52,8 @@ typedef struct {
     uint8_t dominant_level;   /* the dominant speaker's average level, dBov (127: silent) */
 } HnSpeakerUpdate;
 
+/* Receives an update (u: transfer none, valid during the call). It must not call back into the
+ * detector except hn_speaker_dominant() and hn_speaker_get_stats(). */
 typedef void (*HnSpeakerFn)(void *user, const HnSpeakerUpdate *u, int64_t now_us);
 
 typedef struct {
@@ -65,6 +67,7 @@ typedef struct HnSpeaker HnSpeaker;
 /* Creates a detector; cfg NULL means HN_SPEAKER_CONFIG_DEFAULT (copied). fn (required) is called
  * from hn_speaker_on_timeout() only. transfer full: free with hn_speaker_free() (NULL ok). */
 HnSpeaker *hn_speaker_new(const HnSpeakerConfig *cfg, HnSpeakerFn fn, void *user);
+/* Frees s and every participant's state; NULL is a no-op. Not from inside the callback. */
 void hn_speaker_free(HnSpeaker *s);
 
 /* One audio packet of participant id (> 0) with level_dbov (0-127, larger values are clamped) and
@@ -77,6 +80,7 @@ void hn_speaker_on_timeout(HnSpeaker *s, int64_t now_us);
 /* Absolute time of the next evaluation, INT64_MAX when nothing is going on (no level in the
  * window, nobody speaking, no update pending). May be in the past. */
 int64_t hn_speaker_next_deadline(const HnSpeaker *s);
-/* The current dominant speaker (0: none). */
+/* The current dominant speaker (0: none), which may not be reported yet (rate limit). */
 uint64_t hn_speaker_dominant(const HnSpeaker *s);
+/* Copies the counters into *out (transfer none). */
 void hn_speaker_get_stats(const HnSpeaker *s, HnSpeakerStats *out);
