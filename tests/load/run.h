@@ -30,6 +30,7 @@ typedef struct {
     double ramp_ok_loss;   /* a step "holds" when its loss is at most this (%) */
     int join_probes;
     unsigned video_kbps, audio_kbps;
+    unsigned video_width, video_height; /* encoded picture size (960x540) */
     gboolean audio;
     double pacing;  /* video pacing factor (0: bursts) */
     char *local_ip; /* libnice peers gather here (NULL: every interface) */

@@ -382,6 +382,9 @@ static void start_window(LoadRun *r)
     double len = r->cfg->ramp_step > 0 ? r->cfg->ramp_interval : r->cfg->duration;
     r->window_end_ns = r->base->t_ns + (int64_t)(len * NS);
     r->probe_next_ns = r->base->t_ns + NS;
+    /* a mark for whoever watches the run (tests scrape the server during the window) */
+    printf("WINDOW start %.1f s\n", len);
+    fflush(stdout);
 }
 
 static int count_subscribers(LoadRun *r)
