@@ -26,7 +26,7 @@ typedef struct {
     int video_kbps, audio_kbps, spawn_rate, server_pid;
     double duration, ramp_interval, ramp_stop_loss, ramp_ok_loss, max_loss, setup_timeout;
     double pacing;
-    gboolean no_audio, verbose;
+    gboolean no_audio, verbose, wait_streams;
 } Opts;
 
 static gboolean usage_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -180,6 +180,7 @@ static gboolean check_rest(const Opts *o, LoadConfig *c, GError **error)
     if (o->video_kbps < 100 || o->video_kbps > 20000 || o->audio_kbps < 6 || o->audio_kbps > 510)
         return usage_error(error, "--video-kbps must be 100..20000, --audio-kbps 6..510");
     c->video_kbps = (unsigned)o->video_kbps;
+    c->wait_streams = o->wait_streams;
     c->video_width = 960;
     c->video_height = 540;
     if (o->video_size) {
@@ -261,6 +262,10 @@ static gboolean parse_args(int argc, char **argv, LoadConfig *cfg, GError **erro
          "Join K fresh subscribers one by one during the window", "K"},
         {"video-kbps", 0, 0, G_OPTION_ARG_INT, &o.video_kbps, "VP8 bitrate (1500)", "KBPS"},
         {"audio-kbps", 0, 0, G_OPTION_ARG_INT, &o.audio_kbps, "Opus bitrate (40)", "KBPS"},
+        {"wait-streams", 0, 0, G_OPTION_ARG_NONE, &o.wait_streams,
+         "Start the window only once every subscriber got packets on every stream it expects "
+         "(at most --setup-timeout)",
+         NULL},
         {"video-size", 0, 0, G_OPTION_ARG_STRING, &o.video_size,
          "Encoded picture size (960x540; 160x90 for light tests)", "WxH"},
         {"no-audio", 0, 0, G_OPTION_ARG_NONE, &o.no_audio, "Publish video only", NULL},

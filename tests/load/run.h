@@ -37,10 +37,11 @@ typedef struct {
     char *lite_ip;  /* ICE-lite subscribers' address (NULL: they use libnice) */
     int threads;
     char *json_path;
-    double max_loss;      /* % */
-    double setup_timeout; /* seconds */
-    int spawn_rate;       /* new clients per second */
-    int server_pid;       /* 0: none */
+    double max_loss;       /* % */
+    double setup_timeout;  /* seconds */
+    gboolean wait_streams; /* the window starts once every expected stream delivered a packet */
+    int spawn_rate;        /* new clients per second */
+    int server_pid;        /* 0: none */
     gboolean verbose;
 } LoadConfig;
 
