@@ -21,12 +21,12 @@
 #define MEDIA_SECONDS 10.0
 
 typedef struct {
-    char *target, *url, *room, *local_ip, *json, *sub_transport;
+    char *target, *url, *room, *local_ip, *json, *sub_transport, *video_size;
     int publishers, subscribers, subscribe_to, mesh, ramp_step, join_probes, threads;
     int video_kbps, audio_kbps, spawn_rate, server_pid;
     double duration, ramp_interval, ramp_stop_loss, ramp_ok_loss, max_loss, setup_timeout;
     double pacing;
-    gboolean no_audio, verbose;
+    gboolean no_audio, verbose, wait_streams;
 } Opts;
 
 static gboolean usage_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -180,6 +180,16 @@ static gboolean check_rest(const Opts *o, LoadConfig *c, GError **error)
     if (o->video_kbps < 100 || o->video_kbps > 20000 || o->audio_kbps < 6 || o->audio_kbps > 510)
         return usage_error(error, "--video-kbps must be 100..20000, --audio-kbps 6..510");
     c->video_kbps = (unsigned)o->video_kbps;
+    c->wait_streams = o->wait_streams;
+    c->video_width = 960;
+    c->video_height = 540;
+    if (o->video_size) {
+        char tail = 0;
+        if (sscanf(o->video_size, "%ux%u%c", &c->video_width, &c->video_height, &tail) != 2 ||
+            c->video_width < 16 || c->video_height < 16 || c->video_width > 4096 ||
+            c->video_height > 4096 || c->video_width % 2 || c->video_height % 2)
+            return usage_error(error, "--video-size must be WxH, even numbers 16..4096");
+    }
     c->audio_kbps = (unsigned)o->audio_kbps;
     c->audio = !o->no_audio;
     c->pacing = o->pacing;
@@ -252,6 +262,12 @@ static gboolean parse_args(int argc, char **argv, LoadConfig *cfg, GError **erro
          "Join K fresh subscribers one by one during the window", "K"},
         {"video-kbps", 0, 0, G_OPTION_ARG_INT, &o.video_kbps, "VP8 bitrate (1500)", "KBPS"},
         {"audio-kbps", 0, 0, G_OPTION_ARG_INT, &o.audio_kbps, "Opus bitrate (40)", "KBPS"},
+        {"wait-streams", 0, 0, G_OPTION_ARG_NONE, &o.wait_streams,
+         "Start the window only once every subscriber got packets on every stream it expects "
+         "(at most --setup-timeout)",
+         NULL},
+        {"video-size", 0, 0, G_OPTION_ARG_STRING, &o.video_size,
+         "Encoded picture size (960x540; 160x90 for light tests)", "WxH"},
         {"no-audio", 0, 0, G_OPTION_ARG_NONE, &o.no_audio, "Publish video only", NULL},
         {"pacing-factor", 0, 0, G_OPTION_ARG_DOUBLE, &o.pacing,
          "Video pacer rate, x the bitrate (2.5, as browsers; 0: a frame at once)", "F"},
@@ -286,6 +302,7 @@ static gboolean parse_args(int argc, char **argv, LoadConfig *cfg, GError **erro
     g_free(o.local_ip);
     g_free(o.json);
     g_free(o.sub_transport);
+    g_free(o.video_size);
     return ok;
 }
 
@@ -336,8 +353,8 @@ int main(int argc, char **argv)
            cfg.target == LOAD_TARGET_JANUS ? "janus" : "hoinghi", cfg.url, cfg.room, cfg.publishers,
            cfg.subscribers, cfg.mesh);
     fflush(stdout);
-    LoadMedia *media =
-        load_media_new(cfg.video_kbps, cfg.audio_kbps, cfg.audio, MEDIA_SECONDS, &err);
+    LoadMedia *media = load_media_new(cfg.video_width, cfg.video_height, cfg.video_kbps,
+                                      cfg.audio_kbps, cfg.audio, MEDIA_SECONDS, &err);
     if (!media) {
         fprintf(stderr, "hn-load: cannot encode the test media: %s\n", err->message);
         g_error_free(err);

@@ -123,21 +123,22 @@ static gboolean finish_track(LoadMediaTrack *t, uint32_t frame_ts, GError **erro
     return TRUE;
 }
 
-LoadMedia *load_media_new(unsigned video_kbps, unsigned audio_kbps, gboolean audio, double seconds,
-                          GError **error)
+LoadMedia *load_media_new(unsigned width, unsigned height, unsigned video_kbps, unsigned audio_kbps,
+                          gboolean audio, double seconds, GError **error)
 {
     g_return_val_if_fail(seconds >= 1 && seconds <= 120, NULL);
+    g_return_val_if_fail(width >= 16 && height >= 16 && width <= 4096 && height <= 4096, NULL);
     LoadMedia *m = g_new0(LoadMedia, 1);
     m->video = (LoadMediaTrack){.kind = HN_KIND_VIDEO, .codec = HN_CODEC_VP8, .clock_rate = 90000};
     m->audio = (LoadMediaTrack){.kind = HN_KIND_AUDIO, .codec = HN_CODEC_OPUS, .clock_rate = 48000};
     unsigned frames = (unsigned)(seconds * LOAD_FPS);
     char *vdesc =
         g_strdup_printf("videotestsrc pattern=smpte horizontal-speed=4 num-buffers=%u ! "
-                        "video/x-raw,width=960,height=540,framerate=%d/1 ! "
+                        "video/x-raw,width=%u,height=%u,framerate=%d/1 ! "
                         "vp8enc deadline=1 cpu-used=8 threads=2 end-usage=cbr target-bitrate=%u "
                         "keyframe-max-dist=%d ! rtpvp8pay mtu=1200 picture-id-mode=15-bit ! "
                         "appsink name=sink sync=false",
-                        frames, LOAD_FPS, video_kbps * 1000, 2 * LOAD_FPS);
+                        frames, width, height, LOAD_FPS, video_kbps * 1000, 2 * LOAD_FPS);
     gboolean ok =
         run_pipeline(vdesc, &m->video, error) && finish_track(&m->video, 90000 / LOAD_FPS, error);
     g_free(vdesc);

@@ -40,13 +40,14 @@ typedef struct {
     LoadMediaTrack audio; /* n == 0 when audio is off */
 } LoadMedia;
 
-/* Encodes `seconds` of 960x540 30 fps moving test pattern with vp8enc (realtime, CBR at
- * video_kbps, a key frame every 2 s) packetized by rtpvp8pay (MTU 1200), and, when audio is
- * TRUE, the same length of Opus at audio_kbps (20 ms frames) packetized by rtpopuspay.
- * Blocks for a few seconds. Returns (transfer full) the media, or NULL with error set (missing
- * GStreamer element, pipeline error, no key frame produced). Thread: any, once at start-up. */
-LoadMedia *load_media_new(unsigned video_kbps, unsigned audio_kbps, gboolean audio, double seconds,
-                          GError **error);
+/* Encodes `seconds` of width x height (960x540 by default) 30 fps moving test pattern with vp8enc
+ * (realtime, CBR at video_kbps, a key frame every 2 s) packetized by rtpvp8pay (MTU 1200), and,
+ * when audio is TRUE, the same length of Opus at audio_kbps (20 ms frames) packetized by
+ * rtpopuspay. Blocks for a few seconds. Returns (transfer full) the media, or NULL with error set
+ * (missing GStreamer element, pipeline error, no key frame produced). Thread: any, once at
+ * start-up. */
+LoadMedia *load_media_new(unsigned width, unsigned height, unsigned video_kbps, unsigned audio_kbps,
+                          gboolean audio, double seconds, GError **error);
 
 /* NULL is a no-op. */
 void load_media_free(LoadMedia *m);

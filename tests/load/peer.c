@@ -429,6 +429,10 @@ void load_peer_close(LoadPeer *p)
 
 void load_peer_free(LoadPeer *p)
 {
+    if (!p)
+        return;
+    g_free(p->streams);
+    g_free(p->last_pli_ns);
     g_free(p);
 }
 
@@ -438,6 +442,15 @@ LoadPeerRole load_peer_role(const LoadPeer *p)
 }
 
 /* --- snapshots ------------------------------------------------------------------------------ */
+
+void load_peer_snap_clear(LoadPeerSnap *s)
+{
+    if (s) {
+        g_free(s->streams);
+        s->streams = NULL;
+        s->n_streams = 0;
+    }
+}
 
 typedef struct {
     GMutex lock;
@@ -473,6 +486,7 @@ static void snap_one(LoadPeer *p, LoadPeerSnap *o)
     o->plis_tx = p->plis_tx;
     o->streams_dropped = p->streams_dropped;
     o->n_streams = p->n_streams;
+    o->streams = g_new(LoadRxStream, p->n_streams ? p->n_streams : 1);
     memcpy(o->streams, p->streams, sizeof p->streams[0] * p->n_streams);
     o->hist = p->hist;
     if (p->t)

@@ -24,7 +24,9 @@
 #include "transport/webrtc_transport.h"
 #include "transport/worker.h"
 
-#define LOAD_MAX_STREAMS 64 /* received streams per subscriber peer (active and ended) */
+/* Received streams per subscriber peer (active and ended): an SDP carries at most 2048 sections
+ * (HN_SDP_MAX_MEDIA), 1998 of them for a 1000-person meeting. Grown on demand. */
+#define LOAD_MAX_STREAMS 2048
 
 typedef enum { LOAD_PEER_PUB, LOAD_PEER_SUB } LoadPeerRole;
 
@@ -69,8 +71,8 @@ typedef struct {
     /* subscriber */
     uint64_t unknown_ssrc, rtcp_rx, plis_tx, streams_dropped;
     size_t n_streams;
-    LoadRxStream streams[LOAD_MAX_STREAMS];
-    LoadHist hist; /* forwarding delay of every stream, microseconds */
+    LoadRxStream *streams; /* n_streams entries, transfer full (load_peer_snap_clear) */
+    LoadHist hist;         /* forwarding delay of every stream, microseconds */
     HnWebrtcTransportStats transport;
 } LoadPeerSnap;
 
@@ -102,3 +104,5 @@ int64_t load_now_ns(void);
 
 /* Copies the figures of n peers into out[0..n) (on their workers), waiting up to 5 s. */
 void load_peers_snapshot(LoadPeer *const *peers, size_t n, LoadPeerSnap *out);
+/* Frees what a snapshot entry owns (its streams); the entry itself stays. NULL ok. Any thread. */
+void load_peer_snap_clear(LoadPeerSnap *s);

@@ -312,6 +312,11 @@ void load_peer_update_streams(LoadPeer *p, const LoadSdpRecvTrack *tracks, size_
                 p->streams_dropped++;
                 continue;
             }
+            if (p->n_streams == p->cap_streams) {
+                p->cap_streams = MIN(LOAD_MAX_STREAMS, MAX(16, p->cap_streams * 2));
+                p->streams = g_renew(LoadRxStream, p->streams, p->cap_streams);
+                p->last_pli_ns = g_renew(int64_t, p->last_pli_ns, p->cap_streams);
+            }
             idx = p->n_streams++;
             s = &p->streams[idx];
             memset(s, 0, sizeof *s);

@@ -50,9 +50,9 @@ struct LoadPeer {
     uint64_t plis_rx, firs_rx, nacks_rx, keyframe_jumps, late_packets;
     int64_t late_max_us;
     /* subscriber */
-    size_t n_streams;
-    LoadRxStream streams[LOAD_MAX_STREAMS];
-    int64_t last_pli_ns[LOAD_MAX_STREAMS];
+    size_t n_streams, cap_streams;
+    LoadRxStream *streams; /* cap_streams entries, grown on a (re)negotiation, never per packet */
+    int64_t *last_pli_ns;  /* cap_streams entries */
     LoadHist hist;
     int64_t keyframe_ns;
     uint64_t unknown_ssrc, rtcp_rx, plis_tx, streams_dropped;

@@ -12,6 +12,10 @@ void load_snapshot_free(LoadSnapshot *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->n; i++) {
+        load_peer_snap_clear(&s->pub[i]);
+        load_peer_snap_clear(&s->sub[i]);
+    }
     g_free(s->pub);
     g_free(s->sub);
     g_free(s);
@@ -151,6 +155,7 @@ static void add_pub(LoadFigures *f, LoadClient *c, const LoadPeerSnap *a, const 
         problem(f, g_strdup_printf("publisher %s never started sending", c->name));
     if (!b)
         return;
+    f->run_sent_packets += b->sent_packets;
     f->sent_packets += b->sent_packets - (a ? a->sent_packets : 0);
     f->sent_bytes += b->sent_bytes - (a ? a->sent_bytes : 0);
     f->late_packets += b->late_packets - (a ? a->late_packets : 0);
@@ -174,6 +179,8 @@ static void add_sub(LoadFigures *f, LoadClient *c, const SubFig *s, const LoadPe
     *jn += s->jitter_n;
     f->jitter_max_ms = MAX(f->jitter_max_ms, s->jitter_max_ms);
     if (b) {
+        for (size_t i = 0; i < b->n_streams; i++)
+            f->run_received_packets += b->streams[i].packets;
         f->plis_tx += b->plis_tx - (a ? a->plis_tx : 0);
         f->unknown_ssrc += b->unknown_ssrc - (a ? a->unknown_ssrc : 0);
     }
@@ -353,6 +360,9 @@ json_t *load_report_json(const LoadConfig *cfg, const LoadMedia *media, const ch
         json_pack("{s:I, s:I, s:I, s:I, s:I}", "late_packets", (json_int_t)f->late_packets,
                   "late_max_us", (json_int_t)f->late_max_us, "plis_rx", (json_int_t)f->plis_rx,
                   "plis_tx", (json_int_t)f->plis_tx, "nacks_rx", (json_int_t)f->nacks_rx));
+    json_object_set_new(o, "run",
+                        json_pack("{s:I, s:I}", "sent_packets", (json_int_t)f->run_sent_packets,
+                                  "received_packets", (json_int_t)f->run_received_packets));
     json_object_set_new(o, "loadgen_cpu_s", json_real(f->self_cpu_s));
     json_object_set_new(o, "loadgen_socket_drops", json_integer((json_int_t)f->socket_drops));
     json_object_set_new(o, "server", server_json(f));

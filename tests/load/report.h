@@ -39,6 +39,9 @@ typedef struct {
     int streams_expected, streams_receiving;
     uint64_t sent_packets, sent_bytes, received_packets, expected_packets, lost_packets;
     double loss_pct;
+    /* since the start of the run up to the window's end (b), not only the window: what a
+     * server's cumulative counters can be compared with */
+    uint64_t run_sent_packets, run_received_packets;
     LoadHist delay;
     double jitter_mean_ms, jitter_max_ms;
     uint64_t late_packets, plis_rx, plis_tx, nacks_rx, unknown_ssrc;

@@ -30,16 +30,18 @@ typedef struct {
     double ramp_ok_loss;   /* a step "holds" when its loss is at most this (%) */
     int join_probes;
     unsigned video_kbps, audio_kbps;
+    unsigned video_width, video_height; /* encoded picture size (960x540) */
     gboolean audio;
     double pacing;  /* video pacing factor (0: bursts) */
     char *local_ip; /* libnice peers gather here (NULL: every interface) */
     char *lite_ip;  /* ICE-lite subscribers' address (NULL: they use libnice) */
     int threads;
     char *json_path;
-    double max_loss;      /* % */
-    double setup_timeout; /* seconds */
-    int spawn_rate;       /* new clients per second */
-    int server_pid;       /* 0: none */
+    double max_loss;       /* % */
+    double setup_timeout;  /* seconds */
+    gboolean wait_streams; /* the window starts once every expected stream delivered a packet */
+    int spawn_rate;        /* new clients per second */
+    int server_pid;        /* 0: none */
     gboolean verbose;
 } LoadConfig;
 
