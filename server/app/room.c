@@ -282,7 +282,7 @@ static void leg_on_failed(void *owner, HnLeg *leg, const char *reason)
     HnRoom *room = rl->room;
     if (g_ascii_strncasecmp(reason, "ice", 3) == 0)
         room->closed.ice_failures++;
-    else
+    else if (!g_str_has_prefix(reason, "peer closed")) /* close_notify: a clean leave */
         room->closed.dtls_failures++;
     g_message("room %s: p%" G_GUINT64_FORMAT " %s leg failed: %s", room->name, rl->peer->pid,
               rl->is_sub ? "sub" : "pub", reason);

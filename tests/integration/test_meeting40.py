@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 
-import pytest
 
 from harness import HOINGHI_BIN, REPO, tail, valid_room
 from test_metrics import scrape, total, wait_until
@@ -218,8 +217,6 @@ def test_forty_participants_receive_each_other_and_metrics_agree(start_server, t
     assert total(after, 'hoinghi_udp_rx_datagrams_total') >= rtp_in
 
 
-@pytest.mark.xfail(strict=True, reason='the server counts a peer\'s DTLS close_notify (a clean '
-                   'leave) in hoinghi_dtls_failures_total (room.c leg_on_failed)')
 def test_a_clean_leave_is_not_a_failure(start_server, tmp_path):
     """Participants that leave cleanly (DTLS close_notify, as a browser's pc.close() sends) are
     not counted as failed peer connections."""
