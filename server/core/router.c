@@ -807,6 +807,29 @@ int hn_router_get_producer_stats(const HnRouter *r, uint32_t producer_id, HnProd
     return 0;
 }
 
+int hn_router_set_transport_estimate(HnRouter *r, uint32_t transport_id, uint64_t bps,
+                                     HnEstimateSource source)
+{
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!t)
+        return -ENOENT;
+    t->estimate_bps = bps;
+    t->estimate_source = bps ? (int)source : HN_ESTIMATE_NONE;
+    return 0;
+}
+
+int hn_router_get_transport_estimate(const HnRouter *r, uint32_t transport_id, uint64_t *bps,
+                                     HnEstimateSource *source)
+{
+    const RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (!t)
+        return -ENOENT;
+    *bps = t->estimate_bps;
+    if (source)
+        *source = (HnEstimateSource)t->estimate_source;
+    return 0;
+}
+
 int hn_router_get_consumer_stats(const HnRouter *r, uint32_t consumer_id, HnConsumerStats *out)
 {
     const RtConsumer *c = g_hash_table_lookup(r->consumers, ID_KEY(consumer_id));

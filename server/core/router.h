@@ -269,6 +269,24 @@ int hn_router_add_tap(HnRouter *r, const HnRouterTap *tap, void *user);
  * dispatch ends). */
 void hn_router_remove_tap(HnRouter *r, int tap_id);
 
+/* Where a transport's downlink estimate comes from. */
+typedef enum {
+    HN_ESTIMATE_NONE = 0, /* unknown: no feedback yet */
+    HN_ESTIMATE_HINT,     /* set from outside (tests, a configured link rate) */
+    HN_ESTIMATE_REMB,     /* the subscriber's REMB */
+    HN_ESTIMATE_TWCC,     /* the router's own estimator fed by transport-cc feedback */
+} HnEstimateSource;
+
+/* Sets the downlink estimate of a transport (bits/s; 0 clears it), as if an estimator had
+ * computed it: for tests and for links whose rate is configured. The estimator overwrites it on
+ * its next update. Returns 0 or -ENOENT. */
+int hn_router_set_transport_estimate(HnRouter *r, uint32_t transport_id, uint64_t bps,
+                                     HnEstimateSource source);
+/* The downlink estimate of a transport in bits/s (0: unknown) and, when source is not NULL, where
+ * it came from. Returns 0 or -ENOENT. */
+int hn_router_get_transport_estimate(const HnRouter *r, uint32_t transport_id, uint64_t *bps,
+                                     HnEstimateSource *source);
+
 /* Copies the room-wide counters. */
 void hn_router_get_stats(const HnRouter *r, HnRouterStats *out);
 /* Copies one producer's / consumer's counters. Return 0 or -ENOENT. */

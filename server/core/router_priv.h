@@ -18,8 +18,13 @@
 typedef struct RtTransport {
     uint32_t id;
     uint32_t rtcp_ssrc;
-    HnLeg *leg;           /* not owned; NULL: send through the router's sink */
-    int64_t rtt_us;       /* last RTT measured with a consumer on it, -1 until then */
+    HnLeg *leg;     /* not owned; NULL: send through the router's sink */
+    int64_t rtt_us; /* last RTT measured with a consumer on it, -1 until then */
+    /* downlink estimate towards this transport (bits/s), 0: unknown. Written by the bandwidth
+     * estimator (transport-cc, REMB) or hn_router_set_transport_estimate(); read by the layer
+     * selection. */
+    uint64_t estimate_bps;
+    int estimate_source;  /* HnEstimateSource */
     GPtrArray *producers; /* RtProducer*, not owned */
     GPtrArray *consumers; /* RtConsumer*, not owned */
 } RtTransport;
