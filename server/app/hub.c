@@ -26,7 +26,6 @@ struct HnHub {
     HnWorkerPool *pool;
     HnCert *cert;
     HnIceSettings ice;
-    GMainContext *main_ctx;
     HnSignaling *sig;
     GHashTable *rooms; /* name -> HnRoomEntry* */
     GHashTable *conns; /* &id -> HnHubConn* (joined participants) */
@@ -71,10 +70,7 @@ static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *
     o->conn_id = conn_id;
     o->text = text;
     o->reason = g_strdup(reason);
-    GSource *src = g_idle_source_new();
-    g_source_set_callback(src, outbound_run, o, outbound_free);
-    g_source_attach(src, hub->main_ctx);
-    g_source_unref(src);
+    hn_mailbox_post(hn_worker_pool_home(hub->pool), outbound_run, o, outbound_free);
 }
 
 /* The room's typed output becomes wire JSON here, on the worker thread (signaling/room_json). */
@@ -329,7 +325,6 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->cfg = cfg;
     hub->pool = pool;
     hub->cert = cert;
-    hub->main_ctx = g_main_loop_get_context(loop);
     hub->ice.addresses = cfg->addresses;
     hub->ice.interfaces = cfg->interfaces;
     hub->ice.public_ip = cfg->public_ip;

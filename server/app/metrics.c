@@ -73,7 +73,7 @@ typedef struct {
     guint index;
     GPtrArray *rooms; /* HnRoom* of the worker, dereferenced on it only */
     HnRetired *retired;
-    GMainContext *main_ctx;
+    HnMailbox *home; /* the main thread's mailbox (hn_worker_pool_home) */
     HnSample sample;
 } HnJob;
 
@@ -471,6 +471,8 @@ static void job_free(gpointer data)
     HnJob *j = data;
     g_ptr_array_unref(j->rooms);
     retired_unref(j->retired);
+    if (j->scrape) /* the answer was never read (shutdown) */
+        scrape_unref(j->scrape);
     g_free(j);
 }
 
@@ -486,6 +488,7 @@ static gboolean job_done(gpointer data)
             scrape_finish(s);
     }
     scrape_unref(s);
+    j->scrape = NULL;
     return G_SOURCE_REMOVE;
 }
 
@@ -501,10 +504,7 @@ static gboolean job_run(gpointer data)
         x->rooms++;
     }
     x->retired = j->retired->per_worker[j->index];
-    GSource *src = g_idle_source_new();
-    g_source_set_callback(src, job_done, j, job_free);
-    g_source_attach(src, j->main_ctx);
-    g_source_unref(src);
+    hn_mailbox_post(j->home, job_done, j, job_free);
     return G_SOURCE_REMOVE;
 }
 
@@ -528,6 +528,7 @@ static gboolean job_start(gpointer data)
 {
     HnJobStart *js = data;
     HnJob *j = js->job;
+    js->job = NULL; /* posted back to the main thread by job_run */
     HnUdpMux *mux = hn_worker_mux(js->w);
     if (mux) {
         j->sample.has_mux = TRUE;
@@ -535,6 +536,15 @@ static gboolean job_start(gpointer data)
     }
     hn_worker_get_lag(js->w, &j->sample.lag);
     return job_run(j);
+}
+
+/* Destroys a start never run (the pool shut down first; on the main thread then). */
+static void job_start_free(gpointer data)
+{
+    HnJobStart *js = data;
+    if (js->job)
+        job_free(js->job);
+    g_free(js);
 }
 
 static void on_metrics(void *user, HnHttpRequest *req)
@@ -558,12 +568,12 @@ static void on_metrics(void *user, HnHttpRequest *req)
         j->index = i;
         j->rooms = lists.per_worker[i];
         j->retired = retired_ref(m->retired);
-        j->main_ctx = m->main_ctx;
+        j->home = hn_worker_pool_home(m->pool);
         s->refs++;
         HnJobStart *js = g_new0(HnJobStart, 1);
         js->job = j;
         js->w = hn_worker_pool_get(m->pool, i);
-        hn_worker_invoke(js->w, job_start, js, g_free);
+        hn_worker_invoke(js->w, job_start, js, job_start_free);
     }
     g_free(lists.per_worker);
     s->timeout = g_timeout_source_new(HN_METRICS_WORKER_TIMEOUT_MS);

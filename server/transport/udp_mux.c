@@ -512,8 +512,15 @@ HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, cons
         hn_udp_mux_free(m);
         return NULL;
     }
-    g_source_attach(&m->source->src, ctx);
+    if (ctx)
+        g_source_attach(&m->source->src, ctx);
     return m;
+}
+
+void hn_udp_mux_attach(HnUdpMux *m, GMainContext *ctx)
+{
+    g_return_if_fail(g_source_get_context(&m->source->src) == NULL);
+    g_source_attach(&m->source->src, ctx);
 }
 
 void hn_udp_mux_free(HnUdpMux *m)

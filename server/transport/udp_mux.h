@@ -46,10 +46,15 @@ typedef struct {
 /* Opens one socket per IP of ips (NULL-terminated, IPv4 or IPv6 literals), bound to port, or
  * with port 0 to a port the system chooses for the first IP and reused for the others when free.
  * public_ip (or NULL): an IPv4 address advertised as an extra host candidate beside every
- * non-loopback IPv4 socket, for a server behind 1:1 NAT. The sockets are watched on ctx.
- * transfer full; NULL with error set when a socket cannot be opened. */
+ * non-loopback IPv4 socket, for a server behind 1:1 NAT. The sockets are watched on ctx, or, when
+ * ctx is NULL, from hn_udp_mux_attach() on. transfer full; NULL with error set when a socket
+ * cannot be opened. */
 HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, const char *public_ip,
                          GError **error);
+/* Starts watching the sockets of a mux made with ctx NULL on ctx; call it on ctx's thread (a
+ * worker attaches its own mux, so everything the opening thread wrote is ordered before the first
+ * packet is read). Once only. */
+void hn_udp_mux_attach(HnUdpMux *m, GMainContext *ctx);
 /* Closes the sockets. Every connection must be freed before. NULL ok. */
 void hn_udp_mux_free(HnUdpMux *m);
 /* Local host candidates, "candidate:..." without "a=", NULL-terminated; transfer none. */

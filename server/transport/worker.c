@@ -1,14 +1,15 @@
 #include "transport/worker.h"
 
-#include <stdatomic.h>
+#include "transport/mailbox.h"
 
 struct HnWorker {
     guint index;
     GMainContext *ctx;
     GMainLoop *loop;
     GThread *thread;
-    guint rooms;   /* signalling thread only */
-    HnUdpMux *mux; /* used on the worker thread; freed after it is joined */
+    HnMailbox *mailbox; /* every call from other threads (hn_worker_invoke) */
+    guint rooms;        /* signalling thread only */
+    HnUdpMux *mux;      /* used on the worker thread; freed after it is joined */
     GSource *lag_timer;
     HnWorkerLagStats lag; /* worker thread only */
 };
@@ -38,6 +39,7 @@ static gboolean lag_tick(gpointer data)
 struct HnWorkerPool {
     guint n;
     HnWorker *workers;
+    HnMailbox *home; /* on the creating thread's context: the workers' replies */
 };
 
 static gpointer worker_main(gpointer data)
@@ -58,6 +60,11 @@ HnWorkerPool *hn_worker_pool_new(guint n)
     HnWorkerPool *pool = g_new0(HnWorkerPool, 1);
     pool->n = n;
     pool->workers = g_new0(HnWorker, n);
+    GMainContext *home = g_main_context_ref_thread_default();
+    pool->home = hn_mailbox_new(home, NULL);
+    g_main_context_unref(home);
+    if (!pool->home)
+        g_error("cannot open an eventfd for the workers' replies");
     for (guint i = 0; i < n; i++) {
         HnWorker *w = &pool->workers[i];
         w->index = i;
@@ -66,6 +73,9 @@ HnWorkerPool *hn_worker_pool_new(guint n)
         w->lag_timer = g_timeout_source_new(HN_WORKER_LAG_PERIOD_MS);
         g_source_set_callback(w->lag_timer, lag_tick, w, NULL);
         g_source_attach(w->lag_timer, w->ctx);
+        w->mailbox = hn_mailbox_new(w->ctx, NULL);
+        if (!w->mailbox)
+            g_error("worker %u: cannot open an eventfd for its mailbox", i);
         char name[16];
         g_snprintf(name, sizeof name, "hn-worker-%u", i);
         w->thread = g_thread_new(name, worker_main, w);
@@ -85,17 +95,19 @@ void hn_worker_pool_free(HnWorkerPool *pool)
         return;
     for (guint i = 0; i < pool->n; i++) {
         HnWorker *w = &pool->workers[i];
-        g_main_context_invoke(w->ctx, quit_loop, w->loop);
+        hn_mailbox_post(w->mailbox, quit_loop, w->loop, NULL);
     }
     for (guint i = 0; i < pool->n; i++) {
         HnWorker *w = &pool->workers[i];
         g_thread_join(w->thread);
         g_source_destroy(w->lag_timer);
         g_source_unref(w->lag_timer);
+        hn_mailbox_free(w->mailbox);
         hn_udp_mux_free(w->mux);
         g_main_loop_unref(w->loop);
         g_main_context_unref(w->ctx);
     }
+    hn_mailbox_free(pool->home); /* replies never read: destroyed, not run */
     g_free(pool->workers);
     g_free(pool);
 }
@@ -112,6 +124,11 @@ HnWorker *hn_worker_pool_pick(HnWorkerPool *pool)
 guint hn_worker_pool_size(const HnWorkerPool *pool)
 {
     return pool->n;
+}
+
+HnMailbox *hn_worker_pool_home(HnWorkerPool *pool)
+{
+    return pool->home;
 }
 
 HnWorker *hn_worker_pool_get(HnWorkerPool *pool, guint i)
@@ -136,47 +153,11 @@ GMainContext *hn_worker_context(HnWorker *w)
     return w->ctx;
 }
 
-/* One hn_worker_invoke() call. The release store before the source is attached and the
- * acquire load when it runs order everything the caller did before the call with the function
- * in a way ThreadSanitizer sees: GLib hands the source over under its own futex mutex, which is
- * not instrumented (docs/testing.md). One allocation per call: a control path, not per packet. */
-typedef struct {
-    GSourceFunc fn;
-    gpointer data;
-    GDestroyNotify destroy;
-    atomic_int published;
-} HnInvoke;
-
-static gboolean invoke_run(gpointer p)
-{
-    HnInvoke *inv = p;
-    (void)atomic_load_explicit(&inv->published, memory_order_acquire);
-    return inv->fn(inv->data);
-}
-
-static void invoke_free(gpointer p)
-{
-    HnInvoke *inv = p;
-    (void)atomic_load_explicit(&inv->published, memory_order_acquire);
-    if (inv->destroy)
-        inv->destroy(inv->data);
-    g_free(inv);
-}
-
 void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
 {
     /* Not g_main_context_invoke_full: from the worker thread itself that would run fn
-     * re-entrantly inside the caller; an idle source always runs at the next loop turn. */
-    HnInvoke *inv = g_new(HnInvoke, 1);
-    inv->fn = fn;
-    inv->data = data;
-    inv->destroy = destroy;
-    GSource *src = g_idle_source_new();
-    g_source_set_priority(src, G_PRIORITY_DEFAULT);
-    g_source_set_callback(src, invoke_run, inv, invoke_free);
-    atomic_store_explicit(&inv->published, 1, memory_order_release);
-    g_source_attach(src, w->ctx);
-    g_source_unref(src);
+     * re-entrantly inside the caller; the mailbox always runs it at the next loop turn. */
+    hn_mailbox_post(w->mailbox, fn, data, destroy);
 }
 
 void hn_worker_get_lag(HnWorker *w, HnWorkerLagStats *out)
@@ -187,6 +168,14 @@ void hn_worker_get_lag(HnWorker *w, HnWorkerLagStats *out)
 guint hn_worker_index(const HnWorker *w)
 {
     return w->index;
+}
+
+/* On the worker: its mux is watched from here on (see hn_udp_mux_attach). */
+static gboolean attach_mux(gpointer data)
+{
+    HnWorker *w = data;
+    hn_udp_mux_attach(w->mux, w->ctx);
+    return G_SOURCE_REMOVE;
 }
 
 gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice, GError **error)
@@ -203,8 +192,10 @@ gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice,
     for (guint i = 0; i < pool->n && ok; i++) {
         HnWorker *w = &pool->workers[i];
         guint16 port = ice->port_min ? (guint16)(ice->port_min + i) : 0;
-        w->mux = hn_udp_mux_new(w->ctx, ips, port, ice->public_ip, error);
+        w->mux = hn_udp_mux_new(NULL, ips, port, ice->public_ip, error);
         ok = w->mux != NULL;
+        if (ok)
+            hn_mailbox_post(w->mailbox, attach_mux, w, NULL);
         if (ok)
             g_message("worker %u: media on UDP port %u (ICE-lite)", i, hn_udp_mux_port(w->mux));
     }

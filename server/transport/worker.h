@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "transport/ice.h"
+#include "transport/mailbox.h"
 #include "transport/udp_mux.h"
 
 typedef struct HnWorker HnWorker;
@@ -22,13 +23,20 @@ guint hn_worker_pool_size(const HnWorkerPool *pool);
 /* Worker i (0 <= i < size) of the pool, for start-up reports and metrics. transfer none. */
 HnWorker *hn_worker_pool_get(HnWorkerPool *pool, guint i);
 
+/* The mailbox of the thread that created the pool (its thread-default context, the signalling
+ * thread in the server): workers post their replies here. It lives until hn_worker_pool_free, after
+ * the workers have ended, so a worker may post until the end; what is still queued then is
+ * destroyed, not run. transfer none. */
+HnMailbox *hn_worker_pool_home(HnWorkerPool *pool);
+
 /* Room accounting used by hn_worker_pool_pick (signalling thread only). */
 void hn_worker_add_room(HnWorker *w);
 void hn_worker_remove_room(HnWorker *w);
 
 /* The worker's context (transfer none): attach sources and libnice agents of its rooms here. */
 GMainContext *hn_worker_context(HnWorker *w);
-/* Runs fn(data) on the worker thread at its next loop turn; destroy(data) after. Thread: any. */
+/* Runs fn(data) once on the worker thread at its next loop turn (its return value is ignored),
+ * then destroy(data); calls run in the order they were made (transport/mailbox.h). Thread: any. */
 void hn_worker_invoke(HnWorker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
 /* Index of the worker in its pool, for logs. */
 guint hn_worker_index(const HnWorker *w);
