@@ -200,8 +200,9 @@ def test_forty_participants_receive_each_other_and_metrics_agree(start_server, t
     rtx = total(after, 'hoinghi_retransmissions_total')
     kernel_drops = total(after, 'hoinghi_udp_rx_kernel_drops_total')
     print('meeting40: sent %d received %d (window loss %.3f%%); server rtp_in %d rtp_out %d '
-          'rtx %d kernel_drops %d drops %s' % (sent, received, result['loss_pct'], rtp_in,
-                                               rtp_out, rtx, kernel_drops, drops))
+          'rtx %d kernel_drops %d drops %s; load generator pacing %s' % (
+              sent, received, result['loss_pct'], rtp_in, rtp_out, rtx, kernel_drops, drops,
+              result['pacing']))
     assert sent > 0 and received > 0
     # Everything the publishers sent reached the server's router, except what the kernel
     # dropped on a full socket or the router refused before knowing the stream (generous 5%).

@@ -480,6 +480,7 @@ static void snap_one(LoadPeer *p, LoadPeerSnap *o)
     o->nacks_rx = p->nacks_rx;
     o->keyframe_jumps = p->keyframe_jumps;
     o->late_packets = p->late_packets;
+    o->send_failures = p->send_failures;
     o->late_max_us = p->late_max_us;
     o->unknown_ssrc = p->unknown_ssrc;
     o->rtcp_rx = p->rtcp_rx;

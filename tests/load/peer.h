@@ -66,7 +66,8 @@ typedef struct {
     /* publisher */
     uint64_t sent_packets, sent_bytes;
     uint64_t plis_rx, firs_rx, nacks_rx, keyframe_jumps;
-    uint64_t late_packets; /* sent more than 20 ms after their due time */
+    uint64_t late_packets;  /* sent more than 20 ms after their due time */
+    uint64_t send_failures; /* not sent: the transport refused them (full socket, not ready) */
     int64_t late_max_us;
     /* subscriber */
     uint64_t unknown_ssrc, rtcp_rx, plis_tx, streams_dropped;

@@ -80,10 +80,19 @@ static void tx_send(LoadPeer *p, LoadTx *tx, int64_t due, int64_t now)
     size_t len = 12 + (size_t)pk->len;
     load_trailer_write(b + len, load_now_ns());
     len += LOAD_TRAILER_LEN;
+    /* counted as sent only when the transport sent it: a packet refused on a full socket is a
+     * loss on the way out, not something the server should have counted */
+    HnWebrtcTransportStats st0, st1;
+    hn_webrtc_transport_get_stats(p->t, &st0);
     hn_webrtc_transport_send_rtp(p->t, b, len);
+    hn_webrtc_transport_get_stats(p->t, &st1);
     tx->seq++;
-    tx->packets++;
-    tx->octets += len - 12;
+    if (st1.tx_packets != st0.tx_packets) {
+        tx->packets++;
+        tx->octets += len - 12;
+    } else {
+        p->send_failures++;
+    }
     if (tx->ns_per_byte > 0)
         tx->pace_next_ns = MAX(tx->pace_next_ns, due) + (int64_t)(len * tx->ns_per_byte);
     int64_t late = now - due;

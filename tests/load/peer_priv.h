@@ -48,6 +48,7 @@ struct LoadPeer {
     LoadTx video, audio;
     int64_t start_ns;
     uint64_t plis_rx, firs_rx, nacks_rx, keyframe_jumps, late_packets;
+    uint64_t send_failures; /* RTP packets the transport could not send (not in video/audio) */
     int64_t late_max_us;
     /* subscriber */
     size_t n_streams, cap_streams;

@@ -159,6 +159,7 @@ static void add_pub(LoadFigures *f, LoadClient *c, const LoadPeerSnap *a, const 
     f->sent_packets += b->sent_packets - (a ? a->sent_packets : 0);
     f->sent_bytes += b->sent_bytes - (a ? a->sent_bytes : 0);
     f->late_packets += b->late_packets - (a ? a->late_packets : 0);
+    f->send_failures += b->send_failures - (a ? a->send_failures : 0);
     f->late_max_us = MAX(f->late_max_us, b->late_max_us);
     f->plis_rx += b->plis_rx - (a ? a->plis_rx : 0);
     f->nacks_rx += b->nacks_rx - (a ? a->nacks_rx : 0);
@@ -357,9 +358,10 @@ json_t *load_report_json(const LoadConfig *cfg, const LoadMedia *media, const ch
     json_decref(flat);
     json_object_set_new(
         o, "pacing",
-        json_pack("{s:I, s:I, s:I, s:I, s:I}", "late_packets", (json_int_t)f->late_packets,
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "late_packets", (json_int_t)f->late_packets,
                   "late_max_us", (json_int_t)f->late_max_us, "plis_rx", (json_int_t)f->plis_rx,
-                  "plis_tx", (json_int_t)f->plis_tx, "nacks_rx", (json_int_t)f->nacks_rx));
+                  "plis_tx", (json_int_t)f->plis_tx, "nacks_rx", (json_int_t)f->nacks_rx,
+                  "send_failures", (json_int_t)f->send_failures));
     json_object_set_new(o, "run",
                         json_pack("{s:I, s:I}", "sent_packets", (json_int_t)f->run_sent_packets,
                                   "received_packets", (json_int_t)f->run_received_packets));

@@ -45,6 +45,7 @@ typedef struct {
     LoadHist delay;
     double jitter_mean_ms, jitter_max_ms;
     uint64_t late_packets, plis_rx, plis_tx, nacks_rx, unknown_ssrc;
+    uint64_t send_failures; /* publishers' packets their transport could not send */
     int64_t late_max_us;
     LoadJoinStats join, probe_join;
     double self_cpu_s;
