@@ -98,6 +98,8 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->tx_bytes += b->tx_bytes;
     a->srtp_rx_errors += b->srtp_rx_errors;
     a->srtp_tx_errors += b->srtp_tx_errors;
+    a->rx_not_ready += b->rx_not_ready;
+    a->rx_unknown += b->rx_unknown;
     a->send_errors += b->send_errors;
     a->dtls_failures += b->dtls_failures;
     a->ice_failures += b->ice_failures;
@@ -150,6 +152,12 @@ static const HnCounterDef room_counters[] = {
      RS(srtp_rx_errors)},
     {"hoinghi_srtp_protect_errors_total", "Packets that failed to encrypt", RS(srtp_tx_errors)},
     {"hoinghi_send_errors_total", "Datagrams the socket refused to send", RS(send_errors)},
+    {"hoinghi_transport_rx_not_ready_total",
+     "RTP/RTCP dropped because it arrived before the peer connection's SRTP keys",
+     RS(rx_not_ready)},
+    {"hoinghi_transport_rx_unknown_total",
+     "Datagrams on a peer connection that were neither STUN, DTLS nor RTP/RTCP (dropped)",
+     RS(rx_unknown)},
     {"hoinghi_dtls_failures_total", "Peer connections whose DTLS handshake failed or timed out",
      RS(dtls_failures)},
     {"hoinghi_ice_failures_total", "Peer connections whose ICE failed", RS(ice_failures)},

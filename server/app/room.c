@@ -200,6 +200,8 @@ static void leg_add_stats(RoomLeg *rl, HnRoomStats *out)
     out->srtp_rx_errors += ts.rx_srtp_errors;
     out->srtp_tx_errors += ts.tx_srtp_errors;
     out->send_errors += ts.tx_send_errors;
+    out->rx_not_ready += ts.rx_dropped_not_ready;
+    out->rx_unknown += ts.rx_unknown;
 }
 
 /* Closes a leg: the model forgets what it carried, the router its transport. NULL ok. */

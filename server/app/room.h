@@ -50,6 +50,8 @@ typedef struct {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
     uint64_t srtp_rx_errors, srtp_tx_errors; /* unprotect / protect failures */
     uint64_t send_errors;                    /* datagrams the socket refused */
+    uint64_t rx_not_ready;  /* RTP/RTCP that arrived before the leg's SRTP keys (dropped) */
+    uint64_t rx_unknown;    /* datagrams that were neither STUN, DTLS nor RTP/RTCP (dropped) */
     uint64_t dtls_failures; /* legs that failed in the DTLS handshake or on a fatal alert */
     uint64_t ice_failures;  /* legs whose ICE failed */
     HnRoomModelStats model; /* consumers refused, offers asked for, tracks refused */

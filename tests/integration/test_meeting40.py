@@ -215,7 +215,8 @@ def test_forty_participants_receive_each_other_and_metrics_agree(start_server, t
         {n: total(after, n) for n in (
             'hoinghi_udp_rx_datagrams_total', 'hoinghi_udp_rx_unknown_source_total',
             'hoinghi_udp_rx_stun_requests_total', 'hoinghi_transport_rx_packets_total',
-            'hoinghi_rtcp_in_packets_total', 'hoinghi_send_errors_total')},
+            'hoinghi_rtcp_in_packets_total', 'hoinghi_send_errors_total',
+            'hoinghi_transport_rx_not_ready_total', 'hoinghi_transport_rx_unknown_total')},
         'rtp_in during', total(during, 'hoinghi_rtp_in_packets_total'), result['problems'],
         result['pacing'], result['loss_pct'])
     # Every packet a subscriber received, the server sent; and it sent each incoming packet
