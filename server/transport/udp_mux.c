@@ -467,7 +467,7 @@ HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, cons
                          GError **error)
 {
     HnUdpMux *m = g_new0(HnUdpMux, 1);
-    m->ctx = g_main_context_ref(ctx);
+    m->ctx = ctx ? g_main_context_ref(ctx) : NULL;
     m->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
     m->by_addr = g_hash_table_new(key_hash, key_equal);
     stun_agent_init(&m->stun, known_attributes, STUN_COMPATIBILITY_RFC5389,
@@ -519,7 +519,8 @@ HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, cons
 
 void hn_udp_mux_attach(HnUdpMux *m, GMainContext *ctx)
 {
-    g_return_if_fail(g_source_get_context(&m->source->src) == NULL);
+    g_return_if_fail(g_source_get_context(&m->source->src) == NULL && !m->ctx);
+    m->ctx = g_main_context_ref(ctx);
     g_source_attach(&m->source->src, ctx);
 }
 
@@ -539,7 +540,8 @@ void hn_udp_mux_free(HnUdpMux *m)
     g_strfreev(m->candidates);
     g_hash_table_destroy(m->by_ufrag);
     g_hash_table_destroy(m->by_addr);
-    g_main_context_unref(m->ctx);
+    if (m->ctx)
+        g_main_context_unref(m->ctx);
     g_free(m);
 }
 
