@@ -30,9 +30,13 @@ static const char *const error_code_names[] = {
 };
 
 static const char *const msg_type_names[] = {
-    [HN_PROTO_MSG_JOIN] = "join",     [HN_PROTO_MSG_PUBLISH] = "publish",
-    [HN_PROTO_MSG_ANSWER] = "answer", [HN_PROTO_MSG_CANDIDATE] = "candidate",
-    [HN_PROTO_MSG_PING] = "ping",     [HN_PROTO_MSG_LEAVE] = "leave",
+    [HN_PROTO_MSG_JOIN] = "join",
+    [HN_PROTO_MSG_PUBLISH] = "publish",
+    [HN_PROTO_MSG_ANSWER] = "answer",
+    [HN_PROTO_MSG_CANDIDATE] = "candidate",
+    [HN_PROTO_MSG_PING] = "ping",
+    [HN_PROTO_MSG_LEAVE] = "leave",
+    [HN_PROTO_MSG_RESTART_ICE] = "restart-ice",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -315,6 +319,7 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return parse_candidate(obj, out, err);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
+    case HN_PROTO_MSG_RESTART_ICE:
         return 0;
     }
     return fail(err, HN_PROTO_ERR_INTERNAL, -EINVAL, "unhandled message type");

@@ -62,6 +62,7 @@ typedef enum {
     HN_PROTO_MSG_CANDIDATE,
     HN_PROTO_MSG_PING,
     HN_PROTO_MSG_LEAVE,
+    HN_PROTO_MSG_RESTART_ICE, /* "restart-ice": new ICE credentials on `sub`, in a new offer */
 } HnProtoMsgType;
 
 /* Which of a participant's two peer connections. */

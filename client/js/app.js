@@ -1,6 +1,7 @@
 // hoinghi browser client: the meeting's life cycle. See docs/client.md.
 //   idle -> media (camera/mic) -> connecting (WebSocket) -> joining (join sent) -> joined
-//   joined --socket lost / media failed--> reconnecting --2 s--> connecting ... (new join)
+//   joined --media interrupted 2 s--> ICE restart (same session, "reconnecting" notice)
+//   joined --socket lost / ICE restarts gave up--> reconnecting --2 s--> connecting ... (new join)
 //   any --Leave--> idle
 
 import { initLang, getLang, setLang, t, hasKey } from './i18n.js';
@@ -225,6 +226,7 @@ function onJoined(msg) {
   S.session = session;
   session.addEventListener('remote', applyRemote);
   session.addEventListener('state', onPcState);
+  session.addEventListener('ice', onIceRestart);
   session.addEventListener('error', (ev) => {
     ui.showError(`webrtc-${ev.detail.pc}`, () => t('error.negotiation', { message: ev.detail.message }));
   });
@@ -327,9 +329,23 @@ function onServerError(msg) {
 
 function onPcState() {
   if (S.phase !== 'joined' || !S.session) return;
-  const st = S.session.connectionStates();
-  if (st.pub === 'failed' || st.sub === 'failed') {
-    log('error', { what: 'media connection failed', ...st });
+  // A failed connection is restarted by the session's ICE watchdog ('ice' events below).
+  updateStatus();
+}
+
+/** The session restarts ICE on a connection interrupted for 2 s (a network change): the
+ *  participant stays in the room; only when the restarts give up do we rejoin. */
+function onIceRestart(ev) {
+  if (S.phase !== 'joined') return;
+  const { pc, phase } = ev.detail;
+  if (phase === 'restarting') {
+    ui.notice('ice', () => t('status.reconnectingMedia'), null, 'warn');
+  } else if (phase === 'recovered') {
+    const st = S.session.connectionStates();
+    if (st.pub !== 'failed' && st.sub !== 'failed') ui.notice('ice', null);
+  } else if (phase === 'gave-up') {
+    log('error', { what: 'media connection failed', pc });
+    ui.notice('ice', null);
     S.sig.close(1000, 'media failed'); // close event is ignored (byClient): we rejoin ourselves
     lost();
     return;
@@ -424,7 +440,7 @@ function teardownAll() {
   ui.clearRemoteTiles();
   ui.setStale(false);
   S.participants.clear();
-  for (const id of ['rejoin', 'autoplay', 'media', 'invite']) ui.notice(id, null);
+  for (const id of ['rejoin', 'ice', 'autoplay', 'media', 'invite']) ui.notice(id, null);
   ui.setStatus(null);
 }
 

@@ -8,6 +8,8 @@
 //   'remote' -- the mid -> participant mapping changed; call remoteTracks()
 //   'state'  -- a connection's state changed; see connectionStates()
 //   'error'  detail: {pc, message} -- a negotiation step failed
+//   'ice'    detail: {pc, phase, attempt} -- ICE restart watchdog: phase 'restarting' (attempt
+//            n), 'recovered', or 'gave-up' (the caller rejoins)
 
 const PC_CONFIG = {
   // Closed network: no STUN/TURN. The server's host candidates are reachable directly.
@@ -17,6 +19,12 @@ const PC_CONFIG = {
 };
 
 const KINDS = new Set(['audio', 'video']);
+// A connection whose ICE is 'disconnected' or 'failed' this long is restarted (docs/client.md).
+export const ICE_TROUBLE_MS = 2000;
+// Waits between restarts of one connection that does not come back (back-off), and the total
+// time after which the session gives up (the caller rejoins, as when the socket drops).
+export const ICE_RESTART_BACKOFF_MS = [3000, 5000, 8000, 12000];
+export const ICE_GIVE_UP_MS = 30000;
 
 /** Checks the `tracks` list of a server offer; returns a Map mid -> {participant, kind} of the
  *  valid entries and the number of entries dropped. */
@@ -49,12 +57,17 @@ export class MediaSession extends EventTarget {
     this.gatheringDone = { pub: false, sub: false };
     this.tracks = new Map();
     this.closed = false;
+    // ICE restart watchdog per connection: when trouble began, the pending timer, attempts.
+    this.ice = { pub: { since: 0, timer: 0, attempts: 0 }, sub: { since: 0, timer: 0, attempts: 0 } };
   }
 
   createPc(name) {
     const pc = new RTCPeerConnection(PC_CONFIG);
     pc.onicecandidate = (ev) => this.onLocalCandidate(name, ev.candidate);
-    const changed = () => this.dispatchEvent(new CustomEvent('state', { detail: { pc: name } }));
+    const changed = () => {
+      this.watchIce(name);
+      this.dispatchEvent(new CustomEvent('state', { detail: { pc: name } }));
+    };
     pc.onconnectionstatechange = changed;
     pc.oniceconnectionstatechange = changed;
     this.pcs[name] = pc;
@@ -120,6 +133,64 @@ export class MediaSession extends EventTarget {
       this.send({ type: 'answer', sdp: pc.localDescription.sdp });
       this.markDescriptionSent('sub');
     });
+  }
+
+  /** Restarts ICE on one connection without a new session: `pub` offers again with new ICE
+   *  credentials (same DTLS: the server restarts in place); `sub` asks the server, whose next
+   *  offer carries new credentials (`restart-ice`, docs/signaling.md). */
+  restartIce(name) {
+    if (name === 'sub') {
+      if (this.pcs.sub) this.send({ type: 'restart-ice' });
+      return Promise.resolve();
+    }
+    return this.run('pub', 'restart', async () => {
+      const pc = this.pcs.pub;
+      if (!pc || pc.signalingState !== 'stable') return; // an offer is out: its answer comes first
+      this.gatheringDone.pub = false;
+      const offer = await pc.createOffer({ iceRestart: true });
+      await pc.setLocalDescription(offer);
+      this.send({ type: 'publish', sdp: pc.localDescription.sdp });
+    });
+  }
+
+  /** The watchdog: ICE 'disconnected' or 'failed' for ICE_TROUBLE_MS -> restartIce, again with
+   *  back-off while it stays so, 'gave-up' after ICE_GIVE_UP_MS. */
+  watchIce(name) {
+    const pc = this.pcs[name];
+    const w = this.ice[name];
+    if (!pc || this.closed) return;
+    const st = pc.iceConnectionState;
+    const troubled = st === 'disconnected' || st === 'failed';
+    if (!troubled) {
+      if (w.since && (st === 'connected' || st === 'completed')) {
+        clearTimeout(w.timer);
+        const attempt = w.attempts;
+        w.since = w.timer = w.attempts = 0;
+        this.log('ice', { pc: name, phase: 'recovered', attempt });
+        this.dispatchEvent(new CustomEvent('ice', { detail: { pc: name, phase: 'recovered', attempt } }));
+      }
+      return;
+    }
+    if (w.since) return; // already watched
+    w.since = Date.now();
+    const step = () => {
+      w.timer = 0;
+      if (this.closed || !w.since) return;
+      const now = pc.iceConnectionState;
+      if (now !== 'disconnected' && now !== 'failed' && now !== 'checking' && now !== 'new') return;
+      if (Date.now() - w.since >= ICE_GIVE_UP_MS) {
+        this.log('ice', { pc: name, phase: 'gave-up', attempt: w.attempts });
+        this.dispatchEvent(new CustomEvent('ice', { detail: { pc: name, phase: 'gave-up', attempt: w.attempts } }));
+        return;
+      }
+      w.attempts++;
+      this.log('ice', { pc: name, phase: 'restarting', attempt: w.attempts });
+      this.dispatchEvent(new CustomEvent('ice', { detail: { pc: name, phase: 'restarting', attempt: w.attempts } }));
+      this.restartIce(name);
+      const wait = ICE_RESTART_BACKOFF_MS[Math.min(w.attempts - 1, ICE_RESTART_BACKOFF_MS.length - 1)];
+      w.timer = setTimeout(step, wait);
+    };
+    w.timer = setTimeout(step, ICE_TROUBLE_MS);
   }
 
   /** Adds a server candidate (`candidate` null or '' = end of candidates). A candidate the
@@ -203,6 +274,7 @@ export class MediaSession extends EventTarget {
   /** Closes both connections; safe to call twice. */
   close() {
     this.closed = true;
+    for (const w of Object.values(this.ice)) clearTimeout(w.timer);
     for (const name of ['pub', 'sub']) {
       const pc = this.pcs[name];
       if (!pc) continue;

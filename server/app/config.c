@@ -41,6 +41,7 @@ HnConfig *hn_config_new(void)
     cfg->interfaces = g_new0(char *, 1);
     cfg->addresses = g_new0(char *, 1);
     cfg->consent_timeout = HN_CONFIG_DEFAULT_CONSENT;
+    cfg->ice_restart_grace = HN_CONFIG_DEFAULT_ICE_GRACE;
     cfg->auto_create = TRUE;
     cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
@@ -629,6 +630,11 @@ static gboolean key_consent_timeout(Loader *ld, const char *value, char **reason
                       &ld->cfg->consent_timeout, reason);
 }
 
+static gboolean key_ice_restart_grace(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_ICE_GRACE_MAX, &ld->cfg->ice_restart_grace, reason);
+}
+
 static gboolean key_ice_lite(Loader *ld, const char *value, char **reason)
 {
     return parse_bool(value, &ld->cfg->ice_lite, reason);
@@ -703,10 +709,15 @@ static const KeyDef server_keys[] = {
 };
 
 static const KeyDef media_keys[] = {
-    {"rtp_port_min", key_rtp_port_min}, {"rtp_port_max", key_rtp_port_max},
-    {"interfaces", key_interfaces},     {"addresses", key_addresses},
-    {"public_ip", key_public_ip},       {"consent_timeout", key_consent_timeout},
-    {"ice_lite", key_ice_lite},         {NULL, NULL},
+    {"rtp_port_min", key_rtp_port_min},
+    {"rtp_port_max", key_rtp_port_max},
+    {"interfaces", key_interfaces},
+    {"addresses", key_addresses},
+    {"public_ip", key_public_ip},
+    {"consent_timeout", key_consent_timeout},
+    {"ice_lite", key_ice_lite},
+    {"ice_restart_grace", key_ice_restart_grace},
+    {NULL, NULL},
 };
 
 static const KeyDef rooms_keys[] = {

@@ -45,6 +45,8 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_LISTEN_PORT  8080
 #define HN_CONFIG_DEFAULT_DATA_DIR     "./var"
 #define HN_CONFIG_DEFAULT_CONSENT      10
+#define HN_CONFIG_ICE_GRACE_MAX        300
+#define HN_CONFIG_DEFAULT_ICE_GRACE    30
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 
 /* One declared room: a [room:NAME] group. */
@@ -69,14 +71,15 @@ typedef struct {
     HnLogLevel log_level;
 
     /* [media] */
-    guint16 rtp_port_min;  /* 0 = any port; else 1024..65535 and <= rtp_port_max */
-    guint16 rtp_port_max;  /* 0 = any port */
-    char **interfaces;     /* NULL-terminated, never NULL; empty = every interface that is up */
-    char **addresses;      /* NULL-terminated, never NULL; local IP literals to use instead */
-    char *public_ip;       /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
-    guint consent_timeout; /* seconds, 3..60 */
-    gboolean ice_lite;     /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
-                            * libnice full-ICE agent, with its own sockets, per transport */
+    guint16 rtp_port_min;    /* 0 = any port; else 1024..65535 and <= rtp_port_max */
+    guint16 rtp_port_max;    /* 0 = any port */
+    char **interfaces;       /* NULL-terminated, never NULL; empty = every interface that is up */
+    char **addresses;        /* NULL-terminated, never NULL; local IP literals to use instead */
+    char *public_ip;         /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
+    guint consent_timeout;   /* seconds, 3..60 */
+    guint ice_restart_grace; /* seconds, 0..300: media silent this much longer, then gone */
+    gboolean ice_lite;       /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
+                              * libnice full-ICE agent, with its own sockets, per transport */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */

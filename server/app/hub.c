@@ -88,7 +88,15 @@ static void room_kick(void *user, uint64_t conn_id, const char *reason)
 
 /* --- main -> worker ----------------------------------------------------------------------- */
 
-typedef enum { CMD_JOIN, CMD_PUBLISH, CMD_ANSWER, CMD_CANDIDATE, CMD_LEAVE, CMD_FREE } HnCmdType;
+typedef enum {
+    CMD_JOIN,
+    CMD_PUBLISH,
+    CMD_ANSWER,
+    CMD_CANDIDATE,
+    CMD_LEAVE,
+    CMD_RESTART_ICE,
+    CMD_FREE
+} HnCmdType;
 
 typedef struct {
     HnCmdType type;
@@ -125,6 +133,9 @@ static gboolean cmd_run(gpointer data)
         break;
     case CMD_LEAVE:
         hn_room_leave(c->room, c->pid, c->text);
+        break;
+    case CMD_RESTART_ICE:
+        hn_room_restart_ice(c->room, c->pid, c->req_id);
         break;
     case CMD_FREE:
         hn_room_free(c->room);
@@ -169,6 +180,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
         .ice = &hub->ice,
         .mux = hn_worker_mux(e->worker),
         .consent_timeout_s = (int)hub->cfg->consent_timeout,
+        .ice_restart_grace_s = (int)hub->cfg->ice_restart_grace,
     };
     e->room = hn_room_new(e->worker, name, &env);
     g_hash_table_insert(hub->rooms, e->name, e);
@@ -244,6 +256,9 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     case HN_PROTO_MSG_CANDIDATE:
         send_cmd(c->room, CMD_CANDIDATE, conn_id, m->u.candidate.candidate,
                  m->u.candidate.pc == HN_PROTO_PC_SUB, m->id_json);
+        break;
+    case HN_PROTO_MSG_RESTART_ICE:
+        send_cmd(c->room, CMD_RESTART_ICE, conn_id, NULL, FALSE, m->id_json);
         break;
     case HN_PROTO_MSG_LEAVE:
         c->left = TRUE;

@@ -103,6 +103,9 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->send_errors += b->send_errors;
     a->dtls_failures += b->dtls_failures;
     a->ice_failures += b->ice_failures;
+    a->ice_restarts += b->ice_restarts;
+    a->ice_grace_started += b->ice_grace_started;
+    a->ice_grace_recovered += b->ice_grace_recovered;
     a->model.consumer_failures += b->model.consumer_failures;
     a->model.offers += b->model.offers;
     a->model.refused_tracks += b->model.refused_tracks;
@@ -161,6 +164,14 @@ static const HnCounterDef room_counters[] = {
     {"hoinghi_dtls_failures_total", "Peer connections whose DTLS handshake failed or timed out",
      RS(dtls_failures)},
     {"hoinghi_ice_failures_total", "Peer connections whose ICE failed", RS(ice_failures)},
+    {"hoinghi_ice_restarts_total",
+     "ICE restarts in place (a publisher's new ufrag with the same fingerprint, restart-ice)",
+     RS(ice_restarts)},
+    {"hoinghi_ice_grace_started_total",
+     "Participants whose media went silent for consent_timeout, kept for ice_restart_grace",
+     RS(ice_grace_started)},
+    {"hoinghi_ice_grace_recovered_total",
+     "Participants whose media came back within ice_restart_grace", RS(ice_grace_recovered)},
     {"hoinghi_keyframe_requests_suppressed_total",
      "Subscriber key frame requests over their per-subscriber budget (not sent upstream)",
      RS(router.keyframe_requests_suppressed)},

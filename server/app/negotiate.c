@@ -42,6 +42,16 @@ const char *hn_neg_offer_ufrag(const HnNegOffer *offer)
     return "";
 }
 
+const char *hn_neg_offer_fingerprint(const HnNegOffer *offer)
+{
+    if (offer->sdp->transport.fingerprint[0])
+        return offer->sdp->transport.fingerprint;
+    for (size_t i = 0; i < offer->sdp->n_media; i++)
+        if (offer->sdp->media[i].port && offer->sdp->media[i].transport.fingerprint[0])
+            return offer->sdp->media[i].transport.fingerprint;
+    return "";
+}
+
 static void remote_from(HnNegRemote *r, const HnSdpTransport *t, gboolean dtls_server,
                         const HnSdp *sdp)
 {

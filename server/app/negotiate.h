@@ -68,6 +68,9 @@ HnNegOffer *hn_neg_parse_offer(const char *sdp, GError **error);
 void hn_neg_offer_free(HnNegOffer *offer);
 /* The offer's ICE ufrag (transfer none). */
 const char *hn_neg_offer_ufrag(const HnNegOffer *offer);
+/* The offer's first DTLS fingerprint (upper-case colon hex), "" when none; transfer none. The
+ * same fingerprint with a new ufrag is an ICE restart of the same peer connection. */
+const char *hn_neg_offer_fingerprint(const HnNegOffer *offer);
 /* The answer text (transfer full) and what it accepted, or NULL + error: HN_SDP_ERROR for an
  * offer that cannot be answered, HN_NEG_ERROR_TOO_MANY ("a participant may publish at most 8
  * tracks, this offer has 9") when more than HN_NEG_MAX_PUB_TRACKS m= lines send media. The

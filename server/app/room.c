@@ -23,7 +23,8 @@ typedef struct {
     gboolean done_pending;
     gboolean remote_set; /* the peer's description was applied */
     GPtrArray *early;    /* remote candidates that came before it (char*) */
-    char *remote_ufrag;  /* the peer's ICE ufrag: a new one means a new connection */
+    char *remote_ufrag;  /* the peer's ICE ufrag: a new one means a new connection... */
+    char *remote_fp;     /* ...or, with the same DTLS fingerprint, an ICE restart of this one */
 } RoomLeg;
 
 struct RoomPeer {
@@ -32,6 +33,7 @@ struct RoomPeer {
     RoomLeg *pub, *sub;
     GPtrArray *early_pub; /* pub candidates that came before any pub offer (char*) */
     uint64_t sub_version;
+    gboolean silent; /* every connected leg silent for consent_timeout: in the ICE restart grace */
 };
 
 struct HnRoom {
@@ -218,6 +220,7 @@ static void leg_close(HnRoom *room, RoomLeg *rl)
     g_ptr_array_free(rl->pending, TRUE);
     g_ptr_array_free(rl->early, TRUE);
     g_free(rl->remote_ufrag);
+    g_free(rl->remote_fp);
     g_free(rl);
     arm_router_timer(room);
 }
@@ -624,8 +627,22 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
      * until then the old one keeps carrying media. */
     RoomLeg *old = peer->pub, *leg = peer->pub;
     const char *ufrag = hn_neg_offer_ufrag(offer);
-    if (!leg || (leg->remote_ufrag && g_strcmp0(ufrag, leg->remote_ufrag) != 0))
+    gboolean restarted = FALSE;
+    if (leg && leg->remote_ufrag && g_strcmp0(ufrag, leg->remote_ufrag) != 0) {
+        /* The same DTLS fingerprint: the same RTCPeerConnection restarting ICE (restartIce(),
+         * a network change). Restarted in place: DTLS and SRTP go on, no new handshake. */
+        restarted = leg->remote_fp &&
+                    g_strcmp0(hn_neg_offer_fingerprint(offer), leg->remote_fp) == 0 &&
+                    hn_webrtc_transport_restart_ice(wt(leg)) == 0;
+        if (!restarted)
+            leg = leg_open(room, peer, FALSE);
+    } else if (!leg) {
         leg = leg_open(room, peer, FALSE);
+    }
+    if (restarted) {
+        room->closed.ice_restarts++;
+        g_message("room %s: p%" G_GUINT64_FORMAT " pub: ICE restart", room->name, pid);
+    }
     if (!leg) {
         reply_error(room, pid, HN_ROOM_ERR_INTERNAL, "cannot open a peer connection", "publish",
                     req_id);
@@ -670,8 +687,12 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
     deliver(room, pid, &o);
     if (!leg->desc_sent)
         flush_local_candidates(room, leg);
-    if (!leg->remote_ufrag)
+    if (!leg->remote_ufrag || restarted) {
+        g_free(leg->remote_ufrag);
         leg->remote_ufrag = g_strdup(res.remote.ufrag);
+    }
+    if (!leg->remote_fp)
+        leg->remote_fp = g_strdup(res.remote.fp);
     for (guint i = 0; i < peer->early_pub->len; i++)
         g_ptr_array_add(leg->early, g_strdup(peer->early_pub->pdata[i]));
     g_ptr_array_set_size(peer->early_pub, 0);
@@ -762,6 +783,31 @@ void hn_room_candidate(HnRoom *room, uint64_t pid, gboolean sub, const char *can
     }
     room->closed.queued_candidates++;
     g_ptr_array_add(q, g_strdup(candidate ? candidate : ""));
+}
+
+void hn_room_restart_ice(HnRoom *room, uint64_t pid, const char *req_id)
+{
+    RoomPeer *peer = find(room, pid);
+    if (!peer)
+        return;
+    if (!peer->sub || peer->attached || !peer->sub->remote_set) {
+        reply_error(room, pid, HN_ROOM_ERR_BAD_STATE, "no subscriber connection to restart",
+                    "restart-ice", req_id);
+        return;
+    }
+    int rc = hn_webrtc_transport_restart_ice(wt(peer->sub));
+    if (rc < 0) {
+        reply_error(room, pid, rc == -ENOTSUP ? HN_ROOM_ERR_BAD_STATE : HN_ROOM_ERR_INTERNAL,
+                    rc == -ENOTSUP ? "ICE restart needs [media] ice_lite = true"
+                                   : "the connection cannot be restarted",
+                    "restart-ice", req_id);
+        return;
+    }
+    room->closed.ice_restarts++;
+    g_message("room %s: p%" G_GUINT64_FORMAT " sub: ICE restart", room->name, pid);
+    /* the next offer carries the new credentials (after the answer to one that is out) */
+    hn_room_model_request_offer(room->model, pid);
+    arm_router_timer(room);
 }
 
 int hn_room_attach(HnRoom *room, uint64_t pid, const char *name, HnRole role, HnPartKind kind,
@@ -855,6 +901,7 @@ static gboolean liveness_check(gpointer data)
     HnRoom *room = data;
     int64_t now = g_get_monotonic_time();
     int64_t limit = (int64_t)room->env.consent_timeout_s * G_USEC_PER_SEC;
+    int64_t grace = (int64_t)room->env.ice_restart_grace_s * G_USEC_PER_SEC;
     GList *peers = g_hash_table_get_values(room->peers);
     for (GList *l = peers; l; l = l->next) {
         RoomPeer *p = l->data;
@@ -863,10 +910,23 @@ static gboolean liveness_check(gpointer data)
         int64_t pub = leg_silence(p->pub, now), sub = leg_silence(p->sub, now);
         gboolean any = pub >= 0 || sub >= 0;
         gboolean alive = (pub >= 0 && pub <= limit) || (sub >= 0 && sub <= limit);
-        if (any && !alive) {
+        gboolean gone = (pub < 0 || pub > limit + grace) && (sub < 0 || sub > limit + grace);
+        if (any && gone) {
             g_message("room %s: p%" G_GUINT64_FORMAT ": media silent for %d s", room->name, p->pid,
-                      room->env.consent_timeout_s);
+                      room->env.consent_timeout_s + room->env.ice_restart_grace_s);
             part_drop(room, p, "disconnected", TRUE);
+        } else if (any && !alive && !p->silent) {
+            /* Kept with its tracks and consumers: an ICE restart may bring it back. */
+            p->silent = TRUE;
+            room->closed.ice_grace_started++;
+            g_message("room %s: p%" G_GUINT64_FORMAT ": media silent for %d s, kept %d s more "
+                      "for an ICE restart",
+                      room->name, p->pid, room->env.consent_timeout_s,
+                      room->env.ice_restart_grace_s);
+        } else if (alive && p->silent) {
+            p->silent = FALSE;
+            room->closed.ice_grace_recovered++;
+            g_message("room %s: p%" G_GUINT64_FORMAT ": media back", room->name, p->pid);
         }
     }
     g_list_free(peers);

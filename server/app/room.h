@@ -35,6 +35,7 @@ typedef struct {
     const HnIceSettings *ice; /* transfer none; outlives every room */
     HnUdpMux *mux;            /* the worker's shared sockets (ICE-lite), or NULL: libnice */
     int consent_timeout_s;    /* a transport silent this long after connecting is dead */
+    int ice_restart_grace_s;  /* ... and its participant is kept this much longer (ICE restart) */
     unsigned max_sections;    /* m= sections of one subscriber offer (0: the model's default) */
 } HnRoomEnv;
 
@@ -54,6 +55,8 @@ typedef struct {
     uint64_t rx_unknown;    /* datagrams that were neither STUN, DTLS nor RTP/RTCP (dropped) */
     uint64_t dtls_failures; /* legs that failed in the DTLS handshake or on a fatal alert */
     uint64_t ice_failures;  /* legs whose ICE failed */
+    uint64_t ice_restarts;  /* ICE restarts in place (a publisher's re-offer, `restart-ice`) */
+    uint64_t ice_grace_started, ice_grace_recovered; /* media silence: kept, and came back */
     HnRoomModelStats model; /* consumers refused, offers asked for, tracks refused */
     uint64_t queued_candidates, dropped_candidates; /* remote candidates before their SDP */
     HnSpeakerStats speaker; /* active speaker: levels read, updates sent, dominant changes */
@@ -77,6 +80,9 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
  * arrives before its description is queued (up to a bound) and used once it is there. */
 void hn_room_candidate(HnRoom *room, uint64_t pid, gboolean sub, const char *candidate,
                        const char *req_id);
+/* The participant's `restart-ice`: the sub connection gets new ICE credentials and a new offer
+ * carries them (DTLS and SRTP go on). Errors: bad-state (no sub connection yet, or full ICE). */
+void hn_room_restart_ice(HnRoom *room, uint64_t pid, const char *req_id);
 /* A participant carried by one leg that is not a browser's (a room system behind a gateway, a
  * recorder, a relay): the room adopts leg (transfer full; also on error, when it is destroyed),
  * routes what it sends as the tracks given (n may be 0) and sends it every other participant's

@@ -711,6 +711,16 @@ void hn_room_model_leg_closed(HnRoomModel *m, uint32_t leg_id)
     flush_offers(m);
 }
 
+int hn_room_model_request_offer(HnRoomModel *m, uint64_t pid)
+{
+    RmPart *p = find(m, pid);
+    if (!p)
+        return -ENOENT;
+    p->dirty = true;
+    flush_offers(m);
+    return 0;
+}
+
 const HnRoomSlot *hn_room_model_offered(const HnRoomModel *m, uint64_t pid, size_t *n)
 {
     RmPart *p = find(m, pid);

@@ -230,6 +230,9 @@ int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected,
  * -EPROTO when no offer is out. */
 int hn_room_model_sub_answer_rtx(HnRoomModel *m, uint64_t pid, const bool *no_rtx, size_t n);
 /* true when an offer is out and waits for its answer. */
+/* A new offer of pid's view as it is (the shell's ICE restart: the transport's credentials
+ * changed); after the answer to one that is out, if any. 0 or -ENOENT. */
+int hn_room_model_request_offer(HnRoomModel *m, uint64_t pid);
 bool hn_room_model_offer_pending(const HnRoomModel *m, uint64_t pid);
 
 /* The chair (by) mutes or unmutes every track of `pid` of the given kind. Consumers are paused;

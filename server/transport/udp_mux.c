@@ -53,7 +53,8 @@ struct HnUdpMuxConn {
     MuxPath paths[CONN_PATHS];
     int selected; /* index in paths, -1: none */
     gboolean nominated;
-    guint next_slot; /* round robin for replacing paths */
+    gboolean restarting; /* new credentials: the first check that passes selects its path */
+    guint next_slot;     /* round robin for replacing paths */
 };
 
 typedef struct {
@@ -301,11 +302,14 @@ static void handle_stun(HnUdpMux *m, guint sock, uint8_t *buf, size_t len, const
     make_key(&key, sock, from);
     int i = add_path(c, &key, from, from_len);
     gboolean use = stun_usage_ice_conncheck_use_candidate(&req);
-    if (i == c->selected) {
+    if (i == c->selected && !c->restarting) {
         c->nominated = c->nominated || use;
         return;
     }
-    if (c->selected >= 0 && c->nominated && !use)
+    if (c->restarting) {
+        c->restarting = FALSE;
+        m->stats.ice_restart_paths++;
+    } else if (c->selected >= 0 && c->nominated && !use)
         return; /* a nominated path stays until another is nominated */
     c->selected = i;
     c->nominated = use;
@@ -582,6 +586,32 @@ HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, 
     }
     g_hash_table_insert(m->by_ufrag, c->ufrag, c);
     return c;
+}
+
+int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
+{
+    HnUdpMux *m = c->mux;
+    char ufrag[UFRAG_LEN + 1], pwd[PWD_LEN + 1];
+    int rc;
+    do {
+        rc = hn_ice_random_string(ufrag, UFRAG_LEN);
+    } while (rc == 0 && g_hash_table_contains(m->by_ufrag, ufrag));
+    if (rc == 0)
+        rc = hn_ice_random_string(pwd, PWD_LEN);
+    if (rc != 0) {
+        g_warning("udp mux: cannot make ICE credentials (OpenSSL RAND_bytes failed)");
+        return -EIO;
+    }
+    g_hash_table_remove(m->by_ufrag, c->ufrag);
+    memcpy(c->ufrag, ufrag, sizeof c->ufrag);
+    memcpy(c->pwd, pwd, sizeof c->pwd);
+    g_hash_table_insert(m->by_ufrag, c->ufrag, c);
+    /* The old path keeps carrying datagrams until a check with the new credentials passes:
+     * then, nominated or not, that check's path takes over (the peer moved). */
+    c->nominated = FALSE;
+    c->restarting = TRUE;
+    m->stats.ice_restarts++;
+    return 0;
 }
 
 void hn_udp_mux_conn_free(HnUdpMuxConn *c)

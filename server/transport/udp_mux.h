@@ -39,6 +39,8 @@ typedef struct {
     uint64_t rx_datagrams, rx_stun_requests, rx_stun_rejected, rx_unknown_source;
     uint64_t rx_kernel_drops; /* datagrams the kernel dropped: the receive buffer was full */
     uint64_t tx_datagrams, tx_batches, tx_dropped, tx_no_path;
+    uint64_t ice_restarts;      /* connections given new credentials (ICE restart) */
+    uint64_t ice_restart_paths; /* restarted connections whose first new check chose a path */
 } HnUdpMuxStats;
 
 #define HN_UDP_MUX_DATAGRAM_MAX 1600 /* largest datagram read or queued */
@@ -69,6 +71,11 @@ void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out);
  * OpenSSL's CSPRNG; the ufrag unique on this mux). transfer full; NULL (logged) when the CSPRNG
  * fails. */
 HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user);
+/* ICE restart in place (RFC 8445 section 9): fresh random local credentials (the old ones stop
+ * answering); the path in use keeps carrying datagrams until the first check with the new
+ * credentials passes, whose source address then becomes the path (the peer's new address).
+ * 0, or -EIO when the CSPRNG fails (the old credentials stay). */
+int hn_udp_mux_conn_restart(HnUdpMuxConn *c);
 /* Forgets the connection and its addresses. Not from within its own callbacks. NULL ok. */
 void hn_udp_mux_conn_free(HnUdpMuxConn *c);
 /* Local ICE credentials; transfer none, valid while c lives. */

@@ -36,6 +36,7 @@ struct HnWebrtcTransport {
     HnWebrtcTransportCallbacks cb;
     void *user;
     int64_t last_rx;
+    unsigned ice_restarts;
     /* Fast path: the selected pair's UDP socket and peer address, so media is sent with one
      * sendto() instead of through libnice's locked send path (STUN stays with libnice). */
     GSocket *media_sock;
@@ -364,6 +365,23 @@ int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, cons
             start_dtls_client(t);
         arm_dtls_timer(t);
     }
+    return 0;
+}
+
+int hn_webrtc_transport_restart_ice(HnWebrtcTransport *t)
+{
+    if (!t->conn)
+        return -ENOTSUP;
+    if (t->closing || t->failed)
+        return -EBADF;
+    int rc = hn_udp_mux_conn_restart(t->conn);
+    if (rc < 0)
+        return rc;
+    g_free(t->ufrag);
+    g_free(t->pwd);
+    t->ufrag = g_strdup(hn_udp_mux_conn_ufrag(t->conn));
+    t->pwd = g_strdup(hn_udp_mux_conn_pwd(t->conn));
+    t->ice_restarts++;
     return 0;
 }
 

@@ -55,6 +55,12 @@ const char *hn_webrtc_transport_pwd(HnWebrtcTransport *t);
  * dtls_server: TRUE when we take the DTLS server role. 0 or -EINVAL. */
 int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, const char *pwd,
                                    const char *fp_alg, const char *fp, gboolean dtls_server);
+/* ICE restart in place, keeping DTLS and SRTP (no new handshake): new local credentials
+ * (read them again with _ufrag/_pwd for the new description); media goes on over the old path
+ * until the peer's first check with them passes from its new address. ICE-lite only: 0, -ENOTSUP
+ * (a libnice transport: the caller opens a new transport instead), -EBADF (failed or closing),
+ * -EIO (no randomness). */
+int hn_webrtc_transport_restart_ice(HnWebrtcTransport *t);
 /* One trickled remote candidate (with or without "a="); NULL or "" = end of candidates.
  * Returns 0, or -EINVAL with *why set for a candidate that cannot be used (TCP, mDNS). */
 int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, const char **why);

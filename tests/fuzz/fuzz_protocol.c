@@ -77,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
+    case HN_PROTO_MSG_RESTART_ICE:
         break;
     }
     hn_proto_msg_clear(&msg);
