@@ -29,15 +29,19 @@ Run with Debian's /usr/bin/python3 (it needs the distribution's gi and websocket
 """
 import argparse
 import asyncio
+import hashlib
+import hmac
 import json
 import os
 import random
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
+import zlib
 
 import websockets
 import gi
@@ -212,16 +216,23 @@ class LossyRelay:
         self.port = self.front.getsockname()[1]
         self.client = None
         self.forwarded = self.dropped = 0
+        self.restart = None
+        self.restarted = 0
         self.running = True
         threading.Thread(target=self.run, daemon=True).start()
 
     def run(self):
         while self.running:
-            ready, _, _ = select.select([self.front, self.back], [], [], 0.2)
+            self._restart_step()
+            socks = [self.front, self.back] + ([self.restart['sock']] if self.restart else [])
+            ready, _, _ = select.select(socks, [], [], 0.05)
             for sock in ready:
                 try:
                     data, addr = sock.recvfrom(65536)
                 except OSError:
+                    continue
+                if self.restart is not None and sock is self.restart['sock']:
+                    self._restart_reply(data)
                     continue
                 if sock is self.front:
                     self.client = addr
@@ -235,8 +246,55 @@ class LossyRelay:
                 elif self.client is not None:
                     self.front.sendto(data, self.client)
 
+    def restart_ice(self, ufrag, pwd):
+        """An ICE restart from a new local port, as after a network change: a new back socket
+        sends connectivity checks with the server's new credentials (ufrag, pwd from its answer
+        to the restart offer) until one succeeds, then carries the client's datagrams. webrtcbin
+        (1.22) cannot restart ICE itself; its own later checks, with the old credentials, go
+        unanswered, which it tolerates for longer than the tests run."""
+        new = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        new.bind(('127.0.0.1', 0))
+        self.restart = {'sock': new, 'ufrag': ufrag, 'pwd': pwd.encode(), 'tries': 0,
+                        'next': 0.0, 'old': self.back}
+        return new.getsockname()[1]
+
+    def _restart_step(self):
+        r = self.restart
+        if r is None or time.monotonic() < r['next']:
+            return
+        r['tries'] += 1
+        r['next'] = time.monotonic() + 0.2
+        r['sock'].sendto(stun_check(r['ufrag'], r['pwd']), self.server)
+
+    def _restart_reply(self, data):
+        """A datagram on the new socket: a Binding success response switches to it."""
+        if len(data) >= 20 and data[0:2] == b'\x01\x01' and self.restart is not None:
+            self.back = self.restart['sock']
+            self.restart['old'].close()
+            self.restarted = self.restart['tries']
+            self.restart = None
+
     def stop(self):
         self.running = False
+
+
+def stun_check(ufrag, pwd):
+    """An ICE connectivity check (RFC 8445 section 7.2.2) as a controlling agent nominating the
+    pair: USERNAME, PRIORITY, ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY, FINGERPRINT."""
+    def attr(kind, value):
+        pad = (4 - len(value) % 4) % 4
+        return struct.pack('!HH', kind, len(value)) + value + b'\0' * pad
+    body = (attr(0x0006, (ufrag + ':relay').encode()) + attr(0x0024, struct.pack('!I', 0x6e7fffff))
+            + attr(0x802A, os.urandom(8)) + attr(0x0025, b''))
+    txid = os.urandom(12)
+
+    def header(length):
+        return struct.pack('!HHI', 0x0001, length, 0x2112A442) + txid
+    mac = hmac.new(pwd, header(len(body) + 24) + body, hashlib.sha1).digest()
+    body += attr(0x0008, mac)
+    crc = (zlib.crc32(header(len(body) + 8) + body) ^ 0x5354554e) & 0xffffffff
+    body += attr(0x8028, struct.pack('!I', crc))
+    return header(len(body)) + body
 
 
 class Stats:
@@ -295,6 +353,7 @@ class Client:
         self.pub = None
         self.sub = None
         self.relays = {}              # (ip, port) of a server candidate -> LossyRelay
+        self.restart_pending = False  # a restart offer is out: its answer goes to the relays
 
     # ---- helpers usable from any thread ----
     def now(self):
@@ -333,7 +392,8 @@ class Client:
                'events': self.events, 'errors': self.errors, 'warnings': self.warnings,
                'remote_candidates': self.remote_candidates,
                'relay': {'forwarded': sum(r.forwarded for r in self.relays.values()),
-                         'dropped': sum(r.dropped for r in self.relays.values())},
+                         'dropped': sum(r.dropped for r in self.relays.values()),
+                         'restarted': [r.restarted for r in self.relays.values()]},
                'elapsed_s': round(self.now(), 3), 'exit_code': exit_code}
         rep.update(self.stats.snapshot())
         for pid, entry in rep['received'].items():
@@ -463,14 +523,53 @@ class Client:
         res, sdp = GstSdp.SDPMessage.new_from_text(sdp_text)
         if res != GstSdp.SDPResult.OK:
             raise ProtocolError('answer SDP does not parse')
+        if self.restart_pending:
+            self.restart_pending = False
+            self.finish_ice_restart(sdp_text)
+            return
         self.pub.remote_mids = sdp_mids(sdp)
-        if self.args.uplink_loss:
+        if self.args.uplink_loss or self.args.ice_restart_at:
             sdp_text = self.relay_sdp(sdp_text)
             res, sdp = GstSdp.SDPMessage.new_from_text(sdp_text)
         self.pub.note_sdp_candidates(sdp_text)
         desc = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
         await self.pub.call('set-remote-description', desc)
         self.event({'type': 'answer'})
+
+    def start_ice_restart(self):
+        """Offers `pub` again with new ICE credentials (same DTLS fingerprint): an ICE restart
+        as the server sees it. webrtcbin's own description, with its ice-ufrag/ice-pwd replaced."""
+        desc = self.pub.wb.get_property('local-description')
+        if desc is None or not self.relays:
+            self.fail('ice-restart', 'nothing to restart (no description or no relay)')
+            return
+        ufrag = ''.join(random.choice('abcdefghijklmnop') for _ in range(8))
+        pwd = ''.join(random.choice('abcdefghijklmnopqrstuvwx') for _ in range(24))
+        lines = []
+        for line in desc.sdp.as_text().split('\r\n'):
+            if line.startswith('a=ice-ufrag:'):
+                line = 'a=ice-ufrag:' + ufrag
+            elif line.startswith('a=ice-pwd:'):
+                line = 'a=ice-pwd:' + pwd
+            lines.append(line)
+        self.restart_pending = True
+        self.event({'type': 'ice-restart-offer', 'ufrag': ufrag})
+        self.send({'type': 'publish', 'sdp': '\r\n'.join(lines)})
+
+    def finish_ice_restart(self, answer_text):
+        """The server's answer to the restart offer: its new credentials go to the relays,
+        which check them from a new local port."""
+        cred = {}
+        for line in answer_text.split('\r\n'):
+            for key in ('ice-ufrag', 'ice-pwd'):
+                if line.startswith('a=%s:' % key) and key not in cred:
+                    cred[key] = line.split(':', 1)[1].strip()
+        if len(cred) != 2:
+            self.fail('ice-restart', 'the restart answer has no ICE credentials')
+            return
+        ports = [relay.restart_ice(cred['ice-ufrag'], cred['ice-pwd'])
+                 for relay in self.relays.values()]
+        self.event({'type': 'ice-restart-answer', 'ufrag': cred['ice-ufrag'], 'ports': ports})
 
     def relay_candidate(self, cand):
         """A server UDP candidate on 127.0.0.1 rewritten to a lossy relay; None for others."""
@@ -638,8 +737,13 @@ class Client:
             self.send({'type': 'ping'})
 
     async def ticker(self):
+        restart_due = self.args.ice_restart_at
         while True:
             await asyncio.sleep(0.5)
+            if (restart_due and self.t_joined is not None and self.pub is not None
+                    and time.monotonic() - self.t_joined >= restart_due):
+                restart_due = 0
+                self.start_ice_restart()
             if self.t_joined is not None:
                 self.stats.sample(self.now())
             self.write_report()
@@ -706,6 +810,9 @@ def parse_args(argv):
     ap.add_argument('--uplink-loss', type=float, default=0.0,
                     help='drop this %% of the RTP sent on `pub`, through a relay (default 0)')
     ap.add_argument('--loss-seed', type=int, default=1)
+    ap.add_argument('--ice-restart-at', type=float, default=0.0,
+                    help='seconds after joined: restart ICE on `pub` from a new local port '
+                         '(through a relay, see LossyRelay.restart_ice)')
     ap.add_argument('--trace', action='store_true',
                     help='log every message sent and received (SDPs reduced to m= lines)')
     return ap.parse_args(argv)

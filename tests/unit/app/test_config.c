@@ -84,6 +84,7 @@ static void test_defaults(void **state)
     assert_null(cfg->addresses[0]);
     assert_null(cfg->public_ip);
     assert_int_equal(cfg->consent_timeout, 10);
+    assert_int_equal(cfg->ice_restart_grace, 30);
     assert_true(cfg->ice_lite);
     assert_true(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 100);
@@ -143,6 +144,7 @@ static void test_full_file(void **state)
                                             "interfaces = eth0, lo ,\n"
                                             "public_ip = 203.0.113.7\n"
                                             "consent_timeout = 30\n"
+                                            "ice_restart_grace = 0\n"
                                             "ice_lite = false\n"
                                             "[rooms]\n"
                                             "auto_create = false\n"
@@ -175,6 +177,7 @@ static void test_full_file(void **state)
     assert_string_equal(cfg->interfaces[1], "lo");
     assert_string_equal(cfg->public_ip, "203.0.113.7");
     assert_int_equal(cfg->consent_timeout, 30);
+    assert_int_equal(cfg->ice_restart_grace, 0);
     assert_false(cfg->ice_lite);
     assert_false(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 250);
@@ -331,6 +334,7 @@ static void test_media_values(void **state)
                                            "between 3 and 60"},
         {"[media]\nconsent_timeout = 61\n", "between 3 and 60"},
         {"[media]\nice_lite = maybe\n", "[media] ice_lite:"},
+        {"[media]\nice_restart_grace = 301\n", "[media] ice_restart_grace:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         expect_error(cases[i].text, HN_CONFIG_ERROR_INVALID, cases[i].needle);

@@ -223,6 +223,11 @@ static void test_ping_leave(void **state)
     assert_int_equal(parse(" { \"type\" : \"leave\" , \"why\" : \"bye\" } ", &msg, &err), 0);
     assert_int_equal(msg.type, HN_PROTO_MSG_LEAVE);
     hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"restart-ice\",\"id\":3}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_RESTART_ICE);
+    assert_string_equal(msg.id_json, "3");
+    hn_proto_msg_clear(&msg);
+    assert_string_equal(hn_proto_msg_type_name(HN_PROTO_MSG_RESTART_ICE), "restart-ice");
     assert_string_equal(hn_proto_msg_type_name(HN_PROTO_MSG_CANDIDATE), "candidate");
     assert_string_equal(hn_proto_pc_name(HN_PROTO_PC_SUB), "sub");
 }

@@ -295,6 +295,64 @@ static void test_address_moves_to_the_connection_that_checks_it(void **state)
     hn_udp_mux_conn_free(c1);
 }
 
+static void test_ice_restart_moves_the_path(void **state)
+{
+    Fx *f = *state;
+    Seen seen = {0};
+    StunAgent agent;
+    int old_fd;
+    HnUdpMuxConn *c = conn_and_peer(f, &seen, &agent, &old_fd);
+    struct sockaddr_storage mapped;
+    send_check(f, &agent, old_fd, c, hn_udp_mux_conn_pwd(c), TRUE, TRUE);
+    assert_int_equal(read_response(f, &agent, old_fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    char old_ufrag[16], old_pwd[64];
+    g_strlcpy(old_ufrag, hn_udp_mux_conn_ufrag(c), sizeof old_ufrag);
+    g_strlcpy(old_pwd, hn_udp_mux_conn_pwd(c), sizeof old_pwd);
+
+    assert_int_equal(hn_udp_mux_conn_restart(c), 0);
+    assert_string_not_equal(hn_udp_mux_conn_ufrag(c), old_ufrag);
+    assert_string_not_equal(hn_udp_mux_conn_pwd(c), old_pwd);
+    /* Until a check with the new credentials passes, the old path carries the datagrams. */
+    uint8_t d[4] = {1, 2, 3, 4}, buf[64];
+    assert_int_equal(hn_udp_mux_conn_send(c, d, sizeof d), 0);
+    assert_int_equal(pump_recv(f, old_fd, buf, sizeof buf), (ssize_t)sizeof d);
+    /* A check with the old password is not answered any more. */
+    send_check(f, &agent, old_fd, c, old_pwd, TRUE, TRUE);
+    assert_int_equal(pump_recv(f, old_fd, buf, sizeof buf), 0);
+
+    /* The peer's new network: a check from a new port, not even nominated, takes the path. */
+    int new_fd = client_socket(NULL);
+    send_check(f, &agent, new_fd, c, hn_udp_mux_conn_pwd(c), TRUE, FALSE);
+    assert_int_equal(read_response(f, &agent, new_fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    assert_int_equal(seen.selected, 2);
+    assert_int_equal(hn_udp_mux_conn_send(c, d, sizeof d), 0);
+    assert_int_equal(pump_recv(f, new_fd, buf, sizeof buf), (ssize_t)sizeof d);
+    assert_int_equal(pump_recv(f, old_fd, buf, sizeof buf), 0);
+    /* Media from the new address reaches the connection. */
+    uint8_t rtp[12] = {0x80, 96};
+    sendto(new_fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    pump(f, 30);
+    assert_int_equal(seen.data, 1);
+    /* Once nominated, the new path stays: a plain check from the old port does not move it. */
+    send_check(f, &agent, new_fd, c, hn_udp_mux_conn_pwd(c), TRUE, TRUE);
+    assert_int_equal(read_response(f, &agent, new_fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    send_check(f, &agent, old_fd, c, hn_udp_mux_conn_pwd(c), TRUE, FALSE);
+    assert_int_equal(read_response(f, &agent, old_fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+    assert_int_equal(hn_udp_mux_conn_send(c, d, sizeof d), 0);
+    assert_int_equal(pump_recv(f, new_fd, buf, sizeof buf), (ssize_t)sizeof d);
+    HnUdpMuxStats st;
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.ice_restarts, 1);
+    assert_int_equal(st.ice_restart_paths, 1);
+    close(old_fd);
+    close(new_fd);
+    hn_udp_mux_conn_free(c);
+}
+
 static void test_fixed_port_and_candidates(void **state)
 {
     GMainContext *ctx = g_main_context_new();
@@ -331,6 +389,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_address_moves_to_the_connection_that_checks_it,
                                         fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ice_restart_moves_the_path, fx_setup, fx_teardown),
         cmocka_unit_test(test_fixed_port_and_candidates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
