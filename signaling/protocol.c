@@ -488,6 +488,19 @@ char *hn_proto_build_active_speaker(const char *id, const char *const *speaking,
     return dump(obj);
 }
 
+char *hn_proto_build_video_paused(const char *participant, bool paused, const char *reason)
+{
+    g_return_val_if_fail(participant != NULL && reason != NULL, NULL);
+    json_t *obj = message_new("video-paused");
+    if (obj == NULL || !set_str(obj, "participant", participant) ||
+        json_object_set_new(obj, "paused", json_boolean(paused)) != 0 ||
+        !set_str(obj, "reason", reason)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return dump(obj);
+}
+
 char *hn_proto_build_answer(const char *sdp)
 {
     g_return_val_if_fail(sdp != NULL, NULL);

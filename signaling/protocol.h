@@ -162,6 +162,9 @@ char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason)
  * null) and who speaks now, loudest first. Strings: transfer none. Returns transfer full (free()),
  * NULL on invalid UTF-8. */
 char *hn_proto_build_active_speaker(const char *id, const char *const *speaking, size_t n);
+/* {"type":"video-paused","participant","paused","reason"}: the server stopped (paused true) or
+ * resumed forwarding participant's video to this client; reason "last-n". transfer full. */
+char *hn_proto_build_video_paused(const char *participant, bool paused, const char *reason);
 /* {"type":"answer","sdp"} */
 char *hn_proto_build_answer(const char *sdp);
 /* {"type":"offer","sdp","tracks":[{mid,participant,kind}...]} */

@@ -34,6 +34,8 @@ static char *event_json(const HnRoomEvent *ev)
     }
     case HN_RE_ACTIVE_SPEAKER:
         return hn_proto_build_active_speaker(ev->participant_id, ev->speaking, ev->n_speaking);
+    case HN_RE_VIDEO_PAUSED:
+        return hn_proto_build_video_paused(ev->participant_id, ev->paused, "last-n");
     default:
         return NULL; /* track and policy events: not in protocol version 1 yet */
     }

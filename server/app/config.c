@@ -675,6 +675,19 @@ static gboolean key_max_participants(Loader *ld, const char *value, char **reaso
     return parse_participants(value, &ld->cfg->max_participants, reason);
 }
 
+static gboolean key_last_n(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_LAST_N_MAX, &ld->cfg->last_n, reason);
+}
+
+static gboolean key_room_last_n(Loader *ld, const char *value, char **reason)
+{
+    if (!parse_uint(value, 0, HN_CONFIG_LAST_N_MAX, &ld->room->last_n, reason))
+        return FALSE;
+    ld->room->has_own_last_n = TRUE;
+    return TRUE;
+}
+
 static gboolean key_room_title(Loader *ld, const char *value, char **reason)
 {
     /* the whole file was checked to be UTF-8 */
@@ -723,12 +736,14 @@ static const KeyDef media_keys[] = {
 static const KeyDef rooms_keys[] = {
     {"auto_create", key_auto_create},
     {"max_participants", key_max_participants},
+    {"last_n", key_last_n},
     {NULL, NULL},
 };
 
 static const KeyDef room_keys[] = {
     {"title", key_room_title},
     {"max_participants", key_room_max_participants},
+    {"last_n", key_room_last_n},
     {NULL, NULL},
 };
 
@@ -819,6 +834,8 @@ static gboolean check_consistency(Loader *ld, GError **error)
         HnRoomConfig *room = g_ptr_array_index(cfg->rooms, i);
         if (!room->has_own_max)
             room->max_participants = cfg->max_participants;
+        if (!room->has_own_last_n)
+            room->last_n = cfg->last_n;
     }
     return TRUE;
 }

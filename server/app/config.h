@@ -48,6 +48,7 @@ typedef enum {
 #define HN_CONFIG_ICE_GRACE_MAX        300
 #define HN_CONFIG_DEFAULT_ICE_GRACE    30
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
+#define HN_CONFIG_LAST_N_MAX           100
 
 /* One declared room: a [room:NAME] group. */
 typedef struct {
@@ -55,6 +56,8 @@ typedef struct {
     char *title;            /* NULL when not set */
     guint max_participants; /* 1..1000; [rooms] max_participants when not set in the group */
     gboolean has_own_max;   /* TRUE when the group set max_participants itself */
+    guint last_n;           /* 0..HN_CONFIG_LAST_N_MAX, 0: off; [rooms] last_n when not set */
+    gboolean has_own_last_n;
 } HnRoomConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -84,6 +87,7 @@ typedef struct {
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */
     guint max_participants; /* default per-room limit, 1..1000 */
+    guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
 } HnConfig;
 

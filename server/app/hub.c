@@ -181,6 +181,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
         .mux = hn_worker_mux(e->worker),
         .consent_timeout_s = (int)hub->cfg->consent_timeout,
         .ice_restart_grace_s = (int)hub->cfg->ice_restart_grace,
+        .last_n = rc ? rc->last_n : hub->cfg->last_n,
     };
     e->room = hn_room_new(e->worker, name, &env);
     g_hash_table_insert(hub->rooms, e->name, e);

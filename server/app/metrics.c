@@ -108,6 +108,8 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->ice_grace_recovered += b->ice_grace_recovered;
     a->model.consumer_failures += b->model.consumer_failures;
     a->model.offers += b->model.offers;
+    a->model.lastn_pauses += b->model.lastn_pauses;
+    a->model.lastn_resumes += b->model.lastn_resumes;
     a->model.refused_tracks += b->model.refused_tracks;
     a->queued_candidates += b->queued_candidates;
     a->dropped_candidates += b->dropped_candidates;
@@ -195,6 +197,10 @@ static const HnCounterDef room_counters[] = {
      "Subscriptions the router refused (the section was retired and offered inactive)",
      RS(model.consumer_failures)},
     {"hoinghi_sub_offers_total", "Subscriber offers the room asked for", RS(model.offers)},
+    {"hoinghi_lastn_pauses_total", "Last-N: a viewer stopped getting one publisher's video",
+     RS(model.lastn_pauses)},
+    {"hoinghi_lastn_resumes_total", "Last-N: a viewer got one publisher's video again",
+     RS(model.lastn_resumes)},
     {"hoinghi_refused_tracks_total",
      "Published sections refused (role, per-participant or per-view limit)",
      RS(model.refused_tracks)},

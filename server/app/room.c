@@ -428,6 +428,13 @@ static int model_apply(void *user, const HnRoomAction *a)
 static void model_event(void *user, const HnRoomEvent *ev)
 {
     HnRoom *room = user;
+    if (ev->type == HN_RE_VIDEO_PAUSED) { /* one viewer's own business */
+        HnRoomOut o = {.type = HN_ROOM_OUT_EVENT, .event = ev};
+        RoomPeer *to = find(room, ev->to);
+        if (to && !to->attached)
+            deliver(room, ev->to, &o);
+        return;
+    }
     if (room->env.observe)
         room->env.observe(room->env.user, room->name, ev);
     if (ev->part_kind == HN_PART_RECORDER)
@@ -499,6 +506,10 @@ static void speaker_update(void *user, const HnSpeakerUpdate *u, int64_t now_us)
     }
     const char *dominant =
         u->dominant ? hn_room_model_participant_id(room->model, u->dominant) : NULL;
+    /* last-N follows the dominant speaker (stable: a challenger must hold 1 s), not everyone
+     * speaking now, whose set moves with every cough */
+    if (u->dominant)
+        hn_room_model_spoke(room->model, u->dominant);
     HnRoomEvent ev = {.type = HN_RE_ACTIVE_SPEAKER,
                       .pid = dominant ? u->dominant : 0,
                       .participant_id = dominant,
@@ -526,6 +537,7 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->model =
         hn_room_model_new(&model_ops, room, ((uint64_t)g_random_int() << 32) | g_random_int());
     hn_room_model_set_max_sections(room->model, env->max_sections);
+    hn_room_model_set_last_n(room->model, env->last_n);
     room->router_armed = -1;
     room->router_timer = g_source_new(&router_timer_funcs, sizeof(GSource));
     g_source_set_callback(room->router_timer, NULL, room, NULL);

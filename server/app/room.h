@@ -36,6 +36,7 @@ typedef struct {
     HnUdpMux *mux;            /* the worker's shared sockets (ICE-lite), or NULL: libnice */
     int consent_timeout_s;    /* a transport silent this long after connecting is dead */
     int ice_restart_grace_s;  /* ... and its participant is kept this much longer (ICE restart) */
+    unsigned last_n;          /* viewers get the video of the N latest speakers only (0: all) */
     unsigned max_sections;    /* m= sections of one subscriber offer (0: the model's default) */
 } HnRoomEnv;
 

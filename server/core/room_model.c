@@ -27,7 +27,10 @@ typedef struct {
     GArray *slots;   /* HnRoomSlot: the view as it is now */
     GArray *offered; /* HnRoomSlot: the view as in the offer that is out */
     bool offer_pending, reoffer, dirty;
-    bool auto_answer; /* no offer/answer: every section is accepted at once */
+    bool auto_answer;      /* no offer/answer: every section is accepted at once */
+    GHashTable *lastn_off; /* last-N: &pid of the publishers whose video this viewer does not get
+                            * (NULL: none) */
+    int rank;              /* last-N: place among the video publishers, -1: none */
 } RmPart;
 
 struct HnRoomModel {
@@ -41,8 +44,12 @@ struct HnRoomModel {
     uint32_t next_producer, next_consumer;
     uint64_t rng;
     unsigned max_sections;
+    unsigned last_n; /* 0: everyone's video */
+    GArray *recent;  /* uint64_t pid, the latest speaker first (last-N) */
     HnRoomModelStats stats;
 };
+
+#define RECENT_MAX 256 /* speakers remembered for last-N */
 
 #define ID_KEY(id) GUINT_TO_POINTER(id)
 
@@ -157,6 +164,22 @@ static RmTrack *track_by_producer(const HnRoomModel *m, uint32_t producer_id, Rm
             return &p->tracks[i];
         }
     return NULL;
+}
+
+/* Whether viewer q gets publisher p's video under last-N. */
+static bool lastn_paused(const RmPart *q, const RmPart *p)
+{
+    return q->lastn_off && g_hash_table_contains(q->lastn_off, &p->pid);
+}
+
+/* A consumer is paused when its subscriber paused it, the chair muted its track, or last-N
+ * leaves its publisher's video out of this viewer's. */
+static bool slot_paused(const HnRoomModel *m, const RmPart *q, const HnRoomSlot *s)
+{
+    RmPart *owner = NULL;
+    RmTrack *tr = track_by_producer(m, s->producer_id, &owner);
+    return s->paused || (tr && tr->muted) ||
+           (tr && owner && tr->d.kind == HN_KIND_VIDEO && lastn_paused(q, owner));
 }
 
 static bool codec_same(const HnCodec *a, const HnCodec *b)
@@ -297,16 +320,18 @@ static void start_answered(HnRoomModel *m, RmPart *q)
             continue;
         }
         s->in_router = true;
-        RmTrack *tr = track_by_producer(m, s->producer_id, NULL);
-        if (s->paused || (tr && tr->muted))
+        if (slot_paused(m, q, s))
             pause_slot(m, q, s, true);
     }
 }
 
 /* Asks for an offer for every view that changed; one that is out already gets a follow-up
  * once answered. */
+static void lastn_update(HnRoomModel *m);
+
 static void flush_offers(HnRoomModel *m)
 {
+    lastn_update(m);
     for (guint k = 0; k < m->order->len; k++) {
         RmPart *q = m->order->pdata[k];
         if (!q->dirty)
@@ -457,11 +482,119 @@ static void publish_one(HnRoomModel *m, RmPart *p, uint32_t leg_id, const HnRoom
         track_start(m, p, tr);
 }
 
+/* --- last-N ------------------------------------------------------------------------------- */
+
+static bool has_video(const RmPart *p)
+{
+    for (unsigned i = 0; i < p->n_tracks; i++)
+        if (p->tracks[i].d.kind == HN_KIND_VIDEO && p->tracks[i].producer_id)
+            return true;
+    return false;
+}
+
+/* Viewer q gets publisher p's video again (off false) or no more (off true). */
+static void lastn_set(HnRoomModel *m, RmPart *q, RmPart *p, bool off)
+{
+    if (lastn_paused(q, p) == off)
+        return;
+    if (off) {
+        if (!q->lastn_off)
+            q->lastn_off = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+        g_hash_table_add(q->lastn_off, g_memdup2(&p->pid, sizeof p->pid));
+        m->stats.lastn_pauses++;
+    } else {
+        g_hash_table_remove(q->lastn_off, &p->pid);
+        m->stats.lastn_resumes++;
+    }
+    for (guint i = 0; i < q->slots->len; i++) {
+        HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+        RmPart *owner = NULL;
+        RmTrack *tr = s->consumer_id ? track_by_producer(m, s->producer_id, &owner) : NULL;
+        if (tr && owner == p && tr->d.kind == HN_KIND_VIDEO && s->in_router)
+            pause_slot(m, q, s, slot_paused(m, q, s));
+    }
+    HnRoomEvent ev = {.type = HN_RE_VIDEO_PAUSED,
+                      .pid = p->pid,
+                      .participant_id = p->id,
+                      .name = p->name,
+                      .part_kind = p->kind,
+                      .to = q->pid,
+                      .paused = off};
+    emit(m, &ev);
+}
+
+static gboolean lastn_stale(gpointer key, gpointer value, gpointer user)
+{
+    (void)value;
+    RmPart *p = find(user, *(uint64_t *)key);
+    return !p || !has_video(p);
+}
+
+/* Ranks the video publishers (the latest speakers first, then the others in join order) and
+ * gives each browser viewer the video of the first last_n of them that are not itself. */
+static void lastn_update(HnRoomModel *m)
+{
+    if (!m->last_n && !m->stats.lastn_pauses)
+        return; /* never on in this room */
+    int n = 0;
+    for (guint k = 0; k < m->order->len; k++)
+        ((RmPart *)m->order->pdata[k])->rank = -1;
+    for (guint i = 0; i < m->recent->len; i++) {
+        RmPart *p = find(m, g_array_index(m->recent, uint64_t, i));
+        if (p && p->rank < 0 && has_video(p))
+            p->rank = n++;
+    }
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        if (p->rank < 0 && has_video(p))
+            p->rank = n++;
+    }
+    int lim = (int)m->last_n;
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        if (q->lastn_off) /* publishers gone or without video: nothing to tell */
+            g_hash_table_foreach_remove(q->lastn_off, lastn_stale, m);
+        bool limited = lim && receives(q) && q->kind == HN_PART_BROWSER;
+        for (guint j = 0; j < m->order->len; j++) {
+            RmPart *p = m->order->pdata[j];
+            if (p == q || p->rank < 0)
+                continue;
+            /* the viewer's own place, when among the first, goes to the next one */
+            bool allowed =
+                !limited || p->rank < lim || (p->rank == lim && q->rank >= 0 && q->rank < lim);
+            lastn_set(m, q, p, !allowed);
+        }
+    }
+}
+
+void hn_room_model_set_last_n(HnRoomModel *m, unsigned n)
+{
+    m->last_n = n;
+    lastn_update(m);
+}
+
+void hn_room_model_spoke(HnRoomModel *m, uint64_t pid)
+{
+    for (guint i = 0; i < m->recent->len; i++)
+        if (g_array_index(m->recent, uint64_t, i) == pid) {
+            if (i == 0)
+                return; /* already the latest: nothing changes */
+            g_array_remove_index(m->recent, i);
+            break;
+        }
+    g_array_prepend_val(m->recent, pid);
+    if (m->recent->len > RECENT_MAX)
+        g_array_set_size(m->recent, RECENT_MAX);
+    lastn_update(m);
+}
+
 /* --- public API --------------------------------------------------------------------------- */
 
 static void part_free(gpointer data)
 {
     RmPart *p = data;
+    if (p->lastn_off)
+        g_hash_table_destroy(p->lastn_off);
     g_array_free(p->slots, TRUE);
     g_array_free(p->offered, TRUE);
     g_free(p->name);
@@ -481,6 +614,7 @@ HnRoomModel *hn_room_model_new(const HnRoomModelOps *ops, void *user, uint64_t s
     m->next_pt = 100;
     m->rng = ssrc_seed ? ssrc_seed : UINT64_C(0x9e3779b97f4a7c15);
     m->max_sections = HN_ROOM_SECTIONS_MAX;
+    m->recent = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     return m;
 }
 
@@ -492,6 +626,7 @@ void hn_room_model_free(HnRoomModel *m)
     g_hash_table_destroy(m->parts);
     g_hash_table_destroy(m->producers);
     g_hash_table_destroy(m->pts);
+    g_array_free(m->recent, TRUE);
     g_free(m);
 }
 
@@ -812,7 +947,7 @@ int hn_room_model_mute(HnRoomModel *m, uint64_t by, uint64_t pid, HnKind kind, b
             for (guint j = 0; j < q->slots->len; j++) {
                 HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, j);
                 if (s->consumer_id && s->producer_id == tr->producer_id && s->in_router)
-                    pause_slot(m, q, s, muted || s->paused);
+                    pause_slot(m, q, s, slot_paused(m, q, s));
             }
         }
         emit_track(m, muted ? HN_RE_TRACK_MUTED : HN_RE_TRACK_UNMUTED, p, tr, by);
@@ -833,7 +968,7 @@ int hn_room_model_pause(HnRoomModel *m, uint64_t pid, uint64_t publisher, const 
             continue;
         s->paused = paused;
         if (s->in_router)
-            pause_slot(m, q, s, paused || tr->muted);
+            pause_slot(m, q, s, slot_paused(m, q, s));
     }
     return 0;
 }

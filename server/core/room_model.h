@@ -131,6 +131,8 @@ typedef enum {
                                * speaking, n_speaking: who speaks now, loudest first. Emitted by
                                * the shell from core/speaker.h (the model has no clock), to every
                                * participant including the speaker */
+    HN_RE_VIDEO_PAUSED,       /* pid, participant_id: a publisher whose video viewer `to` gets no
+                               * more (paused true) or again (false) under last-N; for `to` only */
 } HnRoomEventType;
 
 /* A structured event. Strings: transfer none, valid during the call. */
@@ -150,6 +152,8 @@ typedef struct {
     uint64_t by;
     const char *const *speaking; /* ACTIVE_SPEAKER: participant ids */
     size_t n_speaking;
+    uint64_t to; /* VIDEO_PAUSED: the viewer it is for */
+    bool paused; /* VIDEO_PAUSED */
 } HnRoomEvent;
 
 typedef struct {
@@ -160,9 +164,10 @@ typedef struct {
 } HnRoomModelOps;
 
 typedef struct {
-    uint64_t consumer_failures; /* consumers the media plane refused (slot retired) */
-    uint64_t offers;            /* subscriber offers asked for */
-    uint64_t refused_tracks;    /* publish sections refused (policy or limit) */
+    uint64_t consumer_failures;           /* consumers the media plane refused (slot retired) */
+    uint64_t offers;                      /* subscriber offers asked for */
+    uint64_t refused_tracks;              /* publish sections refused (policy or limit) */
+    uint64_t lastn_pauses, lastn_resumes; /* a viewer's video of one publisher off / on again */
 } HnRoomModelStats;
 
 /* Creates a model emitting through ops (copied). ssrc_seed seeds the outgoing SSRCs (tests pass
@@ -230,6 +235,14 @@ int hn_room_model_sub_answer(HnRoomModel *m, uint64_t pid, const bool *rejected,
  * -EPROTO when no offer is out. */
 int hn_room_model_sub_answer_rtx(HnRoomModel *m, uint64_t pid, const bool *no_rtx, size_t n);
 /* true when an offer is out and waits for its answer. */
+/* Last-N (0: off): each browser viewer gets the video of the n video publishers who spoke last
+ * (then the others in join order), itself not counted; audio always flows. The others' video
+ * consumers are paused and HN_RE_VIDEO_PAUSED tells the viewer (again with paused false when
+ * one comes back). Recorders, gateways and relays get every video. */
+void hn_room_model_set_last_n(HnRoomModel *m, unsigned n);
+/* pid spoke (the shell's active speaker: the dominant speaker, or one speaking now): the latest
+ * speaker for last-N. */
+void hn_room_model_spoke(HnRoomModel *m, uint64_t pid);
 /* A new offer of pid's view as it is (the shell's ICE restart: the transport's credentials
  * changed); after the answer to one that is out, if any. 0 or -ENOENT. */
 int hn_room_model_request_offer(HnRoomModel *m, uint64_t pid);

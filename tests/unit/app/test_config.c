@@ -149,10 +149,12 @@ static void test_full_file(void **state)
                                             "[rooms]\n"
                                             "auto_create = false\n"
                                             "max_participants = 250\n"
+                                            "last_n = 4\n"
                                             "[room:a.b_c-1]\n"
                                             "title = Họp giao ban  \n"
                                             "[room:small]\n"
-                                            "max_participants = 5\n",
+                                            "max_participants = 5\n"
+                                            "last_n = 0\n",
                                             cert_path, key_path, tmp_dir);
     GError *error = NULL;
     HnConfig *cfg = load(text, &error);
@@ -186,9 +188,12 @@ static void test_full_file(void **state)
     assert_non_null(a);
     assert_string_equal(a->title, "Họp giao ban");
     assert_int_equal(a->max_participants, 250); /* inherited, although [rooms] came first */
+    assert_int_equal(cfg->last_n, 4);
+    assert_int_equal(a->last_n, 4);
     const HnRoomConfig *small = hn_config_find_room(cfg, "small");
     assert_null(small->title);
     assert_int_equal(small->max_participants, 5);
+    assert_int_equal(small->last_n, 0); /* its own, off */
     assert_null(hn_config_find_room(cfg, "other"));
     hn_config_free(cfg);
 }
@@ -335,6 +340,7 @@ static void test_media_values(void **state)
         {"[media]\nconsent_timeout = 61\n", "between 3 and 60"},
         {"[media]\nice_lite = maybe\n", "[media] ice_lite:"},
         {"[media]\nice_restart_grace = 301\n", "[media] ice_restart_grace:"},
+        {"[rooms]\nlast_n = 101\n", "[rooms] last_n:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         expect_error(cases[i].text, HN_CONFIG_ERROR_INVALID, cases[i].needle);

@@ -553,6 +553,90 @@ static void test_muted_forwards_nothing(void **state)
     assert_int_equal(tu_count(&f->sink, sub_leg(3), false), 0);
 }
 
+/* Video packets subscriber sub receives when publisher pub sends 3 key frames (and audio). */
+static unsigned video_to(Fx *f, uint64_t pub, uint64_t sub, unsigned *audio)
+{
+    tu_sink_clear(&f->sink);
+    for (int i = 0; i < 3; i++)
+        fx_send(f, pub, pub_leg(pub), vid_ssrc(pub), VID_PT, true);
+    unsigned video = tu_count(&f->sink, sub_leg(sub), false);
+    fx_send(f, pub, pub_leg(pub), aud_ssrc(pub), AUD_PT, false);
+    if (audio)
+        *audio = tu_count(&f->sink, sub_leg(sub), false) - video;
+    return video;
+}
+
+/* The VIDEO_PAUSED events for viewer `to` about publisher pid, the last one's paused, or -1. */
+static int last_video_paused(Fx *f, uint64_t to, uint64_t pid)
+{
+    int last = -1;
+    for (guint i = 0; i < f->events->len; i++) {
+        HnRoomEvent *e = &g_array_index(f->events, HnRoomEvent, i);
+        if (e->type == HN_RE_VIDEO_PAUSED && e->to == to && e->pid == pid)
+            last = e->paused;
+    }
+    return last;
+}
+
+/* Last-N = 1: each viewer gets the video of the latest dominant speaker other than itself (in
+ * join order before anyone spoke), everyone's audio, and is told whose video it does not get. */
+static void test_last_n(void **state)
+{
+    Fx *f = *state;
+    hn_room_model_set_last_n(f->m, 1);
+    for (uint64_t pid = 1; pid <= 3; pid++) {
+        fx_join(f, pid, HN_ROLE_MEMBER);
+        fx_publish_av(f, pid);
+    }
+    fx_answer_all(f);
+    unsigned audio;
+    /* nobody spoke yet: join order. 1 sees 2; 2 and 3 see 1 */
+    assert_int_equal(video_to(f, 2, 1, &audio), 3);
+    assert_int_equal(video_to(f, 3, 1, &audio), 0);
+    assert_int_equal(audio, 1); /* audio always */
+    assert_int_equal(video_to(f, 1, 2, NULL), 3);
+    assert_int_equal(video_to(f, 3, 2, NULL), 0);
+    assert_int_equal(video_to(f, 1, 3, NULL), 3);
+    assert_int_equal(video_to(f, 2, 3, NULL), 0);
+    assert_int_equal(last_video_paused(f, 1, 3), 1);
+    assert_int_equal(last_video_paused(f, 2, 3), 1);
+    assert_int_equal(last_video_paused(f, 3, 2), 1);
+    assert_int_equal(last_video_paused(f, 1, 2), -1); /* never paused: nothing said */
+
+    /* 3 takes the floor: 1 and 2 see 3, 3 still sees 1 */
+    hn_room_model_spoke(f->m, 3);
+    assert_int_equal(video_to(f, 3, 1, NULL), 3);
+    assert_int_equal(video_to(f, 2, 1, NULL), 0);
+    assert_int_equal(video_to(f, 3, 2, NULL), 3);
+    assert_int_equal(video_to(f, 1, 2, NULL), 0);
+    assert_int_equal(video_to(f, 1, 3, NULL), 3);
+    assert_int_equal(last_video_paused(f, 1, 3), 0);
+    assert_int_equal(last_video_paused(f, 1, 2), 1);
+    assert_int_equal(last_video_paused(f, 2, 1), 1);
+
+    /* a subscriber's own pause and last-N add up: resuming last-N does not undo the pause */
+    assert_int_equal(hn_room_model_pause(f->m, 1, 2, "1", true), 0);
+    hn_room_model_spoke(f->m, 2);
+    assert_int_equal(last_video_paused(f, 1, 2), 0);
+    assert_int_equal(video_to(f, 2, 1, NULL), 0);
+    assert_int_equal(hn_room_model_pause(f->m, 1, 2, "1", false), 0);
+    assert_int_equal(video_to(f, 2, 1, NULL), 3);
+
+    /* the latest speaker leaves: the one before takes its place */
+    hn_room_model_leave(f->m, 2, HN_LEAVE_LEFT);
+    fx_answer_all(f);
+    assert_int_equal(video_to(f, 3, 1, NULL), 3);
+    HnRoomModelStats st;
+    hn_room_model_get_stats(f->m, &st);
+    assert_true(st.lastn_pauses >= 4 && st.lastn_resumes >= 3);
+
+    /* off: everyone's video again */
+    hn_room_model_set_last_n(f->m, 0);
+    assert_int_equal(video_to(f, 1, 3, NULL), 3);
+    assert_int_equal(video_to(f, 3, 1, NULL), 3);
+    assert_int_equal(last_video_paused(f, 3, 1), 0);
+}
+
 /* An observer publishes nothing (its offer is refused) but receives everyone. */
 static void test_observer_has_no_producer(void **state)
 {
@@ -707,6 +791,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lobby_and_reoffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_and_failed_offer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_section_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtx_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_without_rtx, setup, teardown),
     };

@@ -439,6 +439,24 @@ static void test_build_active_speaker(void **state)
     json_decref(obj);
 }
 
+/* Last-N's VIDEO_PAUSED event as the viewer receives it. */
+static void test_build_video_paused(void **state)
+{
+    (void)state;
+    HnRoomEvent ev = {
+        .type = HN_RE_VIDEO_PAUSED, .pid = 4, .participant_id = "p4", .to = 2, .paused = true};
+    HnRoomOut o = {.type = HN_ROOM_OUT_EVENT, .event = &ev};
+    char *text = hn_room_json(&o);
+    assert_string_equal(
+        text,
+        "{\"type\":\"video-paused\",\"participant\":\"p4\",\"paused\":true,\"reason\":\"last-n\"}");
+    free(text);
+    ev.paused = false;
+    json_t *obj = load_built(hn_room_json(&o), "video-paused");
+    assert_true(json_is_false(json_object_get(obj, "paused")));
+    json_decref(obj);
+}
+
 static void test_build_sdp(void **state)
 {
     const char *sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
@@ -678,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_attach_id),
         cmocka_unit_test(test_build_connected),
         cmocka_unit_test(test_build_active_speaker),
+        cmocka_unit_test(test_build_video_paused),
         cmocka_unit_test(test_error_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
