@@ -44,6 +44,8 @@ const S = {
   statsBusy: false,
   lastError: null,
   speaker: { id: null, speaking: [] }, // the server's last active-speaker message
+  videoPaused: new Set(), // participants whose video the server does not send us (last-N)
+  follow: readStorage('hoinghi.follow') === '1', // follow-the-speaker layout
 };
 const logBuffer = [];
 
@@ -176,6 +178,7 @@ function onMessage(msg) {
     case 'participant-joined': return onParticipantJoined(msg);
     case 'participant-left': return onParticipantLeft(msg);
     case 'active-speaker': return onActiveSpeaker(msg);
+    case 'video-paused': return onVideoPaused(msg);
     case 'answer':
       if (S.session && typeof msg.sdp === 'string') S.session.handleAnswer(msg.sdp);
       else log('drop', { reason: 'answer without session or sdp' });
@@ -219,6 +222,7 @@ function onJoined(msg) {
     if (!others.some((p) => p.id === id)) ui.removeTile(id);
   }
   S.participants.clear();
+  S.videoPaused.clear();
   ui.setStale(false);
   for (const p of others) addParticipant(p.id, p.name);
   updateCount();
@@ -238,6 +242,7 @@ function onJoined(msg) {
 function addParticipant(id, name) {
   S.participants.set(id, { name });
   ui.upsertTile(id, name);
+  ui.setVideoPaused(id, S.videoPaused.has(id));
   applyRemote();
 }
 
@@ -273,6 +278,23 @@ function onActiveSpeaker(msg) {
   ui.setDominantSpeaker(msg.id, msg.id !== null && msg.id === S.id);
 }
 
+/** The server stopped or resumed sending us a participant's video (last-N, docs/signaling.md). */
+function onVideoPaused(msg) {
+  if (typeof msg.participant !== 'string' || typeof msg.paused !== 'boolean') {
+    log('drop', { reason: 'bad video-paused' });
+    return;
+  }
+  if (msg.paused) S.videoPaused.add(msg.participant);
+  else S.videoPaused.delete(msg.participant);
+  ui.setVideoPaused(msg.participant, msg.paused);
+}
+
+function toggleFollow() {
+  S.follow = !S.follow;
+  writeStorage('hoinghi.follow', S.follow ? '1' : '0');
+  ui.setFollow(S.follow);
+}
+
 function onParticipantLeft(msg) {
   if (typeof msg.id !== 'string' || !S.participants.has(msg.id)) {
     log('drop', { reason: 'participant-left for an unknown id', id: msg.id });
@@ -280,6 +302,7 @@ function onParticipantLeft(msg) {
   }
   const { name } = S.participants.get(msg.id);
   S.participants.delete(msg.id);
+  S.videoPaused.delete(msg.id);
   ui.removeTile(msg.id);
   updateCount();
   const key = { disconnected: 'event.disconnected', timeout: 'event.timeout' }[msg.reason] || 'event.left';
@@ -440,6 +463,7 @@ function teardownAll() {
   ui.clearRemoteTiles();
   ui.setStale(false);
   S.participants.clear();
+  S.videoPaused.clear();
   for (const id of ['rejoin', 'ice', 'autoplay', 'media', 'invite']) ui.notice(id, null);
   ui.setStatus(null);
 }
@@ -551,6 +575,8 @@ window.hoinghi = Object.freeze({
       reconnectAttempts: S.attempts,
       lastError: S.lastError,
       activeSpeaker: { id: S.speaker.id, speaking: S.speaker.speaking.slice() },
+      videoPaused: [...S.videoPaused],
+      follow: S.follow,
     };
   },
   /** Per remote participant media counters and our own outbound ones (see stats.js). */
@@ -571,10 +597,12 @@ function start() {
     onJoin: join,
     onMic: toggleMic,
     onCam: toggleCam,
+    onFollow: toggleFollow,
     onLeave: leave,
     onInvite: copyInvite,
     onLang: toggleLang,
   });
+  ui.setFollow(S.follow);
   // Closing the tab: say goodbye so the others see us go at once.
   window.addEventListener('pagehide', () => {
     if (S.sig && S.phase === 'joined') S.sig.send({ type: 'leave' });

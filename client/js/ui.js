@@ -42,7 +42,8 @@ export function initials(name) {
   return (first + last).toLocaleUpperCase('vi');
 }
 
-/** Wires the static controls to `h`: {onJoin(room, name), onMic, onCam, onLeave, onInvite, onLang}. */
+/** Wires the static controls to `h`: {onJoin(room, name), onMic, onCam, onLeave, onInvite, onLang,
+ *  onFollow}. */
 export function init(h) {
   handlers = h;
   applyTranslations(document);
@@ -57,6 +58,7 @@ export function init(h) {
   $('cam').addEventListener('click', () => handlers.onCam());
   $('leave').addEventListener('click', () => handlers.onLeave());
   $('invite').addEventListener('click', () => handlers.onInvite());
+  $('follow').addEventListener('click', () => handlers.onFollow());
   $('lang').addEventListener('click', () => handlers.onLang());
   new ResizeObserver(layoutGrid).observe($('grid').parentElement);
 }
@@ -295,7 +297,29 @@ function updateVideoShown(tile) {
   const video = tile.querySelector('video');
   const stream = video.srcObject;
   const track = stream && stream.getVideoTracks()[0];
-  tile.classList.toggle('has-video', !!track && track.readyState === 'live' && !track.muted && video.videoWidth > 0);
+  const paused = tile.classList.contains('video-paused'); // last frame frozen: the avatar instead
+  tile.classList.toggle('has-video', !paused && !!track && track.readyState === 'live' && !track.muted && video.videoWidth > 0);
+}
+
+/** The server paused (or resumed) sending us `id`'s video (last-N): its tile shows the avatar
+ *  (initials) instead of a frozen frame. */
+export function setVideoPaused(id, paused) {
+  const tile = tileOf(id);
+  if (!tile) return;
+  tile.classList.toggle('video-paused', paused);
+  const avatar = tile.querySelector('.avatar');
+  if (paused) avatar.title = t('tile.videoPaused');
+  else avatar.removeAttribute('title');
+  updateVideoShown(tile);
+}
+
+/** Follow-the-speaker: the dominant speaker's tile large above the others. */
+export function setFollow(on) {
+  $('grid').classList.toggle('follow', on);
+  const btn = $('follow');
+  btn.setAttribute('aria-pressed', String(on));
+  btn.classList.toggle('on', on);
+  layoutGrid();
 }
 
 /** Marks the tile of `id` as speaking (or not). */
@@ -314,9 +338,11 @@ export function setDominantSpeaker(id, self) {
     tile.removeAttribute('title');
   });
   const tile = self ? document.querySelector('.tile.self') : id ? tileOf(id) : null;
-  if (!tile) return;
-  tile.classList.add('dominant');
-  tile.title = t('tile.dominant');
+  if (tile) {
+    tile.classList.add('dominant');
+    tile.title = t('tile.dominant');
+  }
+  layoutGrid();
 }
 
 /** Picks the column count that gives the largest 16:9 tiles in the stage, and the grid width
@@ -329,6 +355,14 @@ export function layoutGrid() {
   const H = stage.clientHeight;
   if (!n || !W || !H) return;
   const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+  if (grid.classList.contains('follow') && n > 1 && grid.querySelector('.tile.dominant')) {
+    // The speaker across the whole width (CSS: grid-column 1 / -1), the others in one row below.
+    const cols = n - 1;
+    const w = Math.min(W, (H - gap + ((cols - 1) * gap * 9) / (16 * cols)) / ((9 / 16) * (1 + 1 / cols)));
+    grid.style.setProperty('--cols', String(cols));
+    grid.style.width = `${Math.floor(w)}px`;
+    return;
+  }
   let best = { cols: 1, tileW: 0 };
   for (let cols = 1; cols <= n; cols++) {
     const rows = Math.ceil(n / cols);
