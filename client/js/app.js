@@ -336,6 +336,14 @@ function onServerError(msg) {
   const message = typeof msg.message === 'string' ? msg.message : '';
   S.lastError = { code, message, ref: typeof msg.ref === 'string' ? msg.ref : null };
   log('error', { what: 'server error', ...S.lastError });
+  if (msg.ref === 'restart-ice' && S.phase === 'joined') {
+    // The server cannot restart our `sub` connection (full ICE): a new session instead.
+    log('error', { what: 'ICE restart refused, rejoining' });
+    ui.notice('ice', null);
+    S.sig.close(1000, 'media failed');
+    lost();
+    return;
+  }
   const text = () => t('error.server', { text: hasKey(`error.${code}`) ? t(`error.${code}`) : t('error.unknown', { code }) });
   if (S.phase === 'joining' && (msg.ref === 'join' || FATAL_JOIN_ERRORS.has(code))) {
     const { room, name } = S;
