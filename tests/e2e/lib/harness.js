@@ -48,12 +48,13 @@ function chromiumArgs() {
   ];
 }
 
-/** Launches Chromium (headless unless E2E_HEADFUL=1), with `extraArgs` switches added. */
-async function launchBrowser({ extraArgs = [] } = {}) {
+/** Launches Chromium (headless unless E2E_HEADFUL=1), with `extraArgs` switches added;
+ *  `executablePath` replaces the browser binary (e.g. a wrapper that runs it in a namespace). */
+async function launchBrowser({ extraArgs = [], executablePath = null } = {}) {
   const headless = process.env.E2E_HEADFUL !== '1';
   const args = [...chromiumArgs(), ...extraArgs];
   return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath: executablePath || process.env.CHROMIUM || '/usr/bin/chromium',
     headless,
     args: headless ? ['--headless=new', ...args] : args,
   });
