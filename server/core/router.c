@@ -24,6 +24,8 @@ static const char *const drop_names[HN_DROP__COUNT] = {
     [HN_DROP_NACK_NOT_CACHED] = "nack_not_cached",
     [HN_DROP_RTX_PADDING] = "rtx_padding",
     [HN_DROP_RTX_DUPLICATE] = "rtx_duplicate",
+    [HN_DROP_LAYER_NOT_SELECTED] = "layer_not_selected",
+    [HN_DROP_TEMPORAL_LAYER] = "temporal_layer",
 };
 
 const char *hn_drop_reason_name(HnDropReason reason)
@@ -115,8 +117,10 @@ void hn_router_remove_transport(HnRouter *r, uint32_t transport_id)
     RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
     if (!t)
         return;
-    while (t->producers->len)
-        hn_router_remove_producer(r, ((RtProducer *)g_ptr_array_index(t->producers, 0))->id);
+    while (t->producers->len) { /* a layer goes with its group */
+        RtProducer *p = g_ptr_array_index(t->producers, 0);
+        hn_router_remove_producer(r, p->group ? p->group->id : p->id);
+    }
     while (t->consumers->len)
         hn_router_remove_consumer(r, ((RtConsumer *)g_ptr_array_index(t->consumers, 0))->id);
     g_hash_table_remove(r->transports, ID_KEY(transport_id));
@@ -137,7 +141,7 @@ int hn_router_add_producer(HnRouter *r, uint32_t producer_id, uint32_t transport
                            const HnCodec *codec, uint32_t ssrc)
 {
     RETURN_IF_DISPATCHING(r, -EBUSY);
-    if (!codec_ok(codec))
+    if (!codec_ok(codec) || producer_id >= HN_ROUTER_LAYER_ID_BASE)
         return -EINVAL;
     RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
     if (!t)
@@ -171,10 +175,14 @@ int hn_router_add_producer(HnRouter *r, uint32_t producer_id, uint32_t transport
     return 0;
 }
 
-/* Queues a key frame request to go out at the next timeout (no `now` at hand). */
+/* Queues a key frame request to go out at the next timeout (no `now` at hand). A simulcast
+ * group asks each of its layers whose SSRC is known. */
 static void schedule_keyframe(HnRouter *r, RtProducer *p)
 {
-    if (p->codec.kind != HN_KIND_VIDEO || p->kf_pending)
+    for (unsigned i = 0; i < p->n_layers; i++)
+        if (p->layers[i]->ssrc_bound)
+            schedule_keyframe(r, p->layers[i]);
+    if (p->codec.kind != HN_KIND_VIDEO || p->kf_pending || p->n_layers)
         return;
     p->kf_pending = true;
     r->kf_pending_count++;
@@ -193,7 +201,9 @@ int hn_router_rebind_producer(HnRouter *r, uint32_t producer_id, uint32_t transp
     if (other && other != p)
         return -EEXIST;
 
-    g_hash_table_remove(r->producer_by_ssrc, &p->key);
+    rt_layers_remove(r, p); /* a simulcast group: the caller sets its layers again */
+    if (g_hash_table_lookup(r->producer_by_ssrc, &p->key) == p)
+        g_hash_table_remove(r->producer_by_ssrc, &p->key);
     if (p->rtx_ssrc)
         g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
     p->rtx_ssrc = 0;
@@ -256,7 +266,7 @@ void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
 {
     g_return_if_fail(!r->dispatching);
     RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
-    if (!p)
+    if (!p || p->group) /* a layer goes with its group */
         return;
     while (p->consumers->len)
         hn_router_remove_consumer(r, ((RtConsumer *)g_ptr_array_index(p->consumers, 0))->id);
@@ -266,7 +276,9 @@ void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
         r->nack_producers--;
     if (p->rtx_ssrc)
         g_hash_table_remove(r->rtx_by_ssrc, &p->rtx_key);
-    g_hash_table_remove(r->producer_by_ssrc, &p->key);
+    rt_layers_remove(r, p);
+    if (g_hash_table_lookup(r->producer_by_ssrc, &p->key) == p)
+        g_hash_table_remove(r->producer_by_ssrc, &p->key);
     g_ptr_array_remove_fast(p->transport->producers, p);
     g_hash_table_remove(r->producers, ID_KEY(producer_id));
 }
@@ -295,6 +307,8 @@ int hn_router_add_consumer(HnRouter *r, uint32_t consumer_id, uint32_t producer_
     c->out_pt = out_pt;
     c->rtt_us = -1;
     hn_rewriter_init(&c->rw, p->codec.clock_rate);
+    hn_sim_sel_init(&c->sel, p->n_layers);
+    hn_vp8_munger_init(&c->vp8);
     g_hash_table_insert(r->consumers, ID_KEY(consumer_id), c);
     g_hash_table_insert(r->consumer_by_ssrc, &c->key, c);
     g_ptr_array_add(p->consumers, c);
@@ -467,7 +481,10 @@ static int64_t keyframe_due(const HnRouter *r, const RtProducer *p)
 
 void rt_request_keyframe(HnRouter *r, RtProducer *p, int64_t now_us)
 {
-    if (p->codec.kind != HN_KIND_VIDEO)
+    for (unsigned i = 0; i < p->n_layers; i++)
+        if (p->layers[i]->ssrc_bound)
+            rt_request_keyframe(r, p->layers[i], now_us);
+    if (p->codec.kind != HN_KIND_VIDEO || p->n_layers)
         return;
     if (!p->kf_ever_sent || now_us >= keyframe_due(r, p))
         send_keyframe_request(r, p, now_us);
@@ -477,7 +494,10 @@ void rt_request_keyframe(HnRouter *r, RtProducer *p, int64_t now_us)
 
 void rt_request_keyframe_external(HnRouter *r, RtProducer *p, int64_t now_us, bool defer)
 {
-    if (p->codec.kind != HN_KIND_VIDEO)
+    for (unsigned i = 0; i < p->n_layers; i++)
+        if (p->layers[i]->ssrc_bound)
+            rt_request_keyframe_external(r, p->layers[i], now_us, defer);
+    if (p->codec.kind != HN_KIND_VIDEO || p->n_layers)
         return;
     bool in_flight = p->kf_ever_sent && !p->kf_seen &&
                      now_us - p->kf_last_sent_us < HN_ROUTER_KEYFRAME_INTERVAL_US;
@@ -567,8 +587,8 @@ static RtProducer *learn_rtx(HnRouter *r, uint32_t transport_id, const HnRtpHead
 
 /* Finds the producer of an RTP packet (or of its RTX: *rtx set), counting the reason when there
  * is none. */
-static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRtpHeader *h,
-                                  bool *rtx)
+static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const uint8_t *buf,
+                                  const HnRtpHeader *h, bool *rtx)
 {
     uint64_t key = rt_key(transport_id, h->ssrc);
     RtProducer *p = g_hash_table_lookup(r->producer_by_ssrc, &key);
@@ -576,8 +596,14 @@ static RtProducer *match_producer(HnRouter *r, uint32_t transport_id, const HnRt
     if (p)
         return p;
     p = g_hash_table_lookup(r->rtx_by_ssrc, &key);
-    if (!p)
-        p = learn_rtx(r, transport_id, h);
+    if (p) {
+        *rtx = true;
+        return p;
+    }
+    RtTransport *t = g_hash_table_lookup(r->transports, ID_KEY(transport_id));
+    if (t && (p = rt_layers_learn(r, t, buf, h, rtx)))
+        return p;
+    p = learn_rtx(r, transport_id, h);
     if (p) {
         *rtx = true;
         return p;
@@ -612,6 +638,8 @@ static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t 
         hn_recv_stats_update(&p->stats, h->seq, h->ts, len, now_us);
     if (p->cache)
         hn_rtp_cache_put(p->cache, h->ssrc, h->seq, buf, len);
+    if (p->group)
+        rt_layers_on_rtp(p, buf, h, now_us);
     if (video && key) {
         p->kf_seen = true;
         if (p->kf_pending) { /* the publisher already answered: no need to ask again */
@@ -621,7 +649,9 @@ static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t 
     }
 
     r->dispatching = true;
-    if (r->taps->len) {
+    /* a simulcast layer: taps see the group's top layer, consumers the layer they chose */
+    RtProducer *g = p->group ? p->group : p;
+    if (r->taps->len && (!p->group || p->layer + 1 == g->n_layers)) {
         HnTapPacket tp = {
             .buf = buf,
             .len = len,
@@ -636,12 +666,17 @@ static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t 
             .payload_offset = h->header_len,
             .payload_len = h->payload_len,
         };
-        tap_rtp(r, p, &tp, now_us);
+        tap_rtp(r, g, &tp, now_us);
     }
-    if (p->consumers->len == 0)
+    if (g->consumers->len == 0)
         rt_drop(r, HN_DROP_NO_CONSUMER);
-    for (guint i = 0; i < p->consumers->len; i++)
-        forward(r, g_ptr_array_index(p->consumers, i), buf, len, h, key, now_us);
+    for (guint i = 0; i < g->consumers->len; i++) {
+        RtConsumer *c = g_ptr_array_index(g->consumers, i);
+        if (p->group)
+            rt_layers_forward(r, c, p, buf, len, h, key, now_us);
+        else
+            forward(r, c, buf, len, h, key, now_us);
+    }
     r->dispatching = false;
     compact_taps(r);
 }
@@ -661,7 +696,7 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
         return -EINVAL;
     }
     bool rtx;
-    RtProducer *p = match_producer(r, transport_id, &h, &rtx);
+    RtProducer *p = match_producer(r, transport_id, buf, &h, &rtx);
     if (!p)
         return -ENOENT;
     if (h.pt != (rtx ? p->rtx_pt : p->codec.pt)) {
@@ -765,6 +800,7 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us)
         }
     }
     if (now_us >= r->next_report_us) {
+        rt_layers_tick(r, now_us);
         rt_send_reports(r, now_us);
         r->next_report_us += HN_ROUTER_REPORT_INTERVAL_US;
         if (r->next_report_us <= now_us) /* the caller was late: do not burst */
@@ -840,7 +876,9 @@ int hn_router_get_consumer_stats(const HnRouter *r, uint32_t consumer_id, HnCons
     out->transport_id = c->transport->id;
     out->out_ssrc = c->out_ssrc;
     out->paused = c->paused;
-    out->waiting_keyframe = hn_rewriter_needs_sync(&c->rw, c->producer->ssrc);
+    out->waiting_keyframe = c->producer->n_layers
+                                ? c->sel.current < 0 || c->rw.switch_pending
+                                : hn_rewriter_needs_sync(&c->rw, c->producer->ssrc);
     out->packets = c->packets;
     out->bytes = c->bytes;
     out->rtx_packets = c->rtx;
@@ -853,5 +891,14 @@ int hn_router_get_consumer_stats(const HnRouter *r, uint32_t consumer_id, HnCons
     out->cumulative_lost = c->rr.cumulative_lost;
     out->jitter = c->rr.jitter;
     out->rtt_us = c->rtt_us;
+    if (c->producer->n_layers) {
+        out->simulcast = true;
+        out->layer = c->sel.current;
+        out->target_layer = c->sel.target;
+        out->max_tid = c->sel.max_tid;
+        out->layer_switches = c->sel.switches;
+        out->tile_w = c->sel.tile_w;
+        out->tile_h = c->sel.tile_h;
+    }
     return 0;
 }

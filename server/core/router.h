@@ -51,6 +51,7 @@
 #include "core/codec.h"
 #include "core/leg.h"
 #include "core/rtcp.h"
+#include "core/simulcast.h"
 
 #define HN_ROUTER_MAX_PACKET           1500 /* largest RTP/RTCP packet accepted, bytes */
 #define HN_ROUTER_SEND_CAP             (HN_ROUTER_MAX_PACKET + 64) /* send buffers' capacity */
@@ -105,20 +106,22 @@ typedef struct {
 } HnRouterTap;
 
 typedef enum {
-    HN_DROP_BAD_PACKET = 0,    /* malformed RTP */
-    HN_DROP_TOO_LARGE,         /* RTP or RTCP larger than HN_ROUTER_MAX_PACKET */
-    HN_DROP_UNKNOWN_TRANSPORT, /* packet on a transport never added (or removed) */
-    HN_DROP_UNKNOWN_SSRC,      /* RTP whose SSRC is no producer of its transport */
-    HN_DROP_BAD_PT,            /* RTP whose payload type is not the producer's */
-    HN_DROP_NO_CONSUMER,       /* valid RTP of a producer nobody consumes (still cached) */
-    HN_DROP_PAUSED,            /* per consumer: consumer paused */
-    HN_DROP_WAIT_KEYFRAME,     /* per consumer: video waiting for a key frame */
-    HN_DROP_STALE,             /* per consumer: older than the start of the current source */
-    HN_DROP_BAD_RTCP,          /* malformed compound RTCP, dropped whole */
-    HN_DROP_RTCP_UNKNOWN_SSRC, /* per RTCP item about an SSRC we neither send nor receive */
-    HN_DROP_NACK_NOT_CACHED,   /* per NACKed sequence number we cannot resend */
-    HN_DROP_RTX_PADDING,       /* publisher RTX without payload (bandwidth probe) */
-    HN_DROP_RTX_DUPLICATE,     /* publisher RTX of a packet not missing (already received) */
+    HN_DROP_BAD_PACKET = 0,     /* malformed RTP */
+    HN_DROP_TOO_LARGE,          /* RTP or RTCP larger than HN_ROUTER_MAX_PACKET */
+    HN_DROP_UNKNOWN_TRANSPORT,  /* packet on a transport never added (or removed) */
+    HN_DROP_UNKNOWN_SSRC,       /* RTP whose SSRC is no producer of its transport */
+    HN_DROP_BAD_PT,             /* RTP whose payload type is not the producer's */
+    HN_DROP_NO_CONSUMER,        /* valid RTP of a producer nobody consumes (still cached) */
+    HN_DROP_PAUSED,             /* per consumer: consumer paused */
+    HN_DROP_WAIT_KEYFRAME,      /* per consumer: video waiting for a key frame */
+    HN_DROP_STALE,              /* per consumer: older than the start of the current source */
+    HN_DROP_BAD_RTCP,           /* malformed compound RTCP, dropped whole */
+    HN_DROP_RTCP_UNKNOWN_SSRC,  /* per RTCP item about an SSRC we neither send nor receive */
+    HN_DROP_NACK_NOT_CACHED,    /* per NACKed sequence number we cannot resend */
+    HN_DROP_RTX_PADDING,        /* publisher RTX without payload (bandwidth probe) */
+    HN_DROP_RTX_DUPLICATE,      /* publisher RTX of a packet not missing (already received) */
+    HN_DROP_LAYER_NOT_SELECTED, /* per consumer: a simulcast layer it does not forward now */
+    HN_DROP_TEMPORAL_LAYER,     /* per consumer: a temporal layer above what its link carries */
     HN_DROP__COUNT
 } HnDropReason;
 
@@ -144,7 +147,8 @@ typedef struct {
     /* NACKs towards publishers (core/nack_gen.h): sequence numbers asked for (each retry counts),
      * NACKed packets that arrived, missing packets abandoned, old packets that were not missing */
     uint64_t nack_sent, nack_recovered, nack_given_up, nack_duplicates;
-    uint64_t rtx_in; /* publisher RTX packets unwrapped (whatever became of them) */
+    uint64_t rtx_in;         /* publisher RTX packets unwrapped (whatever became of them) */
+    uint64_t layer_switches; /* simulcast consumers that changed the layer they forward */
     uint64_t drops[HN_DROP__COUNT];
 } HnRouterStats;
 
@@ -176,6 +180,12 @@ typedef struct {
     int32_t cumulative_lost;
     uint32_t jitter; /* RTP timestamp units */
     int64_t rtt_us;  /* -1 until measured through an SR/RR round trip */
+    bool simulcast;  /* its producer is a simulcast group; the fields below are set */
+    int layer;       /* layer forwarded now (0 = lowest), -1: none yet */
+    int target_layer;
+    uint8_t max_tid; /* temporal layers forwarded: TID <= max_tid (3: all) */
+    uint64_t layer_switches;
+    uint16_t tile_w, tile_h; /* the subscriber's tile, 0: not reported */
 } HnConsumerStats;
 
 /* Creates a router. sink (copied; NULL when every transport has a leg) serves the transports
@@ -286,6 +296,31 @@ int hn_router_set_transport_estimate(HnRouter *r, uint32_t transport_id, uint64_
  * it came from. Returns 0 or -ENOENT. */
 int hn_router_get_transport_estimate(const HnRouter *r, uint32_t transport_id, uint64_t *bps,
                                      HnEstimateSource *source);
+
+/* --- simulcast (router_layers.c, core/simulcast.h) -------------------------------------------
+ * Producer ids from HN_ROUTER_LAYER_ID_BASE up are the router's own (one per layer). */
+#define HN_ROUTER_LAYER_ID_BASE 0xf0000000u
+
+/* Makes video producer producer_id a simulcast group of sim->n_layers (2..3) layers, lowest
+ * first, after hn_router_add_producer() / hn_router_rebind_producer() and
+ * hn_router_set_producer_rtx() (each layer gets the producer's codec and RTX payload type). The
+ * producer's own SSRC is forgotten: each layer's SSRC is sim->ssrcs[i] (SIM groups), else learnt
+ * from the first packet whose rid header extension names it (sim->ext_rid), and its RTX SSRC
+ * likewise (sim->rtx_ssrcs[i], or the repaired rid on RTX packets). Each layer has its own
+ * receive statistics, NACK generator, RTX and key frame requests (PLI to the layer's SSRC).
+ * Consumers forward one layer each, chosen by core/simulcast.h, switching on key frames with
+ * continuous seq, timestamps and VP8 picture IDs / TL0PICIDX. Taps see the top layer. Calling it
+ * again re-creates the layers (e.g. after a rebind). Returns 0, -ENOENT, -EINVAL (audio, n_layers
+ * out of range, or neither SSRCs nor a rid extension to learn them). */
+int hn_router_set_producer_layers(HnRouter *r, uint32_t producer_id, const HnSimulcastDesc *sim);
+/* The subscriber's tile for consumer_id in CSS px (0, 0: unknown): its layer target is
+ * recomputed at once. Returns 0, -ENOENT. */
+int hn_router_set_consumer_view(HnRouter *r, uint32_t consumer_id, unsigned width, unsigned height,
+                                int64_t now_us);
+/* The layers of a simulcast producer some unpaused consumer targets or forwards now, as a bit
+ * mask (bit i: layer i). Returns 0, -ENOENT, -EINVAL (not simulcast). */
+int hn_router_get_wanted_layers(const HnRouter *r, uint32_t producer_id, unsigned *mask,
+                                unsigned *n_layers);
 
 /* Copies the room-wide counters. */
 void hn_router_get_stats(const HnRouter *r, HnRouterStats *out);

@@ -12,6 +12,8 @@
 #include "core/rtcp.h"
 #include "core/rtp.h"
 #include "core/rtp_cache.h"
+#include "core/simulcast.h"
+#include "core/vp8.h"
 
 #define RT_SENT_SR_HISTORY 4
 
@@ -53,6 +55,20 @@ typedef struct RtProducer {
     bool has_sr;
     HnRtcpSenderInfo sr;
     int64_t sr_arrival_us;
+    /* simulcast (router_layers.c). A group is the public producer of a simulcast track: it has
+     * no SSRC of its own (p->ssrc is stale, not in producer_by_ssrc) and its consumers forward
+     * one of its layers. A layer is an internal producer (id >= HN_ROUTER_LAYER_ID_BASE) with
+     * its own SSRC, receive stats, cache, NACK generator, RTX and key frame requests. */
+    struct RtProducer *group;                     /* a layer: its group, else NULL */
+    unsigned layer;                               /* a layer: its index, lowest first */
+    struct RtProducer *layers[HN_SIM_MAX_LAYERS]; /* a group: its layers, else NULL */
+    unsigned n_layers;                            /* a group: > 0 */
+    HnSimulcastDesc sim;                          /* a group: as negotiated */
+    bool ssrc_bound;                              /* a layer: its SSRC is known */
+    int64_t last_rtp_us;                          /* a layer: last packet, for `active` */
+    uint64_t rate_mark;                           /* a layer: bytes at the last rate tick */
+    uint64_t bps;                                 /* a layer: measured bitrate */
+    uint16_t width, height;                       /* a layer: from its last VP8 key frame */
 } RtProducer;
 
 typedef struct {
@@ -84,6 +100,14 @@ typedef struct RtConsumer {
     int64_t rtt_us;
     RtSentSr sent_sr[RT_SENT_SR_HISTORY];
     unsigned sent_sr_next;
+    /* simulcast: the layer forwarded now (NULL: none yet, or not simulcast), the selector, the
+     * VP8 picture ID continuity and the output seqs closed over dropped temporal layers */
+    RtProducer *source;
+    HnSimSel sel;
+    HnVp8Munger vp8;
+    int64_t holes[32]; /* extended rewriter output seqs of dropped packets, increasing */
+    unsigned n_holes;
+    int64_t holes_base; /* holes forgotten (all older than holes[0]) */
 } RtConsumer;
 
 typedef struct {
@@ -110,6 +134,7 @@ struct HnRouter {
     int64_t last_now_us;
     int64_t next_report_us;
     unsigned kf_pending_count;
+    uint32_t next_layer_seq; /* ids of layer producers (router_layers.c) */
     unsigned nack_producers; /* producers with a NACK generator */
     int64_t nack_due;        /* no NACK is due before this (a lower bound), INT64_MAX: none */
     bool dispatching;        /* inside a sink/tap callback */
@@ -150,6 +175,30 @@ void rt_tap_sr(HnRouter *r, const RtProducer *p, int64_t now_us);
 
 /* Adds what p's NACK generator counted since `before` to the router's counters. */
 void rt_nack_account(HnRouter *r, const RtProducer *p, const HnNackGenStats *before);
+
+/* router_layers.c */
+/* A layer of a simulcast group on t whose SSRC is still unknown, named by the packet's rid (or
+ * repaired rid: *rtx set) header extension; binds the SSRC. NULL when none. */
+RtProducer *rt_layers_learn(HnRouter *r, RtTransport *t, const uint8_t *buf, const HnRtpHeader *h,
+                            bool *rtx);
+/* Forwards one packet of layer p (valid, parsed as h) to consumer c of its group. */
+void rt_layers_forward(HnRouter *r, RtConsumer *c, RtProducer *p, const uint8_t *buf, size_t len,
+                       const HnRtpHeader *h, bool keyframe, int64_t now_us);
+/* Notes a packet of layer p (activity, VP8 key frame size). */
+void rt_layers_on_rtp(RtProducer *p, const uint8_t *buf, const HnRtpHeader *h, int64_t now_us);
+/* Once a second: layer bitrates measured, every simulcast consumer's target updated. */
+void rt_layers_tick(HnRouter *r, int64_t now_us);
+/* Removes the layers of group p (before p goes). */
+void rt_layers_remove(HnRouter *r, RtProducer *p);
+/* The producer whose packets c forwards now (its layer for a simulcast group). */
+static inline RtProducer *rt_consumer_source(const RtConsumer *c)
+{
+    return c->source ? c->source : c->producer;
+}
+/* The output seq of c for rewriter output seq out (holes of dropped temporal layers closed). */
+uint16_t rt_layers_out_seq(const RtConsumer *c, uint16_t out);
+/* The rewriter output seq for an output seq of c (the reverse). */
+uint16_t rt_layers_rw_seq(const RtConsumer *c, uint16_t out);
 
 /* router_rtcp.c */
 /* Sends the NACKs due at now_us of t's producers, batched in compound RTCP. */

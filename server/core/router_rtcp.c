@@ -83,13 +83,13 @@ static void on_report(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_
 /* Resends one NACKed output seq of c from its producer's cache. */
 static void resend(HnRouter *r, RtConsumer *c, uint16_t out_seq)
 {
-    RtProducer *p = c->producer;
+    RtProducer *p = rt_consumer_source(c);
     uint16_t in_seq;
     size_t len = 0;
     const uint8_t *pkt = NULL;
     c->nack_in++;
     r->stats.nack_in++;
-    if (p->cache && hn_rewriter_out_to_in_seq(&c->rw, out_seq, &in_seq) == 0)
+    if (p->cache && hn_rewriter_out_to_in_seq(&c->rw, rt_layers_rw_seq(c, out_seq), &in_seq) == 0)
         pkt = hn_rtp_cache_get(p->cache, p->ssrc, in_seq, &len);
     if (!pkt) {
         rt_drop(r, HN_DROP_NACK_NOT_CACHED);
@@ -102,6 +102,9 @@ static void resend(HnRouter *r, RtConsumer *c, uint16_t out_seq)
     }
     size_t out_len =
         rt_write_for_consumer(r, c, pkt, len, &h, out_seq, hn_rewriter_map_ts(&c->rw, h.ts));
+    if (c->source && p->codec.id == HN_CODEC_VP8) /* the same picture IDs as when forwarded */
+        hn_vp8_munger_apply(&c->vp8, r->scratch + (out_len - h.payload_len - h.padding_len),
+                            h.payload_len);
     if (c->rtx_pt) { /* as RTX: the subscriber tells it from the original by its SSRC */
         int n = hn_rtx_wrap(r->scratch, out_len, HN_ROUTER_SEND_CAP, c->rtx_seq, c->rtx_ssrc,
                             c->rtx_pt);
@@ -144,7 +147,13 @@ static void consumer_keyframe_request(HnRouter *r, RtConsumer *c, int64_t now)
     }
     c->kf_counted = true;
     c->kf_counted_us = now;
-    rt_request_keyframe_external(r, c->producer, now, false);
+    RtProducer *p = c->producer;
+    if (p->n_layers) /* simulcast: the layer it forwards, or the one it waits for */
+        p = c->sel.current >= 0 && c->sel.current == c->sel.target ? rt_consumer_source(c)
+                                                                   : p->layers[c->sel.target];
+    if (p->group && !p->ssrc_bound)
+        p = p->group; /* not known yet: every layer that is */
+    rt_request_keyframe_external(r, p, now, false);
 }
 
 static void on_keyframe_request(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_t now)
@@ -284,7 +293,7 @@ static void add_receiver_reports(Batch *b, RtTransport *t, int64_t now)
 /* SR for consumer c: the publisher's last SR extrapolated to now, in c's timestamp space. */
 static void add_sender_report(Batch *b, RtConsumer *c, int64_t now)
 {
-    RtProducer *p = c->producer;
+    RtProducer *p = rt_consumer_source(c);
     int64_t elapsed = now - p->sr_arrival_us;
     uint32_t in_rtp = p->sr.rtp_ts + (uint32_t)hn_us_to_rtp(elapsed, p->codec.clock_rate);
     HnRtcpSenderInfo si = {
@@ -334,8 +343,8 @@ void rt_send_reports(HnRouter *r, int64_t now_us)
         add_receiver_reports(&b, t, now_us);
         for (guint i = 0; i < t->consumers->len; i++) {
             RtConsumer *c = g_ptr_array_index(t->consumers, i);
-            if (c->producer->has_sr && c->rw.started && c->rw.ssrc == c->producer->ssrc &&
-                !c->rw.switch_pending)
+            const RtProducer *src = rt_consumer_source(c);
+            if (src->has_sr && c->rw.started && c->rw.ssrc == src->ssrc && !c->rw.switch_pending)
                 add_sender_report(&b, c, now_us);
         }
         batch_flush(&b);
