@@ -37,6 +37,7 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_PING] = "ping",
     [HN_PROTO_MSG_LEAVE] = "leave",
     [HN_PROTO_MSG_RESTART_ICE] = "restart-ice",
+    [HN_PROTO_MSG_VIEW] = "view",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -233,6 +234,37 @@ static int parse_sdp(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     return 0;
 }
 
+/* {"type":"view","tiles":[{"participant":"p12","width":320,"height":180}, ...]} */
+static int parse_view(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    json_t *tiles = json_object_get(obj, "tiles");
+    if (!json_is_array(tiles) || json_array_size(tiles) > HN_PROTO_MAX_TILES)
+        return field_error(err, "tiles", "must be an array of at most 64 tiles");
+    size_t i;
+    json_t *t;
+    json_array_foreach(tiles, i, t)
+    {
+        json_t *p = json_object_get(t, "participant");
+        json_t *w = json_object_get(t, "width");
+        json_t *h = json_object_get(t, "height");
+        const char *id = json_is_string(p) ? json_string_value(p) : NULL;
+        size_t len = id ? strlen(id) : 0;
+        bool id_ok =
+            len >= 2 && len < 24 && id[0] == 'p' && strspn(id + 1, "0123456789") == len - 1;
+        if (!json_is_object(t) || !id_ok)
+            return field_error(err, "tiles", "each tile needs a participant id \"p<digits>\"");
+        if (!json_is_number(w) || !json_is_number(h) || json_number_value(w) < 0 ||
+            json_number_value(h) < 0 || json_number_value(w) > HN_PROTO_TILE_MAX ||
+            json_number_value(h) > HN_PROTO_TILE_MAX)
+            return field_error(err, "tiles", "width and height must be numbers 0-16384 (CSS px)");
+        HnProtoTile *o = &out->u.view.tiles[out->u.view.n_tiles++];
+        o->participant = id;
+        o->width = (unsigned)json_number_value(w);
+        o->height = (unsigned)json_number_value(h);
+    }
+    return 0;
+}
+
 static int parse_candidate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
 {
     const char *pc = get_string(obj, "pc", err);
@@ -317,6 +349,8 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return parse_sdp(obj, out, err);
     case HN_PROTO_MSG_CANDIDATE:
         return parse_candidate(obj, out, err);
+    case HN_PROTO_MSG_VIEW:
+        return parse_view(obj, out, err);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
@@ -560,6 +594,26 @@ char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *
 char *hn_proto_build_pong(void)
 {
     return dump(message_new("pong"));
+}
+
+char *hn_proto_build_layers(const char *mid, const char *const *active, size_t n)
+{
+    json_t *obj = message_new("layers");
+    json_t *arr = json_array();
+    if (obj == NULL || arr == NULL || !set_str(obj, "mid", mid ? mid : "")) {
+        json_decref(arr);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_string(active[i]);
+        if (s == NULL || json_array_append_new(arr, s) < 0) {
+            json_decref(arr);
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    json_object_set_new(obj, "active", arr);
+    return dump(obj);
 }
 
 char *hn_proto_build_connected(HnProtoPc pc)

@@ -63,7 +63,17 @@ typedef enum {
     HN_PROTO_MSG_PING,
     HN_PROTO_MSG_LEAVE,
     HN_PROTO_MSG_RESTART_ICE, /* "restart-ice": new ICE credentials on `sub`, in a new offer */
+    HN_PROTO_MSG_VIEW,        /* the tiles the client shows: simulcast layer selection */
 } HnProtoMsgType;
+
+#define HN_PROTO_MAX_TILES 64    /* tiles in one view message */
+#define HN_PROTO_TILE_MAX  16384 /* tile width/height, CSS px */
+
+/* One tile of a view message: a participant's video as large as the client shows it. */
+typedef struct {
+    const char *participant; /* "p<digits>", at most 23 chars */
+    unsigned width, height;  /* CSS px, 0..HN_PROTO_TILE_MAX */
+} HnProtoTile;
 
 /* Which of a participant's two peer connections. */
 typedef enum {
@@ -100,6 +110,10 @@ typedef struct {
             const char *candidate; /* "candidate:..." or NULL: end of candidates */
             const char *sdp_mid;   /* NULL when absent or null */
         } candidate;
+        struct {
+            HnProtoTile tiles[HN_PROTO_MAX_TILES];
+            size_t n_tiles;
+        } view;
     } u;
     /* The client's request id as compact JSON text (a string of at most 64 characters, or an
      * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by
@@ -172,6 +186,10 @@ char *hn_proto_build_offer(const char *sdp, const HnProtoTrack *tracks, size_t n
 /* {"type":"candidate","pc","candidate","sdpMid"}; candidate NULL: end of candidates (null on
  * the wire); sdp_mid NULL: null on the wire. */
 char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *sdp_mid);
+/* {"type":"layers","mid","active":[rids]}: the simulcast layers (rids) of the publisher's video
+ * section mid that someone watches; the client pauses the others (encodings[i].active). Strings:
+ * transfer none. Returns transfer full (free()), NULL on invalid UTF-8. */
+char *hn_proto_build_layers(const char *mid, const char *const *active, size_t n);
 /* {"type":"pong"} */
 char *hn_proto_build_pong(void);
 /* {"type":"connected","pc":"pub"|"sub"}: the peer connection's media can flow (DTLS is up). */

@@ -74,6 +74,8 @@ static char *out_json(const HnRoomOut *o)
         return hn_proto_build_connected(o->sub ? HN_PROTO_PC_SUB : HN_PROTO_PC_PUB);
     case HN_ROOM_OUT_ERROR:
         return hn_proto_build_error(hn_room_json_error_code(o->code), o->message, o->ref);
+    case HN_ROOM_OUT_LAYERS:
+        return hn_proto_build_layers(o->mid, o->rids, o->n_rids);
     }
     return NULL;
 }

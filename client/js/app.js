@@ -7,6 +7,7 @@
 import { initLang, getLang, setLang, t, hasKey } from './i18n.js';
 import { Signaling, defaultSignalingUrl } from './signaling.js';
 import { MediaSession } from './peers.js';
+import { ViewReporter } from './view.js';
 import { acquireMedia, stopMedia } from './media.js';
 import { collectStats } from './stats.js';
 import * as ui from './ui.js';
@@ -22,6 +23,7 @@ const LOG_KEEP = 300;
 
 const params = new URLSearchParams(window.location.search);
 const quality = params.get('q') === 'low' ? 'low' : 'normal';
+const simulcast = params.get('simulcast') !== '0';
 const debug = params.get('debug') === '1' || readStorage('hoinghi.debug') === '1';
 
 const S = {
@@ -190,6 +192,9 @@ function onMessage(msg) {
     case 'candidate':
       if (S.session) S.session.handleCandidate(msg.pc, msg.candidate, msg.sdpMid);
       return undefined;
+    case 'layers':
+      if (S.session && Array.isArray(msg.active)) S.session.handleLayers(msg.mid, msg.active);
+      return undefined;
     case 'pong': return undefined;
     case 'connected':
       log('connected', { pc: msg.pc });
@@ -226,7 +231,7 @@ function onJoined(msg) {
   ui.setStale(false);
   for (const p of others) addParticipant(p.id, p.name);
   updateCount();
-  const session = new MediaSession({ send: (m) => S.sig && S.sig.send(m), log });
+  const session = new MediaSession({ send: (m) => S.sig && S.sig.send(m), log, simulcast });
   S.session = session;
   session.addEventListener('remote', applyRemote);
   session.addEventListener('state', onPcState);
@@ -235,6 +240,8 @@ function onJoined(msg) {
     ui.showError(`webrtc-${ev.detail.pc}`, () => t('error.negotiation', { message: ev.detail.message }));
   });
   session.publish(S.media.stream);
+  S.view = new ViewReporter({ send: (m) => S.sig && S.sig.send(m), root: document.getElementById('grid') });
+  S.view.start();
   updateStatus();
   startStats();
 }
@@ -455,6 +462,8 @@ function teardownSession() {
   S.statsTimer = 0;
   if (S.session) S.session.close();
   S.session = null;
+  if (S.view) S.view.stop();
+  S.view = null;
   S.id = null;
 }
 

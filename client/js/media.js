@@ -97,3 +97,43 @@ export function stopMedia(stream) {
   if (!stream) return;
   for (const track of stream.getTracks()) track.stop();
 }
+
+// ---- simulcast (docs/client.md) ----
+
+/**
+ * The three VP8 layers the camera is sent as, lowest first (the server expects this order):
+ * q = quarter, h = half, f = full resolution, each with its own bitrate cap. The server forwards
+ * to each viewer the layer that fits its tile and its link, and asks us (a `layers` message) to
+ * pause the layers nobody watches.
+ */
+export const SIMULCAST_LAYERS = Object.freeze([
+  Object.freeze({ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 }),
+  Object.freeze({ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 }),
+  Object.freeze({ rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1500000 }),
+]);
+
+/** sendEncodings for a camera track: three layers, or one when `enabled` is false. */
+export function simulcastEncodings(enabled = true) {
+  return enabled ? SIMULCAST_LAYERS.map((l) => ({ ...l, active: true })) : undefined;
+}
+
+/**
+ * Pauses the layers of `sender` whose rid is not in `active` (the server's `layers` message)
+ * and resumes the others. Unknown rids are ignored; the lowest layer is never paused. Returns
+ * whether anything changed.
+ */
+export async function applyLayers(sender, active) {
+  if (!sender || !Array.isArray(active)) return false;
+  const params = sender.getParameters();
+  if (!params.encodings || params.encodings.length < 2) return false;
+  let changed = false;
+  params.encodings.forEach((enc, i) => {
+    const want = i === 0 || active.includes(enc.rid);
+    if (enc.active !== want) {
+      enc.active = want;
+      changed = true;
+    }
+  });
+  if (changed) await sender.setParameters(params);
+  return changed;
+}

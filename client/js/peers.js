@@ -11,6 +11,8 @@
 //   'ice'    detail: {pc, phase, attempt} -- ICE restart watchdog: phase 'restarting' (attempt
 //            n), 'recovered', or 'gave-up' (the caller rejoins)
 
+import { applyLayers, simulcastEncodings } from './media.js';
+
 const PC_CONFIG = {
   // Closed network: no STUN/TURN. The server's host candidates are reachable directly.
   iceServers: [],
@@ -43,8 +45,10 @@ export function parseTracks(tracks) {
 
 export class MediaSession extends EventTarget {
   /** `send(msg)` sends a signalling message; `log(...)` is the debug logger. */
-  constructor({ send, log = () => {} }) {
+  constructor({ send, log = () => {}, simulcast = true }) {
     super();
+    this.simulcast = simulcast;
+    this.cameraSender = null; // the simulcast camera's sender (for `layers`)
     this.send = send;
     this.log = log;
     this.pcs = { pub: null, sub: null };
@@ -99,12 +103,28 @@ export class MediaSession extends EventTarget {
       // Audio first, then video: the order the server sees in every offer.
       tracks.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'audio' ? -1 : 1));
       for (const track of tracks) {
-        pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        // The camera (first video) goes as three simulcast layers (media.js).
+        const camera = track.kind === 'video' && !this.cameraSender && this.simulcast;
+        const init = { direction: 'sendonly', streams: [stream] };
+        if (camera) init.sendEncodings = simulcastEncodings();
+        const tr = pc.addTransceiver(track, init);
+        if (camera) this.cameraSender = tr.sender;
       }
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
       this.send({ type: 'publish', sdp: pc.localDescription.sdp });
       this.markDescriptionSent('pub');
+    });
+  }
+
+  /** The server's `layers` message: pause the camera layers nobody watches. */
+  handleLayers(mid, active) {
+    return this.run('pub', 'layers', async () => {
+      const sender = this.cameraSender;
+      if (!sender) return;
+      const tr = this.pcs.pub && this.pcs.pub.getTransceivers().find((t) => t.sender === sender);
+      if (mid && tr && tr.mid && tr.mid !== mid) return;
+      if (await applyLayers(sender, active)) this.log('layers', { active });
     });
   }
 

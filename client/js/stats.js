@@ -58,6 +58,10 @@ function outbound(report) {
     o.framesEncoded += num(s.framesEncoded);
     o.frameWidth = Math.max(o.frameWidth, num(s.frameWidth));
     o.frameHeight = Math.max(o.frameHeight, num(s.frameHeight));
+    if (s.rid) { // simulcast: each layer as sent (active: not paused by the server's `layers`)
+      (o.layers || (o.layers = [])).push({ rid: s.rid, frameWidth: num(s.frameWidth), frameHeight: num(s.frameHeight),
+        framesEncoded: num(s.framesEncoded), bytesSent: num(s.bytesSent), active: s.active !== false });
+    }
   });
   return out;
 }

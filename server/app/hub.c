@@ -93,6 +93,7 @@ typedef enum {
     CMD_PUBLISH,
     CMD_ANSWER,
     CMD_CANDIDATE,
+    CMD_VIEW,
     CMD_LEAVE,
     CMD_RESTART_ICE,
     CMD_FREE
@@ -102,9 +103,11 @@ typedef struct {
     HnCmdType type;
     HnRoom *room;
     uint64_t pid;
-    char *text;   /* name, sdp, candidate or leave reason */
-    gboolean sub; /* candidate for the sub transport */
-    char *req_id; /* the request's id as JSON text, or NULL */
+    char *text;        /* name, sdp, candidate or leave reason */
+    gboolean sub;      /* candidate for the sub transport */
+    char *req_id;      /* the request's id as JSON text, or NULL */
+    HnRoomTile *tiles; /* view */
+    size_t n_tiles;
 } HnCmd;
 
 static void cmd_free(gpointer data)
@@ -112,6 +115,7 @@ static void cmd_free(gpointer data)
     HnCmd *c = data;
     g_free(c->text);
     g_free(c->req_id);
+    g_free(c->tiles);
     g_free(c);
 }
 
@@ -130,6 +134,9 @@ static gboolean cmd_run(gpointer data)
         break;
     case CMD_CANDIDATE:
         hn_room_candidate(c->room, c->pid, c->sub, c->text, c->req_id);
+        break;
+    case CMD_VIEW:
+        hn_room_view(c->room, c->pid, c->tiles, c->n_tiles);
         break;
     case CMD_LEAVE:
         hn_room_leave(c->room, c->pid, c->text);
@@ -154,6 +161,23 @@ static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *t
     c->text = g_strdup(text);
     c->sub = sub;
     c->req_id = g_strdup(req_id);
+    hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
+}
+
+static void send_view(HnRoomEntry *e, uint64_t pid, const HnProtoMsg *m)
+{
+    HnCmd *c = g_new0(HnCmd, 1);
+    c->type = CMD_VIEW;
+    c->room = e->room;
+    c->pid = pid;
+    c->n_tiles = m->u.view.n_tiles;
+    c->tiles = g_new0(HnRoomTile, c->n_tiles + 1);
+    for (size_t i = 0; i < c->n_tiles; i++) {
+        const HnProtoTile *t = &m->u.view.tiles[i];
+        g_strlcpy(c->tiles[i].participant, t->participant, sizeof c->tiles[i].participant);
+        c->tiles[i].width = t->width;
+        c->tiles[i].height = t->height;
+    }
     hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
 }
 
@@ -260,6 +284,9 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
         break;
     case HN_PROTO_MSG_RESTART_ICE:
         send_cmd(c->room, CMD_RESTART_ICE, conn_id, NULL, FALSE, m->id_json);
+        break;
+    case HN_PROTO_MSG_VIEW:
+        send_view(c->room, conn_id, m);
         break;
     case HN_PROTO_MSG_LEAVE:
         c->left = TRUE;

@@ -86,6 +86,11 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->producers += b->producers;
     a->consumers += b->consumers;
     a->transports += b->transports;
+    a->sim_layer0 += b->sim_layer0;
+    a->sim_layer1 += b->sim_layer1;
+    a->sim_layer2 += b->sim_layer2;
+    a->sim_waiting += b->sim_waiting;
+    a->layer_updates += b->layer_updates;
     a->rtp_in += b->rtp_in;
     a->rtp_out += b->rtp_out;
     uint64_t *ra = (uint64_t *)&a->router;
@@ -190,6 +195,11 @@ static const HnCounterDef room_counters[] = {
      RS(router.nack_given_up)},
     {"hoinghi_rtx_in_total", "RTX packets (RFC 4588) received from publishers and unwrapped",
      RS(router.rtx_in)},
+    {"hoinghi_simulcast_layer_switches_total",
+     "Simulcast consumers that switched layer (on a key frame of the new layer)",
+     RS(router.layer_switches)},
+    {"hoinghi_simulcast_layer_updates_total",
+     "layers messages sent to simulcast publishers (layers paused or resumed)", RS(layer_updates)},
     {"hoinghi_nack_duplicates_total",
      "Old publisher packets that were not missing (already received, or given up)",
      RS(router.nack_duplicates)},
@@ -230,6 +240,14 @@ static const HnGaugeDef room_gauges[] = {
     {"hoinghi_producers", "Incoming streams (one per published track)", RS(producers)},
     {"hoinghi_consumers", "Outgoing streams (one per track a subscriber receives)", RS(consumers)},
     {"hoinghi_transports", "Peer connections open", RS(transports)},
+    {"hoinghi_simulcast_consumers_layer0", "Simulcast consumers forwarding the lowest layer now",
+     RS(sim_layer0)},
+    {"hoinghi_simulcast_consumers_layer1", "Simulcast consumers forwarding the middle layer now",
+     RS(sim_layer1)},
+    {"hoinghi_simulcast_consumers_layer2", "Simulcast consumers forwarding the top layer now",
+     RS(sim_layer2)},
+    {"hoinghi_simulcast_consumers_waiting",
+     "Simulcast consumers waiting for the first key frame of their layer", RS(sim_waiting)},
 };
 
 #define MS(field) offsetof(HnUdpMuxStats, field)

@@ -127,6 +127,7 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
         out->rtx_pt = t->has_rtx ? t->rtx_pt : 0;
         out->rtx_ssrc = t->has_rtx ? t->rtx_ssrc : 0;
         out->ext_audio_level = t->ext_audio_level;
+        out->sim = t->sim;
     }
     char *text = g_strdup(a->sdp);
     hn_sdp_pub_answer_free(a);

@@ -45,6 +45,7 @@ typedef struct {
     uint8_t rtx_pt;          /* the publisher's RTX (RFC 4588) payload type, 0: none */
     uint32_t rtx_ssrc;       /* from a=ssrc-group:FID, 0 when not signalled */
     uint8_t ext_audio_level; /* audio: id of the RFC 6464 audio level extension, 0: none */
+    HnSimulcastDesc sim;     /* video simulcast layers, n_layers 0: none */
 } HnNegTrack;
 
 /* The remote transport parameters of a description. Strings owned by the struct. */

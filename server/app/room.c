@@ -49,10 +49,19 @@ struct HnRoom {
     int64_t router_armed; /* ready time the timer is set to (-1: none) */
     GSource *liveness;
     uint32_t next_leg;
-    HnRoomStats closed; /* wire counters of the legs closed so far, failures, candidates */
-    HnSpeaker *speaker; /* active speaker from the publishers' audio levels */
-    GHashTable *levels; /* audio producer id -> LevelSource*: whose level, in which extension */
+    HnRoomStats closed;  /* wire counters of the legs closed so far, failures, candidates */
+    HnSpeaker *speaker;  /* active speaker from the publishers' audio levels */
+    GHashTable *levels;  /* audio producer id -> LevelSource*: whose level, in which extension */
+    GHashTable *simpubs; /* simulcast producer id -> SimPub*: layers asked of its publisher */
 };
+
+/* A simulcast producer with rids: which of its layers its publisher is asked to send. */
+typedef struct {
+    uint64_t pid;
+    char mid[HN_ROOM_MID_MAX];
+    HnSimulcastDesc sim;
+    HnSimPause pause;
+} SimPub;
 
 /* An audio producer whose packets carry the RFC 6464 audio level. */
 typedef struct {
@@ -382,10 +391,21 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
 
 /* The publisher's RTX of a producer just added or rebound; a refusal leaves it without RTX
  * (NACKs still work when the publisher answers with plain retransmissions). */
-static int producer_rtx(HnRouter *r, const HnRoomAction *a)
+static int producer_rtx(HnRoom *room, HnRouter *r, const HnRoomAction *a)
 {
     if (hn_router_set_producer_rtx(r, a->producer_id, a->rtx_pt, a->rtx_ssrc) < 0)
         g_warning("room: producer %u: RTX %u/%u refused", a->producer_id, a->rtx_pt, a->rtx_ssrc);
+    /* simulcast: the layers' SSRCs are signalled or learnt from their rid (core/router.h) */
+    if (a->sim && a->sim->n_layers && hn_router_set_producer_layers(r, a->producer_id, a->sim) < 0)
+        g_warning("room: producer %u: simulcast layers refused, one stream", a->producer_id);
+    else if (a->sim && a->sim->n_layers && a->sim->rids[0][0]) {
+        SimPub *sp = g_new0(SimPub, 1);
+        sp->pid = a->pid;
+        g_strlcpy(sp->mid, a->mid ? a->mid : "", sizeof sp->mid);
+        sp->sim = *a->sim;
+        hn_sim_pause_init(&sp->pause, a->sim->n_layers);
+        g_hash_table_replace(room->simpubs, GUINT_TO_POINTER(a->producer_id), sp);
+    }
     return 0;
 }
 
@@ -397,12 +417,13 @@ static int model_apply(void *user, const HnRoomAction *a)
     switch (a->type) {
     case HN_RA_ADD_PRODUCER:
         rc = hn_router_add_producer(r, a->producer_id, a->leg_id, a->codec, a->ssrc);
-        return rc == 0 ? producer_rtx(r, a) : rc;
+        return rc == 0 ? producer_rtx(room, r, a) : rc;
     case HN_RA_REBIND_PRODUCER:
         rc = hn_router_rebind_producer(r, a->producer_id, a->leg_id, a->ssrc);
-        return rc == 0 ? producer_rtx(r, a) : rc;
+        return rc == 0 ? producer_rtx(room, r, a) : rc;
     case HN_RA_REMOVE_PRODUCER:
         hn_router_remove_producer(r, a->producer_id);
+        g_hash_table_remove(room->simpubs, GUINT_TO_POINTER(a->producer_id));
         return 0;
     case HN_RA_ADD_CONSUMER:
         rc = hn_router_add_consumer(r, a->consumer_id, a->producer_id, a->leg_id, a->ssrc, a->pt);
@@ -532,6 +553,7 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->router = hn_router_new(NULL, room);
     room->speaker = hn_speaker_new(NULL, speaker_update, room);
     room->levels = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    room->simpubs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     hn_router_add_tap(room->router, &(HnRouterTap){.on_rtp = speaker_tap}, room);
     /* SSRCs travel in clear and need only be distinct per leg, not secret: GRand seeds them */
     room->model =
@@ -613,6 +635,7 @@ static size_t tracks_of(const HnNegPublish *res, HnRoomTrackDesc *out, size_t ma
         d->ssrc = t->ssrc;
         d->rtx_pt = t->rtx_pt;
         d->rtx_ssrc = t->rtx_ssrc;
+        d->sim = t->sim;
         /* the first video is the camera, a second one a shared screen */
         d->source = t->kind == HN_KIND_AUDIO ? HN_SOURCE_MICROPHONE
                     : video_seen             ? HN_SOURCE_SCREEN
@@ -908,10 +931,57 @@ static int64_t leg_silence(RoomLeg *rl, int64_t now)
 /* A participant is gone when every connected leg of theirs has received nothing for
  * consent_timeout. One silent leg alone is not enough: a client that only receives on `sub`
  * sends RTCP there every few seconds at most (GStreamer's rtpsession: up to 7.5 s). */
+/* Once a second: each simulcast publisher is told which layers someone watches (debounced by
+ * core/simulcast.h HnSimPause); its client pauses the others. */
+static void layers_check(HnRoom *room, int64_t now)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, room->simpubs);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        SimPub *sp = v;
+        unsigned mask, n;
+        if (hn_router_get_wanted_layers(room->router, GPOINTER_TO_UINT(k), &mask, &n) < 0 ||
+            !hn_sim_pause_update(&sp->pause, mask, now))
+            continue;
+        const char *rids[HN_SIM_MAX_LAYERS];
+        size_t nr = 0;
+        for (unsigned i = 0; i < sp->sim.n_layers; i++)
+            if (sp->pause.active & (1u << i))
+                rids[nr++] = sp->sim.rids[i];
+        HnRoomOut o = {.type = HN_ROOM_OUT_LAYERS, .mid = sp->mid, .rids = rids, .n_rids = nr};
+        deliver(room, sp->pid, &o);
+        room->closed.layer_updates++;
+    }
+}
+
+void hn_room_view(HnRoom *room, uint64_t pid, const HnRoomTile *tiles, size_t n)
+{
+    size_t ns;
+    const HnRoomSlot *slots = hn_room_model_offered(room->model, pid, &ns);
+    int64_t now = g_get_monotonic_time();
+    for (size_t i = 0; i < ns; i++) {
+        const HnRoomSlot *s = &slots[i];
+        if (s->kind != HN_KIND_VIDEO || !s->consumer_id || !s->in_router)
+            continue;
+        unsigned w = 1, h = 1; /* not shown: the lowest layer */
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(tiles[k].participant, s->participant) == 0) {
+                w = tiles[k].width;
+                h = tiles[k].height;
+                break;
+            }
+        }
+        hn_router_set_consumer_view(room->router, s->consumer_id, w ? w : 1, h ? h : 1, now);
+    }
+    arm_router_timer(room);
+}
+
 static gboolean liveness_check(gpointer data)
 {
     HnRoom *room = data;
     int64_t now = g_get_monotonic_time();
+    layers_check(room, now);
     int64_t limit = (int64_t)room->env.consent_timeout_s * G_USEC_PER_SEC;
     int64_t grace = (int64_t)room->env.ice_restart_grace_s * G_USEC_PER_SEC;
     GList *peers = g_hash_table_get_values(room->peers);
@@ -953,6 +1023,12 @@ void hn_room_get_stats(HnRoom *room, HnRoomStats *out)
     out->producers = hn_room_model_producers(room->model);
     out->consumers = hn_room_model_consumers(room->model);
     out->transports = g_hash_table_size(room->legs);
+    unsigned by_layer[HN_SIM_MAX_LAYERS + 1];
+    hn_router_count_layers(room->router, by_layer);
+    out->sim_layer0 = by_layer[0];
+    out->sim_layer1 = by_layer[1];
+    out->sim_layer2 = by_layer[2];
+    out->sim_waiting = by_layer[HN_SIM_MAX_LAYERS];
     hn_router_get_stats(room->router, &out->router);
     out->rtp_in = out->router.rtp_in_packets;
     out->rtp_out = out->router.rtp_out_packets;
@@ -983,6 +1059,7 @@ void hn_room_free(HnRoom *room)
     hn_router_free(room->router);
     hn_speaker_free(room->speaker);
     g_hash_table_destroy(room->levels);
+    g_hash_table_destroy(room->simpubs);
     g_hash_table_destroy(room->peers);
     g_hash_table_destroy(room->legs);
     g_main_context_unref(room->ctx);

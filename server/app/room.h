@@ -61,6 +61,10 @@ typedef struct {
     HnRoomModelStats model; /* consumers refused, offers asked for, tracks refused */
     uint64_t queued_candidates, dropped_candidates; /* remote candidates before their SDP */
     HnSpeakerStats speaker; /* active speaker: levels read, updates sent, dominant changes */
+    /* simulcast: consumers forwarding layer 0, 1, 2 now, and those waiting for their first key
+     * frame (gauges); `layers` messages sent to publishers (counter) */
+    guint sim_layer0, sim_layer1, sim_layer2, sim_waiting;
+    uint64_t layer_updates;
 } HnRoomStats;
 
 /* transfer full. env is copied. */
@@ -95,6 +99,15 @@ int hn_room_attach(HnRoom *room, uint64_t pid, const char *name, HnRole role, Hn
 /* Asks the publisher of (pid, mid) for a key frame (a recorder starting, a composer's new
  * layout). 0, -ENOENT, -EINVAL (audio). */
 int hn_room_request_keyframe(HnRoom *room, uint64_t pid, const char *mid);
+/* One tile of a participant's view: a participant's video as large as the client shows it. */
+typedef struct {
+    char participant[24];   /* "p<pid>" */
+    unsigned width, height; /* CSS px */
+} HnRoomTile;
+/* The participant's view (the `view` message): each video consumer of a listed participant
+ * targets the simulcast layer that fits its tile; those of participants not listed get the
+ * lowest layer (not shown, or not yet). */
+void hn_room_view(HnRoom *room, uint64_t pid, const HnRoomTile *tiles, size_t n);
 /* The participant leaves (reason: "left", "timeout", "disconnected"); unknown pid is ignored. */
 void hn_room_leave(HnRoom *room, uint64_t pid, const char *reason);
 void hn_room_get_stats(HnRoom *room, HnRoomStats *out);

@@ -25,6 +25,7 @@ typedef enum {
     HN_ROOM_OUT_CANDIDATE, /* sub, candidate (NULL: end of candidates) */
     HN_ROOM_OUT_CONNECTED, /* sub: that peer connection carries media now */
     HN_ROOM_OUT_ERROR,     /* code, message, ref */
+    HN_ROOM_OUT_LAYERS,    /* to a simulcast publisher: mid, rids (the layers to send) */
 } HnRoomOutType;
 
 typedef struct {
@@ -54,4 +55,7 @@ typedef struct {
     const char *candidate;
     HnRoomError code;
     const char *message, *ref;
+    const char *mid;
+    const char *const *rids;
+    size_t n_rids;
 } HnRoomOut;

@@ -378,7 +378,9 @@ static void track_start(HnRoomModel *m, RmPart *p, RmTrack *tr)
                       .ssrc = tr->d.ssrc,
                       .rtx_pt = tr->d.rtx_pt,
                       .rtx_ssrc = tr->d.rtx_ssrc,
-                      .codec = &tr->d.codec};
+                      .codec = &tr->d.codec,
+                      .sim = &tr->d.sim,
+                      .mid = tr->d.mid};
     if (apply(m, &a) < 0) {
         m->stats.refused_tracks++;
         return;
@@ -431,7 +433,9 @@ static void track_rebind(HnRoomModel *m, RmPart *p, RmTrack *tr)
                       .leg_id = tr->leg_id,
                       .ssrc = tr->d.ssrc,
                       .rtx_pt = tr->d.rtx_pt,
-                      .rtx_ssrc = tr->d.rtx_ssrc};
+                      .rtx_ssrc = tr->d.rtx_ssrc,
+                      .sim = &tr->d.sim,
+                      .mid = tr->d.mid};
     if (apply(m, &a) == 0)
         tr->bound_leg = tr->leg_id;
 }
@@ -460,6 +464,7 @@ static void publish_one(HnRoomModel *m, RmPart *p, uint32_t leg_id, const HnRoom
         tr->d.source = d->source;
         tr->d.codec.feedback = d->codec.feedback;
         tr->d.rtx_pt = d->rtx_pt;
+        tr->d.sim = d->sim;
         tr->d.rtx_ssrc = d->ssrc || !same_leg ? d->rtx_ssrc : tr->d.rtx_ssrc;
         if (!moved)
             return;

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/codec.h"
+#include "core/simulcast.h"
 
 #define HN_ROOM_MID_MAX      32
 #define HN_ROOM_ID_MAX       24   /* "p<pid>" */
@@ -72,7 +73,8 @@ typedef struct {
     HnCodec codec;  /* with the publisher's payload type */
     uint32_t ssrc;  /* 0: not signalled, learnt from the first packet (hn_room_model_learn_ssrc) */
     uint8_t rtx_pt; /* the publisher's RTX payload type (video), 0: none */
-    uint32_t rtx_ssrc; /* from a=ssrc-group:FID, 0: learnt by the router */
+    uint32_t rtx_ssrc;   /* from a=ssrc-group:FID, 0: learnt by the router */
+    HnSimulcastDesc sim; /* video simulcast layers (n_layers 0: none), for the router */
 } HnRoomTrackDesc;
 
 /* One m= section of a subscriber's offer (its "slot"). consumer_id 0: inactive, recyclable. */
@@ -116,6 +118,10 @@ typedef struct {
     uint32_t rtx_ssrc;
     bool paused;
     const HnCodec *codec; /* transfer none, valid during the call */
+    /* ADD/REBIND_PRODUCER: the track's simulcast layers (n_layers 0: none) and its mid;
+     * transfer none */
+    const HnSimulcastDesc *sim;
+    const char *mid;
 } HnRoomAction;
 
 typedef enum {

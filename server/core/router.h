@@ -317,10 +317,15 @@ int hn_router_set_producer_layers(HnRouter *r, uint32_t producer_id, const HnSim
  * recomputed at once. Returns 0, -ENOENT. */
 int hn_router_set_consumer_view(HnRouter *r, uint32_t consumer_id, unsigned width, unsigned height,
                                 int64_t now_us);
-/* The layers of a simulcast producer some unpaused consumer targets or forwards now, as a bit
- * mask (bit i: layer i). Returns 0, -ENOENT, -EINVAL (not simulcast). */
+/* The layers of a simulcast producer some unpaused consumer wants (its tile and link ask for it,
+ * even while the publisher pauses it), targets or forwards now, as a bit mask (bit i: layer i).
+ * Returns 0, -ENOENT, -EINVAL (not simulcast). */
 int hn_router_get_wanted_layers(const HnRouter *r, uint32_t producer_id, unsigned *mask,
                                 unsigned *n_layers);
+
+/* Counts the simulcast consumers by the layer they forward now: counts[i] for layer i,
+ * counts[HN_SIM_MAX_LAYERS] for those that forward none yet (waiting for a key frame). */
+void hn_router_count_layers(const HnRouter *r, unsigned counts[HN_SIM_MAX_LAYERS + 1]);
 
 /* Copies the room-wide counters. */
 void hn_router_get_stats(const HnRouter *r, HnRouterStats *out);

@@ -273,13 +273,26 @@ int hn_router_get_wanted_layers(const HnRouter *r, uint32_t producer_id, unsigne
         const RtConsumer *c = g_ptr_array_index(g->consumers, i);
         if (c->paused)
             continue;
-        m |= 1u << c->sel.desired;
+        m |= 1u << c->sel.desired | 1u << c->sel.target;
         if (c->sel.current >= 0)
             m |= 1u << c->sel.current;
     }
     *mask = m;
     *n_layers = g->n_layers;
     return 0;
+}
+
+void hn_router_count_layers(const HnRouter *r, unsigned counts[HN_SIM_MAX_LAYERS + 1])
+{
+    memset(counts, 0, sizeof(unsigned) * (HN_SIM_MAX_LAYERS + 1));
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, r->consumers);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const RtConsumer *c = v;
+        if (c->producer->n_layers)
+            counts[c->sel.current >= 0 ? (unsigned)c->sel.current : HN_SIM_MAX_LAYERS]++;
+    }
 }
 
 /* Output seq after closing the holes left by dropped packets. */

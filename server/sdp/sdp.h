@@ -239,6 +239,9 @@ const HnSdpSsrc *hn_sdp_media_find_ssrc(const HnSdpMedia *m, uint32_t ssrc);
 #define HN_SDP_EXT_TRANSPORT_CC                                                                    \
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
+#define HN_SDP_EXT_RID          "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define HN_SDP_EXT_REPAIRED_RID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+
 /* Names for logs; static strings. */
 const char *hn_sdp_direction_name(HnSdpDirection dir);
 const char *hn_sdp_setup_name(HnSdpSetup setup);

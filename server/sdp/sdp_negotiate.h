@@ -5,6 +5,7 @@
  * Everything is BUNDLEd on one ICE/DTLS transport with rtcp-mux. Pure functions, any thread. */
 #pragma once
 
+#include "core/simulcast.h"
 #include "sdp/sdp.h"
 
 /* The server's side of one peer connection. Strings are transfer none. */
@@ -45,6 +46,9 @@ typedef struct {
     uint8_t ext_abs_send_time;
     uint8_t ext_transport_cc;
     uint8_t ext_audio_level; /* audio: RFC 6464 client-to-mixer level, the active speaker's input */
+    /* video simulcast: rid layers (a=rid send + a=simulcast:send, answered recv, with the rid
+     * and repaired-rid header extensions) or a=ssrc-group:SIM; n_layers 0 when not simulcast */
+    HnSimulcastDesc sim;
     char cname[HN_SDP_CNAME_LEN];
     char msid_stream[HN_SDP_ID_LEN];
     char msid_track[HN_SDP_ID_LEN];

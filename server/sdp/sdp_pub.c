@@ -174,6 +174,66 @@ static void pick_ssrcs(const HnSdpMedia *m, HnSdpPubTrack *t)
     }
 }
 
+static const HnSdpRid *find_send_rid(const HnSdpMedia *m, const char *id)
+{
+    for (size_t i = 0; i < m->n_rids; i++)
+        if (m->rids[i].send && strcmp(m->rids[i].id, id) == 0)
+            return &m->rids[i];
+    return NULL;
+}
+
+/* RID simulcast (RFC 8853): "a=simulcast:send q;h;f" naming a=rid:<id> send lines, lowest
+ * first (the order our client sends them). The first alternative of each stream is taken, a
+ * paused one ("~f") too (it may be resumed), at most HN_SIM_MAX_LAYERS; the header extension
+ * of the rid is required to tell the layers apart. */
+static void pick_rid_layers(const HnSdpMedia *m, HnSimulcastDesc *sim)
+{
+    const char *v = m->simulcast;
+    if (g_ascii_strncasecmp(v, "send ", 5) != 0 || m->n_rids == 0)
+        return;
+    uint8_t ext_rid = (uint8_t)hn_sdp_media_find_extmap(m, HN_SDP_EXT_RID);
+    if (!ext_rid)
+        return;
+    gchar **dir = g_strsplit(v + 5, " ", 2); /* "q;h;f" [recv ...] */
+    gchar **streams = g_strsplit(dir[0], ";", -1);
+    HnSimulcastDesc d = {.ext_rid = ext_rid};
+    for (gchar **st = streams; *st && d.n_layers < HN_SIM_MAX_LAYERS; st++) {
+        gchar **alts = g_strsplit(*st, ",", 2);
+        const char *id = alts[0][0] == '~' ? alts[0] + 1 : alts[0];
+        if (*id && strlen(id) < HN_SIM_RID_LEN && find_send_rid(m, id))
+            strcpy(d.rids[d.n_layers++], id);
+        g_strfreev(alts);
+    }
+    g_strfreev(streams);
+    g_strfreev(dir);
+    if (d.n_layers < 2)
+        return;
+    d.ext_rrid = (uint8_t)hn_sdp_media_find_extmap(m, HN_SDP_EXT_REPAIRED_RID);
+    *sim = d;
+}
+
+/* SSRC simulcast: a=ssrc-group:SIM of 2-3 SSRCs, lowest first, their RTX from FID groups. */
+static void pick_sim_group(const HnSdpMedia *m, HnSimulcastDesc *sim)
+{
+    for (size_t i = 0; i < m->n_ssrc_groups; i++) {
+        const HnSdpSsrcGroup *g = &m->ssrc_groups[i];
+        if (strcmp(g->semantics, "SIM") != 0 || g->n_ssrcs < 2 || g->n_ssrcs > HN_SIM_MAX_LAYERS)
+            continue;
+        HnSimulcastDesc d = {.n_layers = (uint8_t)g->n_ssrcs};
+        for (size_t k = 0; k < g->n_ssrcs; k++) {
+            d.ssrcs[k] = g->ssrcs[k];
+            for (size_t j = 0; j < m->n_ssrc_groups; j++) {
+                const HnSdpSsrcGroup *f = &m->ssrc_groups[j];
+                if (strcmp(f->semantics, "FID") == 0 && f->n_ssrcs >= 2 &&
+                    f->ssrcs[0] == g->ssrcs[k])
+                    d.rtx_ssrcs[k] = f->ssrcs[1];
+            }
+        }
+        *sim = d;
+        return;
+    }
+}
+
 static void fill_track(const HnSdpMedia *m, const HnSdpCaps *caps, Plan *p)
 {
     HnSdpPubTrack *t = &p->track;
@@ -206,6 +266,11 @@ static void fill_track(const HnSdpMedia *m, const HnSdpCaps *caps, Plan *p)
     if (t->kind == HN_KIND_AUDIO)
         t->ext_audio_level = (uint8_t)hn_sdp_media_find_extmap(m, HN_SDP_EXT_AUDIO_LEVEL);
     pick_ssrcs(m, t);
+    if (t->kind == HN_KIND_VIDEO) {
+        pick_rid_layers(m, &t->sim);
+        if (!t->sim.n_layers)
+            pick_sim_group(m, &t->sim);
+    }
 }
 
 /* Decides one m= line; n_accepted counts the m= lines accepted before it. */
@@ -258,6 +323,10 @@ static void write_accepted(GString *s, const HnSdpMedia *m, const Plan *p, const
                                HN_SDP_EXT_TRANSPORT_CC);
     if (t->ext_audio_level)
         g_string_append_printf(s, "a=extmap:%u %s\r\n", t->ext_audio_level, HN_SDP_EXT_AUDIO_LEVEL);
+    if (t->sim.ext_rid)
+        g_string_append_printf(s, "a=extmap:%u %s\r\n", t->sim.ext_rid, HN_SDP_EXT_RID);
+    if (t->sim.ext_rrid)
+        g_string_append_printf(s, "a=extmap:%u %s\r\n", t->sim.ext_rrid, HN_SDP_EXT_REPAIRED_RID);
     g_string_append(s, t->receiving ? "a=recvonly\r\n" : "a=inactive\r\n");
     g_string_append(s, "a=rtcp-mux\r\n");
     if (t->rtcp_rsize) /* the router sends reduced-size RTCP (RFC 5506): say so when offered */
@@ -269,6 +338,14 @@ static void write_accepted(GString *s, const HnSdpMedia *m, const Plan *p, const
         char apt[16];
         g_snprintf(apt, sizeof apt, "apt=%u", (unsigned)c->pt);
         hn_sdp_write_codec(s, p->rtx->pt, p->rtx->name, p->rtx->clock_rate, 0, apt, 0);
+    }
+    if (t->sim.ext_rid) { /* RID simulcast: each layer answered as one we receive */
+        for (unsigned i = 0; i < t->sim.n_layers; i++)
+            g_string_append_printf(s, "a=rid:%s recv\r\n", t->sim.rids[i]);
+        g_string_append(s, "a=simulcast:recv ");
+        for (unsigned i = 0; i < t->sim.n_layers; i++)
+            g_string_append_printf(s, "%s%s", i ? ";" : "", t->sim.rids[i]);
+        g_string_append(s, "\r\n");
     }
     if (first)
         hn_sdp_write_candidates(s, local);

@@ -75,6 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(same(back.u.candidate.sdp_mid, msg.u.candidate.sdp_mid));
         hn_proto_msg_clear(&back);
         break;
+    case HN_PROTO_MSG_VIEW:
+        FUZZ_CHECK(msg.u.view.n_tiles <= HN_PROTO_MAX_TILES);
+        for (size_t i = 0; i < msg.u.view.n_tiles; i++) {
+            const HnProtoTile *t = &msg.u.view.tiles[i];
+            FUZZ_CHECK(t->participant && t->participant[0] == 'p' && strlen(t->participant) < 24);
+            FUZZ_CHECK(t->width <= HN_PROTO_TILE_MAX && t->height <= HN_PROTO_TILE_MAX);
+        }
+        break;
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
