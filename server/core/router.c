@@ -649,9 +649,10 @@ static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t 
     }
 
     r->dispatching = true;
-    /* a simulcast layer: taps see the group's top layer, consumers the layer they chose */
+    /* a simulcast layer: taps see the group's highest active layer, consumers the layer they
+     * chose */
     RtProducer *g = p->group ? p->group : p;
-    if (r->taps->len && (!p->group || p->layer + 1 == g->n_layers)) {
+    if (r->taps->len && (!p->group || rt_layers_is_tap_layer(p, now_us))) {
         HnTapPacket tp = {
             .buf = buf,
             .len = len,

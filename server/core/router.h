@@ -309,7 +309,8 @@ int hn_router_get_transport_estimate(const HnRouter *r, uint32_t transport_id, u
  * likewise (sim->rtx_ssrcs[i], or the repaired rid on RTX packets). Each layer has its own
  * receive statistics, NACK generator, RTX and key frame requests (PLI to the layer's SSRC).
  * Consumers forward one layer each, chosen by core/simulcast.h, switching on key frames with
- * continuous seq, timestamps and VP8 picture IDs / TL0PICIDX. Taps see the top layer. Calling it
+ * continuous seq, timestamps and VP8 picture IDs / TL0PICIDX. Taps see the highest layer that
+ * flows (a recording follows the publisher's pauses). Calling it
  * again re-creates the layers (e.g. after a rebind). Returns 0, -ENOENT, -EINVAL (audio, n_layers
  * out of range, or neither SSRCs nor a rid extension to learn them). */
 int hn_router_set_producer_layers(HnRouter *r, uint32_t producer_id, const HnSimulcastDesc *sim);

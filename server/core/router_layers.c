@@ -196,6 +196,17 @@ void rt_layers_on_rtp(RtProducer *p, const uint8_t *buf, const HnRtpHeader *h, i
     }
 }
 
+bool rt_layers_is_tap_layer(const RtProducer *p, int64_t now_us)
+{
+    const RtProducer *g = p->group;
+    for (unsigned i = g->n_layers; i-- > p->layer + 1;) {
+        const RtProducer *l = g->layers[i];
+        if (l->ssrc_bound && l->last_rtp_us && now_us - l->last_rtp_us < HN_SIM_INACTIVE_US)
+            return false; /* a higher layer flows */
+    }
+    return true;
+}
+
 static void layer_infos(const RtProducer *g, int64_t now_us, HnSimLayerInfo *out)
 {
     for (unsigned i = 0; i < g->n_layers; i++) {

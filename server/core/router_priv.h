@@ -186,6 +186,8 @@ void rt_layers_forward(HnRouter *r, RtConsumer *c, RtProducer *p, const uint8_t 
                        const HnRtpHeader *h, bool keyframe, int64_t now_us);
 /* Notes a packet of layer p (activity, VP8 key frame size). */
 void rt_layers_on_rtp(RtProducer *p, const uint8_t *buf, const HnRtpHeader *h, int64_t now_us);
+/* Whether layer p is the highest layer of its group that flows (the one taps see). */
+bool rt_layers_is_tap_layer(const RtProducer *p, int64_t now_us);
 /* Once a second: layer bitrates measured, every simulcast consumer's target updated. */
 void rt_layers_tick(HnRouter *r, int64_t now_us);
 /* Removes the layers of group p (before p goes). */

@@ -1,8 +1,8 @@
 'use strict';
 // Simulcast: a Chromium publisher sends its 1280x720 fake camera as three VP8 layers (q, h, f);
 // a viewer showing it in a small tile receives a lower layer than one showing it large, and
-// a viewer whose tile grows switches up while its video keeps decoding. /metrics counts the
-// switch.
+// a viewer whose tile grows switches up while its video keeps decoding; a layer nobody watches
+// is paused at the publisher and resumed when a large tile wants it. /metrics counts the switch.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -45,7 +45,9 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
       const ctx = await browser.newContext({ viewport: { width: vw, height: vh } });
       const page = await ctx.newPage();
       h.recordPage(page, key, diag);
-      await page.goto(`${server.url}/?room=${room}&name=${key}`, { waitUntil: 'domcontentloaded' });
+      // Viewers send one low-resolution stream of their own: less CPU on a loaded machine.
+      const own = key === 'pub' ? '' : '&q=low&simulcast=0';
+      await page.goto(`${server.url}/?room=${room}&name=${key}${own}`, { waitUntil: 'domcontentloaded' });
       pages[key] = { page };
       const st = await h.waitFor(async () => {
         const s = await page.evaluate(() => window.hoinghi.state());
@@ -96,14 +98,39 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
     }, { timeout: 30000, message: 'frames decoding after the switch' });
     t.diagnostic(`switch: ${before.frameWidth} -> ${later.frameWidth}, frames ${before.videoFramesDecoded} -> ${later.videoFramesDecoded}`);
 
+    // Nobody watches the top layer any more: after the debounce the publisher pauses it
+    // (the server's `layers` message), keeping the lowest; a large tile resumes it.
+    await setTile(pages.small.page, 160, 90);
+    await setTile(pages.large.page, 160, 90);
+    const paused = await h.waitFor(async () => {
+      const st = await pub.evaluate(() => window.hoinghi.stats());
+      const l = st.local.video.layers;
+      const f = l.find((x) => x.rid === 'f');
+      const q = l.find((x) => x.rid === 'q');
+      return f && !f.active && q.active ? l : null;
+    }, { timeout: 30000, message: 'the publisher pausing the unwatched top layer' }).catch(async (err) => {
+      const st = await pub.evaluate(() => window.hoinghi.stats());
+      diag.push(`publisher layers at timeout: ${JSON.stringify(st.local.video.layers)}`);
+      for (const k of ['small', 'large']) diag.push(`${k} receives ${JSON.stringify(await received(pages[k].page, pubId))}`);
+      throw err;
+    });
+    t.diagnostic(`paused: ${JSON.stringify(paused.map((x) => [x.rid, x.active]))}`);
+    await setTile(pages.large.page, 1280, 720);
+    await h.waitFor(async () => {
+      const st = await pub.evaluate(() => window.hoinghi.stats());
+      return st.local.video.layers.find((x) => x.rid === 'f').active;
+    }, { timeout: 30000, message: 'the publisher resuming the top layer' });
+
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const switches = metrics.split('\n').filter((l) => l.startsWith('hoinghi_simulcast_layer_switches_total'))
       .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
     assert.ok(switches >= 1, `layer switches in /metrics: ${switches}`);
   } catch (err) {
-    for (const [key, p] of Object.entries(pages)) diag.push(`--- ${key} log ---\n${await h.pageLog(p.page)}`);
-    diag.push(`--- server ---\n${server.log()}`);
-    t.diagnostic(diag.join('\n').slice(-30000));
+    for (const [key, p] of Object.entries(pages)) diag.push(`--- ${key} log ---\n${(await h.pageLog(p.page)).slice(-4000)}`);
+    diag.push(`--- server ---\n${server.log().slice(-6000)}`);
+    const m = await (await fetch(`${server.url}/metrics`)).text().catch(() => '');
+    diag.push(m.split('\n').filter((l) => /simulcast|keyframe|layer|pli/.test(l) && !l.startsWith('#')).join('\n'));
+    t.diagnostic(diag.join('\n'));
     throw err;
   }
 });

@@ -229,13 +229,29 @@ static void test_switch_on_keyframe_continuous(void **state)
     assert_int_equal(hn_router_get_wanted_layers(f->r, VID, &mask, &nl), 0);
     assert_int_equal(mask, 1u << 2);
     assert_int_equal(nl, 3);
-    /* a subscriber's PLI goes to the layer it forwards */
+    /* the tile shrinks again: back to the low layer on its next key frame; the top layer is
+     * no longer wanted once the switch is done */
+    tu_sink_clear(&f->sink);
+    f->now += 600000;
+    assert_int_equal(hn_router_set_consumer_view(f->r, C_VID1, 160, 90, f->now), 0);
+    fx_timers(f);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, SSRC(0)), 1);
+    assert_int_equal(hn_router_get_wanted_layers(f->r, VID, &mask, &nl), 0);
+    assert_int_equal(mask, 1u << 0 | 1u << 2);
+    bool key_q[3] = {true, false, false};
+    f->now += 33000;
+    frame(f, &p, 20, key_q, NULL);
+    assert_int_equal(hn_router_get_consumer_stats(f->r, C_VID1, &cs), 0);
+    assert_int_equal(cs.layer, 0);
+    assert_int_equal(hn_router_get_wanted_layers(f->r, VID, &mask, &nl), 0);
+    assert_int_equal(mask, 1u << 0);
+    /* a subscriber's PLI goes to the layer it forwards (the low one again) */
     uint8_t pli[12];
     assert_true(hn_rtcp_write_pli(pli, sizeof pli, SUB1_RTCP_SSRC, OUT_VID1) > 0);
     tu_sink_clear(&f->sink);
     f->now += 600000;
     assert_int_equal(hn_router_on_rtcp(f->r, SUB1, pli, sizeof pli, f->now), 0);
-    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, SSRC(2)), 1);
+    assert_int_equal(fx_count_fb(f, PUB, HN_RTCP_KIND_PLI, SSRC(0)), 1);
 }
 
 /* An estimate just below the layer: TID 2 dropped, output seqs with no hole, a NACK of an

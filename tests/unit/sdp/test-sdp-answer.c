@@ -139,6 +139,85 @@ static void test_chromium(void **state)
     hn_sdp_pub_answer_free(a);
 }
 
+/* RID simulcast as Chromium offers it: three layers answered recv with the rid extensions. */
+static void test_simulcast_rid(void **state)
+{
+    HnSdp *ans = NULL;
+    HnSdpPubAnswer *a = answer_fixture("chromium-simulcast.sdp", NULL, &ans);
+    assert_int_equal(a->n_tracks, 2);
+    assert_int_equal(a->tracks[0].sim.n_layers, 0); /* audio */
+    const HnSdpPubTrack *v = &a->tracks[1];
+    assert_int_equal(v->kind, HN_KIND_VIDEO);
+    assert_int_equal(v->sim.n_layers, 3);
+    assert_string_equal(v->sim.rids[0], "q");
+    assert_string_equal(v->sim.rids[1], "h");
+    assert_string_equal(v->sim.rids[2], "f");
+    assert_int_equal(v->sim.ext_rid, 10);
+    assert_int_equal(v->sim.ext_rrid, 11);
+    assert_false(v->ssrc_signalled); /* learnt from the rid of the first packets */
+    const HnSdpMedia *m = &ans->media[1];
+    assert_string_equal(m->simulcast, "recv q;h;f");
+    assert_int_equal(m->n_rids, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_false(m->rids[i].send);
+    assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_RID), 10);
+    assert_int_equal(hn_sdp_media_find_extmap(m, HN_SDP_EXT_REPAIRED_RID), 11);
+    assert_int_equal(hn_sdp_media_find_extmap(&ans->media[0], HN_SDP_EXT_RID), 0);
+    hn_sdp_free(ans);
+    hn_sdp_pub_answer_free(a);
+
+    /* without the rid extension the layers cannot be told apart: one stream */
+    char *text = load_fixture("chromium-simulcast.sdp", NULL);
+    GString *g = g_string_new(text);
+    assert_int_equal(g_string_replace(g, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+                                      "urn:example:not-a-rid", 1),
+                     1);
+    a = answer_ok(g->str, NULL, &ans);
+    assert_int_equal(a->tracks[1].sim.n_layers, 0);
+    assert_string_equal(ans->media[1].simulcast, "");
+    hn_sdp_free(ans);
+    hn_sdp_pub_answer_free(a);
+    g_string_free(g, TRUE);
+    /* a paused layer (~f) is kept; a rid without a=rid send is dropped */
+    g = g_string_new(text);
+    assert_int_equal(g_string_replace(g, "a=simulcast:send q;h;f", "a=simulcast:send q;x;~f", 1),
+                     1);
+    a = answer_ok(g->str, NULL, &ans);
+    assert_int_equal(a->tracks[1].sim.n_layers, 2);
+    assert_string_equal(a->tracks[1].sim.rids[1], "f");
+    assert_string_equal(ans->media[1].simulcast, "recv q;f");
+    hn_sdp_free(ans);
+    hn_sdp_pub_answer_free(a);
+    g_string_free(g, TRUE);
+    g_free(text);
+}
+
+/* SSRC simulcast: a=ssrc-group:SIM with the RTX of each layer from FID groups. */
+static void test_simulcast_sim_group(void **state)
+{
+    char *text = load_fixture("chromium-sendonly.sdp", NULL);
+    GString *g = g_string_new(text);
+    g_string_replace(g, "a=ssrc-group:FID 1829477213 2478096226\r\n",
+                     "a=ssrc-group:SIM 1829477213 11 12\r\n"
+                     "a=ssrc-group:FID 1829477213 2478096226\r\n"
+                     "a=ssrc-group:FID 12 22\r\n",
+                     1);
+    HnSdpPubAnswer *a = answer_ok(g->str, NULL, NULL);
+    const HnSdpPubTrack *v = &a->tracks[1];
+    assert_int_equal(v->sim.n_layers, 3);
+    assert_int_equal(v->sim.ssrcs[0], 1829477213u);
+    assert_int_equal(v->sim.ssrcs[2], 12);
+    assert_int_equal(v->sim.rtx_ssrcs[0], 2478096226u);
+    assert_int_equal(v->sim.rtx_ssrcs[1], 0);
+    assert_int_equal(v->sim.rtx_ssrcs[2], 22);
+    assert_true(v->ssrc_signalled);
+    assert_int_equal(v->ssrc, 1829477213u);
+    assert_null(strstr(a->sdp, "a=simulcast"));
+    hn_sdp_pub_answer_free(a);
+    g_string_free(g, TRUE);
+    g_free(text);
+}
+
 static void test_transport_cc(void **state)
 {
     HnSdpCaps caps = HN_SDP_CAPS_DEFAULT;
@@ -502,11 +581,18 @@ static void test_candidates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chromium),     cmocka_unit_test(test_transport_cc),
-        cmocka_unit_test(test_h264),         cmocka_unit_test(test_h264_ranking),
-        cmocka_unit_test(test_rejections),   cmocka_unit_test(test_no_bundle),
-        cmocka_unit_test(test_errors),       cmocka_unit_test(test_dtls_role_and_direction),
-        cmocka_unit_test(test_ssrcs),        cmocka_unit_test(test_candidates),
+        cmocka_unit_test(test_chromium),
+        cmocka_unit_test(test_simulcast_rid),
+        cmocka_unit_test(test_simulcast_sim_group),
+        cmocka_unit_test(test_transport_cc),
+        cmocka_unit_test(test_h264),
+        cmocka_unit_test(test_h264_ranking),
+        cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_no_bundle),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_dtls_role_and_direction),
+        cmocka_unit_test(test_ssrcs),
+        cmocka_unit_test(test_candidates),
         cmocka_unit_test(test_opus_fec_dtx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -637,6 +637,61 @@ static void test_build_connected(void **state)
     json_decref(obj);
 }
 
+static void test_view(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"view\",\"tiles\":[{\"participant\":\"p12\",\"width\":320,"
+                           "\"height\":180.6},{\"participant\":\"p3\",\"width\":0,\"height\":0}]}",
+                           &msg, &err),
+                     0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_VIEW);
+    assert_int_equal(msg.u.view.n_tiles, 2);
+    assert_string_equal(msg.u.view.tiles[0].participant, "p12");
+    assert_int_equal(msg.u.view.tiles[0].width, 320);
+    assert_int_equal(msg.u.view.tiles[0].height, 180);
+    assert_int_equal(msg.u.view.tiles[1].width, 0);
+    hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"view\",\"tiles\":[]}", &msg, &err), 0);
+    assert_int_equal(msg.u.view.n_tiles, 0);
+    hn_proto_msg_clear(&msg);
+    assert_string_equal(hn_proto_msg_type_name(HN_PROTO_MSG_VIEW), "view");
+    expect_bad_field("{\"type\":\"view\"}", "view", "tiles");
+    expect_bad_field("{\"type\":\"view\",\"tiles\":{}}", "view", "tiles");
+    expect_bad_field("{\"type\":\"view\",\"tiles\":[1]}", "view", "tiles");
+    expect_bad_field(
+        "{\"type\":\"view\",\"tiles\":[{\"participant\":\"x1\",\"width\":1,\"height\":1}]}", "view",
+        "tiles");
+    expect_bad_field(
+        "{\"type\":\"view\",\"tiles\":[{\"participant\":\"p1\",\"width\":-1,\"height\":1}]}",
+        "view", "tiles");
+    expect_bad_field(
+        "{\"type\":\"view\",\"tiles\":[{\"participant\":\"p1\",\"width\":1,\"height\":99999}]}",
+        "view", "tiles");
+    expect_bad_field(
+        "{\"type\":\"view\",\"tiles\":[{\"participant\":\"p1\",\"width\":\"1\",\"height\":1}]}",
+        "view", "tiles");
+    GString *many = g_string_new("{\"type\":\"view\",\"tiles\":[");
+    for (int i = 0; i < 65; i++)
+        g_string_append_printf(many, "%s{\"participant\":\"p%d\",\"width\":1,\"height\":1}",
+                               i ? "," : "", i + 1);
+    g_string_append(many, "]}");
+    expect_bad_field(many->str, "view", "tiles");
+    g_string_free(many, TRUE);
+}
+
+static void test_build_layers(void **state)
+{
+    const char *rids[] = {"q", "h"};
+    json_t *obj = load_built(hn_proto_build_layers("1", rids, 2), "layers");
+    assert_string_equal(str_at(obj, "mid"), "1");
+    json_t *a = json_object_get(obj, "active");
+    assert_true(json_is_array(a));
+    assert_int_equal(json_array_size(a), 2);
+    assert_string_equal(json_string_value(json_array_get(a, 1)), "h");
+    json_decref(obj);
+}
+
 static void test_error_budget(void **state)
 {
     const int64_t s = 1000000;
@@ -695,6 +750,8 @@ int main(void)
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_attach_id),
         cmocka_unit_test(test_build_connected),
+        cmocka_unit_test(test_view),
+        cmocka_unit_test(test_build_layers),
         cmocka_unit_test(test_build_active_speaker),
         cmocka_unit_test(test_build_video_paused),
         cmocka_unit_test(test_error_budget),
