@@ -962,7 +962,8 @@ void hn_room_view(HnRoom *room, uint64_t pid, const HnRoomTile *tiles, size_t n)
     int64_t now = g_get_monotonic_time();
     for (size_t i = 0; i < ns; i++) {
         const HnRoomSlot *s = &slots[i];
-        if (s->kind != HN_KIND_VIDEO || !s->consumer_id || !s->in_router)
+        /* the offered snapshot: in_router is as it was when offered, so it is not looked at */
+        if (s->kind != HN_KIND_VIDEO || !s->consumer_id)
             continue;
         unsigned w = 1, h = 1; /* not shown: the lowest layer */
         for (size_t k = 0; k < n; k++) {
@@ -972,6 +973,7 @@ void hn_room_view(HnRoom *room, uint64_t pid, const HnRoomTile *tiles, size_t n)
                 break;
             }
         }
+        /* -ENOENT: not in the router yet; the client sends its view again every 3 s */
         hn_router_set_consumer_view(room->router, s->consumer_id, w ? w : 1, h ? h : 1, now);
     }
     arm_router_timer(room);

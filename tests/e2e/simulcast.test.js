@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/harness.js');
 
-const TIMEOUT = 90000;
+const TIMEOUT = 120000; // generous: a loaded 2-core machine runs three Chromium pages
 
 /** Forces the size of the remote tiles of a page (the client reports it in `view`). */
 async function setTile(page, width, height) {
@@ -24,13 +24,14 @@ async function setTile(page, width, height) {
   }, { width, height });
 }
 
-/** The publisher's video as the viewer receives it. */
-async function received(page, pubId) {
+/** The publisher's video as the viewer receives it (found by name: on a machine loaded enough
+ *  for a signalling timeout the publisher comes back with a new id). */
+async function received(page) {
   const st = await page.evaluate(() => window.hoinghi.stats());
-  return st.participants.find((p) => p.id === pubId) || { frameWidth: 0, videoFramesDecoded: 0 };
+  return st.participants.find((p) => p.name === 'pub') || { frameWidth: 0, videoFramesDecoded: 0 };
 }
 
-test('simulcast: small tile gets a low layer, large tile the full one, switching keeps decoding', { timeout: 240000 }, async (t) => {
+test('simulcast: small tile gets a low layer, large tile the full one, switching keeps decoding', { timeout: 420000 }, async (t) => {
   const server = await h.startServer();
   const browser = await h.launchBrowser();
   const diag = [];
@@ -58,7 +59,6 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
     await setTile(pages.small.page, 160, 90);
     await setTile(pages.large.page, 1280, 720);
     const pub = pages.pub.page;
-    const pubId = pages.pub.id;
 
     // The publisher sends at least two layers (Chromium adds the top one as its estimate grows).
     const layers = await h.waitFor(async () => {
@@ -71,7 +71,7 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
 
     // Small tile: a layer narrower than the publisher's top layer.
     const small = await h.waitFor(async () => {
-      const r = await received(pages.small.page, pubId);
+      const r = await received(pages.small.page);
       return r.frameWidth > 0 && r.frameWidth <= 320 && r.videoFramesDecoded > 10 ? r : null;
     }, { timeout: TIMEOUT, message: 'the small tile receiving the quarter layer' });
 
@@ -79,23 +79,25 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
     const large = await h.waitFor(async () => {
       const st = await pub.evaluate(() => window.hoinghi.stats());
       const top = Math.max(...st.local.video.layers.filter((x) => x.framesEncoded > 0).map((x) => x.frameWidth));
-      const r = await received(pages.large.page, pubId);
+      const r = await received(pages.large.page);
       return r.frameWidth >= 640 && r.frameWidth === top && r.videoFramesDecoded > 10 ? { r, top } : null;
     }, { timeout: TIMEOUT, message: 'the large tile receiving the top layer' });
     t.diagnostic(`small ${small.frameWidth}x${small.frameHeight}, large ${large.r.frameWidth}x${large.r.frameHeight} (top ${large.top})`);
     assert.ok(small.frameWidth < large.r.frameWidth);
 
     // The small tile grows: the viewer switches up and its frames keep decoding.
-    const before = await received(pages.small.page, pubId);
+    const before = await received(pages.small.page);
     await setTile(pages.small.page, 1280, 720);
     const after = await h.waitFor(async () => {
-      const r = await received(pages.small.page, pubId);
+      const r = await received(pages.small.page);
       return r.frameWidth > before.frameWidth ? r : null;
     }, { timeout: TIMEOUT, message: 'the grown tile switching to a larger layer' });
+    let base = after.videoFramesDecoded;
     const later = await h.waitFor(async () => {
-      const r = await received(pages.small.page, pubId);
-      return r.videoFramesDecoded >= after.videoFramesDecoded + 20 ? r : null;
-    }, { timeout: 30000, message: 'frames decoding after the switch' });
+      const r = await received(pages.small.page);
+      base = Math.min(base, r.videoFramesDecoded); // a rejoin starts a new count
+      return r.videoFramesDecoded >= base + 20 && r.frameWidth > before.frameWidth ? r : null;
+    }, { timeout: TIMEOUT, message: 'frames decoding after the switch' });
     t.diagnostic(`switch: ${before.frameWidth} -> ${later.frameWidth}, frames ${before.videoFramesDecoded} -> ${later.videoFramesDecoded}`);
 
     // Nobody watches the top layer any more: after the debounce the publisher pauses it
@@ -108,10 +110,10 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
       const f = l.find((x) => x.rid === 'f');
       const q = l.find((x) => x.rid === 'q');
       return f && !f.active && q.active ? l : null;
-    }, { timeout: 30000, message: 'the publisher pausing the unwatched top layer' }).catch(async (err) => {
+    }, { timeout: TIMEOUT, message: 'the publisher pausing the unwatched top layer' }).catch(async (err) => {
       const st = await pub.evaluate(() => window.hoinghi.stats());
       diag.push(`publisher layers at timeout: ${JSON.stringify(st.local.video.layers)}`);
-      for (const k of ['small', 'large']) diag.push(`${k} receives ${JSON.stringify(await received(pages[k].page, pubId))}`);
+      for (const k of ['small', 'large']) diag.push(`${k} receives ${JSON.stringify(await received(pages[k].page))}`);
       throw err;
     });
     t.diagnostic(`paused: ${JSON.stringify(paused.map((x) => [x.rid, x.active]))}`);
@@ -119,7 +121,7 @@ test('simulcast: small tile gets a low layer, large tile the full one, switching
     await h.waitFor(async () => {
       const st = await pub.evaluate(() => window.hoinghi.stats());
       return st.local.video.layers.find((x) => x.rid === 'f').active;
-    }, { timeout: 30000, message: 'the publisher resuming the top layer' });
+    }, { timeout: TIMEOUT, message: 'the publisher resuming the top layer' });
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const switches = metrics.split('\n').filter((l) => l.startsWith('hoinghi_simulcast_layer_switches_total'))
