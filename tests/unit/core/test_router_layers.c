@@ -353,6 +353,50 @@ static void test_layer_rtx(void **state)
     assert_int_equal(hn_router_on_rtp(f->r, PUB, b, n, f->now), -ENOENT);
 }
 
+typedef struct {
+    unsigned by_layer[3];
+    uint32_t producer;
+} TapSeen;
+
+static void tap_rtp(void *user, uint32_t producer_id, const HnTapPacket *p, int64_t now_us)
+{
+    TapSeen *t = user;
+    t->producer = producer_id;
+    t->by_layer[p->buf[p->len - 3]]++;
+}
+
+/* A recorder's tap sees the group's highest layer that flows, under the group's id. */
+static void test_tap_follows_top_layer(void **state)
+{
+    Fx *f = *state;
+    make_layers(f);
+    TapSeen seen = {0};
+    HnRouterTap tap = {.on_rtp = tap_rtp, .one_producer = true, .producer_id = VID};
+    assert_true(hn_router_add_tap(f->r, &tap, &seen) > 0);
+    Pub p = {.ts = 1000};
+    bool keys[3] = {true, true, true};
+    frame(f, &p, 0, keys, NULL);
+    for (unsigned i = 1; i < 10; i++) {
+        f->now += 33000;
+        frame(f, &p, i, NULL, NULL);
+    }
+    assert_int_equal(seen.producer, VID);
+    assert_int_equal(seen.by_layer[2], 10);
+    /* the first packets of q and h came before any of f: each was the top one then */
+    assert_int_equal(seen.by_layer[0], 1);
+    assert_int_equal(seen.by_layer[1], 1);
+    /* the publisher pauses the top layer: after a while the tap gets the middle one */
+    f->now += HN_SIM_INACTIVE_US;
+    uint8_t b[1500];
+    for (unsigned i = 0; i < 5; i++) {
+        size_t n = layer_pkt(b, 1, p.seq[1]++, p.ts, p.pid[1]++, 1, 0, false, 0);
+        assert_int_equal(hn_router_on_rtp(f->r, PUB, b, n, f->now), 0);
+        p.ts += 3000;
+        f->now += 33000;
+    }
+    assert_int_equal(seen.by_layer[1], 1 + 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +405,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_switch_on_keyframe_continuous, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_temporal_drop_and_nack, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_layer_rtx, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tap_follows_top_layer, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
