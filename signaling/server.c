@@ -29,6 +29,7 @@ typedef struct {
     int close_code;
     char close_reason[64];
     HnCloseReason reason;
+    char peer[64]; /* the client's address */
 } HnConn;
 
 struct HnSignaling {
@@ -46,6 +47,7 @@ struct HnSignaling {
     struct lws_http_mount mount_root, *mounts; /* mounts: one per mount point, after root */
     struct lws_protocols protocols[3];
     HnSignalingStats stats;
+    char **allowed_origins;
 };
 
 static HnSignaling *sig_of(struct lws *wsi)
@@ -202,6 +204,43 @@ static gboolean is_ws_path(struct lws *wsi)
     return strcmp(uri, "/ws") == 0 || strcmp(uri, "/ws/") == 0;
 }
 
+gboolean hn_signaling_origin_allowed(const char *const *allowed, const char *origin,
+                                     const char *host)
+{
+    if (!origin || !*origin)
+        return TRUE; /* not a browser: Origin protects browsers from other sites' pages */
+    if (allowed && allowed[0]) {
+        for (const char *const *a = allowed; *a; a++)
+            if (g_ascii_strcasecmp(*a, origin) == 0)
+                return TRUE;
+        return FALSE;
+    }
+    const char *o = g_str_has_prefix(origin, "https://")  ? origin + 8
+                    : g_str_has_prefix(origin, "http://") ? origin + 7
+                                                          : NULL;
+    return o && host && g_ascii_strcasecmp(o, host) == 0;
+}
+
+/* The handshake's Origin against the allowed origins (refusals are logged and counted). */
+static gboolean origin_ok(HnSignaling *sig, struct lws *wsi)
+{
+    char origin[256] = "", host[256] = "";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
+        lws_hdr_total_length(wsi, WSI_TOKEN_HOST) >= (int)sizeof host) {
+        sig->stats.refused_origin++;
+        return FALSE;
+    }
+    gboolean has_origin = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0;
+    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST);
+    if (hn_signaling_origin_allowed((const char *const *)sig->allowed_origins,
+                                    has_origin ? origin : NULL, host))
+        return TRUE;
+    sig->stats.refused_origin++;
+    g_message("signalling: WebSocket from origin %s refused (not in [server] allowed_origins)",
+              origin);
+    return FALSE;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
@@ -209,7 +248,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     HnSignaling *sig;
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return is_ws_path(wsi) ? 0 : -1;
+        if (!is_ws_path(wsi))
+            return -1;
+        return origin_ok(sig_of(wsi), wsi) ? 0 : -1;
     case LWS_CALLBACK_ESTABLISHED: {
         sig = sig_of(wsi);
         HnConn *c = g_new0(HnConn, 1);
@@ -220,6 +261,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         hn_error_budget_init(&c->budget);
         g_queue_init(&c->out);
         c->reason = HN_CLOSE_LEFT;
+        lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+        if (g_str_has_prefix(c->peer, "::ffff:")) /* a v4 client of a dual-stack socket */
+            memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
         *pc = c;
         g_hash_table_insert(sig->conns, &c->id, c);
         sig->stats.connections++;
@@ -361,6 +405,7 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     sig->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     sig->keepalive_us = (s->keepalive_timeout_s > 0 ? s->keepalive_timeout_s : 10) * G_USEC_PER_SEC;
     sig->client_dir = g_strdup(s->client_dir);
+    sig->allowed_origins = g_strdupv((char **)s->allowed_origins);
 
     sig->routes = s->routes;
     if (!sig->routes)
@@ -434,6 +479,7 @@ void hn_signaling_free(HnSignaling *sig)
     g_hash_table_destroy(sig->conns);
     g_main_loop_unref(sig->loop);
     g_free(sig->client_dir);
+    g_strfreev(sig->allowed_origins);
     hn_http_routes_free(sig->own_routes);
     g_strfreev(sig->mount_points);
     g_free(sig->mounts);
@@ -449,6 +495,12 @@ void hn_signaling_send(HnSignaling *sig, uint64_t conn_id, char *text)
         return;
     }
     conn_queue(sig, c, text);
+}
+
+const char *hn_signaling_peer(HnSignaling *sig, uint64_t conn_id)
+{
+    HnConn *c = g_hash_table_lookup(sig->conns, &conn_id);
+    return c ? c->peer : "";
 }
 
 void hn_signaling_close(HnSignaling *sig, uint64_t conn_id, int code, const char *reason)

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app/join_gate.h"
 #include "app/metrics.h"
 #include "app/room.h"
 #include "signaling/room_json.h"
@@ -32,6 +33,9 @@ struct HnHub {
     guint64 joins;
     HnHttpRoutes *routes;
     HnMetrics *metrics;
+    HnJoinGate *gate;
+    HnStore *store; /* NULL: no audit rows */
+    guint64 joins_refused;
 };
 
 /* --- worker -> main ----------------------------------------------------------------------- */
@@ -105,6 +109,7 @@ typedef struct {
     char *text;   /* name, sdp, candidate or leave reason */
     gboolean sub; /* candidate for the sub transport */
     char *req_id; /* the request's id as JSON text, or NULL */
+    HnRole role;  /* CMD_JOIN: decided by the join gate */
 } HnCmd;
 
 static void cmd_free(gpointer data)
@@ -120,7 +125,7 @@ static gboolean cmd_run(gpointer data)
     HnCmd *c = data;
     switch (c->type) {
     case CMD_JOIN:
-        hn_room_join(c->room, c->pid, c->text, c->req_id);
+        hn_room_join(c->room, c->pid, c->text, c->role, c->req_id);
         break;
     case CMD_PUBLISH:
         hn_room_publish(c->room, c->pid, c->text, c->req_id);
@@ -144,10 +149,11 @@ static gboolean cmd_run(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub,
-                     const char *req_id)
+static void send_cmd_as(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text,
+                        gboolean sub, const char *req_id, HnRole role)
 {
     HnCmd *c = g_new0(HnCmd, 1);
+    c->role = role;
     c->type = type;
     c->room = e->room;
     c->pid = pid;
@@ -155,6 +161,12 @@ static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *t
     c->sub = sub;
     c->req_id = g_strdup(req_id);
     hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
+}
+
+static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub,
+                     const char *req_id)
+{
+    send_cmd_as(e, type, pid, text, sub, req_id, HN_ROLE_MEMBER);
 }
 
 /* --- rooms -------------------------------------------------------------------------------- */
@@ -208,10 +220,46 @@ static void reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, con
                       hn_proto_attach_id(hn_proto_build_error(code, msg, ref), m->id_json));
 }
 
+/* Runs the join gate; FALSE when the join was refused (answered, audited, logged without the
+ * secret). On TRUE, v holds the role and the name the token gives (if any). */
+static gboolean gate_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m, HnJoinVerdict *v)
+{
+    const char *room = m->u.join.room, *addr = hn_signaling_peer(hub->sig, conn_id);
+    hn_join_gate_check(hub->gate, room, addr, m->u.join.token, m->u.join.pin,
+                       g_get_monotonic_time(), g_get_real_time() / G_USEC_PER_SEC, v);
+    if (v->ok && v->name && !hn_proto_display_name_valid(v->name)) {
+        hn_join_verdict_clear(v);
+        v->code = HN_PROTO_ERR_BAD_TOKEN;
+        v->message = "the token's name is not a valid display name";
+        v->how = "token";
+    }
+    if (v->ok)
+        return TRUE;
+    const char *code = hn_proto_error_code_name(v->code);
+    hub->joins_refused++;
+    g_message("join refused: room %s from %s: %s (%s)", room, addr, code, v->message);
+    g_autofree char *detail =
+        g_strdup_printf("code=%s how=%s addr=%s", code, v->how ? v->how : "-", addr);
+    hn_store_audit(hub->store, m->u.join.name, "join-refused", room, detail);
+    if (v->locked_now) {
+        g_message("address %s locked for %u s after %u failed attempts", addr,
+                  hub->cfg->lockout_seconds, hub->cfg->lockout_failures);
+        g_autofree char *d = g_strdup_printf("addr=%s seconds=%u", addr, hub->cfg->lockout_seconds);
+        hn_store_audit(hub->store, addr, "address-locked", room, d);
+    }
+    reply_error(hub, conn_id, v->code, v->message, "join", m);
+    return FALSE;
+}
+
 static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
 {
     if (g_hash_table_contains(hub->conns, &conn_id)) {
         reply_error(hub, conn_id, HN_PROTO_ERR_ALREADY_JOINED, "already joined", "join", m);
+        return;
+    }
+    HnJoinVerdict v;
+    if (!gate_join(hub, conn_id, m, &v)) {
+        hn_join_verdict_clear(&v);
         return;
     }
     HnRoomEntry *e = room_open(hub, m->u.join.room);
@@ -231,7 +279,13 @@ static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
     e->members++;
     hub->joins++;
     g_hash_table_insert(hub->conns, &c->id, c);
-    send_cmd(e, CMD_JOIN, conn_id, m->u.join.name, FALSE, m->id_json);
+    const char *name = v.name ? v.name : m->u.join.name;
+    g_autofree char *detail = g_strdup_printf(
+        "how=%s role=%s addr=%s p%" G_GUINT64_FORMAT "%s%s", v.how, hn_role_name(v.role),
+        hn_signaling_peer(hub->sig, conn_id), conn_id, v.sub ? " sub=" : "", v.sub ? v.sub : "");
+    hn_store_audit(hub->store, name, "join", m->u.join.room, detail);
+    send_cmd_as(e, CMD_JOIN, conn_id, name, FALSE, m->id_json, v.role);
+    hn_join_verdict_clear(&v);
 }
 
 static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
@@ -351,6 +405,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         g_free(hub);
         return NULL;
     }
+    hub->gate = hn_join_gate_new(cfg);
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     metrics_start(hub, loop);
@@ -362,6 +417,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         .tls_key = cfg->tls_key,
         .keepalive_timeout_s = 7, /* 3 missed pings; with the 1 s check, gone within 10 s */
         .routes = hub->routes,
+        .allowed_origins = (const char *const *)cfg->allowed_origins,
     };
     hub->sig = hn_signaling_new(loop, &s, &handler, hub, error);
     if (!hub->sig) {
@@ -390,5 +446,11 @@ void hn_hub_free(HnHub *hub)
     g_hash_table_destroy(hub->rooms);
     hn_metrics_free(hub->metrics);
     hn_http_routes_free(hub->routes);
+    hn_join_gate_free(hub->gate);
     g_free(hub);
+}
+
+void hn_hub_set_store(HnHub *hub, HnStore *store)
+{
+    hub->store = store;
 }
