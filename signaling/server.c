@@ -250,7 +250,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         if (!is_ws_path(wsi))
             return -1;
-        return origin_ok(sig_of(wsi), wsi) ? 0 : -1;
+        if (origin_ok(sig_of(wsi), wsi))
+            return 0;
+        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+        return -1;
     case LWS_CALLBACK_ESTABLISHED: {
         sig = sig_of(wsi);
         HnConn *c = g_new0(HnConn, 1);
