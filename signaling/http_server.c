@@ -18,6 +18,8 @@ struct HnHttpRequest {
     HnHttpMethod method;
     char *path, *query;
     const char *subpath; /* into path */
+    char *authorization; /* the Authorization header, NULL when none */
+    char peer[64];       /* the client's address */
     /* dispatch: the route's handler, or an error status decided before the body was read */
     HnHttpHandler fn;
     void *user;
@@ -42,6 +44,9 @@ static void request_free(HnHttpRequest *req)
         return;
     g_free(req->path);
     g_free(req->query);
+    if (req->authorization)
+        memset(req->authorization, 0, strlen(req->authorization));
+    g_free(req->authorization);
     g_free(req->allow);
     g_string_free(req->body, TRUE);
     if (req->json)
@@ -70,6 +75,16 @@ const char *hn_http_request_subpath(const HnHttpRequest *req)
 const char *hn_http_request_query(const HnHttpRequest *req)
 {
     return req->query ? req->query : "";
+}
+
+const char *hn_http_request_authorization(const HnHttpRequest *req)
+{
+    return req->authorization;
+}
+
+const char *hn_http_request_peer(const HnHttpRequest *req)
+{
+    return req->peer;
 }
 
 json_t *hn_http_request_json(const HnHttpRequest *req)
@@ -223,6 +238,13 @@ static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
     char q[512];
     if (lws_hdr_copy(wsi, q, sizeof q, WSI_TOKEN_HTTP_URI_ARGS) > 0)
         req->query = g_strdup(q);
+    int alen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (alen > 0 && alen < 1024) {
+        req->authorization = g_malloc0((gsize)alen + 1);
+        if (lws_hdr_copy(wsi, req->authorization, alen + 1, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+            g_clear_pointer(&req->authorization, g_free);
+    }
+    lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
 
     gint64 clen = content_length(wsi);
     req->body_expected =

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app/api_tokens.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
 #include "app/room.h"
@@ -453,4 +454,6 @@ void hn_hub_free(HnHub *hub)
 void hn_hub_set_store(HnHub *hub, HnStore *store)
 {
     hub->store = store;
+    /* under the /api mount point the signalling front already serves */
+    hn_api_tokens_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool));
 }

@@ -143,3 +143,66 @@ def test_newer_or_corrupt_database_refused(tmp_path):
     p = run_cli(args)
     assert p.returncode == 1, p
     assert 'hoinghi.db' in p.stderr and 'database' in p.stderr, p.stderr
+
+
+def test_api_mints_join_tokens(tmp_path):
+    """POST /api/rooms/NAME/tokens with an API key mints a token that joins with its role."""
+    import urllib.error
+    import urllib.request
+    first = tmp_path / 'srv'
+    first.mkdir()
+    data = first / 'data'
+    key = cli(str(data), 'apikey', 'add', 'cong-thong-tin').stdout.strip()
+    secret = 'api-test-secret-0123456789'
+    srv = Server(str(first), '[auth]\njwt_secret = %s\n[room:giao-ban]\n' % secret)
+    try:
+        srv.start()
+
+        def post(path, body=None, auth=None):
+            req = urllib.request.Request(srv.http_url + path, method='POST',
+                                         data=json.dumps(body or {}).encode())
+            req.add_header('Content-Type', 'application/json')
+            if auth:
+                req.add_header('Authorization', auth)
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status, json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read())
+
+        assert post('/api/rooms/giao-ban/tokens')[0] == 401
+        assert post('/api/rooms/giao-ban/tokens', auth='Bearer hnk_wrong')[0] == 401
+        assert post('/api/rooms/giao-ban/tokens', {'role': 'king'}, 'Bearer ' + key)[0] == 400
+        assert post('/api/rooms/giao-ban/nothing', {}, 'Bearer ' + key)[0] == 404
+        st, body = post('/api/rooms/giao-ban/tokens',
+                        {'name': 'Thư ký Lan', 'role': 'secretary', 'ttl': 600}, 'Bearer ' + key)
+        assert st == 201, body
+        assert body['path'] == '/?room=giao-ban&token=' + body['token']
+        assert body['expires'] - time.time() > 500
+
+        async def use():
+            ws = await ws_connect(srv)
+            await ws.send(json.dumps({'type': 'join', 'room': 'giao-ban', 'name': 'x',
+                                      'token': body['token']}))
+            msg = await recv_json(ws)
+            assert msg['type'] == 'joined' and msg['role'] == 'secretary', msg
+            await ws.close()
+
+        asyncio.run(use())
+        deadline = time.monotonic() + 5
+        rows = []
+        while time.monotonic() < deadline:
+            rows = query(str(data), 'SELECT actor, action, room, detail FROM audit ORDER BY id')
+            if any(r[1] == 'join' for r in rows):
+                break
+            time.sleep(0.1)
+        actions = [(r[0], r[1]) for r in rows]
+        assert ('apikey:cong-thong-tin', 'token-minted') in actions, rows
+        assert ('127.0.0.1', 'api-auth-failed') in actions, rows
+        assert ('Thư ký Lan', 'join') in actions, rows
+        log = srv.log()
+        assert key not in log and body['token'] not in log and secret not in log
+        assert key not in str(rows) and body['token'] not in str(rows)
+    finally:
+        problems = srv.stop()
+        assert not problems, problems
