@@ -113,6 +113,9 @@ const char *hn_http_request_query(const HnHttpRequest *req);
 /* The Authorization header (at most 1023 bytes), NULL when none. transfer none, valid until the
  * reply; never log it. */
 const char *hn_http_request_authorization(const HnHttpRequest *req);
+/* Adds a Set-Cookie header (value copied, at most 1 KiB) to the reply; call before hn_http_reply*.
+ */
+void hn_http_request_set_cookie(HnHttpRequest *req, const char *cookie);
 /* The client's address ("127.0.0.1"). transfer none, valid until the reply. */
 const char *hn_http_request_peer(const HnHttpRequest *req);
 /* The body's JSON object on a JSON route, NULL when no body was sent. transfer none. */

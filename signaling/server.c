@@ -30,6 +30,7 @@ typedef struct {
     char close_reason[64];
     HnCloseReason reason;
     char peer[64]; /* the client's address */
+    char *session; /* the hn_session cookie of the handshake, NULL when none */
 } HnConn;
 
 struct HnSignaling {
@@ -204,6 +205,27 @@ static gboolean is_ws_path(struct lws *wsi)
     return strcmp(uri, "/ws") == 0 || strcmp(uri, "/ws/") == 0;
 }
 
+/* The value of the hn_session cookie of the handshake. transfer full; NULL when none. */
+static char *session_cookie(struct lws *wsi)
+{
+    int len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE);
+    if (len <= 0 || len > 8192)
+        return NULL;
+    char *all = g_malloc0((gsize)len + 1);
+    char *found = NULL;
+    if (lws_hdr_copy(wsi, all, len + 1, WSI_TOKEN_HTTP_COOKIE) > 0) {
+        char **parts = g_strsplit(all, ";", 0);
+        for (char **p = parts; *p && !found; p++) {
+            const char *v = g_strstrip(*p);
+            if (g_str_has_prefix(v, HN_SESSION_COOKIE "=") && v[strlen(HN_SESSION_COOKIE) + 1])
+                found = g_strdup(v + strlen(HN_SESSION_COOKIE) + 1);
+        }
+        g_strfreev(parts);
+    }
+    g_free(all);
+    return found;
+}
+
 gboolean hn_signaling_origin_allowed(const char *const *allowed, const char *origin,
                                      const char *host)
 {
@@ -265,6 +287,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         g_queue_init(&c->out);
         c->reason = HN_CLOSE_LEFT;
         lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+        c->session = session_cookie(wsi);
         if (g_str_has_prefix(c->peer, "::ffff:")) /* a v4 client of a dual-stack socket */
             memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
         *pc = c;
@@ -288,6 +311,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         sig->h.on_close(sig->user, c->id, c->reason);
         g_queue_clear_full(&c->out, g_free);
         g_string_free(c->rx, TRUE);
+        g_free(c->session);
         g_free(c);
         return 0;
     }
@@ -498,6 +522,12 @@ void hn_signaling_send(HnSignaling *sig, uint64_t conn_id, char *text)
         return;
     }
     conn_queue(sig, c, text);
+}
+
+const char *hn_signaling_session(HnSignaling *sig, uint64_t conn_id)
+{
+    HnConn *c = g_hash_table_lookup(sig->conns, &conn_id);
+    return c ? c->session : NULL;
 }
 
 const char *hn_signaling_peer(HnSignaling *sig, uint64_t conn_id)

@@ -52,6 +52,11 @@ void hn_signaling_send(HnSignaling *sig, uint64_t conn_id, char *text);
 /* The client's address ("127.0.0.1", "::1"), "" when unknown. transfer none, valid while the
  * connection lives. */
 const char *hn_signaling_peer(HnSignaling *sig, uint64_t conn_id);
+/* The cookie holding an account's session (a JWT set by POST /api/login). */
+#define HN_SESSION_COOKIE "hn_session"
+/* The hn_session cookie the WebSocket handshake carried, NULL when none. transfer none, valid
+ * while the connection lives; never log it. */
+const char *hn_signaling_session(HnSignaling *sig, uint64_t conn_id);
 /* TRUE when origin ("scheme://host[:port]", may be NULL) may open /ws for a request to host
  * (the Host header, may be NULL) under allowed (see HnSignalingSettings). Pure. */
 gboolean hn_signaling_origin_allowed(const char *const *allowed, const char *origin,

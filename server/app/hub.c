@@ -1,7 +1,9 @@
 #include "app/hub.h"
 
 #include <string.h>
+#include <sys/random.h>
 
+#include "app/api_login.h"
 #include "app/api_tokens.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -35,7 +37,8 @@ struct HnHub {
     HnHttpRoutes *routes;
     HnMetrics *metrics;
     HnJoinGate *gate;
-    HnStore *store; /* NULL: no audit rows */
+    HnStore *store;       /* NULL: no audit rows */
+    char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
     guint64 joins_refused;
 };
 
@@ -227,7 +230,8 @@ static gboolean gate_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m, HnJ
 {
     const char *room = m->u.join.room, *addr = hn_signaling_peer(hub->sig, conn_id);
     hn_join_gate_check(hub->gate, room, addr, m->u.join.token, m->u.join.pin,
-                       g_get_monotonic_time(), g_get_real_time() / G_USEC_PER_SEC, v);
+                       hn_signaling_session(hub->sig, conn_id), g_get_monotonic_time(),
+                       g_get_real_time() / G_USEC_PER_SEC, v);
     if (v->ok && v->name && !hn_proto_display_name_valid(v->name)) {
         hn_join_verdict_clear(v);
         v->code = HN_PROTO_ERR_BAD_TOKEN;
@@ -389,6 +393,21 @@ static const HnSignalingHandler handler = {
     .healthz = healthz,
 };
 
+/* The key of account sessions: the join-token secret when there is one (sessions then survive a
+ * restart), else 32 random bytes per process. transfer full. */
+static char *session_secret_new(const HnConfig *cfg)
+{
+    if (cfg->jwt_secret)
+        return g_strdup(cfg->jwt_secret);
+    guint8 raw[32];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        g_error("no randomness from the kernel for the session key");
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < sizeof raw; i++)
+        g_string_append_printf(s, "%02x", raw[i]);
+    return g_string_free(s, FALSE);
+}
+
 HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLoop *loop,
                   const char *client_dir, GError **error)
 {
@@ -406,7 +425,8 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         g_free(hub);
         return NULL;
     }
-    hub->gate = hn_join_gate_new(cfg);
+    hub->session_secret = session_secret_new(cfg);
+    hub->gate = hn_join_gate_new(cfg, hub->session_secret);
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     metrics_start(hub, loop);
@@ -448,6 +468,7 @@ void hn_hub_free(HnHub *hub)
     hn_metrics_free(hub->metrics);
     hn_http_routes_free(hub->routes);
     hn_join_gate_free(hub->gate);
+    g_free(hub->session_secret);
     g_free(hub);
 }
 
@@ -456,4 +477,6 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
     hub->store = store;
     /* under the /api mount point the signalling front already serves */
     hn_api_tokens_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool));
+    hn_api_login_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool),
+                          hub->session_secret);
 }

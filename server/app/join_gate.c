@@ -9,6 +9,7 @@
 struct HnJoinGate {
     const HnConfig *cfg;
     HnLimiter *limiter;
+    char *session_secret;
 };
 
 void hn_join_verdict_clear(HnJoinVerdict *v)
@@ -18,9 +19,10 @@ void hn_join_verdict_clear(HnJoinVerdict *v)
     memset(v, 0, sizeof *v);
 }
 
-HnJoinGate *hn_join_gate_new(const HnConfig *cfg)
+HnJoinGate *hn_join_gate_new(const HnConfig *cfg, const char *session_secret)
 {
     HnJoinGate *g = g_new0(HnJoinGate, 1);
+    g->session_secret = g_strdup(session_secret);
     g->cfg = cfg;
     g->limiter =
         hn_limiter_new(cfg->lockout_failures, cfg->lockout_seconds, cfg->attempts_per_minute);
@@ -32,6 +34,9 @@ void hn_join_gate_free(HnJoinGate *g)
     if (!g)
         return;
     hn_limiter_free(g->limiter);
+    if (g->session_secret)
+        memset(g->session_secret, 0, strlen(g->session_secret));
+    g_free(g->session_secret);
     g_free(g);
 }
 
@@ -73,10 +78,34 @@ static void check_token(HnJoinGate *g, const char *room, const char *token, gint
     refuse(v, HN_PROTO_ERR_BAD_TOKEN, why);
 }
 
+/* An account's session: a token for every room signed with the session secret. */
+static gboolean check_session(HnJoinGate *g, const char *session, gint64 now_s, HnJoinVerdict *v)
+{
+    if (!session || !g->session_secret)
+        return FALSE;
+    HnTokenClaims c;
+    const char *why = NULL;
+    if (hn_join_token_verify(g->session_secret, session, "*", now_s, &c, &why) != HN_TOKEN_OK)
+        return FALSE;
+    gboolean ok = strcmp(c.room, "*") == 0 && c.sub != NULL;
+    if (ok) {
+        v->ok = TRUE;
+        v->how = "account";
+        v->role = c.role;
+        v->name = g_steal_pointer(&c.name);
+        v->sub = g_steal_pointer(&c.sub);
+    }
+    hn_token_claims_clear(&c);
+    return ok;
+}
+
 void hn_join_gate_check(HnJoinGate *g, const char *room, const char *addr, const char *token,
-                        const char *pin, gint64 now_us, gint64 now_s, HnJoinVerdict *v)
+                        const char *pin, const char *session, gint64 now_us, gint64 now_s,
+                        HnJoinVerdict *v)
 {
     memset(v, 0, sizeof *v);
+    if (!token && check_session(g, session, now_s, v))
+        return; /* a logged-in account: its role, in any room */
     HnAccess access = hn_config_room_access(g->cfg, room);
     const HnRoomConfig *rc = hn_config_find_room(g->cfg, room);
     const char *room_pin = rc ? rc->pin : NULL;

@@ -29,10 +29,14 @@ typedef struct {
 
 void hn_join_verdict_clear(HnJoinVerdict *v);
 
-/* cfg: transfer none, must outlive the gate. transfer full. */
-HnJoinGate *hn_join_gate_new(const HnConfig *cfg);
+/* cfg: transfer none, must outlive the gate. session_secret: the key of account sessions
+ * (copied; the jwt_secret, or a random one per process). transfer full. */
+HnJoinGate *hn_join_gate_new(const HnConfig *cfg, const char *session_secret);
 void hn_join_gate_free(HnJoinGate *g);
 
-/* Decides the join of addr into room with token and pin (each NULL when not sent). */
+/* Decides the join of addr into room with token and pin (each NULL when not sent) and the
+ * session cookie of a logged-in account (NULL when none; one that does not verify counts as
+ * none). Order: token, then session, then PIN. */
 void hn_join_gate_check(HnJoinGate *g, const char *room, const char *addr, const char *token,
-                        const char *pin, gint64 now_us, gint64 now_s, HnJoinVerdict *out);
+                        const char *pin, const char *session, gint64 now_us, gint64 now_s,
+                        HnJoinVerdict *out);

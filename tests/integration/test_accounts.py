@@ -206,3 +206,70 @@ def test_api_mints_join_tokens(tmp_path):
     finally:
         problems = srv.stop()
         assert not problems, problems
+
+
+def test_login_session_gives_the_account_role(tmp_path):
+    """POST /api/login sets an HttpOnly session cookie; a WebSocket join with it gets the
+    account's role even in a token-only room; wrong passwords are refused, audited, locked."""
+    import urllib.error
+    import urllib.request
+    root = tmp_path / 'srv'
+    root.mkdir()
+    data = root / 'data'
+    assert cli(str(data), 'user', 'add', 'chu-tri', '--role', 'chair', '--display-name',
+               'Chủ trì Hà', stdin='mat-khau-chu-tri\n').returncode == 0
+    secret = 'login-test-secret-0123456789'
+    srv = Server(str(root), '[auth]\njwt_secret = %s\nlockout_failures = 3\n'
+                 'lockout_seconds = 60\n[room:kin]\naccess = token\n' % secret)
+    try:
+        srv.start()
+
+        def login(name, password):
+            req = urllib.request.Request(srv.http_url + '/api/login', method='POST',
+                                         data=json.dumps({'name': name,
+                                                          'password': password}).encode())
+            req.add_header('Content-Type', 'application/json')
+            try:
+                with urllib.request.urlopen(req, timeout=20) as r:
+                    return r.status, r.headers.get('Set-Cookie'), json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers.get('Set-Cookie'), json.loads(e.read())
+
+        st, cookie, body = login('chu-tri', 'mat-khau-chu-tri')
+        assert st == 200 and body['role'] == 'chair', body
+        assert cookie.startswith('hn_session=') and 'HttpOnly' in cookie, cookie
+        assert 'SameSite=Strict' in cookie and 'Secure' not in cookie, cookie
+        session = cookie.split(';')[0]
+
+        async def joins():
+            ws = await ws_connect(srv, extra_headers={'Cookie': 'x=1; ' + session})
+            await ws.send(json.dumps({'type': 'join', 'room': 'kin', 'name': 'ai đó'}))
+            msg = await recv_json(ws)
+            assert msg['type'] == 'joined' and msg['role'] == 'chair', msg
+            await ws.close()
+            ws = await ws_connect(srv)  # no cookie: a token-only room refuses
+            await ws.send(json.dumps({'type': 'join', 'room': 'kin', 'name': 'ai đó'}))
+            msg = await recv_json(ws)
+            assert msg['type'] == 'error' and msg['code'] == 'auth-required', msg
+            await ws.close()
+
+        asyncio.run(joins())
+        assert login('chu-tri', 'sai-mat-khau-1')[0] == 401
+        assert login('khong-co', 'sai-mat-khau-2')[0] == 401
+        assert login('chu-tri', 'sai-mat-khau-3')[0] == 401
+        assert login('chu-tri', 'mat-khau-chu-tri')[0] == 429  # locked, even when right
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the store thread writes them a moment later
+            rows = query(str(data), 'SELECT actor, action, detail FROM audit ORDER BY id')
+            actions = [r[1] for r in rows]
+            if actions.count('login-failed') == 3 and 'address-locked' in actions:
+                break
+            time.sleep(0.1)
+        assert actions.count('login') == 1 and actions.count('login-failed') == 3, rows
+        assert 'address-locked' in actions and 'join' in actions, rows
+        log = srv.log()
+        for secret_text in ('mat-khau', session.split('=', 1)[1], secret):
+            assert secret_text not in log and secret_text not in str(rows)
+    finally:
+        problems = srv.stop()
+        assert not problems, problems
