@@ -378,6 +378,13 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     if (hub->sig) /* NULL while the hub shuts down */
         hn_signaling_get_stats(hub->sig, &out->sig);
     out->joins = hub->joins;
+    out->joins_refused = hub->joins_refused;
+    if (hub->store) {
+        HnStoreStats st;
+        hn_store_get_stats(hub->store, &st);
+        out->audit_rows = st.audit_rows;
+        out->audit_failed = st.audit_failed;
+    }
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)

@@ -60,6 +60,14 @@ def forged(header, claims, key=SECRET, sign=True):
     return '%s.%s.%s' % (h, p, sig if sign else '')
 
 
+def metric(server, name):
+    with urllib.request.urlopen(server.http_url + '/metrics', timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + ' '):
+                return float(line.split()[1])
+    raise AssertionError('%s not in /metrics' % name)
+
+
 def healthz(server):
     with urllib.request.urlopen(server.http_url + '/healthz', timeout=5) as r:
         return json.loads(r.read())
@@ -226,6 +234,10 @@ def test_lockout_and_expiry(start_server):
     assert any('code=locked' in r[3] for r in rows if r[1] == 'join-refused'), rows
     assert 'locked for 3 s' in server.log()
     assert PIN not in server.log()
+    # 5 wrong PINs, the locked PIN and the locked token
+    assert metric(server, 'hoinghi_joins_refused_total') == 7
+    assert metric(server, 'hoinghi_joins_total') == 1
+    assert metric(server, 'hoinghi_audit_rows_total') >= len(rows)
 
 
 def handshake_status(server, origin):
@@ -256,6 +268,7 @@ def test_origin(start_server):
         await ws.close()
 
     asyncio.run(body())
+    assert metric(server, 'hoinghi_ws_refused_origin_total') == 2
     other = start_server('[server]\nallowed_origins = https://meet.example.gov.vn\n')
 
     async def body2():
