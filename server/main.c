@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/cli.h"
 #include "app/config.h"
 #include "app/hub.h"
 #include "hn-build-config.h"
+#include "store/store.h"
 #include "transport/cert.h"
 #include "transport/worker.h"
 
@@ -85,6 +87,8 @@ static char *describe_media(const HnConfig *cfg, HnWorkerPool *pool)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    if (hn_cli_is_command(argc, argv))
+        return hn_cli_main(argc, argv);
     char *config_path = NULL, *listen = NULL, *data_dir = NULL;
     gboolean version = FALSE;
     GOptionEntry entries[] = {
@@ -101,13 +105,16 @@ int main(int argc, char **argv)
     HnCert *cert = NULL;
     HnWorkerPool *pool = NULL;
     HnHub *hub = NULL;
+    HnStore *store = NULL;
     GMainLoop *loop = NULL;
 
     GOptionContext *octx = g_option_context_new("- hoinghi video-conferencing server (SFU)");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_option_context_set_description(
         octx, "Serves the meeting client at http://HOST:PORT/ and WebRTC media.\n"
-              "See docs/configuration.md for the configuration file.\n");
+              "See docs/configuration.md for the configuration file.\n"
+              "Administration: hoinghi user add|passwd|del|list, hoinghi apikey add|list|del\n"
+              "(see docs/security.md).\n");
     gboolean parsed = g_option_context_parse(octx, &argc, &argv, &err);
     g_option_context_free(octx);
     if (!parsed) {
@@ -139,6 +146,11 @@ int main(int argc, char **argv)
                 g_strerror(errno));
         goto out;
     }
+    store = hn_store_open(cfg->data_dir, &err);
+    if (!store) {
+        fprintf(stderr, "hoinghi: cannot open the store: %s\n", err->message);
+        goto out;
+    }
     cert = hn_cert_generate(&err);
     if (!cert) {
         fprintf(stderr, "hoinghi: cannot create the DTLS certificate: %s\n", err->message);
@@ -152,6 +164,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "hoinghi: %s\n", err->message);
         goto out;
     }
+    hn_hub_set_store(hub, store);
     char *where = hn_config_format_listen(cfg), *media = describe_media(cfg, pool);
     g_message("hoinghi %s: %s://%s/ (%u media workers, ICE %s, SRTP %s, data in %s)", HN_VERSION,
               cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool),
@@ -172,6 +185,7 @@ int main(int argc, char **argv)
 out:
     hn_hub_free(hub);
     hn_worker_pool_free(pool);
+    hn_store_close(store); /* after the hub: its last audit rows are written */
     hn_cert_unref(cert);
     hn_config_free(cfg);
     if (loop)

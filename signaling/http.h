@@ -110,6 +110,14 @@ const char *hn_http_request_path(const HnHttpRequest *req);
 const char *hn_http_request_subpath(const HnHttpRequest *req);
 /* The query string without "?", "" when none. */
 const char *hn_http_request_query(const HnHttpRequest *req);
+/* The Authorization header (at most 1023 bytes), NULL when none. transfer none, valid until the
+ * reply; never log it. */
+const char *hn_http_request_authorization(const HnHttpRequest *req);
+/* Adds a Set-Cookie header (value copied, at most 1 KiB) to the reply; call before hn_http_reply*.
+ */
+void hn_http_request_set_cookie(HnHttpRequest *req, const char *cookie);
+/* The client's address ("127.0.0.1"). transfer none, valid until the reply. */
+const char *hn_http_request_peer(const HnHttpRequest *req);
 /* The body's JSON object on a JSON route, NULL when no body was sent. transfer none. */
 struct json_t *hn_http_request_json(const HnHttpRequest *req);
 /* The raw body (NUL-terminated, *len bytes). transfer none. */

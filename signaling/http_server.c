@@ -18,6 +18,9 @@ struct HnHttpRequest {
     HnHttpMethod method;
     char *path, *query;
     const char *subpath; /* into path */
+    char *authorization; /* the Authorization header, NULL when none */
+    char *set_cookie;    /* a Set-Cookie value for the reply, NULL when none */
+    char peer[64];       /* the client's address */
     /* dispatch: the route's handler, or an error status decided before the body was read */
     HnHttpHandler fn;
     void *user;
@@ -42,6 +45,10 @@ static void request_free(HnHttpRequest *req)
         return;
     g_free(req->path);
     g_free(req->query);
+    if (req->authorization)
+        memset(req->authorization, 0, strlen(req->authorization));
+    g_free(req->authorization);
+    g_free(req->set_cookie);
     g_free(req->allow);
     g_string_free(req->body, TRUE);
     if (req->json)
@@ -70,6 +77,22 @@ const char *hn_http_request_subpath(const HnHttpRequest *req)
 const char *hn_http_request_query(const HnHttpRequest *req)
 {
     return req->query ? req->query : "";
+}
+
+const char *hn_http_request_authorization(const HnHttpRequest *req)
+{
+    return req->authorization;
+}
+
+void hn_http_request_set_cookie(HnHttpRequest *req, const char *cookie)
+{
+    g_free(req->set_cookie);
+    req->set_cookie = g_strdup(cookie);
+}
+
+const char *hn_http_request_peer(const HnHttpRequest *req)
+{
+    return req->peer;
 }
 
 json_t *hn_http_request_json(const HnHttpRequest *req)
@@ -223,6 +246,13 @@ static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
     char q[512];
     if (lws_hdr_copy(wsi, q, sizeof q, WSI_TOKEN_HTTP_URI_ARGS) > 0)
         req->query = g_strdup(q);
+    int alen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (alen > 0 && alen < 1024) {
+        req->authorization = g_malloc0((gsize)alen + 1);
+        if (lws_hdr_copy(wsi, req->authorization, alen + 1, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+            g_clear_pointer(&req->authorization, g_free);
+    }
+    lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
 
     gint64 clen = content_length(wsi);
     req->body_expected =
@@ -286,7 +316,7 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
         return 0;
     gboolean head = req->method == HN_HTTP_HEAD;
     if (!req->headers_sent) {
-        unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+        unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof buf - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
                                         req->out->len, &p, end) ||
@@ -295,6 +325,10 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
             (req->allow && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
                                                        (const unsigned char *)req->allow,
                                                        (int)strlen(req->allow), &p, end)) ||
+            (req->set_cookie &&
+             lws_add_http_header_by_name(
+                 wsi, (const unsigned char *)"set-cookie:", (const unsigned char *)req->set_cookie,
+                 (int)strlen(req->set_cookie), &p, end)) ||
             (req->close_after &&
              lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                          (const unsigned char *)"close", 5, &p, end)) ||

@@ -27,6 +27,13 @@ static const char *const error_code_names[] = {
     [HN_PROTO_ERR_INTERNAL] = "internal",
     [HN_PROTO_ERR_FORBIDDEN] = "forbidden",
     [HN_PROTO_ERR_LIMIT] = "limit",
+    [HN_PROTO_ERR_AUTH_REQUIRED] = "auth-required",
+    [HN_PROTO_ERR_BAD_TOKEN] = "bad-token",
+    [HN_PROTO_ERR_TOKEN_EXPIRED] = "token-expired",
+    [HN_PROTO_ERR_WRONG_ROOM] = "wrong-room",
+    [HN_PROTO_ERR_BAD_PIN] = "bad-pin",
+    [HN_PROTO_ERR_LOCKED] = "locked",
+    [HN_PROTO_ERR_RATE_LIMITED] = "rate-limited",
 };
 
 static const char *const msg_type_names[] = {
@@ -216,6 +223,30 @@ static int parse_join(json_t *obj, HnProtoMsg *out, HnProtoError *err)
                            "not only spaces");
     out->u.join.room = room;
     out->u.join.name = name;
+    out->u.join.token = NULL;
+    out->u.join.pin = NULL;
+    json_t *token = json_object_get(obj, "token");
+    if (token != NULL && !json_is_null(token)) {
+        const char *t = json_string_value(token);
+        size_t n = t ? strlen(t) : 0;
+        if (n < 1 || n > HN_PROTO_TOKEN_MAX)
+            return field_error(err, "token", "must be a string of 1-4096 characters");
+        for (size_t i = 0; i < n; i++)
+            if (!g_ascii_isalnum(t[i]) && t[i] != '-' && t[i] != '_' && t[i] != '.')
+                return field_error(err, "token", "must be a JWT (base64url parts and dots)");
+        out->u.join.token = t;
+    }
+    json_t *pin = json_object_get(obj, "pin");
+    if (pin != NULL && !json_is_null(pin)) {
+        const char *t = json_string_value(pin);
+        size_t n = t ? strlen(t) : 0;
+        gboolean digits = n >= 1 && n <= HN_PROTO_PIN_MAX;
+        for (size_t i = 0; digits && i < n; i++)
+            digits = g_ascii_isdigit(t[i]);
+        if (!digits)
+            return field_error(err, "pin", "must be a string of 1-32 digits");
+        out->u.join.pin = t;
+    }
     return 0;
 }
 
@@ -445,6 +476,8 @@ static json_t *participant_new(const HnProtoParticipant *p)
     }
     if (!set_str(obj, "id", p->id) || !set_str(obj, "name", p->name))
         return NULL;
+    if (p->role != NULL && !set_str(obj, "role", p->role))
+        return NULL;
     return obj;
 }
 
@@ -461,6 +494,12 @@ static bool set_new(json_t *obj, const char *key, json_t *value)
 char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParticipant *others,
                             size_t n_others)
 {
+    return hn_proto_build_joined_as(id, room, NULL, others, n_others);
+}
+
+char *hn_proto_build_joined_as(const char *id, const char *room, const char *role,
+                               const HnProtoParticipant *others, size_t n_others)
+{
     g_return_val_if_fail(id != NULL && room != NULL && (others != NULL || n_others == 0), NULL);
     json_t *obj = message_new("joined");
     json_t *list = json_array();
@@ -469,7 +508,8 @@ char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParti
         json_decref(list);
         return NULL;
     }
-    if (!set_str(obj, "id", id) || !set_str(obj, "self", id) || !set_str(obj, "room", room)) {
+    if (!set_str(obj, "id", id) || !set_str(obj, "self", id) || !set_str(obj, "room", room) ||
+        (role != NULL && !set_str(obj, "role", role))) {
         json_decref(list);
         return NULL;
     }

@@ -22,6 +22,8 @@ struct json_t;
 #define HN_PROTO_ROOM_MAX    64                /* room name: 1-64 chars [A-Za-z0-9_.-] */
 #define HN_PROTO_NAME_MAX    64                /* display name: 1-64 code points */
 #define HN_PROTO_MID_MAX     32                /* sdpMid: 1-32 token chars */
+#define HN_PROTO_TOKEN_MAX   4096              /* join token: bytes of a JWT */
+#define HN_PROTO_PIN_MAX     32                /* room PIN: 1-32 digits */
 #define HN_PROTO_ID_MAX      64 /* request id: a string of at most 64 chars, or an integer */
 /* Room for the compact JSON text of any valid request id: 64 characters escaped as \uXXXX
  * (6 bytes each) and the quotes, or an integer, with the NUL. */
@@ -42,6 +44,14 @@ typedef enum {
     HN_PROTO_ERR_INTERNAL,
     HN_PROTO_ERR_FORBIDDEN, /* the participant's role does not allow it */
     HN_PROTO_ERR_LIMIT,     /* over a limit (tracks, sections, early candidates) */
+    /* join refusals (docs/security.md): no media is negotiated for a refused join */
+    HN_PROTO_ERR_AUTH_REQUIRED, /* the room needs a PIN or a token and none was sent */
+    HN_PROTO_ERR_BAD_TOKEN,     /* malformed, bad signature, wrong algorithm, not valid yet */
+    HN_PROTO_ERR_TOKEN_EXPIRED, /* the token's exp has passed */
+    HN_PROTO_ERR_WRONG_ROOM,    /* the token was signed for another room */
+    HN_PROTO_ERR_BAD_PIN,       /* the PIN is wrong */
+    HN_PROTO_ERR_LOCKED,        /* too many failures from this address: wait */
+    HN_PROTO_ERR_RATE_LIMITED,  /* too many attempts from this address this minute */
 } HnProtoErrorCode;
 
 /* Why hn_proto_parse refused a message; ready to be sent back with hn_proto_build_error_from. */
@@ -98,8 +108,10 @@ typedef struct {
     HnProtoMsgType type;
     union {
         struct {
-            const char *room; /* valid room name */
-            const char *name; /* valid display name */
+            const char *room;  /* valid room name */
+            const char *name;  /* valid display name */
+            const char *token; /* join token (JWT text, 1..HN_PROTO_TOKEN_MAX), NULL: none */
+            const char *pin;   /* 1..HN_PROTO_PIN_MAX digits, NULL: none */
         } join;
         struct {
             const char *sdp; /* 1..HN_PROTO_MAX_SDP bytes, no NUL */
@@ -155,6 +167,7 @@ bool hn_proto_display_name_valid(const char *name);
 typedef struct {
     const char *id;
     const char *name;
+    const char *role; /* "chair", "secretary", "member", "observer"; NULL: not written */
 } HnProtoParticipant;
 
 typedef struct {
@@ -168,6 +181,9 @@ typedef struct {
  * when hn_proto_attach_id adds one. */
 char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParticipant *others,
                             size_t n_others);
+/* The same with "role": the joiner's own role (NULL: not written). */
+char *hn_proto_build_joined_as(const char *id, const char *room, const char *role,
+                               const HnProtoParticipant *others, size_t n_others);
 /* {"type":"participant-joined","participant":{id,name}} */
 char *hn_proto_build_participant_joined(const HnProtoParticipant *p);
 /* {"type":"participant-left","id","reason"} */

@@ -19,11 +19,28 @@ HnProtoErrorCode hn_room_json_error_code(HnRoomError code)
     return HN_PROTO_ERR_INTERNAL;
 }
 
+/* The wire name of a role (signaling/ does not link the media core). */
+static const char *role_json(HnRole role)
+{
+    switch (role) {
+    case HN_ROLE_CHAIR:
+        return "chair";
+    case HN_ROLE_SECRETARY:
+        return "secretary";
+    case HN_ROLE_OBSERVER:
+        return "observer";
+    case HN_ROLE_MEMBER:
+        break;
+    }
+    return "member";
+}
+
 static char *event_json(const HnRoomEvent *ev)
 {
     switch (ev->type) {
     case HN_RE_PARTICIPANT_JOINED: {
-        HnProtoParticipant p = {.id = ev->participant_id, .name = ev->name};
+        HnProtoParticipant p = {
+            .id = ev->participant_id, .name = ev->name, .role = role_json(ev->role)};
         return hn_proto_build_participant_joined(&p);
     }
     case HN_RE_PARTICIPANT_LEFT: {
@@ -47,8 +64,11 @@ static char *out_json(const HnRoomOut *o)
     case HN_ROOM_OUT_JOINED: {
         HnProtoParticipant *others = g_new0(HnProtoParticipant, o->n_members + 1);
         for (size_t i = 0; i < o->n_members; i++)
-            others[i] = (HnProtoParticipant){.id = o->members[i].id, .name = o->members[i].name};
-        char *text = hn_proto_build_joined(o->self_id, o->room, others, o->n_members);
+            others[i] = (HnProtoParticipant){.id = o->members[i].id,
+                                             .name = o->members[i].name,
+                                             .role = role_json(o->members[i].role)};
+        char *text = hn_proto_build_joined_as(o->self_id, o->room, role_json(o->self_role), others,
+                                              o->n_members);
         g_free(others);
         return text;
     }

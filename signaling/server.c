@@ -29,6 +29,8 @@ typedef struct {
     int close_code;
     char close_reason[64];
     HnCloseReason reason;
+    char peer[64]; /* the client's address */
+    char *session; /* the hn_session cookie of the handshake, NULL when none */
 } HnConn;
 
 struct HnSignaling {
@@ -46,6 +48,7 @@ struct HnSignaling {
     struct lws_http_mount mount_root, *mounts; /* mounts: one per mount point, after root */
     struct lws_protocols protocols[3];
     HnSignalingStats stats;
+    char **allowed_origins;
 };
 
 static HnSignaling *sig_of(struct lws *wsi)
@@ -202,6 +205,64 @@ static gboolean is_ws_path(struct lws *wsi)
     return strcmp(uri, "/ws") == 0 || strcmp(uri, "/ws/") == 0;
 }
 
+/* The value of the hn_session cookie of the handshake. transfer full; NULL when none. */
+static char *session_cookie(struct lws *wsi)
+{
+    int len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE);
+    if (len <= 0 || len > 8192)
+        return NULL;
+    char *all = g_malloc0((gsize)len + 1);
+    char *found = NULL;
+    if (lws_hdr_copy(wsi, all, len + 1, WSI_TOKEN_HTTP_COOKIE) > 0) {
+        char **parts = g_strsplit(all, ";", 0);
+        for (char **p = parts; *p && !found; p++) {
+            const char *v = g_strstrip(*p);
+            if (g_str_has_prefix(v, HN_SESSION_COOKIE "=") && v[strlen(HN_SESSION_COOKIE) + 1])
+                found = g_strdup(v + strlen(HN_SESSION_COOKIE) + 1);
+        }
+        g_strfreev(parts);
+    }
+    g_free(all);
+    return found;
+}
+
+gboolean hn_signaling_origin_allowed(const char *const *allowed, const char *origin,
+                                     const char *host)
+{
+    if (!origin || !*origin)
+        return TRUE; /* not a browser: Origin protects browsers from other sites' pages */
+    if (allowed && allowed[0]) {
+        for (const char *const *a = allowed; *a; a++)
+            if (g_ascii_strcasecmp(*a, origin) == 0)
+                return TRUE;
+        return FALSE;
+    }
+    const char *o = g_str_has_prefix(origin, "https://")  ? origin + 8
+                    : g_str_has_prefix(origin, "http://") ? origin + 7
+                                                          : NULL;
+    return o && host && g_ascii_strcasecmp(o, host) == 0;
+}
+
+/* The handshake's Origin against the allowed origins (refusals are logged and counted). */
+static gboolean origin_ok(HnSignaling *sig, struct lws *wsi)
+{
+    char origin[256] = "", host[256] = "";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof origin ||
+        lws_hdr_total_length(wsi, WSI_TOKEN_HOST) >= (int)sizeof host) {
+        sig->stats.refused_origin++;
+        return FALSE;
+    }
+    gboolean has_origin = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0;
+    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST);
+    if (hn_signaling_origin_allowed((const char *const *)sig->allowed_origins,
+                                    has_origin ? origin : NULL, host))
+        return TRUE;
+    sig->stats.refused_origin++;
+    g_message("signalling: WebSocket from origin %s refused (not in [server] allowed_origins)",
+              origin);
+    return FALSE;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
@@ -209,7 +270,12 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     HnSignaling *sig;
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return is_ws_path(wsi) ? 0 : -1;
+        if (!is_ws_path(wsi))
+            return -1;
+        if (origin_ok(sig_of(wsi), wsi))
+            return 0;
+        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+        return -1;
     case LWS_CALLBACK_ESTABLISHED: {
         sig = sig_of(wsi);
         HnConn *c = g_new0(HnConn, 1);
@@ -220,6 +286,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         hn_error_budget_init(&c->budget);
         g_queue_init(&c->out);
         c->reason = HN_CLOSE_LEFT;
+        lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+        c->session = session_cookie(wsi);
+        if (g_str_has_prefix(c->peer, "::ffff:")) /* a v4 client of a dual-stack socket */
+            memmove(c->peer, c->peer + 7, strlen(c->peer + 7) + 1);
         *pc = c;
         g_hash_table_insert(sig->conns, &c->id, c);
         sig->stats.connections++;
@@ -241,6 +311,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         sig->h.on_close(sig->user, c->id, c->reason);
         g_queue_clear_full(&c->out, g_free);
         g_string_free(c->rx, TRUE);
+        g_free(c->session);
         g_free(c);
         return 0;
     }
@@ -361,6 +432,7 @@ HnSignaling *hn_signaling_new(GMainLoop *loop, const HnSignalingSettings *s,
     sig->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     sig->keepalive_us = (s->keepalive_timeout_s > 0 ? s->keepalive_timeout_s : 10) * G_USEC_PER_SEC;
     sig->client_dir = g_strdup(s->client_dir);
+    sig->allowed_origins = g_strdupv((char **)s->allowed_origins);
 
     sig->routes = s->routes;
     if (!sig->routes)
@@ -434,6 +506,7 @@ void hn_signaling_free(HnSignaling *sig)
     g_hash_table_destroy(sig->conns);
     g_main_loop_unref(sig->loop);
     g_free(sig->client_dir);
+    g_strfreev(sig->allowed_origins);
     hn_http_routes_free(sig->own_routes);
     g_strfreev(sig->mount_points);
     g_free(sig->mounts);
@@ -449,6 +522,18 @@ void hn_signaling_send(HnSignaling *sig, uint64_t conn_id, char *text)
         return;
     }
     conn_queue(sig, c, text);
+}
+
+const char *hn_signaling_session(HnSignaling *sig, uint64_t conn_id)
+{
+    HnConn *c = g_hash_table_lookup(sig->conns, &conn_id);
+    return c ? c->session : NULL;
+}
+
+const char *hn_signaling_peer(HnSignaling *sig, uint64_t conn_id)
+{
+    HnConn *c = g_hash_table_lookup(sig->conns, &conn_id);
+    return c ? c->peer : "";
 }
 
 void hn_signaling_close(HnSignaling *sig, uint64_t conn_id, int code, const char *reason)

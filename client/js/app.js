@@ -19,6 +19,9 @@ const STATS_INTERVAL_MS = 1000;
 const SPEAKING_LEVEL = 0.04;
 // Errors that end a join attempt: the user has to change something before trying again.
 const FATAL_JOIN_ERRORS = new Set(['room-not-found', 'room-full', 'bad-field', 'already-joined']);
+// Join refusals after which the form asks for the room's PIN (docs/security.md).
+const PIN_ERRORS = new Set(['auth-required', 'bad-pin', 'locked', 'rate-limited']);
+const PIN_RE = /^[0-9]{1,32}$/;
 const LOG_KEEP = 300;
 
 const params = new URLSearchParams(window.location.search);
@@ -30,6 +33,9 @@ const S = {
   phase: 'idle',
   room: '',
   name: '',
+  role: null, // from the server's "joined": chair, secretary, member, observer
+  token: params.get('token') || '', // a join token from the invitation link (?token=)
+  pin: '',
   id: null,
   participants: new Map(), // id -> {name}
   media: null, // {stream, hasAudio, hasVideo, audioReason, videoReason}
@@ -99,13 +105,16 @@ function setUrl(room, name) {
 
 // ---- joining ----
 
-async function join(roomRaw, nameRaw) {
+async function join(roomRaw, nameRaw, pinRaw = '') {
   if (S.phase !== 'idle') return;
   const { room, name, errors } = validateJoin(roomRaw, nameRaw);
-  if (errors.room || errors.name) {
-    ui.showJoin({ room: roomRaw, name: nameRaw, fieldErrors: errors });
+  const pin = String(pinRaw || '').trim();
+  if (pin && !PIN_RE.test(pin)) errors.pin = 'form.pin.invalid';
+  if (errors.room || errors.name || errors.pin) {
+    ui.showJoin({ room: roomRaw, name: nameRaw, fieldErrors: errors, askPin: Boolean(pinRaw) });
     return;
   }
+  S.pin = pin;
   ui.clearErrors();
   if (!('RTCPeerConnection' in window)) {
     ui.showError('webrtc', () => t('error.webrtc'));
@@ -169,7 +178,10 @@ async function connect() {
   if (gen !== S.generation) return;
   S.phase = 'joining';
   ui.setStatus('status.joining');
-  sig.send({ type: 'join', room: S.room, name: S.name });
+  const msg = { type: 'join', room: S.room, name: S.name };
+  if (S.token) msg.token = S.token;
+  if (S.pin) msg.pin = S.pin;
+  sig.send(msg);
 }
 
 // ---- server messages ----
@@ -216,6 +228,7 @@ function onJoined(msg) {
     return;
   }
   S.id = msg.id;
+  S.role = typeof msg.role === 'string' ? msg.role : 'member';
   S.phase = 'joined';
   S.attempts = 0;
   ui.notice('rejoin', null);
@@ -356,7 +369,9 @@ function onServerError(msg) {
     const { room, name } = S;
     teardownAll();
     setUrl(null, null);
-    ui.showJoin({ room, name, fieldErrors: code === 'room-not-found' ? { room: 'form.room.notFound' } : {} });
+    const fieldErrors = code === 'room-not-found' ? { room: 'form.room.notFound' }
+      : code === 'bad-pin' ? { pin: 'form.pin.wrong' } : {};
+    ui.showJoin({ room, name, fieldErrors, askPin: PIN_ERRORS.has(code) });
     ui.showError('server', text, message);
     return;
   }
@@ -581,6 +596,7 @@ window.hoinghi = Object.freeze({
       phase: S.phase,
       room: S.room,
       name: S.name,
+      role: S.role,
       id: S.id,
       lang: getLang(),
       participants: [...S.participants].map(([id, p]) => ({ id, name: p.name })),

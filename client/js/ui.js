@@ -42,16 +42,17 @@ export function initials(name) {
   return (first + last).toLocaleUpperCase('vi');
 }
 
-/** Wires the static controls to `h`: {onJoin(room, name), onMic, onCam, onLeave, onInvite, onLang,
- *  onFollow}. */
+/** Wires the static controls to `h`: {onJoin(room, name, pin), onMic, onCam, onLeave, onInvite,
+ *  onLang, onFollow}. */
 export function init(h) {
   handlers = h;
   applyTranslations(document);
   onLangChange(rerender);
   $('join-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    handlers.onJoin($('room').value, $('name').value);
+    handlers.onJoin($('room').value, $('name').value, $('pin-field').hidden ? '' : $('pin').value);
   });
+  $('pin').addEventListener('input', () => setFieldError('pin', null));
   $('room').addEventListener('input', () => setFieldError('room', null));
   $('name').addEventListener('input', () => setFieldError('name', null));
   $('mic').addEventListener('click', () => handlers.onMic());
@@ -65,8 +66,9 @@ export function init(h) {
 
 // ---- join form ----
 
-/** Shows the join form, prefilled; `fieldErrors` = {room?: key, name?: key}. */
-export function showJoin({ room = '', name = '', fieldErrors = {} } = {}) {
+/** Shows the join form, prefilled; `fieldErrors` = {room?: key, name?: key, pin?: key};
+ * `askPin`: show the PIN field (the server answered auth-required or bad-pin). */
+export function showJoin({ room = '', name = '', fieldErrors = {}, askPin = false } = {}) {
   $('meeting-view').hidden = true;
   $('controls').hidden = true;
   $('room-info').hidden = true;
@@ -77,7 +79,10 @@ export function showJoin({ room = '', name = '', fieldErrors = {} } = {}) {
   if (name) $('name').value = name;
   setFieldError('room', fieldErrors.room || null);
   setFieldError('name', fieldErrors.name || null);
-  const focus = fieldErrors.room || !$('room').value ? 'room' : 'name';
+  $('pin-field').hidden = !askPin;
+  if (askPin) $('pin').value = '';
+  setFieldError('pin', fieldErrors.pin || null);
+  const focus = fieldErrors.room || !$('room').value ? 'room' : askPin ? 'pin' : 'name';
   $(focus).focus();
 }
 

@@ -14,7 +14,7 @@
 #define MAX_FILE_SIZE  (1024 * 1024)
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
-#define KNOWN_GROUPS   "server, media, rooms, room:NAME"
+#define KNOWN_GROUPS   "server, media, rooms, auth, room:NAME"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -27,6 +27,9 @@ static void room_free(gpointer p)
         return;
     g_free(room->name);
     g_free(room->title);
+    if (room->pin)
+        memset(room->pin, 0, strlen(room->pin));
+    g_free(room->pin);
     g_free(room);
 }
 
@@ -46,6 +49,10 @@ HnConfig *hn_config_new(void)
     cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
     cfg->rooms = g_ptr_array_new_with_free_func(room_free);
+    cfg->allowed_origins = g_new0(char *, 1);
+    cfg->lockout_failures = HN_CONFIG_DEFAULT_LOCK_FAILS;
+    cfg->lockout_seconds = HN_CONFIG_DEFAULT_LOCKOUT;
+    cfg->attempts_per_minute = HN_CONFIG_DEFAULT_ATTEMPTS_MIN;
     return cfg;
 }
 
@@ -60,6 +67,10 @@ static void config_clear(HnConfig *cfg)
     g_strfreev(cfg->interfaces);
     g_strfreev(cfg->addresses);
     g_free(cfg->public_ip);
+    g_strfreev(cfg->allowed_origins);
+    if (cfg->jwt_secret)
+        memset(cfg->jwt_secret, 0, strlen(cfg->jwt_secret));
+    g_free(cfg->jwt_secret);
     if (cfg->rooms != NULL)
         g_ptr_array_unref(cfg->rooms);
 }
@@ -714,11 +725,154 @@ static gboolean key_room_max_participants(Loader *ld, const char *value, char **
     return TRUE;
 }
 
+/* "http://host:port" origins, as browsers send them (scheme, host, optional port). */
+static gboolean key_allowed_origins(Loader *ld, const char *value, char **reason)
+{
+    char **items = split_list(value);
+    for (guint i = 0; items[i] != NULL; i++) {
+        const char *o = items[i];
+        const char *host = g_str_has_prefix(o, "https://")  ? o + 8
+                           : g_str_has_prefix(o, "http://") ? o + 7
+                                                            : NULL;
+        if (host == NULL || *host == '\0' || strchr(host, '/') != NULL) {
+            *reason = g_strdup_printf("“%s” is not an origin like https://meet.example.org or "
+                                      "http://10.0.0.5:8080",
+                                      o);
+            g_strfreev(items);
+            return FALSE;
+        }
+    }
+    g_strfreev(ld->cfg->allowed_origins);
+    ld->cfg->allowed_origins = items;
+    return TRUE;
+}
+
+static gboolean secret_valid(const char *s, char **reason)
+{
+    size_t n = strlen(s);
+    if (n < HN_CONFIG_JWT_SECRET_MIN || n > HN_CONFIG_JWT_SECRET_MAX) {
+        *reason = g_strdup_printf("the secret must be %d to %d bytes long (it is %zu)",
+                                  HN_CONFIG_JWT_SECRET_MIN, HN_CONFIG_JWT_SECRET_MAX, n);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean key_jwt_secret(Loader *ld, const char *value, char **reason)
+{
+    if (ld->cfg->jwt_secret != NULL) {
+        *reason = g_strdup("set jwt_secret or jwt_secret_file, not both");
+        return FALSE;
+    }
+    if (!secret_valid(value, reason))
+        return FALSE;
+    ld->cfg->jwt_secret = g_strdup(value);
+    return TRUE;
+}
+
+static gboolean key_jwt_secret_file(Loader *ld, const char *value, char **reason)
+{
+    if (ld->cfg->jwt_secret != NULL) {
+        *reason = g_strdup("set jwt_secret or jwt_secret_file, not both");
+        return FALSE;
+    }
+    if (!check_readable_file(value, reason))
+        return FALSE;
+    char *data = NULL;
+    GError *err = NULL;
+    if (!g_file_get_contents(value, &data, NULL, &err)) {
+        *reason = g_strdup(err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    g_strstrip(data);
+    if (!secret_valid(data, reason)) {
+        g_free(data);
+        return FALSE;
+    }
+    ld->cfg->jwt_secret = data;
+    return TRUE;
+}
+
+static gboolean key_lockout_seconds(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 86400, &ld->cfg->lockout_seconds, reason);
+}
+
+static gboolean key_lockout_failures(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 1000, &ld->cfg->lockout_failures, reason);
+}
+
+static gboolean key_attempts_per_minute(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 100000, &ld->cfg->attempts_per_minute, reason);
+}
+
+static gboolean key_room_pin(Loader *ld, const char *value, char **reason)
+{
+    size_t n = strlen(value);
+    gboolean digits = n >= 4 && n <= HN_CONFIG_PIN_MAX;
+    for (size_t i = 0; digits && i < n; i++)
+        digits = g_ascii_isdigit(value[i]);
+    if (!digits) {
+        *reason = g_strdup_printf("a PIN is 4 to %d digits", HN_CONFIG_PIN_MAX);
+        return FALSE;
+    }
+    g_free(ld->room->pin);
+    ld->room->pin = g_strdup(value);
+    return TRUE;
+}
+
+static const char *const access_names[] = {"", "open", "pin", "token", "token-or-pin"};
+
+const char *hn_access_name(HnAccess a)
+{
+    return (guint)a < G_N_ELEMENTS(access_names) ? access_names[a] : "unknown";
+}
+
+static gboolean key_room_access(Loader *ld, const char *value, char **reason)
+{
+    for (guint i = 1; i < G_N_ELEMENTS(access_names); i++) {
+        if (strcmp(value, access_names[i]) == 0) {
+            ld->room->access = (HnAccess)i;
+            return TRUE;
+        }
+    }
+    *reason = g_strdup_printf("“%s” is not one of open, pin, token, token-or-pin", value);
+    return FALSE;
+}
+
+HnAccess hn_config_room_access(const HnConfig *cfg, const char *name)
+{
+    const HnRoomConfig *rc = hn_config_find_room(cfg, name);
+    if (rc && rc->access != HN_ACCESS_DEFAULT)
+        return rc->access;
+    gboolean pin = rc && rc->pin;
+    if (cfg->jwt_secret)
+        return pin ? HN_ACCESS_TOKEN_OR_PIN : HN_ACCESS_TOKEN;
+    return pin ? HN_ACCESS_PIN : HN_ACCESS_OPEN;
+}
+
 static const KeyDef server_keys[] = {
-    {"listen", key_listen},       {"data_dir", key_data_dir},
-    {"tls_cert", key_tls_cert},   {"tls_key", key_tls_key},
-    {"workers", key_workers},     {"client_dir", key_client_dir},
-    {"log_level", key_log_level}, {NULL, NULL},
+    {"listen", key_listen},
+    {"data_dir", key_data_dir},
+    {"tls_cert", key_tls_cert},
+    {"tls_key", key_tls_key},
+    {"workers", key_workers},
+    {"client_dir", key_client_dir},
+    {"log_level", key_log_level},
+    {"allowed_origins", key_allowed_origins},
+    {NULL, NULL},
+};
+
+static const KeyDef auth_keys[] = {
+    {"jwt_secret", key_jwt_secret},
+    {"jwt_secret_file", key_jwt_secret_file},
+    {"lockout_seconds", key_lockout_seconds},
+    {"lockout_failures", key_lockout_failures},
+    {"attempts_per_minute", key_attempts_per_minute},
+    {NULL, NULL},
 };
 
 static const KeyDef media_keys[] = {
@@ -741,10 +895,9 @@ static const KeyDef rooms_keys[] = {
 };
 
 static const KeyDef room_keys[] = {
-    {"title", key_room_title},
-    {"max_participants", key_room_max_participants},
-    {"last_n", key_room_last_n},
-    {NULL, NULL},
+    {"title", key_room_title},   {"max_participants", key_room_max_participants},
+    {"last_n", key_room_last_n}, {"pin", key_room_pin},
+    {"access", key_room_access}, {NULL, NULL},
 };
 
 /* ---- loading ---- */
@@ -836,6 +989,19 @@ static gboolean check_consistency(Loader *ld, GError **error)
             room->max_participants = cfg->max_participants;
         if (!room->has_own_last_n)
             room->last_n = cfg->last_n;
+        g_autofree char *group = g_strconcat(ROOM_GROUP_PFX, room->name, NULL);
+        HnAccess a = room->access;
+        const char *need = NULL;
+        if (a == HN_ACCESS_PIN && room->pin == NULL)
+            need = "pin needs a pin in this group";
+        else if (a == HN_ACCESS_TOKEN && cfg->jwt_secret == NULL)
+            need = "token needs [auth] jwt_secret or jwt_secret_file";
+        else if (a == HN_ACCESS_TOKEN_OR_PIN && cfg->jwt_secret == NULL && room->pin == NULL)
+            need = "token-or-pin needs a pin here or [auth] jwt_secret";
+        if (need != NULL) {
+            set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, "access", "%s", need);
+            return FALSE;
+        }
     }
     return TRUE;
 }
@@ -852,6 +1018,8 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, media_keys, error);
         else if (strcmp(g, "rooms") == 0)
             ok = load_group(ld, g, rooms_keys, error);
+        else if (strcmp(g, "auth") == 0)
+            ok = load_group(ld, g, auth_keys, error);
         else if (g_str_has_prefix(g, ROOM_GROUP_PFX))
             ok = load_room(ld, g, error);
         else {

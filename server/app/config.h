@@ -50,6 +50,22 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 #define HN_CONFIG_LAST_N_MAX           100
 
+#define HN_CONFIG_PIN_MAX              32  /* digits */
+#define HN_CONFIG_JWT_SECRET_MIN       16  /* bytes */
+#define HN_CONFIG_JWT_SECRET_MAX       512 /* bytes */
+#define HN_CONFIG_DEFAULT_LOCKOUT      300 /* seconds */
+#define HN_CONFIG_DEFAULT_LOCK_FAILS   5
+#define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
+
+/* Who may join a room (docs/security.md). */
+typedef enum {
+    HN_ACCESS_DEFAULT = 0,  /* not set: see hn_config_room_access */
+    HN_ACCESS_OPEN,         /* anyone who knows the name */
+    HN_ACCESS_PIN,          /* the room's PIN */
+    HN_ACCESS_TOKEN,        /* a join token (or an account's session) */
+    HN_ACCESS_TOKEN_OR_PIN, /* either */
+} HnAccess;
+
 /* One declared room: a [room:NAME] group. */
 typedef struct {
     char *name;             /* 1-64 chars [A-Za-z0-9_.-] */
@@ -58,6 +74,8 @@ typedef struct {
     gboolean has_own_max;   /* TRUE when the group set max_participants itself */
     guint last_n;           /* 0..HN_CONFIG_LAST_N_MAX, 0: off; [rooms] last_n when not set */
     gboolean has_own_last_n;
+    char *pin;       /* 4-32 digits, NULL when not set; never logged */
+    HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
 } HnRoomConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -72,6 +90,13 @@ typedef struct {
     guint workers;       /* 0 = one per core (see hn_config_get_workers), else 1..64 */
     char *client_dir;    /* NULL = the build-time default client directory */
     HnLogLevel log_level;
+    char **allowed_origins; /* NULL-terminated, never NULL; empty = the server's own origin */
+
+    /* [auth] */
+    char *jwt_secret;          /* HS256 secret of join tokens (or the file's content); NULL: none */
+    guint lockout_failures;    /* failed attempts from one address within a minute that lock it */
+    guint lockout_seconds;     /* how long a locked address is refused, 1..86400 */
+    guint attempts_per_minute; /* join attempts on protected rooms per address, then rate-limited */
 
     /* [media] */
     guint16 rtp_port_min;    /* 0 = any port; else 1024..65535 and <= rtp_port_max */
@@ -120,6 +145,13 @@ gboolean hn_config_set_data_dir(HnConfig *cfg, const char *dir, GError **error);
 
 /* The declared room called name, or NULL. transfer none: valid while cfg lives. */
 const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name);
+
+/* The effective access policy of room name (declared or not): its own access, else
+ * token-or-pin when [auth] jwt_secret is set (token only when it has no PIN), else pin when it
+ * has a PIN, else open. */
+HnAccess hn_config_room_access(const HnConfig *cfg, const char *name);
+/* "open", "pin", "token", "token-or-pin". transfer none. */
+const char *hn_access_name(HnAccess a);
 
 /* The number of media worker threads to start: workers, or the number of cores (at most 64)
  * when workers is 0. */

@@ -1,7 +1,11 @@
 #include "app/hub.h"
 
 #include <string.h>
+#include <sys/random.h>
 
+#include "app/api_login.h"
+#include "app/api_tokens.h"
+#include "app/join_gate.h"
 #include "app/metrics.h"
 #include "app/room.h"
 #include "signaling/room_json.h"
@@ -32,6 +36,10 @@ struct HnHub {
     guint64 joins;
     HnHttpRoutes *routes;
     HnMetrics *metrics;
+    HnJoinGate *gate;
+    HnStore *store;       /* NULL: no audit rows */
+    char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
+    guint64 joins_refused;
 };
 
 /* --- worker -> main ----------------------------------------------------------------------- */
@@ -108,6 +116,7 @@ typedef struct {
     char *req_id;      /* the request's id as JSON text, or NULL */
     HnRoomTile *tiles; /* view */
     size_t n_tiles;
+    HnRole role; /* CMD_JOIN: decided by the join gate */
 } HnCmd;
 
 static void cmd_free(gpointer data)
@@ -124,7 +133,7 @@ static gboolean cmd_run(gpointer data)
     HnCmd *c = data;
     switch (c->type) {
     case CMD_JOIN:
-        hn_room_join(c->room, c->pid, c->text, c->req_id);
+        hn_room_join(c->room, c->pid, c->text, c->role, c->req_id);
         break;
     case CMD_PUBLISH:
         hn_room_publish(c->room, c->pid, c->text, c->req_id);
@@ -151,10 +160,11 @@ static gboolean cmd_run(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub,
-                     const char *req_id)
+static void send_cmd_as(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text,
+                        gboolean sub, const char *req_id, HnRole role)
 {
     HnCmd *c = g_new0(HnCmd, 1);
+    c->role = role;
     c->type = type;
     c->room = e->room;
     c->pid = pid;
@@ -162,6 +172,12 @@ static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *t
     c->sub = sub;
     c->req_id = g_strdup(req_id);
     hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
+}
+
+static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *text, gboolean sub,
+                     const char *req_id)
+{
+    send_cmd_as(e, type, pid, text, sub, req_id, HN_ROLE_MEMBER);
 }
 
 static void send_view(HnRoomEntry *e, uint64_t pid, const HnProtoMsg *m)
@@ -232,10 +248,47 @@ static void reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, con
                       hn_proto_attach_id(hn_proto_build_error(code, msg, ref), m->id_json));
 }
 
+/* Runs the join gate; FALSE when the join was refused (answered, audited, logged without the
+ * secret). On TRUE, v holds the role and the name the token gives (if any). */
+static gboolean gate_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m, HnJoinVerdict *v)
+{
+    const char *room = m->u.join.room, *addr = hn_signaling_peer(hub->sig, conn_id);
+    hn_join_gate_check(hub->gate, room, addr, m->u.join.token, m->u.join.pin,
+                       hn_signaling_session(hub->sig, conn_id), g_get_monotonic_time(),
+                       g_get_real_time() / G_USEC_PER_SEC, v);
+    if (v->ok && v->name && !hn_proto_display_name_valid(v->name)) {
+        hn_join_verdict_clear(v);
+        v->code = HN_PROTO_ERR_BAD_TOKEN;
+        v->message = "the token's name is not a valid display name";
+        v->how = "token";
+    }
+    if (v->ok)
+        return TRUE;
+    const char *code = hn_proto_error_code_name(v->code);
+    hub->joins_refused++;
+    g_message("join refused: room %s from %s: %s (%s)", room, addr, code, v->message);
+    g_autofree char *detail =
+        g_strdup_printf("code=%s how=%s addr=%s", code, v->how ? v->how : "-", addr);
+    hn_store_audit(hub->store, m->u.join.name, "join-refused", room, detail);
+    if (v->locked_now) {
+        g_message("address %s locked for %u s after %u failed attempts", addr,
+                  hub->cfg->lockout_seconds, hub->cfg->lockout_failures);
+        g_autofree char *d = g_strdup_printf("addr=%s seconds=%u", addr, hub->cfg->lockout_seconds);
+        hn_store_audit(hub->store, addr, "address-locked", room, d);
+    }
+    reply_error(hub, conn_id, v->code, v->message, "join", m);
+    return FALSE;
+}
+
 static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
 {
     if (g_hash_table_contains(hub->conns, &conn_id)) {
         reply_error(hub, conn_id, HN_PROTO_ERR_ALREADY_JOINED, "already joined", "join", m);
+        return;
+    }
+    HnJoinVerdict v;
+    if (!gate_join(hub, conn_id, m, &v)) {
+        hn_join_verdict_clear(&v);
         return;
     }
     HnRoomEntry *e = room_open(hub, m->u.join.room);
@@ -255,7 +308,13 @@ static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
     e->members++;
     hub->joins++;
     g_hash_table_insert(hub->conns, &c->id, c);
-    send_cmd(e, CMD_JOIN, conn_id, m->u.join.name, FALSE, m->id_json);
+    const char *name = v.name ? v.name : m->u.join.name;
+    g_autofree char *detail = g_strdup_printf(
+        "how=%s role=%s addr=%s p%" G_GUINT64_FORMAT "%s%s", v.how, hn_role_name(v.role),
+        hn_signaling_peer(hub->sig, conn_id), conn_id, v.sub ? " sub=" : "", v.sub ? v.sub : "");
+    hn_store_audit(hub->store, name, "join", m->u.join.room, detail);
+    send_cmd_as(e, CMD_JOIN, conn_id, name, FALSE, m->id_json, v.role);
+    hn_join_verdict_clear(&v);
 }
 
 static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
@@ -346,6 +405,13 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     if (hub->sig) /* NULL while the hub shuts down */
         hn_signaling_get_stats(hub->sig, &out->sig);
     out->joins = hub->joins;
+    out->joins_refused = hub->joins_refused;
+    if (hub->store) {
+        HnStoreStats st;
+        hn_store_get_stats(hub->store, &st);
+        out->audit_rows = st.audit_rows;
+        out->audit_failed = st.audit_failed;
+    }
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)
@@ -360,6 +426,21 @@ static const HnSignalingHandler handler = {
     .on_close = on_close,
     .healthz = healthz,
 };
+
+/* The key of account sessions: the join-token secret when there is one (sessions then survive a
+ * restart), else 32 random bytes per process. transfer full. */
+static char *session_secret_new(const HnConfig *cfg)
+{
+    if (cfg->jwt_secret)
+        return g_strdup(cfg->jwt_secret);
+    guint8 raw[32];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        g_error("no randomness from the kernel for the session key");
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < sizeof raw; i++)
+        g_string_append_printf(s, "%02x", raw[i]);
+    return g_string_free(s, FALSE);
+}
 
 HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLoop *loop,
                   const char *client_dir, GError **error)
@@ -378,6 +459,8 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         g_free(hub);
         return NULL;
     }
+    hub->session_secret = session_secret_new(cfg);
+    hub->gate = hn_join_gate_new(cfg, hub->session_secret);
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     metrics_start(hub, loop);
@@ -389,6 +472,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         .tls_key = cfg->tls_key,
         .keepalive_timeout_s = 7, /* 3 missed pings; with the 1 s check, gone within 10 s */
         .routes = hub->routes,
+        .allowed_origins = (const char *const *)cfg->allowed_origins,
     };
     hub->sig = hn_signaling_new(loop, &s, &handler, hub, error);
     if (!hub->sig) {
@@ -417,5 +501,16 @@ void hn_hub_free(HnHub *hub)
     g_hash_table_destroy(hub->rooms);
     hn_metrics_free(hub->metrics);
     hn_http_routes_free(hub->routes);
+    hn_join_gate_free(hub->gate);
+    g_free(hub->session_secret);
     g_free(hub);
+}
+
+void hn_hub_set_store(HnHub *hub, HnStore *store)
+{
+    hub->store = store;
+    /* under the /api mount point the signalling front already serves */
+    hn_api_tokens_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool));
+    hn_api_login_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool),
+                          hub->session_secret);
 }

@@ -358,6 +358,12 @@ static void render_process(GString *o, HnMetrics *m)
          "socket gone)",
          h.sig.dropped_out},
         {"hoinghi_joins_total", "Participants admitted to a room", h.joins},
+        {"hoinghi_joins_refused_total", "Joins refused by the access policy (PIN, token, lock)",
+         h.joins_refused},
+        {"hoinghi_ws_refused_origin_total", "WebSocket handshakes refused for their Origin",
+         h.sig.refused_origin},
+        {"hoinghi_audit_rows_total", "Audit rows written to the store", h.audit_rows},
+        {"hoinghi_audit_failed_total", "Audit rows the store could not write", h.audit_failed},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
         family(o, sig[i].name, "counter", sig[i].help);

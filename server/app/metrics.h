@@ -24,6 +24,8 @@ typedef struct HnMetrics HnMetrics;
 typedef struct {
     HnSignalingStats sig;
     uint64_t joins;
+    uint64_t joins_refused;            /* refused by the join gate (docs/security.md) */
+    uint64_t audit_rows, audit_failed; /* rows the store wrote / could not write */
 } HnMetricsHubStats;
 
 typedef void (*HnMetricsRoomFn)(void *data, HnWorker *w, HnRoom *room);

@@ -569,7 +569,7 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
 
 static gboolean liveness_check(gpointer data);
 
-void hn_room_join(HnRoom *room, uint64_t pid, const char *name, const char *req_id)
+void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, const char *req_id)
 {
     if (find(room, pid))
         return;
@@ -601,6 +601,7 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, const char *req_
     HnRoomOut o = {.type = HN_ROOM_OUT_JOINED,
                    .self_id = self,
                    .room = room->name,
+                   .self_role = role,
                    .members = members,
                    .n_members = n,
                    .req_id = req_id};
@@ -608,7 +609,7 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, const char *req_
     g_free(members);
     g_free(pids);
 
-    hn_room_model_join(room->model, pid, name, HN_ROLE_MEMBER, HN_PART_BROWSER, FALSE);
+    hn_room_model_join(room->model, pid, name, role, HN_PART_BROWSER, FALSE);
     hn_room_model_set_sub_leg(room->model, pid, peer->sub->leg->id);
     g_message("room %s: p%" G_GUINT64_FORMAT " joined (%u participants)", room->name, pid,
               hn_room_model_count(room->model));

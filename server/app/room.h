@@ -75,8 +75,9 @@ void hn_room_free(HnRoom *room);
 /* Every request below may carry req_id (the JSON text of the client's "id", NULL when none):
  * the reply or error to it echoes it. */
 
-/* A participant joins: "joined" goes to them, "participant-joined" to the others. */
-void hn_room_join(HnRoom *room, uint64_t pid, const char *name, const char *req_id);
+/* A participant joins with role (decided by the hub's join gate, never by the client): "joined"
+ * goes to them, "participant-joined" to the others. */
+void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, const char *req_id);
 /* The participant's pub offer; replies "answer" or an error. */
 void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *req_id);
 /* The participant's answer to our last sub offer. */

@@ -46,6 +46,7 @@ typedef struct {
     const char *req_id; /* the JSON text of the request's "id" this replies to, or NULL */
     const HnRoomEvent *event;
     const char *self_id, *room;
+    HnRole self_role; /* JOINED: the joiner's role */
     const HnRoomMember *members;
     size_t n_members;
     const char *sdp;

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case HN_PROTO_MSG_JOIN: {
         FUZZ_CHECK(hn_proto_room_name_valid(msg.u.join.room));
         FUZZ_CHECK(hn_proto_display_name_valid(msg.u.join.name));
-        HnProtoParticipant self = {"p1", msg.u.join.name};
+        HnProtoParticipant self = {"p1", msg.u.join.name, NULL};
         char *joined = hn_proto_build_joined("p1", msg.u.join.room, &self, 1);
         FUZZ_CHECK(joined != NULL);
         free(joined);

@@ -229,10 +229,53 @@ static void test_unknown(void **state)
                  "test.conf:3: [server] lisen: unknown key");
     expect_error("[media]\n\n\n  public = 1.2.3.4\n", HN_CONFIG_ERROR_UNKNOWN_KEY,
                  "test.conf:4: [media] public: unknown key");
-    expect_error("[room:x]\ntitle = a\npin = 1234\n", HN_CONFIG_ERROR_UNKNOWN_KEY,
-                 "test.conf:3: [room:x] pin: unknown key");
+    expect_error("[room:x]\ntitle = a\npinn = 1234\n", HN_CONFIG_ERROR_UNKNOWN_KEY,
+                 "test.conf:3: [room:x] pinn: unknown key");
     expect_error("[rooms]\nauto_create = true\nmax_participants[vi] = 3\n",
                  HN_CONFIG_ERROR_UNKNOWN_KEY, "test.conf:3: [rooms] max_participants[vi]:");
+}
+
+static void test_access(void **state)
+{
+    GError *error = NULL;
+    HnConfig *cfg = load("[room:a]\npin = 123456\n[room:b]\n", &error);
+    assert_non_null(cfg);
+    assert_int_equal(hn_config_room_access(cfg, "a"), HN_ACCESS_PIN);
+    assert_int_equal(hn_config_room_access(cfg, "b"), HN_ACCESS_OPEN);
+    assert_int_equal(hn_config_room_access(cfg, "undeclared"), HN_ACCESS_OPEN);
+    assert_string_equal(hn_config_find_room(cfg, "a")->pin, "123456");
+    assert_int_equal(cfg->lockout_failures, 5);
+    assert_null(cfg->jwt_secret);
+    assert_null(cfg->allowed_origins[0]);
+    hn_config_free(cfg);
+
+    cfg = load("[auth]\njwt_secret = 0123456789abcdef0123\nlockout_seconds = 9\n"
+               "[server]\nallowed_origins = https://a.example, http://10.0.0.5:8080\n"
+               "[room:a]\npin = 1234\n[room:b]\n[room:c]\naccess = open\n",
+               &error);
+    assert_non_null(cfg);
+    assert_int_equal(hn_config_room_access(cfg, "a"), HN_ACCESS_TOKEN_OR_PIN);
+    assert_int_equal(hn_config_room_access(cfg, "b"), HN_ACCESS_TOKEN);
+    assert_int_equal(hn_config_room_access(cfg, "c"), HN_ACCESS_OPEN);
+    assert_int_equal(hn_config_room_access(cfg, "other"), HN_ACCESS_TOKEN);
+    assert_int_equal(cfg->lockout_seconds, 9);
+    assert_string_equal(cfg->allowed_origins[1], "http://10.0.0.5:8080");
+    hn_config_free(cfg);
+
+    expect_error("[room:a]\npin = 12\n", HN_CONFIG_ERROR_INVALID, "test.conf:2: [room:a] pin:");
+    expect_error("[room:a]\npin = 12ab\n", HN_CONFIG_ERROR_INVALID, "[room:a] pin:");
+    expect_error("[room:a]\naccess = pin\n", HN_CONFIG_ERROR_INVALID,
+                 "test.conf:2: [room:a] access: pin needs a pin");
+    expect_error("[room:a]\naccess = token\n", HN_CONFIG_ERROR_INVALID, "needs [auth] jwt_secret");
+    expect_error("[room:a]\naccess = all\n", HN_CONFIG_ERROR_INVALID, "[room:a] access:");
+    expect_error("[auth]\njwt_secret = short\n", HN_CONFIG_ERROR_INVALID,
+                 "test.conf:2: [auth] jwt_secret: the secret must be");
+    expect_error("[auth]\njwt_secret_file = /nonexistent/secret\n", HN_CONFIG_ERROR_INVALID,
+                 "[auth] jwt_secret_file:");
+    expect_error("[server]\nallowed_origins = example.org\n", HN_CONFIG_ERROR_INVALID,
+                 "[server] allowed_origins:");
+    expect_error("[auth]\nlockout_seconds = 0\n", HN_CONFIG_ERROR_INVALID,
+                 "[auth] lockout_seconds:");
 }
 
 static void test_duplicates(void **state)
@@ -462,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_crlf_and_inherit_later),
         cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_access),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_server_values),

@@ -64,8 +64,17 @@ static void test_join(void **state)
     assert_int_equal(msg.type, HN_PROTO_MSG_JOIN);
     assert_string_equal(msg.u.join.room, "tinh-uy");
     assert_string_equal(msg.u.join.name, "Nguyễn Văn An");
+    assert_null(msg.u.join.token);
+    assert_null(msg.u.join.pin);
     hn_proto_msg_clear(&msg);
     assert_null(msg.json);
+    assert_int_equal(parse("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\","
+                           "\"token\":\"eyJ.eyJ.sig-_\",\"pin\":\"0123\"}",
+                           &msg, &err),
+                     0);
+    assert_string_equal(msg.u.join.token, "eyJ.eyJ.sig-_");
+    assert_string_equal(msg.u.join.pin, "0123");
+    hn_proto_msg_clear(&msg);
     hn_proto_msg_clear(&msg);
     hn_proto_msg_clear(NULL);
 
@@ -94,6 +103,14 @@ static void test_join(void **state)
 static void test_join_invalid(void **state)
 {
     expect_bad_field("{\"type\":\"join\",\"name\":\"a\"}", "join", "room");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\",\"pin\":\"12a4\"}", "join",
+                     "pin");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\",\"pin\":1234}", "join",
+                     "pin");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\",\"token\":\"a b\"}", "join",
+                     "token");
+    expect_bad_field("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\",\"token\":\"\"}", "join",
+                     "token");
     expect_bad_field("{\"type\":\"join\",\"room\":5,\"name\":\"a\"}", "join", "room");
     expect_bad_field("{\"type\":\"join\",\"room\":null,\"name\":\"a\"}", "join", "room");
     expect_bad_field("{\"type\":\"join\",\"room\":\"\",\"name\":\"a\"}", "join", "room");
@@ -376,7 +393,8 @@ static const char *str_at(json_t *obj, const char *key)
 
 static void test_build_joined(void **state)
 {
-    HnProtoParticipant others[] = {{"p1", "Trần Thị Bình"}, {"p2", "Lê \"Q\" Cường"}};
+    HnProtoParticipant others[] = {{"p1", "Trần Thị Bình", NULL},
+                                   {"p2", "Lê \"Q\" Cường", "chair"}};
     json_t *obj = load_built(hn_proto_build_joined("p3", "tinh-uy", others, 2), "joined");
     assert_string_equal(str_at(obj, "id"), "p3");
     assert_string_equal(str_at(obj, "self"), "p3");
@@ -386,6 +404,13 @@ static void test_build_joined(void **state)
     assert_string_equal(str_at(json_array_get(list, 0), "id"), "p1");
     assert_string_equal(str_at(json_array_get(list, 0), "name"), "Trần Thị Bình");
     assert_string_equal(str_at(json_array_get(list, 1), "name"), "Lê \"Q\" Cường");
+    assert_null(json_object_get(json_array_get(list, 0), "role"));
+    assert_string_equal(str_at(json_array_get(list, 1), "role"), "chair");
+    assert_null(json_object_get(obj, "role"));
+    json_decref(obj);
+
+    obj = load_built(hn_proto_build_joined_as("p3", "r", "secretary", others, 2), "joined");
+    assert_string_equal(str_at(obj, "role"), "secretary");
     json_decref(obj);
 
     obj = load_built(hn_proto_build_joined("p1", "r", NULL, 0), "joined");
@@ -393,13 +418,13 @@ static void test_build_joined(void **state)
     assert_int_equal(json_array_size(json_object_get(obj, "participants")), 0);
     json_decref(obj);
 
-    HnProtoParticipant bad[] = {{"p1", "a\xff"}};
+    HnProtoParticipant bad[] = {{"p1", "a\xff", NULL}};
     assert_null(hn_proto_build_joined("p3", "r", bad, 1));
 }
 
 static void test_build_participants(void **state)
 {
-    HnProtoParticipant p = {"p4", "Lê Văn Cường"};
+    HnProtoParticipant p = {"p4", "Lê Văn Cường", NULL};
     json_t *obj = load_built(hn_proto_build_participant_joined(&p), "participant-joined");
     json_t *part = json_object_get(obj, "participant");
     assert_string_equal(str_at(part, "id"), "p4");
