@@ -665,6 +665,18 @@ char *hn_proto_build_connected(HnProtoPc pc)
     return dump(obj);
 }
 
+char *hn_proto_build_link(uint64_t bps, const char *source, double loss)
+{
+    g_return_val_if_fail(source != NULL, NULL);
+    json_t *obj = message_new("link");
+    if (obj == NULL ||
+        !set_new(obj, "bps", json_integer((json_int_t)(bps > INT64_MAX ? INT64_MAX : bps))) ||
+        !set_str(obj, "source", source) ||
+        !set_new(obj, "loss", json_real(loss >= 0 && loss <= 1 ? loss : 0)))
+        return NULL;
+    return dump(obj);
+}
+
 char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const char *ref)
 {
     g_return_val_if_fail((unsigned)code < G_N_ELEMENTS(error_code_names), NULL);

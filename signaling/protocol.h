@@ -210,6 +210,11 @@ char *hn_proto_build_layers(const char *mid, const char *const *active, size_t n
 char *hn_proto_build_pong(void);
 /* {"type":"connected","pc":"pub"|"sub"}: the peer connection's media can flow (DTLS is up). */
 char *hn_proto_build_connected(HnProtoPc pc);
+/* {"type":"link","bps":N,"source":"twcc"|"remb"|"hint","loss":F}: the server's estimate of the
+ * participant's downlink (its sub connection), sent every 2 s once known; loss: the fraction of
+ * packets lost in the last transport-cc window (0 with REMB). source: static string. Returns
+ * transfer full (free()). */
+char *hn_proto_build_link(uint64_t bps, const char *source, double loss);
 /* {"type":"error","code","message","ref"}; ref NULL or "": no ref field. */
 char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const char *ref);
 /* The error message for a refusal reported by hn_proto_parse, with the request id when the

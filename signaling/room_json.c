@@ -92,6 +92,8 @@ static char *out_json(const HnRoomOut *o)
                                         o->candidate ? "0" : NULL);
     case HN_ROOM_OUT_CONNECTED:
         return hn_proto_build_connected(o->sub ? HN_PROTO_PC_SUB : HN_PROTO_PC_PUB);
+    case HN_ROOM_OUT_LINK:
+        return hn_proto_build_link(o->link_bps, o->link_source, o->link_loss);
     case HN_ROOM_OUT_ERROR:
         return hn_proto_build_error(hn_room_json_error_code(o->code), o->message, o->ref);
     case HN_ROOM_OUT_LAYERS:

@@ -54,6 +54,7 @@ const S = {
   speaker: { id: null, speaking: [] }, // the server's last active-speaker message
   videoPaused: new Set(), // participants whose video the server does not send us (last-N)
   follow: readStorage('hoinghi.follow') === '1', // follow-the-speaker layout
+  link: null, // the server's last link message: {bps, source, loss, at}
 };
 const logBuffer = [];
 
@@ -193,6 +194,7 @@ function onMessage(msg) {
     case 'participant-left': return onParticipantLeft(msg);
     case 'active-speaker': return onActiveSpeaker(msg);
     case 'video-paused': return onVideoPaused(msg);
+    case 'link': return onLink(msg);
     case 'answer':
       if (S.session && typeof msg.sdp === 'string') S.session.handleAnswer(msg.sdp);
       else log('drop', { reason: 'answer without session or sdp' });
@@ -313,6 +315,19 @@ function toggleFollow() {
   S.follow = !S.follow;
   writeStorage('hoinghi.follow', S.follow ? '1' : '0');
   ui.setFollow(S.follow);
+}
+
+/** The server's estimate of our downlink (docs/signaling.md), every 2 s: shown in the top bar
+ *  and in the stats (stats.js). */
+function onLink(msg) {
+  const ok = typeof msg.bps === 'number' && Number.isFinite(msg.bps) && msg.bps >= 0 &&
+    typeof msg.source === 'string' && (msg.loss === undefined || typeof msg.loss === 'number');
+  if (!ok) {
+    log('drop', { reason: 'bad link', type: msg.type });
+    return;
+  }
+  S.link = { bps: msg.bps, source: msg.source, loss: msg.loss ?? 0, at: Date.now() };
+  ui.setLink(S.link);
 }
 
 function onParticipantLeft(msg) {
@@ -480,6 +495,8 @@ function teardownSession() {
   if (S.view) S.view.stop();
   S.view = null;
   S.id = null;
+  S.link = null;
+  ui.setLink(null);
 }
 
 function teardownAll() {
@@ -571,7 +588,7 @@ function startStats() {
     if (S.statsBusy || !S.session) return;
     S.statsBusy = true;
     try {
-      const st = await collectStats(S.session, S.participants);
+      const st = await collectStats(S.session, S.participants, S.link);
       for (const p of st.participants) {
         ui.setSpeaking(p.id, p.audioLevel > SPEAKING_LEVEL || S.speaker.speaking.includes(p.id));
       }
@@ -583,7 +600,7 @@ function startStats() {
   }, STATS_INTERVAL_MS);
 }
 
-const emptyStats = () => ({ participants: [], local: { audio: null, video: null }, pub: null, sub: null, srtpCipher: null });
+const emptyStats = () => ({ participants: [], local: { audio: null, video: null }, pub: null, sub: null, srtpCipher: null, link: null });
 
 // ---- test and debugging hooks ----
 
@@ -610,11 +627,12 @@ window.hoinghi = Object.freeze({
       activeSpeaker: { id: S.speaker.id, speaking: S.speaker.speaking.slice() },
       videoPaused: [...S.videoPaused],
       follow: S.follow,
+      link: S.link ? { ...S.link } : null,
     };
   },
   /** Per remote participant media counters and our own outbound ones (see stats.js). */
   async stats() {
-    return S.session ? collectStats(S.session, S.participants) : emptyStats();
+    return S.session ? collectStats(S.session, S.participants, S.link) : emptyStats();
   },
   /** The last few hundred protocol events (for test failure reports). */
   log() {

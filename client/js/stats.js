@@ -70,9 +70,10 @@ function outbound(report) {
  * Collects the stats of a MediaSession. `participants` is a Map id -> {name}. Returns
  * { participants: [{id, name, videoFramesDecoded, videoBytesReceived, frameWidth, frameHeight,
  *                   audioBytesReceived, audioPacketsReceived, audioLevel, packetsLost}],
- *   local: {audio, video}, pub: transport, sub: transport, srtpCipher }
+ *   local: {audio, video}, pub: transport, sub: transport, srtpCipher,
+ *   link: the server's estimate of our downlink {bps, source, loss, at} or null }
  */
-export async function collectStats(session, participants) {
+export async function collectStats(session, participants, link = null) {
   const { pub, sub } = session.pcs;
   const [pubReport, subReport] = await Promise.all([
     pub ? pub.getStats() : Promise.resolve(null),
@@ -119,5 +120,6 @@ export async function collectStats(session, participants) {
     pub: pubT,
     sub: subT,
     srtpCipher: (pubT && pubT.srtpCipher) || (subT && subT.srtpCipher) || null,
+    link: link ? { ...link } : null,
   };
 }

@@ -129,6 +129,20 @@ export function setCount(n, inRoom) {
   $('empty').hidden = n > 1 || !inRoom;
 }
 
+/** The server's estimate of our downlink (the `link` message): "↓ 734 kbit/s" after the count,
+ *  the source and loss as its tooltip; null hides it. */
+export function setLink(link) {
+  const el = $('room-link');
+  if (!link) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  const kbps = Math.round(link.bps / 1000);
+  el.textContent = kbps >= 10000 ? `↓ ${(kbps / 1000).toFixed(1)} Mbit/s` : `↓ ${kbps} kbit/s`;
+  el.title = `${link.source}, ${(link.loss * 100).toFixed(1)} %`;
+}
+
 /** Dims the remote tiles while the connection is being re-established. */
 export function setStale(stale) {
   $('grid').classList.toggle('stale', stale);

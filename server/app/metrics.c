@@ -117,6 +117,12 @@ static void stats_add(HnRoomStats *a, const HnRoomStats *b)
     a->model.lastn_resumes += b->model.lastn_resumes;
     a->model.refused_tracks += b->model.refused_tracks;
     a->queued_candidates += b->queued_candidates;
+    for (int k = 0; k < HN_ROOM_LINK_BUCKETS; k++)
+        a->link.buckets[k] += b->link.buckets[k];
+    a->link.count += b->link.count;
+    a->link.sum_bps += b->link.sum_bps;
+    for (size_t k = 0; k < G_N_ELEMENTS(a->link.by_source); k++)
+        a->link.by_source[k] += b->link.by_source[k];
     a->dropped_candidates += b->dropped_candidates;
     a->speaker.levels += b->speaker.levels;
     a->speaker.updates += b->speaker.updates;
@@ -227,6 +233,22 @@ static const HnCounterDef room_counters[] = {
      "active-speaker messages sent (each to every participant of the room)", RS(speaker.updates)},
     {"hoinghi_active_speaker_changes_total", "Changes of a room's dominant speaker",
      RS(speaker.changes)},
+    {"hoinghi_twcc_feedback_in_total",
+     "Transport-cc feedback packets received from subscribers (and stray ones from publishers)",
+     RS(router.twcc_in)},
+    {"hoinghi_twcc_feedback_malformed_total", "Transport-cc feedback that failed to parse",
+     RS(router.twcc_malformed)},
+    {"hoinghi_twcc_feedback_ignored_total",
+     "Transport-cc feedback on a connection that did not negotiate transport-cc",
+     RS(router.twcc_ignored)},
+    {"hoinghi_remb_in_total", "REMB packets received (the estimate when there is no transport-cc)",
+     RS(router.remb_in)},
+    {"hoinghi_twcc_feedback_sent_total", "Transport-cc feedback packets sent to publishers",
+     RS(router.twcc_feedback_sent)},
+    {"hoinghi_twcc_late_total",
+     "Publisher packets whose transport-wide seq arrived after its feedback was sent, and "
+     "overflows of the 1024-packet window between two feedbacks",
+     RS(router.twcc_late)},
 };
 
 typedef struct {
@@ -417,6 +439,47 @@ static void render_lag(GString *o, HnScrape *s, guint n)
     }
 }
 
+/* Downlink estimates: a histogram of the samples, and the samples by source. */
+static void render_link(GString *o, HnScrape *s, guint n)
+{
+    family(o, "hoinghi_downlink_estimate_bps", "histogram",
+           "Subscriber connections' downlink estimates (bits/s), one sample per connection every "
+           "2 s");
+    char labels[64];
+    for (guint w = 0; w < n; w++) {
+        const HnSample *x = &s->samples[w];
+        if (!x->up)
+            continue;
+        uint64_t cum = 0;
+        for (int b = 0; b < HN_ROOM_LINK_BUCKETS; b++) {
+            cum += x->live.link.buckets[b] + x->retired.link.buckets[b];
+            if (b < HN_ROOM_LINK_BUCKETS - 1)
+                g_snprintf(labels, sizeof labels, "worker=\"%u\",le=\"%" G_GUINT64_FORMAT "\"", w,
+                           hn_room_link_bounds_bps[b]);
+            else
+                g_snprintf(labels, sizeof labels, "worker=\"%u\",le=\"+Inf\"", w);
+            sample_u64(o, "hoinghi_downlink_estimate_bps_bucket", labels, cum);
+        }
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        sample_u64(o, "hoinghi_downlink_estimate_bps_sum", labels,
+                   x->live.link.sum_bps + x->retired.link.sum_bps);
+        sample_u64(o, "hoinghi_downlink_estimate_bps_count", labels,
+                   x->live.link.count + x->retired.link.count);
+    }
+    static const char *const src[] = {"none", "hint", "remb", "twcc"};
+    family(o, "hoinghi_downlink_estimates_total", "counter",
+           "Downlink estimate samples by source: twcc (our estimator), remb (the subscriber's), "
+           "hint (configured)");
+    for (guint w = 0; w < n; w++) {
+        const HnSample *x = &s->samples[w];
+        for (size_t k = 1; x->up && k < G_N_ELEMENTS(src); k++) {
+            g_snprintf(labels, sizeof labels, "worker=\"%u\",source=\"%s\"", w, src[k]);
+            sample_u64(o, "hoinghi_downlink_estimates_total", labels,
+                       x->live.link.by_source[k] + x->retired.link.by_source[k]);
+        }
+    }
+}
+
 /* The whole text. transfer full. */
 static GString *render(HnScrape *s)
 {
@@ -476,6 +539,7 @@ static GString *render(HnScrape *s)
         }
     }
     render_lag(o, s, m->n);
+    render_link(o, s, m->n);
     return o;
 }
 

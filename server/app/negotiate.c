@@ -102,7 +102,10 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
         .end_of_candidates = local->candidates != NULL,
     };
     HnSdpPubAnswer *a = NULL;
-    if (hn_sdp_pub_answer(offer->sdp, &l, NULL, offer->sdp->session_version + 1, &a, error) < 0)
+    /* transport-cc accepted: the router answers with feedback (router_bwe.c) */
+    HnSdpCaps caps = HN_SDP_CAPS_DEFAULT;
+    caps.transport_cc = true;
+    if (hn_sdp_pub_answer(offer->sdp, &l, &caps, offer->sdp->session_version + 1, &a, error) < 0)
         return NULL;
     size_t n_receiving = 0;
     for (size_t i = 0; i < a->n_tracks; i++)
@@ -126,6 +129,7 @@ char *hn_neg_answer_publish(const HnNegOffer *offer, const HnNegLocal *local, Hn
         out->ssrc = t->ssrc_signalled ? t->ssrc : 0;
         out->rtx_pt = t->has_rtx ? t->rtx_pt : 0;
         out->rtx_ssrc = t->has_rtx ? t->rtx_ssrc : 0;
+        out->ext_transport_cc = t->ext_transport_cc;
         out->ext_audio_level = t->ext_audio_level;
         out->sim = t->sim;
     }
@@ -201,6 +205,7 @@ gboolean hn_neg_check_sub_answer(const char *sdp, HnNegSlot *slots, size_t n, Hn
             slots[i].rtx_pt = 0; /* the client takes plain retransmissions only */
     }
     remote_from(res, &a->remote, a->dtls_server, a->sdp);
+    res->transport_cc = a->transport_cc;
     hn_sdp_sub_answer_free(a);
     return TRUE;
 }

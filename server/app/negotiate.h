@@ -42,6 +42,8 @@ typedef struct {
     HnKind kind;
     HnCodec codec; /* with the publisher's payload type */
     uint32_t ssrc;
+    /* id of the transport-wide seq extension (transport-cc), 0: none */
+    uint8_t ext_transport_cc;
     uint8_t rtx_pt;          /* the publisher's RTX (RFC 4588) payload type, 0: none */
     uint32_t rtx_ssrc;       /* from a=ssrc-group:FID, 0 when not signalled */
     uint8_t ext_audio_level; /* audio: id of the RFC 6464 audio level extension, 0: none */
@@ -53,6 +55,9 @@ typedef struct {
     char *ufrag, *pwd, *fp_alg, *fp;
     gboolean dtls_server;  /* TRUE when the server takes the DTLS server role */
     GPtrArray *candidates; /* char*, candidates embedded in the description */
+
+    /* sub answers: the transport-cc extension id the client kept, 0: none */
+    uint8_t transport_cc;
 } HnNegRemote;
 
 typedef struct {

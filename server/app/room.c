@@ -48,6 +48,7 @@ struct HnRoom {
     GSource *router_timer;
     int64_t router_armed; /* ready time the timer is set to (-1: none) */
     GSource *liveness;
+    GSource *link_timer; /* "link" messages and estimate samples, with the liveness check */
     uint32_t next_leg;
     HnRoomStats closed;  /* wire counters of the legs closed so far, failures, candidates */
     HnSpeaker *speaker;  /* active speaker from the publishers' audio levels */
@@ -569,6 +570,44 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
 
 static gboolean liveness_check(gpointer data);
 
+const uint64_t hn_room_link_bounds_bps[HN_ROOM_LINK_BUCKETS - 1] = {
+    100000, 250000, 500000, 750000, 1000000, 1500000, 2500000, 5000000,
+};
+
+static const char *const estimate_source_names[] = {"none", "hint", "remb", "twcc"};
+
+/* Every HN_ROOM_LINK_INTERVAL_MS: each browser participant's downlink estimate (its sub
+ * connection) goes to them as "link" and into the room's histogram. */
+static gboolean link_report(gpointer data)
+{
+    HnRoom *room = data;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, room->peers);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        RoomPeer *p = v;
+        HnTransportBwe b;
+        if (p->attached || !p->sub || !hn_leg_is_connected(p->sub->leg) ||
+            hn_router_get_transport_bwe(room->router, p->sub->leg->id, &b) < 0 ||
+            b.estimate_bps == 0 || (unsigned)b.source >= G_N_ELEMENTS(estimate_source_names))
+            continue;
+        HnRoomLinkStats *ls = &room->closed.link;
+        int k = 0;
+        while (k < HN_ROOM_LINK_BUCKETS - 1 && b.estimate_bps > hn_room_link_bounds_bps[k])
+            k++;
+        ls->buckets[k]++;
+        ls->count++;
+        ls->sum_bps += b.estimate_bps;
+        ls->by_source[b.source]++;
+        HnRoomOut o = {.type = HN_ROOM_OUT_LINK,
+                       .link_bps = b.estimate_bps,
+                       .link_source = estimate_source_names[b.source],
+                       .link_loss = b.transport_cc ? b.loss : 0};
+        deliver(room, p->pid, &o);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, const char *req_id)
 {
     if (find(room, pid))
@@ -617,6 +656,11 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, con
         room->liveness = g_timeout_source_new(1000);
         g_source_set_callback(room->liveness, liveness_check, room, NULL);
         g_source_attach(room->liveness, room->ctx);
+    }
+    if (!room->link_timer) {
+        room->link_timer = g_timeout_source_new(HN_ROOM_LINK_INTERVAL_MS);
+        g_source_set_callback(room->link_timer, link_report, room, NULL);
+        g_source_attach(room->link_timer, room->ctx);
     }
     arm_router_timer(room);
 }
@@ -719,6 +763,13 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
         goto out;
     }
     speaker_sources(room, pid, res.tracks, res.n_tracks);
+    for (size_t i = 0; i < res.n_tracks; i++) { /* one id per BUNDLE: the first one found */
+        if (res.tracks[i].ext_transport_cc) {
+            hn_router_set_transport_cc_feedback(room->router, leg->leg->id,
+                                                res.tracks[i].ext_transport_cc);
+            break;
+        }
+    }
     HnRoomOut o = {.type = HN_ROOM_OUT_ANSWER, .sdp = answer, .req_id = req_id};
     deliver(room, pid, &o);
     if (!leg->desc_sent)
@@ -790,6 +841,8 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
         for (guint i = 0; remote.candidates && i < remote.candidates->len; i++)
             add_remote_candidate(room, peer->sub, remote.candidates->pdata[i]);
     }
+    if (remote.transport_cc) /* the downlink estimator (router_bwe.c) */
+        hn_router_set_transport_cc(room->router, peer->sub->leg->id, remote.transport_cc, NULL);
     hn_neg_remote_clear(&remote);
     hn_room_model_sub_answer_rtx(room->model, pid, no_rtx, n);
     hn_room_model_sub_answer(room->model, pid, rej, n);
@@ -1055,6 +1108,10 @@ void hn_room_free(HnRoom *room)
     if (room->liveness) {
         g_source_destroy(room->liveness);
         g_source_unref(room->liveness);
+    }
+    if (room->link_timer) {
+        g_source_destroy(room->link_timer);
+        g_source_unref(room->link_timer);
     }
     g_source_destroy(room->router_timer);
     g_source_unref(room->router_timer);

@@ -40,6 +40,19 @@ typedef struct {
     unsigned max_sections;    /* m= sections of one subscriber offer (0: the model's default) */
 } HnRoomEnv;
 
+#define HN_ROOM_LINK_INTERVAL_MS 2000 /* "link" messages and estimate samples */
+#define HN_ROOM_LINK_BUCKETS     9    /* hn_room_link_bounds_bps and +Inf */
+/* Upper bounds (bits/s) of the estimate histogram's buckets, the last one excluded (+Inf). */
+extern const uint64_t hn_room_link_bounds_bps[HN_ROOM_LINK_BUCKETS - 1];
+
+/* Downlink estimates of the subscriber connections, one observation per connection with an
+ * estimate every HN_ROOM_LINK_INTERVAL_MS (each also sent to its participant as "link"). */
+typedef struct {
+    uint64_t buckets[HN_ROOM_LINK_BUCKETS]; /* observations per bucket (not cumulative) */
+    uint64_t count, sum_bps;
+    uint64_t by_source[4]; /* observations by HnEstimateSource (index 0 unused) */
+} HnRoomLinkStats;
+
 /* What GET /metrics shows of a room (docs/operations.md). Gauges are the state now; counters
  * count since the room opened, legs already closed included. */
 typedef struct {
@@ -60,6 +73,7 @@ typedef struct {
     uint64_t ice_grace_started, ice_grace_recovered; /* media silence: kept, and came back */
     HnRoomModelStats model; /* consumers refused, offers asked for, tracks refused */
     uint64_t queued_candidates, dropped_candidates; /* remote candidates before their SDP */
+    HnRoomLinkStats link;   /* downlink estimates, sampled every HN_ROOM_LINK_INTERVAL_MS */
     HnSpeakerStats speaker; /* active speaker: levels read, updates sent, dominant changes */
     /* simulcast: consumers forwarding layer 0, 1, 2 now, and those waiting for their first key
      * frame (gauges); `layers` messages sent to publishers (counter) */

@@ -24,6 +24,7 @@ typedef enum {
     HN_ROOM_OUT_OFFER,     /* sdp + tracks: a new subscriber offer */
     HN_ROOM_OUT_CANDIDATE, /* sub, candidate (NULL: end of candidates) */
     HN_ROOM_OUT_CONNECTED, /* sub: that peer connection carries media now */
+    HN_ROOM_OUT_LINK,      /* link_bps, link_source, link_loss: the downlink estimate */
     HN_ROOM_OUT_ERROR,     /* code, message, ref */
     HN_ROOM_OUT_LAYERS,    /* to a simulcast publisher: mid, rids (the layers to send) */
 } HnRoomOutType;
@@ -53,6 +54,9 @@ typedef struct {
     const HnRoomOfferTrack *tracks;
     size_t n_tracks;
     gboolean sub;
+    uint64_t link_bps;
+    const char *link_source; /* "twcc", "remb", "hint" */
+    double link_loss;
     const char *candidate;
     HnRoomError code;
     const char *message, *ref;

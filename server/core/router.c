@@ -2,6 +2,7 @@
 #include "core/router_priv.h"
 #include "core/rtp.h"
 #include "core/rtx.h"
+#include "core/twcc.h"
 
 #include <errno.h>
 #include <string.h>
@@ -38,6 +39,8 @@ const char *hn_drop_reason_name(HnDropReason reason)
 static void transport_free(gpointer data)
 {
     RtTransport *t = data;
+    g_free(t->bwe);
+    g_free(t->twcc_in);
     g_ptr_array_free(t->producers, TRUE);
     g_ptr_array_free(t->consumers, TRUE);
     g_free(t);
@@ -69,6 +72,7 @@ HnRouter *hn_router_new(const HnRouterSink *sink, void *user)
     r->consumer_by_ssrc = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->next_report_us = INT64_MAX;
     r->nack_due = INT64_MAX;
+    r->twcc_fb_due = INT64_MAX;
     r->taps = g_array_new(FALSE, FALSE, sizeof(RtTap));
     r->next_tap_id = 1;
     return r;
@@ -90,6 +94,7 @@ void hn_router_free(HnRouter *r)
     g_hash_table_destroy(r->producers);
     g_hash_table_destroy(r->transports);
     g_array_free(r->taps, TRUE);
+    g_free(r->twcc_scratch);
     g_free(r);
 }
 
@@ -532,7 +537,15 @@ int hn_router_request_keyframe(HnRouter *r, uint32_t producer_id, int64_t now_us
 size_t rt_write_for_consumer(HnRouter *r, const RtConsumer *c, const uint8_t *buf, size_t len,
                              const HnRtpHeader *h, uint16_t seq, uint32_t ts)
 {
-    size_t out_len = hn_rtp_copy_without_extension(r->scratch, buf, len, h);
+    RtTransport *t = c->transport;
+    size_t out_len;
+    if (t->bwe) { /* our transport-wide seq replaces the publisher's extensions */
+        size_t size = len - h->header_len + HN_RTP_HEADER_MIN + 4u * h->csrc_count + 8;
+        uint16_t tseq = rt_bwe_on_send(t, size, r->last_now_us);
+        out_len = hn_twcc_copy_with_seq(r->scratch, buf, len, h, t->twcc_ext_id, tseq);
+    } else {
+        out_len = hn_rtp_copy_without_extension(r->scratch, buf, len, h);
+    }
     hn_rtp_set_seq(r->scratch, seq);
     hn_rtp_set_ts(r->scratch, ts);
     hn_rtp_set_ssrc(r->scratch, c->out_ssrc);
@@ -706,6 +719,8 @@ int hn_router_on_rtp(HnRouter *r, uint32_t transport_id, const uint8_t *buf, siz
     }
     r->stats.rtp_in_packets++;
     r->stats.rtp_in_bytes += len;
+    if (p->transport->twcc_in) /* RTX and padding probes too: the sender counts them all */
+        rt_bwe_on_publisher_rtp(r, p->transport, buf, &h, now_us);
     if (!rtx) {
         producer_rtp(r, p, buf, len, &h, false, now_us);
         return 0;
@@ -748,6 +763,8 @@ int64_t hn_router_next_deadline(const HnRouter *r)
     int64_t next = r->clock_seen ? r->next_report_us : INT64_MAX;
     if (r->nack_due < next)
         next = r->nack_due;
+    if (r->twcc_fb_due < next)
+        next = r->twcc_fb_due;
     if (r->kf_pending_count == 0)
         return next;
     GHashTableIter it;
@@ -800,6 +817,8 @@ void hn_router_on_timeout(HnRouter *r, int64_t now_us)
                 r->nack_due = due;
         }
     }
+    if (now_us >= r->twcc_fb_due)
+        rt_bwe_send_feedback(r, now_us);
     if (now_us >= r->next_report_us) {
         rt_layers_tick(r, now_us);
         rt_send_reports(r, now_us);

@@ -12,7 +12,9 @@
  * Behaviour in short: RTP of a producer is checked, counted (RFC 3550 receive statistics),
  * cached for NACKs, handed to the taps, then rewritten (SSRC, seq, ts, PT) once per consumer.
  * Forwarded packets carry no RTP header extension: the publisher's extension block is stripped
- * (X bit cleared, CSRCs, payload and padding intact), since the subscriber negotiated none.
+ * (X bit cleared, CSRCs, payload and padding intact), since the subscriber negotiated none; on a
+ * transport with transport-cc it is replaced by the router's own transport-wide sequence number
+ * (hn_router_set_transport_cc(), at the end of this header).
  * Video consumers start, and restart after a source switch or a resume, only at a key frame; the
  * key frame is requested from the publisher (PLI, or FIR when only FIR was negotiated), at most
  * once per producer per 500 ms (a request delayed by that window is dropped if a key frame arrives
@@ -48,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/bwe.h"
 #include "core/codec.h"
 #include "core/leg.h"
 #include "core/rtcp.h"
@@ -62,6 +65,7 @@
 #define HN_ROUTER_CONSUMER_KEYFRAME_INTERVAL_US 2000000
 #define HN_ROUTER_VIDEO_CACHE                   512 /* NACK cache slots of a video producer */
 #define HN_ROUTER_AUDIO_CACHE                   128 /* ... of an audio producer that negotiated NACK */
+#define HN_ROUTER_TWCC_FEEDBACK_US              100000 /* transport-cc feedback to publishers */
 
 typedef struct HnRouter HnRouter;
 
@@ -134,6 +138,11 @@ typedef struct {
     uint64_t rtcp_in_packets;                /* valid compound packets received */
     uint64_t rtcp_out_packets;               /* compound packets sent */
     uint64_t sr_in, rr_in, sdes_in, bye_in, app_in, remb_in, twcc_in, other_in;
+    /* transport-cc (router_bwe.c): feedback that failed to parse, feedback on a transport without
+     * transport-cc (ignored), publisher packets whose seq arrived after it was reported (or
+     * overflows of the 1024-packet window between feedbacks), and feedback packets sent to
+     * publishers */
+    uint64_t twcc_malformed, twcc_ignored, twcc_late, twcc_feedback_sent;
     uint64_t pli_in, fir_in;         /* subscriber key frame requests (FIR: per FCI entry) */
     uint64_t nack_in;                /* NACKed sequence numbers */
     uint64_t rtx_sent;               /* packets resent from the cache */
@@ -333,3 +342,31 @@ void hn_router_get_stats(const HnRouter *r, HnRouterStats *out);
 /* Copies one producer's / consumer's counters. Return 0 or -ENOENT. */
 int hn_router_get_producer_stats(const HnRouter *r, uint32_t producer_id, HnProducerStats *out);
 int hn_router_get_consumer_stats(const HnRouter *r, uint32_t consumer_id, HnConsumerStats *out);
+
+/* Bandwidth estimation (router_bwe.c). Packets sent on a transport with transport-cc carry the
+ * router's own transport-wide sequence number (RTP header extension ext_id, one-byte form: the
+ * only extension forwarded packets carry, 8 bytes), and the subscriber's feedback drives the
+ * transport's estimator (core/bwe.h; cfg copied, NULL: HN_BWE_CONFIG_DEFAULT), whose result is the
+ * transport's estimate (HN_ESTIMATE_TWCC) from the first feedback on (until then the estimate is
+ * left as it was: unknown, or a hint). Without transport-cc the
+ * subscriber's REMB sets it (HN_ESTIMATE_REMB). ext_id 0 turns it off. Returns 0, -ENOENT or
+ * -EINVAL (ext_id > 14). */
+int hn_router_set_transport_cc(HnRouter *r, uint32_t transport_id, uint8_t ext_id,
+                               const HnBweConfig *cfg);
+/* Generates transport-cc feedback for the publisher on transport_id, whose packets carry their
+ * transport-wide sequence number in extension ext_id: every HN_ROUTER_TWCC_FEEDBACK_US, one or
+ * more RTPFB FMT 15 packets covering what arrived since the last. ext_id 0 turns it off.
+ * Returns 0, -ENOENT or -EINVAL (ext_id > 14). */
+int hn_router_set_transport_cc_feedback(HnRouter *r, uint32_t transport_id, uint8_t ext_id);
+
+typedef struct {
+    uint64_t estimate_bps; /* as hn_router_get_transport_estimate() */
+    HnEstimateSource source;
+    bool transport_cc; /* the estimator runs; the fields below are its state */
+    uint64_t delay_bps, loss_bps;
+    double loss; /* last loss fraction seen in feedback */
+    HnBweStats stats;
+} HnTransportBwe;
+
+/* Copies a transport's estimate and estimator state. Returns 0 or -ENOENT. */
+int hn_router_get_transport_bwe(const HnRouter *r, uint32_t transport_id, HnTransportBwe *out);

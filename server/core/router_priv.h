@@ -17,6 +17,8 @@
 
 #define RT_SENT_SR_HISTORY 4
 
+typedef struct RtTwccIn RtTwccIn;
+
 typedef struct RtTransport {
     uint32_t id;
     uint32_t rtcp_ssrc;
@@ -29,6 +31,12 @@ typedef struct RtTransport {
     int estimate_source;  /* HnEstimateSource */
     GPtrArray *producers; /* RtProducer*, not owned */
     GPtrArray *consumers; /* RtConsumer*, not owned */
+
+    /* transport-cc (router_bwe.c) */
+    uint8_t twcc_ext_id;      /* towards the subscriber: our seq's extension id */
+    HnBwe *bwe;               /* its estimator (owned), NULL without transport-cc */
+    uint8_t twcc_in_ext_id;   /* the publisher's transport-wide seq extension id */
+    struct RtTwccIn *twcc_in; /* arrivals to report to the publisher (owned), or NULL */
 } RtTransport;
 
 typedef struct RtProducer {
@@ -143,6 +151,10 @@ struct HnRouter {
     uint8_t rtcp_buf[HN_ROUTER_SEND_CAP];
     uint8_t
         unwrap[HN_ROUTER_MAX_PACKET]; /* a publisher's RTX packet turned back into the original */
+
+    /* transport-cc (router_bwe.c) */
+    int64_t twcc_fb_due;          /* next feedback to publishers, INT64_MAX: none */
+    HnTwccFeedback *twcc_scratch; /* parsed subscriber feedback (owned, lazily) */
 };
 
 static inline uint64_t rt_key(uint32_t transport_id, uint32_t ssrc)
@@ -207,3 +219,14 @@ uint16_t rt_layers_rw_seq(const RtConsumer *c, uint16_t out);
 void rt_send_nacks(HnRouter *r, RtTransport *t, int64_t now_us);
 int rt_handle_rtcp(HnRouter *r, RtTransport *t, const uint8_t *buf, size_t len, int64_t now_us);
 void rt_send_reports(HnRouter *r, int64_t now_us);
+
+/* router_bwe.c */
+/* Records a packet of size bytes sent on t (t->bwe set); returns its transport-wide seq. */
+uint16_t rt_bwe_on_send(RtTransport *t, size_t size, int64_t now_us);
+void rt_bwe_on_feedback(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_t now_us);
+void rt_bwe_on_remb(HnRouter *r, RtTransport *t, const HnRtcpPacket *p);
+/* A valid RTP packet from t's publisher (t->twcc_in set): notes its transport-wide seq. */
+void rt_bwe_on_publisher_rtp(HnRouter *r, RtTransport *t, const uint8_t *buf, const HnRtpHeader *h,
+                             int64_t now_us);
+/* Sends the feedback of every transport with twcc_in; sets the next due time. */
+void rt_bwe_send_feedback(HnRouter *r, int64_t now_us);

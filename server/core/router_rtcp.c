@@ -204,10 +204,10 @@ static void on_packet(HnRouter *r, RtTransport *t, const HnRtcpPacket *p, int64_
         r->stats.app_in++;
         break;
     case HN_RTCP_KIND_REMB:
-        r->stats.remb_in++;
+        rt_bwe_on_remb(r, t, p);
         break;
     case HN_RTCP_KIND_TWCC:
-        r->stats.twcc_in++;
+        rt_bwe_on_feedback(r, t, p, now);
         break;
     case HN_RTCP_KIND_RTPFB_OTHER:
     case HN_RTCP_KIND_PSFB_OTHER:

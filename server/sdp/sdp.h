@@ -238,6 +238,8 @@ const HnSdpSsrc *hn_sdp_media_find_ssrc(const HnSdpMedia *m, uint32_t ssrc);
 #define HN_SDP_EXT_AUDIO_LEVEL   "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define HN_SDP_EXT_TRANSPORT_CC                                                                    \
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+/* The id the server's subscriber offers give the transport-cc extension (one-byte form). */
+#define HN_SDP_SUB_EXT_TRANSPORT_CC_ID 5
 
 #define HN_SDP_EXT_RID          "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 #define HN_SDP_EXT_REPAIRED_RID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"

@@ -86,7 +86,9 @@ int hn_sdp_pub_answer(const HnSdp *offer, const HnSdpLocal *local, const HnSdpCa
 /* NULL is a no-op. */
 void hn_sdp_pub_answer_free(HnSdpPubAnswer *answer);
 
-/* One m= line of a subscriber offer. Strings are transfer none. */
+/* One m= line of a subscriber offer. Strings are transfer none. Every section offers the
+ * transport-cc header extension (id HN_SDP_SUB_EXT_TRANSPORT_CC_ID) and a=rtcp-fb transport-cc;
+ * video also goog-remb. */
 typedef struct {
     const char *mid; /* 1-32 chars of [A-Za-z0-9_.-], unique, stable while the slot lives */
     HnKind kind;
@@ -121,6 +123,7 @@ typedef struct {
     HnSdpTransport remote; /* the client's ICE credentials, fingerprint, setup role */
     bool dtls_server;      /* the client answered active (or nothing): the server is DTLS server */
     HnSdpSubMid *mids;     /* one per offered slot, same order */
+    uint8_t transport_cc;  /* an accepted section kept the transport-cc extension: its id, else 0 */
     size_t n_mids;
     HnSdp *sdp; /* the parsed answer (e.g. its candidates); owned by this struct */
 } HnSdpSubAnswer;

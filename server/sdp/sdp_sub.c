@@ -118,12 +118,17 @@ static void write_slot(GString *s, const HnSdpSendSlot *slot, const HnSdpLocal *
     g_string_append(s, slot->active ? "a=sendonly\r\n" : "a=inactive\r\n");
     if (slot->active)
         g_string_append_printf(s, "a=msid:%s %s\r\n", slot->stream_id, slot->track_id);
+    /* transport-cc: the router stamps its own transport-wide sequence number into every packet
+     * of the connection (one id for all sections, as BUNDLE requires) and estimates the
+     * downlink from the subscriber's feedback; goog-remb stays offered as the fallback. */
+    g_string_append_printf(s, "a=extmap:%u %s\r\n", HN_SDP_SUB_EXT_TRANSPORT_CC_ID,
+                           HN_SDP_EXT_TRANSPORT_CC);
     g_string_append(s, "a=rtcp-mux\r\n"
                        "a=rtcp-rsize\r\n");
     /* Subscribers' NACK/PLI/FIR drive retransmission and keyframe requests upstream. */
-    uint32_t fb = slot->kind == HN_KIND_VIDEO ? HN_FB_NACK | HN_FB_PLI | HN_FB_FIR |
-                                                    (c.feedback & (HN_FB_TRANSPORT_CC | HN_FB_REMB))
-                                              : c.feedback & (HN_FB_NACK | HN_FB_TRANSPORT_CC);
+    uint32_t fb = slot->kind == HN_KIND_VIDEO
+                      ? HN_FB_NACK | HN_FB_PLI | HN_FB_FIR | HN_FB_TRANSPORT_CC | HN_FB_REMB
+                      : (c.feedback & HN_FB_NACK) | HN_FB_TRANSPORT_CC;
     hn_sdp_write_codec(s, c.pt, hn_codec_name(c.id), c.clock_rate,
                        c.id == HN_CODEC_OPUS ? 2 : c.channels, c.fmtp, fb);
     if (rtx) {
@@ -232,6 +237,10 @@ static int check_mids(HnSdpSubAnswer *a, const HnSdpSendSlot *slots, size_t n, G
         r->pt = slot_codec(&slots[i]).pt;
         r->rtx = slots[i].rtx_pt != 0 && hn_sdp_media_find_codec(m, slots[i].rtx_pt) != NULL;
         r->receiving = m->direction == HN_SDP_DIR_RECVONLY || m->direction == HN_SDP_DIR_SENDRECV;
+        /* transport-cc: kept with the offered id (an answerer may not change it) */
+        if (!a->transport_cc &&
+            hn_sdp_media_find_extmap(m, HN_SDP_EXT_TRANSPORT_CC) == HN_SDP_SUB_EXT_TRANSPORT_CC_ID)
+            a->transport_cc = HN_SDP_SUB_EXT_TRANSPORT_CC_ID;
     }
     return 0;
 }

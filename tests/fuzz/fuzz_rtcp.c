@@ -1,11 +1,42 @@
 /* libFuzzer target: the RTCP compound validator, iterator and typed accessors on arbitrary
  * bytes (server/core/rtcp.h). Beyond "no crash" it checks the parsing contract: every packet
- * returned lies inside the buffer, and hn_rtcp_validate() agrees with the iterator. */
+ * returned lies inside the buffer, and hn_rtcp_validate() agrees with the iterator. Transport-cc
+ * feedback is also parsed in full (core/twcc.h) and, when valid, written again and re-parsed to
+ * the same arrivals. */
 #include "fuzz.h"
 
 #include <errno.h>
 
 #include "core/rtcp.h"
+#include "core/twcc.h"
+
+static HnTwccFeedback fb, fb2;
+static uint8_t twcc_buf[8192];
+
+static void check_twcc(const HnRtcpPacket *p, const HnRtcpTwcc *tw)
+{
+    int rc = hn_twcc_parse(p->data, p->len, &fb);
+    FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -E2BIG);
+    if (rc != 0)
+        return;
+    FUZZ_CHECK(fb.base_seq == tw->base_seq && fb.status_count == tw->status_count);
+    FUZZ_CHECK(fb.received <= fb.status_count);
+    size_t first = 0;
+    while (first < fb.status_count && fb.arrival_us[first] == HN_TWCC_LOST)
+        first++;
+    if (first == fb.status_count)
+        return;
+    size_t covered = 0;
+    int n = hn_twcc_write(twcc_buf, sizeof twcc_buf, fb.sender_ssrc, fb.media_ssrc,
+                          (uint16_t)(fb.base_seq + first), fb.fb_count, fb.arrival_us + first,
+                          fb.status_count - first, &covered);
+    FUZZ_CHECK(n > 0 && covered >= 1);
+    FUZZ_CHECK(hn_twcc_parse(twcc_buf, (size_t)n, &fb2) == 0);
+    for (size_t i = 0; i < covered; i++) { /* arrivals are multiples of 250 us: exact */
+        int64_t a = fb.arrival_us[first + i], b = fb2.arrival_us[i];
+        FUZZ_CHECK(a == b || ((a - b) % ((int64_t)HN_TWCC_REF_US << 24)) == 0);
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case HN_RTCP_KIND_TWCC:
             hn_rtcp_twcc(&p, &tw);
+            check_twcc(&p, &tw);
             break;
         case HN_RTCP_KIND_BYE:
             for (unsigned i = 0; i < p.count; i++)

@@ -76,6 +76,9 @@ def rtcp_seeds():
     write("rtcp", "remb", rtcp(206, 15, struct.pack("!II", 1, 0) + remb))
     twcc = struct.pack("!HH", 100, 3) + (5).to_bytes(3, "big") + bytes([1]) + struct.pack("!H", 0x2003) + bytes([4, 8, 12]) + b"\0\0\x03"
     write("rtcp", "twcc", rtcp(205, 15, struct.pack("!II", 1, 2) + twcc))
+    # run-length chunk, then a 2-bit vector (lost, large negative delta, small), zero padding
+    twcc2 = struct.pack("!HH", 100, 5) + (1).to_bytes(3, "big") + bytes([7]) + struct.pack("!HH", 0x2002, 0xC900) + bytes([4, 8, 0xFF, 0xFC, 2, 0, 0, 0])
+    write("rtcp", "twcc-vector", rtcp(205, 15, struct.pack("!II", 1, 2) + twcc2))
     write("rtcp", "bye", rtcp(203, 2, struct.pack("!II", 1, 2)))
     write("rtcp", "app", rtcp(204, 0, struct.pack("!I", 1) + b"NAME" + b"data"))
     write("rtcp", "xr", rtcp(207, 0, struct.pack("!I", 1) + bytes([4, 0, 0, 2]) + b"\0" * 8))

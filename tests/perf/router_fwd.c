@@ -7,8 +7,10 @@
  *   inplace  the proposal's cost: the leg protects the router's buffer where it is and commits a
  *            slot without copying (what a router writing straight into the slot would cost: one
  *            copy per subscriber)
+ *   twcc     (5th argument) every subscriber transport has transport-cc: the router stamps its
+ *            transport-wide sequence number extension and records each send for its estimator
  * Usage: valgrind --tool=callgrind --toggle-collect=bench_loop router_fwd copy|inplace [subs]
- *        [packets] [size]. A benchmark, not a test. */
+ *        [packets] [size] [twcc]. A benchmark, not a test. */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
     int subs = argc > 2 ? atoi(argv[2]) : 20;
     int packets = argc > 3 ? atoi(argv[3]) : 2000;
     size_t size = argc > 4 ? (size_t)atoi(argv[4]) : 1200;
+    bool twcc = argc > 5 && strcmp(argv[5], "twcc") == 0;
     if (subs < 1 || subs > 1000 || packets < 1 || size < 12 + sizeof(VP8_KEY) ||
         size > HN_ROUTER_MAX_PACKET)
         return 2;
@@ -123,6 +126,8 @@ int main(int argc, char **argv)
             abort();
         uint32_t tid = 100 + (uint32_t)i;
         hn_router_add_transport(r, tid, 0x2000 + tid, &legs[i].base);
+        if (twcc)
+            hn_router_set_transport_cc(r, tid, 5, NULL);
         hn_router_add_consumer(r, 1000 + (uint32_t)i, 1, tid, 0x5000 + (uint32_t)i, 100);
     }
 
@@ -137,9 +142,10 @@ int main(int argc, char **argv)
 
     HnRouterStats st;
     hn_router_get_stats(r, &st);
-    printf("%s: %d subscribers, %d packets of %zu bytes: %" G_GUINT64_FORMAT
+    printf("%s%s: %d subscribers, %d packets of %zu bytes: %" G_GUINT64_FORMAT
            " forwarded, %" G_GUINT64_FORMAT " bytes queued\n",
-           inplace ? "inplace" : "copy", subs, packets, size, st.rtp_out_packets, q.bytes);
+           inplace ? "inplace" : "copy", twcc ? " twcc" : "", subs, packets, size,
+           st.rtp_out_packets, q.bytes);
     for (int i = 0; i < subs; i++)
         hn_srtp_free(legs[i].srtp);
     g_free(legs);

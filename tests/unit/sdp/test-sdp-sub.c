@@ -72,7 +72,12 @@ static void test_offer(void **state)
     const HnSdpMedia *v = &sdp->media[1];
     assert_int_equal(v->direction, HN_SDP_DIR_SENDONLY);
     assert_int_equal(v->n_codecs, 2);
-    assert_int_equal(v->codecs[0].feedback, HN_FB_NACK | HN_FB_PLI | HN_FB_FIR);
+    assert_int_equal(v->codecs[0].feedback,
+                     HN_FB_NACK | HN_FB_PLI | HN_FB_FIR | HN_FB_TRANSPORT_CC | HN_FB_REMB);
+    /* every section offers the transport-cc extension with the same id */
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(hn_sdp_media_find_extmap(&sdp->media[i], HN_SDP_EXT_TRANSPORT_CC),
+                         HN_SDP_SUB_EXT_TRANSPORT_CC_ID);
     assert_int_equal(v->codecs[1].apt, 96);
     assert_string_equal(v->codecs[1].name, "rtx");
     assert_int_equal(v->n_ssrc_groups, 1);
@@ -260,6 +265,17 @@ static void test_answer_good(void **state)
 
     a = check_ok(GOOD("passive"));
     assert_false(a->dtls_server);
+    assert_int_equal(a->transport_cc, 0); /* the answer dropped the extension */
+    hn_sdp_sub_answer_free(a);
+
+    /* transport-cc kept with the offered id; with another id it is not used */
+    a = check_ok(ANS_HEAD ANS_BUNDLE ANS_T("active") A0 "a=extmap:5 " HN_SDP_EXT_TRANSPORT_CC
+                                                        "\r\n" V1 V2);
+    assert_int_equal(a->transport_cc, HN_SDP_SUB_EXT_TRANSPORT_CC_ID);
+    hn_sdp_sub_answer_free(a);
+    a = check_ok(ANS_HEAD ANS_BUNDLE ANS_T("active") A0 "a=extmap:7 " HN_SDP_EXT_TRANSPORT_CC
+                                                        "\r\n" V1 V2);
+    assert_int_equal(a->transport_cc, 0);
     hn_sdp_sub_answer_free(a);
 
     a = check_ok(ANS_HEAD ANS_BUNDLE ANS_CREDS ANS_FP A0 V1 V2); /* no setup: active */

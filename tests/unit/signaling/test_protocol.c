@@ -717,6 +717,16 @@ static void test_build_layers(void **state)
     json_decref(obj);
 }
 
+static void test_build_link(void **state)
+{
+    json_t *obj = load_built(hn_proto_build_link(734000, "twcc", 0.25), "link");
+    assert_int_equal(json_integer_value(json_object_get(obj, "bps")), 734000);
+    assert_string_equal(str_at(obj, "source"), "twcc");
+    assert_true(json_real_value(json_object_get(obj, "loss")) == 0.25);
+    assert_int_equal(json_object_size(obj), 4);
+    json_decref(obj);
+}
+
 static void test_error_budget(void **state)
 {
     const int64_t s = 1000000;
@@ -777,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_build_connected),
         cmocka_unit_test(test_view),
         cmocka_unit_test(test_build_layers),
+        cmocka_unit_test(test_build_link),
         cmocka_unit_test(test_build_active_speaker),
         cmocka_unit_test(test_build_video_paused),
         cmocka_unit_test(test_error_budget),
