@@ -70,16 +70,8 @@ test('video keeps decoding on lossy and rate-capped commune links', { timeout: 2
   });
   server = await netns.startHoinghi(topo, { bin });
   const extraArgs = [`--unsafely-treat-insecure-origin-as-secure=${server.url}`];
-  // The publisher's camera: 960x540 noise, which the encoder cannot compress, so each simulcast
-  // layer runs at its full rate (q 150, h 500, f ~1,200 kbit/s) as a real camera's picture does;
-  // Chromium's own fake camera needs ~350 kbit/s at the top layer and would fit any cap here.
-  const camera = path.join(tmp, 'camera.y4m');
-  require('node:child_process').execFileSync('gst-launch-1.0', ['-q', 'videotestsrc', 'pattern=snow',
-    'num-buffers=48', '!', 'video/x-raw,format=I420,width=960,height=540,framerate=24/1', '!', 'y4menc',
-    '!', 'filesink', `location=${camera}`]);
   const open = async (side, name, init) => {
-    const args = side === 'pub' ? [...extraArgs, `--use-file-for-fake-video-capture=${camera}`] : extraArgs;
-    const browser = await h.launchBrowser({ extraArgs: args, executablePath: topo.chromiumWrapper(side, tmp) });
+    const browser = await h.launchBrowser({ extraArgs, executablePath: topo.chromiumWrapper(side, tmp) });
     browsers.push(browser);
     const ctx = await browser.newContext({ viewport: { width: 960, height: 600 } });
     const page = await ctx.newPage();
