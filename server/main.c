@@ -146,6 +146,11 @@ int main(int argc, char **argv)
                 g_strerror(errno));
         goto out;
     }
+    /* The default main context is made here, before any other thread exists: the store thread's
+     * g_main_context_push_thread_default() looks it up and would otherwise create it there, and
+     * the main thread would then use GLib memory made on another thread without an order that
+     * ThreadSanitizer can see (GLib's own locks are futexes it does not know). */
+    (void)g_main_context_default();
     store = hn_store_open(cfg->data_dir, &err);
     if (!store) {
         fprintf(stderr, "hoinghi: cannot open the store: %s\n", err->message);

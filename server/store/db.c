@@ -344,7 +344,7 @@ gboolean hn_db_user_verify(HnDb *db, const char *name, const char *password, HnD
         }
     } else {
         /* the same work for an unknown name, so timing does not tell which names exist */
-        g_autofree char *h = hash_password(password, NULL);
+        g_free(hash_password(password, NULL));
     }
     sqlite3_finalize(st);
     return ok;
