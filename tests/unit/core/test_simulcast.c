@@ -188,10 +188,10 @@ static void test_sel_estimate_temporal_then_spatial(void **state)
     hn_sim_sel_update(&s, l, 3, 1300000, t += 1000000); /* just below the full layer */
     assert_int_equal(s.target, 2);
     assert_int_equal(s.max_tid, 1);
-    hn_sim_sel_update(&s, l, 3, 900000, t += 1000000); /* further below */
-    assert_int_equal(s.target, 2);
-    assert_int_equal(s.max_tid, 0);
-    hn_sim_sel_update(&s, l, 3, 600000, t += 1000000); /* far below: spatial */
+    hn_sim_sel_update(&s, l, 3, 900000, t += 1000000); /* further below: spatial, full rate */
+    assert_int_equal(s.target, 1);
+    assert_int_equal(s.max_tid, HN_SIM_ALL_TID);
+    hn_sim_sel_update(&s, l, 3, 600000, t += 1000000); /* the middle layer fits */
     assert_int_equal(s.target, 1);
     assert_int_equal(s.max_tid, HN_SIM_ALL_TID);
     /* the link recovers: held for HN_SIM_UP_HOLD_US, then up with headroom only */
