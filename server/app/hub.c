@@ -5,42 +5,12 @@
 
 #include "app/api_login.h"
 #include "app/api_tokens.h"
+#include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
 #include "app/room.h"
 #include "signaling/room_json.h"
 #include "signaling/server.h"
-
-typedef struct {
-    char *name;
-    HnWorker *worker;
-    HnRoom *room; /* dereferenced on the worker only */
-    guint members;
-    guint max_participants;
-} HnRoomEntry;
-
-typedef struct {
-    uint64_t id;
-    HnRoomEntry *room; /* NULL until joined */
-    gboolean left;     /* the client said "leave" */
-} HnHubConn;
-
-struct HnHub {
-    const HnConfig *cfg;
-    HnWorkerPool *pool;
-    HnCert *cert;
-    HnIceSettings ice;
-    HnSignaling *sig;
-    GHashTable *rooms; /* name -> HnRoomEntry* */
-    GHashTable *conns; /* &id -> HnHubConn* (joined participants) */
-    guint64 joins;
-    HnHttpRoutes *routes;
-    HnMetrics *metrics;
-    HnJoinGate *gate;
-    HnStore *store;       /* NULL: no audit rows */
-    char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
-    guint64 joins_refused;
-};
 
 /* --- worker -> main ----------------------------------------------------------------------- */
 
@@ -244,8 +214,44 @@ static void room_close(HnHub *hub, HnRoomEntry *e)
 static void reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, const char *msg,
                         const char *ref, const HnProtoMsg *m)
 {
+    hn_hub_reply_error(hub, conn_id, code, msg, ref, m);
+}
+
+void hn_hub_reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, const char *msg,
+                        const char *ref, const HnProtoMsg *m)
+{
     hn_signaling_send(hub->sig, conn_id,
                       hn_proto_attach_id(hn_proto_build_error(code, msg, ref), m->id_json));
+}
+
+void hn_hub_send(HnHub *hub, uint64_t conn_id, char *text)
+{
+    if (text)
+        hn_signaling_send(hub->sig, conn_id, text);
+}
+
+void hn_hub_broadcast(HnHub *hub, const HnRoomEntry *e, const char *text, uint64_t except_id)
+{
+    if (!text)
+        return;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, hub->conns);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        HnHubConn *c = v;
+        if (c->room == e && c->id != except_id)
+            hn_signaling_send(hub->sig, c->id, g_strdup(text));
+    }
+}
+
+HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id)
+{
+    return g_hash_table_lookup(hub->conns, &conn_id);
+}
+
+gboolean hn_hub_conn_may_chair(const HnHubConn *c)
+{
+    return c && c->role == HN_ROLE_CHAIR;
 }
 
 /* Runs the join gate; FALSE when the join was refused (answered, audited, logged without the
@@ -305,6 +311,9 @@ static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
     HnHubConn *c = g_new0(HnHubConn, 1);
     c->id = conn_id;
     c->room = e;
+    c->role = v.role;
+    c->name = g_strdup(v.name ? v.name : m->u.join.name);
+    c->sub = g_strdup(v.sub);
     e->members++;
     hub->joins++;
     g_hash_table_insert(hub->conns, &c->id, c);
@@ -356,6 +365,13 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     }
 }
 
+static void hub_conn_free(HnHubConn *c)
+{
+    g_free(c->name);
+    g_free(c->sub);
+    g_free(c);
+}
+
 static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
 {
     HnHub *hub = user;
@@ -368,7 +384,7 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
     const char *why = reason == HN_CLOSE_TIMEOUT ? "timeout" : c->left ? "left" : "disconnected";
     send_cmd(e, CMD_LEAVE, conn_id, why, FALSE, NULL);
     g_hash_table_remove(hub->conns, &conn_id);
-    g_free(c);
+    hub_conn_free(c);
     if (--e->members == 0)
         room_close(hub, e);
 }
@@ -492,7 +508,7 @@ void hn_hub_free(HnHub *hub)
     gpointer v;
     g_hash_table_iter_init(&it, hub->conns);
     while (g_hash_table_iter_next(&it, NULL, &v))
-        g_free(v);
+        hub_conn_free(v);
     g_hash_table_destroy(hub->conns);
     GList *rooms = g_hash_table_get_values(hub->rooms);
     for (GList *l = rooms; l; l = l->next)

@@ -1,0 +1,64 @@
+/* The hub's inside, shared by the files that extend it (moderation, chat, votes, the REST API)
+ * so each capability lives in its own file next to hub.c instead of growing hub.c. Nothing
+ * outside server/app/hub*.c and server/app/api_*.c includes this. Thread: main loop only. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "app/config.h"
+#include "app/hub.h"
+#include "app/join_gate.h"
+#include "app/metrics.h"
+#include "app/room.h"
+#include "signaling/protocol.h"
+#include "signaling/server.h"
+#include "store/store.h"
+
+/* A room as the hub knows it: where it lives and who is in it. */
+typedef struct {
+    char *name;
+    HnWorker *worker;
+    HnRoom *room; /* dereferenced on the worker only */
+    guint members;
+    guint max_participants;
+} HnRoomEntry;
+
+/* A joined participant: one WebSocket connection. */
+typedef struct {
+    uint64_t id;       /* the connection id; the participant is "p<id>" */
+    HnRoomEntry *room; /* NULL until joined */
+    gboolean left;     /* the client said "leave" */
+    HnRole role; /* decided by the join gate (token, session, room policy), never the client */
+    char *name;  /* display name (the token's when it has one) */
+    char *sub;   /* the token's stable id (attendance), or NULL */
+} HnHubConn;
+
+struct HnHub {
+    const HnConfig *cfg;
+    HnWorkerPool *pool;
+    HnCert *cert;
+    HnIceSettings ice;
+    HnSignaling *sig;
+    GHashTable *rooms; /* name -> HnRoomEntry* */
+    GHashTable *conns; /* &id -> HnHubConn* (joined participants) */
+    guint64 joins;
+    HnHttpRoutes *routes;
+    HnMetrics *metrics;
+    HnJoinGate *gate;
+    HnStore *store;       /* NULL: no audit rows */
+    char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
+    guint64 joins_refused;
+};
+
+/* Sends text (transfer full; NULL: nothing) to one connection. */
+void hn_hub_send(HnHub *hub, uint64_t conn_id, char *text);
+/* Sends a copy of text (transfer none) to every participant of e but except_id (0: none). */
+void hn_hub_broadcast(HnHub *hub, const HnRoomEntry *e, const char *text, uint64_t except_id);
+/* An `error` reply to m (its id echoed). */
+void hn_hub_reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, const char *msg,
+                        const char *ref, const HnProtoMsg *m);
+/* The joined participant of conn_id, or NULL. transfer none. */
+HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id);
+/* TRUE when the participant may run the meeting (mute others, lobby, votes): role chair. */
+gboolean hn_hub_conn_may_chair(const HnHubConn *c);
