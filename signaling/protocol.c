@@ -636,6 +636,14 @@ char *hn_proto_build_pong(void)
     return dump(message_new("pong"));
 }
 
+char *hn_proto_build_ack(const char *ref)
+{
+    json_t *obj = message_new("ack");
+    if (obj == NULL || !set_str(obj, "ref", ref ? ref : "")) /* set_str released obj */
+        return NULL;
+    return dump(obj);
+}
+
 char *hn_proto_build_layers(const char *mid, const char *const *active, size_t n)
 {
     json_t *obj = message_new("layers");

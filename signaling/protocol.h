@@ -208,6 +208,9 @@ char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *
 char *hn_proto_build_layers(const char *mid, const char *const *active, size_t n);
 /* {"type":"pong"} */
 char *hn_proto_build_pong(void);
+/* {"type":"ack","ref"}: the request of type ref (a moderation action, a chat line, a ballot) was
+ * carried out; with hn_proto_attach_id it carries the request's id. transfer full. */
+char *hn_proto_build_ack(const char *ref);
 /* {"type":"connected","pc":"pub"|"sub"}: the peer connection's media can flow (DTLS is up). */
 char *hn_proto_build_connected(HnProtoPc pc);
 /* {"type":"link","bps":N,"source":"twcc"|"remb"|"hint","loss":F}: the server's estimate of the

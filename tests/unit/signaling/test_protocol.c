@@ -526,6 +526,11 @@ static void test_build_candidate_pong_error(void **state)
     assert_int_equal(json_object_size(obj), 1);
     json_decref(obj);
 
+    obj = load_built(hn_proto_attach_id(hn_proto_build_ack("moderate"), "7"), "ack");
+    assert_string_equal(str_at(obj, "ref"), "moderate");
+    assert_int_equal(json_integer_value(json_object_get(obj, "id")), 7);
+    json_decref(obj);
+
     obj = load_built(hn_proto_build_error(HN_PROTO_ERR_ROOM_FULL, "room is full", "join"), "error");
     assert_string_equal(str_at(obj, "code"), "room-full");
     assert_string_equal(str_at(obj, "message"), "room is full");
