@@ -11,6 +11,8 @@ import { ViewReporter } from './view.js';
 import { acquireMedia, stopMedia } from './media.js';
 import { collectStats } from './stats.js';
 import * as ui from './ui.js';
+import * as bus from './bus.js';
+import { initDrawer } from './drawer.js';
 
 const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const NAME_MAX = 64;
@@ -213,8 +215,11 @@ function onMessage(msg) {
     case 'connected':
       log('connected', { pc: msg.pc });
       return undefined;
-    case 'error': return onServerError(msg);
+    case 'error':
+      bus.emit('error', msg);
+      return onServerError(msg);
     default:
+      if (bus.dispatch(msg)) return undefined;
       log('drop', { reason: 'unknown message type', type: msg.type });
       return undefined;
   }
@@ -246,6 +251,7 @@ function onJoined(msg) {
   ui.setStale(false);
   for (const p of others) addParticipant(p.id, p.name);
   updateCount();
+  bus.emit('joined', { self: S.id, role: S.role, room: S.room, participants: others, msg });
   const session = new MediaSession({ send: (m) => S.sig && S.sig.send(m), log, simulcast });
   S.session = session;
   session.addEventListener('remote', applyRemote);
@@ -282,6 +288,7 @@ function onParticipantJoined(msg) {
   addParticipant(p.id, p.name);
   updateCount();
   if (!known) ui.toast(() => t('event.joined', { name: p.name }));
+  bus.emit('participant-joined', { participant: p });
 }
 
 /** The server's dominant speaker and who speaks now (docs/signaling.md): the dominant speaker's
@@ -342,6 +349,7 @@ function onParticipantLeft(msg) {
   updateCount();
   const key = { disconnected: 'event.disconnected', timeout: 'event.timeout' }[msg.reason] || 'event.left';
   ui.toast(() => t(key, { name }));
+  bus.emit('participant-left', { id: msg.id, reason: msg.reason });
 }
 
 /** Gives every participant's tile the tracks the latest offer maps to it. */
@@ -511,6 +519,7 @@ function teardownAll() {
   S.media = null;
   ui.clearRemoteTiles();
   ui.setStale(false);
+  bus.emit('left', null);
   S.participants.clear();
   S.videoPaused.clear();
   for (const id of ['rejoin', 'ice', 'autoplay', 'media', 'invite']) ui.notice(id, null);
@@ -654,6 +663,8 @@ function start() {
     onLang: toggleLang,
   });
   ui.setFollow(S.follow);
+  initDrawer();
+  bus.setSender((m) => (S.sig && S.phase === 'joined' ? S.sig.send(m) : false));
   // Closing the tab: say goodbye so the others see us go at once.
   window.addEventListener('pagehide', () => {
     if (S.sig && S.phase === 'joined') S.sig.send({ type: 'leave' });
