@@ -301,7 +301,12 @@ static void leg_on_failed(void *owner, HnLeg *leg, const char *reason)
         room->closed.dtls_failures++;
     g_message("room %s: p%" G_GUINT64_FORMAT " %s leg failed: %s", room->name, rl->peer->pid,
               rl->is_sub ? "sub" : "pub", reason);
-    part_drop(room, rl->peer, "disconnected", TRUE);
+    /* A browser sends close_notify only when its page closes the peer connection (the leave
+     * button, a closed tab): that participant left. The close often arrives before the `leave`
+     * the page sent on its WebSocket, which the hub would report as "left" too. A crash or a
+     * lost network sends nothing and ends in "disconnected" or "timeout". */
+    part_drop(room, rl->peer, g_str_has_prefix(reason, "peer closed") ? "left" : "disconnected",
+              TRUE);
 }
 
 static const HnLegEvents leg_events = {

@@ -111,6 +111,10 @@ test('three participants see and hear each other; leave and disappearance remove
         const s = await h.snapshot(pages[key].page);
         return !s.tiles.some((tl) => tl.id === idC) && s.tiles.length === 1;
       }, { timeout: PRESENCE_TIMEOUT, message: `${key}: C's tile removed after C left` });
+      // ... and were told that C left, not that C lost the connection.
+      const told = (await pages[key].page.evaluate(() => window.hoinghi.log()))
+        .filter((e) => e.dir === 'in' && e.type === 'participant-left' && e.id === idC);
+      assert.deepEqual(told.map((e) => e.reason), ['left'], `${key}: participant-left for C`);
     }
 
     // B's browser goes away without leaving: its renderer crashes, so not even the client's
