@@ -60,6 +60,25 @@ async function launchBrowser({ extraArgs = [], executablePath = null } = {}) {
   });
 }
 
+/** Launches Debian's Firefox ESR headless through puppeteer-core (WebDriver BiDi; no browser
+ *  download): fake camera and microphone without a prompt, loopback ICE candidates, host
+ *  addresses not hidden. Pages have the same evaluate/on('console') API as playwright's. */
+async function launchFirefox() {
+  const puppeteer = require('puppeteer-core');
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr',
+    headless: process.env.E2E_HEADFUL !== '1',
+    extraPrefsFirefox: {
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+      'media.peerconnection.ice.loopback': true,
+      'media.peerconnection.ice.obfuscate_host_addresses': false,
+      'media.autoplay.default': 0, // allowed: remote audio plays without a click
+    },
+  });
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -211,6 +230,7 @@ module.exports = {
   external,
   chromiumArgs,
   launchBrowser,
+  launchFirefox,
   startServer,
   waitFor,
   sleep,
