@@ -214,6 +214,13 @@ static int parse_join(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return -EINVAL;
     if (!hn_proto_room_name_valid(room))
         return field_error(err, "room", "must be 1-64 characters [A-Za-z0-9_.-]");
+    /* Room names ignore case: "HOP-NHO" is "hop-nho" everywhere after this. */
+    g_autofree char *lower = g_ascii_strdown(room, -1);
+    if (strcmp(lower, room) != 0) {
+        if (json_object_set_new(obj, "room", json_string(lower)) != 0)
+            return fail(err, HN_PROTO_ERR_INTERNAL, -ENOMEM, "out of memory");
+        room = json_string_value(json_object_get(obj, "room"));
+    }
     const char *name = get_string(obj, "name", err);
     if (name == NULL)
         return -EINVAL;

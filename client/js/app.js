@@ -12,9 +12,9 @@ import { acquireMedia, stopMedia } from './media.js';
 import { collectStats } from './stats.js';
 import * as ui from './ui.js';
 import * as bus from './bus.js';
+import { roomSlug } from './slug.js';
 import { initDrawer } from './drawer.js';
 
-const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const NAME_MAX = 64;
 const REJOIN_DELAYS_MS = [2000, 4000, 8000, 15000];
 const STATS_INTERVAL_MS = 1000;
@@ -87,11 +87,11 @@ function log(dir, obj) {
 
 /** Normalises and checks the form values; returns {room, name, errors}. */
 function validateJoin(roomRaw, nameRaw) {
-  const room = String(roomRaw || '').trim();
+  const { slug: room, error: roomError } = roomSlug(roomRaw);
   // NFC: some Vietnamese keyboards type combining accents; the server counts characters.
   const name = String(nameRaw || '').normalize('NFC').replace(/\s+/g, ' ').trim();
   const errors = {};
-  if (!ROOM_RE.test(room)) errors.room = 'form.room.invalid';
+  if (roomError) errors.room = roomError;
   const chars = [...name].length;
   if (chars < 1 || chars > NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) errors.name = 'form.name.invalid';
   return { room, name, errors };

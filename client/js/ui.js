@@ -2,6 +2,7 @@
 // Dynamic texts are registered with live(): they are re-rendered when the language changes.
 
 import { t, onLangChange, applyTranslations } from './i18n.js';
+import { roomSlug } from './slug.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,7 +54,10 @@ export function init(h) {
     handlers.onJoin($('room').value, $('name').value, $('pin-field').hidden ? '' : $('pin').value);
   });
   $('pin').addEventListener('input', () => setFieldError('pin', null));
-  $('room').addEventListener('input', () => setFieldError('room', null));
+  $('room').addEventListener('input', () => {
+    setFieldError('room', null);
+    showSlug();
+  });
   $('name').addEventListener('input', () => setFieldError('name', null));
   $('mic').addEventListener('click', () => handlers.onMic());
   $('cam').addEventListener('click', () => handlers.onCam());
@@ -77,6 +81,7 @@ export function showJoin({ room = '', name = '', fieldErrors = {}, askPin = fals
   setBusy(false);
   if (room) $('room').value = room;
   if (name) $('name').value = name;
+  showSlug();
   setFieldError('room', fieldErrors.room || null);
   setFieldError('name', fieldErrors.name || null);
   $('pin-field').hidden = !askPin;
@@ -84,6 +89,20 @@ export function showJoin({ room = '', name = '', fieldErrors = {}, askPin = fals
   setFieldError('pin', fieldErrors.pin || null);
   const focus = fieldErrors.room || !$('room').value ? 'room' : askPin ? 'pin' : 'name';
   $(focus).focus();
+}
+
+/** Under the room field: the room id the typed name becomes ("Sở Y tế" -> so-y-te), when it
+ *  differs from what was typed. */
+function showSlug() {
+  const el = $('room-slug');
+  const typed = $('room').value.trim();
+  const { slug, error } = roomSlug(typed);
+  if (!typed || error || slug === typed) {
+    el.hidden = true;
+    return;
+  }
+  live(el, () => t('form.room.slug', { slug }));
+  el.hidden = false;
 }
 
 /** Shows or clears the message under a form field (key: an i18n key or null). */

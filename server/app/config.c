@@ -194,7 +194,7 @@ const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name)
         return NULL;
     for (guint i = 0; i < cfg->rooms->len; i++) {
         const HnRoomConfig *room = g_ptr_array_index(cfg->rooms, i);
-        if (strcmp(room->name, name) == 0)
+        if (g_ascii_strcasecmp(room->name, name) == 0) /* room names ignore case */
             return room;
     }
     return NULL;
@@ -945,6 +945,11 @@ static gboolean load_room(Loader *ld, const char *group, GError **error)
     if (!hn_config_room_name_valid(name)) {
         set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
                   "room name must be 1-%d characters [A-Za-z0-9_.-]", HN_CONFIG_ROOM_NAME_MAX);
+        return FALSE;
+    }
+    if (hn_config_find_room(ld->cfg, name)) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
+                  "room %s is declared twice (room names ignore case)", name);
         return FALSE;
     }
     HnRoomConfig *room = g_new0(HnRoomConfig, 1);

@@ -122,7 +122,7 @@ HnTokenResult hn_join_token_verify(const char *secret, const char *token, const 
     } else if (has_nbf && now_s + HN_TOKEN_LEEWAY < nbf) {
         *why = "the token is not valid yet";
         res = HN_TOKEN_NOT_YET;
-    } else if (strcmp(troom, "*") != 0 && strcmp(troom, room) != 0) {
+    } else if (strcmp(troom, "*") != 0 && g_ascii_strcasecmp(troom, room) != 0) {
         *why = "the token is for another room";
         res = HN_TOKEN_WRONG_ROOM;
     } else {

@@ -46,14 +46,17 @@ test('three participants see and hear each other; leave and disappearance remove
     await server.stop();
   });
 
-  const room = `e2e-${process.pid}-${Date.now()}`;
+  // Invitation links name the room as people write it: "Sở Y tế", "SO-Y-TE" and "so-y-te"
+  // are the same room (room ids ignore accents, spaces and case).
+  const base = `${process.pid}-${Date.now()}`;
+  const rooms = { A: `Sở Y tế ${base}`, B: `SO-Y-TE-${base}`, C: `so-y-te-${base}` };
   try {
     for (const p of PEOPLE) {
       const ctx = await browser.newContext({ viewport: { width: 960, height: 600 } });
       const page = await ctx.newPage();
       h.recordPage(page, p.key, diag);
       // q=low: 360p cameras keep three encoders and six decoders within two cores.
-      const url = `${server.url}/?room=${room}&name=${encodeURIComponent(p.name)}&q=low`;
+      const url = `${server.url}/?room=${encodeURIComponent(rooms[p.key])}&name=${encodeURIComponent(p.name)}&q=low`;
       await page.goto(url, { waitUntil: 'domcontentloaded' });
       pages[p.key] = { ctx, page, name: p.name };
     }
@@ -66,6 +69,7 @@ test('three participants see and hear each other; leave and disappearance remove
       }, { timeout: 60000, message: `${p.key} joined` });
       pages[p.key].id = st.id;
       assert.equal(st.name, p.name);
+      assert.equal(st.room, `so-y-te-${base}`, `${p.key}: the room id`);
       assert.equal(st.local.hasAudio && st.local.hasVideo, true, `${p.key} publishes audio and video`);
     }
     const ids = PEOPLE.map((p) => pages[p.key].id);

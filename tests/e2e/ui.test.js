@@ -44,11 +44,18 @@ test('join form and controls: Vietnamese by default, English when switched, noth
     assert.equal(await text(page, '#join-btn'), 'Tham gia');
     assert.equal(await page.title(), 'Hội nghị trực tuyến');
 
-    // An invalid room name is refused in Vietnamese, before anything is sent.
-    await page.fill('#room', 'phòng họp');
+    // A human room name shows the room id it becomes; one over 64 characters (after dropping
+    // accents) is refused, not cut; one without a letter or digit is refused; in Vietnamese,
+    // before anything is sent.
+    await page.fill('#room', 'Sở Y tế Đồng Nai');
+    assert.equal(await text(page, '#room-slug'), 'Mã phòng: so-y-te-dong-nai');
+    await page.fill('#room', 'Phòng họp giao ban '.repeat(4));
     await page.fill('#name', 'Nguyễn Văn An');
     await page.click('#join-btn');
-    assert.match(await text(page, '#room-error'), /Tên phòng chỉ gồm chữ cái không dấu/);
+    assert.match(await text(page, '#room-error'), /Tên phòng quá dài/);
+    await page.fill('#room', '*** ***');
+    await page.click('#join-btn');
+    assert.match(await text(page, '#room-error'), /ít nhất một chữ cái hoặc chữ số/);
     assert.equal(await page.getAttribute('#room', 'aria-invalid'), 'true');
 
     // --- switch to English ---
@@ -58,7 +65,7 @@ test('join form and controls: Vietnamese by default, English when switched, noth
     assert.equal(await text(page, 'label[for=room]'), 'Meeting room');
     assert.equal(await text(page, 'label[for=name]'), 'Display name');
     assert.equal(await text(page, '#join-btn'), 'Join');
-    assert.match(await text(page, '#room-error'), /unaccented letters/);
+    assert.match(await text(page, '#room-error'), /at least one letter or digit/);
     assert.equal(await text(page, '#lang'), 'Tiếng Việt');
 
     // Remembered across a reload; ?lang= overrides.

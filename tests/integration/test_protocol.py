@@ -76,7 +76,7 @@ def test_rooms_are_separate(server):
 def test_name_and_room_limits(server):
     async def body():
         name64 = 'Ễ' * 64   # 64 characters, 192 bytes: the limit counts characters
-        ws, j = await join(server, 'R' * 64, name64)
+        ws, j = await join(server, 'r' * 64, name64)
         await ws.close()
         for fields in ({'room': 'ok', 'name': 'Ễ' * 65}, {'room': 'ok'}, {'name': 'x'},
                        {'room': 'ok', 'name': 7}, {'room': '', 'name': 'x'},
@@ -157,4 +157,19 @@ def test_declared_rooms_only_and_room_full(start_server):
         assert joined['type'] == 'joined' and len(joined['participants']) == 1, joined
         for w in (ws, ws1, ws3):
             await w.close()
+    asyncio.run(body())
+
+
+def test_room_names_ignore_case(server):
+    """"HOP-NHO" and "hop-nho" are one room; `joined` names it in lower case."""
+    async def body():
+        room = valid_room('hop-nho').upper()
+        ws1 = await ws_connect(server)
+        await ws1.send(json.dumps({'type': 'join', 'room': room, 'name': 'An'}))
+        j1 = await recv_json(ws1)
+        assert j1['type'] == 'joined' and j1['room'] == room.lower(), j1
+        ws2, j2 = await join(server, room.lower(), 'Bình')
+        assert [p['id'] for p in j2['participants']] == [j1['id']], j2
+        await ws1.close()
+        await ws2.close()
     asyncio.run(body())

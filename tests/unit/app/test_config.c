@@ -282,6 +282,9 @@ static void test_duplicates(void **state)
 {
     expect_error("[room:a]\ntitle = one\n\n[room:b]\n[room:a]\n", HN_CONFIG_ERROR_DUPLICATE,
                  "test.conf:5: [room:a]: room declared twice (first at line 1)");
+    expect_error("[room:GiaoBan]\n\n[room:giaoban]\n", HN_CONFIG_ERROR_INVALID,
+                 "test.conf:3: [room:giaoban]: room giaoban is declared twice (room names ignore "
+                 "case)");
     expect_error("[server]\nworkers = 1\n[media]\n[server]\n", HN_CONFIG_ERROR_DUPLICATE,
                  "test.conf:4: [server]: group given twice (first at line 1)");
     expect_error("[server]\nworkers = 1\nworkers=2\n", HN_CONFIG_ERROR_DUPLICATE,
@@ -494,6 +497,16 @@ static void test_room_name_rule(void **state)
     assert_false(hn_config_room_name_valid("a b"));
     assert_false(hn_config_room_name_valid("phòng"));
     assert_false(hn_config_room_name_valid("a/b"));
+
+    /* room names ignore case */
+    HnConfig *cfg = hn_config_new();
+    GError *error = NULL;
+    assert_true(
+        hn_config_load_data(cfg, "[room:GiaoBan]\ntitle = Giao ban\n", -1, "t.conf", &error));
+    assert_non_null(hn_config_find_room(cfg, "giaoban"));
+    assert_non_null(hn_config_find_room(cfg, "GIAOBAN"));
+    assert_null(hn_config_find_room(cfg, "giaoban2"));
+    hn_config_free(cfg);
 }
 
 int main(void)

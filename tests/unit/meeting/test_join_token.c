@@ -102,6 +102,10 @@ static void test_rejected(void **state)
     HnTokenClaims c;
     g_autofree char *t = hn_join_token_mint(SECRET, "r", "a", "chair", NULL, NOW + 60, 0);
     assert_int_equal(verify(t, "other", NOW, &c), HN_TOKEN_WRONG_ROOM);
+    /* room names ignore case */
+    g_autofree char *upper = hn_join_token_mint(SECRET, "GiaoBan", "a", "chair", NULL, NOW + 60, 0);
+    assert_int_equal(verify(upper, "giaoban", NOW, &c), HN_TOKEN_OK);
+    hn_token_claims_clear(&c);
     /* tampered payload: the signature no longer matches */
     g_autofree char *payload =
         g_strdup_printf("{\"room\":\"r\",\"role\":\"chair\",\"exp\":%d}", NOW + 60);

@@ -75,6 +75,11 @@ static void test_join(void **state)
     assert_string_equal(msg.u.join.token, "eyJ.eyJ.sig-_");
     assert_string_equal(msg.u.join.pin, "0123");
     hn_proto_msg_clear(&msg);
+    /* room names ignore case: the server sees them in lower case */
+    assert_int_equal(parse("{\"type\":\"join\",\"room\":\"HOP-Nho.2\",\"name\":\"a\"}", &msg, &err),
+                     0);
+    assert_string_equal(msg.u.join.room, "hop-nho.2");
+    hn_proto_msg_clear(&msg);
     hn_proto_msg_clear(&msg);
     hn_proto_msg_clear(NULL);
 
