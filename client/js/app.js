@@ -13,6 +13,8 @@ import { collectStats } from './stats.js';
 import * as ui from './ui.js';
 import * as bus from './bus.js';
 import { roomSlug } from './slug.js';
+import * as devices from './devices.js';
+import { registerPanel } from './drawer.js';
 import { initDrawer } from './drawer.js';
 
 const NAME_MAX = 64;
@@ -114,7 +116,7 @@ async function join(roomRaw, nameRaw, pinRaw = '') {
   const pin = String(pinRaw || '').trim();
   if (pin && !PIN_RE.test(pin)) errors.pin = 'form.pin.invalid';
   if (errors.room || errors.name || errors.pin) {
-    ui.showJoin({ room: roomRaw, name: nameRaw, fieldErrors: errors, askPin: Boolean(pinRaw) });
+    showForm({ room: roomRaw, name: nameRaw, fieldErrors: errors, askPin: Boolean(pinRaw) });
     return;
   }
   S.pin = pin;
@@ -131,18 +133,59 @@ async function join(roomRaw, nameRaw, pinRaw = '') {
   ui.setBusy(true);
   S.phase = 'media';
   ui.setStatus('status.media');
-  S.media = await acquireMedia(quality);
+  const wanted = devices.stopPreview(); // the form's camera/microphone switches
+  S.media = await acquireMedia(quality, devices.constraints(quality, 'audio'), devices.constraints(quality, 'video'));
   if (S.phase !== 'media') {
     stopMedia(S.media.stream); // left while the browser was asking for permission
     return;
   }
-  S.micOn = S.camOn = true;
+  S.micOn = wanted.micOn;
+  S.camOn = wanted.camOn;
+  for (const tr of S.media.stream.getAudioTracks()) tr.enabled = S.micOn;
+  for (const tr of S.media.stream.getVideoTracks()) tr.enabled = S.camOn;
   ui.showMeeting(room);
   ui.setLocal(S.media.stream, name);
   showLocalMedia();
   mediaNotice();
   updateCount();
   connect();
+}
+
+/** The join form, with the device preview. */
+function showForm(opts) {
+  ui.showJoin(opts);
+  devices.startPreview(quality);
+}
+
+/** The devices panel's choice during the meeting: the new camera or microphone replaces the
+ *  track being sent (no renegotiation); the speaker applies to every remote tile. */
+async function switchDevice(key) {
+  if (key === 'speakerId') {
+    ui.setSpeaker(devices.chosen().speakerId);
+    return;
+  }
+  const kind = key === 'videoId' ? 'video' : 'audio';
+  const m = S.media;
+  if (!m || !S.session || !(kind === 'video' ? m.hasVideo : m.hasAudio)) return;
+  let track;
+  try {
+    track = await devices.openTrack(kind, quality);
+  } catch (err) {
+    ui.toast(() => t('devices.switchFailed'));
+    log('error', { what: 'device switch', error: String(err) });
+    return;
+  }
+  if (S.media !== m) { track.stop(); return; } // left meanwhile
+  track.enabled = kind === 'video' ? S.camOn : S.micOn;
+  const old = kind === 'video' ? m.stream.getVideoTracks()[0] : m.stream.getAudioTracks()[0];
+  await S.session.replaceTrack(kind, track);
+  if (old) {
+    m.stream.removeTrack(old);
+    old.stop();
+  }
+  m.stream.addTrack(track);
+  ui.setLocal(m.stream, S.name);
+  log('device', { kind, label: track.label });
 }
 
 function showLocalMedia() {
@@ -394,7 +437,7 @@ function onServerError(msg) {
     setUrl(null, null);
     const fieldErrors = code === 'room-not-found' ? { room: 'form.room.notFound' }
       : code === 'bad-pin' ? { pin: 'form.pin.wrong' } : {};
-    ui.showJoin({ room, name, fieldErrors, askPin: PIN_ERRORS.has(code) });
+    showForm({ room, name, fieldErrors, askPin: PIN_ERRORS.has(code) });
     ui.showError('server', text, message);
     return;
   }
@@ -491,7 +534,7 @@ function leave() {
   const { room, name } = S;
   teardownAll();
   setUrl(null, null);
-  ui.showJoin({ room, name });
+  showForm({ room, name });
   ui.toast(() => t('event.youLeft'));
 }
 
@@ -643,6 +686,13 @@ window.hoinghi = Object.freeze({
   async stats() {
     return S.session ? collectStats(S.session, S.participants, S.link) : emptyStats();
   },
+  /** The tracks the pub connection sends: [{kind, label, enabled, readyState}]. */
+  sending() {
+    const pc = S.session && S.session.pcs.pub;
+    return pc ? pc.getSenders().filter((x) => x.track).map((x) => ({
+      kind: x.track.kind, label: x.track.label, enabled: x.track.enabled, readyState: x.track.readyState,
+    })) : [];
+  },
   /** The last few hundred protocol events (for test failure reports). */
   log() {
     return logBuffer.slice();
@@ -664,6 +714,9 @@ function start() {
   });
   ui.setFollow(S.follow);
   initDrawer();
+  const panel = devices.meetingDevicesPanel(switchDevice);
+  registerPanel('devices', 'devices.title', 'i-gear', panel.section);
+  ui.setSpeaker(devices.chosen().speakerId);
   bus.setSender((m) => (S.sig && S.phase === 'joined' ? S.sig.send(m) : false));
   // Closing the tab: say goodbye so the others see us go at once.
   window.addEventListener('pagehide', () => {
@@ -674,7 +727,7 @@ function start() {
   if (room && name) {
     join(room, name); // invitation link with a name: join at once
   } else {
-    ui.showJoin({ room: room || '', name: readStorage('hoinghi.name') || '' });
+    showForm({ room: room || '', name: readStorage('hoinghi.name') || '' });
   }
 }
 

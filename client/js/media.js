@@ -44,10 +44,12 @@ async function tryGet(constraints) {
  * Opens the microphone and camera. Returns
  *   {stream, hasAudio, hasVideo, audioReason, videoReason}
  * where `stream` is a MediaStream (possibly with no tracks) and a *Reason is null or the i18n
- * key of why that device is missing.
+ * key of why that device is missing. `audioConstraints` / `videoConstraints` choose devices
+ * (devices.js); by default the browser's default devices at the quality's size.
  */
-export async function acquireMedia(qualityName = 'normal') {
-  const video = QUALITY[qualityName] || QUALITY.normal;
+export async function acquireMedia(qualityName = 'normal', audioConstraints = AUDIO, videoConstraints = null) {
+  const video = videoConstraints || QUALITY[qualityName] || QUALITY.normal;
+  const AUDIO_C = audioConstraints || AUDIO;
   const out = { stream: new MediaStream(), hasAudio: false, hasVideo: false, audioReason: null, videoReason: null };
   if (!window.isSecureContext) {
     out.audioReason = out.videoReason = 'media.insecure';
@@ -57,7 +59,7 @@ export async function acquireMedia(qualityName = 'normal') {
     out.audioReason = out.videoReason = 'media.unsupported';
     return out;
   }
-  const both = await tryGet({ audio: AUDIO, video });
+  const both = await tryGet({ audio: AUDIO_C, video });
   if (both.stream) {
     addTracks(out, both.stream);
   } else if (both.reason === 'media.denied') {
@@ -66,7 +68,7 @@ export async function acquireMedia(qualityName = 'normal') {
     return out;
   } else {
     // One of the two devices may still work: a PC without a camera is common in offices.
-    const audio = await tryGet({ audio: AUDIO });
+    const audio = await tryGet({ audio: AUDIO_C });
     if (audio.stream) addTracks(out, audio.stream);
     else out.audioReason = audio.reason;
     const cam = await tryGet({ video });

@@ -117,6 +117,18 @@ export class MediaSession extends EventTarget {
     });
   }
 
+  /** Sends `track` instead of the one of its kind being sent (a device switch): same
+   *  transceiver, same SSRCs and simulcast layers, no renegotiation. */
+  async replaceTrack(kind, track) {
+    const pc = this.pcs.pub;
+    if (!pc) return false;
+    const sender = (kind === 'video' && this.cameraSender) ||
+      pc.getSenders().find((s) => s.track && s.track.kind === kind);
+    if (!sender) return false;
+    await sender.replaceTrack(track);
+    return true;
+  }
+
   /** The server's `layers` message: pause the camera layers nobody watches. */
   handleLayers(mid, active) {
     return this.run('pub', 'layers', async () => {

@@ -291,10 +291,24 @@ export function tileIds() {
 
 /** Plays `tracks` ({audio: [], video: []}) in the tile of `id`: one <video> element carries the
  *  participant's audio and video. `onBlocked()` is called if the browser refuses to autoplay. */
+let speakerId = '';
+
+/** Plays every remote tile's sound on this output device ('' = default) where the browser can. */
+export function setSpeaker(id) {
+  speakerId = id || '';
+  document.querySelectorAll('.tile.remote video').forEach(applySink);
+}
+
+function applySink(video) {
+  if (typeof video.setSinkId !== 'function' || video.sinkId === speakerId) return;
+  video.setSinkId(speakerId).catch(() => {});
+}
+
 export function setTileTracks(id, tracks, onBlocked) {
   const tile = tileOf(id);
   if (!tile) return;
   const video = tile.querySelector('video');
+  applySink(video);
   const wanted = [...tracks.audio, ...tracks.video];
   const current = video.srcObject ? video.srcObject.getTracks() : [];
   const same = wanted.length === current.length && wanted.every((tr) => current.includes(tr));
