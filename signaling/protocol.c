@@ -269,6 +269,13 @@ static int parse_sdp(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return field_error(err, "sdp", "must be at most 2 MiB of text");
     out->u.sdp.sdp = sdp;
     out->u.sdp.sdp_len = len;
+    out->u.sdp.screen_mid = NULL;
+    json_t *screen = json_object_get(obj, "screen");
+    if (screen != NULL && !json_is_null(screen)) {
+        if (!json_is_string(screen) || !mid_valid(json_string_value(screen)))
+            return field_error(err, "screen", "must be the mid of the shared screen's section");
+        out->u.sdp.screen_mid = json_string_value(screen);
+    }
     return 0;
 }
 
@@ -601,6 +608,8 @@ static json_t *track_new(const HnProtoTrack *t)
     if (!set_str(obj, "mid", t->mid) || !set_str(obj, "participant", t->participant) ||
         !set_str(obj, "kind", kind_names[t->kind]))
         return NULL;
+    if (t->source && !set_str(obj, "source", t->source))
+        return NULL;
     return obj;
 }
 
@@ -647,6 +656,14 @@ char *hn_proto_build_ack(const char *ref)
 {
     json_t *obj = message_new("ack");
     if (obj == NULL || !set_str(obj, "ref", ref ? ref : "")) /* set_str released obj */
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_share_stopped(const char *by)
+{
+    json_t *obj = message_new("share-stopped");
+    if (obj == NULL || !set_str(obj, "by", by)) /* set_str released obj */
         return NULL;
     return dump(obj);
 }

@@ -116,7 +116,8 @@ typedef struct {
         struct {
             const char *sdp; /* 1..HN_PROTO_MAX_SDP bytes, no NUL */
             size_t sdp_len;
-        } sdp; /* publish (offer for pub) and answer (answer for sub) */
+            const char *screen_mid; /* publish: the mid of the shared screen's section, or NULL */
+        } sdp;                      /* publish (offer for pub) and answer (answer for sub) */
         struct {
             HnProtoPc pc;
             const char *candidate; /* "candidate:..." or NULL: end of candidates */
@@ -174,6 +175,7 @@ typedef struct {
     const char *mid;
     const char *participant; /* id of the participant whose media the m= section carries */
     HnProtoKind kind;
+    const char *source; /* "microphone", "camera", "screen"; NULL: not written */
 } HnProtoTrack;
 
 /* {"type":"joined","id","self","room","participants":[{id,name}...]} (others: n_others
@@ -197,7 +199,7 @@ char *hn_proto_build_active_speaker(const char *id, const char *const *speaking,
 char *hn_proto_build_video_paused(const char *participant, bool paused, const char *reason);
 /* {"type":"answer","sdp"} */
 char *hn_proto_build_answer(const char *sdp);
-/* {"type":"offer","sdp","tracks":[{mid,participant,kind}...]} */
+/* {"type":"offer","sdp","tracks":[{mid,participant,kind,source}...]} */
 char *hn_proto_build_offer(const char *sdp, const HnProtoTrack *tracks, size_t n_tracks);
 /* {"type":"candidate","pc","candidate","sdpMid"}; candidate NULL: end of candidates (null on
  * the wire); sdp_mid NULL: null on the wire. */
@@ -211,6 +213,9 @@ char *hn_proto_build_pong(void);
 /* {"type":"ack","ref"}: the request of type ref (a moderation action, a chat line, a ballot) was
  * carried out; with hn_proto_attach_id it carries the request's id. transfer full. */
 char *hn_proto_build_ack(const char *ref);
+/* {"type":"share-stopped","by"}: to a presenter whose screen share another participant took
+ * over (by: their id); the client stops sharing. transfer full. */
+char *hn_proto_build_share_stopped(const char *by);
 /* {"type":"connected","pc":"pub"|"sub"}: the peer connection's media can flow (DTLS is up). */
 char *hn_proto_build_connected(HnProtoPc pc);
 /* {"type":"link","bps":N,"source":"twcc"|"remb"|"hint","loss":F}: the server's estimate of the

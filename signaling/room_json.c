@@ -58,6 +58,19 @@ static char *event_json(const HnRoomEvent *ev)
     }
 }
 
+static const char *source_json(HnTrackSource s)
+{
+    switch (s) {
+    case HN_SOURCE_MICROPHONE:
+        return "microphone";
+    case HN_SOURCE_CAMERA:
+        return "camera";
+    case HN_SOURCE_SCREEN:
+        return "screen";
+    }
+    return NULL;
+}
+
 static char *out_json(const HnRoomOut *o)
 {
     switch (o->type) {
@@ -82,7 +95,8 @@ static char *out_json(const HnRoomOut *o)
             t[i] = (HnProtoTrack){.mid = o->tracks[i].mid,
                                   .participant = o->tracks[i].participant,
                                   .kind = o->tracks[i].kind == HN_KIND_AUDIO ? HN_PROTO_KIND_AUDIO
-                                                                             : HN_PROTO_KIND_VIDEO};
+                                                                             : HN_PROTO_KIND_VIDEO,
+                                  .source = source_json(o->tracks[i].source)};
         char *text = hn_proto_build_offer(o->sdp, t, o->n_tracks);
         g_free(t);
         return text;
@@ -98,6 +112,8 @@ static char *out_json(const HnRoomOut *o)
         return hn_proto_build_error(hn_room_json_error_code(o->code), o->message, o->ref);
     case HN_ROOM_OUT_LAYERS:
         return hn_proto_build_layers(o->mid, o->rids, o->n_rids);
+    case HN_ROOM_OUT_SHARE_STOPPED:
+        return hn_proto_build_share_stopped(o->self_id);
     }
     return NULL;
 }

@@ -86,7 +86,8 @@ typedef struct {
     char *req_id;      /* the request's id as JSON text, or NULL */
     HnRoomTile *tiles; /* view */
     size_t n_tiles;
-    HnRole role; /* CMD_JOIN: decided by the join gate */
+    HnRole role;      /* CMD_JOIN: decided by the join gate */
+    char *screen_mid; /* CMD_PUBLISH: the shared screen's section, or NULL */
 } HnCmd;
 
 static void cmd_free(gpointer data)
@@ -95,6 +96,7 @@ static void cmd_free(gpointer data)
     g_free(c->text);
     g_free(c->req_id);
     g_free(c->tiles);
+    g_free(c->screen_mid);
     g_free(c);
 }
 
@@ -106,7 +108,7 @@ static gboolean cmd_run(gpointer data)
         hn_room_join(c->room, c->pid, c->text, c->role, c->req_id);
         break;
     case CMD_PUBLISH:
-        hn_room_publish(c->room, c->pid, c->text, c->req_id);
+        hn_room_publish(c->room, c->pid, c->text, c->screen_mid, c->req_id);
         break;
     case CMD_ANSWER:
         hn_room_sub_answer(c->room, c->pid, c->text, c->req_id);
@@ -148,6 +150,18 @@ static void send_cmd(HnRoomEntry *e, HnCmdType type, uint64_t pid, const char *t
                      const char *req_id)
 {
     send_cmd_as(e, type, pid, text, sub, req_id, HN_ROLE_MEMBER);
+}
+
+static void send_publish(HnRoomEntry *e, uint64_t pid, const HnProtoMsg *m)
+{
+    HnCmd *c = g_new0(HnCmd, 1);
+    c->type = CMD_PUBLISH;
+    c->room = e->room;
+    c->pid = pid;
+    c->text = g_strdup(m->u.sdp.sdp);
+    c->screen_mid = g_strdup(m->u.sdp.screen_mid);
+    c->req_id = g_strdup(m->id_json);
+    hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
 }
 
 static void send_view(HnRoomEntry *e, uint64_t pid, const HnProtoMsg *m)
@@ -341,7 +355,7 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     }
     switch (m->type) {
     case HN_PROTO_MSG_PUBLISH:
-        send_cmd(c->room, CMD_PUBLISH, conn_id, m->u.sdp.sdp, FALSE, m->id_json);
+        send_publish(c->room, conn_id, m);
         break;
     case HN_PROTO_MSG_ANSWER:
         send_cmd(c->room, CMD_ANSWER, conn_id, m->u.sdp.sdp, FALSE, m->id_json);

@@ -54,6 +54,7 @@ struct HnRoom {
     HnSpeaker *speaker;  /* active speaker from the publishers' audio levels */
     GHashTable *levels;  /* audio producer id -> LevelSource*: whose level, in which extension */
     GHashTable *simpubs; /* simulcast producer id -> SimPub*: layers asked of its publisher */
+    uint64_t presenter;  /* the participant sharing a screen now, 0: none */
 };
 
 /* A simulcast producer with rids: which of its layers its publisher is asked to send. */
@@ -671,7 +672,8 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, con
 }
 
 /* The accepted sections of a publish offer as the model takes them. */
-static size_t tracks_of(const HnNegPublish *res, HnRoomTrackDesc *out, size_t max)
+static size_t tracks_of(const HnNegPublish *res, const char *screen_mid, HnRoomTrackDesc *out,
+                        size_t max)
 {
     size_t n = 0;
     gboolean video_seen = FALSE;
@@ -686,16 +688,42 @@ static size_t tracks_of(const HnNegPublish *res, HnRoomTrackDesc *out, size_t ma
         d->rtx_pt = t->rtx_pt;
         d->rtx_ssrc = t->rtx_ssrc;
         d->sim = t->sim;
-        /* the first video is the camera, a second one a shared screen */
-        d->source = t->kind == HN_KIND_AUDIO ? HN_SOURCE_MICROPHONE
-                    : video_seen             ? HN_SOURCE_SCREEN
-                                             : HN_SOURCE_CAMERA;
+        /* the section the client named is the shared screen; a client that names none: the
+         * first video is the camera, a second one a shared screen */
+        if (t->kind == HN_KIND_AUDIO)
+            d->source = HN_SOURCE_MICROPHONE;
+        else if (screen_mid)
+            d->source = strcmp(t->mid, screen_mid) == 0 ? HN_SOURCE_SCREEN : HN_SOURCE_CAMERA;
+        else
+            d->source = video_seen ? HN_SOURCE_SCREEN : HN_SOURCE_CAMERA;
         video_seen |= t->kind == HN_KIND_VIDEO;
     }
     return n;
 }
 
-void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *req_id)
+/* One presenter at a time: pid now shares a screen (or stopped: has_screen FALSE). A previous
+ * presenter is told to stop ("share-stopped"); its client removes its share. */
+static void presenter_update(HnRoom *room, uint64_t pid, gboolean has_screen)
+{
+    if (!has_screen) {
+        if (room->presenter == pid)
+            room->presenter = 0;
+        return;
+    }
+    if (room->presenter && room->presenter != pid && find(room, room->presenter)) {
+        char by[24];
+        g_snprintf(by, sizeof by, "p%" G_GUINT64_FORMAT, pid);
+        HnRoomOut o = {.type = HN_ROOM_OUT_SHARE_STOPPED, .self_id = by};
+        deliver(room, room->presenter, &o);
+        g_message("room %s: p%" G_GUINT64_FORMAT
+                  " takes the screen share over from p%" G_GUINT64_FORMAT,
+                  room->name, pid, room->presenter);
+    }
+    room->presenter = pid;
+}
+
+void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *screen_mid,
+                     const char *req_id)
 {
     RoomPeer *peer = find(room, pid);
     if (!peer)
@@ -746,7 +774,7 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
         goto out;
     }
     HnRoomTrackDesc tracks[HN_NEG_MAX_TRACKS];
-    size_t n = tracks_of(&res, tracks, G_N_ELEMENTS(tracks));
+    size_t n = tracks_of(&res, screen_mid, tracks, G_N_ELEMENTS(tracks));
     if (hn_webrtc_transport_set_remote(wt(leg), res.remote.ufrag, res.remote.pwd, res.remote.fp_alg,
                                        res.remote.fp, res.remote.dtls_server) < 0) {
         fail = "unusable ICE or DTLS parameters";
@@ -768,6 +796,10 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *re
         goto out;
     }
     speaker_sources(room, pid, res.tracks, res.n_tracks);
+    gboolean has_screen = FALSE;
+    for (size_t i = 0; i < n; i++)
+        has_screen |= tracks[i].source == HN_SOURCE_SCREEN;
+    presenter_update(room, pid, has_screen);
     for (size_t i = 0; i < res.n_tracks; i++) { /* one id per BUNDLE: the first one found */
         if (res.tracks[i].ext_transport_cc) {
             hn_router_set_transport_cc_feedback(room->router, leg->leg->id,
@@ -958,6 +990,7 @@ static void part_drop(HnRoom *room, RoomPeer *peer, const char *reason, gboolean
                                                               : HN_LEAVE_LEFT;
     uint64_t pid = peer->pid;
     gboolean attached = peer->attached;
+    presenter_update(room, pid, FALSE);
     hn_room_model_leave(room->model, pid, why);
     speaker_sources(room, pid, NULL, 0);
     hn_speaker_remove(room->speaker, pid);

@@ -92,8 +92,12 @@ void hn_room_free(HnRoom *room);
 /* A participant joins with role (decided by the hub's join gate, never by the client): "joined"
  * goes to them, "participant-joined" to the others. */
 void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, const char *req_id);
-/* The participant's pub offer; replies "answer" or an error. */
-void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *req_id);
+/* The participant's pub offer; replies "answer" or an error. screen_mid: the section that
+ * carries a shared screen (NULL: none, or the client did not say: then a second video section
+ * is taken for one). One participant presents at a time: a new share tells the previous
+ * presenter "share-stopped". */
+void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *screen_mid,
+                     const char *req_id);
 /* The participant's answer to our last sub offer. */
 void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char *req_id);
 /* A trickled candidate for the participant's pub (sub=FALSE) or sub peer connection; one that

@@ -18,15 +18,16 @@ typedef enum {
 } HnRoomError;
 
 typedef enum {
-    HN_ROOM_OUT_JOINED,    /* to the joiner: self_id, room, members */
-    HN_ROOM_OUT_EVENT,     /* a room event (event) another participant should hear of */
-    HN_ROOM_OUT_ANSWER,    /* sdp: the answer to the participant's publish offer */
-    HN_ROOM_OUT_OFFER,     /* sdp + tracks: a new subscriber offer */
-    HN_ROOM_OUT_CANDIDATE, /* sub, candidate (NULL: end of candidates) */
-    HN_ROOM_OUT_CONNECTED, /* sub: that peer connection carries media now */
-    HN_ROOM_OUT_LINK,      /* link_bps, link_source, link_loss: the downlink estimate */
-    HN_ROOM_OUT_ERROR,     /* code, message, ref */
-    HN_ROOM_OUT_LAYERS,    /* to a simulcast publisher: mid, rids (the layers to send) */
+    HN_ROOM_OUT_JOINED,        /* to the joiner: self_id, room, members */
+    HN_ROOM_OUT_EVENT,         /* a room event (event) another participant should hear of */
+    HN_ROOM_OUT_ANSWER,        /* sdp: the answer to the participant's publish offer */
+    HN_ROOM_OUT_OFFER,         /* sdp + tracks: a new subscriber offer */
+    HN_ROOM_OUT_CANDIDATE,     /* sub, candidate (NULL: end of candidates) */
+    HN_ROOM_OUT_CONNECTED,     /* sub: that peer connection carries media now */
+    HN_ROOM_OUT_LINK,          /* link_bps, link_source, link_loss: the downlink estimate */
+    HN_ROOM_OUT_ERROR,         /* code, message, ref */
+    HN_ROOM_OUT_LAYERS,        /* to a simulcast publisher: mid, rids (the layers to send) */
+    HN_ROOM_OUT_SHARE_STOPPED, /* to a presenter: self_id (who took the share over) */
 } HnRoomOutType;
 
 typedef struct {

@@ -169,7 +169,15 @@ static void test_publish_answer(void **state)
     assert_int_equal(msg.type, HN_PROTO_MSG_PUBLISH);
     assert_string_equal(msg.u.sdp.sdp, "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n");
     assert_int_equal(msg.u.sdp.sdp_len, strlen(msg.u.sdp.sdp));
+    assert_null(msg.u.sdp.screen_mid);
     hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"publish\",\"sdp\":\"v=0\",\"screen\":\"2\"}", &msg, &err),
+                     0);
+    assert_string_equal(msg.u.sdp.screen_mid, "2");
+    hn_proto_msg_clear(&msg);
+    expect_bad_field("{\"type\":\"publish\",\"sdp\":\"v=0\",\"screen\":2}", "publish", "screen");
+    expect_bad_field("{\"type\":\"publish\",\"sdp\":\"v=0\",\"screen\":\"a b\"}", "publish",
+                     "screen");
 
     assert_int_equal(parse("{\"sdp\":\"v=0\",\"type\":\"answer\"}", &msg, &err), 0);
     assert_int_equal(msg.type, HN_PROTO_MSG_ANSWER);
@@ -494,7 +502,8 @@ static void test_build_sdp(void **state)
     assert_string_equal(str_at(obj, "sdp"), sdp);
     json_decref(obj);
 
-    HnProtoTrack tracks[] = {{"0", "p1", HN_PROTO_KIND_AUDIO}, {"1", "p1", HN_PROTO_KIND_VIDEO}};
+    HnProtoTrack tracks[] = {{"0", "p1", HN_PROTO_KIND_AUDIO, NULL},
+                             {"1", "p1", HN_PROTO_KIND_VIDEO, "screen"}};
     obj = load_built(hn_proto_build_offer(sdp, tracks, 2), "offer");
     assert_string_equal(str_at(obj, "sdp"), sdp);
     json_t *list = json_object_get(obj, "tracks");
@@ -503,6 +512,8 @@ static void test_build_sdp(void **state)
     assert_string_equal(str_at(json_array_get(list, 1), "participant"), "p1");
     assert_string_equal(str_at(json_array_get(list, 0), "kind"), "audio");
     assert_string_equal(str_at(json_array_get(list, 1), "kind"), "video");
+    assert_null(json_object_get(json_array_get(list, 0), "source"));
+    assert_string_equal(str_at(json_array_get(list, 1), "source"), "screen");
     json_decref(obj);
 
     obj = load_built(hn_proto_build_offer(sdp, NULL, 0), "offer");
