@@ -47,6 +47,7 @@ const S = {
   camOn: true,
   sig: null,
   session: null,
+  share: null, // the screen track we present, or null
   generation: 0, // bumped on every (re)connection: events of an older socket are ignored
   attempts: 0,
   rejoinTimer: 0,
@@ -149,6 +150,62 @@ async function join(roomRaw, nameRaw, pinRaw = '') {
   mediaNotice();
   updateCount();
   connect();
+}
+
+// ---- presentation (screen sharing) ----
+
+/** Starts or stops sharing a screen or window. Another presenter is taken over after asking:
+ *  one presenter at a time (the server tells them `share-stopped`). */
+async function toggleShare() {
+  if (!S.session) return;
+  if (S.share) {
+    stopShare();
+    return;
+  }
+  const other = ui.screenIds().find((id) => id !== 'self');
+  if (other && !window.confirm(t('share.takeOver', { name: (S.participants.get(other) || {}).name || '' }))) return;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
+    ui.toast(() => t('share.unsupported'));
+    return;
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getDisplayMedia({
+      video: { width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 5, max: 15 } },
+      audio: false,
+    });
+  } catch (err) {
+    log('warn', { what: 'getDisplayMedia', error: String(err) });
+    return; // the user cancelled the picker
+  }
+  const track = stream.getVideoTracks()[0];
+  if (!track || !S.session) {
+    stopMedia(stream);
+    return;
+  }
+  S.share = track;
+  track.addEventListener('ended', () => { if (S.share === track) stopShare(); }); // the browser's own stop button
+  ui.setScreen('self', S.name, track);
+  ui.setSharing(true);
+  await S.session.shareScreen(track);
+  log('share', { label: track.label, settings: track.getSettings() });
+}
+
+function stopShare() {
+  const track = S.share;
+  if (!track) return;
+  S.share = null;
+  track.stop();
+  if (S.session) S.session.stopScreen();
+  ui.setScreen('self', null, null);
+  ui.setSharing(false);
+}
+
+function onShareStopped(msg) {
+  if (!S.share) return;
+  stopShare();
+  const p = S.participants.get(msg.by);
+  ui.toast(() => t('share.takenOver', { name: p ? p.name : '' }));
 }
 
 /** The join form, with the device preview. */
@@ -255,6 +312,7 @@ function onMessage(msg) {
       if (S.session && Array.isArray(msg.active)) S.session.handleLayers(msg.mid, msg.active);
       return undefined;
     case 'pong': return undefined;
+    case 'share-stopped': return onShareStopped(msg);
     case 'connected':
       log('connected', { pc: msg.pc });
       return undefined;
@@ -389,6 +447,7 @@ function onParticipantLeft(msg) {
   S.participants.delete(msg.id);
   S.videoPaused.delete(msg.id);
   ui.removeTile(msg.id);
+  ui.setScreen(msg.id, null, null);
   updateCount();
   const key = { disconnected: 'event.disconnected', timeout: 'event.timeout' }[msg.reason] || 'event.left';
   ui.toast(() => t(key, { name }));
@@ -399,8 +458,10 @@ function onParticipantLeft(msg) {
 function applyRemote() {
   if (!S.session) return;
   const map = S.session.remoteTracks();
-  for (const id of S.participants.keys()) {
-    ui.setTileTracks(id, map.get(id) || { audio: [], video: [] }, onAutoplayBlocked);
+  for (const [id, p] of S.participants) {
+    const tracks = map.get(id) || { audio: [], video: [], screen: [] };
+    ui.setTileTracks(id, tracks, onAutoplayBlocked);
+    ui.setScreen(id, p.name, tracks.screen[0] || null);
   }
   for (const id of map.keys()) {
     if (!S.participants.has(id)) log('warn', { what: 'tracks for an unknown participant', id });
@@ -539,6 +600,12 @@ function leave() {
 }
 
 function teardownSession() {
+  if (S.share) {
+    S.share.stop();
+    S.share = null;
+    ui.setSharing(false);
+  }
+  for (const id of ui.screenIds()) ui.setScreen(id, null, null);
   clearInterval(S.statsTimer);
   S.statsTimer = 0;
   if (S.session) S.session.close();
@@ -679,6 +746,8 @@ window.hoinghi = Object.freeze({
       activeSpeaker: { id: S.speaker.id, speaking: S.speaker.speaking.slice() },
       videoPaused: [...S.videoPaused],
       follow: S.follow,
+      sharing: Boolean(S.share),
+      screens: ui.screenIds(),
       link: S.link ? { ...S.link } : null,
     };
   },
@@ -708,6 +777,7 @@ function start() {
     onMic: toggleMic,
     onCam: toggleCam,
     onFollow: toggleFollow,
+    onShare: toggleShare,
     onLeave: leave,
     onInvite: copyInvite,
     onLang: toggleLang,

@@ -28,8 +28,9 @@ export const ICE_TROUBLE_MS = 2000;
 export const ICE_RESTART_BACKOFF_MS = [3000, 5000, 8000, 12000];
 export const ICE_GIVE_UP_MS = 30000;
 
-/** Checks the `tracks` list of a server offer; returns a Map mid -> {participant, kind} of the
- *  valid entries and the number of entries dropped. */
+/** Checks the `tracks` list of a server offer; returns a Map mid -> {participant, kind, source}
+ *  of the valid entries (source 'screen' for a shared screen, else null) and the number of
+ *  entries dropped. */
 export function parseTracks(tracks) {
   const map = new Map();
   let dropped = 0;
@@ -37,7 +38,8 @@ export function parseTracks(tracks) {
   for (const t of tracks) {
     const ok = t && typeof t === 'object' && typeof t.mid === 'string' && t.mid !== '' &&
       typeof t.participant === 'string' && t.participant !== '' && KINDS.has(t.kind);
-    if (ok && !map.has(t.mid)) map.set(t.mid, { participant: t.participant, kind: t.kind });
+    const source = t && t.source === 'screen' && t.kind === 'video' ? 'screen' : null;
+    if (ok && !map.has(t.mid)) map.set(t.mid, { participant: t.participant, kind: t.kind, source });
     else dropped++;
   }
   return { map, dropped };
@@ -49,6 +51,7 @@ export class MediaSession extends EventTarget {
     super();
     this.simulcast = simulcast;
     this.cameraSender = null; // the simulcast camera's sender (for `layers`)
+    this.screen = null; // the shared screen's transceiver (kept, inactive, after a share)
     this.send = send;
     this.log = log;
     this.pcs = { pub: null, sub: null };
@@ -112,8 +115,52 @@ export class MediaSession extends EventTarget {
       }
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
-      this.send({ type: 'publish', sdp: pc.localDescription.sdp });
+      this.sendPublish(pc);
       this.markDescriptionSent('pub');
+    });
+  }
+
+  /** The `publish` of pub's local description, naming the shared screen's section. */
+  sendPublish(pc) {
+    const msg = { type: 'publish', sdp: pc.localDescription.sdp };
+    if (this.screen && this.screen.sender.track && this.screen.mid) msg.screen = this.screen.mid;
+    this.send(msg);
+  }
+
+  /** Shares `track` (a getDisplayMedia video) as a second video of source 'screen': one layer
+   *  tuned for legible detail at a low frame rate, negotiated on pub. */
+  shareScreen(track) {
+    return this.run('pub', 'share', async () => {
+      const pc = this.pcs.pub || this.createPc('pub');
+      if ('contentHint' in track) track.contentHint = 'detail';
+      if (this.screen) {
+        await this.screen.sender.replaceTrack(track);
+        this.screen.direction = 'sendonly';
+      } else {
+        this.screen = pc.addTransceiver(track, {
+          direction: 'sendonly',
+          streams: [new MediaStream([track])],
+          sendEncodings: [{ maxBitrate: 1200000, maxFramerate: 5 }],
+        });
+      }
+      const params = this.screen.sender.getParameters();
+      params.degradationPreference = 'maintain-resolution';
+      await this.screen.sender.setParameters(params).catch(() => {});
+      await pc.setLocalDescription(await pc.createOffer());
+      this.sendPublish(pc);
+      this.markDescriptionSent('pub');
+    });
+  }
+
+  /** Stops sharing: the screen's section goes inactive (kept for the next share). */
+  stopScreen() {
+    return this.run('pub', 'unshare', async () => {
+      const pc = this.pcs.pub;
+      if (!pc || !this.screen || !this.screen.sender.track) return;
+      await this.screen.sender.replaceTrack(null);
+      this.screen.direction = 'inactive';
+      await pc.setLocalDescription(await pc.createOffer());
+      this.sendPublish(pc);
     });
   }
 
@@ -123,7 +170,7 @@ export class MediaSession extends EventTarget {
     const pc = this.pcs.pub;
     if (!pc) return false;
     const sender = (kind === 'video' && this.cameraSender) ||
-      pc.getSenders().find((s) => s.track && s.track.kind === kind);
+      pc.getSenders().find((s) => s.track && s.track.kind === kind && (!this.screen || s !== this.screen.sender));
     if (!sender) return false;
     await sender.replaceTrack(track);
     return true;
@@ -181,7 +228,7 @@ export class MediaSession extends EventTarget {
       this.gatheringDone.pub = false;
       const offer = await pc.createOffer({ iceRestart: true });
       await pc.setLocalDescription(offer);
-      this.send({ type: 'publish', sdp: pc.localDescription.sdp });
+      this.sendPublish(pc);
     });
   }
 
@@ -288,9 +335,9 @@ export class MediaSession extends EventTarget {
       const entry = this.tracks.get(tr.mid);
       const track = tr.receiver && tr.receiver.track;
       if (!entry || !track || track.kind !== entry.kind) continue;
-      if (!out.has(entry.participant)) out.set(entry.participant, { audio: [], video: [], mids: [] });
+      if (!out.has(entry.participant)) out.set(entry.participant, { audio: [], video: [], screen: [], mids: [] });
       const p = out.get(entry.participant);
-      p[entry.kind].push(track);
+      p[entry.source === 'screen' ? 'screen' : entry.kind].push(track);
       p.mids.push(tr.mid);
     }
     return out;

@@ -64,6 +64,7 @@ export function init(h) {
   $('leave').addEventListener('click', () => handlers.onLeave());
   $('invite').addEventListener('click', () => handlers.onInvite());
   $('follow').addEventListener('click', () => handlers.onFollow());
+  $('share').addEventListener('click', () => handlers.onShare());
   $('lang').addEventListener('click', () => handlers.onLang());
   new ResizeObserver(layoutGrid).observe($('grid').parentElement);
 }
@@ -269,6 +270,53 @@ function updateTileNames() {
   if (self) self.title = t('tile.dominant');
 }
 
+const screenOf = (id) => document.querySelector(`.tile.screen[data-screen-of="${CSS.escape(id)}"]`);
+
+/** The shared screen of participant `id` ('self' for our own) as a large tile first in the
+ *  grid, in the presentation layout (the cameras in a row below); track null removes it. */
+export function setScreen(id, name, track) {
+  let tile = screenOf(id);
+  if (!track) {
+    if (tile) tile.remove();
+  } else {
+    if (!tile) {
+      tile = document.createElement('figure');
+      tile.className = 'tile screen has-video';
+      tile.dataset.screenOf = id;
+      const video = document.createElement('video');
+      video.autoplay = true;
+      video.muted = true;
+      video.playsInline = true;
+      const caption = document.createElement('figcaption');
+      const label = document.createElement('span');
+      label.className = 'name';
+      caption.append(label);
+      tile.append(video, caption);
+      $('grid').prepend(tile);
+    }
+    live(tile.querySelector('.name'), () => t(id === 'self' ? 'tile.myScreen' : 'tile.screen', { name }));
+    const video = tile.querySelector('video');
+    if (!video.srcObject || video.srcObject.getVideoTracks()[0] !== track) video.srcObject = new MediaStream([track]);
+    video.play().catch(() => {});
+  }
+  $('grid').classList.toggle('presentation', !!document.querySelector('.tile.screen'));
+  layoutGrid();
+}
+
+/** The share button: pressed while we present. Hidden where the browser cannot share. */
+export function setSharing(on) {
+  const btn = $('share');
+  btn.setAttribute('aria-pressed', String(on));
+  btn.classList.toggle('active', on);
+  live(btn.querySelector('.label'), () => t(on ? 'ctl.share.stop' : 'ctl.share'));
+  btn.title = btn.querySelector('.label').textContent;
+}
+
+/** The participants whose screen is shown now ('self' included). */
+export function screenIds() {
+  return [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.screenOf);
+}
+
 /** Removes the tile of participant `id`, if any. */
 export function removeTile(id) {
   const tile = tileOf(id);
@@ -407,8 +455,11 @@ export function layoutGrid() {
   const H = stage.clientHeight;
   if (!n || !W || !H) return;
   const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
-  if (grid.classList.contains('follow') && n > 1 && grid.querySelector('.tile.dominant')) {
-    // The speaker across the whole width (CSS: grid-column 1 / -1), the others in one row below.
+  const featured = grid.querySelector('.tile.screen') ||
+    (grid.classList.contains('follow') && grid.querySelector('.tile.dominant'));
+  if (featured && n > 1) {
+    // A shared screen, or the speaker when following, across the whole width (CSS:
+    // grid-column 1 / -1), the others in one row below.
     const cols = n - 1;
     const w = Math.min(W, (H - gap + ((cols - 1) * gap * 9) / (16 * cols)) / ((9 / 16) * (1 + 1 / cols)));
     grid.style.setProperty('--cols', String(cols));

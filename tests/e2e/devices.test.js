@@ -34,6 +34,7 @@ test('preview before joining, join with camera off, switch camera in the meeting
     await h.waitFor(() => pages.A.evaluate(() => Number(document.getElementById('mic-meter').dataset.level) > 0.005),
       { timeout: 20000, interval: 100, message: 'the microphone level meter moves' });
     await pages.A.locator('summary').click();
+    await h.screenshot(pages.A, 'join-form-preview');
     const cams = await pages.A.evaluate(() => [...document.querySelectorAll('#pre-videoId option')].map((o) => o.textContent));
     assert.ok(cams.includes('fake_device_2'), `cameras offered: ${cams}`);
     // Join with the camera off.

@@ -106,6 +106,8 @@ test('three participants see and hear each other; leave and disappearance remove
       }, { timeout: MEDIA_TIMEOUT, interval: 1000, message: `${p.key}: frames and audio bytes advancing` });
     }
 
+    await h.screenshot(pages.A.page, 'meeting-grid');
+
     // C leaves with the button: C is back at the form, A and B lose C's tile.
     const idC = pages.C.id;
     await pages.C.page.click('#leave');

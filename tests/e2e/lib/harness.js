@@ -79,6 +79,18 @@ async function launchFirefox() {
   });
 }
 
+/** Saves what `page` shows as docs/screenshots/NAME.png (docs/client.md shows them); a failure
+ *  to write is reported, never fatal. */
+async function screenshot(page, name) {
+  const dir = path.join(REPO, 'docs', 'screenshots');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, `${name}.png`) });
+  } catch (err) {
+    console.log(`# screenshot ${name}: ${err.message}`);
+  }
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -231,6 +243,7 @@ module.exports = {
   chromiumArgs,
   launchBrowser,
   launchFirefox,
+  screenshot,
   startServer,
   waitFor,
   sleep,
