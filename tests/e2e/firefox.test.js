@@ -1,6 +1,8 @@
 'use strict';
 // Firefox ESR and Chromium in one meeting: a Firefox official and two Chromium officials each
-// see the two others' video advance and receive their audio (docs/client.md, "Browsers").
+// see the two others' video advance and receive their audio, and the Firefox official follows a
+// Chromium official's presentation (docs/client.md, "Browsers"). Firefox as the presenter is not
+// tested: headless Firefox has no screen to capture (getDisplayMedia: NotFoundError).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -14,9 +16,9 @@ function counters(snap) {
   return out;
 }
 
-test('Firefox and Chromium officials see and hear each other', { timeout: 240000 }, async (t) => {
+test('Firefox and Chromium officials see and hear each other; Firefox follows a presentation', { timeout: 240000 }, async (t) => {
   const server = await h.startServer();
-  const chromium = await h.launchBrowser();
+  const chromium = await h.launchBrowser({ extraArgs: ['--auto-select-desktop-capture-source=Entire screen'] });
   const firefox = await h.launchFirefox();
   const diag = [];
   t.after(async () => {
@@ -61,6 +63,30 @@ test('Firefox and Chromium officials see and hear each other', { timeout: 240000
           c[id].frames > first[key][id].frames + 10 && c[id].audio > first[key][id].audio + 2000);
       }, { timeout: MEDIA_TIMEOUT, interval: 1000, message: `${key}: frames and audio advancing` });
     }
+    // A presents: Firefox shows A's screen, advancing, in the presentation layout.
+    await pages.A.click('#share');
+
+    const screenAtF = () => pages.F.evaluate((pid) => {
+      const v = document.querySelector(`.tile.screen[data-screen-of="${pid}"] video`);
+      if (!v) return null;
+      // Firefox counts no frames of a MediaStream in getVideoPlaybackQuality: count the frames
+      // presented (requestVideoFrameCallback).
+      if (!v.framesSeen) {
+        v.framesSeen = 0;
+        const count = () => { v.framesSeen++; v.requestVideoFrameCallback(count); };
+        v.requestVideoFrameCallback(count);
+      }
+      return v ? { frames: v.framesSeen, width: v.videoWidth,
+        presentation: document.getElementById('grid').classList.contains('presentation') } : null;
+    }, ids.A);
+    const s0 = await h.waitFor(async () => { const v = await screenAtF(); return v && v.frames > 0 && v.width > 0 && v; },
+      { timeout: MEDIA_TIMEOUT, message: "F shows A's screen" });
+    assert.equal(s0.presentation, true);
+    await h.waitFor(async () => (await screenAtF()).frames > s0.frames + 2,
+      { timeout: MEDIA_TIMEOUT, message: "A's screen advances at F" });
+    await h.screenshot(pages.F, 'firefox-presentation');
+    await pages.A.click('#share');
+
     // The Firefox official leaves with the button: the others are told "left".
     await pages.F.click('#leave');
     for (const key of ['A', 'B']) {
