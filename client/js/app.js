@@ -48,6 +48,8 @@ const S = {
   sig: null,
   session: null,
   share: null, // the screen track we present, or null
+  joinedAt: 0, // Date.now() of the first `joined` of this meeting (the clock), 0: not in one
+  pinned: null, // the participant whose tile is pinned large, or null
   generation: 0, // bumped on every (re)connection: events of an older socket are ignored
   attempts: 0,
   rejoinTimer: 0,
@@ -208,6 +210,25 @@ function onShareStopped(msg) {
   ui.toast(() => t('share.takenOver', { name: p ? p.name : '' }));
 }
 
+/** Keyboard shortcuts in the meeting: M microphone, V camera, S present, F full screen, ?
+ *  help. Not while typing in a field, not with Ctrl/Alt/Meta (the browser's own). */
+function onShortcut(ev) {
+  if (S.phase !== 'joined' || ev.ctrlKey || ev.altKey || ev.metaKey || ev.repeat) return;
+  const el = ev.target;
+  if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
+  const key = ev.key.toLowerCase();
+  const act = {
+    m: toggleMic,
+    v: toggleCam,
+    s: toggleShare,
+    f: () => ui.fullscreen(document.querySelector('.tile.pinned, .tile.screen') || document.querySelector('.stage')),
+    '?': ui.toggleHelp,
+  }[key];
+  if (!act) return;
+  ev.preventDefault();
+  act();
+}
+
 /** The join form, with the device preview. */
 function showForm(opts) {
   ui.showJoin(opts);
@@ -335,8 +356,15 @@ function onJoined(msg) {
     log('drop', { reason: 'unexpected joined', phase: S.phase });
     return;
   }
+  const firstJoin = !S.joinedAt;
   S.id = msg.id;
   S.role = typeof msg.role === 'string' ? msg.role : 'member';
+  ui.setRoomTitle(S.room, typeof msg.title === 'string' && msg.title ? msg.title : null);
+  if (firstJoin) {
+    S.joinedAt = Date.now(); // kept over a rejoin: the meeting goes on
+    ui.setClock(S.joinedAt);
+    document.getElementById('mic').focus(); // keyboard users land on the controls
+  }
   S.phase = 'joined';
   S.attempts = 0;
   ui.notice('rejoin', null);
@@ -448,6 +476,10 @@ function onParticipantLeft(msg) {
   S.videoPaused.delete(msg.id);
   ui.removeTile(msg.id);
   ui.setScreen(msg.id, null, null);
+  if (S.pinned === msg.id) {
+    S.pinned = null;
+    ui.setPinned(null);
+  }
   updateCount();
   const key = { disconnected: 'event.disconnected', timeout: 'event.timeout' }[msg.reason] || 'event.left';
   ui.toast(() => t(key, { name }));
@@ -478,9 +510,14 @@ function onAutoplayBlocked() {
   }, 'warn');
 }
 
+/** "phòng họp đã đủ người." -> "Phòng họp đã đủ người." */
+function sentence(text) {
+  return text ? text[0].toLocaleUpperCase(getLang()) + text.slice(1) : text;
+}
+
 function onServerError(msg) {
   const code = typeof msg.code === 'string' ? msg.code : 'unknown';
-  const message = typeof msg.message === 'string' ? msg.message : '';
+  let message = typeof msg.message === 'string' ? msg.message : '';
   S.lastError = { code, message, ref: typeof msg.ref === 'string' ? msg.ref : null };
   log('error', { what: 'server error', ...S.lastError });
   if (msg.ref === 'restart-ice' && S.phase === 'joined') {
@@ -491,7 +528,11 @@ function onServerError(msg) {
     lost();
     return;
   }
-  const text = () => t('error.server', { text: hasKey(`error.${code}`) ? t(`error.${code}`) : t('error.unknown', { code }) });
+  // A refusal we know is said in the page's language, as a sentence of its own; the server's
+  // English detail is shown only for codes this client does not know.
+  const known = hasKey(`error.${code}`);
+  const text = () => (known ? sentence(t(`error.${code}`)) : t('error.server', { text: t('error.unknown', { code }) }));
+  if (known) message = '';
   if (S.phase === 'joining' && (msg.ref === 'join' || FATAL_JOIN_ERRORS.has(code))) {
     const { room, name } = S;
     teardownAll();
@@ -630,6 +671,9 @@ function teardownAll() {
   ui.clearRemoteTiles();
   ui.setStale(false);
   bus.emit('left', null);
+  S.joinedAt = 0;
+  S.pinned = null;
+  ui.setPinned(null);
   S.participants.clear();
   S.videoPaused.clear();
   for (const id of ['rejoin', 'ice', 'autoplay', 'media', 'invite']) ui.notice(id, null);
@@ -778,12 +822,17 @@ function start() {
     onCam: toggleCam,
     onFollow: toggleFollow,
     onShare: toggleShare,
+    onPin: (id) => {
+      S.pinned = S.pinned === id ? null : id;
+      if (!ui.setPinned(S.pinned)) S.pinned = null;
+    },
     onLeave: leave,
     onInvite: copyInvite,
     onLang: toggleLang,
   });
   ui.setFollow(S.follow);
   initDrawer();
+  document.addEventListener('keydown', onShortcut);
   const panel = devices.meetingDevicesPanel(switchDevice);
   registerPanel('devices', 'devices.title', 'i-gear', panel.section);
   ui.setSpeaker(devices.chosen().speakerId);

@@ -25,6 +25,7 @@ function rerender() {
   }
   updateTileNames();
   syncTitles();
+  syncPageTitle();
 }
 
 /** Control buttons show only icons on small screens: give them the label as a tooltip too. */
@@ -88,6 +89,8 @@ export function showJoin({ room = '', name = '', fieldErrors = {}, askPin = fals
   $('pin-field').hidden = !askPin;
   if (askPin) $('pin').value = '';
   setFieldError('pin', fieldErrors.pin || null);
+  setClock(0);
+  syncPageTitle();
   const focus = fieldErrors.room || !$('room').value ? 'room' : askPin ? 'pin' : 'name';
   $(focus).focus();
 }
@@ -137,15 +140,61 @@ export function showMeeting(room) {
   $('controls').hidden = false;
   $('room-info').hidden = false;
   document.body.classList.add('in-meeting');
-  live($('room-label'), () => t('room.label', { room }));
+  setRoomTitle(room, null);
   syncTitles();
   layoutGrid();
+}
+
+const pageTitle = { title: null, n: 0 };
+
+/** The top bar and the page title name the room by its title when it has one:
+ *  "(3) Giao ban tuần - hoinghi". title null: the room id. */
+export function setRoomTitle(room, title) {
+  pageTitle.title = title || room;
+  live($('room-label'), () => t('room.label', { room: pageTitle.title }));
+  syncPageTitle();
+}
+
+function syncPageTitle() {
+  const inMeeting = document.body.classList.contains('in-meeting');
+  document.title = inMeeting && pageTitle.title
+    ? `${pageTitle.n ? `(${pageTitle.n}) ` : ''}${pageTitle.title} - hoinghi`
+    : t('app.title');
+}
+
+let clock = { timer: 0, since: 0 };
+
+/** The meeting's elapsed time in the top bar, counted from `since` (ms, Date.now()); 0 stops. */
+export function setClock(since) {
+  clearInterval(clock.timer);
+  clock = { timer: 0, since };
+  const el = $('room-clock');
+  el.hidden = !since;
+  if (!since) return;
+  const tick = () => {
+    const s = Math.max(0, Math.floor((Date.now() - clock.since) / 1000));
+    const hh = Math.floor(s / 3600);
+    const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+    const ss = String(s % 60).padStart(2, '0');
+    el.textContent = hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
+  };
+  tick();
+  clock.timer = setInterval(tick, 1000);
+}
+
+/** The keyboard shortcuts help (?). */
+export function toggleHelp() {
+  const d = $('help');
+  if (d.open) d.close();
+  else d.showModal();
 }
 
 /** Updates the participant count in the top bar (everyone, including us); `inRoom` false hides
  *  the "nobody else is here" hint (we do not know yet). */
 export function setCount(n, inRoom) {
   live($('room-count'), () => t('room.count', { n }));
+  pageTitle.n = inRoom ? n : 0;
+  syncPageTitle();
   $('empty').hidden = n > 1 || !inRoom;
 }
 
@@ -211,6 +260,8 @@ function setToggle(btn, available, on, offKey, onKey, iconOn, iconOff) {
   btn.disabled = !available;
   const active = available && on;
   btn.classList.toggle('off', !active);
+  // A toggle: "pressed" while the device is on; the visible label says what a press does.
+  btn.setAttribute('aria-pressed', String(active));
   btn.querySelector('use').setAttribute('href', active ? iconOn : iconOff);
   live(btn.querySelector('.label'), () => t(active ? offKey : onKey));
   btn.title = btn.querySelector('.label').textContent;
@@ -244,7 +295,8 @@ export function upsertTile(id, name) {
     speaking.className = 'badge speaking';
     speaking.hidden = true;
     caption.append(label, speaking);
-    tile.append(video, avatar, caption);
+    tile.append(video, avatar, caption, tileTools(tile));
+    video.addEventListener('dblclick', () => fullscreen(tile));
     $('grid').append(tile);
     layoutGrid();
   }
@@ -268,6 +320,58 @@ function updateTileNames() {
   document.querySelectorAll('.tile.remote').forEach(updateTileName);
   const self = document.querySelector('.tile.self.dominant');
   if (self) self.title = t('tile.dominant');
+}
+
+/** Pin and full-screen buttons shown over a tile on hover or focus. */
+function tileTools(tile) {
+  const tools = document.createElement('div');
+  tools.className = 'tile-tools';
+  const pin = document.createElement('button');
+  pin.type = 'button';
+  pin.className = 'tool pin';
+  pin.setAttribute('aria-pressed', 'false');
+  pin.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><use href="#i-pin"/></svg>';
+  pin.addEventListener('click', () => handlers.onPin && handlers.onPin(tile.dataset.participantId || null));
+  const full = document.createElement('button');
+  full.type = 'button';
+  full.className = 'tool full';
+  full.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><use href="#i-full"/></svg>';
+  full.addEventListener('click', () => fullscreen(tile));
+  tools.append(pin, full);
+  const render = () => {
+    for (const [b, key] of [[pin, 'tile.pin'], [full, 'tile.fullscreen']]) {
+      b.title = t(key);
+      b.setAttribute('aria-label', t(key));
+    }
+  };
+  render();
+  onLangChange(render);
+  return tools;
+}
+
+/** Shows `el` (a tile, or the stage) full screen; again: back. */
+export function fullscreen(el) {
+  if (document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  } else if (el && el.requestFullscreen) {
+    el.requestFullscreen().catch(() => {});
+  }
+}
+
+/** The tile of participant `id` large (pinned), or none (null). */
+export function setPinned(id) {
+  document.querySelectorAll('.tile.pinned').forEach((el) => {
+    el.classList.remove('pinned');
+    el.querySelector('.tool.pin').setAttribute('aria-pressed', 'false');
+  });
+  const tile = id ? tileOf(id) : null;
+  if (tile) {
+    tile.classList.add('pinned');
+    tile.querySelector('.tool.pin').setAttribute('aria-pressed', 'true');
+  }
+  $('grid').classList.toggle('pinning', Boolean(tile));
+  layoutGrid();
+  return Boolean(tile);
 }
 
 const screenOf = (id) => document.querySelector(`.tile.screen[data-screen-of="${CSS.escape(id)}"]`);
@@ -455,7 +559,7 @@ export function layoutGrid() {
   const H = stage.clientHeight;
   if (!n || !W || !H) return;
   const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
-  const featured = grid.querySelector('.tile.screen') ||
+  const featured = grid.querySelector('.tile.screen') || grid.querySelector('.tile.pinned') ||
     (grid.classList.contains('follow') && grid.querySelector('.tile.dominant'));
   if (featured && n > 1) {
     // A shared screen, or the speaker when following, across the whole width (CSS:

@@ -107,6 +107,19 @@ test('three participants see and hear each other; leave and disappearance remove
     }
 
     await h.screenshot(pages.A.page, 'meeting-grid');
+    // A pins B large: B's tile spans the grid; pressing the pin again unpins.
+    const idB0 = pages.B.id;
+    const pinOf = (id) => `.tile.remote[data-participant-id="${id}"] .tool.pin`;
+    await pages.A.page.hover(`.tile.remote[data-participant-id="${idB0}"]`);
+    await pages.A.page.click(pinOf(idB0));
+    assert.equal(await pages.A.page.evaluate((id) => {
+      const tile = document.querySelector(`.tile.remote[data-participant-id="${id}"]`);
+      return tile.classList.contains('pinned') && getComputedStyle(tile).gridColumnStart === '1' &&
+        tile.getBoundingClientRect().width > document.querySelector('.tile.self').getBoundingClientRect().width * 1.5;
+    }, idB0), true, "A: B's pinned tile is large");
+    await h.screenshot(pages.A.page, 'meeting-pinned');
+    await pages.A.page.click(pinOf(idB0));
+    assert.equal(await pages.A.page.evaluate(() => document.querySelectorAll('.tile.pinned').length), 0);
 
     // C leaves with the button: C is back at the form, A and B lose C's tile.
     const idC = pages.C.id;

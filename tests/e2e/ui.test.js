@@ -87,6 +87,22 @@ test('join form and controls: Vietnamese by default, English when switched, noth
     assert.equal(await text(page, '#cam .label'), 'Tắt camera');
     assert.equal(await text(page, '#leave .label'), 'Rời phòng');
     assert.equal(await text(page, '.tile.self .name'), 'Nguyễn Văn An (bạn)');
+    // The page title names the room and the count; the clock runs; focus is on the controls.
+    assert.equal(await page.title(), `(1) ${room} - hoinghi`);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'mic');
+    assert.match(await text(page, '#room-clock'), /^00:0\d$/);
+    assert.equal(await page.getAttribute('#mic', 'aria-pressed'), 'true');
+    // Keyboard: M and V toggle, ? shows the shortcuts.
+    await page.keyboard.press('m');
+    await page.keyboard.press('v');
+    assert.equal(await page.getAttribute('#mic', 'aria-pressed'), 'false');
+    assert.equal(await text(page, '#mic .label'), 'Bật micrô');
+    await page.keyboard.press('Shift+?');
+    assert.equal(await page.evaluate(() => document.getElementById('help').open), true);
+    assert.match(await text(page, '#help'), /Phím tắt/);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('m');
+    await page.keyboard.press('v');
     await page.click('#mic');
     await page.click('#cam');
     assert.equal(await text(page, '#mic .label'), 'Bật micrô');
