@@ -10,6 +10,7 @@ import { MediaSession } from './peers.js';
 import { ViewReporter } from './view.js';
 import { acquireMedia, stopMedia } from './media.js';
 import { collectStats } from './stats.js';
+import { QualityMeter } from './quality.js';
 import * as ui from './ui.js';
 import * as bus from './bus.js';
 import { roomSlug } from './slug.js';
@@ -48,6 +49,7 @@ const S = {
   sig: null,
   session: null,
   share: null, // the screen track we present, or null
+  quality: new QualityMeter(),
   joinedAt: 0, // Date.now() of the first `joined` of this meeting (the clock), 0: not in one
   pinned: null, // the participant whose tile is pinned large, or null
   generation: 0, // bumped on every (re)connection: events of an older socket are ignored
@@ -476,6 +478,7 @@ function onParticipantLeft(msg) {
   S.videoPaused.delete(msg.id);
   ui.removeTile(msg.id);
   ui.setScreen(msg.id, null, null);
+  S.quality.forget(msg.id);
   if (S.pinned === msg.id) {
     S.pinned = null;
     ui.setPinned(null);
@@ -752,8 +755,11 @@ function startStats() {
     S.statsBusy = true;
     try {
       const st = await collectStats(S.session, S.participants, S.link);
+      const now = performance.now();
       for (const p of st.participants) {
         ui.setSpeaking(p.id, p.audioLevel > SPEAKING_LEVEL || S.speaker.speaking.includes(p.id));
+        const grade = S.quality.grade(p, now, p.mids.length > 1 && !S.videoPaused.has(p.id));
+        if (grade) ui.setQuality(p.id, grade);
       }
     } catch (err) {
       log('warn', { what: 'getStats', error: String(err) });

@@ -69,7 +69,8 @@ function outbound(report) {
 /**
  * Collects the stats of a MediaSession. `participants` is a Map id -> {name}. Returns
  * { participants: [{id, name, videoFramesDecoded, videoBytesReceived, frameWidth, frameHeight,
- *                   audioBytesReceived, audioPacketsReceived, audioLevel, packetsLost}],
+ *                   audioBytesReceived, audioPacketsReceived, videoPacketsReceived, audioLevel,
+ *                   packetsLost}],
  *   local: {audio, video}, pub: transport, sub: transport, srtpCipher,
  *   link: the server's estimate of our downlink {bps, source, loss, at} or null }
  */
@@ -91,7 +92,7 @@ export async function collectStats(session, participants, link = null) {
   for (const [id, info] of participants) {
     const p = {
       id, name: info.name, videoFramesDecoded: 0, videoBytesReceived: 0, frameWidth: 0, frameHeight: 0,
-      audioBytesReceived: 0, audioPacketsReceived: 0, audioLevel: 0, packetsLost: 0, mids: [],
+      audioBytesReceived: 0, audioPacketsReceived: 0, videoPacketsReceived: 0, audioLevel: 0, packetsLost: 0, mids: [],
     };
     const tracks = remote.get(id);
     for (const mid of tracks ? tracks.mids : []) {
@@ -102,6 +103,7 @@ export async function collectStats(session, participants, link = null) {
       if (s.kind === 'video') {
         p.videoFramesDecoded += num(s.framesDecoded);
         p.videoBytesReceived += num(s.bytesReceived);
+        p.videoPacketsReceived += num(s.packetsReceived);
         p.frameWidth = Math.max(p.frameWidth, num(s.frameWidth));
         p.frameHeight = Math.max(p.frameHeight, num(s.frameHeight));
       } else if (s.kind === 'audio') {

@@ -294,7 +294,11 @@ export function upsertTile(id, name) {
     const speaking = document.createElement('span');
     speaking.className = 'badge speaking';
     speaking.hidden = true;
-    caption.append(label, speaking);
+    const quality = document.createElement('span');
+    quality.className = 'quality';
+    quality.hidden = true;
+    quality.innerHTML = '<i></i><i></i><i></i>';
+    caption.append(label, speaking, quality);
     tile.append(video, avatar, caption, tileTools(tile));
     video.addEventListener('dblclick', () => fullscreen(tile));
     $('grid').append(tile);
@@ -524,6 +528,18 @@ export function setFollow(on) {
   btn.setAttribute('aria-pressed', String(on));
   btn.classList.toggle('on', on);
   layoutGrid();
+}
+
+/** The tile's connection-quality bars: grade 'good' | 'fair' | 'poor' (quality.js). */
+export function setQuality(id, grade) {
+  const tile = tileOf(id);
+  if (!tile) return;
+  const el = tile.querySelector('.quality');
+  el.hidden = false;
+  el.dataset.grade = grade;
+  const text = t(`quality.${grade}`);
+  el.title = text;
+  el.setAttribute('aria-label', text);
 }
 
 /** Marks the tile of `id` as speaking (or not). */

@@ -106,6 +106,13 @@ test('three participants see and hear each other; leave and disappearance remove
       }, { timeout: MEDIA_TIMEOUT, interval: 1000, message: `${p.key}: frames and audio bytes advancing` });
     }
 
+    // Every remote tile shows a good connection (loopback: no loss).
+    for (const p of PEOPLE) {
+      await h.waitFor(() => pages[p.key].page.evaluate(() => {
+        const q = [...document.querySelectorAll('.tile.remote .quality')];
+        return q.length === 2 && q.every((el) => !el.hidden && el.dataset.grade === 'good');
+      }), { timeout: 20000, message: `${p.key}: quality bars say good` });
+    }
     await h.screenshot(pages.A.page, 'meeting-grid');
     // A pins B large: B's tile spans the grid; pressing the pin again unpins.
     const idB0 = pages.B.id;
