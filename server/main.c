@@ -12,6 +12,7 @@
 #include "app/cli.h"
 #include "app/config.h"
 #include "app/hub.h"
+#include "app/secure.h"
 #include "hn-build-config.h"
 #include "store/store.h"
 #include "transport/cert.h"
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
     HnWorkerPool *pool = NULL;
     HnHub *hub = NULL;
     HnStore *store = NULL;
+    char *tls_fp = NULL;
     GMainLoop *loop = NULL;
 
     GOptionContext *octx = g_option_context_new("- hoinghi video-conferencing server (SFU)");
@@ -139,6 +141,11 @@ int main(int argc, char **argv)
     log_level = cfg->log_level;
     g_log_set_writer_func(log_writer, NULL, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (!hn_secure_check_listen(cfg, &err)) { /* before anything is made or bound */
+        fprintf(stderr, "hoinghi: %s\n", err->message);
+        rc = 2;
+        goto out;
+    }
 
     if (g_mkdir_with_parents(cfg->data_dir, 0750) != 0 ||
         !g_file_test(cfg->data_dir, G_FILE_TEST_IS_DIR)) {
@@ -154,6 +161,12 @@ int main(int argc, char **argv)
     store = hn_store_open(cfg->data_dir, &err);
     if (!store) {
         fprintf(stderr, "hoinghi: cannot open the store: %s\n", err->message);
+        goto out;
+    }
+    gboolean made = FALSE;
+    tls_fp = hn_secure_apply(cfg, &made, &err);
+    if (!tls_fp && err) {
+        fprintf(stderr, "hoinghi: TLS: %s\n", err->message);
         goto out;
     }
     cert = hn_cert_generate(&err);
@@ -177,6 +190,13 @@ int main(int argc, char **argv)
     gboolean any = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0;
     g_message("listening: %s/WebSocket on TCP %s%s; media on %s", cfg->tls_cert ? "HTTPS" : "HTTP",
               where, any ? " (every address of this machine)" : "", media);
+    if (tls_fp)
+        g_message("TLS certificate %s%s, SHA-256 fingerprint %s", cfg->tls_cert,
+                  made ? " (self-signed, made now)"
+                       : (cfg->tls_self_signed && g_str_has_prefix(cfg->tls_cert, cfg->data_dir)
+                              ? " (self-signed, kept)"
+                              : ""),
+                  tls_fp);
     g_free(where);
     g_free(media);
 
@@ -199,5 +219,6 @@ out:
     g_free(config_path);
     g_free(listen);
     g_free(data_dir);
+    g_free(tls_fp);
     return rc;
 }

@@ -80,6 +80,8 @@ def hoinghi_config(ip, port, data_dir):
     return f"""# Written by scripts/bench for one run; not for production.
 [server]
 listen = {ip}:{port}
+# Plain HTTP on the benchmark's own network namespace address.
+insecure_http = true
 data_dir = {data_dir}
 # One media worker per core (the default); a room lives on one worker.
 workers = 0

@@ -497,6 +497,21 @@ static gboolean key_tls_key(Loader *ld, const char *value, char **reason)
     return set_tls_file(&ld->cfg->tls_key, value, reason);
 }
 
+static gboolean key_tls(Loader *ld, const char *value, char **reason)
+{
+    if (strcmp(value, "off") != 0 && strcmp(value, "self-signed") != 0) {
+        *reason = g_strdup_printf("“%s” is not one of off, self-signed", value);
+        return FALSE;
+    }
+    ld->cfg->tls_self_signed = strcmp(value, "self-signed") == 0;
+    return TRUE;
+}
+
+static gboolean key_insecure_http(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->cfg->insecure_http, reason);
+}
+
 static gboolean key_workers(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 0, HN_CONFIG_MAX_WORKERS, &ld->cfg->workers, reason);
@@ -859,6 +874,8 @@ static const KeyDef server_keys[] = {
     {"data_dir", key_data_dir},
     {"tls_cert", key_tls_cert},
     {"tls_key", key_tls_key},
+    {"tls", key_tls},
+    {"insecure_http", key_insecure_http},
     {"workers", key_workers},
     {"client_dir", key_client_dir},
     {"log_level", key_log_level},

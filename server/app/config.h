@@ -82,13 +82,16 @@ typedef struct {
  * functions below, which keep them valid. Strings are owned by the HnConfig. */
 typedef struct {
     /* [server] */
-    char *listen_host;   /* an IP literal, IPv6 without brackets ("::1") */
-    guint16 listen_port; /* 1..65535 */
-    char *data_dir;      /* never NULL or empty */
-    char *tls_cert;      /* PEM file; NULL when TLS is off (then tls_key is NULL too) */
-    char *tls_key;       /* PEM file; NULL when TLS is off */
-    guint workers;       /* 0 = one per core (see hn_config_get_workers), else 1..64 */
-    char *client_dir;    /* NULL = the build-time default client directory */
+    char *listen_host;        /* an IP literal, IPv6 without brackets ("::1") */
+    guint16 listen_port;      /* 1..65535 */
+    char *data_dir;           /* never NULL or empty */
+    char *tls_cert;           /* PEM file; NULL when TLS is off (then tls_key is NULL too) */
+    char *tls_key;            /* PEM file; NULL when TLS is off */
+    gboolean tls_self_signed; /* tls = self-signed: make/keep a certificate in <data_dir>/tls
+                               * when tls_cert is not set (app/secure.h) */
+    gboolean insecure_http;   /* plain HTTP allowed on a non-loopback listen address */
+    guint workers;            /* 0 = one per core (see hn_config_get_workers), else 1..64 */
+    char *client_dir;         /* NULL = the build-time default client directory */
     HnLogLevel log_level;
     char **allowed_origins; /* NULL-terminated, never NULL; empty = the server's own origin */
 

@@ -60,7 +60,11 @@ function unavailable() {
 async function startServer(bin, dataDir) {
   const port = 18000 + (process.pid % 1000);
   const url = `http://${SRV_IP}:${port}`;
-  const proc = spawn('ip', ['netns', 'exec', NS, bin, '--listen', `${SRV_IP}:${port}`, '--data-dir', dataDir],
+  // plain HTTP on the namespace's own address: allowed only by insecure_http
+  const conf = path.join(dataDir, 'bwe.conf');
+  fs.writeFileSync(conf, '[server]\ninsecure_http = true\n');
+  const proc = spawn('ip', ['netns', 'exec', NS, bin, '--config', conf, '--listen', `${SRV_IP}:${port}`,
+    '--data-dir', dataDir],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (c) => { output = (output + c.toString()).slice(-64 * 1024); };

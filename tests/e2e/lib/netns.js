@@ -238,7 +238,7 @@ async function startHoinghi(t, { bin, extraConfig = '' } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoinghi-links-'));
   const port = 8080;
   const conf = path.join(dataDir, 'links.conf');
-  fs.writeFileSync(conf, `[server]\nlisten = ${t.serverIp}:${port}\nworkers = 1\nlog_level = info\n\n`
+  fs.writeFileSync(conf, `[server]\nlisten = ${t.serverIp}:${port}\ninsecure_http = true\nworkers = 1\nlog_level = info\n\n`
     + `[media]\naddresses = ${t.serverIp}\n\n[rooms]\nauto_create = true\n${extraConfig}`);
   const s = startIn(t.ns.srv, [bin, '--config', conf, '--data-dir', dataDir]);
   const url = `http://${t.serverIp}:${port}`;
