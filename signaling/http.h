@@ -113,6 +113,12 @@ const char *hn_http_request_query(const HnHttpRequest *req);
 /* The Authorization header (at most 1023 bytes), NULL when none. transfer none, valid until the
  * reply; never log it. */
 const char *hn_http_request_authorization(const HnHttpRequest *req);
+/* The value of the request's cookie called name (at most 4 KiB of Cookie header are read).
+ * transfer full (g_free); NULL when absent. Never log it. */
+char *hn_http_request_cookie(const HnHttpRequest *req, const char *name);
+/* Adds a header to the reply (name without ':', e.g. "location"; value copied, at most 1 KiB;
+ * up to 4 per reply, more are dropped). Call before hn_http_reply*. */
+void hn_http_request_add_header(HnHttpRequest *req, const char *name, const char *value);
 /* Adds a Set-Cookie header (value copied, at most 1 KiB) to the reply; call before hn_http_reply*.
  */
 void hn_http_request_set_cookie(HnHttpRequest *req, const char *cookie);

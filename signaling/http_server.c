@@ -20,6 +20,8 @@ struct HnHttpRequest {
     const char *subpath; /* into path */
     char *authorization; /* the Authorization header, NULL when none */
     char *set_cookie;    /* a Set-Cookie value for the reply, NULL when none */
+    char *cookie;        /* the Cookie header, NULL when none */
+    GPtrArray *headers;  /* extra reply headers: "name:", value, ...; NULL when none */
     char peer[64];       /* the client's address */
     /* dispatch: the route's handler, or an error status decided before the body was read */
     HnHttpHandler fn;
@@ -49,6 +51,11 @@ static void request_free(HnHttpRequest *req)
         memset(req->authorization, 0, strlen(req->authorization));
     g_free(req->authorization);
     g_free(req->set_cookie);
+    if (req->cookie)
+        memset(req->cookie, 0, strlen(req->cookie));
+    g_free(req->cookie);
+    if (req->headers)
+        g_ptr_array_free(req->headers, TRUE);
     g_free(req->allow);
     g_string_free(req->body, TRUE);
     if (req->json)
@@ -82,6 +89,34 @@ const char *hn_http_request_query(const HnHttpRequest *req)
 const char *hn_http_request_authorization(const HnHttpRequest *req)
 {
     return req->authorization;
+}
+
+char *hn_http_request_cookie(const HnHttpRequest *req, const char *name)
+{
+    if (!req->cookie || !name)
+        return NULL;
+    size_t n = strlen(name);
+    char *found = NULL;
+    g_auto(GStrv) parts = g_strsplit(req->cookie, ";", 0);
+    for (guint i = 0; parts[i] && !found; i++) {
+        const char *v = parts[i];
+        while (*v == ' ')
+            v++;
+        if (strncmp(v, name, n) == 0 && v[n] == '=' && v[n + 1])
+            found = g_strdup(v + n + 1);
+    }
+    return found;
+}
+
+void hn_http_request_add_header(HnHttpRequest *req, const char *name, const char *value)
+{
+    g_return_if_fail(name && value && strlen(value) <= 1024);
+    if (!req->headers)
+        req->headers = g_ptr_array_new_with_free_func(g_free);
+    if (req->headers->len >= 8)
+        return;
+    g_ptr_array_add(req->headers, g_strconcat(name, ":", NULL));
+    g_ptr_array_add(req->headers, g_strdup(value));
 }
 
 void hn_http_request_set_cookie(HnHttpRequest *req, const char *cookie)
@@ -234,6 +269,26 @@ static void dispatch(HnHttpRequest *req)
     req->fn(req->user, req);
 }
 
+/* The query string, %-escaped again: libwebsockets keeps each "k=v" argument already decoded
+ * (so an escaped '&' or '=' would be ambiguous once joined). transfer full; NULL when none. */
+static char *query_of(struct lws *wsi)
+{
+    GString *q = g_string_new(NULL);
+    char frag[1024];
+    for (int i = 0; i < 64; i++) {
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0)
+            break;
+        char *eq = strchr(frag, '=');
+        if (eq)
+            *eq = '\0';
+        g_autofree char *k = g_uri_escape_string(frag, NULL, FALSE);
+        g_autofree char *v = eq ? g_uri_escape_string(eq + 1, NULL, FALSE) : NULL;
+        g_string_append_printf(q, "%s%s%s%s", q->len ? "&" : "", k, v ? "=" : "", v ? v : "");
+    }
+    return g_string_free(q, q->len == 0);
+}
+
 static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
 {
     HnHttpRequest *req = g_new0(HnHttpRequest, 1);
@@ -243,14 +298,18 @@ static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
     char *uri = NULL;
     req->method = method_of(wsi, &uri);
     req->path = uri ? uri : g_strdup("/");
-    char q[512];
-    if (lws_hdr_copy(wsi, q, sizeof q, WSI_TOKEN_HTTP_URI_ARGS) > 0)
-        req->query = g_strdup(q);
+    req->query = query_of(wsi);
     int alen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     if (alen > 0 && alen < 1024) {
         req->authorization = g_malloc0((gsize)alen + 1);
         if (lws_hdr_copy(wsi, req->authorization, alen + 1, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
             g_clear_pointer(&req->authorization, g_free);
+    }
+    int clen_c = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE);
+    if (clen_c > 0 && clen_c < 4096) {
+        req->cookie = g_malloc0((gsize)clen_c + 1);
+        if (lws_hdr_copy(wsi, req->cookie, clen_c + 1, WSI_TOKEN_HTTP_COOKIE) <= 0)
+            g_clear_pointer(&req->cookie, g_free);
     }
     lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
 
@@ -308,6 +367,19 @@ static void on_body(HnHttpRequest *req, const void *in, size_t len)
 
 /* ---- writing ---- */
 
+/* The headers of hn_http_request_add_header. Nonzero when they do not fit. */
+static int add_extra_headers(struct lws *wsi, HnHttpRequest *req, unsigned char **p,
+                             unsigned char *end)
+{
+    for (guint i = 0; req->headers && i + 1 < req->headers->len; i += 2) {
+        const char *v = req->headers->pdata[i + 1];
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)req->headers->pdata[i],
+                                        (const unsigned char *)v, (int)strlen(v), p, end))
+            return 1;
+    }
+    return 0;
+}
+
 /* Writes the headers or the next piece of the body. -1: close the connection. */
 static int on_writable(struct lws *wsi, HnHttpSession *hs)
 {
@@ -329,6 +401,7 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
              lws_add_http_header_by_name(
                  wsi, (const unsigned char *)"set-cookie:", (const unsigned char *)req->set_cookie,
                  (int)strlen(req->set_cookie), &p, end)) ||
+            add_extra_headers(wsi, req, &p, end) ||
             (req->close_after &&
              lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                          (const unsigned char *)"close", 5, &p, end)) ||

@@ -348,3 +348,13 @@ export function applyTranslations(root) {
   }
   document.title = t('app.title');
 }
+
+/** Adds a page's own strings ({vi: {...}, en: {...}}) to the table, so pages other than the
+ *  meeting (login, audit) keep theirs in their own module. Existing keys are not replaced. */
+export function addStrings(table) {
+  for (const lang of LANGS) {
+    for (const [key, text] of Object.entries(table[lang] ?? {})) {
+      if (!(key in STRINGS[lang])) STRINGS[lang][key] = text;
+    }
+  }
+}

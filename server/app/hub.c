@@ -5,6 +5,7 @@
 
 #include "app/api_login.h"
 #include "app/api_tokens.h"
+#include "app/hub_admin.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -494,6 +495,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     metrics_start(hub, loop);
+    hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -530,6 +532,7 @@ void hn_hub_free(HnHub *hub)
     g_list_free(rooms);
     g_hash_table_destroy(hub->rooms);
     hn_metrics_free(hub->metrics);
+    hn_hub_admin_unregister(hub);
     hn_http_routes_free(hub->routes);
     hn_join_gate_free(hub->gate);
     g_free(hub->session_secret);
