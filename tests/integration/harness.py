@@ -68,8 +68,9 @@ def sanitizer_report(text):
 class Server:
     """One running hoinghi process."""
 
-    def __init__(self, workdir, config_text=None, extra_args=()):
+    def __init__(self, workdir, config_text=None, extra_args=(), tls_ctx=None):
         self.workdir = workdir
+        self.tls_ctx = tls_ctx  # an ssl.SSLContext: the server serves https/wss
         self.port = free_port()
         self.host = '127.0.0.1'
         self.data_dir = os.path.join(workdir, 'data')
@@ -88,11 +89,11 @@ class Server:
 
     @property
     def ws_url(self):
-        return 'ws://%s:%d/ws' % (self.host, self.port)
+        return '%s://%s:%d/ws' % ('wss' if self.tls_ctx else 'ws', self.host, self.port)
 
     @property
     def http_url(self):
-        return 'http://%s:%d' % (self.host, self.port)
+        return '%s://%s:%d' % ('https' if self.tls_ctx else 'http', self.host, self.port)
 
     def start(self, timeout=15):
         if not os.access(HOINGHI_BIN, os.X_OK):
@@ -115,7 +116,8 @@ class Server:
     def healthz(self, timeout=3):
         """HTTP status of GET /healthz, or None when unreachable."""
         try:
-            with urllib.request.urlopen(self.http_url + '/healthz', timeout=timeout) as r:
+            with urllib.request.urlopen(self.http_url + '/healthz', timeout=timeout,
+                                        context=self.tls_ctx) as r:
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
@@ -272,6 +274,8 @@ async def ws_connect(server, **kw):
     kw.setdefault('max_size', 2 ** 22)
     kw.setdefault('open_timeout', 5)
     kw.setdefault('ping_interval', None)   # no WebSocket-level pings: idle tests rely on it
+    if server.tls_ctx:
+        kw.setdefault('ssl', server.tls_ctx)
     return await websockets.connect(server.ws_url, **kw)
 
 
