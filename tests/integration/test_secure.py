@@ -234,3 +234,80 @@ def test_login_page_and_audit(tmp_path):
     finally:
         problems = srv.stop()
         assert not problems, problems
+
+
+def test_secrets_never_logged(tmp_path):
+    """A session with every kind of secret (a join token, a PIN and a wrong one, a password and a
+    wrong one, an API key and a wrong one, a session cookie), the server at log level debug:
+    neither its whole output nor the audit table holds any of them."""
+    import jwt
+    data = tmp_path / 'data'
+    secret = 'jwt-secret-5f1c0e9a7b3d'
+    pin, wrong_pin = '58273916', '91827364'
+    password, wrong_password = 'mat-khau-bi-mat-7q', 'mat-khau-sai-3z'
+    assert cli(str(data), 'user', 'add', 'quan-tri', '--role', 'admin',
+               stdin=password + '\n').returncode == 0
+    key = cli(str(data), 'apikey', 'add', 'cong').stdout.strip()
+    wrong_key = 'hnk_' + 'x' * 43
+    conf = ('[server]\nlog_level = debug\n[auth]\njwt_secret = %s\nlockout_failures = 50\n'
+            '[room:kin]\naccess = token\n[room:pin]\npin = %s\naccess = pin\n' % (secret, pin))
+    srv = Server(str(tmp_path / 'srv'), conf, ('--data-dir', str(data)))
+    secrets = {'jwt secret': secret, 'pin': pin, 'wrong pin': wrong_pin, 'password': password,
+               'wrong password': wrong_password, 'api key': key, 'wrong api key': wrong_key}
+    try:
+        srv.start()
+        assert login(srv, 'quan-tri', wrong_password)[0] == 401
+        st, cookie, _ = login(srv, 'quan-tri', password)
+        assert st == 200
+        session = cookie.split(';')[0]
+        secrets['session cookie'] = session.split('=', 1)[1]
+        for auth in ('Bearer ' + wrong_key, 'Bearer ' + key):
+            req = urllib.request.Request(srv.http_url + '/api/rooms/kin/tokens', method='POST',
+                                         data=json.dumps({'name': 'Khách', 'role': 'participant'}).encode())
+            req.add_header('Content-Type', 'application/json')
+            req.add_header('Authorization', auth)
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    secrets['minted token'] = json.loads(r.read())['token']
+            except urllib.error.HTTPError as e:
+                assert e.code == 401
+        own = jwt.encode({'room': 'kin', 'name': 'Chủ trì', 'role': 'chair',
+                          'exp': int(time.time()) + 600}, secret, algorithm='HS256')
+        secrets['join token'] = own
+
+        async def joins():
+            for msg, headers, want in (
+                    ({'room': 'kin', 'token': own}, {}, 'joined'),
+                    ({'room': 'kin', 'token': secrets['minted token']}, {}, 'joined'),
+                    ({'room': 'kin', 'token': own[:-4] + 'AAAA'}, {}, 'error'),
+                    ({'room': 'pin', 'pin': wrong_pin}, {}, 'error'),
+                    ({'room': 'pin', 'pin': pin}, {}, 'joined'),
+                    ({'room': 'kin'}, {'Cookie': session}, 'joined')):
+                ws = await ws_connect(srv, extra_headers=headers)
+                await ws.send(json.dumps(dict({'type': 'join', 'name': 'Đại biểu'}, **msg)))
+                reply = await recv_json(ws)
+                assert reply['type'] == want, (msg, reply)
+                await ws.close()
+
+        asyncio.run(joins())
+        assert http(srv, '/admin/audit.csv', cookie=session)[0] == 200
+        assert http(srv, '/admin/audit.json?actor=' + pin, cookie=session)[0] == 200
+        deadline = time.monotonic() + 10
+        while 'audit-export' not in json.dumps(audit_rows(srv, '', session)):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        srv.assert_healthy()
+    finally:
+        problems = srv.stop()
+        assert not problems, problems
+    log = open(srv.log_path, encoding='utf-8', errors='replace').read()
+    import sqlite3
+    db = sqlite3.connect(str(data / 'hoinghi.db'))
+    audit = json.dumps(db.execute('SELECT * FROM audit').fetchall(), ensure_ascii=False)
+    db.close()
+    assert 'join' in audit and 'login-failed' in audit and 'bad-pin' in audit
+    for what, value in secrets.items():
+        parts = [value] + ([value.split('.')[2]] if value.count('.') == 2 else [])
+        for part in parts:
+            assert part not in log, '%s in the server log' % what
+            assert part not in audit, '%s in the audit table' % what
