@@ -4,8 +4,9 @@
  * command-line tools (app/cli.c), which run in their own process: nothing on a media thread ever
  * calls these functions.
  *
- * A database written by a newer hoinghi (user_version above HN_DB_SCHEMA_VERSION) or a file that
- * is not a SQLite database is refused with an error saying so. Errors: GError in HN_DB_ERROR.
+ * A database written by a newer hoinghi (user_version above HN_DB_SCHEMA_VERSION), a file that
+ * is not a SQLite database, or one whose pages are damaged (PRAGMA quick_check at open) is
+ * refused with an error saying so. Errors: GError in HN_DB_ERROR.
  * Thread: one HnDb is used by one thread at a time. */
 #pragma once
 
@@ -21,11 +22,12 @@ G_BEGIN_DECLS
 #define HN_DB_LABEL_MAX      64 /* api key label, same characters */
 
 typedef enum {
-    HN_DB_ERROR_OPEN,     /* cannot open or not a database */
-    HN_DB_ERROR_NEWER,    /* schema newer than this binary knows */
-    HN_DB_ERROR_SQL,      /* a statement failed */
-    HN_DB_ERROR_EXISTS,   /* the name or label is taken */
-    HN_DB_ERROR_NOT_FOUND /* no such user or key */
+    HN_DB_ERROR_OPEN,      /* cannot open or not a database */
+    HN_DB_ERROR_NEWER,     /* schema newer than this binary knows */
+    HN_DB_ERROR_SQL,       /* a statement failed */
+    HN_DB_ERROR_EXISTS,    /* the name or label is taken */
+    HN_DB_ERROR_NOT_FOUND, /* no such user or key */
+    HN_DB_ERROR_CORRUPT    /* a database whose pages are damaged (PRAGMA quick_check) */
 } HnDbError;
 
 typedef struct HnDb HnDb;

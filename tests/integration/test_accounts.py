@@ -186,6 +186,23 @@ def test_newer_or_corrupt_database_refused(tmp_path):
     p = run_cli(args)
     assert p.returncode == 1, p
     assert 'hoinghi.db' in p.stderr and 'database' in p.stderr, p.stderr
+    # a real database whose pages were damaged (a disk error): refused at open, not row by row
+    (d / 'hoinghi.db').unlink()
+    for i in range(8):
+        assert cli(str(d), 'user', 'add', 'u%d' % i, '--role', 'member',
+                   stdin='mat-khau-dai-%d\n' % i).returncode == 0
+    db = sqlite3.connect(str(d / 'hoinghi.db'))
+    db.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+    page = db.execute('PRAGMA page_size').fetchone()[0]
+    db.close()
+    raw = bytearray((d / 'hoinghi.db').read_bytes())
+    for off in range(page + 100, len(raw), 7):  # every page but the header's
+        raw[off] = 0xA5
+    (d / 'hoinghi.db').write_bytes(bytes(raw))
+    p = run_cli(args)
+    assert p.returncode == 1, p
+    assert 'the database is damaged' in p.stderr and 'backup' in p.stderr, p.stderr
+    assert cli(str(d), 'user', 'list').returncode != 0
 
 
 def test_api_mints_join_tokens(tmp_path):
