@@ -1,6 +1,6 @@
 // The login page (/login): posts the name and password to POST /api/login, which sets the
 // HttpOnly session cookie; then an admin goes to ?next= (a path on this server) or
-// /admin/audit, everyone else to ?next= or the meeting page.
+// /admin/audit, everyone else to ?next= (not under /admin) or the meeting page.
 import { t } from './i18n.js';
 import { setupPage, showMessage } from './admin_page.js';
 
@@ -34,7 +34,10 @@ form.addEventListener('submit', async (ev) => {
     });
     if (res.ok) {
       const who = await res.json();
-      location.assign(nextPath() ?? (who.role === 'admin' ? '/admin/audit' : '/'));
+      const admin = who.role === 'admin';
+      const next = nextPath();
+      // /admin pages answer 403 to other roles: they go to the meeting page instead
+      location.assign(next && (admin || !next.startsWith('/admin')) ? next : (admin ? '/admin/audit' : '/'));
       return;
     }
     form.elements.password.value = '';
