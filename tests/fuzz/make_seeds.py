@@ -5,6 +5,7 @@ rtp, rtcp: valid packets built here, one per feature the parsers handle.
 sdp: the browser and webrtcbin descriptions of tests/unit/sdp/fixtures.
 protocol: the client messages of docs/signaling.md.
 config: conf/hoinghi.conf and small files that reach each group.
+audit: /admin/audit query strings and a formula-looking cell.
 """
 import os
 import shutil
@@ -132,9 +133,22 @@ def config_seeds():
         write("config", name + ".conf", text)
 
 
+AUDIT = {
+    "filter": "actor=Nguy%E1%BB%85n+V&room=phong-1&from=2026-12-05&to=1800000000&limit=50&before=9",
+    "formula": '=HYPERLINK("x")',
+    "iso": "from=2026-12-05T08:30&to=2026-12-05",
+}
+
+
+def audit_seeds():
+    for name, text in AUDIT.items():
+        write("audit", name, text)
+
+
 if __name__ == "__main__":
     rtp_seeds()
     rtcp_seeds()
     sdp_seeds()
     protocol_seeds()
     config_seeds()
+    audit_seeds()
