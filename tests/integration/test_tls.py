@@ -63,3 +63,7 @@ def test_https_and_wss(tmp_path):
     text = harness.tail(str(tmp_path / 'server.log'), 100000)
     assert harness.sanitizer_report(text) is None, text
     assert rc in (0, -15), text
+    # the start-up log names the certificate's SHA-256 fingerprint, as openssl computes it
+    fp = subprocess.run(['openssl', 'x509', '-in', cert, '-noout', '-fingerprint', '-sha256'],
+                        capture_output=True, text=True, check=True).stdout.strip().split('=')[1]
+    assert 'TLS certificate %s, SHA-256 fingerprint %s' % (cert, fp) in text, text
