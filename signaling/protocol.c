@@ -34,6 +34,8 @@ static const char *const error_code_names[] = {
     [HN_PROTO_ERR_BAD_PIN] = "bad-pin",
     [HN_PROTO_ERR_LOCKED] = "locked",
     [HN_PROTO_ERR_RATE_LIMITED] = "rate-limited",
+    [HN_PROTO_ERR_DENIED] = "denied",
+    [HN_PROTO_ERR_LOBBY_TIMEOUT] = "lobby-timeout",
 };
 
 static const char *const msg_type_names[] = {
@@ -45,6 +47,8 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_LEAVE] = "leave",
     [HN_PROTO_MSG_RESTART_ICE] = "restart-ice",
     [HN_PROTO_MSG_VIEW] = "view",
+    [HN_PROTO_MSG_ADMIT] = "admit",
+    [HN_PROTO_MSG_DENY] = "deny",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -310,6 +314,28 @@ static int parse_view(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     return 0;
 }
 
+/* admit {"participant":"p12"} or {"all":true}; deny {"participant":"p12"} */
+static int parse_lobby(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    json_t *all = json_object_get(obj, "all");
+    if (out->type == HN_PROTO_MSG_ADMIT && json_is_true(all)) {
+        out->u.lobby.all = true;
+        return 0;
+    }
+    if (all != NULL && !json_is_boolean(all))
+        return field_error(err, "all", "must be true or false");
+    const char *id = get_string(obj, "participant", err);
+    if (id == NULL)
+        return -EINVAL;
+    size_t len = strlen(id);
+    guint64 n = 0;
+    if (len < 2 || len > 21 || id[0] != 'p' || strspn(id + 1, "0123456789") != len - 1 ||
+        !g_ascii_string_to_unsigned(id + 1, 10, 1, G_MAXUINT64, &n, NULL))
+        return field_error(err, "participant", "must be a participant id \"p<digits>\"");
+    out->u.lobby.participant = n;
+    return 0;
+}
+
 static int parse_candidate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
 {
     const char *pc = get_string(obj, "pc", err);
@@ -396,6 +422,9 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return parse_candidate(obj, out, err);
     case HN_PROTO_MSG_VIEW:
         return parse_view(obj, out, err);
+    case HN_PROTO_MSG_ADMIT:
+    case HN_PROTO_MSG_DENY:
+        return parse_lobby(obj, out, err);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
@@ -686,6 +715,36 @@ char *hn_proto_build_layers(const char *mid, const char *const *active, size_t n
     }
     json_object_set_new(obj, "active", arr);
     return dump(obj);
+}
+
+char *hn_proto_build_lobby(const char *room, unsigned position, bool chair_present)
+{
+    g_return_val_if_fail(room != NULL, NULL);
+    json_t *obj = message_new("lobby");
+    if (obj == NULL || !set_str(obj, "room", room) ||
+        !set_new(obj, "position", json_integer(position)) ||
+        !set_new(obj, "chair_present", json_boolean(chair_present)))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_lobby_list(const char *room, const HnProtoParticipant *waiting, size_t n)
+{
+    g_return_val_if_fail(room != NULL && (waiting != NULL || n == 0), NULL);
+    json_t *obj = message_new("lobby-list");
+    json_t *list = json_array();
+    if (obj == NULL || list == NULL || !set_str(obj, "room", room)) {
+        json_decref(list);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (json_array_append_new(list, participant_new(&waiting[i])) != 0) {
+            json_decref(list);
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return set_new(obj, "waiting", list) ? dump(obj) : NULL;
 }
 
 char *hn_proto_build_connected(HnProtoPc pc)

@@ -52,6 +52,9 @@ typedef enum {
     HN_PROTO_ERR_BAD_PIN,       /* the PIN is wrong */
     HN_PROTO_ERR_LOCKED,        /* too many failures from this address: wait */
     HN_PROTO_ERR_RATE_LIMITED,  /* too many attempts from this address this minute */
+    /* the lobby (docs/signaling.md): a refusal after the wait, then the socket closes */
+    HN_PROTO_ERR_DENIED,        /* a chair denied entry */
+    HN_PROTO_ERR_LOBBY_TIMEOUT, /* nobody admitted the newcomer in [rooms] lobby_timeout */
 } HnProtoErrorCode;
 
 /* Why hn_proto_parse refused a message; ready to be sent back with hn_proto_build_error_from. */
@@ -74,6 +77,8 @@ typedef enum {
     HN_PROTO_MSG_LEAVE,
     HN_PROTO_MSG_RESTART_ICE, /* "restart-ice": new ICE credentials on `sub`, in a new offer */
     HN_PROTO_MSG_VIEW,        /* the tiles the client shows: simulcast layer selection */
+    HN_PROTO_MSG_ADMIT,       /* a chair lets one newcomer (or all) in from the lobby */
+    HN_PROTO_MSG_DENY,        /* a chair turns one newcomer in the lobby away */
 } HnProtoMsgType;
 
 #define HN_PROTO_MAX_TILES 64    /* tiles in one view message */
@@ -127,6 +132,10 @@ typedef struct {
             HnProtoTile tiles[HN_PROTO_MAX_TILES];
             size_t n_tiles;
         } view;
+        struct {
+            uint64_t participant; /* the N of "p<N>"; 0 when all */
+            bool all;             /* admit only: {"all": true} instead of a participant */
+        } lobby;                  /* admit, deny */
     } u;
     /* The client's request id as compact JSON text (a string of at most 64 characters, or an
      * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by
@@ -216,6 +225,12 @@ char *hn_proto_build_ack(const char *ref);
 /* {"type":"share-stopped","by"}: to a presenter whose screen share another participant took
  * over (by: their id); the client stops sharing. transfer full. */
 char *hn_proto_build_share_stopped(const char *by);
+/* {"type":"lobby","room","position","chair_present"}: the newcomer waits in room's lobby at
+ * position (1: next in line); chair_present false: no chair is in the room yet. transfer full. */
+char *hn_proto_build_lobby(const char *room, unsigned position, bool chair_present);
+/* {"type":"lobby-list","room","waiting":[{id,name,role}...]}: who waits in room's lobby, first in
+ * line first (for chairs). transfer full. */
+char *hn_proto_build_lobby_list(const char *room, const HnProtoParticipant *waiting, size_t n);
 /* {"type":"connected","pc":"pub"|"sub"}: the peer connection's media can flow (DTLS is up). */
 char *hn_proto_build_connected(HnProtoPc pc);
 /* {"type":"link","bps":N,"source":"twcc"|"remb"|"hint","loss":F}: the server's estimate of the

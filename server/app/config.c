@@ -48,6 +48,7 @@ HnConfig *hn_config_new(void)
     cfg->auto_create = TRUE;
     cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
+    cfg->lobby_timeout = HN_CONFIG_LOBBY_TIMEOUT;
     cfg->rooms = g_ptr_array_new_with_free_func(room_free);
     cfg->allowed_origins = g_new0(char *, 1);
     cfg->lockout_failures = HN_CONFIG_DEFAULT_LOCK_FAILS;
@@ -839,6 +840,16 @@ static gboolean key_room_pin(Loader *ld, const char *value, char **reason)
     return TRUE;
 }
 
+static gboolean key_room_lobby(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->room->lobby, reason);
+}
+
+static gboolean key_lobby_timeout(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 10, 86400, &ld->cfg->lobby_timeout, reason);
+}
+
 static const char *const access_names[] = {"", "open", "pin", "token", "token-or-pin"};
 
 const char *hn_access_name(HnAccess a)
@@ -908,13 +919,18 @@ static const KeyDef rooms_keys[] = {
     {"auto_create", key_auto_create},
     {"max_participants", key_max_participants},
     {"last_n", key_last_n},
+    {"lobby_timeout", key_lobby_timeout},
     {NULL, NULL},
 };
 
 static const KeyDef room_keys[] = {
-    {"title", key_room_title},   {"max_participants", key_room_max_participants},
-    {"last_n", key_room_last_n}, {"pin", key_room_pin},
-    {"access", key_room_access}, {NULL, NULL},
+    {"title", key_room_title},
+    {"max_participants", key_room_max_participants},
+    {"last_n", key_room_last_n},
+    {"pin", key_room_pin},
+    {"access", key_room_access},
+    {"lobby", key_room_lobby},
+    {NULL, NULL},
 };
 
 /* ---- loading ---- */

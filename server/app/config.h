@@ -57,6 +57,8 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_LOCK_FAILS   5
 #define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
 
+#define HN_CONFIG_LOBBY_TIMEOUT 1800 /* seconds: [rooms] lobby_timeout default */
+
 /* Who may join a room (docs/security.md). */
 typedef enum {
     HN_ACCESS_DEFAULT = 0,  /* not set: see hn_config_room_access */
@@ -76,6 +78,7 @@ typedef struct {
     gboolean has_own_last_n;
     char *pin;       /* 4-32 digits, NULL when not set; never logged */
     HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
+    gboolean lobby;  /* newcomers wait until a chair admits them (default FALSE) */
 } HnRoomConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -116,6 +119,7 @@ typedef struct {
     gboolean auto_create;   /* rooms not declared are created on first join */
     guint max_participants; /* default per-room limit, 1..1000 */
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
+    guint lobby_timeout;    /* seconds one may wait in a lobby, 10..86400 (default 1800) */
     GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
 } HnConfig;
 

@@ -83,6 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(t->width <= HN_PROTO_TILE_MAX && t->height <= HN_PROTO_TILE_MAX);
         }
         break;
+    case HN_PROTO_MSG_ADMIT:
+    case HN_PROTO_MSG_DENY:
+        FUZZ_CHECK(msg.u.lobby.all ? msg.type == HN_PROTO_MSG_ADMIT && !msg.u.lobby.participant
+                                   : msg.u.lobby.participant >= 1);
+        break;
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:

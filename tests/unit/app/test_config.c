@@ -150,8 +150,10 @@ static void test_full_file(void **state)
                                             "auto_create = false\n"
                                             "max_participants = 250\n"
                                             "last_n = 4\n"
+                                            "lobby_timeout = 600\n"
                                             "[room:a.b_c-1]\n"
                                             "title = Họp giao ban  \n"
+                                            "lobby = true\n"
                                             "[room:small]\n"
                                             "max_participants = 5\n"
                                             "last_n = 0\n",
@@ -194,6 +196,9 @@ static void test_full_file(void **state)
     assert_null(small->title);
     assert_int_equal(small->max_participants, 5);
     assert_int_equal(small->last_n, 0); /* its own, off */
+    assert_true(a->lobby);
+    assert_false(small->lobby); /* default: no lobby */
+    assert_int_equal(cfg->lobby_timeout, 600);
     assert_null(hn_config_find_room(cfg, "other"));
     hn_config_free(cfg);
 }
@@ -399,6 +404,9 @@ static void test_room_values(void **state)
         const char *needle;
     } cases[] = {
         {"[rooms]\nauto_create = maybe\n", "test.conf:2: [rooms] auto_create: expected true or"},
+        {"[room:x]\nlobby = yes\n", "test.conf:2: [room:x] lobby: expected true or false"},
+        {"[rooms]\nlobby_timeout = 9\n", "[rooms] lobby_timeout: “9” is not a whole number"},
+        {"[rooms]\nlobby_timeout = 86401\n", "[rooms] lobby_timeout:"},
         {"[rooms]\nmax_participants = 0\n", "between 1 and 1000"},
         {"[rooms]\nmax_participants = 1001\n",
          "test.conf:2: [rooms] max_participants: 1001 is over 1000, the largest room: each "

@@ -748,6 +748,57 @@ static void test_build_link(void **state)
     json_decref(obj);
 }
 
+static void test_lobby_requests(void **state)
+{
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"admit\",\"id\":7,\"participant\":\"p12\"}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_ADMIT);
+    assert_int_equal(msg.u.lobby.participant, 12);
+    assert_false(msg.u.lobby.all);
+    assert_string_equal(msg.id_json, "7");
+    hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"admit\",\"all\":true}", &msg, &err), 0);
+    assert_true(msg.u.lobby.all);
+    assert_int_equal(msg.u.lobby.participant, 0);
+    hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"deny\",\"participant\":\"p3\"}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_DENY);
+    assert_int_equal(msg.u.lobby.participant, 3);
+    hn_proto_msg_clear(&msg);
+    assert_string_equal(hn_proto_msg_type_name(HN_PROTO_MSG_DENY), "deny");
+    expect_bad_field("{\"type\":\"admit\"}", "admit", "participant");
+    expect_bad_field("{\"type\":\"admit\",\"all\":false}", "admit", "participant");
+    expect_bad_field("{\"type\":\"admit\",\"all\":1}", "admit", "all");
+    expect_bad_field("{\"type\":\"deny\",\"all\":true}", "deny", "participant");
+    expect_bad_field("{\"type\":\"deny\",\"participant\":\"p0\"}", "deny", "participant");
+    expect_bad_field("{\"type\":\"deny\",\"participant\":\"q1\"}", "deny", "participant");
+    expect_bad_field("{\"type\":\"deny\",\"participant\":12}", "deny", "participant");
+    expect_bad_field("{\"type\":\"deny\",\"participant\":\"p99999999999999999999\"}", "deny",
+                     "participant");
+    assert_string_equal(hn_proto_error_code_name(HN_PROTO_ERR_DENIED), "denied");
+    assert_string_equal(hn_proto_error_code_name(HN_PROTO_ERR_LOBBY_TIMEOUT), "lobby-timeout");
+}
+
+static void test_build_lobby(void **state)
+{
+    json_t *obj = load_built(hn_proto_build_lobby("hoi-dong", 2, false), "lobby");
+    assert_string_equal(str_at(obj, "room"), "hoi-dong");
+    assert_int_equal(json_integer_value(json_object_get(obj, "position")), 2);
+    assert_true(json_is_false(json_object_get(obj, "chair_present")));
+    json_decref(obj);
+    HnProtoParticipant w[] = {{"p4", "Xã A", "member"}, {"p9", "Sở B", "secretary"}};
+    obj = load_built(hn_proto_build_lobby_list("hoi-dong", w, 2), "lobby-list");
+    json_t *list = json_object_get(obj, "waiting");
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(str_at(json_array_get(list, 1), "name"), "Sở B");
+    assert_string_equal(str_at(json_array_get(list, 0), "id"), "p4");
+    json_decref(obj);
+    obj = load_built(hn_proto_build_lobby_list("r", NULL, 0), "lobby-list");
+    assert_int_equal(json_array_size(json_object_get(obj, "waiting")), 0);
+    json_decref(obj);
+}
+
 static void test_error_budget(void **state)
 {
     const int64_t s = 1000000;
@@ -811,6 +862,8 @@ int main(void)
         cmocka_unit_test(test_build_link),
         cmocka_unit_test(test_build_active_speaker),
         cmocka_unit_test(test_build_video_paused),
+        cmocka_unit_test(test_lobby_requests),
+        cmocka_unit_test(test_build_lobby),
         cmocka_unit_test(test_error_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
