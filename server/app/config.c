@@ -847,7 +847,7 @@ static gboolean key_room_lobby(Loader *ld, const char *value, char **reason)
 
 static gboolean key_lobby_timeout(Loader *ld, const char *value, char **reason)
 {
-    return parse_uint(value, 10, 86400, &ld->cfg->lobby_timeout, reason);
+    return parse_uint(value, 2, 86400, &ld->cfg->lobby_timeout, reason);
 }
 
 static const char *const access_names[] = {"", "open", "pin", "token", "token-or-pin"};

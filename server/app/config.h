@@ -119,7 +119,7 @@ typedef struct {
     gboolean auto_create;   /* rooms not declared are created on first join */
     guint max_participants; /* default per-room limit, 1..1000 */
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
-    guint lobby_timeout;    /* seconds one may wait in a lobby, 10..86400 (default 1800) */
+    guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
 } HnConfig;
 

@@ -6,6 +6,7 @@
 #include "app/api_login.h"
 #include "app/api_tokens.h"
 #include "app/hub_admin.h"
+#include "app/hub_lobby.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -301,9 +302,58 @@ static gboolean gate_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m, HnJ
     return FALSE;
 }
 
+static void join_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, const char *msg,
+                       const HnHubJoin *j)
+{
+    hn_signaling_send(hub->sig, conn_id,
+                      hn_proto_attach_id(hn_proto_build_error(code, msg, "join"), j->id_json));
+}
+
+void hn_hub_join_clear(HnHubJoin *j)
+{
+    g_free(j->room);
+    g_free(j->name);
+    g_free(j->sub);
+    g_free(j->how);
+    g_free(j->addr);
+    g_free(j->id_json);
+    memset(j, 0, sizeof *j);
+}
+
+gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
+{
+    HnRoomEntry *e = room_open(hub, j->room);
+    if (!e) {
+        join_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", j);
+        return FALSE;
+    }
+    if (e->members >= e->max_participants) {
+        join_error(hub, conn_id, HN_PROTO_ERR_ROOM_FULL, "the room is full", j);
+        if (e->members == 0)
+            room_close(hub, e);
+        return FALSE;
+    }
+    HnHubConn *c = g_new0(HnHubConn, 1);
+    c->id = conn_id;
+    c->room = e;
+    c->role = j->role;
+    c->name = g_strdup(j->name);
+    c->sub = g_strdup(j->sub);
+    e->members++;
+    hub->joins++;
+    g_hash_table_insert(hub->conns, &c->id, c);
+    g_autofree char *detail = g_strdup_printf("how=%s role=%s addr=%s p%" G_GUINT64_FORMAT "%s%s",
+                                              j->how, hn_role_name(j->role), j->addr, conn_id,
+                                              j->sub ? " sub=" : "", j->sub ? j->sub : "");
+    hn_store_audit(hub->store, j->name, "join", j->room, detail);
+    send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, j->role);
+    hn_hub_lobby_entered(hub, c);
+    return TRUE;
+}
+
 static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
 {
-    if (g_hash_table_contains(hub->conns, &conn_id)) {
+    if (g_hash_table_contains(hub->conns, &conn_id) || hn_hub_lobby_waits(hub, conn_id)) {
         reply_error(hub, conn_id, HN_PROTO_ERR_ALREADY_JOINED, "already joined", "join", m);
         return;
     }
@@ -312,33 +362,20 @@ static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
         hn_join_verdict_clear(&v);
         return;
     }
-    HnRoomEntry *e = room_open(hub, m->u.join.room);
-    if (!e) {
-        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", "join", m);
-        return;
-    }
-    if (e->members >= e->max_participants) {
-        reply_error(hub, conn_id, HN_PROTO_ERR_ROOM_FULL, "the room is full", "join", m);
-        if (e->members == 0)
-            room_close(hub, e);
-        return;
-    }
-    HnHubConn *c = g_new0(HnHubConn, 1);
-    c->id = conn_id;
-    c->room = e;
-    c->role = v.role;
-    c->name = g_strdup(v.name ? v.name : m->u.join.name);
-    c->sub = g_strdup(v.sub);
-    e->members++;
-    hub->joins++;
-    g_hash_table_insert(hub->conns, &c->id, c);
-    const char *name = v.name ? v.name : m->u.join.name;
-    g_autofree char *detail = g_strdup_printf(
-        "how=%s role=%s addr=%s p%" G_GUINT64_FORMAT "%s%s", v.how, hn_role_name(v.role),
-        hn_signaling_peer(hub->sig, conn_id), conn_id, v.sub ? " sub=" : "", v.sub ? v.sub : "");
-    hn_store_audit(hub->store, name, "join", m->u.join.room, detail);
-    send_cmd_as(e, CMD_JOIN, conn_id, name, FALSE, m->id_json, v.role);
+    HnHubJoin j = {
+        .room = g_strdup(m->u.join.room),
+        .name = g_strdup(v.name ? v.name : m->u.join.name),
+        .role = v.role,
+        .sub = g_strdup(v.sub),
+        .how = g_strdup(v.how),
+        .addr = g_strdup(hn_signaling_peer(hub->sig, conn_id)),
+        .id_json = g_strdup(m->id_json),
+    };
+    gboolean bypass = v.lobby_bypass;
     hn_join_verdict_clear(&v);
+    if (!hn_hub_lobby_hold(hub, conn_id, &j, bypass)) /* a lobby room holds it first */
+        hn_hub_enter(hub, conn_id, &j);
+    hn_hub_join_clear(&j);
 }
 
 static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
@@ -349,6 +386,10 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
         return;
     }
     HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
+    if (!c && hn_hub_lobby_waits(hub, conn_id)) {
+        hn_hub_lobby_waiting_message(hub, conn_id, m);
+        return;
+    }
     if (!c) {
         reply_error(hub, conn_id, HN_PROTO_ERR_NOT_JOINED, "join a room first",
                     hn_proto_msg_type_name(m->type), m);
@@ -371,6 +412,10 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     case HN_PROTO_MSG_VIEW:
         send_view(c->room, conn_id, m);
         break;
+    case HN_PROTO_MSG_ADMIT:
+    case HN_PROTO_MSG_DENY:
+        hn_hub_lobby_request(hub, c, m);
+        break;
     case HN_PROTO_MSG_LEAVE:
         c->left = TRUE;
         hn_signaling_close(hub->sig, conn_id, 1000, "left");
@@ -391,15 +436,19 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
 {
     HnHub *hub = user;
     HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
-    if (!c)
+    if (!c) {
+        hn_hub_lobby_closed(hub, conn_id); /* it may have waited in a lobby */
         return;
+    }
     HnRoomEntry *e = c->room;
     /* A socket that closed without "leave" (crash, lost network, killed tab) is reported as
      * "disconnected", a silent one as "timeout". */
     const char *why = reason == HN_CLOSE_TIMEOUT ? "timeout" : c->left ? "left" : "disconnected";
     send_cmd(e, CMD_LEAVE, conn_id, why, FALSE, NULL);
     g_hash_table_remove(hub->conns, &conn_id);
+    HnRole role = c->role;
     hub_conn_free(c);
+    hn_hub_lobby_left(hub, e->name, role);
     if (--e->members == 0)
         room_close(hub, e);
 }
@@ -443,6 +492,13 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
         out->audit_rows = st.audit_rows;
         out->audit_failed = st.audit_failed;
     }
+    HnHubLobbyStats lb;
+    hn_hub_lobby_get_stats(hub, &lb);
+    out->lobby_waiting = lb.waiting;
+    out->lobby_knocks = lb.knocks;
+    out->lobby_admitted = lb.admitted;
+    out->lobby_denied = lb.denied;
+    out->lobby_timeouts = lb.timeouts;
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)
@@ -494,6 +550,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->gate = hn_join_gate_new(cfg, hub->session_secret);
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
+    hub->lobby = hn_hub_lobby_new(hub);
     metrics_start(hub, loop);
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     HnSignalingSettings s = {
@@ -518,6 +575,8 @@ void hn_hub_free(HnHub *hub)
 {
     if (!hub)
         return;
+    hn_hub_lobby_free(hub->lobby); /* those waiting are not told: the sockets close now */
+    hub->lobby = NULL;
     hn_signaling_free(hub->sig); /* closes sockets: on_close runs for each */
     hub->sig = NULL;
     GHashTableIter it;

@@ -34,6 +34,20 @@ typedef struct {
     char *sub;   /* the token's stable id (attendance), or NULL */
 } HnHubConn;
 
+typedef struct HnHubLobbies HnHubLobbies; /* app/hub_lobby.h */
+
+/* A join that passed the gate, as hn_hub_enter lets it into its room (held in a lobby first
+ * when the room has one). Strings owned; clear with hn_hub_join_clear. */
+typedef struct {
+    char *room;
+    char *name;    /* the token's name, else the client's */
+    HnRole role;   /* the gate's */
+    char *sub;     /* the token's sub, or NULL */
+    char *how;     /* "open", "pin", "token", "account": for the audit row */
+    char *addr;    /* the client's address: for the audit row */
+    char *id_json; /* the join's request id (JSON text), or NULL: `joined` carries it */
+} HnHubJoin;
+
 struct HnHub {
     const HnConfig *cfg;
     HnWorkerPool *pool;
@@ -49,6 +63,7 @@ struct HnHub {
     HnStore *store;       /* NULL: no audit rows */
     char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
     guint64 joins_refused;
+    HnHubLobbies *lobby; /* app/hub_lobby.c */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */
@@ -60,5 +75,10 @@ void hn_hub_reply_error(HnHub *hub, uint64_t conn_id, HnProtoErrorCode code, con
                         const char *ref, const HnProtoMsg *m);
 /* The joined participant of conn_id, or NULL. transfer none. */
 HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id);
+/* Lets j into its room: room-not-found or room-full (answered, FALSE), else the participant is
+ * added, audited and joined on the room's worker (`joined` carries j->id_json). j: transfer
+ * none. */
+gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j);
+void hn_hub_join_clear(HnHubJoin *j);
 /* TRUE when the participant may run the meeting (mute others, lobby, votes): role chair. */
 gboolean hn_hub_conn_may_chair(const HnHubConn *c);

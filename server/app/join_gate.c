@@ -63,6 +63,7 @@ static void check_token(HnJoinGate *g, const char *room, const char *token, gint
         v->role = c.role;
         v->name = g_steal_pointer(&c.name);
         v->sub = g_steal_pointer(&c.sub);
+        v->lobby_bypass = c.lobby_bypass;
         hn_token_claims_clear(&c);
         return;
     case HN_TOKEN_EXPIRED:

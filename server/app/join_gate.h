@@ -25,6 +25,7 @@ typedef struct {
     char *sub;             /* the token's sub, or NULL */
     const char *how;       /* "open", "pin", "token": for the audit row */
     gboolean locked_now;   /* this failure locked the address (log it) */
+    gboolean lobby_bypass; /* the token's lobby_bypass claim: skips a room's lobby */
 } HnJoinVerdict;
 
 void hn_join_verdict_clear(HnJoinVerdict *v);

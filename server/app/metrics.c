@@ -386,11 +386,19 @@ static void render_process(GString *o, HnMetrics *m)
          h.sig.refused_origin},
         {"hoinghi_audit_rows_total", "Audit rows written to the store", h.audit_rows},
         {"hoinghi_audit_failed_total", "Audit rows the store could not write", h.audit_failed},
+        {"hoinghi_lobby_knocks_total", "Newcomers who started to wait in a lobby", h.lobby_knocks},
+        {"hoinghi_lobby_admitted_total", "Newcomers a chair admitted from a lobby",
+         h.lobby_admitted},
+        {"hoinghi_lobby_denied_total", "Newcomers a chair denied", h.lobby_denied},
+        {"hoinghi_lobby_timeouts_total", "Newcomers who waited [rooms] lobby_timeout in vain",
+         h.lobby_timeouts},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
         family(o, sig[i].name, "counter", sig[i].help);
         sample_u64(o, sig[i].name, NULL, sig[i].v);
     }
+    family(o, "hoinghi_lobby_waiting", "gauge", "Newcomers waiting in lobbies now");
+    sample_u64(o, "hoinghi_lobby_waiting", NULL, h.lobby_waiting);
 }
 
 static void render_lag(GString *o, HnScrape *s, guint n)

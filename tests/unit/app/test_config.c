@@ -405,7 +405,7 @@ static void test_room_values(void **state)
     } cases[] = {
         {"[rooms]\nauto_create = maybe\n", "test.conf:2: [rooms] auto_create: expected true or"},
         {"[room:x]\nlobby = yes\n", "test.conf:2: [room:x] lobby: expected true or false"},
-        {"[rooms]\nlobby_timeout = 9\n", "[rooms] lobby_timeout: “9” is not a whole number"},
+        {"[rooms]\nlobby_timeout = 1\n", "[rooms] lobby_timeout: “1” is not a whole number"},
         {"[rooms]\nlobby_timeout = 86401\n", "[rooms] lobby_timeout:"},
         {"[rooms]\nmax_participants = 0\n", "between 1 and 1000"},
         {"[rooms]\nmax_participants = 1001\n",
