@@ -17,13 +17,14 @@ import { roomSlug } from './slug.js';
 import * as devices from './devices.js';
 import { registerPanel } from './drawer.js';
 import { initDrawer } from './drawer.js';
+import './lobby.js'; // registers for lobby and lobby-list (bus.js)
 
 const NAME_MAX = 64;
 const REJOIN_DELAYS_MS = [2000, 4000, 8000, 15000];
 const STATS_INTERVAL_MS = 1000;
 const SPEAKING_LEVEL = 0.04;
 // Errors that end a join attempt: the user has to change something before trying again.
-const FATAL_JOIN_ERRORS = new Set(['room-not-found', 'room-full', 'bad-field', 'already-joined']);
+const FATAL_JOIN_ERRORS = new Set(['room-not-found', 'room-full', 'bad-field', 'already-joined', 'denied', 'lobby-timeout']);
 // Join refusals after which the form asks for the room's PIN (docs/security.md).
 const PIN_ERRORS = new Set(['auth-required', 'bad-pin', 'locked', 'rate-limited']);
 const PIN_RE = /^[0-9]{1,32}$/;

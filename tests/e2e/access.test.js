@@ -5,22 +5,12 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const h = require('./lib/harness.js');
 
 const SECRET = 'e2e-secret-5a4b3c2d1e0f9a8b7c';
 const PIN = '482913';
 
-function b64url(buf) {
-  return Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-function mint(claims) {
-  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64url(JSON.stringify(claims));
-  const sig = b64url(crypto.createHmac('sha256', SECRET).update(`${head}.${body}`).digest());
-  return `${head}.${body}.${sig}`;
-}
+const mint = (claims) => h.mintToken(SECRET, claims);
 
 test('PIN form and invitation token', { timeout: 120000 }, async (t) => {
   const server = await h.startServer({

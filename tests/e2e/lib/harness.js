@@ -10,6 +10,7 @@
 //   E2E_HEADFUL=1 show the browser windows (needs a display)
 
 const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -200,6 +201,15 @@ async function startServer({ config = null, port = 0, dataDir = null } = {}) {
   return { url, port, dataDir, stop, log: () => output, exited: () => exited };
 }
 
+/** A join token (HS256 JWT, docs/security.md) with `claims`, signed with `secret`. */
+function mintToken(secret, claims) {
+  const b64url = (buf) => Buffer.from(buf).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify(claims));
+  const sig = b64url(crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest());
+  return `${head}.${body}.${sig}`;
+}
+
 /** Records a page's console messages and uncaught errors for the failure report. */
 function recordPage(page, label, sink) {
   page.on('console', (m) => sink.push(`[${label} console.${m.type()}] ${m.text()}`));
@@ -239,6 +249,7 @@ async function pageLog(page) {
 
 module.exports = {
   REPO,
+  mintToken,
   external,
   chromiumArgs,
   launchBrowser,
