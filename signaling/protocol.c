@@ -534,6 +534,19 @@ static bool set_new(json_t *obj, const char *key, json_t *value)
     return true;
 }
 
+/* A JSON array of n participants, or NULL (nothing to release) on failure. transfer full. */
+static json_t *participants_new(const HnProtoParticipant *ps, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (json_array_append_new(list, participant_new(&ps[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
 char *hn_proto_build_joined(const char *id, const char *room, const HnProtoParticipant *others,
                             size_t n_others)
 {
@@ -545,25 +558,10 @@ char *hn_proto_build_joined_as(const char *id, const char *room, const char *rol
 {
     g_return_val_if_fail(id != NULL && room != NULL && (others != NULL || n_others == 0), NULL);
     json_t *obj = message_new("joined");
-    json_t *list = json_array();
-    if (obj == NULL || list == NULL) {
-        json_decref(obj);
-        json_decref(list);
+    if (obj == NULL || !set_str(obj, "id", id) || !set_str(obj, "self", id) ||
+        !set_str(obj, "room", room) || (role != NULL && !set_str(obj, "role", role)))
         return NULL;
-    }
-    if (!set_str(obj, "id", id) || !set_str(obj, "self", id) || !set_str(obj, "room", room) ||
-        (role != NULL && !set_str(obj, "role", role))) {
-        json_decref(list);
-        return NULL;
-    }
-    for (size_t i = 0; i < n_others; i++) {
-        if (json_array_append_new(list, participant_new(&others[i])) != 0) {
-            json_decref(list);
-            json_decref(obj);
-            return NULL;
-        }
-    }
-    return set_new(obj, "participants", list) ? dump(obj) : NULL;
+    return set_new(obj, "participants", participants_new(others, n_others)) ? dump(obj) : NULL;
 }
 
 char *hn_proto_build_participant_joined(const HnProtoParticipant *p)
@@ -732,19 +730,9 @@ char *hn_proto_build_lobby_list(const char *room, const HnProtoParticipant *wait
 {
     g_return_val_if_fail(room != NULL && (waiting != NULL || n == 0), NULL);
     json_t *obj = message_new("lobby-list");
-    json_t *list = json_array();
-    if (obj == NULL || list == NULL || !set_str(obj, "room", room)) {
-        json_decref(list);
+    if (obj == NULL || !set_str(obj, "room", room))
         return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (json_array_append_new(list, participant_new(&waiting[i])) != 0) {
-            json_decref(list);
-            json_decref(obj);
-            return NULL;
-        }
-    }
-    return set_new(obj, "waiting", list) ? dump(obj) : NULL;
+    return set_new(obj, "waiting", participants_new(waiting, n)) ? dump(obj) : NULL;
 }
 
 char *hn_proto_build_connected(HnProtoPc pc)

@@ -71,17 +71,26 @@ gboolean hn_hub_room_lobby(HnHub *hub, const char *room)
 
 /* --- who is told what --------------------------------------------------------------------- */
 
-static gboolean chair_present(HnHub *hub, const char *room)
+/* The chairs in room now (HnHubConn*, transfer none; free the list). */
+static GSList *room_chairs(HnHub *hub, const char *room)
 {
+    GSList *out = NULL;
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, hub->conns);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
-        const HnHubConn *c = v;
+        HnHubConn *c = v;
         if (c->room && strcmp(c->room->name, room) == 0 && hn_hub_conn_may_chair(c))
-            return TRUE;
+            out = g_slist_prepend(out, c);
     }
-    return FALSE;
+    return out;
+}
+
+static gboolean chair_present(HnHub *hub, const char *room)
+{
+    GSList *chairs = room_chairs(hub, room);
+    g_slist_free(chairs);
+    return chairs != NULL;
 }
 
 /* The room's lobby-list now. transfer full. */
@@ -106,16 +115,13 @@ static char *build_list(HnHubLobbies *lb, const char *room)
 /* Every chair of room gets the lobby-list. */
 static void tell_chairs(HnHubLobbies *lb, const char *room)
 {
-    HnHub *hub = lb->hub;
+    GSList *chairs = room_chairs(lb->hub, room);
+    if (!chairs)
+        return;
     g_autofree char *text = build_list(lb, room);
-    GHashTableIter it;
-    gpointer v;
-    g_hash_table_iter_init(&it, hub->conns);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        const HnHubConn *c = v;
-        if (c->room && strcmp(c->room->name, room) == 0 && hn_hub_conn_may_chair(c))
-            hn_hub_send(hub, c->id, g_strdup(text));
-    }
+    for (GSList *l = chairs; l; l = l->next)
+        hn_hub_send(lb->hub, ((HnHubConn *)l->data)->id, g_strdup(text));
+    g_slist_free(chairs);
 }
 
 /* Everyone waiting for room gets its `lobby` (position, chair present). */

@@ -294,6 +294,17 @@ async def recv_json(ws, timeout=5, skip=('pong', 'candidate')):
             return msg
 
 
+async def recv_type(ws, kind, timeout=5, skip_only=None):
+    """The next message of type `kind`, skipping others on the way (only types in `skip_only`,
+    when given: another one fails)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = await recv_json(ws, max(0.1, deadline - time.monotonic()))
+        if msg['type'] == kind:
+            return msg
+        assert skip_only is None or msg['type'] in skip_only, msg
+
+
 async def expect_error(ws, code, ref=None, timeout=5):
     msg = await recv_json(ws, timeout)
     assert msg['type'] == 'error', 'expected error %s, got %r' % (code, msg)

@@ -8,7 +8,7 @@ import time
 import urllib.request
 
 import jwt
-from harness import expect_closed, expect_error, recv_json, ws_connect
+from harness import expect_closed, expect_error, recv_json, recv_type, ws_connect
 from test_access import healthz, metric, wait_rows
 
 SECRET = 'lobby-integration-secret-7a6b5c4d'
@@ -45,15 +45,6 @@ async def join(server, name, role='participant', id_=None, **extra):
         msg['id'] = id_
     await ws.send(json.dumps(msg))
     return ws, await recv_json(ws)
-
-
-async def recv_type(ws, type_, timeout=5):
-    """The next message of type_, skipping others (a chair also gets offers, joins, ...)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = await recv_json(ws, max(0.1, deadline - time.monotonic()))
-        if msg['type'] == type_:
-            return msg
 
 
 async def quiet(ws, seconds):

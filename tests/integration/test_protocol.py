@@ -5,7 +5,7 @@ import time
 
 import websockets
 
-from harness import expect_closed, expect_error, recv_json, valid_room, ws_connect
+from harness import expect_closed, expect_error, recv_json, recv_type, valid_room, ws_connect
 
 
 async def join(server, room, name):
@@ -20,12 +20,8 @@ async def join(server, room, name):
 
 async def next_of(ws, kind, timeout=5):
     """The next message of type `kind`, skipping sub offers and candidates on the way."""
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = await recv_json(ws, max(0.1, deadline - time.monotonic()))
-        if msg['type'] == kind:
-            return msg
-        assert msg['type'] in ('offer', 'candidate', 'participant-joined', 'participant-left'), msg
+    return await recv_type(ws, kind, timeout,
+                           ('offer', 'candidate', 'participant-joined', 'participant-left'))
 
 
 async def keepalive(ws):
