@@ -107,6 +107,9 @@ PROTOCOL = {
     "candidate-empty": '{"type":"candidate","pc":"pub","candidate":""}',
     "ping": '{"type":"ping"}',
     "leave": '{"type":"leave"}',
+    "admit": '{"type":"admit","participant":"p12","id":"a1"}',
+    "admit-all": '{"type":"admit","all":true}',
+    "deny": '{"type":"deny","participant":"p3"}',
     "nested": '{"type":"ping","x":[[[{"a":[1,2.5e3,true,false,null,"\\u00e9"]}]]]}',
 }
 
