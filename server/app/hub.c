@@ -448,8 +448,9 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
     g_hash_table_remove(hub->conns, &conn_id);
     HnRole role = c->role;
     hub_conn_free(c);
-    hn_hub_lobby_left(hub, e->name, role);
-    if (--e->members == 0)
+    gboolean last = --e->members == 0;
+    hn_hub_lobby_left(hub, e->name, role, last);
+    if (last)
         room_close(hub, e);
 }
 

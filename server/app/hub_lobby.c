@@ -16,9 +16,10 @@ typedef struct {
 
 struct HnHubLobbies {
     HnHub *hub;
-    GHashTable *lines;   /* room name -> RoomLine* (only while someone waits) */
-    GHashTable *waiting; /* &conn id (in the HnHubJoin's box) -> RoomLine* */
-    guint timer;         /* the 1 s timeout check while someone waits, else 0 */
+    GHashTable *lines;    /* room name -> RoomLine* (only while someone waits) */
+    GHashTable *waiting;  /* &conn id (in the HnHubJoin's box) -> RoomLine* */
+    GHashTable *admitted; /* room -> set of token subs admitted while the room stays open */
+    guint timer;          /* the 1 s timeout check while someone waits, else 0 */
     HnHubLobbyStats stats;
 };
 
@@ -49,6 +50,8 @@ HnHubLobbies *hn_hub_lobby_new(HnHub *hub)
     lb->hub = hub;
     lb->lines = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, line_free);
     lb->waiting = g_hash_table_new(g_int64_hash, g_int64_equal);
+    lb->admitted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)g_hash_table_destroy);
     return lb;
 }
 
@@ -60,6 +63,7 @@ void hn_hub_lobby_free(HnHubLobbies *lb)
         g_source_remove(lb->timer);
     g_hash_table_destroy(lb->waiting);
     g_hash_table_destroy(lb->lines); /* frees the held joins */
+    g_hash_table_destroy(lb->admitted);
     g_free(lb);
 }
 
@@ -215,11 +219,24 @@ static gboolean tick(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Whether sub was admitted to room since the room opened (a rejoin after a lost connection). */
+static gboolean was_admitted(HnHubLobbies *lb, const char *room, const char *sub)
+{
+    GHashTable *subs = sub ? g_hash_table_lookup(lb->admitted, room) : NULL;
+    return subs && g_hash_table_contains(subs, sub);
+}
+
 gboolean hn_hub_lobby_hold(HnHub *hub, uint64_t conn_id, HnHubJoin *j, gboolean bypass)
 {
     HnHubLobbies *lb = hub->lobby;
     if (bypass || j->role == HN_ROLE_CHAIR || !hn_hub_room_lobby(hub, j->room))
         return FALSE;
+    if (was_admitted(lb, j->room, j->sub)) {
+        g_autofree char *d =
+            g_strdup_printf("p%" G_GUINT64_FORMAT " sub=%s addr=%s", conn_id, j->sub, j->addr);
+        hn_store_audit(hub->store, j->name, "lobby-rejoin", j->room, d);
+        return FALSE; /* admitted before: a rejoin does not wait again */
+    }
     RoomLine *l = g_hash_table_lookup(lb->lines, j->room);
     if (!l) {
         const HnRoomConfig *rc = hn_config_find_room(hub->cfg, j->room);
@@ -294,6 +311,14 @@ static void admit_one(HnHubLobbies *lb, const HnHubConn *c, Held *h)
     g_message("lobby %s: p%" G_GUINT64_FORMAT " admitted by p%" G_GUINT64_FORMAT, h->join.room,
               h->id, c->id);
     audit(lb, c->name, "lobby-admit", h, NULL);
+    if (h->join.sub) {
+        GHashTable *subs = g_hash_table_lookup(lb->admitted, h->join.room);
+        if (!subs) {
+            subs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_insert(lb->admitted, g_strdup(h->join.room), subs);
+        }
+        g_hash_table_add(subs, g_strdup(h->join.sub));
+    }
     hn_hub_enter(lb->hub, h->id, &h->join); /* `joined` with the join's own request id */
     held_free(h);
 }
@@ -381,10 +406,21 @@ void hn_hub_lobby_entered(HnHub *hub, const HnHubConn *c)
     tell_waiting(hub->lobby, c->room->name); /* a chair is present now */
 }
 
-void hn_hub_lobby_left(HnHub *hub, const char *room, HnRole role)
+void hn_hub_lobby_left(HnHub *hub, const char *room, HnRole role, gboolean room_empty)
 {
-    if (role == HN_ROLE_CHAIR && hub->lobby && g_hash_table_contains(hub->lobby->lines, room))
+    if (!hub->lobby)
+        return;
+    if (room_empty)
+        g_hash_table_remove(hub->lobby->admitted, room); /* a new session starts afresh */
+    if (role == HN_ROLE_CHAIR && g_hash_table_contains(hub->lobby->lines, room))
         tell_waiting(hub->lobby, room); /* maybe no chair any more */
+}
+
+void hn_hub_lobby_forget(HnHub *hub, const char *room, const char *sub)
+{
+    GHashTable *subs = hub->lobby && sub ? g_hash_table_lookup(hub->lobby->admitted, room) : NULL;
+    if (subs)
+        g_hash_table_remove(subs, sub);
 }
 
 void hn_hub_lobby_get_stats(HnHub *hub, HnHubLobbyStats *out)

@@ -5,7 +5,8 @@
  * {room, position, chair_present} and waits; the room's chairs get `lobby-list` and answer with
  * `admit` or `deny`. Admitted, the held join proceeds as a normal join (`joined` with the join's
  * request id); denied or timed out ([rooms] lobby_timeout), an error and the socket closes.
- * Every knock, admission, denial and timeout is an audit row. Thread: main loop only. */
+ * Every knock, admission, denial and timeout is an audit row. One admitted with a token's sub
+ * rejoins without waiting while the room stays open. Thread: main loop only. */
 #pragma once
 
 #include <glib.h>
@@ -41,8 +42,12 @@ void hn_hub_lobby_entered(HnHub *hub, const HnHubConn *c);
  * do). */
 gboolean hn_hub_lobby_closed(HnHub *hub, uint64_t conn_id);
 /* A participant of room left (it is no longer in hub->conns): if it was a chair, those who wait
- * may now have none. */
-void hn_hub_lobby_left(HnHub *hub, const char *room, HnRole role);
+ * may now have none; room_empty: it was the last one, the room closes and forgets whom it
+ * admitted. */
+void hn_hub_lobby_left(HnHub *hub, const char *room, HnRole role, gboolean room_empty);
+/* A newcomer admitted once (its token's sub) rejoins without waiting while the room stays open
+ * (a lost connection, a reload). This forgets sub in room, e.g. when a chair removes it. */
+void hn_hub_lobby_forget(HnHub *hub, const char *room, const char *sub);
 
 typedef struct {
     guint waiting;

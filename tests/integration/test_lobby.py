@@ -1,7 +1,7 @@
 """The lobby ([room:NAME] lobby = true) against the real server over raw WebSockets: a newcomer
 waits with nothing but `lobby` messages (no joined, no offer, no participant list, no transport)
 until a chair admits it; chairs see the line; forged admits are refused; deny closes; chairs and
-lobby_bypass tokens skip the line; every knock, admission and denial is audited."""
+lobby_bypass tokens skip the line, and so does the rejoin of one admitted before; every knock, admission and denial is audited."""
 import asyncio
 import json
 import time
@@ -61,7 +61,7 @@ def test_lobby(start_server):
     server = start_server(CONFIG.replace('LOBBY_TIMEOUT', '1800'))
 
     async def body():
-        a, msg = await join(server, 'Xã A', id_='j1')
+        a, msg = await join(server, 'Xã A', id_='j1', sub='xa-a')
         assert msg == {'type': 'lobby', 'room': 'sanh', 'position': 1,
                        'chair_present': False}, msg
         assert metric(server, 'hoinghi_lobby_waiting') == 1
@@ -146,6 +146,11 @@ def test_lobby(start_server):
         assert (await recv_type(chair2, 'ack'))['id'] == 9
         assert (await recv_type(f, 'joined'))['room'] == 'sanh'
 
+        # admitted once (the token's sub): a rejoin after a lost connection does not wait again
+        await a.close()
+        a, msg = await join(server, 'Xã A', sub='xa-a')
+        assert msg['type'] == 'joined', msg
+
         assert metric(server, 'hoinghi_lobby_knocks_total') == 4
         assert metric(server, 'hoinghi_lobby_admitted_total') == 2
         assert metric(server, 'hoinghi_lobby_denied_total') == 1
@@ -164,6 +169,7 @@ def test_lobby(start_server):
     deny = [r for r in rows if r[1] == 'lobby-deny'][0]
     assert deny[0] == 'Chủ tịch' and 'name=Xã D' in deny[3], deny
     assert any(r[1] == 'forbidden' and r[0] == 'Sở B' for r in rows), rows
+    assert any(r[1] == 'lobby-rejoin' and r[0] == 'Xã A' for r in rows), rows
 
 
 def test_lobby_timeout(start_server):
