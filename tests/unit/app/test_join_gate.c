@@ -7,10 +7,13 @@
 #include <cmocka.h>
 
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/join_gate.h"
 #include "meeting/join_token.h"
+
+#include <jwt.h>
 
 #define SECRET  "gate-unit-secret-0123456789"
 #define SESSION "session-secret-abcdefghijklmn"
@@ -113,11 +116,50 @@ static void test_lockout(void **state)
     hn_config_free(cfg);
 }
 
+/* A token for room "tok" with lobby_bypass set to bypass (libjwt, as a portal would sign it). */
+static char *bypass_token(gboolean bypass)
+{
+    jwt_t *jwt = NULL;
+    assert_int_equal(jwt_new(&jwt), 0);
+    int rc = jwt_add_grant(jwt, "room", "tok") | jwt_add_grant(jwt, "name", "Sở Y tế");
+    rc |= jwt_add_grant_int(jwt, "exp", NOW + 60) | jwt_add_grant_bool(jwt, "lobby_bypass", bypass);
+    rc |= jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)SECRET, strlen(SECRET));
+    assert_int_equal(rc, 0);
+    char *text = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    char *out = g_strdup(text);
+    free(text);
+    return out;
+}
+
+/* The token's lobby_bypass claim reaches the verdict (the hub's lobby reads it). */
+static void test_lobby_bypass(void **state)
+{
+    HnConfig *cfg = cfg_of("[auth]\njwt_secret = " SECRET "\n[room:tok]\nlobby = true\n");
+    HnJoinGate *g = hn_join_gate_new(cfg, SESSION);
+    g_autofree char *yes = bypass_token(TRUE);
+    g_autofree char *no = bypass_token(FALSE);
+    g_autofree char *none = hn_join_token_mint(SECRET, "tok", "Xã A", NULL, NULL, NOW + 60, 0);
+    HnJoinVerdict v = check(g, "tok", "a", yes, NULL, NULL, S);
+    assert_true(v.ok && v.lobby_bypass);
+    assert_int_equal(v.role, HN_ROLE_MEMBER);
+    hn_join_verdict_clear(&v);
+    v = check(g, "tok", "a", no, NULL, NULL, S);
+    assert_true(v.ok && !v.lobby_bypass);
+    hn_join_verdict_clear(&v);
+    v = check(g, "tok", "a", none, NULL, NULL, S);
+    assert_true(v.ok && !v.lobby_bypass);
+    hn_join_verdict_clear(&v);
+    hn_join_gate_free(g);
+    hn_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_lockout),
+        cmocka_unit_test(test_lobby_bypass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
