@@ -160,6 +160,7 @@ def test_lobby(start_server):
 
     asyncio.run(body())
     rows = wait_rows(server, lambda r: any(x[1] == 'lobby-deny' for x in r)
+                     and any(x[1] == 'lobby-rejoin' for x in r)
                      and sum(1 for x in r if x[1] == 'lobby-admit') == 2)
     actions = [r[1] for r in rows]
     assert actions.count('lobby-knock') == 4, actions
