@@ -49,6 +49,10 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_VIEW] = "view",
     [HN_PROTO_MSG_ADMIT] = "admit",
     [HN_PROTO_MSG_DENY] = "deny",
+    [HN_PROTO_MSG_CHAT] = "chat",
+    [HN_PROTO_MSG_VOTE_OPEN] = "vote-open",
+    [HN_PROTO_MSG_VOTE_CAST] = "vote-cast",
+    [HN_PROTO_MSG_VOTE_CLOSE] = "vote-close",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -372,6 +376,97 @@ static int parse_candidate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     return 0;
 }
 
+/* Text a person typed: valid UTF-8 (jansson checked it), 1..max code points, no control
+ * character (lines: also \n and \t), not only spaces. */
+static bool typed_text_valid(const char *s, size_t len, size_t max, bool lines)
+{
+    if (strlen(s) != len)
+        return false; /* a \u0000 inside */
+    size_t n = 0;
+    bool visible = false;
+    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (++n > max || (g_unichar_iscntrl(c) && !(lines && (c == '\n' || c == '\t'))))
+            return false;
+        if (!g_unichar_isspace(c))
+            visible = true;
+    }
+    return visible;
+}
+
+/* {"type":"chat","text":"...","to":"chair"|null} */
+static int parse_chat(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *text = get_string(obj, "text", err);
+    if (text == NULL)
+        return -EINVAL;
+    if (!typed_text_valid(text, json_string_length(json_object_get(obj, "text")), HN_PROTO_CHAT_MAX,
+                          true))
+        return field_error(err, "text",
+                           "must be 1-2000 characters, not only spaces, no control characters");
+    json_t *to = json_object_get(obj, "to");
+    if (to != NULL && !json_is_null(to) &&
+        !(json_is_string(to) && strcmp(json_string_value(to), "chair") == 0))
+        return field_error(err, "to", "must be \"chair\" or null");
+    out->u.chat.text = text;
+    out->u.chat.to_chair = to != NULL && json_is_string(to);
+    return 0;
+}
+
+/* {"type":"vote-open","question":"...","options":["..."...]?,"secret":bool?} */
+static int parse_vote_open(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *q = get_string(obj, "question", err);
+    if (q == NULL)
+        return -EINVAL;
+    if (!typed_text_valid(q, json_string_length(json_object_get(obj, "question")),
+                          HN_PROTO_QUESTION_MAX, false))
+        return field_error(err, "question", "must be 1-500 characters, no control characters");
+    out->u.vote_open.question = q;
+    json_t *opts = json_object_get(obj, "options");
+    if (opts != NULL && !json_is_null(opts)) {
+        if (!json_is_array(opts) || json_array_size(opts) < 2 ||
+            json_array_size(opts) > HN_PROTO_VOTE_OPTIONS_MAX)
+            return field_error(err, "options", "must be an array of 2-10 strings");
+        size_t i;
+        json_t *o;
+        json_array_foreach(opts, i, o)
+        {
+            const char *t = json_string_value(o);
+            if (t == NULL ||
+                !typed_text_valid(t, json_string_length(o), HN_PROTO_OPTION_MAX, false))
+                return field_error(err, "options", "each must be 1-100 characters");
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(out->u.vote_open.options[j], t) == 0)
+                    return field_error(err, "options", "must differ from each other");
+            out->u.vote_open.options[i] = t;
+        }
+        out->u.vote_open.n_options = json_array_size(opts);
+    }
+    json_t *secret = json_object_get(obj, "secret");
+    if (secret != NULL && !json_is_null(secret) && !json_is_boolean(secret))
+        return field_error(err, "secret", "must be true or false");
+    out->u.vote_open.secret = json_is_true(secret);
+    return 0;
+}
+
+/* vote-cast {"vote":N,"option":I}, vote-close {"vote":N} */
+static int parse_vote(json_t *obj, HnProtoMsg *out, HnProtoError *err, bool cast)
+{
+    json_t *vote = json_object_get(obj, "vote");
+    if (!json_is_integer(vote) || json_integer_value(vote) < 1)
+        return field_error(err, "vote", "must be a vote id (an integer >= 1)");
+    out->u.vote.vote = (int64_t)json_integer_value(vote);
+    if (!cast)
+        return 0;
+    json_t *opt = json_object_get(obj, "option");
+    if (!json_is_integer(opt) || json_integer_value(opt) < 0 ||
+        json_integer_value(opt) >= HN_PROTO_VOTE_OPTIONS_MAX)
+        return field_error(err, "option", "must be an option index (an integer 0-9)");
+    out->u.vote.option = (int)json_integer_value(opt);
+    return 0;
+}
+
 /* A request id: a string of at most HN_PROTO_ID_MAX characters, or an integer. */
 static bool id_valid(json_t *id)
 {
@@ -425,6 +520,13 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     case HN_PROTO_MSG_ADMIT:
     case HN_PROTO_MSG_DENY:
         return parse_lobby(obj, out, err);
+    case HN_PROTO_MSG_CHAT:
+        return parse_chat(obj, out, err);
+    case HN_PROTO_MSG_VOTE_OPEN:
+        return parse_vote_open(obj, out, err);
+    case HN_PROTO_MSG_VOTE_CAST:
+    case HN_PROTO_MSG_VOTE_CLOSE:
+        return parse_vote(obj, out, err, out->type == HN_PROTO_MSG_VOTE_CAST);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:

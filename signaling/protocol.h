@@ -79,7 +79,16 @@ typedef enum {
     HN_PROTO_MSG_VIEW,        /* the tiles the client shows: simulcast layer selection */
     HN_PROTO_MSG_ADMIT,       /* a chair lets one newcomer (or all) in from the lobby */
     HN_PROTO_MSG_DENY,        /* a chair turns one newcomer in the lobby away */
+    HN_PROTO_MSG_CHAT,        /* a chat line, to everyone or to the chairs */
+    HN_PROTO_MSG_VOTE_OPEN,   /* "vote-open": a chair opens a vote */
+    HN_PROTO_MSG_VOTE_CAST,   /* "vote-cast": a ballot */
+    HN_PROTO_MSG_VOTE_CLOSE,  /* "vote-close": a chair closes a vote */
 } HnProtoMsgType;
+
+#define HN_PROTO_CHAT_MAX         2000 /* chat text: 1-2000 code points */
+#define HN_PROTO_QUESTION_MAX     500  /* vote question: 1-500 code points */
+#define HN_PROTO_OPTION_MAX       100  /* one vote option: 1-100 code points */
+#define HN_PROTO_VOTE_OPTIONS_MAX 10   /* options of a vote: 2-10 (none: the defaults) */
 
 #define HN_PROTO_MAX_TILES 64    /* tiles in one view message */
 #define HN_PROTO_TILE_MAX  16384 /* tile width/height, CSS px */
@@ -136,6 +145,20 @@ typedef struct {
             uint64_t participant; /* the N of "p<N>"; 0 when all */
             bool all;             /* admit only: {"all": true} instead of a participant */
         } lobby;                  /* admit, deny */
+        struct {
+            const char *text; /* 1..HN_PROTO_CHAT_MAX code points, no control but \n \t */
+            bool to_chair;    /* "to": "chair" */
+        } chat;
+        struct {
+            const char *question;
+            const char *options[HN_PROTO_VOTE_OPTIONS_MAX]; /* n_options 0: the defaults */
+            size_t n_options;
+            bool secret;
+        } vote_open;
+        struct {
+            int64_t vote; /* the vote's id, >= 1 */
+            int option;   /* vote-cast: 0-based index, 0..HN_PROTO_VOTE_OPTIONS_MAX-1 */
+        } vote;           /* vote-cast, vote-close */
     } u;
     /* The client's request id as compact JSON text (a string of at most 64 characters, or an
      * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by
@@ -250,6 +273,45 @@ char *hn_proto_build_error_from(const HnProtoError *err);
  * HnProtoMsg.id_json. Returns the new text, transfer full (free()), NULL only when text was
  * NULL or memory ran out (text is then freed). */
 char *hn_proto_attach_id(char *text, const char *id_json);
+
+/* ---- chat and votes (signaling/protocol_chatvote.c) ---- */
+
+/* One chat line as the server sends it. */
+typedef struct {
+    int64_t seq;     /* the line's store row id: increases */
+    int64_t time_ms; /* milliseconds since the epoch */
+    HnProtoParticipant from;
+    bool to_chair;
+    const char *text;
+} HnProtoChatLine;
+
+/* {"type":"chat","seq","time","from":{id,name,role},"to":null|"chair","text"}. transfer full. */
+char *hn_proto_build_chat(const HnProtoChatLine *line);
+/* {"type":"chat-history","lines":[chat lines without "type"...]}, oldest first. transfer full. */
+char *hn_proto_build_chat_history(const HnProtoChatLine *lines, size_t n);
+
+typedef struct {
+    const char *name;
+    int option;
+} HnProtoVoter;
+
+/* A vote as one recipient sees it. */
+typedef struct {
+    int64_t id;
+    const char *question;
+    const char *const *options;
+    size_t n_options;
+    bool secret, closed;
+    unsigned ballots;
+    const unsigned *tally;      /* n_options counts; NULL: not written */
+    const HnProtoVoter *voters; /* NULL: not written */
+    size_t n_voters;
+    bool voted; /* the recipient has a ballot */
+} HnProtoVote;
+
+/* {"type":"vote","vote":{id,question,options,secret,state,ballots,voted[,tally][,voters]}}.
+ * transfer full. */
+char *hn_proto_build_vote(const HnProtoVote *v);
 
 /* ---- misbehaving sockets ---- */
 

@@ -7,6 +7,7 @@
 #include "app/api_tokens.h"
 #include "app/hub_admin.h"
 #include "app/hub_lobby.h"
+#include "app/hub_chatvote.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -348,6 +349,7 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
     hn_store_audit(hub->store, j->name, "join", j->room, detail);
     send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, j->role);
     hn_hub_lobby_entered(hub, c);
+    hn_hub_chatvote_joined(hub, c);
     return TRUE;
 }
 
@@ -395,6 +397,8 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
                     hn_proto_msg_type_name(m->type), m);
         return;
     }
+    if (hn_hub_chatvote_message(hub, c, m))
+        return;
     switch (m->type) {
     case HN_PROTO_MSG_PUBLISH:
         send_publish(c->room, conn_id, m);
@@ -595,6 +599,7 @@ void hn_hub_free(HnHub *hub)
     hn_hub_admin_unregister(hub);
     hn_http_routes_free(hub->routes);
     hn_join_gate_free(hub->gate);
+    hn_hub_chatvote_free(hub->chatvote);
     g_free(hub->session_secret);
     g_free(hub);
 }

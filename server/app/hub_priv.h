@@ -63,7 +63,8 @@ struct HnHub {
     HnStore *store;       /* NULL: no audit rows */
     char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
     guint64 joins_refused;
-    HnHubLobbies *lobby; /* app/hub_lobby.c */
+    HnHubLobbies *lobby;            /* app/hub_lobby.c */
+    struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

@@ -88,6 +88,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(msg.u.lobby.all ? msg.type == HN_PROTO_MSG_ADMIT && !msg.u.lobby.participant
                                    : msg.u.lobby.participant >= 1);
         break;
+    case HN_PROTO_MSG_CHAT: {
+        /* what the server would send to everyone: the line must build */
+        HnProtoChatLine line = {1, 0, {"p1", "x", NULL}, msg.u.chat.to_chair, msg.u.chat.text};
+        FUZZ_CHECK(msg.u.chat.text && msg.u.chat.text[0] != '\0');
+        char *text = hn_proto_build_chat(&line);
+        FUZZ_CHECK(text != NULL);
+        free(text);
+        break;
+    }
+    case HN_PROTO_MSG_VOTE_OPEN: {
+        FUZZ_CHECK(msg.u.vote_open.question && msg.u.vote_open.question[0] != '\0');
+        FUZZ_CHECK(msg.u.vote_open.n_options == 0 ||
+                   (msg.u.vote_open.n_options >= 2 &&
+                    msg.u.vote_open.n_options <= HN_PROTO_VOTE_OPTIONS_MAX));
+        HnProtoVote v = {.id = 1,
+                         .question = msg.u.vote_open.question,
+                         .options = msg.u.vote_open.options,
+                         .n_options = msg.u.vote_open.n_options,
+                         .secret = msg.u.vote_open.secret};
+        char *text = hn_proto_build_vote(&v);
+        FUZZ_CHECK(text != NULL);
+        free(text);
+        break;
+    }
+    case HN_PROTO_MSG_VOTE_CAST:
+    case HN_PROTO_MSG_VOTE_CLOSE:
+        FUZZ_CHECK(msg.u.vote.vote >= 1);
+        FUZZ_CHECK(msg.u.vote.option >= 0 && msg.u.vote.option < HN_PROTO_VOTE_OPTIONS_MAX);
+        break;
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
