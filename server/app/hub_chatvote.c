@@ -504,17 +504,47 @@ static void job_reply_dispatch(Job *j)
 
 /* --- entry points --------------------------------------------------------------------------- */
 
-void hn_hub_chatvote_joined(HnHub *hub, const HnHubConn *c)
+typedef struct {
+    HnHub *hub;
+    uint64_t conn_id;
+} Hop;
+
+/* After the join: the participant still there gets the open vote and its history. */
+static gboolean joined_run(gpointer p)
 {
+    Hop *h = p;
+    HnHub *hub = h->hub;
+    const HnHubConn *c = hn_hub_conn(hub, h->conn_id);
+    if (!c)
+        return G_SOURCE_REMOVE;
     HnVoteBox *box = room_of(hub, c->room->name)->votes;
     HnVote *v = hn_vote_box_current(box);
     if (v && v->state == HN_VOTE_OPEN)
         send_vote(hub, v, c);
     if (!hub->store)
-        return;
+        return G_SOURCE_REMOVE;
     Job *j = job_new(JOB_HISTORY, hub, c, NULL);
     j->vote = cv_of(hub)->started_ms;
     post(hub, j);
+    return G_SOURCE_REMOVE;
+}
+
+/* On the room's worker, behind the join: posts joined_run to the main loop, behind "joined". */
+static gboolean joined_hop(gpointer p)
+{
+    const Hop *h = p;
+    hn_mailbox_post(hn_worker_pool_home(h->hub->pool), joined_run, g_memdup2(h, sizeof *h), g_free);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_hub_chatvote_joined(HnHub *hub, const HnHubConn *c)
+{
+    /* "joined" is sent by the room's worker: the vote and the history go through the same worker
+     * so that they arrive after it */
+    Hop *h = g_new0(Hop, 1);
+    h->hub = hub;
+    h->conn_id = c->id;
+    hn_worker_invoke(c->room->worker, joined_hop, h, g_free);
 }
 
 gboolean hn_hub_chatvote_message(HnHub *hub, const HnHubConn *c, const HnProtoMsg *m)
