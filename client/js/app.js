@@ -18,6 +18,8 @@ import * as devices from './devices.js';
 import { registerPanel } from './drawer.js';
 import { initDrawer } from './drawer.js';
 import './lobby.js'; // registers for lobby and lobby-list (bus.js)
+import { initChat } from './chat.js';
+import { initVotes } from './votes.js';
 
 const NAME_MAX = 64;
 const REJOIN_DELAYS_MS = [2000, 4000, 8000, 15000];
@@ -843,6 +845,8 @@ function start() {
   const panel = devices.meetingDevicesPanel(switchDevice);
   registerPanel('devices', 'devices.title', 'i-gear', panel.section);
   ui.setSpeaker(devices.chosen().speakerId);
+  initChat();
+  initVotes();
   bus.setSender((m) => (S.sig && S.phase === 'joined' ? S.sig.send(m) : false));
   // Closing the tab: say goodbye so the others see us go at once.
   window.addEventListener('pagehide', () => {
