@@ -172,8 +172,7 @@ static void job_run(HnDb *db, gpointer p)
         break;
     case JOB_HISTORY: {
         j->lines = hn_db_chat_recent(db, j->room, j->time_ms - HISTORY_SPAN_MS, j->sub, pid,
-                                     j->vote /* the process's start */, j->may_chair,
-                                     HN_CHAT_HISTORY, &j->error);
+                                     j->id_since_ms, j->may_chair, HN_CHAT_HISTORY, &j->error);
         j->ok = j->lines != NULL;
         break;
     }
@@ -524,7 +523,7 @@ static gboolean joined_run(gpointer p)
     if (!hub->store)
         return G_SOURCE_REMOVE;
     Job *j = job_new(JOB_HISTORY, hub, c, NULL);
-    j->vote = cv_of(hub)->started_ms;
+    j->id_since_ms = cv_of(hub)->started_ms;
     post(hub, j);
     return G_SOURCE_REMOVE;
 }
