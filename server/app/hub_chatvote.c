@@ -116,12 +116,13 @@ typedef struct {
     gint64 time_ms;
     char *name, *key, *role, *sub; /* sub: the token's, NULL: none */
     gboolean to_chair, may_chair, secret;
-    char *text;     /* chat */
-    GArray *lines;  /* history: HnDbChatLine */
-    gint64 vote;    /* open (result), cast, close */
-    int option;     /* cast */
-    char **options; /* open */
-    gint64 row;     /* the written row (chat, open) */
+    char *text;         /* chat */
+    GArray *lines;      /* history: HnDbChatLine */
+    gint64 id_since_ms; /* history: private lines by participant id only from this time */
+    gint64 vote;        /* open (result), cast, close */
+    int option;         /* cast */
+    char **options;     /* open */
+    gint64 row;         /* the written row (chat, open) */
     gboolean ok;
     GError *error;
 } Job;
