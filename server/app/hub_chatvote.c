@@ -505,7 +505,8 @@ static void job_reply_dispatch(Job *j)
 /* --- entry points --------------------------------------------------------------------------- */
 
 typedef struct {
-    HnHub *hub;
+    HnHub *hub; /* read on the main loop only */
+    HnMailbox *home;
     uint64_t conn_id;
 } Hop;
 
@@ -543,6 +544,7 @@ void hn_hub_chatvote_joined(HnHub *hub, const HnHubConn *c)
      * so that they arrive after it */
     Hop *h = g_new0(Hop, 1);
     h->hub = hub;
+    h->home = hn_worker_pool_home(hub->pool);
     h->conn_id = c->id;
     hn_worker_invoke(c->room->worker, joined_hop, h, g_free);
 }
