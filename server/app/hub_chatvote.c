@@ -38,6 +38,8 @@ void hn_hub_chatvote_free(HnHubChatVote *cv)
     g_free(cv);
 }
 
+static void close_stale(HnHub *hub, gint64 now);
+
 static HnHubChatVote *cv_of(HnHub *hub)
 {
     if (!hub->chatvote) {
@@ -46,6 +48,7 @@ static HnHubChatVote *cv_of(HnHub *hub)
         cv->flood = hn_chat_flood_new();
         cv->started_ms = g_get_real_time() / 1000;
         hub->chatvote = cv;
+        close_stale(hub, cv->started_ms);
     }
     return hub->chatvote;
 }
@@ -105,7 +108,7 @@ static const HnProtoErrorCode vote_codes[] = {
 
 /* --- store jobs ----------------------------------------------------------------------------- */
 
-typedef enum { JOB_CHAT, JOB_HISTORY, JOB_OPEN, JOB_CAST, JOB_CLOSE } JobKind;
+typedef enum { JOB_CHAT, JOB_HISTORY, JOB_OPEN, JOB_CAST, JOB_CLOSE, JOB_STALE } JobKind;
 
 typedef struct {
     JobKind kind;
@@ -190,6 +193,10 @@ static void job_run(HnDb *db, gpointer p)
     case JOB_CLOSE:
         j->ok = hn_db_vote_close(db, j->vote, j->time_ms, &j->error);
         break;
+    case JOB_STALE:
+        j->row = hn_db_vote_close_stale(db, j->time_ms, &j->error);
+        j->ok = j->row >= 0;
+        break;
     }
 }
 
@@ -204,6 +211,19 @@ static gboolean job_reply(gpointer p)
 static void post(HnHub *hub, Job *j)
 {
     hn_store_query(hub->store, job_run, job_reply, hn_worker_pool_home(hub->pool), j, job_free);
+}
+
+/* Votes still open in the store belong to an earlier run: closed before this run's first vote
+ * (the store runs its jobs in order). */
+static void close_stale(HnHub *hub, gint64 now)
+{
+    if (!hub->store)
+        return;
+    Job *j = g_new0(Job, 1);
+    j->kind = JOB_STALE;
+    j->hub = hub;
+    j->time_ms = now;
+    post(hub, j);
 }
 
 /* --- chat ----------------------------------------------------------------------------------- */
@@ -498,6 +518,16 @@ static void job_reply_dispatch(Job *j)
         break;
     case JOB_CLOSE:
         close_done(hub, j);
+        break;
+    case JOB_STALE:
+        if (!j->ok) {
+            g_warning("votes left open by an earlier run not closed: %s", j->error->message);
+        } else if (j->row > 0) {
+            g_message("closed %" G_GINT64_FORMAT " vote(s) left open by an earlier run", j->row);
+            g_autofree char *d =
+                g_strdup_printf("votes=%" G_GINT64_FORMAT " reason=restart", j->row);
+            hn_store_audit(hub->store, "-", "vote-close-stale", NULL, d);
+        }
         break;
     }
 }

@@ -213,3 +213,20 @@ gboolean hn_db_vote_close(HnDb *db, gint64 vote, gint64 closed_ms, GError **erro
     sqlite3_finalize(st);
     return ok;
 }
+
+int hn_db_vote_close_stale(HnDb *db, gint64 closed_ms, GError **error)
+{
+    sqlite3 *s = hn_db_handle(db);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s, "UPDATE votes SET closed = ? WHERE closed IS NULL", -1, &st, NULL) !=
+        SQLITE_OK) {
+        fail(s, error, "close stale votes");
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, closed_ms);
+    int n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s) : -1;
+    if (n < 0)
+        fail(s, error, "close stale votes");
+    sqlite3_finalize(st);
+    return n;
+}

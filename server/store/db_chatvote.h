@@ -53,4 +53,9 @@ gboolean hn_db_ballot_add(HnDb *db, gint64 vote, const char *voter, const char *
 /* Marks vote closed at closed_ms. FALSE + error (NOT_FOUND: no open vote of that id). */
 gboolean hn_db_vote_close(HnDb *db, gint64 vote, gint64 closed_ms, GError **error);
 
+/* Closes at closed_ms every vote still open in the store: votes live in the memory of the process
+ * that opened them, so at start those of a stopped or crashed process are over. Returns how many
+ * were closed, -1 + error. */
+int hn_db_vote_close_stale(HnDb *db, gint64 closed_ms, GError **error);
+
 G_END_DECLS

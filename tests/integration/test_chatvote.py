@@ -304,6 +304,12 @@ def test_busy_meeting_survives_kill_9(tmp_path):
             await ws.close()
 
         asyncio.run(one_more())
+        # the votes the killed server left open are over once the new one runs a meeting
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and query(
+                first.data_dir, 'SELECT count(*) FROM votes WHERE closed IS NULL') != [(0,)]:
+            time.sleep(0.1)
+        assert query(first.data_dir, 'SELECT count(*) FROM votes WHERE closed IS NULL') == [(0,)]
         settle(second)
         second.assert_healthy()
     finally:

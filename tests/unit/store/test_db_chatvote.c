@@ -91,6 +91,11 @@ static void test_votes(void **state)
     g_clear_error(&err);
     g_autofree char *n = text_of(db, "SELECT count(*) FROM ballots WHERE vote = 1");
     assert_string_equal(n, "2");
+    /* at start, the votes an earlier run left open are closed */
+    assert_int_equal(hn_db_vote_close_stale(db, T0 + 9, &err), 1);
+    assert_int_equal(hn_db_vote_close_stale(db, T0 + 9, &err), 0);
+    g_autofree char *c = text_of(db, "SELECT closed FROM votes WHERE id = 2");
+    assert_string_equal(c, "1800000000009");
     hn_db_close(db);
 }
 
