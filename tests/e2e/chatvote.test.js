@@ -20,17 +20,16 @@ test('chat line and a vote with three voters', { timeout: 120000 }, async (t) =>
   });
   const token = h.mintToken(SECRET, { room: ROOM, name: 'Chủ trì', role: 'chair', sub: 'u-chair', exp: Math.floor(Date.now() / 1000) + 600 });
   const urls = [
-    `${server.url}/?room=${ROOM}&name=x&token=${token}`,
-    `${server.url}/?room=${ROOM}&name=${encodeURIComponent('Nguyễn Văn An')}`,
-    `${server.url}/?room=${ROOM}&name=${encodeURIComponent('Trần Thị Bình')}`,
+    `${server.url}/?room=${ROOM}&name=x&q=low&token=${token}`,
+    `${server.url}/?room=${ROOM}&name=${encodeURIComponent('Nguyễn Văn An')}&q=low`,
+    `${server.url}/?room=${ROOM}&name=${encodeURIComponent('Trần Thị Bình')}&q=low`,
   ];
-  const pages = [];
-  for (const [i, url] of urls.entries()) {
+  const pages = await Promise.all(urls.map(async (url, i) => {
     const page = await browser.newPage();
     h.recordPage(page, `p${i}`, diag);
     await page.goto(url);
-    pages.push(page);
-  }
+    return page;
+  }));
   const [chair, an, binh] = pages;
   try {
     for (const page of pages) {
