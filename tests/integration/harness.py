@@ -328,6 +328,16 @@ async def expect_closed(ws, timeout=5):
     raise AssertionError('server did not close the socket within %ss' % timeout)
 
 
+def db_query(data_dir, sql):
+    """Rows of sql on <data_dir>/hoinghi.db, read by sqlite3 next to the server (WAL)."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(data_dir, 'hoinghi.db'))
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
 def log_note(text):
     print(text, file=sys.stderr, flush=True)
 

@@ -4,13 +4,12 @@ change), a store that keeps every committed row across kill -9, and a database w
 newer release refused with a clear error."""
 import asyncio
 import json
-import os
 import sqlite3
 import subprocess
 import time
 
-from harness import (HOINGHI_BIN, Server, free_port, recv_json, run_cli, sanitizer_env,
-                     ws_connect)
+from harness import (HOINGHI_BIN, Server, db_query, free_port, recv_json, run_cli,
+                     sanitizer_env, ws_connect)
 
 
 def cli(data_dir, *args, stdin=None):
@@ -18,12 +17,7 @@ def cli(data_dir, *args, stdin=None):
                           capture_output=True, text=True, timeout=30, env=sanitizer_env())
 
 
-def query(data_dir, sql):
-    db = sqlite3.connect(os.path.join(data_dir, 'hoinghi.db'))
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+query = db_query
 
 
 def test_user_round_trip(tmp_path):

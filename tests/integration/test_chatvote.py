@@ -5,14 +5,12 @@ acked chat line and ballot (the tally equals the ballots, the database is intact
 starts on it again)."""
 import asyncio
 import json
-import os
-import sqlite3
 import time
 import urllib.request
 
 import jwt
 
-from harness import Server, log_note, recv_json, ws_connect
+from harness import Server, db_query, log_note, recv_json, ws_connect
 
 SECRET = 'chatvote-secret-0123456789abcdef'
 CONFIG = """
@@ -84,12 +82,7 @@ def settle(server):
     time.sleep(0.3)
 
 
-def query(data_dir, sql):
-    db = sqlite3.connect(os.path.join(data_dir, 'hoinghi.db'))
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+query = db_query
 
 
 def test_vote_rights_and_tally(start_server):
