@@ -595,6 +595,9 @@ void hn_hub_free(HnHub *hub)
         room_close(hub, l->data);
     g_list_free(rooms);
     g_hash_table_destroy(hub->rooms);
+    /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
+     * before it goes. */
+    hn_worker_pool_sync(hub->pool);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);
     hn_http_routes_free(hub->routes);

@@ -112,6 +112,39 @@ void hn_worker_pool_free(HnWorkerPool *pool)
     g_free(pool);
 }
 
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    guint left;
+} SyncBarrier;
+
+static gboolean sync_reached(gpointer data)
+{
+    SyncBarrier *b = data;
+    g_mutex_lock(&b->lock);
+    if (--b->left == 0)
+        g_cond_signal(&b->cond);
+    g_mutex_unlock(&b->lock);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_worker_pool_sync(HnWorkerPool *pool)
+{
+    if (!pool)
+        return;
+    SyncBarrier b = {.left = pool->n};
+    g_mutex_init(&b.lock);
+    g_cond_init(&b.cond);
+    for (guint i = 0; i < pool->n; i++)
+        hn_mailbox_post(pool->workers[i].mailbox, sync_reached, &b, NULL);
+    g_mutex_lock(&b.lock);
+    while (b.left > 0)
+        g_cond_wait(&b.cond, &b.lock);
+    g_mutex_unlock(&b.lock);
+    g_mutex_clear(&b.lock);
+    g_cond_clear(&b.cond);
+}
+
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool)
 {
     HnWorker *best = &pool->workers[0];

@@ -17,6 +17,10 @@ typedef struct HnWorkerPool HnWorkerPool;
 HnWorkerPool *hn_worker_pool_new(guint n);
 /* Stops every worker (their loops quit after the current turn) and joins the threads. NULL ok. */
 void hn_worker_pool_free(HnWorkerPool *pool);
+/* Waits until every worker has run everything posted to it before this call (a barrier; the
+ * workers keep running). For shutdown: after it, no callback of a room that was freed before it
+ * runs any more. Thread: not a worker's. */
+void hn_worker_pool_sync(HnWorkerPool *pool);
 /* The worker with the fewest rooms; the caller then counts a room on it. transfer none. */
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool);
 guint hn_worker_pool_size(const HnWorkerPool *pool);
