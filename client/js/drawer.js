@@ -13,7 +13,7 @@ let openId = null;
  *  Returns {open(), close(), isOpen(), setBadge(n)}. */
 export function registerPanel(id, labelKey, icon, section) {
   const button = document.createElement('button');
-  button.className = 'btn ctl';
+  button.className = 'btn ctl secondary';
   button.type = 'button';
   button.id = `panel-${id}`;
   button.setAttribute('aria-pressed', 'false');
