@@ -4,7 +4,7 @@
 #include <sys/random.h>
 
 #include "app/api_login.h"
-#include "app/api_tokens.h"
+#include "app/api_v1.h"
 #include "app/hub_admin.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
@@ -191,13 +191,13 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
     HnRoomEntry *e = g_hash_table_lookup(hub->rooms, name);
     if (e)
         return e;
-    const HnRoomConfig *rc = hn_config_find_room(hub->cfg, name);
-    if (!rc && !hub->cfg->auto_create)
+    HnRoomPolicy pol;
+    if (!hn_hub_room_policy(hub, name, &pol) && !hub->cfg->auto_create)
         return NULL;
     e = g_new0(HnRoomEntry, 1);
     e->name = g_strdup(name);
     e->worker = hn_worker_pool_pick(hub->pool);
-    e->max_participants = rc ? rc->max_participants : hub->cfg->max_participants;
+    e->max_participants = pol.max_participants;
     hn_worker_add_room(e->worker);
     HnRoomEnv env = {
         .deliver = room_deliver,
@@ -208,7 +208,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
         .mux = hn_worker_mux(e->worker),
         .consent_timeout_s = (int)hub->cfg->consent_timeout,
         .ice_restart_grace_s = (int)hub->cfg->ice_restart_grace,
-        .last_n = rc ? rc->last_n : hub->cfg->last_n,
+        .last_n = pol.last_n,
     };
     e->room = hn_room_new(e->worker, name, &env);
     g_hash_table_insert(hub->rooms, e->name, e);
@@ -224,6 +224,11 @@ static void room_close(HnHub *hub, HnRoomEntry *e)
     g_hash_table_remove(hub->rooms, e->name);
     g_free(e->name);
     g_free(e);
+}
+
+gboolean hn_hub_room_policy(HnHub *hub, const char *name, HnRoomPolicy *out)
+{
+    return hn_room_policy_lookup(hub->cfg, hub->policies, name, out);
 }
 
 /* --- signalling handler ------------------------------------------------------------------- */
@@ -553,6 +558,8 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     }
     hub->session_secret = session_secret_new(cfg);
     hub->gate = hn_join_gate_new(cfg, hub->session_secret);
+    hub->policies = hn_room_policies_new(cfg);
+    hn_join_gate_set_policies(hub->gate, hub->policies);
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     hub->lobby = hn_hub_lobby_new(hub);
@@ -603,6 +610,7 @@ void hn_hub_free(HnHub *hub)
     hn_http_routes_free(hub->routes);
     hn_join_gate_free(hub->gate);
     hn_hub_chatvote_free(hub->chatvote);
+    hn_room_policies_free(hub->policies);
     g_free(hub->session_secret);
     g_free(hub);
 }
@@ -611,7 +619,7 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
 {
     hub->store = store;
     /* under the /api mount point the signalling front already serves */
-    hn_api_tokens_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool));
     hn_api_login_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool),
                           hub->session_secret);
+    hn_api_v1_register(hub);
 }

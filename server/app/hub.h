@@ -20,6 +20,6 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
 /* Closes every room (on its worker) and the signalling front. NULL ok. */
 void hn_hub_free(HnHub *hub);
 /* The store the hub writes its audit rows to (joins, refusals, locks); also serves
- * POST /api/rooms/NAME/tokens (app/api_tokens.h) with it. transfer none, must outlive the hub;
+ * the REST API (app/api_v1.h) with it. transfer none, must outlive the hub;
  * NULL: none. Call once, before the loop runs. */
 void hn_hub_set_store(HnHub *hub, HnStore *store);

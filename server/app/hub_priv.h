@@ -11,6 +11,7 @@
 #include "app/join_gate.h"
 #include "app/metrics.h"
 #include "app/room.h"
+#include "app/room_policy.h"
 #include "signaling/protocol.h"
 #include "signaling/server.h"
 #include "store/store.h"
@@ -65,6 +66,7 @@ struct HnHub {
     guint64 joins_refused;
     HnHubLobbies *lobby;            /* app/hub_lobby.c */
     struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
+    HnRoomPolicies *policies;       /* rooms made through the API (app/room_policy.h) */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "app/room_policy.h"
 #include "meeting/join_token.h"
 #include "meeting/limiter.h"
 
@@ -10,6 +11,7 @@ struct HnJoinGate {
     const HnConfig *cfg;
     HnLimiter *limiter;
     char *session_secret;
+    HnRoomPolicies *policies; /* API rooms, or NULL */
 };
 
 void hn_join_verdict_clear(HnJoinVerdict *v)
@@ -27,6 +29,11 @@ HnJoinGate *hn_join_gate_new(const HnConfig *cfg, const char *session_secret)
     g->limiter =
         hn_limiter_new(cfg->lockout_failures, cfg->lockout_seconds, cfg->attempts_per_minute);
     return g;
+}
+
+void hn_join_gate_set_policies(HnJoinGate *g, HnRoomPolicies *policies)
+{
+    g->policies = policies;
 }
 
 void hn_join_gate_free(HnJoinGate *g)
@@ -107,9 +114,10 @@ void hn_join_gate_check(HnJoinGate *g, const char *room, const char *addr, const
     memset(v, 0, sizeof *v);
     if (!token && check_session(g, session, now_s, v))
         return; /* a logged-in account: its role, in any room */
-    HnAccess access = hn_config_room_access(g->cfg, room);
-    const HnRoomConfig *rc = hn_config_find_room(g->cfg, room);
-    const char *room_pin = rc ? rc->pin : NULL;
+    HnRoomPolicy pol;
+    hn_room_policy_lookup(g->cfg, g->policies, room, &pol);
+    HnAccess access = pol.access;
+    const char *room_pin = pol.pin;
     gboolean pin_ok = room_pin && (access == HN_ACCESS_PIN || access == HN_ACCESS_TOKEN_OR_PIN);
     gboolean token_ok = access != HN_ACCESS_PIN; /* open rooms take tokens: a chair's role */
 

@@ -34,6 +34,10 @@ void hn_join_verdict_clear(HnJoinVerdict *v);
  * (copied; the jwt_secret, or a random one per process). transfer full. */
 HnJoinGate *hn_join_gate_new(const HnConfig *cfg, const char *session_secret);
 void hn_join_gate_free(HnJoinGate *g);
+/* The rooms made through the API (app/room_policy.h) the gate also knows, besides the
+ * configured ones. transfer none, must outlive the gate; NULL: configured rooms only. */
+struct HnRoomPolicies;
+void hn_join_gate_set_policies(HnJoinGate *g, struct HnRoomPolicies *policies);
 
 /* Decides the join of addr into room with token and pin (each NULL when not sent) and the
  * session cookie of a logged-in account (NULL when none; one that does not verify counts as
