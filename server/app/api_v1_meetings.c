@@ -105,7 +105,7 @@ static const char *parse_body(HnApi *a, json_t *j, MeetingOp *op)
             HnRoomPolicy pol;
             if (!hn_hub_room_policy(a->hub, r, &pol) && !a->hub->cfg->auto_create)
                 return "no such room: create it first (POST /api/v1/rooms)";
-            m->room = g_strdup(r);
+            m->room = g_ascii_strdown(r, -1); /* room names ignore case */
             op->mask |= F_ROOM;
         } else if (strcmp(key, "starts") == 0) {
             if (!parse_time(v, &m->starts))
@@ -295,7 +295,7 @@ static gboolean room_filter(HnApiCall *c, char **out)
         return TRUE;
     if (!g_str_has_prefix(q, "room=") || !hn_config_room_name_valid(q + 5))
         return FALSE;
-    *out = g_strdup(q + 5);
+    *out = g_ascii_strdown(q + 5, -1);
     return TRUE;
 }
 

@@ -21,7 +21,8 @@ static void room_op_free(gpointer p)
 
 json_t *hn_api_room_json(HnApi *api, const HnRoomPolicy *p)
 {
-    HnRoomEntry *e = g_hash_table_lookup(api->hub->rooms, p->name);
+    g_autofree char *key = g_ascii_strdown(p->name, -1); /* live rooms go by lower case */
+    HnRoomEntry *e = g_hash_table_lookup(api->hub->rooms, key);
     json_t *j = json_pack(
         "{s:s, s:o, s:s, s:s?, s:b, s:b, s:i, s:i, s:s, s:i}", "name", p->name, "title",
         p->title ? json_string(p->title) : json_null(), "access", hn_access_name(p->access),
@@ -51,11 +52,11 @@ static const char *apply_fields(json_t *j, HnDbRoom *r, gboolean create)
         if (strcmp(key, "name") == 0) {
             if (!json_is_string(v) || !hn_config_room_name_valid(json_string_value(v)))
                 return "name must be 1-64 characters of A-Z a-z 0-9 . _ -";
-            if (!create && strcmp(json_string_value(v), r->name) != 0)
+            if (!create && g_ascii_strcasecmp(json_string_value(v), r->name) != 0)
                 return "a room cannot be renamed";
-            if (create) {
+            if (create) { /* room names ignore case: stored in lower case */
                 g_free(r->name);
-                r->name = g_strdup(json_string_value(v));
+                r->name = g_ascii_strdown(json_string_value(v), -1);
             }
         } else if (strcmp(key, "title") == 0) {
             const char *t = json_string_value(v);
@@ -156,7 +157,7 @@ static gboolean room_written(HnApiCall *c)
     hn_room_policies_put(a->hub->policies, &op->room);
     HnRoomPolicy pol;
     hn_room_policy_lookup(a->hub->cfg, a->hub->policies, name, &pol);
-    HnRoomEntry *e = g_hash_table_lookup(a->hub->rooms, name);
+    HnRoomEntry *e = g_hash_table_lookup(a->hub->rooms, name); /* both in lower case */
     if (e) /* a live room takes the new limit for the next joins */
         e->max_participants = pol.max_participants;
     g_autofree char *d =
@@ -263,7 +264,9 @@ void hn_api_rooms(HnApiCall *c)
             not_allowed(c, "GET, POST");
         return;
     }
-    const char *name = c->seg[1];
+    char *name = c->seg[1];
+    for (char *p = name; *p; p++) /* room names ignore case */
+        *p = g_ascii_tolower(*p);
     gboolean star = c->legacy && strcmp(name, "*") == 0;
     if (!star && !hn_config_room_name_valid(name)) {
         hn_api_problem(c, 404, "not-found", "no such room");

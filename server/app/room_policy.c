@@ -34,17 +34,23 @@ void hn_room_policies_put(HnRoomPolicies *p, const HnDbRoom *r)
 {
     HnDbRoom *copy = g_new0(HnDbRoom, 1);
     hn_db_room_copy(copy, r);
+    g_free(copy->name); /* room names ignore case: kept in lower case */
+    copy->name = g_ascii_strdown(r->name, -1);
     g_hash_table_replace(p->api, copy->name, copy);
 }
 
 gboolean hn_room_policies_remove(HnRoomPolicies *p, const char *name)
 {
-    return g_hash_table_remove(p->api, name);
+    g_autofree char *key = g_ascii_strdown(name, -1);
+    return g_hash_table_remove(p->api, key);
 }
 
 const HnDbRoom *hn_room_policies_api_room(HnRoomPolicies *p, const char *name)
 {
-    return p ? g_hash_table_lookup(p->api, name) : NULL;
+    if (!p || !name)
+        return NULL;
+    g_autofree char *key = g_ascii_strdown(name, -1);
+    return g_hash_table_lookup(p->api, key);
 }
 
 static gint by_name(gconstpointer a, gconstpointer b)

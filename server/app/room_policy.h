@@ -29,7 +29,8 @@ typedef struct HnRoomPolicies HnRoomPolicies;
 HnRoomPolicies *hn_room_policies_new(const HnConfig *cfg);
 /* NULL ok. */
 void hn_room_policies_free(HnRoomPolicies *p);
-/* Adds or replaces the API room r->name (copied). */
+/* Adds or replaces the API room r->name (copied; its name in lower case: room names ignore
+ * case, and every lookup here does too). */
 void hn_room_policies_put(HnRoomPolicies *p, const HnDbRoom *r);
 /* Forgets the API room name; FALSE when there was none. */
 gboolean hn_room_policies_remove(HnRoomPolicies *p, const char *name);

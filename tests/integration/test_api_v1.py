@@ -177,6 +177,13 @@ def test_rooms(api):
     problem(*api.call('PATCH', '/api/v1/rooms/khong-co', {}), 404)
     problem(*api.call('DELETE', '/api/v1/rooms/khong-co'), 404)
     problem(*api.call('POST', '/api/v1/rooms/khong-co/tokens', {}), 404)
+    # room names ignore case: kept in lower case, found in any case
+    st, _, room = api.call('POST', '/api/v1/rooms', {'name': 'So-Tu-Phap'})
+    assert st == 201 and room['name'] == 'so-tu-phap', room
+    assert api.call('GET', '/api/v1/rooms/SO-TU-PHAP')[2]['name'] == 'so-tu-phap'
+    problem(*api.call('POST', '/api/v1/rooms', {'name': 'so-tu-phap'}), 409)
+    problem(*api.call('POST', '/api/v1/rooms', {'name': 'TU-TEP'}), 409)
+    assert api.call('DELETE', '/api/v1/rooms/So-Tu-Phap')[0] == 204
     assert api.call('DELETE', '/api/v1/rooms/so-noi-vu')[0] == 204
     problem(*api.call('GET', '/api/v1/rooms/so-noi-vu'), 404)
 
