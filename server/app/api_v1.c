@@ -130,6 +130,10 @@ static void route(HnApiCall *c)
         return;
     }
     const char *what = c->nseg ? c->seg[0] : "";
+    if (strcmp(what, "rooms") == 0 && c->nseg >= 2) {
+        for (char *p = c->seg[1]; *p; p++) /* room names ignore case */
+            *p = g_ascii_tolower(*p);
+    }
     if (strcmp(what, "rooms") == 0 && c->nseg >= 3 && strcmp(c->seg[2], "participants") == 0)
         hn_api_participants(c);
     else if (strcmp(what, "rooms") == 0)

@@ -266,6 +266,7 @@ static gboolean meeting_done(HnApiCall *c)
         break;
     case OP_END:
         hn_api_audit(c, "api-meeting-end", m->room, d);
+        hn_api_end_live_room(c, m->room);
         break;
     case OP_TOKENS:
         if (strcmp(m->state, "ended") == 0) {

@@ -63,6 +63,9 @@ gint64 hn_api_parse_id(const char *s);
 void hn_api_rooms(HnApiCall *c);
 void hn_api_meetings(HnApiCall *c);
 void hn_api_participants(HnApiCall *c); /* rooms/NAME/participants... */
+/* Ends the live room of a meeting for everyone (moderation's "end"), when it is live and the
+ * build has moderation; else nothing. */
+void hn_api_end_live_room(HnApiCall *c, const char *room);
 /* POST .../tokens for room (validated, transfer none): mints from c->body. ends_s: the end of
  * the meeting the token is for (0: none), for the default ttl. */
 void hn_api_mint_token(HnApiCall *c, const char *room, gint64 ends_s, const char *what);

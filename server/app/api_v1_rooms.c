@@ -264,9 +264,7 @@ void hn_api_rooms(HnApiCall *c)
             not_allowed(c, "GET, POST");
         return;
     }
-    char *name = c->seg[1];
-    for (char *p = name; *p; p++) /* room names ignore case */
-        *p = g_ascii_tolower(*p);
+    const char *name = c->seg[1]; /* in lower case (route) */
     gboolean star = c->legacy && strcmp(name, "*") == 0;
     if (!star && !hn_config_room_name_valid(name)) {
         hn_api_problem(c, 404, "not-found", "no such room");
