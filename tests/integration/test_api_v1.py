@@ -310,3 +310,36 @@ def test_lockout_after_bad_keys(tmp_path):
     finally:
         problems = srv.stop()
         assert not problems, problems
+
+
+def test_api_rooms_survive_restart(tmp_path):
+    """API rooms are in the store and loaded at start: after a restart the room is listed and
+    its PIN still guards it."""
+    data = str(tmp_path / 'data')
+    key = cli(data, 'apikey', 'add', 'cong-thong-tin')
+    conf = CONFIG.replace('LOCKOUT', '100')
+    first = Server(str(tmp_path), conf)
+    try:
+        first.start()
+        st, _, _ = Api(first, key).call('POST', '/api/v1/rooms', {
+            'name': 'ben-vung', 'access': 'pin', 'pin': '55667788'})
+        assert st == 201
+    finally:
+        assert not first.stop()
+    second = Server(str(tmp_path), conf)
+    try:
+        second.start()
+        st, _, room = Api(second, key).call('GET', '/api/v1/rooms/ben-vung')
+        assert st == 200 and room['access'] == 'pin' and room['source'] == 'api', room
+
+        async def body():
+            ws, msg = await join(second, 'ben-vung', pin='11111111')
+            assert msg['type'] == 'error' and msg['code'] == 'bad-pin', msg
+            await ws.close()
+            ws, msg = await join(second, 'ben-vung', pin='55667788')
+            assert msg['type'] == 'joined', msg
+            await ws.close()
+
+        asyncio.run(body())
+    finally:
+        assert not second.stop()
