@@ -61,6 +61,12 @@ void hn_api_json(HnApiCall *c, int status, json_t *body)
     c->req = NULL;
 }
 
+void hn_api_not_allowed(HnApiCall *c, const char *allow)
+{
+    hn_http_request_add_header(c->req, "allow", allow);
+    hn_api_problem(c, 405, "method-not-allowed", allow);
+}
+
 static void call_unref(gpointer p)
 {
     HnApiCall *c = p;

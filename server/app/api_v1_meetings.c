@@ -282,12 +282,6 @@ static gboolean meeting_done(HnApiCall *c)
     return G_SOURCE_REMOVE;
 }
 
-static void not_allowed(HnApiCall *c, const char *allow)
-{
-    hn_http_request_add_header(c->req, "allow", allow);
-    hn_api_problem(c, 405, "method-not-allowed", allow);
-}
-
 /* ?room=NAME of the query string: FALSE when the query is malformed. */
 static gboolean room_filter(HnApiCall *c, char **out)
 {
@@ -319,7 +313,7 @@ void hn_api_meetings(HnApiCall *c)
             if (!bad && op->in.ends && op->in.ends <= op->in.starts)
                 bad = "ends must be after starts";
         } else {
-            not_allowed(c, "GET, POST");
+            hn_api_not_allowed(c, "GET, POST");
             return;
         }
     } else {
@@ -338,7 +332,7 @@ void hn_api_meetings(HnApiCall *c)
         } else if (tail && c->method == HN_HTTP_POST) {
             op->kind = tail[0] == 'e' ? OP_END : OP_TOKENS;
         } else {
-            not_allowed(c, tail ? "POST" : "GET, PATCH");
+            hn_api_not_allowed(c, tail ? "POST" : "GET, PATCH");
             return;
         }
     }

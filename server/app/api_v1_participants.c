@@ -17,12 +17,6 @@
 
 #ifdef HAVE_MODERATION
 
-static void not_allowed(HnApiCall *c, const char *allow)
-{
-    hn_http_request_add_header(c->req, "allow", allow);
-    hn_api_problem(c, 405, "method-not-allowed", allow);
-}
-
 static void list(HnApiCall *c, const char *room)
 {
     char *text = hn_hub_participants_json(c->api->hub, room);
@@ -70,7 +64,7 @@ void hn_api_participants(HnApiCall *c)
         if (c->method == HN_HTTP_GET)
             list(c, room);
         else
-            not_allowed(c, "GET");
+            hn_api_not_allowed(c, "GET");
         return;
     }
     const char *who = c->seg[3];
@@ -78,12 +72,12 @@ void hn_api_participants(HnApiCall *c)
         if (c->method == HN_HTTP_DELETE)
             moderate(c, room, "remove", who, NULL);
         else
-            not_allowed(c, "DELETE");
+            hn_api_not_allowed(c, "DELETE");
         return;
     }
     if (c->nseg == 5 && strcmp(c->seg[4], "mute") == 0) {
         if (c->method != HN_HTTP_POST) {
-            not_allowed(c, "POST");
+            hn_api_not_allowed(c, "POST");
             return;
         }
         json_t *k = c->body ? json_object_get(c->body, "kind") : NULL;

@@ -50,6 +50,8 @@ struct HnApiCall {
 /* Answers c with a problem details object (application/problem+json): type
  * "urn:hoinghi:api:" + kind, a title for kind, status and detail (transfer none). */
 void hn_api_problem(HnApiCall *c, int status, const char *kind, const char *detail);
+/* Answers c 405 with Allow: allow ("GET, POST"). */
+void hn_api_not_allowed(HnApiCall *c, const char *allow);
 /* Answers c with body (transfer full; NULL: no body, for 204). */
 void hn_api_json(HnApiCall *c, int status, json_t *body);
 /* Runs fn(db, c) on the store thread, then c->reply(c) here. The call lives until then. */

@@ -246,12 +246,6 @@ static void room_change(HnApiCall *c, const char *name)
     hn_api_store(c, room_write, room_written);
 }
 
-static void not_allowed(HnApiCall *c, const char *allow)
-{
-    hn_http_request_add_header(c->req, "allow", allow);
-    hn_api_problem(c, 405, "method-not-allowed", allow);
-}
-
 void hn_api_rooms(HnApiCall *c)
 {
     HnApi *a = c->api;
@@ -261,7 +255,7 @@ void hn_api_rooms(HnApiCall *c)
         else if (c->method == HN_HTTP_POST)
             room_create(c);
         else
-            not_allowed(c, "GET, POST");
+            hn_api_not_allowed(c, "GET, POST");
         return;
     }
     const char *name = c->seg[1]; /* in lower case (route) */
@@ -280,13 +274,13 @@ void hn_api_rooms(HnApiCall *c)
         } else if (c->method == HN_HTTP_PATCH || c->method == HN_HTTP_DELETE) {
             room_change(c, name);
         } else {
-            not_allowed(c, "GET, PATCH, DELETE");
+            hn_api_not_allowed(c, "GET, PATCH, DELETE");
         }
         return;
     }
     if (c->nseg == 3 && strcmp(c->seg[2], "tokens") == 0) {
         if (c->method != HN_HTTP_POST) {
-            not_allowed(c, "POST");
+            hn_api_not_allowed(c, "POST");
             return;
         }
         HnRoomPolicy pol;

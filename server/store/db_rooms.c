@@ -63,6 +63,38 @@ static sqlite3_stmt *prepare(HnDb *db, const char *sql, GError **error)
     return st;
 }
 
+/* Every row of st (finalized here) as elements of elem_size filled by row: a GArray with
+ * clear set. transfer full; NULL + error. */
+static GArray *read_rows(HnDb *db, sqlite3_stmt *st, guint elem_size, GDestroyNotify clear,
+                         void (*row)(sqlite3_stmt *st, gpointer elem), GError **error)
+{
+    GArray *out = g_array_new(FALSE, TRUE, elem_size);
+    g_array_set_clear_func(out, clear);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        g_array_set_size(out, out->len + 1);
+        row(st, out->data + (gsize)(out->len - 1) * elem_size);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        g_array_unref(out);
+        sql_fail(db, error, "read rows");
+        return NULL;
+    }
+    return out;
+}
+
+/* The first row of st (finalized here) into elem; FALSE when there is none. */
+static gboolean read_one(sqlite3_stmt *st, void (*row)(sqlite3_stmt *st, gpointer elem),
+                         gpointer elem)
+{
+    gboolean found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        row(st, elem);
+    sqlite3_finalize(st);
+    return found;
+}
+
 /* ---- rooms ---- */
 
 void hn_db_room_clear(HnDbRoom *r)
@@ -100,6 +132,11 @@ static void room_row(sqlite3_stmt *st, HnDbRoom *r)
     r->updated = sqlite3_column_int64(st, 8);
 }
 
+static void room_row_fn(sqlite3_stmt *st, gpointer elem)
+{
+    room_row(st, elem);
+}
+
 static void room_clear_func(gpointer p)
 {
     hn_db_room_clear(p);
@@ -110,21 +147,7 @@ GArray *hn_db_room_list(HnDb *db, GError **error)
     sqlite3_stmt *st = prepare(db, "SELECT " ROOM_COLS " FROM rooms ORDER BY name", error);
     if (!st)
         return NULL;
-    GArray *out = g_array_new(FALSE, TRUE, sizeof(HnDbRoom));
-    g_array_set_clear_func(out, room_clear_func);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        HnDbRoom r = {0};
-        room_row(st, &r);
-        g_array_append_val(out, r);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        g_array_unref(out);
-        sql_fail(db, error, "read rooms");
-        return NULL;
-    }
-    return out;
+    return read_rows(db, st, sizeof(HnDbRoom), room_clear_func, room_row_fn, error);
 }
 
 gboolean hn_db_room_get(HnDb *db, const char *name, HnDbRoom *out)
@@ -134,11 +157,7 @@ gboolean hn_db_room_get(HnDb *db, const char *name, HnDbRoom *out)
     if (!st)
         return FALSE;
     bind_text(st, 1, name);
-    gboolean found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
-        room_row(st, out);
-    sqlite3_finalize(st);
-    return found;
+    return read_one(st, room_row_fn, out);
 }
 
 static void bind_room(sqlite3_stmt *st, const HnDbRoom *r)
@@ -230,6 +249,11 @@ static void meeting_row(sqlite3_stmt *st, HnDbMeeting *m)
     m->ended = sqlite3_column_int64(st, 10);
 }
 
+static void meeting_row_fn(sqlite3_stmt *st, gpointer elem)
+{
+    meeting_row(st, elem);
+}
+
 static char **read_sites(HnDb *db, gint64 id)
 {
     GPtrArray *out = g_ptr_array_new();
@@ -317,10 +341,7 @@ gboolean hn_db_meeting_get(HnDb *db, gint64 id, HnDbMeeting *out)
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, id);
-    gboolean found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
-        meeting_row(st, out);
-    sqlite3_finalize(st);
+    gboolean found = read_one(st, meeting_row_fn, out);
     if (found)
         out->sites = read_sites(db, id);
     return found;
@@ -336,21 +357,8 @@ GArray *hn_db_meeting_list(HnDb *db, const char *room, guint limit, GError **err
         return NULL;
     bind_text(st, 1, room);
     sqlite3_bind_int64(st, 2, limit);
-    GArray *out = g_array_new(FALSE, TRUE, sizeof(HnDbMeeting));
-    g_array_set_clear_func(out, meeting_clear_func);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        HnDbMeeting m = {0};
-        meeting_row(st, &m);
-        g_array_append_val(out, m);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        g_array_unref(out);
-        sql_fail(db, error, "read meetings");
-        return NULL;
-    }
-    for (guint i = 0; i < out->len; i++) {
+    GArray *out = read_rows(db, st, sizeof(HnDbMeeting), meeting_clear_func, meeting_row_fn, error);
+    for (guint i = 0; out && i < out->len; i++) {
         HnDbMeeting *m = &g_array_index(out, HnDbMeeting, i);
         m->sites = read_sites(db, m->id);
     }
