@@ -308,30 +308,40 @@ static void bind_meeting(sqlite3_stmt *st, const HnDbMeeting *m)
     bind_int_or_null(st, 9, m->ended, m->ended <= 0);
 }
 
-gboolean hn_db_meeting_insert(HnDb *db, const HnDbMeeting *m, gint64 now_s, gint64 *id_out,
-                              GError **error)
+/* Runs sql (an INSERT or UPDATE of meetings binding m as ?1-?9 and p10 as ?10) and writes the
+ * sites, in one transaction. *id: the new row's id (insert) or m->id. */
+static gboolean write_meeting(HnDb *db, const char *sql, const HnDbMeeting *m, gint64 p10,
+                              gboolean insert, gint64 *id, GError **error)
 {
     if (!exec(db, "BEGIN IMMEDIATE"))
         return sql_fail(db, error, "begin");
-    sqlite3_stmt *st = prepare(db,
-                               "INSERT INTO meetings (room, title, starts, ends, chair, secretary,"
-                               " state, started, ended, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                               " ?7, ?8, ?9, ?10)",
-                               error);
-    gboolean ok = st != NULL;
-    if (ok) {
+    sqlite3_stmt *st = prepare(db, sql, error);
+    int n = -1;
+    if (st) {
         bind_meeting(st, m);
-        sqlite3_bind_int64(st, 10, now_s);
-        ok = step_write(db, st, error) > 0;
+        sqlite3_bind_int64(st, 10, p10);
+        n = step_write(db, st, error);
+        if (n == 0)
+            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_NOT_FOUND, "no meeting %" G_GINT64_FORMAT,
+                        m->id);
     }
-    gint64 id = sqlite3_last_insert_rowid(handle(db));
-    ok = ok && write_sites(db, id, m->sites, error);
+    *id = insert ? sqlite3_last_insert_rowid(handle(db)) : m->id;
+    gboolean ok = n > 0 && write_sites(db, *id, m->sites, error);
     if (!ok || !exec(db, "COMMIT")) {
         exec(db, "ROLLBACK");
         return ok ? sql_fail(db, error, "commit") : FALSE;
     }
-    *id_out = id;
     return TRUE;
+}
+
+gboolean hn_db_meeting_insert(HnDb *db, const HnDbMeeting *m, gint64 now_s, gint64 *id_out,
+                              GError **error)
+{
+    return write_meeting(db,
+                         "INSERT INTO meetings (room, title, starts, ends, chair, secretary,"
+                         " state, started, ended, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                         " ?8, ?9, ?10)",
+                         m, now_s, TRUE, id_out, error);
 }
 
 gboolean hn_db_meeting_get(HnDb *db, gint64 id, HnDbMeeting *out)
@@ -367,26 +377,10 @@ GArray *hn_db_meeting_list(HnDb *db, const char *room, guint limit, GError **err
 
 gboolean hn_db_meeting_update(HnDb *db, const HnDbMeeting *m, GError **error)
 {
-    if (!exec(db, "BEGIN IMMEDIATE"))
-        return sql_fail(db, error, "begin");
-    sqlite3_stmt *st = prepare(db,
-                               "UPDATE meetings SET room = ?1, title = ?2, starts = ?3, ends = ?4,"
-                               " chair = ?5, secretary = ?6, state = ?7, started = ?8, ended = ?9"
-                               " WHERE id = ?10",
-                               error);
-    int n = -1;
-    if (st) {
-        bind_meeting(st, m);
-        sqlite3_bind_int64(st, 10, m->id);
-        n = step_write(db, st, error);
-        if (n == 0)
-            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_NOT_FOUND, "no meeting %" G_GINT64_FORMAT,
-                        m->id);
-    }
-    gboolean ok = n > 0 && write_sites(db, m->id, m->sites, error);
-    if (!ok || !exec(db, "COMMIT")) {
-        exec(db, "ROLLBACK");
-        return ok ? sql_fail(db, error, "commit") : FALSE;
-    }
-    return TRUE;
+    gint64 id;
+    return write_meeting(db,
+                         "UPDATE meetings SET room = ?1, title = ?2, starts = ?3, ends = ?4,"
+                         " chair = ?5, secretary = ?6, state = ?7, started = ?8, ended = ?9"
+                         " WHERE id = ?10",
+                         m, m->id, FALSE, &id, error);
 }
