@@ -296,12 +296,12 @@ static void on_legacy_tokens(void *user, HnHttpRequest *req)
 
 /* ---- the API rooms, loaded once at start ---- */
 
+/* The store thread hands the rows over through atomics, not a GMutex: GLib's mutexes are
+ * futexes ThreadSanitizer cannot see, atomics it can. */
 typedef struct {
-    GMutex lock;
-    GCond cond;
-    gboolean done;
+    gint done; /* atomic: 1 once rooms is set */
     GArray *rooms;
-    gint refs;
+    gint refs; /* atomic */
 } Load;
 
 static void load_unref(gpointer p)
@@ -311,8 +311,6 @@ static void load_unref(gpointer p)
         return;
     if (l->rooms)
         g_array_unref(l->rooms);
-    g_mutex_clear(&l->lock);
-    g_cond_clear(&l->cond);
     g_free(l);
 }
 
@@ -320,16 +318,12 @@ static void load_run(HnDb *db, gpointer p)
 {
     Load *l = p;
     GError *err = NULL;
-    GArray *rooms = hn_db_room_list(db, &err);
-    if (!rooms) {
+    l->rooms = hn_db_room_list(db, &err);
+    if (!l->rooms) {
         g_warning("store: cannot read the API rooms: %s", err->message);
         g_error_free(err);
     }
-    g_mutex_lock(&l->lock);
-    l->rooms = rooms;
-    l->done = TRUE;
-    g_cond_signal(&l->cond);
-    g_mutex_unlock(&l->lock);
+    g_atomic_int_set(&l->done, 1);
 }
 
 static gboolean load_reply(gpointer p)
@@ -338,18 +332,15 @@ static gboolean load_reply(gpointer p)
     return G_SOURCE_REMOVE;
 }
 
+/* Main thread, before the loop runs: waits (a few milliseconds) for the store thread. */
 static void load_rooms(HnApi *a)
 {
     Load *l = g_new0(Load, 1);
-    g_mutex_init(&l->lock);
-    g_cond_init(&l->cond);
     l->refs = 2;
     hn_store_query(a->store, load_run, load_reply, a->home, l, load_unref);
-    g_mutex_lock(&l->lock);
-    while (!l->done)
-        g_cond_wait(&l->cond, &l->lock);
+    while (!g_atomic_int_get(&l->done))
+        g_usleep(1000);
     GArray *rooms = g_steal_pointer(&l->rooms);
-    g_mutex_unlock(&l->lock);
     guint n = 0;
     for (guint i = 0; rooms && i < rooms->len; i++) {
         const HnDbRoom *r = &g_array_index(rooms, HnDbRoom, i);
