@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from harness import HOINGHI_BIN, Server, recv_json, sanitizer_env, ws_connect
+from harness import HOINGHI_BIN, Server, expect_closed, recv_json, sanitizer_env, ws_connect
 
 SECRET = 'api-v1-test-secret-0123456789'
 CONFIG = """
@@ -270,6 +270,45 @@ def test_meeting_flow(api):
     problem(*api.call('POST', '/api/v1/meetings/%d/end' % mid), 409)
     problem(*api.call('POST', '/api/v1/meetings/%d/tokens' % mid, {}), 409)
     problem(*api.call('PATCH', '/api/v1/meetings/%d' % mid, {'title': 'y'}), 409)
+
+
+def test_live_participants(api):
+    """List, mute and remove the participants of a live room, and end a meeting for everyone,
+    through the moderation capability (501 in a build without it)."""
+    st, _, _ = api.call('GET', '/api/v1/rooms/tu-tep/participants')
+    if st == 501:
+        pytest.skip('this build has no moderation capability (app/hub_moderation.h)')
+
+    async def body():
+        a, ja = await join(api.server, 'tu-tep', name='Đại biểu A',
+                           token=api.call('POST', '/api/v1/rooms/tu-tep/tokens',
+                                          {'name': 'Đại biểu A'})[2]['token'])
+        b, jb = await join(api.server, 'tu-tep', name='Đại biểu B',
+                           token=api.call('POST', '/api/v1/rooms/tu-tep/tokens',
+                                          {'name': 'Đại biểu B'})[2]['token'])
+        assert ja['type'] == 'joined' and jb['type'] == 'joined', (ja, jb)
+        st, _, people = api.call('GET', '/api/v1/rooms/TU-TEP/participants')
+        assert st == 200 and len(people) == 2, people
+        assert 'Đại biểu A' in json.dumps(people, ensure_ascii=False), people
+        pa, pb = ja['self'], jb['self']
+        assert api.call('POST', '/api/v1/rooms/tu-tep/participants/%s/mute' % pa,
+                        {'kind': 'audio'})[0] == 204
+        problem(*api.call('POST', '/api/v1/rooms/tu-tep/participants/%s/mute' % pa,
+                          {'kind': 'smell'}), 400)
+        problem(*api.call('POST', '/api/v1/rooms/tu-tep/participants/p999999/mute',
+                          {'kind': 'audio'}), 404)
+        problem(*api.call('DELETE', '/api/v1/rooms/tu-tep/participants/p999999'), 404)
+        assert api.call('DELETE', '/api/v1/rooms/tu-tep/participants/%s' % pb)[0] == 204
+        await expect_closed(b)
+        st, _, m = api.call('POST', '/api/v1/meetings', {'title': 'Họp ngắn', 'room': 'tu-tep',
+                                                         'starts': int(time.time())})
+        assert api.call('POST', '/api/v1/meetings/%d/end' % m['id'])[0] == 200
+        await expect_closed(a)  # the meeting's end closes the live room for everyone
+
+    asyncio.run(body())
+    st, _, people = api.call('GET', '/api/v1/rooms/tu-tep/participants')
+    assert st == 200 and people == [], people
+    problem(*api.call('GET', '/api/v1/rooms/khong-co/participants'), 404)
 
 
 def test_writes_are_audited(api):
