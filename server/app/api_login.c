@@ -133,6 +133,23 @@ static void on_logout(void *user, HnHttpRequest *req)
     hn_http_reply(req, 200, "application/json", "{}\n", 3);
 }
 
+char *hn_session_account(const char *secret, HnHttpRequest *req)
+{
+    g_autofree char *cookie = hn_http_request_cookie(req, HN_SESSION_COOKIE);
+    if (!cookie || strlen(cookie) > HN_TOKEN_MAX)
+        return NULL;
+    HnTokenClaims c = {0};
+    const char *why = NULL;
+    char *sub = NULL;
+    if (hn_join_token_verify(secret, cookie, "*", g_get_real_time() / G_USEC_PER_SEC, &c, &why) ==
+            HN_TOKEN_OK &&
+        strcmp(c.room, "*") == 0)
+        sub = g_strdup(c.sub);
+    hn_token_claims_clear(&c);
+    memset(cookie, 0, strlen(cookie));
+    return sub;
+}
+
 void hn_api_login_register(HnHttpRoutes *routes, const HnConfig *cfg, HnStore *store,
                            HnMailbox *home, const char *secret)
 {

@@ -17,3 +17,8 @@
 /* Adds the routes. Everything transfer none, must outlive routes; secret is copied. */
 void hn_api_login_register(HnHttpRoutes *routes, const HnConfig *cfg, HnStore *store,
                            HnMailbox *home, const char *secret);
+
+/* The account name (the sub) of req's hn_session cookie when it is a valid session signed with
+ * secret, NULL otherwise. The account's role is not in it: read it from the store. transfer full.
+ * Main thread (the request's). */
+char *hn_session_account(const char *secret, HnHttpRequest *req);

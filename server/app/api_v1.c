@@ -5,8 +5,9 @@
 
 #include <string.h>
 
+#include "app/api_login.h"
 #include "app/api_v1_priv.h"
-#include "meeting/join_token.h"
+#include "store/db_audit.h"
 
 static HnApi api_singleton; /* one server per process */
 
@@ -163,16 +164,10 @@ static void auth_check(HnDb *db, gpointer p)
         g_free(label);
         return;
     }
-    GArray *users = hn_db_user_list(db, NULL);
-    for (guint i = 0; users && i < users->len; i++) {
-        const HnDbUser *u = &g_array_index(users, HnDbUser, i);
-        if (strcmp(u->name, c->account) == 0) {
-            c->account_found = TRUE;
-            c->account_role = u->role;
-        }
-    }
-    if (users)
-        g_array_unref(users);
+    HnDbUser u = {0};
+    c->account_found = hn_db_user_get(db, c->account, &u);
+    c->account_role = u.role;
+    hn_db_user_clear(&u);
 }
 
 static void refuse_401(HnApiCall *c, const char *detail)
@@ -223,25 +218,6 @@ static const char *bearer(const char *auth)
     return *auth ? auth : NULL;
 }
 
-/* The account of a valid session cookie, NULL when none. transfer full. */
-static char *session_account(HnApi *a, HnHttpRequest *req)
-{
-    g_autofree char *cookie = hn_http_request_cookie(req, HN_SESSION_COOKIE);
-    if (!cookie)
-        return NULL;
-    HnTokenClaims claims;
-    const char *why = NULL;
-    char *account = NULL;
-    if (hn_join_token_verify(a->hub->session_secret, cookie, "*",
-                             g_get_real_time() / G_USEC_PER_SEC, &claims, &why) == HN_TOKEN_OK) {
-        if (strcmp(claims.room, "*") == 0 && claims.sub)
-            account = g_strdup(claims.sub);
-        hn_token_claims_clear(&claims);
-    }
-    memset(cookie, 0, strlen(cookie));
-    return account;
-}
-
 static void start_call(HnApi *a, HnHttpRequest *req, char **seg, gboolean legacy)
 {
     HnApiCall *c = g_new0(HnApiCall, 1);
@@ -259,7 +235,7 @@ static void start_call(HnApi *a, HnHttpRequest *req, char **seg, gboolean legacy
     if (key)
         c->key = g_strdup(key);
     else
-        c->account = session_account(a, req);
+        c->account = hn_session_account(a->hub->session_secret, req);
     if (!c->key && !c->account) {
         refuse_401(c, "send an API key (Authorization: Bearer KEY) or log in as an admin");
     } else if (hn_limiter_locked_for(a->limiter, c->peer, g_get_monotonic_time()) > 0) {

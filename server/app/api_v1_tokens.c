@@ -56,6 +56,12 @@ void hn_api_mint_token(HnApiCall *c, const char *room, gint64 ends_s, const char
         hn_api_problem(c, 400, "bad-request", bad);
         return;
     }
+    if (t.sub && strcmp(room, "*") == 0) {
+        /* a "*" token with a sub has the shape of an account session (app/api_login.h): the
+         * session key is the jwt_secret, so it would log its holder in as that account */
+        hn_api_problem(c, 400, "bad-request", "a token for every room (*) cannot carry a sub");
+        return;
+    }
     if (!cfg->jwt_secret) {
         hn_api_problem(c, 503, "unavailable",
                        "this server has no [auth] jwt_secret: it signs no join tokens");

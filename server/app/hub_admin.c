@@ -43,18 +43,7 @@ static void query_free(gpointer p)
 /* The account name of the request's session, NULL without a valid one. transfer full. */
 static char *session_account(const Admin *a, HnHttpRequest *req)
 {
-    g_autofree char *cookie = hn_http_request_cookie(req, HN_SESSION_COOKIE);
-    if (!cookie || strlen(cookie) > HN_TOKEN_MAX)
-        return NULL;
-    HnTokenClaims c = {0};
-    const char *why = NULL;
-    char *sub = NULL;
-    if (hn_join_token_verify(a->hub->session_secret, cookie, "*",
-                             g_get_real_time() / G_USEC_PER_SEC, &c, &why) == HN_TOKEN_OK)
-        sub = g_strdup(c.sub);
-    hn_token_claims_clear(&c);
-    memset(cookie, 0, strlen(cookie));
-    return sub;
+    return hn_session_account(a->hub->session_secret, req);
 }
 
 /* Headers that keep the pages out of frames and foreign scripts. */

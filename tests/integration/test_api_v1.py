@@ -335,6 +335,8 @@ def test_lockout_after_bad_keys(tmp_path):
         srv.start()
         a = Api(srv, key)
         assert a.call('GET', '/api/v1/rooms')[0] == 200
+        problem(*a.call('POST', '/api/rooms/*/tokens', {'sub': 'quan-tri'}), 400)
+        assert a.call('POST', '/api/rooms/*/tokens', {'name': 'Khách'})[0] == 201
         for _ in range(3):
             problem(*a.call('GET', '/api/v1/rooms', auth='Bearer hnk_guessed'), 401)
         st, headers, body = a.call('GET', '/api/v1/rooms')  # the right key, refused
