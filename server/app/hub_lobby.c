@@ -69,8 +69,8 @@ void hn_hub_lobby_free(HnHubLobbies *lb)
 
 gboolean hn_hub_room_lobby(HnHub *hub, const char *room)
 {
-    const HnRoomConfig *rc = hn_config_find_room(hub->cfg, room);
-    return rc && rc->lobby;
+    HnRoomPolicy pol; /* a [room:NAME] group or a room of the REST API */
+    return hn_hub_room_policy(hub, room, &pol) && pol.lobby;
 }
 
 /* --- who is told what --------------------------------------------------------------------- */
@@ -239,10 +239,11 @@ gboolean hn_hub_lobby_hold(HnHub *hub, uint64_t conn_id, HnHubJoin *j, gboolean 
     }
     RoomLine *l = g_hash_table_lookup(lb->lines, j->room);
     if (!l) {
-        const HnRoomConfig *rc = hn_config_find_room(hub->cfg, j->room);
+        HnRoomPolicy pol;
+        hn_hub_room_policy(hub, j->room, &pol);
         l = g_new0(RoomLine, 1);
         l->room = g_strdup(j->room);
-        l->line = hn_lobby_new(rc ? rc->max_participants : hub->cfg->max_participants,
+        l->line = hn_lobby_new(pol.max_participants,
                                (gint64)hub->cfg->lobby_timeout * G_USEC_PER_SEC, held_free);
         g_hash_table_insert(lb->lines, l->room, l);
     }

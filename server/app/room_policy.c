@@ -93,7 +93,7 @@ gboolean hn_room_policy_lookup(const HnConfig *cfg, HnRoomPolicies *p, const cha
         out->pin = rc->pin;
         out->access_set = rc->access;
         out->access = hn_config_room_access(cfg, name);
-        out->lobby = FALSE; /* [room:NAME] lobby: read by the lobby's config key when it lands */
+        out->lobby = rc->lobby;
         out->max_participants = rc->max_participants;
         out->last_n = rc->last_n;
         out->from_config = TRUE;

@@ -215,7 +215,15 @@ def test_api_room_gate(api):
         assert msg['type'] == 'error' and msg['code'] == 'room-full', msg
         st, _, room = api.call('GET', '/api/v1/rooms/xa-pin')
         assert room['participants'] == 2, room
-        for ws in (a, b, c):
+        # an API room with lobby = true holds a newcomer in the lobby; false lets one in
+        assert api.call('POST', '/api/v1/rooms', {'name': 'sanh-api', 'access': 'pin',
+                                                  'pin': '4321', 'lobby': True})[0] == 201
+        d, msg = await join(api.server, 'sanh-api', pin='4321')
+        assert msg['type'] == 'lobby' and msg['room'] == 'sanh-api', msg
+        assert api.call('PATCH', '/api/v1/rooms/sanh-api', {'lobby': False})[0] == 200
+        e, msg = await join(api.server, 'sanh-api', pin='4321')
+        assert msg['type'] == 'joined', msg
+        for ws in (a, b, c, d, e):
             await ws.close()
 
     asyncio.run(body())
