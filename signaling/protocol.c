@@ -36,6 +36,8 @@ static const char *const error_code_names[] = {
     [HN_PROTO_ERR_RATE_LIMITED] = "rate-limited",
     [HN_PROTO_ERR_DENIED] = "denied",
     [HN_PROTO_ERR_LOBBY_TIMEOUT] = "lobby-timeout",
+    [HN_PROTO_ERR_MEETING_LOCKED] = "meeting-locked",
+    [HN_PROTO_ERR_NO_PARTICIPANT] = "no-such-participant",
 };
 
 static const char *const msg_type_names[] = {
@@ -53,6 +55,9 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_VOTE_OPEN] = "vote-open",
     [HN_PROTO_MSG_VOTE_CAST] = "vote-cast",
     [HN_PROTO_MSG_VOTE_CLOSE] = "vote-close",
+    [HN_PROTO_MSG_STATE] = "state",
+    [HN_PROTO_MSG_HAND] = "hand",
+    [HN_PROTO_MSG_MODERATE] = "moderate",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -340,6 +345,61 @@ static int parse_lobby(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     return 0;
 }
 
+/* {"type":"state","audio"?:bool,"video"?:bool} */
+static int parse_state(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    json_t *a = json_object_get(obj, "audio"), *v = json_object_get(obj, "video");
+    if ((a && !json_is_boolean(a)) || (v && !json_is_boolean(v)) || (!a && !v))
+        return field_error(err, "audio", "and/or 'video' must be given as booleans");
+    out->u.state.audio = a ? json_is_true(a) : -1;
+    out->u.state.video = v ? json_is_true(v) : -1;
+    return 0;
+}
+
+/* {"type":"hand","raised":bool} */
+static int parse_hand(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    json_t *r = json_object_get(obj, "raised");
+    if (!json_is_boolean(r))
+        return field_error(err, "raised", "must be a boolean");
+    out->u.hand.raised = json_is_true(r);
+    return 0;
+}
+
+static bool participant_id_valid(const char *id)
+{
+    size_t len = id ? strlen(id) : 0;
+    return len >= 2 && len < 24 && id[0] == 'p' && strspn(id + 1, "0123456789") == len - 1;
+}
+
+/* {"type":"moderate","action","participant"?,"kind"?} */
+static int parse_moderate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *action = get_string(obj, "action", err);
+    if (action == NULL)
+        return -EINVAL;
+    size_t n = strlen(action);
+    if (n < 1 || n > 32 || strspn(action, "abcdefghijklmnopqrstuvwxyz-") != n)
+        return field_error(err, "action", "must be a moderation action name");
+    out->u.moderate.action = action;
+    json_t *p = json_object_get(obj, "participant");
+    if (p && !json_is_null(p)) {
+        if (!participant_id_valid(json_string_value(p)))
+            return field_error(err, "participant", "must be a participant id \"p<digits>\"");
+        out->u.moderate.participant = json_string_value(p);
+    }
+    json_t *k = json_object_get(obj, "kind");
+    out->u.moderate.kind = HN_PROTO_KIND_AUDIO;
+    if (k && !json_is_null(k)) {
+        const char *s = json_string_value(k);
+        if (s && strcmp(s, "video") == 0)
+            out->u.moderate.kind = HN_PROTO_KIND_VIDEO;
+        else if (!s || strcmp(s, "audio") != 0)
+            return field_error(err, "kind", "must be \"audio\" or \"video\"");
+    }
+    return 0;
+}
+
 static int parse_candidate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
 {
     const char *pc = get_string(obj, "pc", err);
@@ -527,6 +587,12 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     case HN_PROTO_MSG_VOTE_CAST:
     case HN_PROTO_MSG_VOTE_CLOSE:
         return parse_vote(obj, out, err, out->type == HN_PROTO_MSG_VOTE_CAST);
+    case HN_PROTO_MSG_STATE:
+        return parse_state(obj, out, err);
+    case HN_PROTO_MSG_HAND:
+        return parse_hand(obj, out, err);
+    case HN_PROTO_MSG_MODERATE:
+        return parse_moderate(obj, out, err);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
@@ -772,6 +838,118 @@ char *hn_proto_build_candidate(HnProtoPc pc, const char *candidate, const char *
     json_t *obj = message_new("candidate");
     if (obj == NULL || !set_str(obj, "pc", pc_names[pc]) || !set_str(obj, "candidate", candidate) ||
         !set_str(obj, "sdpMid", sdp_mid))
+        return NULL;
+    return dump(obj);
+}
+
+/* Sets the state fields of p on obj (a participant object). false: out of memory (obj kept). */
+static bool set_state_fields(json_t *obj, const HnProtoPartState *p)
+{
+    int rc = json_object_set_new(obj, "audio", json_boolean(p->audio)) |
+             json_object_set_new(obj, "video", json_boolean(p->video)) |
+             json_object_set_new(obj, "audio_locked", json_boolean(p->audio_locked)) |
+             json_object_set_new(obj, "video_locked", json_boolean(p->video_locked)) |
+             json_object_set_new(obj, "hand", p->hand ? json_integer(p->hand) : json_null()) |
+             json_object_set_new(obj, "chair", json_boolean(p->chair));
+    return rc == 0;
+}
+
+static json_t *part_state_new(const HnProtoPartState *p)
+{
+    HnProtoParticipant base = {.id = p->id, .name = p->name, .role = p->role};
+    json_t *obj = participant_new(&base);
+    if (obj && !set_state_fields(obj, p)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+char *hn_proto_build_participant_updated(const HnProtoPartState *p)
+{
+    g_return_val_if_fail(p != NULL, NULL);
+    json_t *obj = message_new("participant-updated");
+    if (obj == NULL || !set_new(obj, "participant", part_state_new(p)))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_participant_list(const HnProtoPartState *ps, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        if (json_array_append_new(list, part_state_new(&ps[i])) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return dump(list);
+}
+
+static void decorate_one(json_t *p, HnProtoPartLookup lookup, void *user)
+{
+    HnProtoPartState st;
+    const char *id = json_string_value(json_object_get(p, "id"));
+    if (json_is_object(p) && id && lookup(user, id, &st))
+        set_state_fields(p, &st);
+}
+
+char *hn_proto_decorate_participants(char *text, HnProtoPartLookup lookup, void *user)
+{
+    if (text == NULL)
+        return NULL;
+    json_t *obj = json_loads(text, 0, NULL);
+    const char *type = json_string_value(json_object_get(obj, "type"));
+    bool joined = type && strcmp(type, "joined") == 0;
+    if (!type || (!joined && strcmp(type, "participant-joined") != 0)) {
+        json_decref(obj);
+        return text;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(obj, "participants"), i, p) decorate_one(p, lookup, user);
+    decorate_one(json_object_get(obj, "participant"), lookup, user);
+    HnProtoPartState self;
+    const char *self_id = json_string_value(json_object_get(obj, "self"));
+    if (joined && self_id && lookup(user, self_id, &self))
+        json_object_set_new(obj, "participant", part_state_new(&self));
+    char *out = dump(obj);
+    if (out == NULL)
+        return text;
+    free(text);
+    return out;
+}
+
+char *hn_proto_build_unmute_request(HnProtoKind kind, const char *by)
+{
+    json_t *obj = message_new("unmute-request");
+    if (obj == NULL || !set_str(obj, "kind", NAME_OF(kind_names, kind)) || !set_str(obj, "by", by))
+        return NULL;
+    return dump(obj);
+}
+
+static char *build_by(const char *type, const char *by)
+{
+    json_t *obj = message_new(type);
+    if (obj == NULL || !set_str(obj, "by", by))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_removed(const char *by)
+{
+    return build_by("removed", by);
+}
+
+char *hn_proto_build_meeting_ended(const char *by)
+{
+    return build_by("meeting-ended", by);
+}
+
+char *hn_proto_build_room_state(bool locked)
+{
+    json_t *obj = message_new("room-state");
+    if (obj == NULL || !set_new(obj, "locked", json_boolean(locked)))
         return NULL;
     return dump(obj);
 }

@@ -53,8 +53,10 @@ typedef enum {
     HN_PROTO_ERR_LOCKED,        /* too many failures from this address: wait */
     HN_PROTO_ERR_RATE_LIMITED,  /* too many attempts from this address this minute */
     /* the lobby (docs/signaling.md): a refusal after the wait, then the socket closes */
-    HN_PROTO_ERR_DENIED,        /* a chair denied entry */
-    HN_PROTO_ERR_LOBBY_TIMEOUT, /* nobody admitted the newcomer in [rooms] lobby_timeout */
+    HN_PROTO_ERR_DENIED,         /* a chair denied entry */
+    HN_PROTO_ERR_LOBBY_TIMEOUT,  /* nobody admitted the newcomer in [rooms] lobby_timeout */
+    HN_PROTO_ERR_MEETING_LOCKED, /* the chair locked the meeting: no new joins */
+    HN_PROTO_ERR_NO_PARTICIPANT, /* a moderation target that is not in the room */
 } HnProtoErrorCode;
 
 /* Why hn_proto_parse refused a message; ready to be sent back with hn_proto_build_error_from. */
@@ -83,6 +85,9 @@ typedef enum {
     HN_PROTO_MSG_VOTE_OPEN,   /* "vote-open": a chair opens a vote */
     HN_PROTO_MSG_VOTE_CAST,   /* "vote-cast": a ballot */
     HN_PROTO_MSG_VOTE_CLOSE,  /* "vote-close": a chair closes a vote */
+    HN_PROTO_MSG_STATE,       /* the client's own microphone / camera toggles */
+    HN_PROTO_MSG_HAND,        /* raise or lower one's hand */
+    HN_PROTO_MSG_MODERATE,    /* a chair's action (docs/signaling.md: moderation) */
 } HnProtoMsgType;
 
 #define HN_PROTO_CHAT_MAX         2000 /* chat text: 1-2000 code points */
@@ -159,6 +164,17 @@ typedef struct {
             int64_t vote; /* the vote's id, >= 1 */
             int option;   /* vote-cast: 0-based index, 0..HN_PROTO_VOTE_OPTIONS_MAX-1 */
         } vote;           /* vote-cast, vote-close */
+        struct {
+            int audio, video; /* 1 on, 0 off, -1 not given (at least one is given) */
+        } state;
+        struct {
+            bool raised;
+        } hand;
+        struct {
+            const char *action;      /* 1-32 chars [a-z-]; the hub knows which exist */
+            const char *participant; /* "p<digits>", NULL when absent */
+            HnProtoKind kind;        /* audio when absent */
+        } moderate;
     } u;
     /* The client's request id as compact JSON text (a string of at most 64 characters, or an
      * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by
@@ -220,6 +236,37 @@ char *hn_proto_build_joined_as(const char *id, const char *room, const char *rol
                                const HnProtoParticipant *others, size_t n_others);
 /* {"type":"participant-joined","participant":{id,name}} */
 char *hn_proto_build_participant_joined(const HnProtoParticipant *p);
+/* What everyone sees of a participant (participant-updated, and added to joined and
+ * participant-joined). Strings: transfer none. */
+typedef struct {
+    const char *id, *name, *role;
+    bool audio, video;               /* the microphone / camera as its owner set them */
+    bool audio_locked, video_locked; /* muted by the chair: the owner cannot unmute */
+    unsigned hand;                   /* 1-based place in the queue of raised hands; 0: null */
+    bool chair;                      /* may chair */
+} HnProtoPartState;
+
+/* {"type":"participant-updated","participant":{id,name,role,audio,video,audio_locked,
+ * video_locked,hand,chair}} transfer full. */
+char *hn_proto_build_participant_updated(const HnProtoPartState *p);
+/* The JSON array text of participants (the REST API's list). transfer full. */
+char *hn_proto_build_participant_list(const HnProtoPartState *ps, size_t n);
+/* Fills out with participant id's state; false when unknown. */
+typedef bool (*HnProtoPartLookup)(void *user, const char *id, HnProtoPartState *out);
+/* Adds the state fields to each participant of a "joined" (its "participants", and its own as
+ * "participant") or "participant-joined" message text (transfer full); other texts come back
+ * unchanged. Returns transfer full; NULL only when text was NULL. */
+char *hn_proto_decorate_participants(char *text, HnProtoPartLookup lookup, void *user);
+/* {"type":"unmute-request","kind","by"}: the chair (by: a participant id, or null) asks the owner
+ * to turn its microphone or camera on. */
+char *hn_proto_build_unmute_request(HnProtoKind kind, const char *by);
+/* {"type":"removed","by"} and {"type":"meeting-ended","by"}, sent before the server closes the
+ * socket (by: the chair's id, or null for the REST API). */
+char *hn_proto_build_removed(const char *by);
+char *hn_proto_build_meeting_ended(const char *by);
+/* {"type":"room-state","locked"} */
+char *hn_proto_build_room_state(bool locked);
+
 /* {"type":"participant-left","id","reason"} */
 char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason);
 /* {"type":"active-speaker","id","speaking":[ids]}: the dominant speaker (id NULL: none, written

@@ -29,6 +29,8 @@ static const char *role_json(HnRole role)
         return "secretary";
     case HN_ROLE_OBSERVER:
         return "observer";
+    case HN_ROLE_SITE:
+        return "site";
     case HN_ROLE_MEMBER:
         break;
     }

@@ -20,6 +20,7 @@ import { initDrawer } from './drawer.js';
 import './lobby.js'; // registers for lobby and lobby-list (bus.js)
 import { initChat } from './chat.js';
 import { initVotes } from './votes.js';
+import { initParticipants } from './participants.js';
 
 const NAME_MAX = 64;
 const REJOIN_DELAYS_MS = [2000, 4000, 8000, 15000];
@@ -48,6 +49,7 @@ const S = {
   participants: new Map(), // id -> {name}
   media: null, // {stream, hasAudio, hasVideo, audioReason, videoReason}
   micOn: true,
+  locked: {}, // kind -> true: the chair muted it
   camOn: true,
   sig: null,
   session: null,
@@ -273,7 +275,14 @@ async function switchDevice(key) {
 
 function showLocalMedia() {
   const m = S.media;
-  ui.setLocalMedia({ hasAudio: m.hasAudio, hasVideo: m.hasVideo, micOn: S.micOn, camOn: S.camOn });
+  ui.setLocalMedia({ hasAudio: m.hasAudio, hasVideo: m.hasVideo, micOn: S.micOn, camOn: S.camOn, micLocked: !!S.locked.audio, camLocked: !!S.locked.video });
+}
+
+/** The chair muted (locked) or released our microphone/camera (participants.js). */
+function lockMedia(kind, locked) {
+  S.locked[kind] = locked;
+  if (locked && (kind === 'audio' ? S.micOn : S.camOn)) (kind === 'audio' ? toggleMic : toggleCam)();
+  else if (S.media) showLocalMedia();
 }
 
 function mediaNotice() {
@@ -595,6 +604,11 @@ function onClosed({ code, reason, byClient }) {
   S.sig = null;
   if (S.phase === 'idle') return;
   if (code === 1008) ui.showError('policy', () => t('error.policy'), reason);
+  if (code === 4001 || code === 4002) { // removed by the chair / the meeting ended: no rejoin
+    const { room, name } = S;
+    teardownAll();
+    return ui.showJoin({ room, name });
+  }
   lost();
 }
 
@@ -694,6 +708,7 @@ function toggleMic() {
   S.micOn = !S.micOn;
   track.enabled = S.micOn; // no renegotiation: the sender transmits silence
   showLocalMedia();
+  bus.send({ type: 'state', audio: S.micOn });
 }
 
 function toggleCam() {
@@ -702,6 +717,7 @@ function toggleCam() {
   S.camOn = !S.camOn;
   track.enabled = S.camOn; // no renegotiation: the sender transmits black frames
   showLocalMedia();
+  bus.send({ type: 'state', video: S.camOn });
 }
 
 async function copyInvite() {
@@ -815,6 +831,8 @@ window.hoinghi = Object.freeze({
       kind: x.track.kind, label: x.track.label, enabled: x.track.enabled, readyState: x.track.readyState,
     })) : [];
   },
+  /** Sends a raw message as this participant (tests: a forged or refused request). */
+  send: (msg) => bus.send(msg),
   /** The last few hundred protocol events (for test failure reports). */
   log() {
     return logBuffer.slice();
@@ -847,6 +865,8 @@ function start() {
   ui.setSpeaker(devices.chosen().speakerId);
   initChat();
   initVotes();
+  initParticipants({ setLocked: lockMedia, state: () => ({ audio: !!(S.media && S.media.hasAudio && S.micOn), video: !!(S.media && S.media.hasVideo && S.camOn) }),
+    turnOn: (kind) => { if (!(kind === 'audio' ? S.micOn : S.camOn)) (kind === 'audio' ? toggleMic : toggleCam)(); } });
   bus.setSender((m) => (S.sig && S.phase === 'joined' ? S.sig.send(m) : false));
   // Closing the tab: say goodbye so the others see us go at once.
   window.addEventListener('pagehide', () => {

@@ -247,13 +247,41 @@ export function setLocal(stream, name) {
   live(tile.querySelector('.name'), () => t('tile.you', { name }));
 }
 
-/** Updates the mic/camera buttons and the local tile: {hasAudio, hasVideo, micOn, camOn}. */
-export function setLocalMedia({ hasAudio, hasVideo, micOn, camOn }) {
+/** Updates the mic/camera buttons and the local tile: {hasAudio, hasVideo, micOn, camOn,
+ *  micLocked, camLocked} (locked: the chair muted it; the button is disabled with a hint). */
+export function setLocalMedia({ hasAudio, hasVideo, micOn, camOn, micLocked = false, camLocked = false }) {
   setToggle($('mic'), hasAudio, micOn, 'ctl.mic.off', 'ctl.mic.on', '#i-mic', '#i-mic-off');
   setToggle($('cam'), hasVideo, camOn, 'ctl.cam.off', 'ctl.cam.on', '#i-cam', '#i-cam-off');
+  lockToggle($('mic'), micLocked, 'mod.chairMutedYou');
+  lockToggle($('cam'), camLocked, 'mod.chairCamOff');
   const tile = selfTile();
   tile.querySelector('.mic-off').hidden = hasAudio && micOn;
   tile.classList.toggle('has-video', hasVideo && camOn);
+}
+
+function lockToggle(btn, locked, hintKey) {
+  btn.classList.toggle('locked', locked);
+  if (!locked) return;
+  btn.disabled = true;
+  live(btn.querySelector('.label'), () => t(hintKey));
+  btn.title = btn.querySelector('.label').textContent;
+}
+
+/** The muted badge on participant `id`'s tile (its microphone off, or muted by the chair). */
+export function setTileMuted(id, muted) {
+  const tile = tileOf(id);
+  if (!tile) return;
+  let badge = tile.querySelector('.badge.mic-off');
+  if (!badge) {
+    badge = document.createElement('span');
+    badge.className = 'badge mic-off';
+    badge.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><use href="#i-mic-off"/></svg>';
+    tile.querySelector('figcaption').append(badge);
+  }
+  badge.hidden = !muted;
+  badge.title = t('tile.micOff');
+  badge.setAttribute('aria-label', t('tile.micOff'));
+  tile.classList.toggle('muted', muted);
 }
 
 function setToggle(btn, available, on, offKey, onKey, iconOn, iconOff) {

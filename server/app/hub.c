@@ -8,6 +8,7 @@
 #include "app/hub_admin.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
+#include "app/hub_moderation.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -20,8 +21,9 @@
 typedef struct {
     HnHub *hub;
     uint64_t conn_id;
-    char *text;   /* message to send, or NULL */
-    char *reason; /* close reason when kicking */
+    char *text;        /* message to send, or NULL */
+    char *reason;      /* close reason when kicking */
+    gboolean decorate; /* joined / participant-joined: add everyone's state (hub_moderation) */
 } HnOutbound;
 
 static void outbound_free(gpointer data)
@@ -36,6 +38,8 @@ static gboolean outbound_run(gpointer data)
 {
     HnOutbound *o = data;
     if (o->text) {
+        if (o->decorate)
+            o->text = hn_hub_moderation_decorate(o->hub, o->conn_id, o->text);
         hn_signaling_send(o->hub->sig, o->conn_id, o->text);
         o->text = NULL;
     } else {
@@ -44,9 +48,11 @@ static gboolean outbound_run(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *reason)
+static void post_outbound_ex(HnHub *hub, uint64_t conn_id, char *text, const char *reason,
+                             gboolean decorate)
 {
     HnOutbound *o = g_new0(HnOutbound, 1);
+    o->decorate = decorate;
     o->hub = hub;
     o->conn_id = conn_id;
     o->text = text;
@@ -54,12 +60,20 @@ static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *
     hn_mailbox_post(hn_worker_pool_home(hub->pool), outbound_run, o, outbound_free);
 }
 
+static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *reason)
+{
+    post_outbound_ex(hub, conn_id, text, reason, FALSE);
+}
+
 /* The room's typed output becomes wire JSON here, on the worker thread (signaling/room_json). */
 static void room_deliver(void *user, uint64_t conn_id, const HnRoomOut *out)
 {
     char *text = hn_room_json(out);
+    gboolean roster =
+        out->type == HN_ROOM_OUT_JOINED ||
+        (out->type == HN_ROOM_OUT_EVENT && out->event->type == HN_RE_PARTICIPANT_JOINED);
     if (text)
-        post_outbound(user, conn_id, text, NULL);
+        post_outbound_ex(user, conn_id, text, NULL, roster);
 }
 
 static void room_kick(void *user, uint64_t conn_id, const char *reason)
@@ -221,6 +235,7 @@ static void room_close(HnHub *hub, HnRoomEntry *e)
     g_message("room %s closed", e->name);
     hn_metrics_free_room(hub->metrics, e->worker, e->room); /* keeps its counters */
     hn_worker_remove_room(e->worker);
+    hn_floor_free(e->floor);
     g_hash_table_remove(hub->rooms, e->name);
     g_free(e->name);
     g_free(e);
@@ -273,7 +288,8 @@ HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id)
 
 gboolean hn_hub_conn_may_chair(const HnHubConn *c)
 {
-    return c && c->role == HN_ROLE_CHAIR;
+    return c && (c->role == HN_ROLE_CHAIR ||
+                 (c->room && c->room->floor && hn_floor_may_chair(c->room->floor, c->id)));
 }
 
 /* Runs the join gate; FALSE when the join was refused (answered, audited, logged without the
@@ -339,20 +355,22 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
             room_close(hub, e);
         return FALSE;
     }
+    /* an open room's first participant chairs it when nobody there may (hub_moderation) */
+    HnRole role = hn_hub_moderation_join(hub, e, conn_id, j->role, g_strcmp0(j->how, "open") == 0);
     HnHubConn *c = g_new0(HnHubConn, 1);
     c->id = conn_id;
     c->room = e;
-    c->role = j->role;
+    c->role = role;
     c->name = g_strdup(j->name);
     c->sub = g_strdup(j->sub);
     e->members++;
     hub->joins++;
     g_hash_table_insert(hub->conns, &c->id, c);
     g_autofree char *detail = g_strdup_printf("how=%s role=%s addr=%s p%" G_GUINT64_FORMAT "%s%s",
-                                              j->how, hn_role_name(j->role), j->addr, conn_id,
+                                              j->how, hn_role_name(role), j->addr, conn_id,
                                               j->sub ? " sub=" : "", j->sub ? j->sub : "");
     hn_store_audit(hub->store, j->name, "join", j->room, detail);
-    send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, j->role);
+    send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, role);
     hn_hub_lobby_entered(hub, c);
     hn_hub_chatvote_joined(hub, c);
     return TRUE;
@@ -366,6 +384,11 @@ static void on_join(HnHub *hub, uint64_t conn_id, const HnProtoMsg *m)
     }
     HnJoinVerdict v;
     if (!gate_join(hub, conn_id, m, &v)) {
+        hn_join_verdict_clear(&v);
+        return;
+    }
+    if (hn_hub_moderation_refuse_locked(hub, g_hash_table_lookup(hub->rooms, m->u.join.room),
+                                        conn_id, v.role, v.name ? v.name : m->u.join.name, m)) {
         hn_join_verdict_clear(&v);
         return;
     }
@@ -403,6 +426,8 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
         return;
     }
     if (hn_hub_chatvote_message(hub, c, m))
+        return;
+    if (hn_hub_moderation_message(hub, c, m))
         return;
     switch (m->type) {
     case HN_PROTO_MSG_PUBLISH:
@@ -456,6 +481,7 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
     send_cmd(e, CMD_LEAVE, conn_id, why, FALSE, NULL);
     g_hash_table_remove(hub->conns, &conn_id);
     HnRole role = c->role;
+    hn_hub_moderation_leave(hub, c);
     hub_conn_free(c);
     gboolean last = --e->members == 0;
     hn_hub_lobby_left(hub, e->name, role, last);

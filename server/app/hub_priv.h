@@ -12,6 +12,7 @@
 #include "app/metrics.h"
 #include "app/room.h"
 #include "app/room_policy.h"
+#include "meeting/floor.h"
 #include "signaling/protocol.h"
 #include "signaling/server.h"
 #include "store/store.h"
@@ -23,6 +24,7 @@ typedef struct {
     HnRoom *room; /* dereferenced on the worker only */
     guint members;
     guint max_participants;
+    HnFloor *floor; /* roles, mutes, hands, locked (app/hub_moderation.c); NULL until a join */
 } HnRoomEntry;
 
 /* A joined participant: one WebSocket connection. */
@@ -83,5 +85,25 @@ HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id);
  * none. */
 gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j);
 void hn_hub_join_clear(HnHubJoin *j);
-/* TRUE when the participant may run the meeting (mute others, lobby, votes): role chair. */
+/* TRUE when the participant may run the meeting (mute others, lobby, votes): role chair, or a
+ * secretary a chair gave chair rights. */
 gboolean hn_hub_conn_may_chair(const HnHubConn *c);
+
+/* --- moderation (app/hub_moderation.c) --- */
+/* Close codes of a socket the chair removed, or of everyone's when the meeting ended. */
+#define HN_HUB_CLOSE_REMOVED 4001
+#define HN_HUB_CLOSE_ENDED   4002
+/* TRUE (answered `meeting-locked` and audited) when e is locked and role may not pass. */
+gboolean hn_hub_moderation_refuse_locked(HnHub *hub, HnRoomEntry *e, uint64_t conn_id, HnRole role,
+                                         const char *name, const HnProtoMsg *m);
+/* c joins e's floor: returns its role (an `open` room's first member with no chair present
+ * becomes its chair). */
+HnRole hn_hub_moderation_join(HnHub *hub, HnRoomEntry *e, uint64_t conn_id, HnRole role,
+                              gboolean open_room);
+/* c left its room (before it is freed): hands behind it move up. */
+void hn_hub_moderation_leave(HnHub *hub, HnHubConn *c);
+/* Handles state, hand and moderate; FALSE for other messages. */
+gboolean hn_hub_moderation_message(HnHub *hub, HnHubConn *c, const HnProtoMsg *m);
+/* Adds each participant's state to a joined / participant-joined text for conn_id (transfer
+ * full in and out). */
+char *hn_hub_moderation_decorate(HnHub *hub, uint64_t conn_id, char *text);

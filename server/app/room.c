@@ -34,6 +34,7 @@ struct RoomPeer {
     GPtrArray *early_pub; /* pub candidates that came before any pub offer (char*) */
     uint64_t sub_version;
     gboolean silent; /* every connected leg silent for consent_timeout: in the ICE restart grace */
+    guint muted;     /* kinds (bit 1 << HnKind) the chair muted: kept across re-publishes */
 };
 
 struct HnRoom {
@@ -780,6 +781,9 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *sc
         fail = "unusable ICE or DTLS parameters";
     } else {
         int rc = hn_room_model_publish(room->model, pid, leg->leg->id, tracks, n);
+        for (int k = HN_KIND_AUDIO; rc >= 0 && k <= HN_KIND_VIDEO; k++)
+            if (peer->muted & (1u << k)) /* a track new since the chair's mute */
+                hn_room_model_mute(room->model, 0, pid, (HnKind)k, true);
         if (rc == -EPERM) {
             fail = "this participant may not publish";
             code = HN_ROOM_ERR_FORBIDDEN;
@@ -1045,6 +1049,15 @@ static void layers_check(HnRoom *room, int64_t now)
         deliver(room, sp->pid, &o);
         room->closed.layer_updates++;
     }
+}
+
+int hn_room_set_muted(HnRoom *room, uint64_t pid, HnKind kind, gboolean muted)
+{
+    RoomPeer *peer = find(room, pid);
+    if (!peer)
+        return -ENOENT;
+    peer->muted = muted ? peer->muted | (1u << kind) : peer->muted & ~(1u << kind);
+    return hn_room_model_mute(room->model, 0, pid, kind, muted);
 }
 
 void hn_room_view(HnRoom *room, uint64_t pid, const HnRoomTile *tiles, size_t n)

@@ -127,6 +127,10 @@ typedef struct {
  * targets the simulcast layer that fits its tile; those of participants not listed get the
  * lowest layer (not shown, or not yet). */
 void hn_room_view(HnRoom *room, uint64_t pid, const HnRoomTile *tiles, size_t n);
+/* The chair muted (muted TRUE) or released the participant's kind: every consumer of its tracks
+ * of that kind is paused in the router (the publisher may go on sending; nothing is forwarded),
+ * tracks it publishes later included. 0 or -ENOENT. */
+int hn_room_set_muted(HnRoom *room, uint64_t pid, HnKind kind, gboolean muted);
 /* The participant leaves (reason: "left", "timeout", "disconnected"); unknown pid is ignored. */
 void hn_room_leave(HnRoom *room, uint64_t pid, const char *reason);
 void hn_room_get_stats(HnRoom *room, HnRoomStats *out);

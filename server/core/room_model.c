@@ -1073,6 +1073,8 @@ const char *hn_role_name(HnRole role)
         return "secretary";
     case HN_ROLE_OBSERVER:
         return "observer";
+    case HN_ROLE_SITE:
+        return "site";
     }
     return "unknown";
 }

@@ -43,6 +43,7 @@ typedef enum {
     HN_ROLE_CHAIR,      /* runs the meeting: may mute others */
     HN_ROLE_SECRETARY,  /* keeps the record */
     HN_ROLE_OBSERVER,   /* receives only */
+    HN_ROLE_SITE,       /* a room system or a hall: like a member, shown with its site name */
 } HnRole;
 
 typedef enum {

@@ -22,7 +22,7 @@ gboolean hn_token_role_parse(const char *name, HnRole *out)
     } roles[] = {
         {"chair", HN_ROLE_CHAIR},        {"secretary", HN_ROLE_SECRETARY},
         {"participant", HN_ROLE_MEMBER}, {"member", HN_ROLE_MEMBER},
-        {"site", HN_ROLE_MEMBER},        {"observer", HN_ROLE_OBSERVER},
+        {"site", HN_ROLE_SITE},          {"observer", HN_ROLE_OBSERVER},
     };
     for (guint i = 0; name && i < G_N_ELEMENTS(roles); i++) {
         if (strcmp(name, roles[i].name) == 0) {

@@ -117,6 +117,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(msg.u.vote.vote >= 1);
         FUZZ_CHECK(msg.u.vote.option >= 0 && msg.u.vote.option < HN_PROTO_VOTE_OPTIONS_MAX);
         break;
+    case HN_PROTO_MSG_STATE:
+        FUZZ_CHECK(msg.u.state.audio >= -1 && msg.u.state.audio <= 1);
+        FUZZ_CHECK(msg.u.state.video >= -1 && msg.u.state.video <= 1);
+        FUZZ_CHECK(msg.u.state.audio != -1 || msg.u.state.video != -1);
+        break;
+    case HN_PROTO_MSG_MODERATE:
+        FUZZ_CHECK(msg.u.moderate.action && msg.u.moderate.action[0] != '\0');
+        FUZZ_CHECK(!msg.u.moderate.participant || msg.u.moderate.participant[0] == 'p');
+        free(hn_proto_build_unmute_request(msg.u.moderate.kind, msg.u.moderate.participant));
+        break;
+    case HN_PROTO_MSG_HAND:
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:

@@ -30,6 +30,10 @@ async def keepalive(ws):
         await ws.send(json.dumps({'type': 'ping'}))
 
 
+def base(p):
+    return {k: p[k] for k in ('id', 'name', 'role')}
+
+
 def test_join_presence_and_leave(server):
     async def body():
         room = valid_room('presence')
@@ -37,15 +41,19 @@ def test_join_presence_and_leave(server):
         assert j1['participants'] == [], j1
         ws2, j2 = await join(server, room, 'Nguyễn Văn An')
         assert j2['id'] != j1['id']
-        assert j2['participants'] == [{'id': j1['id'], 'name': 'Trần Thị Bình', 'role': 'member'}], j2
+        # the first to join an open room chairs it; each entry carries the moderation state too
+        assert [base(p) for p in j2['participants']] == [
+            {'id': j1['id'], 'name': 'Trần Thị Bình', 'role': 'chair'}], j2
         pj = await next_of(ws1, 'participant-joined')
-        assert pj['participant'] == {'id': j2['id'], 'name': 'Nguyễn Văn An', 'role': 'member'}, pj
+        assert base(pj['participant']) == {'id': j2['id'], 'name': 'Nguyễn Văn An',
+                                           'role': 'member'}, pj
         await ws2.send(json.dumps({'type': 'leave'}))
         await expect_closed(ws2)
         pl = await next_of(ws1, 'participant-left')
         assert pl['id'] == j2['id'] and pl['reason'] == 'left', pl
         ws3, j3 = await join(server, room, 'Lê Văn Cường')
-        assert j3['participants'] == [{'id': j1['id'], 'name': 'Trần Thị Bình', 'role': 'member'}], j3
+        assert [base(p) for p in j3['participants']] == [
+            {'id': j1['id'], 'name': 'Trần Thị Bình', 'role': 'chair'}], j3
         assert j3['id'] not in (j1['id'], j2['id'])
         ws3.transport.abort()   # vanishes without leave
         pl = await next_of(ws1, 'participant-left', timeout=12)

@@ -799,6 +799,114 @@ static void test_build_lobby(void **state)
     json_decref(obj);
 }
 
+static void test_moderation_messages(void **state)
+{
+    (void)state;
+    HnProtoMsg msg;
+    HnProtoError err;
+    assert_int_equal(parse("{\"type\":\"state\",\"audio\":false}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_STATE);
+    assert_int_equal(msg.u.state.audio, 0);
+    assert_int_equal(msg.u.state.video, -1);
+    hn_proto_msg_clear(&msg);
+    expect_bad_field("{\"type\":\"state\"}", "state", "audio");
+    expect_bad_field("{\"type\":\"state\",\"video\":1}", "state", "audio");
+    assert_int_equal(parse("{\"type\":\"hand\",\"raised\":true,\"id\":3}", &msg, &err), 0);
+    assert_true(msg.u.hand.raised);
+    hn_proto_msg_clear(&msg);
+    expect_bad_field("{\"type\":\"hand\"}", "hand", "raised");
+    assert_int_equal(parse("{\"type\":\"moderate\",\"action\":\"mute\",\"participant\":\"p12\","
+                           "\"kind\":\"video\"}",
+                           &msg, &err),
+                     0);
+    assert_string_equal(msg.u.moderate.action, "mute");
+    assert_string_equal(msg.u.moderate.participant, "p12");
+    assert_int_equal(msg.u.moderate.kind, HN_PROTO_KIND_VIDEO);
+    hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"moderate\",\"action\":\"lock\"}", &msg, &err), 0);
+    assert_null(msg.u.moderate.participant);
+    assert_int_equal(msg.u.moderate.kind, HN_PROTO_KIND_AUDIO);
+    hn_proto_msg_clear(&msg);
+    expect_bad_field("{\"type\":\"moderate\"}", "moderate", "action");
+    expect_bad_field("{\"type\":\"moderate\",\"action\":\"DROP TABLE\"}", "moderate", "action");
+    expect_bad_field("{\"type\":\"moderate\",\"action\":\"mute\",\"participant\":\"x1\"}",
+                     "moderate", "participant");
+    expect_bad_field("{\"type\":\"moderate\",\"action\":\"mute\",\"kind\":\"screen\"}", "moderate",
+                     "kind");
+    assert_string_equal(hn_proto_error_code_name(HN_PROTO_ERR_MEETING_LOCKED), "meeting-locked");
+}
+
+static bool lookup_p2(void *user, const char *id, HnProtoPartState *out)
+{
+    (void)user;
+    if (strcmp(id, "p2") != 0)
+        return false;
+    *out = (HnProtoPartState){
+        .id = "p2", .name = "B", .role = "member", .audio_locked = true, .hand = 2};
+    return true;
+}
+
+static void test_build_moderation(void **state)
+{
+    (void)state;
+    HnProtoPartState st = {.id = "p4",
+                           .name = "Sở Y tế",
+                           .role = "site",
+                           .audio = true,
+                           .video_locked = true,
+                           .hand = 1,
+                           .chair = false};
+    json_t *obj = load_built(hn_proto_build_participant_updated(&st), "participant-updated");
+    json_t *p = json_object_get(obj, "participant");
+    assert_string_equal(str_at(p, "role"), "site");
+    assert_true(json_is_true(json_object_get(p, "audio")));
+    assert_true(json_is_false(json_object_get(p, "video")));
+    assert_true(json_is_true(json_object_get(p, "video_locked")));
+    assert_int_equal(json_integer_value(json_object_get(p, "hand")), 1);
+    json_decref(obj);
+    st.hand = 0;
+    obj = load_built(hn_proto_build_participant_updated(&st), "participant-updated");
+    assert_true(json_is_null(json_object_get(json_object_get(obj, "participant"), "hand")));
+    json_decref(obj);
+    char *list = hn_proto_build_participant_list(&st, 1);
+    json_t *arr = json_loads(list, 0, NULL);
+    assert_int_equal(json_array_size(arr), 1);
+    json_decref(arr);
+    free(list);
+    obj = load_built(hn_proto_build_unmute_request(HN_PROTO_KIND_AUDIO, "p1"), "unmute-request");
+    assert_string_equal(str_at(obj, "kind"), "audio");
+    assert_string_equal(str_at(obj, "by"), "p1");
+    json_decref(obj);
+    obj = load_built(hn_proto_build_removed(NULL), "removed");
+    assert_true(json_is_null(json_object_get(obj, "by")));
+    json_decref(obj);
+    json_decref(load_built(hn_proto_build_meeting_ended("p1"), "meeting-ended"));
+    obj = load_built(hn_proto_build_room_state(true), "room-state");
+    assert_true(json_is_true(json_object_get(obj, "locked")));
+    json_decref(obj);
+    /* joined and participant-joined get every participant's state */
+    HnProtoParticipant others[] = {{"p2", "B", "member"}, {"p3", "C", NULL}};
+    obj = load_built(hn_proto_decorate_participants(
+                         hn_proto_build_joined_as("p2", "r", "member", others, 2), lookup_p2, NULL),
+                     "joined");
+    json_t *b = json_array_get(json_object_get(obj, "participants"), 0);
+    assert_true(json_is_true(json_object_get(b, "audio_locked")));
+    assert_null(json_object_get(json_array_get(json_object_get(obj, "participants"), 1), "hand"));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(obj, "participant"), "hand")), 2);
+    json_decref(obj);
+    obj = load_built(hn_proto_decorate_participants(hn_proto_build_participant_joined(&others[0]),
+                                                    lookup_p2, NULL),
+                     "participant-joined");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(obj, "participant"), "hand")), 2);
+    json_decref(obj);
+    /* other messages pass through */
+    char *pong = hn_proto_build_pong();
+    assert_ptr_equal(hn_proto_decorate_participants(pong, lookup_p2, NULL), pong);
+    free(pong);
+}
+
 static void test_error_budget(void **state)
 {
     const int64_t s = 1000000;
@@ -860,6 +968,8 @@ int main(void)
         cmocka_unit_test(test_view),
         cmocka_unit_test(test_build_layers),
         cmocka_unit_test(test_build_link),
+        cmocka_unit_test(test_moderation_messages),
+        cmocka_unit_test(test_build_moderation),
         cmocka_unit_test(test_build_active_speaker),
         cmocka_unit_test(test_build_video_paused),
         cmocka_unit_test(test_lobby_requests),
