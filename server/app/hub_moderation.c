@@ -310,9 +310,19 @@ gboolean hn_hub_moderation_message(HnHub *hub, HnHubConn *c, const HnProtoMsg *m
 
 /* --- the REST API's entry points ---------------------------------------------------------- */
 
+/* The live room named room (any case, as joins: room names are case-insensitive). */
+static HnRoomEntry *live_room(HnHub *hub, const char *room)
+{
+    if (!room)
+        return NULL;
+    g_autofree char *lower = g_ascii_strdown(room, -1);
+    HnRoomEntry *e = g_hash_table_lookup(hub->rooms, lower);
+    return e && e->floor ? e : NULL;
+}
+
 char *hn_hub_participants_json(HnHub *hub, const char *room)
 {
-    HnRoomEntry *e = room ? g_hash_table_lookup(hub->rooms, room) : NULL;
+    HnRoomEntry *e = live_room(hub, room);
     if (!e || !e->floor)
         return NULL;
     size_t n = hn_floor_list(e->floor, NULL, 0);
@@ -329,8 +339,8 @@ char *hn_hub_participants_json(HnHub *hub, const char *room)
 int hn_hub_moderate(HnHub *hub, const char *room, const char *actor, const char *action,
                     const char *participant, const char *kind)
 {
-    HnRoomEntry *e = room ? g_hash_table_lookup(hub->rooms, room) : NULL;
-    if (!e || !e->floor)
+    HnRoomEntry *e = live_room(hub, room);
+    if (!e)
         return -ENOENT;
     int a = hn_floor_action_parse(action);
     if (a < 0 || (kind && strcmp(kind, "audio") != 0 && strcmp(kind, "video") != 0))

@@ -6,9 +6,9 @@
 
 #include "app/hub.h"
 
-/* The live room's participants as a JSON array text, each with the participant-updated fields
- * (id, name, role, audio, video, audio_locked, video_locked, hand, chair). transfer full (g_free);
- * NULL when the room is not live. */
+/* The live room's participants (room: its name in any case) as a JSON array text, each with the
+ * participant-updated fields (id, name, role, audio, video, audio_locked, video_locked, hand,
+ * chair). transfer full (g_free); NULL when the room is not live. */
 char *hn_hub_participants_json(HnHub *hub, const char *room);
 
 /* Runs a moderation action on a live room as the chair's `moderate` would (action: "mute",
