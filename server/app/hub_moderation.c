@@ -294,6 +294,9 @@ gboolean hn_hub_moderation_message(HnHub *hub, HnHubConn *c, const HnProtoMsg *m
     if (!c->room->floor)
         return FALSE;
     switch (m->type) {
+    case HN_PROTO_MSG_PUBLISH: /* the room's rule: the latest to publish a screen presents */
+        hn_floor_set_presenting(c->room->floor, c->id, m->u.sdp.screen_mid != NULL);
+        return FALSE; /* the room handles it */
     case HN_PROTO_MSG_STATE:
         on_state(hub, c, m);
         return TRUE;

@@ -6,7 +6,8 @@
 struct HnFloor {
     GPtrArray *parts; /* HnFloorPart*, join order */
     bool locked;
-    uint64_t hand_seq; /* raised hands are ordered by hand_at, then by this */
+    uint64_t hand_seq;  /* raised hands are ordered by hand_at, then by this */
+    uint64_t presenter; /* who shares a screen now (spared by mute-all), 0: none */
 };
 
 typedef struct {
@@ -157,6 +158,8 @@ void hn_floor_leave(HnFloor *f, uint64_t pid, GArray *fx)
     if (!p)
         return;
     g_ptr_array_remove(f->parts, p);
+    if (f->presenter == pid)
+        f->presenter = 0;
     renumber(f, fx, NULL);
 }
 
@@ -250,7 +253,8 @@ int hn_floor_moderate(HnFloor *f, uint64_t by, HnFloorAction action, uint64_t ta
     case HN_FLOOR_MUTE_ALL:
         for (guint i = 0; i < f->parts->len; i++) {
             Part *p = f->parts->pdata[i];
-            if (!may_chair(p) && p->pub.pid != by && p->pub.role != HN_ROLE_OBSERVER)
+            if (!may_chair(p) && p->pub.pid != by && p->pub.role != HN_ROLE_OBSERVER &&
+                p->pub.pid != f->presenter)
                 lock_kind(p, kind, true, by, fx);
         }
         break;
@@ -298,6 +302,14 @@ int hn_floor_moderate(HnFloor *f, uint64_t by, HnFloorAction action, uint64_t ta
         return -EINVAL;
     }
     return 0;
+}
+
+void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting)
+{
+    if (presenting && find(f, pid))
+        f->presenter = pid; /* one presenter at a time: a new one takes over */
+    else if (!presenting && f->presenter == pid)
+        f->presenter = 0;
 }
 
 bool hn_floor_locked(const HnFloor *f)

@@ -29,7 +29,7 @@ typedef enum {
     HN_FLOOR_MUTE = 0,     /* kind: lock the target's kind off and stop forwarding it */
     HN_FLOOR_ALLOW_UNMUTE, /* kind: lift the lock (the owner unmutes when it wants) */
     HN_FLOOR_ASK_UNMUTE,   /* kind: lift the lock and ask the owner to unmute */
-    HN_FLOOR_MUTE_ALL,     /* kind: mute everyone who may not chair */
+    HN_FLOOR_MUTE_ALL,     /* kind: mute everyone who may not chair, but the presenter */
     HN_FLOOR_REMOVE,       /* disconnect the target */
     HN_FLOOR_LOCK,         /* no new joins (chairs excepted) */
     HN_FLOOR_UNLOCK,
@@ -100,6 +100,10 @@ int hn_floor_hand(HnFloor *f, uint64_t pid, bool raised, int64_t now_us, GArray 
  * oneself). Nothing changes on an error. */
 int hn_floor_moderate(HnFloor *f, uint64_t by, HnFloorAction action, uint64_t target,
                       HnFloorKind kind, GArray *fx);
+
+/* pid started (presenting) or stopped sharing a screen; a new presenter takes over from the
+ * previous one. mute-all spares the presenter. */
+void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting);
 
 /* Queries. */
 bool hn_floor_locked(const HnFloor *f);

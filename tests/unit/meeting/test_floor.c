@@ -169,6 +169,26 @@ static void test_mute_all_spares_chairs(void **state)
     assert_int_equal(count(x, HN_FLOOR_FX_FORWARD, 0), 2);
 }
 
+static void test_mute_all_spares_the_presenter(void **state)
+{
+    Fix *x = *state;
+    hn_floor_set_presenting(x->f, ANA, true);
+    hn_floor_set_presenting(x->f, BAO, true); /* takes over */
+    assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_MUTE_ALL, 0, HN_FLOOR_AUDIO, x->fx),
+                     0);
+    assert_true(get(x, ANA)->locked[HN_FLOOR_AUDIO]);
+    assert_false(get(x, BAO)->locked[HN_FLOOR_AUDIO]);
+    hn_floor_set_presenting(x->f, ANA, false); /* not the presenter: no change */
+    hn_floor_set_presenting(x->f, BAO, false);
+    assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_MUTE_ALL, 0, HN_FLOOR_AUDIO, x->fx),
+                     0);
+    assert_true(get(x, BAO)->locked[HN_FLOOR_AUDIO]);
+    /* the chair can still mute the presenter by name */
+    hn_floor_set_presenting(x->f, SEC, true);
+    assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_MUTE, SEC, HN_FLOOR_AUDIO, x->fx), 0);
+    assert_true(get(x, SEC)->locked[HN_FLOOR_AUDIO]);
+}
+
 static void test_chair_rights(void **state)
 {
     Fix *x = *state;
@@ -285,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mute_and_allow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ask_unmute_and_video, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mute_all_spares_chairs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mute_all_spares_the_presenter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chair_rights, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hand_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_remove_end, setup, teardown),
