@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/hub_lobby.h"
 #include "app/hub_priv.h"
 
 /* --- the room command: mute on the worker ------------------------------------------------- */
@@ -138,9 +139,13 @@ static void apply(HnHub *hub, HnRoomEntry *e, GArray *fx)
                 hn_proto_build_unmute_request(
                     x->kind == HN_FLOOR_VIDEO ? HN_PROTO_KIND_VIDEO : HN_PROTO_KIND_AUDIO, by));
             break;
-        case HN_FLOOR_FX_REMOVE:
+        case HN_FLOOR_FX_REMOVE: {
+            HnHubConn *t = hn_hub_conn(hub, x->pid);
+            if (t && t->sub) /* a removed participant waits in the lobby again, if there is one */
+                hn_hub_lobby_forget(hub, e->name, t->sub);
             close_with(hub, x->pid, hn_proto_build_removed(by), HN_HUB_CLOSE_REMOVED, "removed");
             break;
+        }
         case HN_FLOOR_FX_END: {
             GHashTableIter it;
             gpointer v;
