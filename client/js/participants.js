@@ -144,7 +144,7 @@ function onUnmuteRequest(msg) {
 
 function createHandButton() {
   handBtn = document.createElement('button');
-  handBtn.className = 'btn ctl';
+  handBtn.className = 'btn ctl secondary';
   handBtn.type = 'button';
   handBtn.id = 'hand';
   handBtn.setAttribute('aria-pressed', 'false');

@@ -355,8 +355,10 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
             room_close(hub, e);
         return FALSE;
     }
-    /* an open room's first participant chairs it when nobody there may (hub_moderation) */
-    HnRole role = hn_hub_moderation_join(hub, e, conn_id, j->role, g_strcmp0(j->how, "open") == 0);
+    /* an open room's first participant chairs it when nobody there may and no token can
+     * declare a chair (no [auth] jwt_secret): hub_moderation */
+    gboolean first_chairs = g_strcmp0(j->how, "open") == 0 && !hub->cfg->jwt_secret;
+    HnRole role = hn_hub_moderation_join(hub, e, conn_id, j->role, first_chairs);
     HnHubConn *c = g_new0(HnHubConn, 1);
     c->id = conn_id;
     c->room = e;
