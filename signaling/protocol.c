@@ -1088,3 +1088,20 @@ bool hn_error_budget_hit(HnErrorBudget *b, int64_t now_us)
     /* the ring is full: the slot to be written next holds the oldest of the last MAX errors */
     return now_us - b->times[b->next] < HN_ERROR_BUDGET_WINDOW_US;
 }
+
+char *hn_proto_add_title(char *text, const char *title)
+{
+    if (!text || !title)
+        return text;
+    json_t *obj = json_loads(text, 0, NULL);
+    const char *type = obj ? json_string_value(json_object_get(obj, "type")) : NULL;
+    char *out = NULL;
+    if (type && strcmp(type, "joined") == 0 &&
+        json_object_set_new(obj, "title", json_string(title)) == 0)
+        out = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (!out)
+        return text;
+    free(text);
+    return out;
+}

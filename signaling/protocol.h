@@ -292,6 +292,9 @@ char *hn_proto_build_pong(void);
 /* {"type":"ack","ref"}: the request of type ref (a moderation action, a chat line, a ballot) was
  * carried out; with hn_proto_attach_id it carries the request's id. transfer full. */
 char *hn_proto_build_ack(const char *ref);
+/* text (transfer full) with "title" set when it is a "joined" message and title is not NULL;
+ * else text unchanged. Returns transfer full (free()). */
+char *hn_proto_add_title(char *text, const char *title);
 /* {"type":"share-stopped","by"}: to a presenter whose screen share another participant took
  * over (by: their id); the client stops sharing. transfer full. */
 char *hn_proto_build_share_stopped(const char *by);

@@ -34,12 +34,24 @@ static void outbound_free(gpointer data)
     g_free(o);
 }
 
+/* "joined" names the room's configured (or API) title, for the top bar and the page title. */
+static char *joined_title(HnHub *hub, uint64_t conn_id, char *text)
+{
+    HnHubConn *c = hn_hub_conn(hub, conn_id);
+    HnRoomPolicy pol;
+    if (!c || !c->room || !hn_hub_room_policy(hub, c->room->name, &pol) || !pol.title)
+        return text;
+    return hn_proto_add_title(text, pol.title);
+}
+
 static gboolean outbound_run(gpointer data)
 {
     HnOutbound *o = data;
     if (o->text) {
-        if (o->decorate)
+        if (o->decorate) {
             o->text = hn_hub_moderation_decorate(o->hub, o->conn_id, o->text);
+            o->text = joined_title(o->hub, o->conn_id, o->text);
+        }
         hn_signaling_send(o->hub->sig, o->conn_id, o->text);
         o->text = NULL;
     } else {

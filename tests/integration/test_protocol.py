@@ -177,3 +177,16 @@ def test_room_names_ignore_case(server):
         await ws1.close()
         await ws2.close()
     asyncio.run(body())
+
+
+def test_joined_carries_the_room_title(start_server):
+    """A room's configured title reaches the client in `joined` (top bar, page title)."""
+    server = start_server('[room:giao-ban]\ntitle = Giao ban tuần Sở Y tế\n')
+
+    async def body():
+        ws = await ws_connect(server)
+        await ws.send(json.dumps({'type': 'join', 'room': 'GIAO-BAN', 'name': 'An'}))
+        j = await recv_json(ws)
+        assert j['type'] == 'joined' and j['title'] == 'Giao ban tuần Sở Y tế', j
+        await ws.close()
+    asyncio.run(body())
