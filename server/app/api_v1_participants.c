@@ -1,21 +1,13 @@
 /* /api/v1/rooms/NAME/participants: the live participants of a room (GET), mute one
  * (POST .../ID/mute {kind}), remove one (DELETE .../ID); and the end of a meeting's live room.
  * They go through the moderation capability (app/hub_moderation.h: hn_hub_participants_json,
- * hn_hub_moderate), as a chair's `moderate` would, audited as the API's actor. A build without
- * that header answers these paths 501 (problem details) and ends meetings in the store only. */
+ * hn_hub_moderate), as a chair's `moderate` would, audited as the API's actor. */
 #include <errno.h>
 #include <string.h>
 
 #include "app/api_v1_priv.h"
 
-#if defined(__has_include)
-#if __has_include("app/hub_moderation.h")
 #include "app/hub_moderation.h"
-#define HAVE_MODERATION 1
-#endif
-#endif
-
-#ifdef HAVE_MODERATION
 
 static void list(HnApiCall *c, const char *room)
 {
@@ -98,19 +90,3 @@ void hn_api_end_live_room(HnApiCall *c, const char *room)
     if (rc < 0 && rc != -ENOENT)
         g_message("api: ending the live room %s: error %d", room, rc);
 }
-
-#else /* no moderation in this build */
-
-void hn_api_participants(HnApiCall *c)
-{
-    hn_api_problem(c, 501, "unavailable",
-                   "live participants need the moderation capability, not in this build");
-}
-
-void hn_api_end_live_room(HnApiCall *c, const char *room)
-{
-    (void)c;
-    (void)room;
-}
-
-#endif
