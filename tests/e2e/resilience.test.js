@@ -173,7 +173,7 @@ test('a participant who reloads the page rejoins cleanly', { timeout: 240000 }, 
     assert.notEqual(y2.id, y1.id, 'the reloaded page is a new participant');
     // X loses the old tile, gets exactly one tile for Yến, and media flows both ways again.
     await h.waitFor(async () => {
-      const ids = await pages.X.$$eval('[data-participant-id]', (els) => els.map((e) => e.dataset.participantId));
+      const ids = await pages.X.$$eval('.tile.remote[data-participant-id]', (els) => els.map((e) => e.dataset.participantId));
       return !ids.includes(y1.id) && ids.includes(y2.id) && ids.length === 1;
     }, { timeout: JOIN_TIMEOUT, message: 'X shows only the new Yến tile' });
     await receiving(pages.X, y2.id, 'X');
