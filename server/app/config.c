@@ -49,6 +49,7 @@ HnConfig *hn_config_new(void)
     cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
     cfg->lobby_timeout = HN_CONFIG_LOBBY_TIMEOUT;
+    cfg->end_grace = HN_CONFIG_END_GRACE;
     cfg->rooms = g_ptr_array_new_with_free_func(room_free);
     cfg->allowed_origins = g_new0(char *, 1);
     cfg->lockout_failures = HN_CONFIG_DEFAULT_LOCK_FAILS;
@@ -850,6 +851,11 @@ static gboolean key_lobby_timeout(Loader *ld, const char *value, char **reason)
     return parse_uint(value, 2, 86400, &ld->cfg->lobby_timeout, reason);
 }
 
+static gboolean key_end_grace(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 86400, &ld->cfg->end_grace, reason);
+}
+
 static const char *const access_names[] = {"", "open", "pin", "token", "token-or-pin"};
 
 const char *hn_access_name(HnAccess a)
@@ -920,6 +926,7 @@ static const KeyDef rooms_keys[] = {
     {"max_participants", key_max_participants},
     {"last_n", key_last_n},
     {"lobby_timeout", key_lobby_timeout},
+    {"end_grace", key_end_grace},
     {NULL, NULL},
 };
 

@@ -384,6 +384,8 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
                                               j->how, hn_role_name(role), j->addr, conn_id,
                                               j->sub ? " sub=" : "", j->sub ? j->sub : "");
     hn_store_audit(hub->store, j->name, "join", j->room, detail);
+    hn_hub_meeting_joined(hub, j->room, conn_id, j->name, hn_role_name(role), j->sub, j->how,
+                          j->addr, "browser");
     send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, role);
     hn_hub_lobby_entered(hub, c);
     hn_hub_chatvote_joined(hub, c);
@@ -493,6 +495,7 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
      * "disconnected", a silent one as "timeout". */
     const char *why = reason == HN_CLOSE_TIMEOUT ? "timeout" : c->left ? "left" : "disconnected";
     send_cmd(e, CMD_LEAVE, conn_id, why, FALSE, NULL);
+    hn_hub_meeting_left(hub, e->name, conn_id, c->name, why);
     g_hash_table_remove(hub->conns, &conn_id);
     HnRole role = c->role;
     hn_hub_moderation_leave(hub, c);
@@ -603,6 +606,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     hub->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
     hub->lobby = hn_hub_lobby_new(hub);
+    hub->meetings = hn_hub_meetings_new(hub);
     metrics_start(hub, loop);
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     HnSignalingSettings s = {
@@ -651,6 +655,7 @@ void hn_hub_free(HnHub *hub)
     hn_join_gate_free(hub->gate);
     hn_hub_chatvote_free(hub->chatvote);
     hn_room_policies_free(hub->policies);
+    hn_hub_meetings_free(hub->meetings);
     g_free(hub->session_secret);
     g_free(hub);
 }
@@ -662,4 +667,5 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
     hn_api_login_register(hub->routes, hub->cfg, store, hn_worker_pool_home(hub->pool),
                           hub->session_secret);
     hn_api_v1_register(hub);
+    hn_hub_meetings_resume(hub);
 }

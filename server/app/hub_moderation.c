@@ -147,6 +147,7 @@ static void apply(HnHub *hub, HnRoomEntry *e, GArray *fx)
             break;
         }
         case HN_FLOOR_FX_END: {
+            hn_hub_meeting_end(hub, e->name, by);
             GHashTableIter it;
             gpointer v;
             g_hash_table_iter_init(&it, hub->conns);

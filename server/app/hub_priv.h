@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "app/hub.h"
+#include "app/hub_meeting.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
 #include "app/room.h"
@@ -69,6 +70,7 @@ struct HnHub {
     HnHubLobbies *lobby;            /* app/hub_lobby.c */
     struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;       /* rooms made through the API (app/room_policy.h) */
+    HnHubMeetings *meetings;        /* meetings and their event log (app/hub_meeting.h) */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

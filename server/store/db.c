@@ -107,6 +107,19 @@ static const char *const migrations[HN_DB_SCHEMA_VERSION] = {
     " option INTEGER,"
     " time INTEGER NOT NULL,"
     " PRIMARY KEY (vote, voter));",
+    /* 4: the meeting event log (app/hub_meeting.c): everything that happens in a meeting, in
+     * order; times in ms. meetings.end_reason: chair, empty, interrupted. */
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " meeting INTEGER,"
+    " room TEXT NOT NULL,"
+    " time INTEGER NOT NULL,"
+    " type TEXT NOT NULL,"
+    " actor TEXT,"
+    " participant TEXT,"
+    " data TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX events_meeting ON events (meeting, id);"
+    "ALTER TABLE meetings ADD COLUMN end_reason TEXT;",
 };
 
 static gboolean sql_error(HnDb *db, GError **error, const char *what)
