@@ -850,7 +850,8 @@ static bool set_state_fields(json_t *obj, const HnProtoPartState *p)
              json_object_set_new(obj, "audio_locked", json_boolean(p->audio_locked)) |
              json_object_set_new(obj, "video_locked", json_boolean(p->video_locked)) |
              json_object_set_new(obj, "hand", p->hand ? json_integer(p->hand) : json_null()) |
-             json_object_set_new(obj, "chair", json_boolean(p->chair));
+             json_object_set_new(obj, "chair", json_boolean(p->chair)) |
+             json_object_set_new(obj, "presenting", json_boolean(p->presenting));
     return rc == 0;
 }
 
@@ -967,10 +968,11 @@ char *hn_proto_build_ack(const char *ref)
     return dump(obj);
 }
 
-char *hn_proto_build_share_stopped(const char *by)
+char *hn_proto_build_share_stopped(const char *by, const char *reason)
 {
     json_t *obj = message_new("share-stopped");
-    if (obj == NULL || !set_str(obj, "by", by)) /* set_str released obj */
+    if (obj == NULL || !set_str(obj, "by", by) || /* set_str released obj */
+        !set_str(obj, "reason", reason))
         return NULL;
     return dump(obj);
 }

@@ -244,10 +244,11 @@ typedef struct {
     bool audio_locked, video_locked; /* muted by the chair: the owner cannot unmute */
     unsigned hand;                   /* 1-based place in the queue of raised hands; 0: null */
     bool chair;                      /* may chair */
+    bool presenting;                 /* shares its screen */
 } HnProtoPartState;
 
 /* {"type":"participant-updated","participant":{id,name,role,audio,video,audio_locked,
- * video_locked,hand,chair}} transfer full. */
+ * video_locked,hand,chair,presenting}} transfer full. */
 char *hn_proto_build_participant_updated(const HnProtoPartState *p);
 /* The JSON array text of participants (the REST API's list). transfer full. */
 char *hn_proto_build_participant_list(const HnProtoPartState *ps, size_t n);
@@ -295,9 +296,10 @@ char *hn_proto_build_ack(const char *ref);
 /* text (transfer full) with "title" set when it is a "joined" message and title is not NULL;
  * else text unchanged. Returns transfer full (free()). */
 char *hn_proto_add_title(char *text, const char *title);
-/* {"type":"share-stopped","by"}: to a presenter whose screen share another participant took
- * over (by: their id); the client stops sharing. transfer full. */
-char *hn_proto_build_share_stopped(const char *by);
+/* {"type":"share-stopped","by","reason"}: to a presenter whose screen share another participant
+ * took over (reason "takeover", by: their id) or the chair stopped (reason "chair", by: the
+ * chair's id, null for the REST API); the client stops sharing. transfer full. */
+char *hn_proto_build_share_stopped(const char *by, const char *reason);
 /* {"type":"lobby","room","position","chair_present"}: the newcomer waits in room's lobby at
  * position (1: next in line); chair_present false: no chair is in the room yet. transfer full. */
 char *hn_proto_build_lobby(const char *room, unsigned position, bool chair_present);

@@ -115,7 +115,7 @@ static char *out_json(const HnRoomOut *o)
     case HN_ROOM_OUT_LAYERS:
         return hn_proto_build_layers(o->mid, o->rids, o->n_rids);
     case HN_ROOM_OUT_SHARE_STOPPED:
-        return hn_proto_build_share_stopped(o->self_id);
+        return hn_proto_build_share_stopped(o->self_id, "takeover");
     }
     return NULL;
 }

@@ -214,7 +214,8 @@ function onShareStopped(msg) {
   if (!S.share) return;
   stopShare();
   const p = S.participants.get(msg.by);
-  ui.toast(() => t('share.takenOver', { name: p ? p.name : '' }));
+  if (msg.reason === 'chair') ui.toast(() => t('share.stoppedByChair'));
+  else ui.toast(() => t('share.takenOver', { name: p ? p.name : '' }));
 }
 
 /** Keyboard shortcuts in the meeting: M microphone, V camera, S present, F full screen, ?

@@ -62,6 +62,7 @@ function row(p) {
   who.append(el('span', 'name', p.id === self ? t('tile.you', { name: p.name }) : p.name), el('span', 'role', roleLabel(p)));
   const state = el('div', 'state');
   if (p.hand) state.append(el('span', 'hand', t('mod.handN', { n: p.hand })));
+  if (p.presenting) state.append(el('span', 'presenting', t('mod.presenting')));
   state.append(el('span', p.audio ? 'mic on' : 'mic off', t(p.audio_locked ? 'mod.micLocked' : p.audio ? 'mod.micOn' : 'mod.micOff')));
   state.append(el('span', p.video ? 'cam on' : 'cam off', t(p.video_locked ? 'mod.camLocked' : p.video ? 'mod.camOn' : 'mod.camOff')));
   li.append(who, state);
@@ -72,6 +73,7 @@ function row(p) {
     if (p.video_locked) ctl.append(button('mod.allowCam', () => moderate('allow-unmute', p.id, 'video')));
     else ctl.append(button('mod.muteCam', () => moderate('mute', p.id, 'video')));
     if (p.hand) ctl.append(button('mod.giveFloor', () => moderate('give-floor', p.id)));
+    if (p.presenting) ctl.append(button('mod.stopShare', () => moderate('stop-share', p.id)));
     if (p.role === 'secretary') {
       ctl.append(p.chair ? button('mod.revokeChair', () => moderate('revoke-chair', p.id))
         : button('mod.grantChair', () => moderate('grant-chair', p.id)));

@@ -71,6 +71,7 @@ static gboolean state_of(HnRoomEntry *e, HnHubConn *c, char idbuf[24], HnProtoPa
         .video_locked = p->locked[HN_FLOOR_VIDEO],
         .hand = p->hand,
         .chair = p->chair,
+        .presenting = p->presenting,
     };
     return TRUE;
 }
@@ -159,6 +160,11 @@ static void apply(HnHub *hub, HnRoomEntry *e, GArray *fx)
             }
             break;
         }
+        case HN_FLOOR_FX_STOP_SHARE:
+            /* the presenter's client stops its share and publishes without it (the others'
+             * screen tile goes with that offer) */
+            hn_hub_send(hub, x->pid, hn_proto_build_share_stopped(by, "chair"));
+            break;
         case HN_FLOOR_FX_ROOM_STATE: {
             g_autofree char *text = hn_proto_build_room_state(x->on);
             hn_hub_broadcast(hub, e, text, 0);
@@ -300,9 +306,12 @@ gboolean hn_hub_moderation_message(HnHub *hub, HnHubConn *c, const HnProtoMsg *m
     if (!c->room->floor)
         return FALSE;
     switch (m->type) {
-    case HN_PROTO_MSG_PUBLISH: /* the room's rule: the latest to publish a screen presents */
-        hn_floor_set_presenting(c->room->floor, c->id, m->u.sdp.screen_mid != NULL);
+    case HN_PROTO_MSG_PUBLISH: { /* the room's rule: the latest to publish a screen presents */
+        g_autoptr(GArray) fx = g_array_new(FALSE, FALSE, sizeof(HnFloorFx));
+        hn_floor_set_presenting(c->room->floor, c->id, m->u.sdp.screen_mid != NULL, fx);
+        apply(hub, c->room, fx);
         return FALSE; /* the room handles it */
+    }
     case HN_PROTO_MSG_STATE:
         on_state(hub, c, m);
         return TRUE;

@@ -30,6 +30,7 @@ static const char *const action_names[HN_FLOOR_N_ACTIONS] = {
     [HN_FLOOR_GRANT_CHAIR] = "grant-chair",
     [HN_FLOOR_REVOKE_CHAIR] = "revoke-chair",
     [HN_FLOOR_END] = "end",
+    [HN_FLOOR_STOP_SHARE] = "stop-share",
 };
 
 const char *hn_floor_action_name(HnFloorAction a)
@@ -56,6 +57,7 @@ bool hn_floor_action_needs_target(HnFloorAction a)
     case HN_FLOOR_LOWER_HAND:
     case HN_FLOOR_GRANT_CHAIR:
     case HN_FLOOR_REVOKE_CHAIR:
+    case HN_FLOOR_STOP_SHARE:
         return true;
     default:
         return false;
@@ -298,18 +300,37 @@ int hn_floor_moderate(HnFloor *f, uint64_t by, HnFloorAction action, uint64_t ta
     case HN_FLOOR_END:
         fx_add(fx, HN_FLOOR_FX_END, 0, by, kind, false);
         break;
+    case HN_FLOOR_STOP_SHARE:
+        if (f->presenter != target)
+            return -EINVAL;
+        fx_add(fx, HN_FLOOR_FX_STOP_SHARE, target, by, kind, false);
+        hn_floor_set_presenting(f, target, false, fx);
+        break;
     case HN_FLOOR_N_ACTIONS:
         return -EINVAL;
     }
     return 0;
 }
 
-void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting)
+void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting, GArray *fx)
 {
+    uint64_t before = f->presenter;
     if (presenting && find(f, pid))
         f->presenter = pid; /* one presenter at a time: a new one takes over */
     else if (!presenting && f->presenter == pid)
         f->presenter = 0;
+    if (before == f->presenter)
+        return;
+    Part *old = before ? find(f, before) : NULL;
+    if (old) {
+        old->pub.presenting = false;
+        updated(fx, old);
+    }
+    Part *now = f->presenter ? find(f, f->presenter) : NULL;
+    if (now) {
+        now->pub.presenting = true;
+        updated(fx, now);
+    }
 }
 
 bool hn_floor_locked(const HnFloor *f)

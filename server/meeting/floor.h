@@ -38,7 +38,8 @@ typedef enum {
     HN_FLOOR_LOWER_HANDS,
     HN_FLOOR_GRANT_CHAIR, /* a secretary gets chair rights */
     HN_FLOOR_REVOKE_CHAIR,
-    HN_FLOOR_END, /* everyone is disconnected */
+    HN_FLOOR_END,        /* everyone is disconnected */
+    HN_FLOOR_STOP_SHARE, /* the target's screen share is stopped */
     HN_FLOOR_N_ACTIONS
 } HnFloorAction;
 
@@ -49,6 +50,7 @@ typedef enum {
     HN_FLOOR_FX_REMOVE,         /* disconnect pid (removed by `by`) */
     HN_FLOOR_FX_END,            /* the meeting ended: disconnect everyone */
     HN_FLOOR_FX_ROOM_STATE,     /* the room's locked flag changed */
+    HN_FLOOR_FX_STOP_SHARE,     /* to pid: stop presenting (by the chair `by`) */
 } HnFloorFxType;
 
 typedef struct {
@@ -64,6 +66,7 @@ typedef struct {
     uint64_t pid;
     HnRole role;
     bool chair;      /* may chair: role chair, or a secretary given chair rights */
+    bool presenting; /* shares its screen (one presenter at a time) */
     bool on[2];      /* the client's microphone / camera (HnFloorKind index) */
     bool locked[2];  /* locked off by the chair */
     unsigned hand;   /* 1-based place in the queue of raised hands, 0: not raised */
@@ -102,8 +105,10 @@ int hn_floor_moderate(HnFloor *f, uint64_t by, HnFloorAction action, uint64_t ta
                       HnFloorKind kind, GArray *fx);
 
 /* pid started (presenting) or stopped sharing a screen; a new presenter takes over from the
- * previous one. mute-all spares the presenter. */
-void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting);
+ * previous one (UPDATED for each whose state changed). mute-all spares the presenter; the chair's
+ * stop-share ends a share (STOP_SHARE to the presenter; -EINVAL when the target presents nothing).
+ */
+void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting, GArray *fx);
 
 /* Queries. */
 bool hn_floor_locked(const HnFloor *f);

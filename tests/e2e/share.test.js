@@ -2,7 +2,8 @@
 // Presentation sharing (docs/client.md): a participant shares a screen; the two others get a
 // second video, of source "screen", whose frames advance at the shared resolution, in the
 // presentation layout; a second presenter takes over (the first is told `share-stopped`);
-// stopping the share removes it everywhere.
+// stopping the share removes it everywhere; the chair stops another's share from the participants
+// panel.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -91,6 +92,22 @@ test('a shared screen reaches the others in the presentation layout; take-over; 
         return !v.shown && !v.presentation;
       }, { timeout: TIMEOUT, message: `${key}: B's screen removed, grid layout back` });
     }
+
+    // C presents; the chair (A: the first to join this open room) stops it from the
+    // participants panel, where C is marked as presenting. C is told why and stops; B loses it.
+    await pages.C.click('#share');
+    await h.waitFor(async () => {
+      const v = await screenView(pages.B, ids.C);
+      return v.shown && v.frames > 0;
+    }, { timeout: TIMEOUT, message: "B shows C's screen" });
+    await pages.A.click('#panel-participants');
+    const rowC = pages.A.locator(`#participants li.person[data-participant-id="${ids.C}"]`);
+    await rowC.locator('.presenting').waitFor({ timeout: 15000 });
+    await rowC.locator('button', { hasText: /Dừng trình chiếu|Stop presenting/ }).click({ timeout: 15000 });
+    await h.waitFor(() => pages.C.evaluate(() => !window.hoinghi.state().sharing), { timeout: 20000, message: 'C stopped at the chair\'s request' });
+    const toldC = (await pages.C.evaluate(() => window.hoinghi.log())).filter((e) => e.dir === 'in' && e.type === 'share-stopped');
+    assert.deepEqual(toldC.map((e) => [e.by, e.reason]), [[ids.A, 'chair']]);
+    await h.waitFor(async () => !(await screenView(pages.B, ids.C)).shown, { timeout: TIMEOUT, message: "B: C's screen removed" });
   } catch (err) {
     for (const [key, page] of Object.entries(pages)) diag.push(`--- ${key} log ---\n${await h.pageLog(page)}`);
     console.error(diag.join('\n').slice(-20000));

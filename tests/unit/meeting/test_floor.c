@@ -172,21 +172,48 @@ static void test_mute_all_spares_chairs(void **state)
 static void test_mute_all_spares_the_presenter(void **state)
 {
     Fix *x = *state;
-    hn_floor_set_presenting(x->f, ANA, true);
-    hn_floor_set_presenting(x->f, BAO, true); /* takes over */
+    hn_floor_set_presenting(x->f, ANA, true, NULL);
+    hn_floor_set_presenting(x->f, BAO, true, NULL); /* takes over */
     assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_MUTE_ALL, 0, HN_FLOOR_AUDIO, x->fx),
                      0);
     assert_true(get(x, ANA)->locked[HN_FLOOR_AUDIO]);
     assert_false(get(x, BAO)->locked[HN_FLOOR_AUDIO]);
-    hn_floor_set_presenting(x->f, ANA, false); /* not the presenter: no change */
-    hn_floor_set_presenting(x->f, BAO, false);
+    hn_floor_set_presenting(x->f, ANA, false, NULL); /* not the presenter: no change */
+    hn_floor_set_presenting(x->f, BAO, false, NULL);
     assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_MUTE_ALL, 0, HN_FLOOR_AUDIO, x->fx),
                      0);
     assert_true(get(x, BAO)->locked[HN_FLOOR_AUDIO]);
     /* the chair can still mute the presenter by name */
-    hn_floor_set_presenting(x->f, SEC, true);
+    hn_floor_set_presenting(x->f, SEC, true, NULL);
     assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_MUTE, SEC, HN_FLOOR_AUDIO, x->fx), 0);
     assert_true(get(x, SEC)->locked[HN_FLOOR_AUDIO]);
+}
+
+static void test_presenting_and_stop_share(void **state)
+{
+    Fix *x = *state;
+    /* a take-over is seen by everyone: both participants' state changes */
+    hn_floor_set_presenting(x->f, ANA, true, x->fx);
+    assert_true(get(x, ANA)->presenting);
+    assert_int_equal(count(x, HN_FLOOR_FX_UPDATED, ANA), 1);
+    g_array_set_size(x->fx, 0);
+    hn_floor_set_presenting(x->f, BAO, true, x->fx);
+    assert_false(get(x, ANA)->presenting);
+    assert_true(get(x, BAO)->presenting);
+    assert_int_equal(count(x, HN_FLOOR_FX_UPDATED, ANA), 1);
+    assert_int_equal(count(x, HN_FLOOR_FX_UPDATED, BAO), 1);
+    g_array_set_size(x->fx, 0);
+    /* only a chair may stop a share, and only the presenter's */
+    assert_int_equal(hn_floor_moderate(x->f, ANA, HN_FLOOR_STOP_SHARE, BAO, 0, x->fx), -EPERM);
+    assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_STOP_SHARE, ANA, 0, x->fx), -EINVAL);
+    assert_true(get(x, BAO)->presenting);
+    assert_int_equal(x->fx->len, 0);
+    assert_int_equal(hn_floor_moderate(x->f, CHAIR, HN_FLOOR_STOP_SHARE, BAO, 0, x->fx), 0);
+    assert_int_equal(count(x, HN_FLOOR_FX_STOP_SHARE, BAO), 1);
+    assert_false(get(x, BAO)->presenting);
+    assert_int_equal(count(x, HN_FLOOR_FX_UPDATED, BAO), 1);
+    assert_string_equal(hn_floor_action_name(HN_FLOOR_STOP_SHARE), "stop-share");
+    assert_true(hn_floor_action_needs_target(HN_FLOOR_STOP_SHARE));
 }
 
 static void test_chair_rights(void **state)
@@ -306,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ask_unmute_and_video, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mute_all_spares_chairs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mute_all_spares_the_presenter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presenting_and_stop_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chair_rights, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hand_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_remove_end, setup, teardown),
