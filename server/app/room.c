@@ -401,6 +401,10 @@ static int send_sub_offer(HnRoom *room, uint64_t pid)
  * (NACKs still work when the publisher answers with plain retransmissions). */
 static int producer_rtx(HnRoom *room, HnRouter *r, const HnRoomAction *a)
 {
+    /* a shared screen comes first in each subscriber's downlink, after audio */
+    hn_router_set_producer_priority(r, a->producer_id,
+                                    a->source == HN_SOURCE_SCREEN ? HN_ROUTER_PRIO_HIGH
+                                                                  : HN_ROUTER_PRIO_NORMAL);
     if (hn_router_set_producer_rtx(r, a->producer_id, a->rtx_pt, a->rtx_ssrc) < 0)
         g_warning("room: producer %u: RTX %u/%u refused", a->producer_id, a->rtx_pt, a->rtx_ssrc);
     /* simulcast: the layers' SSRCs are signalled or learnt from their rid (core/router.h) */

@@ -380,7 +380,8 @@ static void track_start(HnRoomModel *m, RmPart *p, RmTrack *tr)
                       .rtx_ssrc = tr->d.rtx_ssrc,
                       .codec = &tr->d.codec,
                       .sim = &tr->d.sim,
-                      .mid = tr->d.mid};
+                      .mid = tr->d.mid,
+                      .source = tr->d.source};
     if (apply(m, &a) < 0) {
         m->stats.refused_tracks++;
         return;
@@ -435,7 +436,8 @@ static void track_rebind(HnRoomModel *m, RmPart *p, RmTrack *tr)
                       .rtx_pt = tr->d.rtx_pt,
                       .rtx_ssrc = tr->d.rtx_ssrc,
                       .sim = &tr->d.sim,
-                      .mid = tr->d.mid};
+                      .mid = tr->d.mid,
+                      .source = tr->d.source};
     if (apply(m, &a) == 0)
         tr->bound_leg = tr->leg_id;
 }

@@ -123,6 +123,7 @@ typedef struct {
      * transfer none */
     const HnSimulcastDesc *sim;
     const char *mid;
+    HnTrackSource source; /* ADD/REBIND_PRODUCER: camera, screen or microphone */
 } HnRoomAction;
 
 typedef enum {

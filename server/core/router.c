@@ -267,6 +267,15 @@ int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt
     return 0;
 }
 
+int hn_router_set_producer_priority(HnRouter *r, uint32_t producer_id, unsigned priority)
+{
+    RtProducer *p = g_hash_table_lookup(r->producers, ID_KEY(producer_id));
+    if (!p)
+        return -ENOENT;
+    p->priority = priority > HN_ROUTER_PRIO_HIGH ? HN_ROUTER_PRIO_HIGH : (uint8_t)priority;
+    return 0;
+}
+
 void hn_router_remove_producer(HnRouter *r, uint32_t producer_id)
 {
     g_return_if_fail(!r->dispatching);

@@ -239,6 +239,14 @@ int hn_router_set_producer_rtx(HnRouter *r, uint32_t producer_id, uint8_t rtx_pt
                                uint32_t rtx_ssrc);
 /* Removes a producer and all its consumers; unknown ids are ignored. */
 void hn_router_remove_producer(HnRouter *r, uint32_t producer_id);
+/* The producer's share of a subscriber's downlink: every second the estimate towards each
+ * subscriber is spent on its consumers in order: audio first, then HN_ROUTER_PRIO_HIGH video (a
+ * shared screen: the documents must stay legible), then the other video, larger tiles first. A
+ * simulcast consumer takes the best layer the rest of the budget affords; a single-layer one
+ * costs what its producer sends. Default HN_ROUTER_PRIO_NORMAL. 0 or -ENOENT. */
+#define HN_ROUTER_PRIO_NORMAL 0
+#define HN_ROUTER_PRIO_HIGH   1
+int hn_router_set_producer_priority(HnRouter *r, uint32_t producer_id, unsigned priority);
 
 /* Adds a consumer forwarding producer_id to transport_id as out_ssrc/out_pt, unpaused. A video
  * consumer waits for a key frame, which is requested. Returns 0, -ENOENT (producer or transport)

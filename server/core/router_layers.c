@@ -221,15 +221,63 @@ static void layer_infos(const RtProducer *g, int64_t now_us, HnSimLayerInfo *out
     }
 }
 
-/* Recomputes c's target; asks for a key frame of a new target layer. */
-static void consumer_update(HnRouter *r, RtConsumer *c, int64_t now_us)
+/* Recomputes c's target with budget_bps of its subscriber's downlink (0: unknown); asks for a
+ * key frame of a new target layer. Returns what the chosen layer costs (its measured bitrate). */
+static uint64_t consumer_update(HnRouter *r, RtConsumer *c, uint64_t budget_bps, int64_t now_us)
 {
     RtProducer *g = c->producer;
     HnSimLayerInfo li[HN_SIM_MAX_LAYERS];
     layer_infos(g, now_us, li);
-    hn_sim_sel_update(&c->sel, li, g->n_layers, c->transport->estimate_bps, now_us);
+    hn_sim_sel_update(&c->sel, li, g->n_layers, budget_bps, now_us);
     if (c->sel.target != c->sel.current && !c->paused && li[c->sel.target].active)
         rt_request_keyframe(r, g->layers[c->sel.target], now_us);
+    return li[c->sel.target].active ? li[c->sel.target].bps : 0;
+}
+
+/* bits over the report interval, smoothed (half old, half new) */
+static void measure(RtProducer *p)
+{
+    uint64_t bps = (p->stats.bytes - p->rate_mark) * 8 * 1000000 / HN_ROUTER_REPORT_INTERVAL_US;
+    p->bps = p->bps ? (p->bps + bps) / 2 : bps;
+    p->rate_mark = p->stats.bytes;
+}
+
+/* Where c comes in its subscriber's budget: audio, then high-priority video, then the rest by
+ * tile area, larger first; consumer id keeps the order stable. */
+static int budget_order(gconstpointer a, gconstpointer b)
+{
+    const RtConsumer *x = *(RtConsumer *const *)a, *y = *(RtConsumer *const *)b;
+    int kx = x->producer->codec.kind == HN_KIND_AUDIO ? 0 : x->producer->priority ? 1 : 2;
+    int ky = y->producer->codec.kind == HN_KIND_AUDIO ? 0 : y->producer->priority ? 1 : 2;
+    if (kx != ky)
+        return kx - ky;
+    uint32_t ax = (uint32_t)x->sel.tile_w * x->sel.tile_h;
+    uint32_t ay = (uint32_t)y->sel.tile_w * y->sel.tile_h;
+    if (ax != ay)
+        return ax > ay ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Spends t's downlink estimate on its consumers (hn_router_set_producer_priority). */
+static void allocate(HnRouter *r, RtTransport *t, int64_t now_us)
+{
+    if (!t->consumers->len)
+        return;
+    g_autoptr(GPtrArray) order = g_ptr_array_sized_new(t->consumers->len);
+    for (guint i = 0; i < t->consumers->len; i++)
+        g_ptr_array_add(order, g_ptr_array_index(t->consumers, i));
+    g_ptr_array_sort(order, budget_order);
+    uint64_t left = t->estimate_bps;
+    for (guint i = 0; i < order->len; i++) {
+        RtConsumer *c = g_ptr_array_index(order, i);
+        RtProducer *g = c->producer;
+        uint64_t cost;
+        if (g->n_layers) /* unknown estimate: 0, tile size alone decides; spent: 1 bit/s */
+            cost = consumer_update(r, c, t->estimate_bps ? MAX(left, 1) : 0, now_us);
+        else
+            cost = c->paused ? 0 : g->bps;
+        left = left > cost ? left - cost : 0;
+    }
 }
 
 void rt_layers_tick(HnRouter *r, int64_t now_us)
@@ -239,19 +287,16 @@ void rt_layers_tick(HnRouter *r, int64_t now_us)
     g_hash_table_iter_init(&it, r->producers);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         RtProducer *g = v;
+        if (g->group)
+            continue; /* a layer: measured with its group */
         if (!g->n_layers)
-            continue;
-        for (unsigned i = 0; i < g->n_layers; i++) {
-            RtProducer *l = g->layers[i];
-            /* bits over the report interval, smoothed (half old, half new) */
-            uint64_t bps =
-                (l->stats.bytes - l->rate_mark) * 8 * 1000000 / HN_ROUTER_REPORT_INTERVAL_US;
-            l->bps = l->bps ? (l->bps + bps) / 2 : bps;
-            l->rate_mark = l->stats.bytes;
-        }
-        for (guint i = 0; i < g->consumers->len; i++)
-            consumer_update(r, g_ptr_array_index(g->consumers, i), now_us);
+            measure(g);
+        for (unsigned i = 0; i < g->n_layers; i++)
+            measure(g->layers[i]);
     }
+    g_hash_table_iter_init(&it, r->transports);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        allocate(r, v, now_us);
 }
 
 int hn_router_set_consumer_view(HnRouter *r, uint32_t consumer_id, unsigned width, unsigned height,
@@ -264,8 +309,8 @@ int hn_router_set_consumer_view(HnRouter *r, uint32_t consumer_id, unsigned widt
     hn_sim_sel_set_tile(&c->sel, width, height);
     if (c->producer->n_layers) {
         rt_note_time(r, now_us);
-        r->dispatching = true; /* r->rtcp_buf is free: a key frame request may go out */
-        consumer_update(r, c, now_us);
+        r->dispatching = true;             /* r->rtcp_buf is free: a key frame request may go out */
+        allocate(r, c->transport, now_us); /* a bigger tile may move ahead in the budget */
         r->dispatching = false;
     }
     return 0;

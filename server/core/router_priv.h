@@ -51,6 +51,7 @@ typedef struct RtProducer {
     uint8_t rtx_pt;       /* the publisher's RTX payload type, 0: none */
     uint32_t rtx_ssrc;    /* its RTX SSRC, 0: not known yet (learnt) */
     uint64_t rtx_key;     /* transport_id << 32 | rtx_ssrc: key in rtx_by_ssrc when rtx_ssrc */
+    uint8_t priority;     /* HN_ROUTER_PRIO_*: its place in a subscriber's budget */
     GPtrArray *consumers; /* RtConsumer*, not owned */
     /* key frame requests towards the publisher */
     bool kf_pending;
@@ -74,9 +75,9 @@ typedef struct RtProducer {
     HnSimulcastDesc sim;                          /* a group: as negotiated */
     bool ssrc_bound;                              /* a layer: its SSRC is known */
     int64_t last_rtp_us;                          /* a layer: last packet, for `active` */
-    uint64_t rate_mark;                           /* a layer: bytes at the last rate tick */
-    uint64_t bps;                                 /* a layer: measured bitrate */
-    uint16_t width, height;                       /* a layer: from its last VP8 key frame */
+    uint64_t rate_mark;     /* a layer or a single-stream producer: bytes at the last rate tick */
+    uint64_t bps;           /* a layer or a single-stream producer: measured bitrate */
+    uint16_t width, height; /* a layer: from its last VP8 key frame */
 } RtProducer;
 
 typedef struct {

@@ -397,6 +397,48 @@ static void test_tap_follows_top_layer(void **state)
     assert_int_equal(seen.by_layer[1], 1 + 5);
 }
 
+/* A subscriber's downlink spent in order: a shared screen (HN_ROUTER_PRIO_HIGH) is paid for
+ * before the cameras, so on a short link the camera steps down, not the document. */
+#define SCR      77
+#define SCR_SSRC 0xc0c0c0c0u
+#define C_SCR    900
+#define OUT_SCR  0x5009u
+static void test_screen_first_in_the_budget(void **state)
+{
+    Fx *f = *state;
+    make_layers(f);
+    HnCodec vp8 = fx_codec(HN_CODEC_VP8);
+    assert_int_equal(hn_router_add_producer(f->r, SCR, PUB, &vp8, SCR_SSRC), 0);
+    assert_int_equal(hn_router_set_producer_priority(f->r, 12345, HN_ROUTER_PRIO_HIGH), -ENOENT);
+    assert_int_equal(hn_router_add_consumer(f->r, C_VID1, VID, SUB1, OUT_VID1, OUT_VID_PT), 0);
+    assert_int_equal(hn_router_add_consumer(f->r, C_SCR, SCR, SUB1, OUT_SCR, OUT_VID_PT), 0);
+    Pub p = {.ts = 1000};
+    bool keys[3] = {true, true, true};
+    size_t pad[3] = {50, 200, 900}; /* about 20, 55 and 225 kbit/s */
+    uint8_t screen[1000];           /* about 240 kbit/s */
+    memcpy(screen, TU_VP8_KEY, sizeof TU_VP8_KEY);
+    memset(screen + sizeof TU_VP8_KEY, 0x55, sizeof screen - sizeof TU_VP8_KEY);
+    assert_int_equal(hn_router_set_transport_estimate(f->r, SUB1, 300000, HN_ESTIMATE_HINT), 0);
+    HnConsumerStats cs;
+    unsigned i = 0;
+    for (int phase = 0; phase < 2; phase++) {
+        if (phase == 1) /* the second video is a shared screen */
+            assert_int_equal(hn_router_set_producer_priority(f->r, SCR, HN_ROUTER_PRIO_HIGH), 0);
+        for (unsigned k = 0; k < 90; k++, i++) { /* 3 s at 30 fps */
+            f->now += 33333;
+            frame(f, &p, i, i == 0 ? keys : NULL, pad);
+            assert_int_equal(
+                fx_rtp(f, PUB, SCR_SSRC, VID_PT, (uint16_t)i, i * 3000u, screen, sizeof screen), 0);
+            fx_timers(f);
+        }
+        assert_int_equal(hn_router_get_consumer_stats(f->r, C_VID1, &cs), 0);
+        if (phase == 0) /* both normal: the camera comes first (lower id) and takes the top */
+            assert_int_equal(cs.target_layer, 2);
+        else /* 300 - 240 left for the camera: a lower layer */
+            assert_true(cs.target_layer < 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_temporal_drop_and_nack, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_layer_rtx, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tap_follows_top_layer, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_screen_first_in_the_budget, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
