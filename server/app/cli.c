@@ -27,7 +27,8 @@ gboolean hn_cli_is_command(int argc, char **argv)
         }
         if (argv[i][0] == '-')
             continue;
-        return strcmp(argv[i], "user") == 0 || strcmp(argv[i], "apikey") == 0;
+        return strcmp(argv[i], "user") == 0 || strcmp(argv[i], "apikey") == 0 ||
+               strcmp(argv[i], "compose") == 0;
     }
     return FALSE;
 }
@@ -256,6 +257,9 @@ static int apikey_cmd(HnDb *db, int argc, char **argv)
 
 int hn_cli_main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "compose") == 0)
+            return hn_cli_compose(argc, argv);
     char *config_path = NULL, *data_dir = NULL, *role = NULL, *display = NULL, *path = NULL;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (INI)", "FILE"},
