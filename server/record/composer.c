@@ -68,7 +68,8 @@ struct HnComposer {
     GstElement *pipe, *comp, *amix;
     GstVideoInfo vinfo;
     HnTimeline *tl;
-    GMutex lock; /* tracks (the array), started, error */
+    GMutex tl_lock; /* tl: added to by add_track while the feeding threads place packets */
+    GMutex lock;    /* tracks (the array), started, error */
     GPtrArray *tracks;
     gboolean started, finished;
     GError *error;
@@ -404,6 +405,7 @@ HnComposer *hn_composer_new(const HnComposerConfig *cfg, GError **error)
     if (c->cfg.live && (c->cfg.start_us <= 0 || c->cfg.start_us > g_get_real_time()))
         c->cfg.start_us = g_get_real_time();
     g_mutex_init(&c->lock);
+    g_mutex_init(&c->tl_lock);
     c->tracks = g_ptr_array_new();
     c->tl = hn_timeline_new();
     hn_speaker_pick_init(&c->pick);
@@ -530,7 +532,9 @@ int hn_composer_add_track(HnComposer *c, const json_t *h)
     gst_object_unref(binsrc);
     g_mutex_lock(&c->lock);
     t->index = (int)c->tracks->len;
+    g_mutex_lock(&c->tl_lock);
     t->tl = hn_timeline_add_track(c->tl, t->participant, (uint32_t)rate);
+    g_mutex_unlock(&c->tl_lock);
     g_ptr_array_add(c->tracks, t);
     g_mutex_unlock(&c->lock);
     if (!linked)
@@ -590,7 +594,10 @@ static void feed(HnComposer *c, Track *t, HnHnrType type, uint64_t arrival_us, c
     if (t->ended)
         return;
     if (type == HN_HNR_RTCP) {
-        if (hn_timeline_on_rtcp(c->tl, t->tl, d, len, arrival_us) < 0)
+        g_mutex_lock(&c->tl_lock);
+        int taken = hn_timeline_on_rtcp(c->tl, t->tl, d, len, arrival_us);
+        g_mutex_unlock(&c->tl_lock);
+        if (taken < 0)
             g_atomic_int_add(&c->bad, 1);
         return;
     }
@@ -617,7 +624,9 @@ static void feed(HnComposer *c, Track *t, HnHnrType type, uint64_t arrival_us, c
     Held *h = g_new(Held, 1);
     h->ext = ext;
     h->arrival_us = arrival_us;
+    g_mutex_lock(&c->tl_lock);
     h->pts_us = hn_timeline_place(c->tl, t->tl, ssrc, ts, arrival_us) - c->cfg.start_us;
+    g_mutex_unlock(&c->tl_lock);
     h->buf = gst_buffer_new_memdup(d, len);
     g_queue_insert_sorted(&t->held, h, held_cmp, NULL);
     flush_held(c, t, arrival_us, FALSE);
@@ -656,7 +665,9 @@ static void start_after(HnComposer *c)
     g_mutex_lock(&c->lock);
     if (!c->started) {
         c->started = TRUE;
+        g_mutex_lock(&c->tl_lock);
         hn_timeline_freeze(c->tl);
+        g_mutex_unlock(&c->tl_lock);
         if (gst_element_set_state(c->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
             GError *e = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "composer: cannot start");
             if (!c->error)
@@ -804,6 +815,7 @@ void hn_composer_free(HnComposer *c)
     hn_timeline_free(c->tl);
     g_clear_error(&c->error);
     g_mutex_clear(&c->lock);
+    g_mutex_clear(&c->tl_lock);
     g_free(c->output);
     g_free(c);
 }
