@@ -122,12 +122,8 @@ static void replay(HnComposer *c, GPtrArray *tracks, int64_t shift_us)
 {
     for (guint i = 0; i < tracks->len; i++) {
         FTrack *t = tracks->pdata[i];
-        if (t->index < 0)
-            continue;
         t->reader = hn_hnr_reader_open(t->path, NULL);
         t->have_next = t->reader && hn_hnr_reader_next(t->reader, &t->next) == 1;
-        if (!t->have_next)
-            hn_composer_end_track(c, t->index);
     }
     for (;;) {
         FTrack *best = NULL;
@@ -143,9 +139,12 @@ static void replay(HnComposer *c, GPtrArray *tracks, int64_t shift_us)
             g_usleep((gulong)(due - now));
         HnHnrRecord rec = best->next;
         rec.arrival_us = (uint64_t)due;
-        hn_composer_push(c, best->index, &rec);
+        if (best->index < 0) /* a track added while the composition runs (a late joiner) */
+            best->index = hn_composer_add_track(c, best->header);
+        if (best->index >= 0)
+            hn_composer_push(c, best->index, &rec);
         best->have_next = hn_hnr_reader_next(best->reader, &best->next) == 1;
-        if (!best->have_next)
+        if (!best->have_next && best->index >= 0)
             hn_composer_end_track(c, best->index);
     }
 }
@@ -272,6 +271,8 @@ gboolean hn_compose_folder(const char *dir, const HnComposerConfig *cfg_in, HnCo
     for (guint i = 0; i < tracks->len; i++) {
         FTrack *t = tracks->pdata[i];
         t->c = c;
+        if (cfg.live)
+            continue; /* added at its first record, as the recorder does */
         t->index = hn_composer_add_track(c, t->header);
         for (guint k = 0; t->index >= 0 && !cfg.live && k < t->rtcp->len; k++) {
             gsize n;
