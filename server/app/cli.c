@@ -13,10 +13,12 @@
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 1024
 
-gboolean hn_cli_is_command(int argc, char **argv)
+/* The subcommand's name: the first argument that is neither an option nor an option's value. */
+static const char *subcommand(int argc, char **argv)
 {
-    static const char *const with_value[] = {"-c",     "--config",       "-d", "--data-dir", "-r",
-                                             "--role", "--display-name", "-l", "--listen"};
+    static const char *const with_value[] = {
+        "-c",       "--config", "-d",       "--data-dir", "-r",    "--role", "--display-name", "-l",
+        "--listen", "--layout", "--format", "--size",     "--fps", "-o",     "--output"};
     for (int i = 1; i < argc; i++) {
         gboolean skip = FALSE;
         for (guint k = 0; k < G_N_ELEMENTS(with_value); k++)
@@ -27,9 +29,15 @@ gboolean hn_cli_is_command(int argc, char **argv)
         }
         if (argv[i][0] == '-')
             continue;
-        return strcmp(argv[i], "user") == 0 || strcmp(argv[i], "apikey") == 0;
+        return argv[i];
     }
-    return FALSE;
+    return "";
+}
+
+gboolean hn_cli_is_command(int argc, char **argv)
+{
+    const char *cmd = subcommand(argc, argv);
+    return strcmp(cmd, "user") == 0 || strcmp(cmd, "apikey") == 0 || strcmp(cmd, "compose") == 0;
 }
 
 static const char usage[] =
@@ -256,6 +264,8 @@ static int apikey_cmd(HnDb *db, int argc, char **argv)
 
 int hn_cli_main(int argc, char **argv)
 {
+    if (strcmp(subcommand(argc, argv), "compose") == 0)
+        return hn_cli_compose(argc, argv);
     char *config_path = NULL, *data_dir = NULL, *role = NULL, *display = NULL, *path = NULL;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (INI)", "FILE"},
