@@ -108,12 +108,12 @@ HnPdfSigner *hn_pdf_signer_load(const char *p12_path, const char *password, gint
     PKCS12_free(p12);
     if (!ok)
         goto bad;
-    if (!s->cert) {
-        fail(error, HN_PDF_ERROR_KEY, "%s: holds no certificate", p12_path);
-        goto bad;
-    }
     if (!s->key) {
         fail(error, HN_PDF_ERROR_KEY, "%s: holds no private key", p12_path);
+        goto bad;
+    }
+    if (!s->cert) {
+        fail(error, HN_PDF_ERROR_KEY, "%s: holds no certificate for its private key", p12_path);
         goto bad;
     }
     if (!X509_check_private_key(s->cert, s->key)) {
