@@ -309,7 +309,7 @@ static void header(Doc *d, const json_t *m)
     }
     PangoLayout *l = layout(d, FONT, 12.5, wl, PANGO_ALIGN_CENTER, FALSE, 0, mn);
     show_at(d, l, xl, yl);
-    yl += layout_h(l) + 2;
+    yl += layout_h(l) + 3;
     hrule(d, xl + wl / 2, MIN(layout_w(l), wl) * 0.4, yl); /* 1/3 to 1/2 of the line */
     g_object_unref(l);
     yl += 6;
