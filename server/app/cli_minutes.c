@@ -9,8 +9,6 @@
 #include "meeting/minutes_pdf.h"
 #include "meeting/pdf_sign.h"
 
-#define REASON "Phê duyệt biên bản cuộc họp"
-
 static const char usage[] =
     "usage: hoinghi [-c FILE] minutes-pdf IN.json OUT.pdf [--sign P12 [--password-file FILE]]\n"
     "Renders minutes.json (docs/minutes-pdf.md) to a PDF in the Decree 30 layout. With --sign,\n"
@@ -32,28 +30,28 @@ gboolean hn_cli_minutes_is_command(int argc, char **argv)
     return FALSE;
 }
 
-static int sign(const char *pdf, const char *p12, const char *pw_file, const char *place)
+/* Renders (and signs with p12 when it is not NULL). */
+static int write_pdf(const json_t *minutes, const char *in, const char *pdf, const char *p12,
+                     const char *pw_file)
 {
     GError *err = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    HnPdfSigner *s = hn_pdf_signer_load_file(p12, pw_file, now, &err);
-    if (!s) {
+    HnPdfSigner *s = NULL;
+    if (p12 && !(s = hn_pdf_signer_load_file(p12, pw_file, now, &err))) {
         fprintf(stderr, "hoinghi: cannot sign: %s\n", err->message);
         g_error_free(err);
         return 1;
     }
-    g_autofree char *p7s = g_strconcat(pdf, ".p7s", NULL);
-    HnPdfSignParams params = {.reason = REASON, .location = place, .now_unix = now};
-    gboolean ok = hn_pdf_sign_file(pdf, pdf, p7s, s, &params, &err);
-    if (ok)
-        printf("%s: signed by %s; detached signature %s\n", pdf, hn_pdf_signer_name(s), p7s);
+    gboolean ok = hn_minutes_pdf_write(minutes, pdf, s, now, &err);
+    if (ok && s)
+        printf("%s: signed by %s; detached signature %s.p7s\n", pdf, hn_pdf_signer_name(s), pdf);
+    else if (ok)
+        printf("%s: written (not signed)\n", pdf);
+    else
+        fprintf(stderr, "hoinghi: %s: %s\n", in, err->message);
+    g_clear_error(&err);
     hn_pdf_signer_free(s);
-    if (!ok) {
-        fprintf(stderr, "hoinghi: cannot sign %s: %s\n", pdf, err->message);
-        g_error_free(err);
-        return 1;
-    }
-    return 0;
+    return ok ? 0 : 1;
 }
 
 int hn_cli_minutes_main(int argc, char **argv)
@@ -92,21 +90,11 @@ int hn_cli_minutes_main(int argc, char **argv)
         fprintf(stderr, "hoinghi: %s:%d: %s\n", argv[2], jerr.line, jerr.text);
         goto out;
     }
-    if (!hn_minutes_pdf_render(minutes, argv[3], &err)) {
-        fprintf(stderr, "hoinghi: %s: %s\n", argv[2], err->message);
-        goto out;
-    }
     if (!p12 && cfg->minutes_p12) {
         p12 = g_strdup(cfg->minutes_p12);
         pw_file = g_strdup(cfg->minutes_p12_pw_file);
     }
-    rc = 0;
-    if (p12) {
-        json_t *agency = json_object_get(minutes, "agency");
-        rc = sign(argv[3], p12, pw_file, json_string_value(json_object_get(agency, "place")));
-    } else {
-        printf("%s: written (not signed)\n", argv[3]);
-    }
+    rc = write_pdf(minutes, argv[2], argv[3], p12, pw_file);
 out:
     json_decref(minutes);
     hn_config_free(cfg);

@@ -753,3 +753,25 @@ gboolean hn_minutes_pdf_render(const json_t *minutes, const char *path, GError *
     }
     return TRUE;
 }
+
+gboolean hn_minutes_pdf_write(const json_t *minutes, const char *pdf_path,
+                              const HnPdfSigner *signer, gint64 now_unix, GError **error)
+{
+    if (signer && json_is_object(minutes) && !json_is_false(json_object_get(minutes, "draft"))) {
+        g_set_error(error, HN_MINUTES_PDF_ERROR, HN_MINUTES_PDF_ERROR_DRAFT,
+                    "the minutes are a draft (\"draft\" is not false): approve them before "
+                    "signing");
+        return FALSE;
+    }
+    if (!hn_minutes_pdf_render(minutes, pdf_path, error))
+        return FALSE;
+    if (!signer)
+        return TRUE;
+    g_autofree char *p7s = g_strconcat(pdf_path, ".p7s", NULL);
+    HnPdfSignParams params = {
+        .reason = "Phê duyệt biên bản cuộc họp",
+        .location = jstr(jobj(minutes, "agency"), "place"),
+        .now_unix = now_unix,
+    };
+    return hn_pdf_sign_file(pdf_path, pdf_path, p7s, signer, &params, error);
+}

@@ -15,11 +15,14 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "meeting/pdf_sign.h"
+
 #define HN_MINUTES_PDF_ERROR (hn_minutes_pdf_error_quark())
 
 typedef enum {
     HN_MINUTES_PDF_ERROR_INPUT, /* not a minutes.json of a version this renderer knows */
     HN_MINUTES_PDF_ERROR_CAIRO, /* cairo could not write the file */
+    HN_MINUTES_PDF_ERROR_DRAFT, /* a draft is never signed */
 } HnMinutesPdfError;
 
 GQuark hn_minutes_pdf_error_quark(void);
@@ -28,3 +31,11 @@ GQuark hn_minutes_pdf_error_quark(void);
  * that are missing or of the wrong type are left out or shown as an ellipsis; a minutes object
  * of another version, or no object, is refused. Returns FALSE with error on failure. */
 gboolean hn_minutes_pdf_render(const json_t *minutes, const char *path, GError **error);
+
+/* What the server does when minutes are approved (and what `hoinghi minutes-pdf` does): renders
+ * minutes to pdf_path and, when signer is not NULL, signs it in place (pdf_sign.h: reason
+ * "Phê duyệt biên bản cuộc họp", location the agency's place, time now_unix) and writes the
+ * detached signature to pdf_path.p7s. Signing a draft ("draft": true) is refused. Blocking file
+ * I/O and RSA: call it off the main loop and the media threads. */
+gboolean hn_minutes_pdf_write(const json_t *minutes, const char *pdf_path,
+                              const HnPdfSigner *signer, gint64 now_unix, GError **error);

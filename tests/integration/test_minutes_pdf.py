@@ -111,6 +111,9 @@ def test_draft_and_confidential_marks(work):
     assert proc.returncode == 0, proc.stderr
     text = nfc(run('pdftotext', str(work / 'draft.pdf'), '-').stdout)
     assert nfc('DỰ THẢO') in text and nfc('MẬT') in text, text
+    proc = cli(src, work / 'draft-signed.pdf', '--sign', work / 'agency.p12',
+               '--password-file', work / 'pw')
+    assert proc.returncode == 1 and 'draft' in proc.stderr, proc.stderr
 
 
 def test_key_errors_are_clear(work):
