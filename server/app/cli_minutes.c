@@ -102,5 +102,6 @@ out:
     g_free(config_path);
     g_free(p12);
     g_free(pw_file);
+    hn_minutes_pdf_shutdown();
     return rc;
 }

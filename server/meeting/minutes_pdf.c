@@ -8,6 +8,7 @@
 
 #include <cairo-pdf.h>
 #include <errno.h>
+#include <fontconfig/fontconfig.h>
 #include <glib/gstdio.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
@@ -774,4 +775,11 @@ gboolean hn_minutes_pdf_write(const json_t *minutes, const char *pdf_path,
         .now_unix = now_unix,
     };
     return hn_pdf_sign_file(pdf_path, pdf_path, p7s, signer, &params, error);
+}
+
+void hn_minutes_pdf_shutdown(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }

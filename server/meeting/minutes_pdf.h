@@ -39,3 +39,7 @@ gboolean hn_minutes_pdf_render(const json_t *minutes, const char *path, GError *
  * I/O and RSA: call it off the main loop and the media threads. */
 gboolean hn_minutes_pdf_write(const json_t *minutes, const char *pdf_path,
                               const HnPdfSigner *signer, gint64 now_unix, GError **error);
+
+/* Frees the font caches of pango, cairo and fontconfig, for a process about to exit (the CLI,
+ * leak checks). Never while another thread renders; not needed in the server. */
+void hn_minutes_pdf_shutdown(void);
