@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "app/cli_minutes.h"
 #include "app/config.h"
 #include "app/hub.h"
 #include "app/secure.h"
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     if (hn_cli_is_command(argc, argv))
         return hn_cli_main(argc, argv);
+    if (hn_cli_minutes_is_command(argc, argv))
+        return hn_cli_minutes_main(argc, argv);
     char *config_path = NULL, *listen = NULL, *data_dir = NULL;
     gboolean version = FALSE;
     GOptionEntry entries[] = {

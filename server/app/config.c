@@ -5,6 +5,7 @@
  * (group, key, line) that both finds duplicates and places every later error on its line. */
 #include "app/config.h"
 #include "app/negotiate.h"
+#include "meeting/pdf_sign.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 #define MAX_FILE_SIZE  (1024 * 1024)
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
-#define KNOWN_GROUPS   "server, media, rooms, auth, room:NAME"
+#define KNOWN_GROUPS   "server, media, rooms, auth, minutes, room:NAME"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -73,6 +74,8 @@ static void config_clear(HnConfig *cfg)
     if (cfg->jwt_secret)
         memset(cfg->jwt_secret, 0, strlen(cfg->jwt_secret));
     g_free(cfg->jwt_secret);
+    g_free(cfg->minutes_p12);
+    g_free(cfg->minutes_p12_pw_file);
     if (cfg->rooms != NULL)
         g_ptr_array_unref(cfg->rooms);
 }
@@ -886,6 +889,53 @@ HnAccess hn_config_room_access(const HnConfig *cfg, const char *name)
     return pin ? HN_ACCESS_PIN : HN_ACCESS_OPEN;
 }
 
+static gboolean key_minutes_p12(Loader *ld, const char *value, char **reason)
+{
+    if (!check_readable_file(value, reason))
+        return FALSE;
+    g_free(ld->cfg->minutes_p12);
+    ld->cfg->minutes_p12 = g_strdup(value);
+    return TRUE;
+}
+
+static gboolean key_minutes_p12_password_file(Loader *ld, const char *value, char **reason)
+{
+    if (!check_readable_file(value, reason))
+        return FALSE;
+    g_free(ld->cfg->minutes_p12_pw_file);
+    ld->cfg->minutes_p12_pw_file = g_strdup(value);
+    return TRUE;
+}
+
+/* The signing certificate loads, has its key and is valid now (meeting/pdf_sign.h). */
+static gboolean check_minutes_p12(Loader *ld, GError **error)
+{
+    HnConfig *cfg = ld->cfg;
+    if (cfg->minutes_p12_pw_file && !cfg->minutes_p12) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "minutes", "p12_password_file",
+                  "p12 must be set too");
+        return FALSE;
+    }
+    if (!cfg->minutes_p12)
+        return TRUE;
+    GError *err = NULL;
+    HnPdfSigner *s = hn_pdf_signer_load_file(cfg->minutes_p12, cfg->minutes_p12_pw_file,
+                                             g_get_real_time() / G_USEC_PER_SEC, &err);
+    if (!s) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "minutes", "p12", "%s", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    hn_pdf_signer_free(s);
+    return TRUE;
+}
+
+static const KeyDef minutes_keys[] = {
+    {"p12", key_minutes_p12},
+    {"p12_password_file", key_minutes_p12_password_file},
+    {NULL, NULL},
+};
+
 static const KeyDef server_keys[] = {
     {"listen", key_listen},
     {"data_dir", key_data_dir},
@@ -1062,6 +1112,8 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, rooms_keys, error);
         else if (strcmp(g, "auth") == 0)
             ok = load_group(ld, g, auth_keys, error);
+        else if (strcmp(g, "minutes") == 0)
+            ok = load_group(ld, g, minutes_keys, error);
         else if (g_str_has_prefix(g, ROOM_GROUP_PFX))
             ok = load_room(ld, g, error);
         else {
@@ -1072,7 +1124,7 @@ static gboolean load_groups(Loader *ld, GError **error)
         if (!ok)
             return FALSE;
     }
-    return check_consistency(ld, error);
+    return check_consistency(ld, error) && check_minutes_p12(ld, error);
 }
 
 gboolean hn_config_load_data(HnConfig *cfg, const char *data, gssize len, const char *filename,
