@@ -122,7 +122,7 @@ typedef struct {
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     guint end_grace; /* seconds a room stays empty before its meeting ends, 1..86400 (default 30) */
-    GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
+    GPtrArray *rooms; /* HnRoomConfig*, in file order, names unique */
 
     /* [minutes] */
     char *minutes_p12;         /* PKCS#12 that signs approved minutes (checked at load); NULL */
