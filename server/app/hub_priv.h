@@ -71,6 +71,7 @@ struct HnHub {
     struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;       /* rooms made through the API (app/room_policy.h) */
     HnHubMeetings *meetings;        /* meetings and their event log (app/hub_meeting.h) */
+    struct HnHubRecording *recording; /* app/hub_recording.c */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */
