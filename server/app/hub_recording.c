@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/api_v1_priv.h"
+#include "app/hub_meeting.h"
 #include "record/recorder.h"
 
 /* The recording of one open room. */
@@ -11,6 +12,8 @@ typedef struct {
     HnRecSession *s;
     int64_t since_ms;
     char *by, *reason;
+    gboolean attached; /* its room is open and captured (a room closes when it empties; the
+                        * meeting, and its recording, go on for [rooms] end_grace) */
 } RecState;
 
 /* The meeting a room's recordings belong to while it is open (its archive folder). */
@@ -109,16 +112,20 @@ char *hn_hub_recording_decorate(HnHub *hub, uint64_t conn_id, char *text)
 
 /* --- start / stop --------------------------------------------------------------------------- */
 
-/* The meeting of e's recordings. Until the meeting lifecycle (app/hub_meeting) gives meetings
- * ids from the store, a room open from its first join to its last leave is one meeting whose id
- * is its start time in ms (unique per server). */
+/* The meeting of e's recordings: the room's live meeting (app/hub_meeting.h). When its id is
+ * not known (no store, or the store has not answered yet: a `record = true` room's first
+ * join), the folder is named after the meeting's start in ms (unique per server). */
 static const RecMeeting *meeting_of(HnHub *hub, HnRoomEntry *e)
 {
     RecMeeting *m = g_hash_table_lookup(state(hub)->meetings, e->name);
     if (!m) {
         m = g_new(RecMeeting, 1);
-        m->started_ms = g_get_real_time() / 1000;
-        m->id = m->started_ms;
+        m->id = hn_hub_meeting_id(hub, e->name);
+        m->started_ms = hn_hub_meeting_started_ms(hub, e->name);
+        if (m->started_ms <= 0)
+            m->started_ms = g_get_real_time() / 1000;
+        if (m->id <= 0)
+            m->id = m->started_ms;
         g_hash_table_insert(state(hub)->meetings, g_strdup(e->name), m);
     }
     return m;
@@ -151,6 +158,9 @@ static RecState *rec_start(HnHub *hub, HnRoomEntry *e, const char *by, const cha
     r->reason = g_strdup(reason);
     g_hash_table_insert(state(hub)->live, g_strdup(e->name), r);
     capture(e, s);
+    r->attached = TRUE;
+    hn_hub_meeting_event(hub, e->name, "recording.started", by, NULL,
+                         json_pack("{s:s, s:s}", "reason", reason, "dir", hn_rec_session_dir(s)));
     g_message("recording %s started (%s, by %s) into %s", e->name, reason, by,
               hn_rec_session_dir(s));
     hn_store_audit(hub->store, by, "recording-start", e->name, reason);
@@ -166,8 +176,10 @@ static void rec_stop(HnHub *hub, const char *room, HnRoomEntry *e, const char *b
     if (!r)
         return;
     hn_rec_session_stop(r->s, by, reason);
-    if (e)
+    if (e && r->attached)
         capture(e, NULL);
+    hn_hub_meeting_event(hub, room, "recording.stopped", by ? by : "system", NULL,
+                         json_pack("{s:s}", "reason", reason));
     g_message("recording %s stopped (%s%s%s)", room, reason, by ? ", by " : "", by ? by : "");
     hn_store_audit(hub->store, by ? by : "server", "recording-stop", room, reason);
     if (e)
@@ -186,6 +198,10 @@ static void on_recorder(void *user, const HnRecEvent *ev)
          * event recording.ready (app/hub_meeting) belong here */
         g_message("recording of %s ready in %s%s", ev->room, ev->dir,
                   ev->interrupted ? " (interrupted)" : "");
+        if (!ev->interrupted) /* (a recovered one's meeting is over: no event for it) */
+            hn_hub_meeting_event(
+                hub, ev->room, "recording.ready", "system", NULL,
+                json_pack("{s:s, s:I}", "dir", ev->dir, "meeting", (json_int_t)ev->meeting_id));
         return;
     }
     RecState *r = g_hash_table_lookup(state(hub)->live, ev->room);
@@ -193,6 +209,16 @@ static void on_recorder(void *user, const HnRecEvent *ev)
         return;
     HnRoomEntry *e = g_hash_table_lookup(hub->rooms, ev->room);
     rec_stop(hub, ev->room, e, NULL, ev->type == HN_REC_STOPPED_DISK ? "disk" : "error");
+}
+
+/* The meeting ends: so does its recording; the next meeting of the room gets a new folder. */
+static void on_meeting(HnHub *hub, const HnMeetingEvent *ev, gpointer user)
+{
+    (void)user;
+    if (!state(hub) || g_strcmp0(ev->type, "meeting.ended") != 0 || !ev->room)
+        return;
+    rec_stop(hub, ev->room, g_hash_table_lookup(hub->rooms, ev->room), NULL, "meeting-ended");
+    g_hash_table_remove(state(hub)->meetings, ev->room);
 }
 
 /* --- entry points --------------------------------------------------------------------------- */
@@ -212,6 +238,7 @@ void hn_hub_recording_init(HnHub *hub, GMainContext *main_ctx)
     st->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, rec_state_free);
     st->meetings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     hub->recording = st;
+    hn_hub_meeting_observe(hub, on_meeting, NULL);
     guint n = hn_recorder_recover(st->rec);
     if (n)
         g_message("recorder: %u interrupted recording(s) found: finishing them", n);
@@ -257,6 +284,11 @@ void hn_hub_recording_entered(HnHub *hub, HnHubConn *c)
 {
     if (!state(hub) || !c->room)
         return;
+    RecState *r = g_hash_table_lookup(state(hub)->live, c->room->name);
+    if (r && !r->attached) { /* the room reopened within end_grace: capture it again */
+        capture(c->room, r->s);
+        r->attached = TRUE;
+    }
     const HnRoomConfig *rc = hn_config_find_room(hub->cfg, c->room->name);
     if (!rc || !rc->record || g_hash_table_contains(state(hub)->live, c->room->name))
         return;
@@ -269,8 +301,9 @@ void hn_hub_recording_room_closed(HnHub *hub, HnRoomEntry *e)
 {
     if (!state(hub))
         return;
-    rec_stop(hub, e->name, NULL, NULL, "meeting-ended");
-    g_hash_table_remove(state(hub)->meetings, e->name);
+    RecState *r = g_hash_table_lookup(state(hub)->live, e->name);
+    if (r) /* the room's HnRoom goes (its capture with it); the meeting goes on */
+        r->attached = FALSE;
 }
 
 void hn_hub_recording_stats(HnHub *hub, HnRecorderStats *out)

@@ -17,7 +17,9 @@ void hn_hub_recording_free(HnHub *hub);
 gboolean hn_hub_recording_message(HnHub *hub, HnHubConn *c, const HnProtoMsg *m);
 /* c entered its room: a room configured `record = true` starts recording. */
 void hn_hub_recording_entered(HnHub *hub, HnHubConn *c);
-/* e closes (its last participant left): its recording stops ("meeting-ended"). */
+/* e closes (its last participant left): its capture goes with its HnRoom; the recording goes on
+ * until the meeting ends (meeting.ended, after [rooms] end_grace) and is captured again when
+ * someone rejoins. */
 void hn_hub_recording_room_closed(HnHub *hub, HnRoomEntry *e);
 /* Adds "recording": {on, since, by, reason} to a `joined` text (others pass through).
  * transfer full in and out. */
