@@ -558,6 +558,14 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->lobby_admitted = lb.admitted;
     out->lobby_denied = lb.denied;
     out->lobby_timeouts = lb.timeouts;
+    HnRecorderStats rs;
+    hn_hub_recording_stats(hub, &rs);
+    out->rec_started = rs.recordings_started;
+    out->rec_active = rs.recordings_active;
+    out->rec_packets = rs.packets;
+    out->rec_bytes = rs.bytes;
+    out->rec_drops_queue = rs.drops_queue;
+    out->rec_drops_write = rs.drops_write;
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)

@@ -194,6 +194,13 @@ def test_three_publishers_recorded_by_the_chair(server, clients):
         full = os.path.join(folder, name)
         assert os.path.getsize(full) == f['bytes'] and sha256(full) == f['sha256'], f
     assert t_stop - t_start >= 20
+    import urllib.request
+    with urllib.request.urlopen(server.http_url + '/metrics', timeout=5) as r:
+        metrics = r.read().decode()
+    packets = sum(t['packets'] for t in tracks)
+    line = [x for x in metrics.splitlines() if x.startswith('hoinghi_recorder_packets_total ')]
+    assert line and int(line[0].split()[1]) >= packets, line
+    assert 'hoinghi_recorder_drops_total{reason="queue"} 0' in metrics
 
 
 def test_kill9_mid_recording_then_restart(tmp_path, clients):
