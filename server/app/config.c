@@ -973,12 +973,9 @@ static const KeyDef media_keys[] = {
 };
 
 static const KeyDef rooms_keys[] = {
-    {"auto_create", key_auto_create},
-    {"max_participants", key_max_participants},
-    {"last_n", key_last_n},
-    {"lobby_timeout", key_lobby_timeout},
-    {"end_grace", key_end_grace},
-    {NULL, NULL},
+    {"auto_create", key_auto_create}, {"max_participants", key_max_participants},
+    {"last_n", key_last_n},           {"lobby_timeout", key_lobby_timeout},
+    {"end_grace", key_end_grace},     {NULL, NULL},
 };
 
 static const KeyDef room_keys[] = {

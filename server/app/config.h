@@ -58,7 +58,7 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
 
 #define HN_CONFIG_LOBBY_TIMEOUT 1800 /* seconds: [rooms] lobby_timeout default */
-#define HN_CONFIG_END_GRACE      30   /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_END_GRACE     30   /* seconds: [rooms] end_grace default */
 
 /* Who may join a room (docs/security.md). */
 typedef enum {
@@ -123,7 +123,7 @@ typedef struct {
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     guint end_grace; /* seconds a room stays empty before its meeting ends, 1..86400 (default 30) */
-    GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
+    GPtrArray *rooms; /* HnRoomConfig*, in file order, names unique */
 
     /* [recording] (docs/recording.md) */
     char *recording_compose;    /* "live" (default), "after" or "off": the composed file */
