@@ -543,7 +543,11 @@ static gpointer rec_thread(gpointer data)
     HnRecorder *rec = data;
     int64_t next_flush = g_get_monotonic_time() + HN_REC_FLUSH_US;
     for (;;) {
-        Item *it = g_async_queue_timeout_pop(rec->q, 100000);
+        /* polled, never waited on: a media worker's push then never has a sleeping thread to
+         * wake (a futex call per packet); 10 ms of latency costs nothing here */
+        Item *it = g_async_queue_try_pop(rec->q);
+        if (!it)
+            g_usleep(10000);
         if (it && it->type == IT_QUIT) {
             item_free(it);
             break;
