@@ -19,6 +19,7 @@ typedef struct {
 /* The meeting a room's recordings belong to while it is open (its archive folder). */
 typedef struct {
     int64_t id, started_ms;
+    gboolean provisional; /* id made up: the store had not answered yet */
 } RecMeeting;
 
 typedef struct HnHubRecording {
@@ -124,7 +125,8 @@ static const RecMeeting *meeting_of(HnHub *hub, HnRoomEntry *e)
         m->started_ms = hn_hub_meeting_started_ms(hub, e->name);
         if (m->started_ms <= 0)
             m->started_ms = g_get_real_time() / 1000;
-        if (m->id <= 0)
+        m->provisional = m->id <= 0;
+        if (m->provisional)
             m->id = m->started_ms;
         g_hash_table_insert(state(hub)->meetings, g_strdup(e->name), m);
     }
@@ -215,7 +217,18 @@ static void on_recorder(void *user, const HnRecEvent *ev)
 static void on_meeting(HnHub *hub, const HnMeetingEvent *ev, gpointer user)
 {
     (void)user;
-    if (!state(hub) || g_strcmp0(ev->type, "meeting.ended") != 0 || !ev->room)
+    if (!state(hub) || !ev->room)
+        return;
+    RecMeeting *m = g_hash_table_lookup(state(hub)->meetings, ev->room);
+    RecState *r = g_hash_table_lookup(state(hub)->live, ev->room);
+    if (m && m->provisional && ev->meeting > 0 &&
+        (!g_strcmp0(ev->type, "meeting.started") || !g_strcmp0(ev->type, "meeting.resumed"))) {
+        m->id = ev->meeting; /* a recording that started at the first join learns its id */
+        m->provisional = FALSE;
+        if (r)
+            hn_rec_session_set_meeting(r->s, ev->meeting);
+    }
+    if (g_strcmp0(ev->type, "meeting.ended") != 0)
         return;
     rec_stop(hub, ev->room, g_hash_table_lookup(hub->rooms, ev->room), NULL, "meeting-ended");
     g_hash_table_remove(state(hub)->meetings, ev->room);

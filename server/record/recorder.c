@@ -21,6 +21,7 @@ typedef enum {
     IT_TRACK_END,
     IT_JOIN,
     IT_LEAVE,
+    IT_MEETING,
     IT_QUIT,
 } ItemType;
 
@@ -515,6 +516,11 @@ static void handle(HnRecorder *rec, Item *it)
     case IT_STOP:
         session_end(rec, s, it->a, it->b);
         break;
+    case IT_MEETING:
+        s->meeting_id = it->ms;
+        json_object_set_new(s->manifest, "meeting", json_integer(it->ms));
+        hn_rec_manifest_write(s->dir, s->manifest);
+        break;
     default:
         break;
     }
@@ -722,6 +728,15 @@ void hn_rec_session_stop(HnRecSession *s, const char *by, const char *reason)
     Item *it = item_new(IT_STOP, s, 0);
     it->a = g_strdup(by);
     it->b = g_strdup(reason);
+    push(s->rec, it);
+}
+
+void hn_rec_session_set_meeting(HnRecSession *s, int64_t meeting_id)
+{
+    if (!hn_rec_session_active(s))
+        return;
+    Item *it = item_new(IT_MEETING, s, 0);
+    it->ms = meeting_id;
     push(s->rec, it);
 }
 

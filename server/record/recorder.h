@@ -87,6 +87,9 @@ HnRecSession *hn_rec_session_start(HnRecorder *rec, const HnRecInfo *info, GErro
 /* Stops it (idempotent): nothing queued after this is written; its files are finished on the
  * finishing thread, then HN_REC_READY. reason: "chair", "api", "meeting-ended", ... */
 void hn_rec_session_stop(HnRecSession *s, const char *by, const char *reason);
+/* The meeting's id became known after the start (the store answered): the manifest's "meeting"
+ * says it from its next write (the folder keeps its name). */
+void hn_rec_session_set_meeting(HnRecSession *s, int64_t meeting_id);
 HnRecSession *hn_rec_session_ref(HnRecSession *s);
 void hn_rec_session_unref(HnRecSession *s);
 /* The meeting's folder. transfer none, valid while s is. */

@@ -225,6 +225,8 @@ def test_kill9_mid_recording_then_restart(tmp_path, clients):
         path, m = wait_manifest(second.data_dir, 'interrupted')
         folder = os.path.dirname(path)
         assert m['interrupted'] is True, m
+        rows = harness.db_query(second.data_dir, "SELECT id FROM meetings WHERE room = '%s'" % room)
+        assert [r[0] for r in rows][:1] == [m['meeting']], (rows, m['meeting'])
         assert m['recording'][0]['stop_reason'] == 'interrupted', m['recording']
         kinds = sorted(t['kind'] for t in m['tracks'])
         assert kinds == ['audio', 'video'], m['tracks']
