@@ -203,6 +203,22 @@ def test_three_publishers_recorded_by_the_chair(server, clients):
     assert 'hoinghi_recorder_drops_total{reason="queue"} 0' in metrics
 
 
+def rest(url, key, body=None):
+    """(status, JSON body) of GET (body None) or POST url."""
+    import urllib.error
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method='POST' if data else 'GET')
+    req.add_header('Content-Type', 'application/json')
+    if key:
+        req.add_header('Authorization', 'Bearer ' + key)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read() or b'null')
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
 def test_kill9_mid_recording_then_restart(tmp_path, clients):
     room = valid_room('k9')
     conf = '[room:%s]\nrecord = true\n' % room
@@ -219,6 +235,9 @@ def test_kill9_mid_recording_then_restart(tmp_path, clients):
         first.proc.wait()
         t_kill = time.time()
         pub.kill()
+        key = subprocess.run([harness.HOINGHI_BIN, '--data-dir', first.data_dir, 'apikey', 'add',
+                              'rec'], capture_output=True, text=True, timeout=30,
+                             env=harness.sanitizer_env()).stdout.strip()
         second = harness.Server(workdir, conf)
         second.log_path = os.path.join(workdir, 'server2.log')
         second.start()
@@ -237,6 +256,12 @@ def test_kill9_mid_recording_then_restart(tmp_path, clients):
             assert frames > 0, t
         with open(second.log_path, encoding='utf-8') as f:
             assert 'interrupted' in f.read()
+        # the REST API: nobody in the room now, so nothing to record
+        url = '%s/api/v1/rooms/%s/recording' % (second.http_url, room)
+        assert rest(url, key) == (200, {'on': False})
+        assert rest(url, key, {'on': True})[0] == 409
+        assert rest(url, key, {'on': 'yes'})[0] == 400
+        assert rest(url, None)[0] == 401
         second.assert_healthy()
     finally:
         if first.alive():
