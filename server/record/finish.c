@@ -114,9 +114,26 @@ static const char *ext_of(const char *codec)
     return g_ascii_strcasecmp(codec, "H264") == 0 ? "mkv" : "webm";
 }
 
+static gsize gst_once;
+
+void hn_rec_gst_init(void)
+{
+    if (g_once_init_enter(&gst_once)) {
+        gst_init(NULL, NULL);
+        g_once_init_leave(&gst_once, 1);
+    }
+}
+
+void hn_rec_gst_deinit(void)
+{
+    if (g_atomic_pointer_get(&gst_once))
+        gst_deinit();
+}
+
 static gboolean remux(const char *hnr_path, const char *out_path, RemuxStats *st, GError **error)
 {
     memset(st, 0, sizeof *st);
+    hn_rec_gst_init();
     HnHnrReader *r = hn_hnr_reader_open(hnr_path, error);
     if (!r)
         return FALSE;

@@ -641,11 +641,6 @@ static void finish_run(gpointer data, gpointer user)
 
 HnRecorder *hn_recorder_new(const HnRecorderConfig *cfg)
 {
-    static gsize gst_once;
-    if (g_once_init_enter(&gst_once)) {
-        gst_init(NULL, NULL);
-        g_once_init_leave(&gst_once, 1);
-    }
     HnRecorder *rec = g_new0(HnRecorder, 1);
     rec->cfg = *cfg;
     rec->data_dir = g_strdup(cfg->data_dir);
@@ -675,6 +670,7 @@ void hn_recorder_free(HnRecorder *rec)
     g_ptr_array_free(rec->sessions, TRUE);
     g_atomic_int_set(&rec->sink->alive, 0);
     sink_unref(rec->sink);
+    hn_rec_gst_deinit();
     g_free(rec->data_dir);
     g_free(rec->format);
     g_free(rec);

@@ -23,3 +23,7 @@ gboolean hn_rec_manifest_write(const char *dir, json_t *manifest);
 void hn_rec_push_finish(HnRecorder *rec, HnRecFinish *f);
 const char *hn_rec_format(const HnRecorder *rec);
 const char *hn_rec_data_dir(const HnRecorder *rec);
+/* GStreamer is initialised at the first remux only (a server that never records never loads its
+ * plugins); deinitialised with the recorder. */
+void hn_rec_gst_init(void);
+void hn_rec_gst_deinit(void);
