@@ -58,6 +58,7 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_STATE] = "state",
     [HN_PROTO_MSG_HAND] = "hand",
     [HN_PROTO_MSG_MODERATE] = "moderate",
+    [HN_PROTO_MSG_RECORD] = "record",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -372,6 +373,18 @@ static bool participant_id_valid(const char *id)
     return len >= 2 && len < 24 && id[0] == 'p' && strspn(id + 1, "0123456789") == len - 1;
 }
 
+/* {"type":"record","action":"start"|"stop"} */
+static int parse_record(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *action = get_string(obj, "action", err);
+    if (action == NULL)
+        return -EINVAL;
+    if (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0)
+        return field_error(err, "action", "must be \"start\" or \"stop\"");
+    out->u.record.start = strcmp(action, "start") == 0;
+    return 0;
+}
+
 /* {"type":"moderate","action","participant"?,"kind"?} */
 static int parse_moderate(json_t *obj, HnProtoMsg *out, HnProtoError *err)
 {
@@ -593,6 +606,8 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return parse_hand(obj, out, err);
     case HN_PROTO_MSG_MODERATE:
         return parse_moderate(obj, out, err);
+    case HN_PROTO_MSG_RECORD:
+        return parse_record(obj, out, err);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
@@ -951,6 +966,17 @@ char *hn_proto_build_room_state(bool locked)
 {
     json_t *obj = message_new("room-state");
     if (obj == NULL || !set_new(obj, "locked", json_boolean(locked)))
+        return NULL;
+    return dump(obj);
+}
+
+char *hn_proto_build_recording(bool on, int64_t since_ms, const char *by, const char *reason)
+{
+    json_t *obj = message_new("recording");
+    if (obj == NULL || !set_new(obj, "on", json_boolean(on)) ||
+        !set_new(obj, "since", since_ms ? json_integer(since_ms) : json_null()) ||
+        !set_new(obj, "by", by ? json_string(by) : json_null()) ||
+        !set_new(obj, "reason", reason ? json_string(reason) : json_null()))
         return NULL;
     return dump(obj);
 }

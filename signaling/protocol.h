@@ -88,6 +88,7 @@ typedef enum {
     HN_PROTO_MSG_STATE,       /* the client's own microphone / camera toggles */
     HN_PROTO_MSG_HAND,        /* raise or lower one's hand */
     HN_PROTO_MSG_MODERATE,    /* a chair's action (docs/signaling.md: moderation) */
+    HN_PROTO_MSG_RECORD,      /* a chair starts or stops the recording */
 } HnProtoMsgType;
 
 #define HN_PROTO_CHAT_MAX         2000 /* chat text: 1-2000 code points */
@@ -175,6 +176,9 @@ typedef struct {
             const char *participant; /* "p<digits>", NULL when absent */
             HnProtoKind kind;        /* audio when absent */
         } moderate;
+        struct {
+            bool start; /* "action": "start" (true) or "stop" */
+        } record;
     } u;
     /* The client's request id as compact JSON text (a string of at most 64 characters, or an
      * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by
@@ -267,6 +271,9 @@ char *hn_proto_build_removed(const char *by);
 char *hn_proto_build_meeting_ended(const char *by);
 /* {"type":"room-state","locked"} */
 char *hn_proto_build_room_state(bool locked);
+/* {"type":"recording","on","since","by","reason"}: the recording indicator (docs/signaling.md).
+ * since_ms 0 and by NULL are written as null. */
+char *hn_proto_build_recording(bool on, int64_t since_ms, const char *by, const char *reason);
 
 /* {"type":"participant-left","id","reason"} */
 char *hn_proto_build_participant_left(const char *id, HnProtoLeaveReason reason);

@@ -18,6 +18,7 @@ import * as devices from './devices.js';
 import { registerPanel } from './drawer.js';
 import { initDrawer } from './drawer.js';
 import './lobby.js'; // registers for lobby and lobby-list (bus.js)
+import './recording.js'; // the recording indicator and the chair's button (bus.js)
 import { initChat } from './chat.js';
 import { initVotes } from './votes.js';
 import { initParticipants } from './participants.js';

@@ -7,6 +7,7 @@
 
 #include "app/api_login.h"
 #include "app/api_v1_priv.h"
+#include "app/hub_recording.h"
 #include "store/db_audit.h"
 
 static HnApi api_singleton; /* one server per process */
@@ -143,6 +144,8 @@ static void route(HnApiCall *c)
     }
     if (strcmp(what, "rooms") == 0 && c->nseg >= 3 && strcmp(c->seg[2], "participants") == 0)
         hn_api_participants(c);
+    else if (strcmp(what, "rooms") == 0 && c->nseg == 3 && strcmp(c->seg[2], "recording") == 0)
+        hn_api_recording(c);
     else if (strcmp(what, "rooms") == 0)
         hn_api_rooms(c);
     else if (strcmp(what, "meetings") == 0)

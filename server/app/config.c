@@ -15,7 +15,7 @@
 #define MAX_FILE_SIZE  (1024 * 1024)
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
-#define KNOWN_GROUPS   "server, media, rooms, auth, minutes, room:NAME"
+#define KNOWN_GROUPS   "server, media, rooms, auth, recording, minutes, room:NAME"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -51,6 +51,10 @@ HnConfig *hn_config_new(void)
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
     cfg->lobby_timeout = HN_CONFIG_LOBBY_TIMEOUT;
     cfg->end_grace = HN_CONFIG_END_GRACE;
+    cfg->recording_compose = g_strdup("live");
+    cfg->recording_format = g_strdup("webm");
+    cfg->recording_layout = g_strdup("speaker");
+    cfg->recording_reserve_mb = 500;
     cfg->rooms = g_ptr_array_new_with_free_func(room_free);
     cfg->allowed_origins = g_new0(char *, 1);
     cfg->lockout_failures = HN_CONFIG_DEFAULT_LOCK_FAILS;
@@ -70,6 +74,9 @@ static void config_clear(HnConfig *cfg)
     g_strfreev(cfg->interfaces);
     g_strfreev(cfg->addresses);
     g_free(cfg->public_ip);
+    g_free(cfg->recording_compose);
+    g_free(cfg->recording_format);
+    g_free(cfg->recording_layout);
     g_strfreev(cfg->allowed_origins);
     if (cfg->jwt_secret)
         memset(cfg->jwt_secret, 0, strlen(cfg->jwt_secret));
@@ -849,6 +856,50 @@ static gboolean key_room_lobby(Loader *ld, const char *value, char **reason)
     return parse_bool(value, &ld->room->lobby, reason);
 }
 
+static gboolean key_room_record(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->room->record, reason);
+}
+
+/* One of the names in choices (NULL-terminated) into *out (replaced). */
+static gboolean parse_choice(const char *value, const char *const *choices, char **out,
+                             char **reason)
+{
+    for (guint i = 0; choices[i]; i++) {
+        if (strcmp(value, choices[i]) == 0) {
+            g_free(*out);
+            *out = g_strdup(value);
+            return TRUE;
+        }
+    }
+    g_autofree char *list = g_strjoinv(", ", (char **)choices);
+    *reason = g_strdup_printf("must be one of %s", list);
+    return FALSE;
+}
+
+static gboolean key_recording_compose(Loader *ld, const char *value, char **reason)
+{
+    static const char *const c[] = {"live", "after", "off", NULL};
+    return parse_choice(value, c, &ld->cfg->recording_compose, reason);
+}
+
+static gboolean key_recording_format(Loader *ld, const char *value, char **reason)
+{
+    static const char *const c[] = {"webm", "mp4", NULL};
+    return parse_choice(value, c, &ld->cfg->recording_format, reason);
+}
+
+static gboolean key_recording_layout(Loader *ld, const char *value, char **reason)
+{
+    static const char *const c[] = {"speaker", "grid", NULL};
+    return parse_choice(value, c, &ld->cfg->recording_layout, reason);
+}
+
+static gboolean key_recording_reserve(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, 1048576, &ld->cfg->recording_reserve_mb, reason);
+}
+
 static gboolean key_lobby_timeout(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 2, 86400, &ld->cfg->lobby_timeout, reason);
@@ -978,12 +1029,17 @@ static const KeyDef rooms_keys[] = {
 };
 
 static const KeyDef room_keys[] = {
-    {"title", key_room_title},
-    {"max_participants", key_room_max_participants},
-    {"last_n", key_room_last_n},
-    {"pin", key_room_pin},
-    {"access", key_room_access},
-    {"lobby", key_room_lobby},
+    {"title", key_room_title},   {"max_participants", key_room_max_participants},
+    {"last_n", key_room_last_n}, {"pin", key_room_pin},
+    {"access", key_room_access}, {"lobby", key_room_lobby},
+    {"record", key_room_record}, {NULL, NULL},
+};
+
+static const KeyDef recording_keys[] = {
+    {"compose", key_recording_compose},
+    {"format", key_recording_format},
+    {"layout", key_recording_layout},
+    {"reserve_mb", key_recording_reserve},
     {NULL, NULL},
 };
 
@@ -1114,6 +1170,8 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, auth_keys, error);
         else if (strcmp(g, "minutes") == 0)
             ok = load_group(ld, g, minutes_keys, error);
+        else if (strcmp(g, "recording") == 0)
+            ok = load_group(ld, g, recording_keys, error);
         else if (g_str_has_prefix(g, ROOM_GROUP_PFX))
             ok = load_room(ld, g, error);
         else {

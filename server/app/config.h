@@ -80,6 +80,7 @@ typedef struct {
     char *pin;       /* 4-32 digits, NULL when not set; never logged */
     HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
     gboolean lobby;  /* newcomers wait until a chair admits them (default FALSE) */
+    gboolean record; /* recorded from its meeting's first join (default FALSE) */
 } HnRoomConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -128,6 +129,11 @@ typedef struct {
     char *minutes_p12;         /* PKCS#12 that signs approved minutes (checked at load); NULL */
     char *minutes_p12_pw_file; /* its password's file (first line); NULL: no password. The
                                 * password itself is never kept in the configuration. */
+    /* [recording] (docs/recording.md) */
+    char *recording_compose;    /* "live" (default), "after" or "off": the composed file */
+    char *recording_format;     /* "webm" (default) or "mp4": the composed file's container */
+    char *recording_layout;     /* "speaker" (default) or "grid" */
+    guint recording_reserve_mb; /* free space kept on the archive, MiB, 0..1048576 (500) */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

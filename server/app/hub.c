@@ -9,6 +9,7 @@
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
 #include "app/hub_moderation.h"
+#include "app/hub_recording.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -51,6 +52,7 @@ static gboolean outbound_run(gpointer data)
         if (o->decorate) {
             o->text = hn_hub_moderation_decorate(o->hub, o->conn_id, o->text);
             o->text = joined_title(o->hub, o->conn_id, o->text);
+            o->text = hn_hub_recording_decorate(o->hub, o->conn_id, o->text);
         }
         hn_signaling_send(o->hub->sig, o->conn_id, o->text);
         o->text = NULL;
@@ -245,6 +247,7 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
 static void room_close(HnHub *hub, HnRoomEntry *e)
 {
     g_message("room %s closed", e->name);
+    hn_hub_recording_room_closed(hub, e);
     hn_metrics_free_room(hub->metrics, e->worker, e->room); /* keeps its counters */
     hn_worker_remove_room(e->worker);
     hn_floor_free(e->floor);
@@ -389,6 +392,7 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
     send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, role);
     hn_hub_lobby_entered(hub, c);
     hn_hub_chatvote_joined(hub, c);
+    hn_hub_recording_entered(hub, c);
     return TRUE;
 }
 
@@ -444,6 +448,8 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     if (hn_hub_chatvote_message(hub, c, m))
         return;
     if (hn_hub_moderation_message(hub, c, m))
+        return;
+    if (hn_hub_recording_message(hub, c, m))
         return;
     switch (m->type) {
     case HN_PROTO_MSG_PUBLISH:
@@ -552,6 +558,14 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->lobby_admitted = lb.admitted;
     out->lobby_denied = lb.denied;
     out->lobby_timeouts = lb.timeouts;
+    HnRecorderStats rs;
+    hn_hub_recording_stats(hub, &rs);
+    out->rec_started = rs.recordings_started;
+    out->rec_active = rs.recordings_active;
+    out->rec_packets = rs.packets;
+    out->rec_bytes = rs.bytes;
+    out->rec_drops_queue = rs.drops_queue;
+    out->rec_drops_write = rs.drops_write;
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)
@@ -608,6 +622,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->lobby = hn_hub_lobby_new(hub);
     hub->meetings = hn_hub_meetings_new(hub);
     metrics_start(hub, loop);
+    hn_hub_recording_init(hub, g_main_loop_get_context(loop));
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
@@ -649,6 +664,7 @@ void hn_hub_free(HnHub *hub)
     /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
      * before it goes. */
     hn_worker_pool_sync(hub->pool);
+    hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);
     hn_http_routes_free(hub->routes);

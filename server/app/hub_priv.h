@@ -67,10 +67,11 @@ struct HnHub {
     HnStore *store;       /* NULL: no audit rows */
     char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
     guint64 joins_refused;
-    HnHubLobbies *lobby;            /* app/hub_lobby.c */
-    struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
-    HnRoomPolicies *policies;       /* rooms made through the API (app/room_policy.h) */
-    HnHubMeetings *meetings;        /* meetings and their event log (app/hub_meeting.h) */
+    HnHubLobbies *lobby;              /* app/hub_lobby.c */
+    struct HnHubChatVote *chatvote;   /* app/hub_chatvote.c; NULL until first used */
+    HnRoomPolicies *policies;         /* rooms made through the API (app/room_policy.h) */
+    HnHubMeetings *meetings;          /* meetings and their event log (app/hub_meeting.h) */
+    struct HnHubRecording *recording; /* app/hub_recording.c */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

@@ -392,6 +392,9 @@ static void render_process(GString *o, HnMetrics *m)
         {"hoinghi_lobby_denied_total", "Newcomers a chair denied", h.lobby_denied},
         {"hoinghi_lobby_timeouts_total", "Newcomers who waited [rooms] lobby_timeout in vain",
          h.lobby_timeouts},
+        {"hoinghi_recordings_total", "Recordings started", h.rec_started},
+        {"hoinghi_recorder_packets_total", "RTP packets written to track files", h.rec_packets},
+        {"hoinghi_recorder_bytes_total", "RTP bytes written to track files", h.rec_bytes},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
         family(o, sig[i].name, "counter", sig[i].help);
@@ -399,6 +402,16 @@ static void render_process(GString *o, HnMetrics *m)
     }
     family(o, "hoinghi_lobby_waiting", "gauge", "Newcomers waiting in lobbies now");
     sample_u64(o, "hoinghi_lobby_waiting", NULL, h.lobby_waiting);
+    family(o, "hoinghi_recordings_active", "gauge", "Recordings running now");
+    sample_u64(o, "hoinghi_recordings_active", NULL, h.rec_active);
+    family(o, "hoinghi_recorder_drops_total", "counter",
+           "Packets the recorder lost, by reason (queue: its queue was full; write: a failed "
+           "write)");
+    g_string_append_printf(o,
+                           "hoinghi_recorder_drops_total{reason=\"queue\"} %" G_GUINT64_FORMAT
+                           "\nhoinghi_recorder_drops_total{reason=\"write\"} %" G_GUINT64_FORMAT
+                           "\n",
+                           (guint64)h.rec_drops_queue, (guint64)h.rec_drops_write);
 }
 
 static void render_lag(GString *o, HnScrape *s, guint n)

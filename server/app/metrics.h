@@ -28,6 +28,8 @@ typedef struct {
     uint64_t audit_rows, audit_failed; /* rows the store wrote / could not write */
     uint64_t lobby_waiting;            /* newcomers waiting in lobbies now (a gauge) */
     uint64_t lobby_knocks, lobby_admitted, lobby_denied, lobby_timeouts;
+    /* the recorder (record/recorder.h): recordings, packets written, drops by reason */
+    uint64_t rec_started, rec_active, rec_packets, rec_bytes, rec_drops_queue, rec_drops_write;
 } HnMetricsHubStats;
 
 typedef void (*HnMetricsRoomFn)(void *data, HnWorker *w, HnRoom *room);

@@ -56,7 +56,17 @@ struct HnRoom {
     GHashTable *levels;  /* audio producer id -> LevelSource*: whose level, in which extension */
     GHashTable *simpubs; /* simulcast producer id -> SimPub*: layers asked of its publisher */
     uint64_t presenter;  /* the participant sharing a screen now, 0: none */
+    GHashTable *tracks;  /* producer id -> RecTrackInfo*: whose track (for the recorder) */
+    HnRecSession *rec;   /* the recording capturing this room, or NULL (a reference) */
+    int rec_tap;         /* its router tap */
 };
+
+/* A published track as the recorder names it. */
+typedef struct {
+    uint64_t pid;
+    HnKind kind;
+    HnTrackSource source;
+} RecTrackInfo;
 
 /* A simulcast producer with rids: which of its layers its publisher is asked to send. */
 typedef struct {
@@ -457,6 +467,8 @@ static int model_apply(void *user, const HnRoomAction *a)
     return -EINVAL;
 }
 
+static void record_event(HnRoom *room, const HnRoomEvent *ev);
+
 /* Room events: to every other participant who sees the roster, and once to the observers. */
 static void model_event(void *user, const HnRoomEvent *ev)
 {
@@ -468,6 +480,7 @@ static void model_event(void *user, const HnRoomEvent *ev)
             deliver(room, ev->to, &o);
         return;
     }
+    record_event(room, ev);
     if (room->env.observe)
         room->env.observe(room->env.user, room->name, ev);
     if (ev->part_kind == HN_PART_RECORDER)
@@ -566,6 +579,7 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->speaker = hn_speaker_new(NULL, speaker_update, room);
     room->levels = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     room->simpubs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    room->tracks = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     hn_router_add_tap(room->router, &(HnRouterTap){.on_rtp = speaker_tap}, room);
     /* SSRCs travel in clear and need only be distinct per leg, not secret: GRand seeds them */
     room->model =
@@ -1170,6 +1184,8 @@ void hn_room_free(HnRoom *room)
     }
     g_source_destroy(room->router_timer);
     g_source_unref(room->router_timer);
+    hn_room_record_stop(room);
+    g_hash_table_destroy(room->tracks);
     hn_room_model_free(room->model);
     hn_router_free(room->router);
     hn_speaker_free(room->speaker);
@@ -1180,4 +1196,97 @@ void hn_room_free(HnRoom *room)
     g_main_context_unref(room->ctx);
     g_free(room->name);
     g_free(room);
+}
+
+/* --- recording (record/recorder.h) --------------------------------------------------------- */
+
+static const char *const rec_sources[] = {"mic", "camera", "screen"};
+
+static void rec_tap_rtp(void *user, uint32_t producer_id, const HnTapPacket *p, int64_t now_us)
+{
+    (void)now_us;
+    HnRoom *room = user;
+    hn_rec_session_rtp(room->rec, producer_id, p->buf, p->len, p->codec, p->pt, p->clock_rate,
+                       p->is_keyframe);
+}
+
+static void rec_tap_sr(void *user, uint32_t producer_id, const HnRtcpSenderInfo *sr, int64_t now_us)
+{
+    (void)now_us;
+    HnRoom *room = user;
+    hn_rec_session_sr(room->rec, producer_id, sr);
+}
+
+static void rec_track(HnRoom *room, uint32_t producer_id, const RecTrackInfo *t)
+{
+    const char *id = hn_room_model_participant_id(room->model, t->pid);
+    if (!id || (unsigned)t->source >= G_N_ELEMENTS(rec_sources))
+        return;
+    hn_rec_session_track(room->rec, producer_id, id, hn_room_model_name(room->model, t->pid),
+                         t->kind == HN_KIND_VIDEO ? "video" : "audio", rec_sources[t->source]);
+    if (t->kind == HN_KIND_VIDEO) /* its file starts at a key frame */
+        hn_router_request_keyframe(room->router, producer_id, g_get_monotonic_time());
+}
+
+/* Keeps the track registry, and tells the recording (when one runs) who comes and goes. */
+static void record_event(HnRoom *room, const HnRoomEvent *ev)
+{
+    int64_t now_ms = g_get_real_time() / 1000;
+    switch (ev->type) {
+    case HN_RE_TRACK_ADDED: {
+        RecTrackInfo *t = g_new(RecTrackInfo, 1);
+        *t = (RecTrackInfo){.pid = ev->pid, .kind = ev->kind, .source = ev->source};
+        g_hash_table_replace(room->tracks, GUINT_TO_POINTER(ev->producer_id), t);
+        if (room->rec)
+            rec_track(room, ev->producer_id, t);
+        break;
+    }
+    case HN_RE_TRACK_REMOVED:
+        g_hash_table_remove(room->tracks, GUINT_TO_POINTER(ev->producer_id));
+        if (room->rec)
+            hn_rec_session_track_end(room->rec, ev->producer_id);
+        break;
+    case HN_RE_PARTICIPANT_JOINED:
+        if (room->rec && ev->part_kind != HN_PART_RECORDER)
+            hn_rec_session_joined(room->rec, ev->participant_id, ev->name, hn_role_name(ev->role),
+                                  now_ms);
+        break;
+    case HN_RE_PARTICIPANT_LEFT:
+        if (room->rec)
+            hn_rec_session_left(room->rec, ev->participant_id, now_ms);
+        break;
+    default:
+        break;
+    }
+}
+
+void hn_room_record(HnRoom *room, HnRecSession *s)
+{
+    hn_room_record_stop(room);
+    room->rec = hn_rec_session_ref(s);
+    int64_t now_ms = g_get_real_time() / 1000;
+    uint64_t pids[256];
+    size_t n = MIN(hn_room_model_roster(room->model, pids, G_N_ELEMENTS(pids)), G_N_ELEMENTS(pids));
+    for (size_t i = 0; i < n; i++)
+        hn_rec_session_joined(s, hn_room_model_participant_id(room->model, pids[i]),
+                              hn_room_model_name(room->model, pids[i]),
+                              hn_role_name(hn_room_model_role(room->model, pids[i])), now_ms);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, room->tracks);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        rec_track(room, GPOINTER_TO_UINT(k), v);
+    room->rec_tap = hn_router_add_tap(
+        room->router, &(HnRouterTap){.on_rtp = rec_tap_rtp, .on_sr = rec_tap_sr}, room);
+    arm_router_timer(room); /* the key frame requests go out at the router's next timeout */
+}
+
+void hn_room_record_stop(HnRoom *room)
+{
+    if (!room->rec)
+        return;
+    hn_router_remove_tap(room->router, room->rec_tap);
+    room->rec_tap = 0;
+    hn_rec_session_unref(room->rec);
+    room->rec = NULL;
 }

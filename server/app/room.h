@@ -15,6 +15,7 @@
 #include "core/room_model.h"
 #include "core/router.h"
 #include "core/speaker.h"
+#include "record/recorder.h"
 #include "transport/cert.h"
 #include "transport/ice.h"
 #include "transport/udp_mux.h"
@@ -134,3 +135,10 @@ int hn_room_set_muted(HnRoom *room, uint64_t pid, HnKind kind, gboolean muted);
 /* The participant leaves (reason: "left", "timeout", "disconnected"); unknown pid is ignored. */
 void hn_room_leave(HnRoom *room, uint64_t pid, const char *reason);
 void hn_room_get_stats(HnRoom *room, HnRoomStats *out);
+/* Captures the room for recording s (a reference is taken; a capture running is replaced):
+ * everyone present and every track now, then each join, leave and new track, and every RTP
+ * packet and sender report of every producer through a router tap (the recorder copies them
+ * into its bounded queue). Key frames are asked of the video publishers. */
+void hn_room_record(HnRoom *room, HnRecSession *s);
+/* Stops capturing (the reference is dropped); nothing if none. */
+void hn_room_record_stop(HnRoom *room);

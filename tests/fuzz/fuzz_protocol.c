@@ -127,6 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!msg.u.moderate.participant || msg.u.moderate.participant[0] == 'p');
         free(hn_proto_build_unmute_request(msg.u.moderate.kind, msg.u.moderate.participant));
         break;
+    case HN_PROTO_MSG_RECORD:
+        free(hn_proto_build_recording(msg.u.record.start, 1, "x", "chair"));
+        break;
     case HN_PROTO_MSG_HAND:
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:

@@ -60,10 +60,10 @@ VIDEO_SRC = ('videotestsrc is-live=true pattern=ball ! '
              'video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! queue ! ')
 VIDEO_ENC = {
     'vp8': ('vp8enc deadline=1 keyframe-max-dist={kf} target-bitrate=300000 ! '
-            'rtpvp8pay pt=96 picture-id-mode=15-bit ! '
+            'rtpvp8pay name=vpay pt=96 picture-id-mode=15-bit ! '
             'application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! '),
     'h264': ('{h264enc} ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! '
-             'h264parse ! rtph264pay pt=102 config-interval=-1 aggregate-mode=zero-latency ! '
+             'h264parse ! rtph264pay name=vpay pt=102 config-interval=-1 aggregate-mode=zero-latency ! '
              'application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000 ! '),
 }
 AUDIO = ('audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! queue ! '
@@ -345,6 +345,8 @@ class Client:
         self.states = {}
         self.remote_candidates = []   # [{'pc', 'candidate'}] as received from the server
         self.stats = Stats()
+        self.sent_video = 0        # encoded video frames handed to the payloader
+        self.sent_history = []     # [wall clock s, frames sent by then], every 15 frames
         self.offers = 0
         self.out = asyncio.Queue()
         self.done = asyncio.Event()
@@ -394,7 +396,8 @@ class Client:
                'relay': {'forwarded': sum(r.forwarded for r in self.relays.values()),
                          'dropped': sum(r.dropped for r in self.relays.values()),
                          'restarted': [r.restarted for r in self.relays.values()]},
-               'elapsed_s': round(self.now(), 3), 'exit_code': exit_code}
+               'elapsed_s': round(self.now(), 3), 'exit_code': exit_code,
+               'sent': {'video_frames': self.sent_video, 'history': list(self.sent_history)}}
         rep.update(self.stats.snapshot())
         for pid, entry in rep['received'].items():
             entry['name'] = self.participants.get(pid)
@@ -416,6 +419,8 @@ class Client:
             else '')
         desc = ('webrtcbin name=wb latency=100 ' + VIDEO_SRC + video + 'wb. ' + AUDIO)
         pipe = Gst.parse_launch(desc)
+        pipe.get_by_name('vpay').get_static_pad('sink').add_probe(
+            Gst.PadProbeType.BUFFER, self.on_video_sent)
         wb = pipe.get_by_name('wb')
         for pad in wb.sinkpads:   # the client only sends on `pub`
             trans = pad.get_property('transceiver')
@@ -426,6 +431,12 @@ class Client:
         wb.connect('on-negotiation-needed', lambda _wb: asyncio.run_coroutine_threadsafe(
             self.publish(), self.loop))
         pipe.set_state(Gst.State.PLAYING)
+
+    def on_video_sent(self, _pad, _info):
+        self.sent_video += 1
+        if self.sent_video % 15 == 0:
+            self.sent_history.append((round(time.time(), 3), self.sent_video))
+        return Gst.PadProbeReturn.OK
 
     def build_sub(self):
         pipe = Gst.Pipeline.new('sub')

@@ -9,6 +9,10 @@
  *            copy per subscriber)
  *   twcc     (5th argument) every subscriber transport has transport-cc: the router stamps its
  *            transport-wide sequence number extension and records each send for its estimator
+ *   HN_BENCH_RECORD=DIR (environment): the producer is recorded as in a meeting (a router tap
+ *            copying each packet into the recorder's bounded queue; the recorder thread writes
+ *            DIR/archive/...); the wall time of the loop is printed, to compare with a run
+ *            without it (docs/benchmarks.md, "Recording")
  * Usage: valgrind --tool=callgrind --toggle-collect=bench_loop router_fwd copy|inplace [subs]
  *        [packets] [size] [twcc]. A benchmark, not a test. */
 #include <glib.h>
@@ -19,6 +23,7 @@
 #include "core/leg.h"
 #include "core/router.h"
 #include "core/rtp.h"
+#include "record/recorder.h"
 #include "transport/srtp.h"
 
 #define SLOTS    64
@@ -90,6 +95,13 @@ __attribute__((noinline)) void bench_loop(HnRouter *r, uint8_t *pkt, size_t len,
     }
 }
 
+static void rec_tap(void *user, uint32_t producer_id, const HnTapPacket *p, int64_t now_us)
+{
+    (void)now_us;
+    hn_rec_session_rtp(user, producer_id, p->buf, p->len, p->codec, p->pt, p->clock_rate,
+                       p->is_keyframe);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -137,8 +149,37 @@ int main(int argc, char **argv)
     pkt[1] = 96;
     hn_wr32(pkt + 8, 0xabcd);
     memcpy(pkt + 12, VP8_KEY, sizeof(VP8_KEY)); /* every packet a key frame start: none gated */
+    const char *rec_dir = g_getenv("HN_BENCH_RECORD");
+    HnRecorder *rec = NULL;
+    HnRecSession *sess = NULL;
+    if (rec_dir) {
+        HnRecorderConfig rc = {.data_dir = rec_dir, .reserve_mb = 0};
+        rec = hn_recorder_new(&rc);
+        HnRecInfo info = {.room = "bench",
+                          .meeting_id = 1,
+                          .meeting_started_ms = 1,
+                          .by = "bench",
+                          .reason = "auto"};
+        sess = hn_rec_session_start(rec, &info, NULL);
+        hn_rec_session_track(sess, 1, "p1", "bench", "video", "camera");
+        hn_router_add_tap(r, &(HnRouterTap){.on_rtp = rec_tap}, sess);
+    }
     int64_t now = 1000000;
+    int64_t t0 = g_get_monotonic_time();
     bench_loop(r, pkt, size, packets, &now);
+    int64_t t1 = g_get_monotonic_time();
+    if (rec) {
+        HnRecorderStats rs;
+        hn_recorder_get_stats(rec, &rs);
+        printf("recorder: %" G_GUINT64_FORMAT " packets written, %" G_GUINT64_FORMAT
+               " dropped (queue full)\n",
+               rs.packets, rs.drops_queue);
+        hn_rec_session_stop(sess, NULL, "bench");
+        hn_rec_session_unref(sess);
+        hn_recorder_free(rec);
+    }
+    printf("loop: %.1f ms, %.0f packets in/s%s\n", (t1 - t0) / 1000.0,
+           packets * 1e6 / (double)MAX(t1 - t0, 1), rec ? " (recorded)" : "");
 
     HnRouterStats st;
     hn_router_get_stats(r, &st);

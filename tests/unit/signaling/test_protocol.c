@@ -834,6 +834,26 @@ static void test_moderation_messages(void **state)
     expect_bad_field("{\"type\":\"moderate\",\"action\":\"mute\",\"kind\":\"screen\"}", "moderate",
                      "kind");
     assert_string_equal(hn_proto_error_code_name(HN_PROTO_ERR_MEETING_LOCKED), "meeting-locked");
+    assert_int_equal(parse("{\"type\":\"record\",\"action\":\"start\"}", &msg, &err), 0);
+    assert_int_equal(msg.type, HN_PROTO_MSG_RECORD);
+    assert_true(msg.u.record.start);
+    hn_proto_msg_clear(&msg);
+    assert_int_equal(parse("{\"type\":\"record\",\"action\":\"stop\"}", &msg, &err), 0);
+    assert_false(msg.u.record.start);
+    hn_proto_msg_clear(&msg);
+    expect_bad_field("{\"type\":\"record\"}", "record", "action");
+    expect_bad_field("{\"type\":\"record\",\"action\":\"pause\"}", "record", "action");
+    json_t *rec =
+        load_built(hn_proto_build_recording(true, 1796480000000, "Chủ tọa", "chair"), "recording");
+    assert_true(json_is_true(json_object_get(rec, "on")));
+    assert_int_equal(json_integer_value(json_object_get(rec, "since")), 1796480000000);
+    assert_string_equal(str_at(rec, "by"), "Chủ tọa");
+    json_decref(rec);
+    rec = load_built(hn_proto_build_recording(false, 0, NULL, "disk"), "recording");
+    assert_true(json_is_null(json_object_get(rec, "since")) &&
+                json_is_null(json_object_get(rec, "by")));
+    assert_string_equal(str_at(rec, "reason"), "disk");
+    json_decref(rec);
 }
 
 static bool lookup_p2(void *user, const char *id, HnProtoPartState *out)
