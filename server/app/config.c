@@ -846,6 +846,19 @@ static gboolean key_room_lobby(Loader *ld, const char *value, char **reason)
     return parse_bool(value, &ld->room->lobby, reason);
 }
 
+static gboolean key_room_retention_days(Loader *ld, const char *value, char **reason)
+{
+    if (!parse_uint(value, 0, HN_CONFIG_RETENTION_MAX, &ld->room->retention_days, reason))
+        return FALSE;
+    ld->room->has_own_retention = TRUE;
+    return TRUE;
+}
+
+static gboolean key_retention_days(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_RETENTION_MAX, &ld->cfg->retention_days, reason);
+}
+
 static gboolean key_lobby_timeout(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 2, 86400, &ld->cfg->lobby_timeout, reason);
@@ -927,6 +940,7 @@ static const KeyDef rooms_keys[] = {
     {"last_n", key_last_n},
     {"lobby_timeout", key_lobby_timeout},
     {"end_grace", key_end_grace},
+    {"retention_days", key_retention_days},
     {NULL, NULL},
 };
 
@@ -937,6 +951,7 @@ static const KeyDef room_keys[] = {
     {"pin", key_room_pin},
     {"access", key_room_access},
     {"lobby", key_room_lobby},
+    {"retention_days", key_room_retention_days},
     {NULL, NULL},
 };
 
@@ -1034,6 +1049,8 @@ static gboolean check_consistency(Loader *ld, GError **error)
             room->max_participants = cfg->max_participants;
         if (!room->has_own_last_n)
             room->last_n = cfg->last_n;
+        if (!room->has_own_retention)
+            room->retention_days = cfg->retention_days;
         g_autofree char *group = g_strconcat(ROOM_GROUP_PFX, room->name, NULL);
         HnAccess a = room->access;
         const char *need = NULL;

@@ -57,8 +57,9 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_LOCK_FAILS   5
 #define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
 
-#define HN_CONFIG_LOBBY_TIMEOUT 1800 /* seconds: [rooms] lobby_timeout default */
-#define HN_CONFIG_END_GRACE      30   /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_LOBBY_TIMEOUT 1800  /* seconds: [rooms] lobby_timeout default */
+#define HN_CONFIG_END_GRACE     30    /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_RETENTION_MAX 36500 /* days: [rooms] / [room:NAME] retention_days at most */
 
 /* Who may join a room (docs/security.md). */
 typedef enum {
@@ -77,9 +78,11 @@ typedef struct {
     gboolean has_own_max;   /* TRUE when the group set max_participants itself */
     guint last_n;           /* 0..HN_CONFIG_LAST_N_MAX, 0: off; [rooms] last_n when not set */
     gboolean has_own_last_n;
-    char *pin;       /* 4-32 digits, NULL when not set; never logged */
-    HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
-    gboolean lobby;  /* newcomers wait until a chair admits them (default FALSE) */
+    char *pin;            /* 4-32 digits, NULL when not set; never logged */
+    HnAccess access;      /* as written (HN_ACCESS_DEFAULT when not set) */
+    gboolean lobby;       /* newcomers wait until a chair admits them (default FALSE) */
+    guint retention_days; /* archived files kept this many days, 0: forever; [rooms] default */
+    gboolean has_own_retention;
 } HnRoomConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -122,7 +125,8 @@ typedef struct {
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     guint end_grace; /* seconds a room stays empty before its meeting ends, 1..86400 (default 30) */
-    GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
+    guint retention_days; /* archived files of rooms that set none: days kept, 0: forever */
+    GPtrArray *rooms;     /* HnRoomConfig*, in file order, names unique */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -6,6 +6,7 @@
 #include "app/api_login.h"
 #include "app/api_v1.h"
 #include "app/hub_admin.h"
+#include "app/hub_archive.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
 #include "app/hub_moderation.h"
@@ -609,6 +610,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->meetings = hn_hub_meetings_new(hub);
     metrics_start(hub, loop);
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
+    hn_hub_archive_register(hub);           /* /archive: the clerks' portal */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -651,6 +653,7 @@ void hn_hub_free(HnHub *hub)
     hn_worker_pool_sync(hub->pool);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);
+    hn_hub_archive_stop(hub);
     hn_http_routes_free(hub->routes);
     hn_join_gate_free(hub->gate);
     hn_hub_chatvote_free(hub->chatvote);
@@ -668,4 +671,5 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
                           hub->session_secret);
     hn_api_v1_register(hub);
     hn_hub_meetings_resume(hub);
+    hn_hub_archive_start(hub, store);
 }
