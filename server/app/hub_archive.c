@@ -362,10 +362,22 @@ static gboolean parse_when(const char *v, gboolean to, gint64 *out)
 
 static gboolean parse_filter(const char *query, HnDbArchiveFilter *f, char **why)
 {
-    GHashTable *params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-    if (!params) {
-        *why = g_strdup("a query value is not valid %-escaped UTF-8");
-        return FALSE;
+    GHashTable *params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_auto(GStrv) pairs = g_strsplit(query ? query : "", "&", 32);
+    for (guint i = 0; pairs[i]; i++) {
+        char *eq = strchr(pairs[i], '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        g_strdelimit(eq + 1, "+", ' ');
+        char *v = g_uri_unescape_string(eq + 1, NULL);
+        if (!v || !g_utf8_validate(v, -1, NULL)) {
+            g_free(v);
+            g_hash_table_unref(params);
+            *why = g_strdup_printf("%s: not valid %%-escaped UTF-8", pairs[i]);
+            return FALSE;
+        }
+        g_hash_table_replace(params, g_strdup(pairs[i]), v);
     }
     gboolean ok = TRUE;
     const char *v;
@@ -379,7 +391,7 @@ static gboolean parse_filter(const char *query, HnDbArchiveFilter *f, char **why
     const char *keys[] = {"room", "title", "participant"};
     for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
         v = g_hash_table_lookup(params, keys[i]);
-        if (v && *v && g_utf8_validate(v, -1, NULL) && strlen(v) <= 256)
+        if (v && *v && strlen(v) <= 256)
             *texts[i] = g_strdup(v);
     }
     gint64 limit = 0;

@@ -59,6 +59,8 @@ def make_meeting(data_dir, meeting_id, room, title, started_ms, people, files=No
         pid = 'p%d' % (i + 1)
         rel = 'tracks/%s-camera-video.webm' % pid
         make_webm(os.path.join(folder, rel), 2, audio=False)
+        with open(os.path.join(folder, 'tracks/%s-camera-video.hnr' % pid), 'wb') as f:
+            f.write(os.urandom(512))  # stands for the capture (server/record/hnr.h)
         participants.append({'id': pid, 'name': name, 'role': role, 'sub': None, 'site': None,
                              'joined_ms': started_ms + 1000 * i,
                              'left_ms': started_ms + seconds * 1000})
@@ -66,7 +68,8 @@ def make_meeting(data_dir, meeting_id, room, title, started_ms, people, files=No
                        'participant': pid, 'name': name, 'kind': 'video', 'source': 'camera',
                        'codec': 'VP8', 'clock_rate': 90000, 'start_ms': 1000 * i,
                        'end_ms': seconds * 1000, 'packets': 100, 'dropped': 0})
-    names = ['meeting.webm'] + [t['playable'] for t in tracks] + list(extra_files)
+    names = (['meeting.webm'] + [t['playable'] for t in tracks] + [t['file'] for t in tracks]
+             + list(extra_files))
     listed = []
     for n in names:
         p = os.path.join(folder, n)
