@@ -4,7 +4,7 @@
 // drops, interruption), a player for the composed file or any track (the server answers HTTP
 // Range, so seeking works), download links, each file's SHA-256 and a check that recomputes it
 // on the server (POST .../verify). Text from the archive is only ever set as textContent.
-import { addStrings, getLang, t } from './i18n.js';
+import { addStrings, getLang, hasKey, t } from './i18n.js';
 import { setupPage, showMessage } from './admin_page.js';
 
 addStrings({
@@ -25,6 +25,9 @@ addStrings({
     'archive.participants': 'Người tham dự',
     'archive.name': 'Họ tên',
     'archive.role': 'Vai trò',
+    'archive.role.chair': 'Chủ tọa',
+    'archive.role.secretary': 'Thư ký',
+    'archive.role.participant': 'Đại biểu',
     'archive.joined': 'Vào lúc',
     'archive.left': 'Rời lúc',
     'archive.tracks': 'Các luồng ghi',
@@ -76,6 +79,9 @@ addStrings({
     'archive.participants': 'Participants',
     'archive.name': 'Name',
     'archive.role': 'Role',
+    'archive.role.chair': 'Chair',
+    'archive.role.secretary': 'Secretary',
+    'archive.role.participant': 'Participant',
     'archive.joined': 'Joined',
     'archive.left': 'Left',
     'archive.tracks': 'Recorded tracks',
@@ -247,7 +253,7 @@ function renderMeeting() {
   for (const p of man.participants ?? m.participants) {
     const tr = document.createElement('tr');
     cell(tr, p.name);
-    cell(tr, p.role);
+    cell(tr, p.role && hasKey(`archive.role.${p.role}`) ? t(`archive.role.${p.role}`) : p.role);
     cell(tr, formatMs(p.joined_ms));
     cell(tr, formatMs(p.left_ms));
     people.append(tr);

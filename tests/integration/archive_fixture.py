@@ -20,7 +20,10 @@ def sha256(path):
 
 
 def make_webm(path, seconds=4, audio=True):
-    """A VP8 (+ Opus) WebM of `seconds` at 10 fps, 320x240."""
+    """A VP8 (+ Vorbis) WebM of `seconds` at 10 fps, 320x240. Not Opus: Chromium 156 does not
+    play a VP8 + Opus WebM of GStreamer's webmmux over HTTP ("FFmpegDemuxer: demuxer seek
+    failed", also from a plain Range-capable server; it does from file://), and this fixture
+    tests the portal, not the muxer."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     frames = seconds * 10
     cmd = ['gst-launch-1.0', '-q', '-e',
@@ -29,7 +32,7 @@ def make_webm(path, seconds=4, audio=True):
            'vp8enc', 'deadline=1', 'keyframe-max-dist=10', '!', 'mux.']
     if audio:
         cmd += ['audiotestsrc', 'num-buffers=%d' % (seconds * 50), 'samplesperbuffer=960', '!',
-                'audio/x-raw,rate=48000', '!', 'audioconvert', '!', 'opusenc', '!', 'mux.']
+                'audio/x-raw,rate=48000', '!', 'audioconvert', '!', 'vorbisenc', '!', 'mux.']
     cmd += ['webmmux', 'name=mux', '!', 'filesink', 'location=' + path]
     subprocess.run(cmd, check=True, timeout=60, capture_output=True)
 
