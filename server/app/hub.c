@@ -553,6 +553,17 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->lobby_admitted = lb.admitted;
     out->lobby_denied = lb.denied;
     out->lobby_timeouts = lb.timeouts;
+    HnArchive *archive = hn_hub_archive(hub);
+    if (archive) {
+        HnArchiveStats as;
+        hn_archive_get_stats(archive, &as);
+        out->archive_indexed = as.indexed;
+        out->archive_bad_manifests = as.bad_manifests;
+        out->archive_meetings_removed = as.meetings_removed;
+        out->archive_files_removed = as.files_removed;
+        out->archive_verified = as.verified;
+        out->archive_verify_mismatch = as.verify_mismatch;
+    }
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)

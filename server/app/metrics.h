@@ -28,6 +28,9 @@ typedef struct {
     uint64_t audit_rows, audit_failed; /* rows the store wrote / could not write */
     uint64_t lobby_waiting;            /* newcomers waiting in lobbies now (a gauge) */
     uint64_t lobby_knocks, lobby_admitted, lobby_denied, lobby_timeouts;
+    /* the archive (record/archive_index.h) */
+    uint64_t archive_indexed, archive_bad_manifests, archive_meetings_removed,
+        archive_files_removed, archive_verified, archive_verify_mismatch;
 } HnMetricsHubStats;
 
 typedef void (*HnMetricsRoomFn)(void *data, HnWorker *w, HnRoom *room);

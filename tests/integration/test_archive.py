@@ -30,6 +30,7 @@ retention_days = 30
 """
 
 DAY_MS = 86400 * 1000
+BIG = 96 * 1024 * 1024
 
 
 def cli(data_dir, *args, stdin=None):
@@ -86,9 +87,16 @@ def portal():
     cli(data, 'user', 'add', 'van-thu', '--role', 'clerk', stdin='mat-khau-van-thu\n')
     cli(data, 'user', 'add', 'thanh-vien', '--role', 'member', stdin='mat-khau-thanh-vien\n')
     now = int(time.time() * 1000)
+    big = os.path.join(meeting_dir(data, 12, now - 3600 * 1000), 'tracks', 'p9-screen-video.mkv')
+    os.makedirs(os.path.dirname(big))
+    with open(big, 'wb') as f:  # sparse: BIG bytes on disk in no time
+        f.truncate(BIG)
+        f.seek(BIG - 4)
+        f.write(b'tail')
     folder, manifest = make_meeting(
         data, 12, 'so-noi-vu', 'Giao ban tháng 12', now - 3600 * 1000,
-        [('Nguyễn Văn Ánh', 'chair'), ('Trần Thị Bình', 'participant')])
+        [('Nguyễn Văn Ánh', 'chair'), ('Trần Thị Bình', 'participant')],
+        extra_files=['tracks/p9-screen-video.mkv'])
     # listed by a manifest but a symlink out of the archive, and a file not listed at all
     os.symlink('/etc/passwd', os.path.join(folder, 'evil.webm'))
     manifest['files'].append({'name': 'evil.webm', 'bytes': 10, 'sha256': '0' * 64})
@@ -209,6 +217,37 @@ def test_range(portal):
     assert any('file=meeting.webm' in d for _, d in actions), actions
 
 
+def peak_rss_kib(pid):
+    with open('/proc/%d/status' % pid) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith('VmHWM:'))
+
+
+def test_large_file_streams(portal):
+    """A file larger than the server's memory growth allows is streamed, not loaded."""
+    before = peak_rss_kib(portal.server.proc.pid)
+    conn = http.client.HTTPConnection(portal.server.host, portal.server.port, timeout=30)
+    conn.request('GET', '/archive/files/12/tracks/p9-screen-video.mkv',
+                 headers={'Cookie': portal.cookies['clerk']})
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader('content-type') == 'video/x-matroska'
+    assert int(r.getheader('content-length')) == BIG
+    got, last = 0, b''
+    while True:
+        block = r.read(1 << 20)
+        if not block:
+            break
+        got += len(block)
+        last = block
+    conn.close()
+    assert got == BIG and last.endswith(b'tail')
+    grown = peak_rss_kib(portal.server.proc.pid) - before
+    assert grown < 32 * 1024, 'the server grew by %d KiB serving a %d MiB file' % (
+        grown, BIG >> 20)
+    st, _, body = portal.request('GET', '/archive/files/12/tracks/p9-screen-video.mkv', 'clerk',
+                                 {'Range': 'bytes=-4'})
+    assert st == 206 and body == b'tail'
+
+
 def test_traversal(portal):
     refused = [
         '/archive/files/12/../../../../hoinghi.db',
@@ -238,6 +277,14 @@ def test_traversal(portal):
         assert b'root:' not in body and b'SQLite format' not in body, path
         assert b'meeting.webm' not in body, (path, body[:200])  # never a listing
     assert portal.server.alive()
+
+
+def metric(server, name):
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    conn.request('GET', '/metrics')
+    text = conn.getresponse().read().decode()
+    conn.close()
+    return next(float(l.split()[1]) for l in text.splitlines() if l.startswith(name + ' '))
 
 
 def audit(portal, action):
@@ -292,6 +339,9 @@ def test_bad_manifests_are_counted(portal):
     st, body = portal.json('GET', '/api/archive/meetings')
     assert body['archive']['bad_manifests'] == 2, body['archive']
     assert body['archive']['indexed'] >= 2
+    assert metric(portal.server, 'hoinghi_archive_bad_manifests_total') == 2
+    assert metric(portal.server, 'hoinghi_archive_meetings_removed_total') == 1
+    assert metric(portal.server, 'hoinghi_archive_verify_failed_total') >= 1
     log = portal.server.log()
     assert 'archive: ' in log and 'skipped' in log
     assert portal.server.alive()
