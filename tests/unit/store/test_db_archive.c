@@ -1,4 +1,4 @@
-/* Unit tests of server/store/db_archive.c: the archive's catalogue (schema 4). Search ignores
+/* Unit tests of server/store/db_archive.c: the archive's catalogue (schema 5). Search ignores
  * case and Vietnamese diacritics, re-indexing keeps the removed times, mark_removed keeps the
  * files named to keep. */
 #include <stdarg.h>
