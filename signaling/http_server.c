@@ -44,6 +44,7 @@ struct HnHttpRequest {
     size_t out_off;
     int file_fd;                 /* hn_http_reply_file: -1 when the body is out */
     guint64 file_off, file_left; /* what of it is still to send */
+    unsigned char *file_buf;     /* LWS_PRE + FILE_CHUNK bytes, allocated once per reply */
 };
 
 static void request_free(HnHttpRequest *req)
@@ -60,6 +61,7 @@ static void request_free(HnHttpRequest *req)
         memset(req->cookie, 0, strlen(req->cookie));
     g_free(req->cookie);
     g_free(req->range);
+    g_free(req->file_buf);
     if (req->file_fd >= 0)
         close(req->file_fd);
     if (req->headers)
@@ -419,19 +421,18 @@ static int add_extra_headers(struct lws *wsi, HnHttpRequest *req, unsigned char 
 static int write_file_chunk(struct lws *wsi, HnHttpRequest *req)
 {
     size_t n = (size_t)MIN((guint64)FILE_CHUNK, req->file_left);
-    unsigned char *buf = g_malloc(LWS_PRE + n);
+    if (!req->file_buf)
+        req->file_buf = g_malloc(LWS_PRE + FILE_CHUNK);
+    unsigned char *buf = req->file_buf;
     ssize_t got;
     do
         got = pread(req->file_fd, buf + LWS_PRE, n, (off_t)req->file_off);
     while (got < 0 && errno == EINTR);
-    if (got <= 0) {
-        g_free(buf);
+    if (got <= 0)
         return -1;
-    }
     gboolean last = (guint64)got == req->file_left;
     int w =
         lws_write(wsi, buf + LWS_PRE, (size_t)got, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
-    g_free(buf);
     if (w < (int)got)
         return -1;
     req->file_off += (guint64)got;
