@@ -462,43 +462,38 @@ static void serve(Portal *p, HnHttpRequest *req, Kind kind)
                    query_free);
 }
 
-static void on_page(void *user, HnHttpRequest *req)
-{
-    serve(user, req, KIND_PAGE);
-}
+/* A route's user data: which kind of request it is. */
+typedef struct {
+    Portal *portal;
+    Kind kind;
+} Route;
 
-static void on_file(void *user, HnHttpRequest *req)
-{
-    serve(user, req, KIND_FILE);
-}
+static Route routes[] = {
+    {&portal_singleton, KIND_PAGE},   {&portal_singleton, KIND_FILE},
+    {&portal_singleton, KIND_LIST},   {&portal_singleton, KIND_MEETING},
+    {&portal_singleton, KIND_VERIFY},
+};
 
-static void on_list(void *user, HnHttpRequest *req)
+static void on_request(void *user, HnHttpRequest *req)
 {
-    serve(user, req, KIND_LIST);
-}
-
-static void on_meeting(void *user, HnHttpRequest *req)
-{
-    serve(user, req, KIND_MEETING);
-}
-
-static void on_verify(void *user, HnHttpRequest *req)
-{
-    serve(user, req, KIND_VERIFY);
+    const Route *r = user;
+    serve(r->portal, req, r->kind);
 }
 
 void hn_hub_archive_register(HnHub *hub)
 {
-    Portal *p = &portal_singleton;
-    p->hub = hub;
+    portal_singleton.hub = hub;
     HnHttpRoutes *r = hub->routes;
-    hn_http_routes_add(r, HN_HTTP_GET, "/archive", 0, 0, on_page, p);
-    hn_http_routes_add(r, HN_HTTP_GET, "/archive/files", HN_HTTP_ROUTE_PREFIX, 0, on_file, p);
-    hn_http_routes_add(r, HN_HTTP_GET, "/api/archive/meetings", 0, 0, on_list, p);
-    hn_http_routes_add(r, HN_HTTP_GET, "/api/archive/meetings", HN_HTTP_ROUTE_PREFIX, 0, on_meeting,
-                       p);
+    hn_http_routes_add(r, HN_HTTP_GET, "/archive", 0, 0, on_request, &routes[KIND_PAGE]);
+    hn_http_routes_add(r, HN_HTTP_GET, "/archive/files", HN_HTTP_ROUTE_PREFIX, 0, on_request,
+                       &routes[KIND_FILE]);
+    hn_http_routes_add(r, HN_HTTP_GET, "/api/archive/meetings", 0, 0, on_request,
+                       &routes[KIND_LIST]);
+    hn_http_routes_add(r, HN_HTTP_GET, "/api/archive/meetings", HN_HTTP_ROUTE_PREFIX, 0, on_request,
+                       &routes[KIND_MEETING]);
     hn_http_routes_add(r, HN_HTTP_POST, "/api/archive/meetings",
-                       HN_HTTP_ROUTE_PREFIX | HN_HTTP_ROUTE_JSON, 4096, on_verify, p);
+                       HN_HTTP_ROUTE_PREFIX | HN_HTTP_ROUTE_JSON, 4096, on_request,
+                       &routes[KIND_VERIFY]);
 }
 
 /* Store thread: the configuration does not change while the server runs. */

@@ -398,38 +398,36 @@ GArray *hn_db_archive_present(HnDb *db, GError **error)
     return out;
 }
 
+/* Runs sql with ?1 = v (NULL when 0), ?2 = id, ?3 = name (NULL ok); the rows changed or -1. */
+static int update(HnDb *db, const char *sql, gint64 v, gint64 id, const char *name, GError **error)
+{
+    sqlite3_stmt *st = prepare(db, sql, error);
+    if (!st)
+        return -1;
+    bind_ms(st, 1, v);
+    sqlite3_bind_int64(st, 2, id);
+    bind_text(st, 3, name);
+    return step_done(db, st, error) ? sqlite3_changes(handle(db)) : -1;
+}
+
 gboolean hn_db_archive_mark_removed(HnDb *db, gint64 id, gint64 now_s, const char *const *keep,
                                     GError **error)
 {
-    sqlite3_stmt *st = prepare(
-        db, "UPDATE archive_meetings SET removed = ? WHERE id = ? AND removed IS NULL", error);
-    if (!st)
+    int n = update(db, "UPDATE archive_meetings SET removed = ?1 WHERE id = ?2 AND removed IS NULL",
+                   now_s, id, NULL, error);
+    if (n < 0)
         return FALSE;
-    sqlite3_bind_int64(st, 1, now_s);
-    sqlite3_bind_int64(st, 2, id);
-    if (!step_done(db, st, error))
-        return FALSE;
-    if (sqlite3_changes(handle(db)) == 0) {
+    if (n == 0) {
         g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_NOT_FOUND,
                     "no meeting %" G_GINT64_FORMAT " with its files present", id);
         return FALSE;
     }
-    st = prepare(db, "UPDATE archive_files SET removed = ? WHERE meeting = ? AND removed IS NULL",
-                 error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, now_s);
-    sqlite3_bind_int64(st, 2, id);
-    if (!step_done(db, st, error))
+    if (update(db, "UPDATE archive_files SET removed = ?1 WHERE meeting = ?2 AND removed IS NULL",
+               now_s, id, NULL, error) < 0)
         return FALSE;
     for (guint i = 0; keep && keep[i]; i++) {
-        st = prepare(db, "UPDATE archive_files SET removed = NULL WHERE meeting = ? AND name = ?",
-                     error);
-        if (!st)
-            return FALSE;
-        sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, keep[i]);
-        if (!step_done(db, st, error))
+        if (update(db, "UPDATE archive_files SET removed = ?1 WHERE meeting = ?2 AND name = ?3", 0,
+                   id, keep[i], error) < 0)
             return FALSE;
     }
     return TRUE;
