@@ -9,6 +9,7 @@
 #include "app/hub_admin.h"
 #include "app/hub_priv.h"
 #include "store/db_audit.h"
+#include "store/db_rooms.h"
 
 typedef enum { KIND_PAGE, KIND_FILE, KIND_LIST, KIND_MEETING, KIND_VERIFY } Kind;
 
@@ -496,12 +497,22 @@ void hn_hub_archive_register(HnHub *hub)
                        &routes[KIND_VERIFY]);
 }
 
-/* Store thread: the configuration does not change while the server runs. */
-static guint retention_of(const char *room, gpointer user)
+/* Store thread: a [room:NAME] group (the configuration does not change while the server runs),
+ * else a room of the REST API (read from the store here, not from the main thread's cache),
+ * else [rooms] retention_days. */
+static guint retention_of(HnDb *db, const char *room, gpointer user)
 {
     const HnConfig *cfg = user;
     const HnRoomConfig *rc = hn_config_find_room(cfg, room);
-    return rc ? rc->retention_days : cfg->retention_days;
+    if (rc)
+        return rc->retention_days;
+    HnDbRoom r = {0};
+    g_autofree char *lower = g_ascii_strdown(room, -1); /* room names ignore case */
+    guint days = cfg->retention_days;
+    if ((hn_db_room_get(db, room, &r) || hn_db_room_get(db, lower, &r)) && r.has_retention)
+        days = r.retention_days;
+    hn_db_room_clear(&r);
+    return days;
 }
 
 void hn_hub_archive_start(HnHub *hub, HnStore *store)

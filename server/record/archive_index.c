@@ -693,7 +693,7 @@ static void sweep_run(HnDb *db, gpointer data)
     gint64 now_ms = g_get_real_time() / 1000;
     for (guint i = 0; present && i < present->len; i++) {
         const HnDbArchiveMeeting *m = &g_array_index(present, HnDbArchiveMeeting, i);
-        guint days = a->retention(m->room, a->retention_user);
+        guint days = a->retention(db, m->room, a->retention_user);
         gint64 end = m->ended_ms ? m->ended_ms : m->started_ms;
         if (days == 0 || end + (gint64)days * 86400 * 1000 > now_ms)
             continue;

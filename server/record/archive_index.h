@@ -28,9 +28,10 @@ G_BEGIN_DECLS
 
 typedef struct HnArchive HnArchive;
 
-/* The retention of room in days (0: keep forever). Called on the store thread: it must only
- * read what does not change while the server runs (the configuration). */
-typedef guint (*HnArchiveRetentionFn)(const char *room, gpointer user);
+/* The retention of room in days (0: keep forever). Called on the store thread with its
+ * database (the REST API's rooms are there): it must otherwise only read what does not change
+ * while the server runs (the configuration). */
+typedef guint (*HnArchiveRetentionFn)(HnDb *db, const char *room, gpointer user);
 
 /* An archive over <data_dir>/archive writing its catalogue through store, replying on home's
  * thread (the main loop's mailbox). Creates the archive folder when missing. All transfer none,

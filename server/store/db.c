@@ -152,7 +152,8 @@ static const char *const migrations[HN_DB_SCHEMA_VERSION] = {
     " bytes INTEGER NOT NULL,"
     " sha256 TEXT,"
     " removed INTEGER,"
-    " PRIMARY KEY (meeting, name));",
+    " PRIMARY KEY (meeting, name));"
+    "ALTER TABLE rooms ADD COLUMN retention_days INTEGER;",
 };
 
 static gboolean sql_error(HnDb *db, GError **error, const char *what)

@@ -37,6 +37,7 @@ def cli(data_dir, *args, stdin=None):
     p = subprocess.run([HOINGHI_BIN, '--data-dir', data_dir] + list(args), input=stdin,
                        capture_output=True, text=True, timeout=30, env=sanitizer_env())
     assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
 
 
 class Portal:
@@ -86,6 +87,12 @@ def portal():
     data = os.path.join(work, 'data')
     cli(data, 'user', 'add', 'van-thu', '--role', 'clerk', stdin='mat-khau-van-thu\n')
     cli(data, 'user', 'add', 'thanh-vien', '--role', 'member', stdin='mat-khau-thanh-vien\n')
+    key = cli(data, 'apikey', 'add', 'cong-thong-tin')
+    db = sqlite3.connect(os.path.join(data, 'hoinghi.db'))  # a room the REST API made earlier
+    db.execute("INSERT INTO rooms (name, lobby, created, updated, retention_days)"
+               " VALUES ('api-ngan', 0, 0, 0, 5)")
+    db.commit()
+    db.close()
     now = int(time.time() * 1000)
     big = os.path.join(meeting_dir(data, 12, now - 3600 * 1000), 'tracks', 'p9-screen-video.mkv')
     os.makedirs(os.path.dirname(big))
@@ -106,6 +113,10 @@ def portal():
     shutil.copy(os.path.join(folder, 'meeting.webm'), os.path.join(folder, 'unlisted.webm'))
     make_meeting(data, 13, 'luu-tru-ngan', 'Họp cũ', now - 400 * DAY_MS, [('Lê Cũ', 'chair')],
                  seconds=1)
+    make_meeting(data, 16, 'API-Ngan', 'Phòng API', now - 10 * DAY_MS, [('Phạm API', 'chair')],
+                 seconds=1)
+    make_meeting(data, 17, 'khong-khai-bao', 'Mặc định', now - 900 * DAY_MS, [('Võ Lâu', 'chair')],
+                 seconds=1)
     bad = meeting_dir(data, 14, now - 2 * DAY_MS)
     os.makedirs(bad)
     with open(os.path.join(bad, 'manifest.json'), 'w') as f:
@@ -116,6 +127,7 @@ def portal():
         srv.start()
         p = Portal(srv)
         p.folder = folder
+        p.key = key
         p.old_folder = meeting_dir(data, 13, now - 400 * DAY_MS)
         p.login('clerk', 'van-thu', 'mat-khau-van-thu')
         p.login('member', 'thanh-vien', 'mat-khau-thanh-vien')
@@ -124,7 +136,7 @@ def portal():
             st, body = p.json('GET', '/api/archive/meetings')
             assert st == 200, body
             by_id = {m['id']: m for m in body['meetings']}
-            if set(by_id) == {12, 13} and by_id[13]['removed']:
+            if set(by_id) == {12, 13, 16, 17} and by_id[13]['removed'] and by_id[16]['removed']:
                 break
             assert time.monotonic() < deadline, body
             time.sleep(0.2)
@@ -159,7 +171,7 @@ def ids(portal, **q):
 
 
 def test_search(portal):
-    assert ids(portal) == [12, 13]  # newest first
+    assert ids(portal) == [12, 16, 13, 17]  # newest first
     assert ids(portal, participant='nguyen van anh') == [12]  # no diacritics, any case
     assert ids(portal, participant='TRẦN THỊ') == [12]
     assert ids(portal, participant='Lê') == [13]
@@ -169,8 +181,8 @@ def test_search(portal):
     today = time.strftime('%Y-%m-%d')
     assert ids(portal, **{'from': time.strftime('%Y-%m-%d', time.localtime(time.time() - 86400)),
                           'to': today}) == [12]
-    assert ids(portal, to=time.strftime('%Y-%m-%d', time.localtime(time.time() - 10 * 86400))) \
-        == [13]
+    assert ids(portal, to=time.strftime('%Y-%m-%d', time.localtime(time.time() - 20 * 86400))) \
+        == [13, 17]
     assert portal.json('GET', '/api/archive/meetings?from=yesterday')[0] == 400
     st, m = portal.json('GET', '/api/archive/meetings/12')
     assert st == 200, m
@@ -308,8 +320,23 @@ def test_retention(portal):
     assert st == 410
     st, body = portal.json('POST', '/api/archive/meetings/13/verify', body={})
     assert {f['check'] for f in body['files']} == {'removed'}, body
-    st, m = portal.json('GET', '/api/archive/meetings/12')  # retention 0: kept
-    assert not m['removed'] and not any(f['removed'] for f in m['files'])
+    for kept in (12, 17):  # retention 0 ([rooms] default, an undeclared room): kept
+        st, m = portal.json('GET', '/api/archive/meetings/%d' % kept)
+        assert not m['removed'] and not any(f['removed'] for f in m['files']), kept
+    st, m = portal.json('GET', '/api/archive/meetings/16')  # an API room of 5 days, any case
+    assert m['removed'], m
+    # the REST API sets and shows a room's retention
+    auth = {'Authorization': 'Bearer ' + portal.key}
+    st, _, body = portal.request('POST', '/api/v1/rooms', headers=auth,
+                                 body={'name': 'api-moi', 'retention_days': 30})
+    assert st == 201, body
+    assert json.loads(body)['retention_days'] == 30
+    st, _, body = portal.request('PATCH', '/api/v1/rooms/api-moi', headers=auth,
+                                 body={'retention_days': None})
+    assert st == 200 and json.loads(body)['retention_days'] == 0, body
+    st, _, body = portal.request('POST', '/api/v1/rooms', headers=auth,
+                                 body={'name': 'api-sai', 'retention_days': -1})
+    assert st == 400, body
 
 
 def test_verify(portal):
@@ -340,7 +367,7 @@ def test_bad_manifests_are_counted(portal):
     assert body['archive']['bad_manifests'] == 2, body['archive']
     assert body['archive']['indexed'] >= 2
     assert metric(portal.server, 'hoinghi_archive_bad_manifests_total') == 2
-    assert metric(portal.server, 'hoinghi_archive_meetings_removed_total') == 1
+    assert metric(portal.server, 'hoinghi_archive_meetings_removed_total') == 2
     assert metric(portal.server, 'hoinghi_archive_verify_failed_total') >= 1
     log = portal.server.log()
     assert 'archive: ' in log and 'skipped' in log
