@@ -229,6 +229,11 @@ def test_range(portal):
     assert any('file=meeting.webm' in d for _, d in actions), actions
 
 
+def asan_build():
+    with open(HOINGHI_BIN, 'rb') as f:
+        return b'__asan_init' in f.read()
+
+
 def peak_rss_kib(pid):
     with open('/proc/%d/status' % pid) as f:
         return next(int(l.split()[1]) for l in f if l.startswith('VmHWM:'))
@@ -253,8 +258,12 @@ def test_large_file_streams(portal):
     conn.close()
     assert got == BIG and last.endswith(b'tail')
     grown = peak_rss_kib(portal.server.proc.pid) - before
-    assert grown < 32 * 1024, 'the server grew by %d KiB serving a %d MiB file' % (
-        grown, BIG >> 20)
+    # Under AddressSanitizer freed blocks wait in its quarantine (256 MiB) instead of being
+    # reused, so libwebsockets' copies of partly sent pieces add up: only a plain build says
+    # how much memory serving takes.
+    if not asan_build():
+        assert grown < 32 * 1024, 'the server grew by %d KiB serving a %d MiB file' % (
+            grown, BIG >> 20)
     st, _, body = portal.request('GET', '/archive/files/12/tracks/p9-screen-video.mkv', 'clerk',
                                  {'Range': 'bytes=-4'})
     assert st == 206 and body == b'tail'
