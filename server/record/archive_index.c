@@ -14,8 +14,8 @@
 #define PATH_DEPTH_MAX 8
 
 struct HnArchive {
-    gint ref; /* atomic: the archive, its jobs and its store queries */
-    gboolean closed;
+    gint ref;    /* atomic: the archive, its jobs and its store queries */
+    gint closed; /* atomic: hn_archive_free began */
     char *root;
     HnStore *store;
     HnMailbox *home;
@@ -352,7 +352,7 @@ static Job *job_new(HnArchive *a, JobKind kind)
 
 static void push(HnArchive *a, Job *j)
 {
-    if (a->closed || !a->pool) {
+    if (g_atomic_int_get(&a->closed) || !a->pool) {
         job_free(j);
         return;
     }
@@ -543,13 +543,13 @@ static void scan(HnArchive *a)
 {
     guint n = 0;
     g_autoptr(GPtrArray) years = list_digits(a->root, NULL, 4);
-    for (guint y = 0; y < years->len && !a->closed; y++) {
+    for (guint y = 0; y < years->len && !g_atomic_int_get(&a->closed); y++) {
         g_autoptr(GPtrArray) months = list_digits(a->root, years->pdata[y], 2);
         for (guint mo = 0; mo < months->len; mo++) {
             g_autoptr(GPtrArray) days = list_digits(a->root, months->pdata[mo], 2);
             for (guint d = 0; d < days->len; d++) {
                 g_autoptr(GPtrArray) ids = list_digits(a->root, days->pdata[d], 0);
-                for (guint i = 0; i < ids->len && !a->closed; i++, n++)
+                for (guint i = 0; i < ids->len && !g_atomic_int_get(&a->closed); i++, n++)
                     index_dir(a, ids->pdata[i]);
             }
         }
@@ -713,7 +713,7 @@ static void sweep_run(HnDb *db, gpointer data)
 static gboolean sweep_reply(gpointer data)
 {
     Sweep *s = data;
-    if (!s->expired || s->a->closed)
+    if (!s->expired || g_atomic_int_get(&s->a->closed))
         return G_SOURCE_REMOVE;
     Job *j = job_new(s->a, JOB_REMOVE);
     j->meetings = g_steal_pointer(&s->expired);
@@ -754,7 +754,7 @@ void hn_archive_free(HnArchive *a)
 {
     if (!a)
         return;
-    a->closed = TRUE;
+    g_atomic_int_set(&a->closed, 1);
     if (a->sweep_timer)
         g_source_remove(a->sweep_timer);
     GThreadPool *pool = g_steal_pointer(&a->pool);
