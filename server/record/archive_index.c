@@ -9,9 +9,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define POOL_THREADS   2
 #define SWEEP_PERIOD_S (24 * 3600)
 #define PATH_DEPTH_MAX 8
+
+/* A thread of the archive with its own GMainContext, fed through a mailbox (so ThreadSanitizer
+ * sees every hand-over: transport/mailbox.h). Lane 0 scans, indexes and removes; lane 1 hashes
+ * for verification, so that a long verification never delays indexing. */
+typedef struct {
+    GMainContext *ctx;
+    GMainLoop *loop;
+    HnMailbox *mb;
+    GThread *thread;
+} Lane;
+
+#define LANES 2
+#define STATS 6
 
 struct HnArchive {
     gint ref;    /* atomic: the archive, its jobs and its store queries */
@@ -19,12 +31,11 @@ struct HnArchive {
     char *root;
     HnStore *store;
     HnMailbox *home;
-    GThreadPool *pool;
+    Lane lanes[LANES];
     guint sweep_timer;
     HnArchiveRetentionFn retention;
     gpointer retention_user;
-    GMutex lock; /* stats */
-    HnArchiveStats stats;
+    gint stats[STATS]; /* atomics, in the order of HnArchiveStats */
 };
 
 static HnArchive *archive_ref(HnArchive *a)
@@ -38,16 +49,11 @@ static void archive_unref(HnArchive *a)
     if (!g_atomic_int_dec_and_test(&a->ref))
         return;
     g_free(a->root);
-    g_mutex_clear(&a->lock);
     g_free(a);
 }
 
-#define STAT_ADD(a, field, n)                                                                      \
-    do {                                                                                           \
-        g_mutex_lock(&(a)->lock);                                                                  \
-        (a)->stats.field += (n);                                                                   \
-        g_mutex_unlock(&(a)->lock);                                                                \
-    } while (0)
+enum { ST_INDEXED, ST_BAD, ST_MEETINGS_REMOVED, ST_FILES_REMOVED, ST_VERIFIED, ST_MISMATCH };
+#define STAT_ADD(a, field, n) g_atomic_int_add(&(a)->stats[field], (gint)(n))
 
 /* ---- pure helpers ---- */
 
@@ -350,13 +356,15 @@ static Job *job_new(HnArchive *a, JobKind kind)
     return j;
 }
 
+static gboolean job_run(gpointer data);
+
 static void push(HnArchive *a, Job *j)
 {
-    if (g_atomic_int_get(&a->closed) || !a->pool) {
+    if (g_atomic_int_get(&a->closed)) {
         job_free(j);
         return;
     }
-    g_thread_pool_push(a->pool, j, NULL);
+    hn_mailbox_post(a->lanes[j->kind == JOB_VERIFY ? 1 : 0].mb, job_run, j, job_free);
 }
 
 /* A catalogue write: the meeting, put on the store thread. */
@@ -389,7 +397,7 @@ static void write_run(HnDb *db, gpointer data)
                   err->message);
         g_error_free(err);
     } else if (!w->remove) {
-        STAT_ADD(w->a, indexed, 1);
+        STAT_ADD(w->a, ST_INDEXED, 1);
     }
 }
 
@@ -485,7 +493,7 @@ static void index_dir(HnArchive *a, const char *dir)
         g_clear_pointer(&text, g_free);
     }
     if (!text) {
-        STAT_ADD(a, bad_manifests, 1);
+        STAT_ADD(a, ST_BAD, 1);
         g_warning("archive: %s/%s skipped: %s", dir, HN_ARCHIVE_MANIFEST, why);
         hn_db_archive_meeting_clear(&m);
         return;
@@ -600,8 +608,8 @@ static void remove_files(HnArchive *a, GArray *meetings)
         g_message("archive: meeting %" G_GINT64_FORMAT " (room %s) is past its retention: %u"
                   " files removed",
                   m->id, m->room, removed);
-        STAT_ADD(a, meetings_removed, 1);
-        STAT_ADD(a, files_removed, removed);
+        STAT_ADD(a, ST_MEETINGS_REMOVED, 1);
+        STAT_ADD(a, ST_FILES_REMOVED, removed);
         Write *w = g_new0(Write, 1);
         w->a = archive_ref(a);
         w->m.id = m->id;
@@ -638,17 +646,20 @@ static void verify(HnArchive *a, Job *j)
                                                                      : HN_ARCHIVE_MISMATCH;
         if (fd >= 0)
             close(fd);
-        STAT_ADD(a, verified, 1);
+        STAT_ADD(a, ST_VERIFIED, 1);
         if (v.check == HN_ARCHIVE_MISMATCH || v.check == HN_ARCHIVE_MISSING)
-            STAT_ADD(a, verify_mismatch, 1);
+            STAT_ADD(a, ST_MISMATCH, 1);
         g_array_append_val(j->verdicts, v);
     }
 }
 
-static void pool_run(gpointer data, gpointer user)
+/* On a lane: the job (skipped once the archive is closing), then freed by job_free. */
+static gboolean job_run(gpointer data)
 {
     Job *j = data;
-    HnArchive *a = user;
+    HnArchive *a = j->a;
+    if (g_atomic_int_get(&a->closed))
+        return G_SOURCE_REMOVE;
     switch (j->kind) {
     case JOB_SCAN:
         scan(a);
@@ -659,12 +670,33 @@ static void pool_run(gpointer data, gpointer user)
     case JOB_REMOVE:
         remove_files(a, j->meetings);
         break;
-    case JOB_VERIFY:
+    case JOB_VERIFY: {
         verify(a, j);
-        hn_mailbox_post(a->home, verify_reply, j, job_free);
-        return;
+        /* what the main loop needs moves to a job of its own: this one is freed here, after */
+        Job *out = g_new(Job, 1);
+        *out = *j;
+        memset(j, 0, sizeof *j);
+        j->a = archive_ref(a);
+        hn_mailbox_post(a->home, verify_reply, out, job_free);
+        break;
     }
-    job_free(j);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer lane_main(gpointer data)
+{
+    Lane *l = data;
+    g_main_context_push_thread_default(l->ctx);
+    g_main_loop_run(l->loop);
+    g_main_context_pop_thread_default(l->ctx);
+    return NULL;
+}
+
+static gboolean lane_quit(gpointer data)
+{
+    g_main_loop_quit(((Lane *)data)->loop);
+    return G_SOURCE_REMOVE;
 }
 
 /* ---- the sweep: the store picks the meetings, the archive thread removes their files ---- */
@@ -743,10 +775,16 @@ HnArchive *hn_archive_new(const char *data_dir, HnStore *store, HnMailbox *home)
     a->root = g_build_filename(data_dir, "archive", NULL);
     a->store = store;
     a->home = home;
-    g_mutex_init(&a->lock);
     if (g_mkdir_with_parents(a->root, 0750) != 0)
         g_warning("archive: cannot create %s: %s", a->root, g_strerror(errno));
-    a->pool = g_thread_pool_new(pool_run, a, POOL_THREADS, FALSE, NULL);
+    for (int i = 0; i < LANES; i++) {
+        Lane *l = &a->lanes[i];
+        l->ctx = g_main_context_new();
+        l->loop = g_main_loop_new(l->ctx, FALSE);
+        l->mb = hn_mailbox_new(l->ctx, NULL);
+        g_assert(l->mb != NULL); /* an eventfd: the store opened one already */
+        l->thread = g_thread_new(i ? "hn-archive-verify" : "hn-archive", lane_main, l);
+    }
     return a;
 }
 
@@ -757,9 +795,14 @@ void hn_archive_free(HnArchive *a)
     g_atomic_int_set(&a->closed, 1);
     if (a->sweep_timer)
         g_source_remove(a->sweep_timer);
-    GThreadPool *pool = g_steal_pointer(&a->pool);
-    if (pool)
-        g_thread_pool_free(pool, TRUE, TRUE);
+    for (int i = 0; i < LANES; i++) { /* posted last: what is queued is dropped by job_run */
+        Lane *l = &a->lanes[i];
+        hn_mailbox_post(l->mb, lane_quit, l, NULL);
+        g_thread_join(l->thread);
+        hn_mailbox_free(l->mb);
+        g_main_loop_unref(l->loop);
+        g_main_context_unref(l->ctx);
+    }
     archive_unref(a);
 }
 
@@ -808,9 +851,11 @@ const char *hn_archive_root(const HnArchive *a)
 
 void hn_archive_get_stats(HnArchive *a, HnArchiveStats *out)
 {
-    g_mutex_lock(&a->lock);
-    *out = a->stats;
-    g_mutex_unlock(&a->lock);
+    guint64 v[STATS];
+    for (int i = 0; i < STATS; i++)
+        v[i] = (guint64)(guint)g_atomic_int_get(&a->stats[i]);
+    *out = (HnArchiveStats){v[ST_INDEXED],       v[ST_BAD],      v[ST_MEETINGS_REMOVED],
+                            v[ST_FILES_REMOVED], v[ST_VERIFIED], v[ST_MISMATCH]};
 }
 
 static void copy_meeting(HnDbArchiveMeeting *dst, const HnDbArchiveMeeting *src)
