@@ -5,8 +5,9 @@
  *
  * Everything that touches the disk runs off the main loop: on the archive's two threads (one
  * reads manifests and removes files, one hashes for verification; each fed through a mailbox)
- * or on the store thread (catalogue reads and writes, opening a file to serve). A manifest that is missing, not JSON, or not the layout of
- * docs/recording.md is skipped, logged and counted (hn_archive_get_stats), never a crash.
+ * or on the store thread (catalogue reads and writes, opening a file to serve). A manifest that is
+ * missing, not JSON, or not the layout of docs/recording.md is skipped, logged and counted
+ * (hn_archive_get_stats), never a crash.
  *
  * Files are only ever opened by walking from the archive root one component at a time with
  * openat(O_NOFOLLOW): a symlink anywhere, "..", ".", an absolute path, a NUL, a backslash or a
