@@ -135,6 +135,19 @@ bool hn_http_request_is_gone(const HnHttpRequest *req);
  * only). req is invalid afterwards. Signalling thread. */
 void hn_http_reply(HnHttpRequest *req, int status, const char *content_type, const char *body,
                    size_t len);
+/* Answers req with len bytes of the open file fd from offset, streamed a piece per writable
+ * callback (never read whole); fd: transfer full (closed when the reply is done or dropped).
+ * The headers say Content-Length len; HEAD sends the headers only. Signalling thread. */
+void hn_http_reply_file(HnHttpRequest *req, int status, const char *content_type, int fd,
+                        unsigned long long offset, unsigned long long length);
+/* The Range header (at most 255 bytes), NULL when none. transfer none, valid until the reply. */
+const char *hn_http_request_range(const HnHttpRequest *req);
+/* Reads a Range header for a body of size bytes (RFC 9110, one range of bytes: "bytes=a-b",
+ * "a-", "-n"). Returns 1 with *start, *len set (a satisfiable range), 0 when the whole body is
+ * to be sent (no header, another unit, several ranges, or a malformed value: ignored), -1 when
+ * unsatisfiable (416). Pure. */
+int hn_http_range_parse(const char *header, unsigned long long size, unsigned long long *start,
+                        unsigned long long *len);
 /* The same with a JSON body (transfer full), application/json. */
 void hn_http_reply_json(HnHttpRequest *req, int status, struct json_t *body);
 /* The same with {"error": message}. */

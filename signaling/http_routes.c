@@ -217,3 +217,61 @@ char *hn_http_error_body(const char *message)
     free(text);
     return out;
 }
+
+/* A decimal number of at most 19 digits, all of s[0..n). */
+static gboolean range_number(const char *s, size_t n, unsigned long long *out)
+{
+    if (n == 0 || n > 19)
+        return FALSE;
+    unsigned long long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!g_ascii_isdigit(s[i]))
+            return FALSE;
+        v = v * 10 + (unsigned long long)(s[i] - '0');
+    }
+    *out = v;
+    return TRUE;
+}
+
+int hn_http_range_parse(const char *header, unsigned long long size, unsigned long long *start,
+                        unsigned long long *len)
+{
+    if (!header)
+        return 0;
+    while (*header == ' ')
+        header++;
+    if (g_ascii_strncasecmp(header, "bytes=", 6) != 0)
+        return 0;
+    const char *spec = header + 6;
+    while (*spec == ' ')
+        spec++;
+    size_t n = strlen(spec);
+    while (n && spec[n - 1] == ' ')
+        n--;
+    const char *dash = memchr(spec, '-', n);
+    if (!dash || memchr(spec, ',', n))
+        return 0; /* malformed or several ranges: the whole body */
+    size_t a_len = (size_t)(dash - spec), b_len = n - a_len - 1;
+    unsigned long long a = 0, b = 0;
+    if (a_len == 0) { /* "-n": the last n bytes */
+        if (!range_number(dash + 1, b_len, &b))
+            return 0;
+        if (b == 0 || size == 0)
+            return -1;
+        *len = MIN(b, size);
+        *start = size - *len;
+        return 1;
+    }
+    if (!range_number(spec, a_len, &a))
+        return 0;
+    if (b_len == 0)
+        b = size ? size - 1 : 0;
+    else if (!range_number(dash + 1, b_len, &b) || b < a)
+        return 0;
+    if (a >= size)
+        return -1;
+    b = MIN(b, size - 1);
+    *start = a;
+    *len = b - a + 1;
+    return 1;
+}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -12,6 +13,7 @@
 
 #define DRAIN_MAX   (1024 * 1024) /* an unwanted body up to this is read and dropped */
 #define WRITE_CHUNK (16 * 1024)
+#define FILE_CHUNK  (64 * 1024) /* bytes of a file body per writable callback */
 
 struct HnHttpRequest {
     struct lws *wsi; /* NULL once the connection is gone */
@@ -21,6 +23,7 @@ struct HnHttpRequest {
     char *authorization; /* the Authorization header, NULL when none */
     char *set_cookie;    /* a Set-Cookie value for the reply, NULL when none */
     char *cookie;        /* the Cookie header, NULL when none */
+    char *range;         /* the Range header, NULL when none */
     GPtrArray *headers;  /* extra reply headers: "name:", value, ...; NULL when none */
     char peer[64];       /* the client's address */
     /* dispatch: the route's handler, or an error status decided before the body was read */
@@ -39,6 +42,9 @@ struct HnHttpRequest {
     char *content_type;
     GString *out;
     size_t out_off;
+    int file_fd;                 /* hn_http_reply_file: -1 when the body is out */
+    guint64 file_off, file_left; /* what of it is still to send */
+    unsigned char *file_buf;     /* LWS_PRE + FILE_CHUNK bytes, allocated once per reply */
 };
 
 static void request_free(HnHttpRequest *req)
@@ -54,6 +60,10 @@ static void request_free(HnHttpRequest *req)
     if (req->cookie)
         memset(req->cookie, 0, strlen(req->cookie));
     g_free(req->cookie);
+    g_free(req->range);
+    g_free(req->file_buf);
+    if (req->file_fd >= 0)
+        close(req->file_fd);
     if (req->headers)
         g_ptr_array_free(req->headers, TRUE);
     g_free(req->allow);
@@ -160,6 +170,25 @@ void hn_http_reply(HnHttpRequest *req, int status, const char *content_type, con
     req->content_type = g_strdup(content_type ? content_type : "text/plain");
     req->out = g_string_new_len(body, (gssize)len);
     lws_callback_on_writable(req->wsi);
+}
+
+void hn_http_reply_file(HnHttpRequest *req, int status, const char *content_type, int fd,
+                        unsigned long long offset, unsigned long long length)
+{
+    g_return_if_fail(req != NULL && !req->replied && fd >= 0);
+    if (req->wsi) {
+        req->file_fd = fd; /* closed by request_free */
+        req->file_off = offset;
+        req->file_left = length;
+    } else {
+        close(fd);
+    }
+    hn_http_reply(req, status, content_type, NULL, 0);
+}
+
+const char *hn_http_request_range(const HnHttpRequest *req)
+{
+    return req->range;
 }
 
 void hn_http_reply_json(HnHttpRequest *req, int status, json_t *body)
@@ -293,6 +322,7 @@ static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
 {
     HnHttpRequest *req = g_new0(HnHttpRequest, 1);
     req->wsi = wsi;
+    req->file_fd = -1;
     req->body = g_string_new(NULL);
     hs->req = req;
     char *uri = NULL;
@@ -310,6 +340,12 @@ static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
         req->cookie = g_malloc0((gsize)clen_c + 1);
         if (lws_hdr_copy(wsi, req->cookie, clen_c + 1, WSI_TOKEN_HTTP_COOKIE) <= 0)
             g_clear_pointer(&req->cookie, g_free);
+    }
+    int rlen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_RANGE);
+    if (rlen > 0 && rlen < 256) {
+        req->range = g_malloc0((gsize)rlen + 1);
+        if (lws_hdr_copy(wsi, req->range, rlen + 1, WSI_TOKEN_HTTP_RANGE) <= 0)
+            g_clear_pointer(&req->range, g_free);
     }
     lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
 
@@ -380,6 +416,30 @@ static int add_extra_headers(struct lws *wsi, HnHttpRequest *req, unsigned char 
     return 0;
 }
 
+/* The next piece of a file body (read with pread: the file stays open, never loaded whole).
+ * -1: a read or write failed (the connection is closed: the length was promised). */
+static int write_file_chunk(struct lws *wsi, HnHttpRequest *req)
+{
+    size_t n = (size_t)MIN((guint64)FILE_CHUNK, req->file_left);
+    if (!req->file_buf)
+        req->file_buf = g_malloc(LWS_PRE + FILE_CHUNK);
+    unsigned char *buf = req->file_buf;
+    ssize_t got;
+    do
+        got = pread(req->file_fd, buf + LWS_PRE, n, (off_t)req->file_off);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0)
+        return -1;
+    gboolean last = (guint64)got == req->file_left;
+    int w =
+        lws_write(wsi, buf + LWS_PRE, (size_t)got, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+    if (w < (int)got)
+        return -1;
+    req->file_off += (guint64)got;
+    req->file_left -= (guint64)got;
+    return 0;
+}
+
 /* Writes the headers or the next piece of the body. -1: close the connection. */
 static int on_writable(struct lws *wsi, HnHttpSession *hs)
 {
@@ -391,7 +451,8 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
         unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof buf - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
-                                        req->out->len, &p, end) ||
+                                        req->file_fd >= 0 ? req->file_left : req->out->len, &p,
+                                        end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                         (const unsigned char *)"no-store", 8, &p, end) ||
             (req->allow && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
@@ -408,7 +469,14 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         req->headers_sent = TRUE;
-        if (!head && req->out->len) {
+        if (!head && (req->out->len || req->file_left)) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    } else if (!head && req->file_left) {
+        if (write_file_chunk(wsi, req) < 0)
+            return -1;
+        if (req->file_left) {
             lws_callback_on_writable(wsi);
             return 0;
         }

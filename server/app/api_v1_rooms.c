@@ -24,12 +24,12 @@ json_t *hn_api_room_json(HnApi *api, const HnRoomPolicy *p)
     g_autofree char *key = g_ascii_strdown(p->name, -1); /* live rooms go by lower case */
     HnRoomEntry *e = g_hash_table_lookup(api->hub->rooms, key);
     json_t *j = json_pack(
-        "{s:s, s:o, s:s, s:s?, s:b, s:b, s:i, s:i, s:s, s:i}", "name", p->name, "title",
+        "{s:s, s:o, s:s, s:s?, s:b, s:b, s:i, s:i, s:s, s:i, s:i}", "name", p->name, "title",
         p->title ? json_string(p->title) : json_null(), "access", hn_access_name(p->access),
         "access_set", p->access_set != HN_ACCESS_DEFAULT ? hn_access_name(p->access_set) : NULL,
         "has_pin", p->pin != NULL, "lobby", p->lobby, "max_participants", (int)p->max_participants,
         "last_n", (int)p->last_n, "source", p->from_config ? "config" : "api", "participants",
-        e ? (int)e->members : 0);
+        e ? (int)e->members : 0, "retention_days", (int)p->retention_days);
     return j;
 }
 
@@ -97,9 +97,15 @@ static const char *apply_fields(json_t *j, HnDbRoom *r, gboolean create)
                           json_integer_value(v) > HN_CONFIG_LAST_N_MAX))
                 return "last_n must be 0-100 or null";
             r->last_n = null ? -1 : (gint)json_integer_value(v);
+        } else if (strcmp(key, "retention_days") == 0) {
+            if (!null && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                          json_integer_value(v) > HN_CONFIG_RETENTION_MAX))
+                return "retention_days must be 0-36500 or null";
+            r->has_retention = !null;
+            r->retention_days = null ? 0 : (guint)json_integer_value(v);
         } else {
             return "unknown field (known: name, title, access, pin, lobby, max_participants, "
-                   "last_n)";
+                   "last_n, retention_days)";
         }
     }
     return NULL;

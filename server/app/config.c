@@ -900,6 +900,19 @@ static gboolean key_recording_reserve(Loader *ld, const char *value, char **reas
     return parse_uint(value, 0, 1048576, &ld->cfg->recording_reserve_mb, reason);
 }
 
+static gboolean key_room_retention_days(Loader *ld, const char *value, char **reason)
+{
+    if (!parse_uint(value, 0, HN_CONFIG_RETENTION_MAX, &ld->room->retention_days, reason))
+        return FALSE;
+    ld->room->has_own_retention = TRUE;
+    return TRUE;
+}
+
+static gboolean key_retention_days(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_RETENTION_MAX, &ld->cfg->retention_days, reason);
+}
+
 static gboolean key_lobby_timeout(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 2, 86400, &ld->cfg->lobby_timeout, reason);
@@ -1023,16 +1036,25 @@ static const KeyDef media_keys[] = {
 };
 
 static const KeyDef rooms_keys[] = {
-    {"auto_create", key_auto_create}, {"max_participants", key_max_participants},
-    {"last_n", key_last_n},           {"lobby_timeout", key_lobby_timeout},
-    {"end_grace", key_end_grace},     {NULL, NULL},
+    {"auto_create", key_auto_create},
+    {"max_participants", key_max_participants},
+    {"last_n", key_last_n},
+    {"lobby_timeout", key_lobby_timeout},
+    {"end_grace", key_end_grace},
+    {"retention_days", key_retention_days},
+    {NULL, NULL},
 };
 
 static const KeyDef room_keys[] = {
-    {"title", key_room_title},   {"max_participants", key_room_max_participants},
-    {"last_n", key_room_last_n}, {"pin", key_room_pin},
-    {"access", key_room_access}, {"lobby", key_room_lobby},
-    {"record", key_room_record}, {NULL, NULL},
+    {"title", key_room_title},
+    {"max_participants", key_room_max_participants},
+    {"last_n", key_room_last_n},
+    {"pin", key_room_pin},
+    {"access", key_room_access},
+    {"lobby", key_room_lobby},
+    {"record", key_room_record},
+    {"retention_days", key_room_retention_days},
+    {NULL, NULL},
 };
 
 static const KeyDef recording_keys[] = {
@@ -1137,6 +1159,8 @@ static gboolean check_consistency(Loader *ld, GError **error)
             room->max_participants = cfg->max_participants;
         if (!room->has_own_last_n)
             room->last_n = cfg->last_n;
+        if (!room->has_own_retention)
+            room->retention_days = cfg->retention_days;
         g_autofree char *group = g_strconcat(ROOM_GROUP_PFX, room->name, NULL);
         HnAccess a = room->access;
         const char *need = NULL;

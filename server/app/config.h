@@ -57,8 +57,9 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_LOCK_FAILS   5
 #define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
 
-#define HN_CONFIG_LOBBY_TIMEOUT 1800 /* seconds: [rooms] lobby_timeout default */
-#define HN_CONFIG_END_GRACE     30   /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_LOBBY_TIMEOUT 1800  /* seconds: [rooms] lobby_timeout default */
+#define HN_CONFIG_END_GRACE     30    /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_RETENTION_MAX 36500 /* days: [rooms] / [room:NAME] retention_days at most */
 
 /* Who may join a room (docs/security.md). */
 typedef enum {
@@ -81,6 +82,8 @@ typedef struct {
     HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
     gboolean lobby;  /* newcomers wait until a chair admits them (default FALSE) */
     gboolean record; /* recorded from its meeting's first join (default FALSE) */
+    guint retention_days; /* archived files kept this many days, 0: forever; [rooms] default */
+    gboolean has_own_retention;
 } HnRoomConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -123,7 +126,8 @@ typedef struct {
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     guint end_grace; /* seconds a room stays empty before its meeting ends, 1..86400 (default 30) */
-    GPtrArray *rooms; /* HnRoomConfig*, in file order, names unique */
+    guint retention_days; /* archived files of rooms that set none: days kept, 0: forever */
+    GPtrArray *rooms;     /* HnRoomConfig*, in file order, names unique */
 
     /* [minutes] */
     char *minutes_p12;         /* PKCS#12 that signs approved minutes (checked at load); NULL */

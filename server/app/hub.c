@@ -6,6 +6,7 @@
 #include "app/api_login.h"
 #include "app/api_v1.h"
 #include "app/hub_admin.h"
+#include "app/hub_archive.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
 #include "app/hub_moderation.h"
@@ -566,6 +567,17 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->rec_bytes = rs.bytes;
     out->rec_drops_queue = rs.drops_queue;
     out->rec_drops_write = rs.drops_write;
+    HnArchive *archive = hn_hub_archive(hub);
+    if (archive) {
+        HnArchiveStats as;
+        hn_archive_get_stats(archive, &as);
+        out->archive_indexed = as.indexed;
+        out->archive_bad_manifests = as.bad_manifests;
+        out->archive_meetings_removed = as.meetings_removed;
+        out->archive_files_removed = as.files_removed;
+        out->archive_verified = as.verified;
+        out->archive_verify_mismatch = as.verify_mismatch;
+    }
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)
@@ -624,6 +636,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     metrics_start(hub, loop);
     hn_hub_recording_init(hub, g_main_loop_get_context(loop));
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
+    hn_hub_archive_register(hub);           /* /archive: the clerks' portal */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -667,6 +680,7 @@ void hn_hub_free(HnHub *hub)
     hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);
+    hn_hub_archive_stop(hub);
     hn_http_routes_free(hub->routes);
     hn_join_gate_free(hub->gate);
     hn_hub_chatvote_free(hub->chatvote);
@@ -684,4 +698,5 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
                           hub->session_secret);
     hn_api_v1_register(hub);
     hn_hub_meetings_resume(hub);
+    hn_hub_archive_start(hub, store);
 }

@@ -68,6 +68,11 @@ static void reply_file(const Admin *a, HnHttpRequest *req, const char *file)
     hn_http_reply(req, 200, "text/html; charset=utf-8", body, len);
 }
 
+void hn_hub_admin_reply_page(HnHttpRequest *req, const char *file)
+{
+    reply_file(&admin_singleton, req, file);
+}
+
 static void redirect(HnHttpRequest *req, const char *to)
 {
     hn_http_request_add_header(req, "location", to);

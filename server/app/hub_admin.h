@@ -9,9 +9,13 @@
 #pragma once
 
 #include "app/hub.h"
+#include "signaling/http.h"
 
 /* Adds the routes (mount points /login, /logout, /admin: call before hn_signaling_new). Pages
  * are read from client_dir (copied) at each request. */
 void hn_hub_admin_register(HnHub *hub, const char *client_dir);
+/* Answers req with the page client_dir/file (200, text/html, the pages' security headers) or
+ * 404 when it is not installed. */
+void hn_hub_admin_reply_page(HnHttpRequest *req, const char *file);
 /* Frees what hn_hub_admin_register kept. NULL-safe on a hub without it. */
 void hn_hub_admin_unregister(HnHub *hub);

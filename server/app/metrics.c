@@ -395,6 +395,19 @@ static void render_process(GString *o, HnMetrics *m)
         {"hoinghi_recordings_total", "Recordings started", h.rec_started},
         {"hoinghi_recorder_packets_total", "RTP packets written to track files", h.rec_packets},
         {"hoinghi_recorder_bytes_total", "RTP bytes written to track files", h.rec_bytes},
+        {"hoinghi_archive_indexed_total", "Meeting manifests read into the archive's catalogue",
+         h.archive_indexed},
+        {"hoinghi_archive_bad_manifests_total",
+         "Archive folders skipped: manifest missing, unreadable or invalid",
+         h.archive_bad_manifests},
+        {"hoinghi_archive_meetings_removed_total",
+         "Archived meetings whose files the retention removed", h.archive_meetings_removed},
+        {"hoinghi_archive_files_removed_total", "Archived files the retention removed",
+         h.archive_files_removed},
+        {"hoinghi_archive_verified_total", "Archived files whose SHA-256 was recomputed",
+         h.archive_verified},
+        {"hoinghi_archive_verify_failed_total",
+         "Archived files found changed or missing when verified", h.archive_verify_mismatch},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
         family(o, sig[i].name, "counter", sig[i].help);

@@ -96,12 +96,14 @@ gboolean hn_room_policy_lookup(const HnConfig *cfg, HnRoomPolicies *p, const cha
         out->lobby = rc->lobby;
         out->max_participants = rc->max_participants;
         out->last_n = rc->last_n;
+        out->retention_days = rc->retention_days;
         out->from_config = TRUE;
         return TRUE;
     }
     const HnDbRoom *r = hn_room_policies_api_room(p, name);
     out->max_participants = cfg->max_participants;
     out->last_n = cfg->last_n;
+    out->retention_days = cfg->retention_days;
     if (!r) {
         out->access = hn_config_room_access(cfg, name);
         return FALSE;
@@ -118,5 +120,7 @@ gboolean hn_room_policy_lookup(const HnConfig *cfg, HnRoomPolicies *p, const cha
         out->max_participants = (guint)r->max_participants;
     if (r->last_n >= 0)
         out->last_n = (guint)r->last_n;
+    if (r->has_retention)
+        out->retention_days = r->retention_days;
     return TRUE;
 }

@@ -20,6 +20,7 @@ typedef struct {
     gboolean lobby;         /* newcomers wait to be admitted */
     guint max_participants; /* effective */
     guint last_n;           /* effective, 0: off */
+    guint retention_days;   /* effective: days the archive keeps recordings, 0: forever */
     gboolean from_config;   /* declared in the configuration file (read-only for the API) */
 } HnRoomPolicy;
 

@@ -120,6 +120,40 @@ static const char *const migrations[HN_DB_SCHEMA_VERSION] = {
     " data TEXT NOT NULL DEFAULT '{}');"
     "CREATE INDEX events_meeting ON events (meeting, id);"
     "ALTER TABLE meetings ADD COLUMN end_reason TEXT;",
+    /* 5: the archive's catalogue (store/db_archive.h): meetings found in <data-dir>/archive
+     * (their manifest kept whole), who took part, and their files with SHA-256. *_fold columns
+     * hold the text lower-cased and without Vietnamese diacritics, for search. */
+    "CREATE TABLE archive_meetings ("
+    " id INTEGER PRIMARY KEY,"
+    " room TEXT NOT NULL,"
+    " room_fold TEXT NOT NULL,"
+    " title TEXT,"
+    " title_fold TEXT,"
+    " started INTEGER NOT NULL,"
+    " ended INTEGER,"
+    " state TEXT NOT NULL,"
+    " interrupted INTEGER NOT NULL DEFAULT 0,"
+    " dir TEXT NOT NULL,"
+    " manifest TEXT NOT NULL,"
+    " indexed INTEGER NOT NULL,"
+    " removed INTEGER);"
+    "CREATE INDEX archive_meetings_started ON archive_meetings (started);"
+    "CREATE TABLE archive_participants ("
+    " meeting INTEGER NOT NULL REFERENCES archive_meetings (id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " name_fold TEXT NOT NULL,"
+    " role TEXT,"
+    " joined INTEGER,"
+    " left INTEGER);"
+    "CREATE INDEX archive_participants_meeting ON archive_participants (meeting);"
+    "CREATE TABLE archive_files ("
+    " meeting INTEGER NOT NULL REFERENCES archive_meetings (id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " bytes INTEGER NOT NULL,"
+    " sha256 TEXT,"
+    " removed INTEGER,"
+    " PRIMARY KEY (meeting, name));"
+    "ALTER TABLE rooms ADD COLUMN retention_days INTEGER;",
 };
 
 static gboolean sql_error(HnDb *db, GError **error, const char *what)
@@ -221,8 +255,14 @@ HnDb *hn_db_open_at(const char *path, int target, GError **error)
               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
               " PRAGMA foreign_keys = ON;",
               &e)) {
-        g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_OPEN, "%s: not a usable database: %s", path,
-                    e->message);
+        if ((sqlite3_errcode(db->db) & 0xff) == SQLITE_CORRUPT) /* its schema pages */
+            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_CORRUPT,
+                        "%s: the database is damaged (%s); restore it from a backup, or move it "
+                        "away to start with an empty one",
+                        path, e->message);
+        else
+            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_OPEN, "%s: not a usable database: %s", path,
+                        e->message);
         g_error_free(e);
         hn_db_close(db);
         return NULL;

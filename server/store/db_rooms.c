@@ -117,7 +117,8 @@ void hn_db_room_copy(HnDbRoom *dst, const HnDbRoom *src)
     dst->pin = g_strdup(src->pin);
 }
 
-#define ROOM_COLS "name, title, access, pin, lobby, max_participants, last_n, created, updated"
+#define ROOM_COLS                                                                                  \
+    "name, title, access, pin, lobby, max_participants, last_n, created, updated, retention_days"
 
 static void room_row(sqlite3_stmt *st, HnDbRoom *r)
 {
@@ -130,6 +131,8 @@ static void room_row(sqlite3_stmt *st, HnDbRoom *r)
     r->last_n = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
     r->created = sqlite3_column_int64(st, 7);
     r->updated = sqlite3_column_int64(st, 8);
+    r->has_retention = sqlite3_column_type(st, 9) != SQLITE_NULL;
+    r->retention_days = r->has_retention ? (guint)sqlite3_column_int(st, 9) : 0;
 }
 
 static void room_row_fn(sqlite3_stmt *st, gpointer elem)
@@ -169,14 +172,15 @@ static void bind_room(sqlite3_stmt *st, const HnDbRoom *r)
     bind_int_or_null(st, 5, r->max_participants, r->max_participants <= 0);
     bind_int_or_null(st, 6, r->last_n, r->last_n < 0);
     bind_text(st, 8, r->name);
+    bind_int_or_null(st, 9, r->retention_days, !r->has_retention);
 }
 
 gboolean hn_db_room_insert(HnDb *db, const HnDbRoom *r, gint64 now_s, GError **error)
 {
     sqlite3_stmt *st = prepare(db,
                                "INSERT INTO rooms (title, access, pin, lobby, max_participants,"
-                               " last_n, created, updated, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                               " ?7, ?7, ?8)",
+                               " last_n, created, updated, name, retention_days) VALUES (?1, ?2,"
+                               " ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
                                error);
     if (!st)
         return FALSE;
@@ -189,7 +193,8 @@ gboolean hn_db_room_update(HnDb *db, const HnDbRoom *r, gint64 now_s, GError **e
 {
     sqlite3_stmt *st = prepare(db,
                                "UPDATE rooms SET title = ?1, access = ?2, pin = ?3, lobby = ?4,"
-                               " max_participants = ?5, last_n = ?6, updated = ?7 WHERE name = ?8",
+                               " max_participants = ?5, last_n = ?6, updated = ?7,"
+                               " retention_days = ?9 WHERE name = ?8",
                                error);
     if (!st)
         return FALSE;

@@ -15,8 +15,10 @@ typedef struct {
     char *access; /* "open", "pin", "token", "token-or-pin"; NULL: the server's default */
     char *pin;    /* NULL: none; never logged */
     gboolean lobby;
-    gint max_participants; /* 0: the server's default */
-    gint last_n;           /* -1: the server's default */
+    gint max_participants;  /* 0: the server's default */
+    gint last_n;            /* -1: the server's default */
+    gboolean has_retention; /* FALSE: [rooms] retention_days */
+    guint retention_days;   /* days the archive keeps the room's recordings, 0: forever */
     gint64 created, updated;
 } HnDbRoom;
 

@@ -6,7 +6,10 @@ sdp: the browser and webrtcbin descriptions of tests/unit/sdp/fixtures.
 protocol: the client messages of docs/signaling.md.
 config: conf/hoinghi.conf and small files that reach each group.
 audit: /admin/audit query strings and a formula-looking cell.
+manifest: a manifest.json as docs/recording.md shows it, Range headers and archive paths (the
+first byte picks the body size of the range).
 """
+import json
 import os
 import shutil
 import struct
@@ -148,6 +151,26 @@ def audit_seeds():
         write("audit", name, text)
 
 
+MANIFEST = {
+    "version": 1, "meeting": 12, "room": "so-noi-vu", "title": "Giao ban tháng 12",
+    "state": "complete", "started_ms": 1796480000000, "ended_ms": 1796480600000,
+    "participants": [{"id": "p3", "name": "Nguyễn Văn A", "role": "chair",
+                      "joined_ms": 1796480000000, "left_ms": 1796480600000}],
+    "tracks": [{"file": "tracks/p3-camera-video.hnr", "playable": "tracks/p3-camera-video.webm"}],
+    "composed": {"file": "meeting.webm"},
+    "files": [{"name": "meeting.webm", "bytes": 123, "sha256": "a" * 64},
+              {"name": "../x", "bytes": 1}],
+    "interrupted": False,
+}
+
+
+def manifest_seeds():
+    write("manifest", "manifest", b"\x10" + json.dumps(MANIFEST, ensure_ascii=False).encode())
+    write("manifest", "range", b"\x40bytes=100-199")
+    write("manifest", "range-suffix", b"\x40bytes=-10")
+    write("manifest", "path", b"\x01tracks/p1-camera-video.webm")
+
+
 if __name__ == "__main__":
     rtp_seeds()
     rtcp_seeds()
@@ -155,3 +178,4 @@ if __name__ == "__main__":
     protocol_seeds()
     config_seeds()
     audit_seeds()
+    manifest_seeds()

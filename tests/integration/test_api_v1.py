@@ -150,7 +150,8 @@ def test_rooms(api):
     assert headers['location'] == '/api/v1/rooms/so-noi-vu'
     assert room == {'name': 'so-noi-vu', 'title': 'Sở Nội vụ', 'access': 'token-or-pin',
                     'access_set': 'token-or-pin', 'has_pin': True, 'lobby': True,
-                    'max_participants': 12, 'last_n': 4, 'source': 'api', 'participants': 0}
+                    'max_participants': 12, 'last_n': 4, 'source': 'api', 'participants': 0,
+                    'retention_days': 0}
     assert '2468' not in json.dumps(room)
     st, _, rooms = api.call('GET', '/api/v1/rooms')
     by_name = {r['name']: r for r in rooms}

@@ -203,6 +203,33 @@ static void test_json_body(void **state)
     g_free(e);
 }
 
+/* Range headers (RFC 9110 single byte ranges) of a 1000-byte body. */
+static void test_range(void **state)
+{
+    unsigned long long a = 0, n = 0;
+    assert_int_equal(hn_http_range_parse(NULL, 1000, &a, &n), 0);
+    assert_int_equal(hn_http_range_parse("bytes=100-199", 1000, &a, &n), 1);
+    assert_true(a == 100 && n == 100);
+    assert_int_equal(hn_http_range_parse("bytes=990-", 1000, &a, &n), 1);
+    assert_true(a == 990 && n == 10);
+    assert_int_equal(hn_http_range_parse("bytes=-10", 1000, &a, &n), 1);
+    assert_true(a == 990 && n == 10);
+    assert_int_equal(hn_http_range_parse("bytes=-5000", 1000, &a, &n), 1);
+    assert_true(a == 0 && n == 1000);
+    assert_int_equal(hn_http_range_parse("bytes=10-99999", 1000, &a, &n), 1);
+    assert_true(a == 10 && n == 990);
+    assert_int_equal(hn_http_range_parse("bytes=1000-", 1000, &a, &n), -1);
+    assert_int_equal(hn_http_range_parse("bytes=-0", 1000, &a, &n), -1);
+    assert_int_equal(hn_http_range_parse("bytes=0-", 0, &a, &n), -1);
+    /* ignored: the whole body */
+    const char *ignored[] = {
+        "items=0-1", "bytes=0-1,5-9", "bytes=5-1", "bytes=x-1",
+        "bytes=-",   "bytes=1-2-3",   "bytes=",    "bytes=99999999999999999999-",
+        NULL};
+    for (int i = 0; ignored[i]; i++)
+        assert_int_equal(hn_http_range_parse(ignored[i], 1000, &a, &n), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_add_invalid),
         cmocka_unit_test(test_mount_points_and_names),
         cmocka_unit_test(test_json_body),
+        cmocka_unit_test(test_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
