@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/api_v1_priv.h"
+#include "app/hub_archive.h"
 #include "app/hub_meeting.h"
 #include "record/recorder.h"
 
@@ -196,8 +197,9 @@ static void on_recorder(void *user, const HnRecEvent *ev)
     if (!state(hub))
         return;
     if (ev->type == HN_REC_READY) {
-        /* the catalogue (the portal's hn_archive_index_meeting(ev->dir)) and the meeting
-         * event recording.ready (app/hub_meeting) belong here */
+        HnArchive *archive = hn_hub_archive(hub);
+        if (archive) /* the clerks' catalogue reads the finished manifest (its own thread) */
+            hn_archive_index_meeting(archive, ev->dir);
         g_message("recording of %s ready in %s%s", ev->room, ev->dir,
                   ev->interrupted ? " (interrupted)" : "");
         if (!ev->interrupted) /* (a recovered one's meeting is over: no event for it) */
