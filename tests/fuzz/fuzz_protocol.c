@@ -127,6 +127,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!msg.u.moderate.participant || msg.u.moderate.participant[0] == 'p');
         free(hn_proto_build_unmute_request(msg.u.moderate.kind, msg.u.moderate.participant));
         break;
+    case HN_PROTO_MSG_MINUTES_NOTE:
+        FUZZ_CHECK(msg.u.minutes_note.item >= 0 &&
+                   msg.u.minutes_note.item <= HN_PROTO_AGENDA_ITEM_MAX);
+        FUZZ_CHECK(msg.u.minutes_note.kind && msg.u.minutes_note.text &&
+                   g_utf8_validate(msg.u.minutes_note.text, -1, NULL));
+        break;
+    case HN_PROTO_MSG_MINUTES_ABSENT:
+        FUZZ_CHECK(msg.u.minutes_absent.name && msg.u.minutes_absent.name[0] != '\0');
+        break;
     case HN_PROTO_MSG_HAND:
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
