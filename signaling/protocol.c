@@ -60,6 +60,7 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_MODERATE] = "moderate",
     [HN_PROTO_MSG_MINUTES_NOTE] = "minutes-note",
     [HN_PROTO_MSG_MINUTES_ABSENT] = "minutes-absent",
+    [HN_PROTO_MSG_MINUTES_GET] = "minutes-get",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -660,6 +661,7 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
+    case HN_PROTO_MSG_MINUTES_GET:
         return 0;
     }
     return fail(err, HN_PROTO_ERR_INTERNAL, -EINVAL, "unhandled message type");

@@ -90,6 +90,7 @@ typedef enum {
     HN_PROTO_MSG_MODERATE,       /* a chair's action (docs/signaling.md: moderation) */
     HN_PROTO_MSG_MINUTES_NOTE,   /* "minutes-note": the secretary's opinion/conclusion/decision */
     HN_PROTO_MSG_MINUTES_ABSENT, /* "minutes-absent": a site or person absent, with a reason */
+    HN_PROTO_MSG_MINUTES_GET,    /* "minutes-get": the panel's agenda, invited, notes */
 } HnProtoMsgType;
 
 #define HN_PROTO_NOTE_MAX        4000 /* minutes note or absence reason: code points */

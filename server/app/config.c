@@ -14,7 +14,7 @@
 #define MAX_FILE_SIZE  (1024 * 1024)
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
-#define KNOWN_GROUPS   "server, media, rooms, auth, room:NAME"
+#define KNOWN_GROUPS   "server, media, rooms, auth, minutes, room:NAME"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -75,6 +75,13 @@ static void config_clear(HnConfig *cfg)
     g_free(cfg->jwt_secret);
     if (cfg->rooms != NULL)
         g_ptr_array_unref(cfg->rooms);
+    g_free(cfg->minutes_agency_parent);
+    g_free(cfg->minutes_agency_name);
+    g_free(cfg->minutes_agency_code);
+    g_free(cfg->minutes_place);
+    g_free(cfg->minutes_number_format);
+    g_free(cfg->minutes_chair_title);
+    g_free(cfg->minutes_secretary_title);
 }
 
 void hn_config_free(HnConfig *cfg)
@@ -922,11 +929,62 @@ static const KeyDef media_keys[] = {
 };
 
 static const KeyDef rooms_keys[] = {
-    {"auto_create", key_auto_create},
-    {"max_participants", key_max_participants},
-    {"last_n", key_last_n},
-    {"lobby_timeout", key_lobby_timeout},
-    {"end_grace", key_end_grace},
+    {"auto_create", key_auto_create}, {"max_participants", key_max_participants},
+    {"last_n", key_last_n},           {"lobby_timeout", key_lobby_timeout},
+    {"end_grace", key_end_grace},     {NULL, NULL},
+};
+
+/* [minutes]: one line of text of at most 200 characters (the file is UTF-8). */
+static gboolean minutes_text(const char *value, char **slot, char **reason)
+{
+    if (g_utf8_strlen(value, -1) > 200) {
+        *reason = g_strdup("longer than 200 characters");
+        return FALSE;
+    }
+    for (const char *p = value; *p != '\0'; p = g_utf8_next_char(p)) {
+        if (g_unichar_iscntrl(g_utf8_get_char(p))) {
+            *reason = g_strdup("contains a control character");
+            return FALSE;
+        }
+    }
+    g_free(*slot);
+    *slot = *value != '\0' ? g_strdup(value) : NULL;
+    return TRUE;
+}
+
+#define MINUTES_KEY(name, field)                                                                   \
+    static gboolean key_minutes_##name(Loader *ld, const char *value, char **reason)               \
+    {                                                                                              \
+        return minutes_text(value, &ld->cfg->field, reason);                                       \
+    }
+MINUTES_KEY(agency_parent, minutes_agency_parent)
+MINUTES_KEY(agency_name, minutes_agency_name)
+MINUTES_KEY(agency_code, minutes_agency_code)
+MINUTES_KEY(place, minutes_place)
+MINUTES_KEY(number_format, minutes_number_format)
+MINUTES_KEY(chair_title, minutes_chair_title)
+MINUTES_KEY(secretary_title, minutes_secretary_title)
+#undef MINUTES_KEY
+
+static gboolean key_minutes_approver(Loader *ld, const char *value, char **reason)
+{
+    if (strcmp(value, "chair") != 0 && strcmp(value, "secretary") != 0) {
+        *reason = g_strdup("must be chair or secretary");
+        return FALSE;
+    }
+    ld->cfg->minutes_approver_secretary = value[0] == 's';
+    return TRUE;
+}
+
+static const KeyDef minutes_keys[] = {
+    {"agency_parent", key_minutes_agency_parent},
+    {"agency_name", key_minutes_agency_name},
+    {"agency_code", key_minutes_agency_code},
+    {"place", key_minutes_place},
+    {"number_format", key_minutes_number_format},
+    {"chair_title", key_minutes_chair_title},
+    {"secretary_title", key_minutes_secretary_title},
+    {"approver", key_minutes_approver},
     {NULL, NULL},
 };
 
@@ -1065,6 +1123,8 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, rooms_keys, error);
         else if (strcmp(g, "auth") == 0)
             ok = load_group(ld, g, auth_keys, error);
+        else if (strcmp(g, "minutes") == 0)
+            ok = load_group(ld, g, minutes_keys, error);
         else if (g_str_has_prefix(g, ROOM_GROUP_PFX))
             ok = load_room(ld, g, error);
         else {

@@ -58,7 +58,7 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
 
 #define HN_CONFIG_LOBBY_TIMEOUT 1800 /* seconds: [rooms] lobby_timeout default */
-#define HN_CONFIG_END_GRACE      30   /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_END_GRACE     30   /* seconds: [rooms] end_grace default */
 
 /* Who may join a room (docs/security.md). */
 typedef enum {
@@ -122,7 +122,13 @@ typedef struct {
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     guint end_grace; /* seconds a room stays empty before its meeting ends, 1..86400 (default 30) */
-    GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
+    GPtrArray *rooms; /* HnRoomConfig*, in file order, names unique */
+
+    /* [minutes] (docs/minutes.md): the issuing body and numbering of the minutes; NULL: the
+     * default. minutes_approver_secretary: the secretary may approve (else only the chair). */
+    char *minutes_agency_parent, *minutes_agency_name, *minutes_agency_code, *minutes_place;
+    char *minutes_number_format, *minutes_chair_title, *minutes_secretary_title;
+    gboolean minutes_approver_secretary;
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -39,6 +39,7 @@ typedef struct {
 } HnHubConn;
 
 typedef struct HnHubLobbies HnHubLobbies; /* app/hub_lobby.h */
+typedef struct HnHubMinutes HnHubMinutes; /* app/hub_minutes.h */
 
 /* A join that passed the gate, as hn_hub_enter lets it into its room (held in a lobby first
  * when the room has one). Strings owned; clear with hn_hub_join_clear. */
@@ -71,6 +72,7 @@ struct HnHub {
     struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;       /* rooms made through the API (app/room_policy.h) */
     HnHubMeetings *meetings;        /* meetings and their event log (app/hub_meeting.h) */
+    HnHubMinutes *minutes;          /* app/hub_minutes.c; NULL without a store */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

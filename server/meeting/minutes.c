@@ -275,12 +275,15 @@ static char *event_text(const char *type, const char *actor, const json_t *d)
         const char *what = type + strlen("moderation.");
         const char *kind = DEF(jstr(d, "kind"), "audio");
         gboolean video = strcmp(kind, "video") == 0;
+        const char *dev = video ? "camera" : "micrô";
         if (strcmp(what, "mute") == 0)
-            return g_strdup_printf("%s tắt %s của %s", who, video ? "camera" : "micrô", target);
-        if (strcmp(what, "unmute") == 0)
-            return g_strdup_printf("%s đề nghị %s bật %s", who, target, video ? "camera" : "micrô");
+            return g_strdup_printf("%s tắt %s của %s", who, dev, target);
+        if (strcmp(what, "allow-unmute") == 0)
+            return g_strdup_printf("%s cho phép %s bật %s", who, target, dev);
+        if (strcmp(what, "ask-unmute") == 0)
+            return g_strdup_printf("%s đề nghị %s bật %s", who, target, dev);
         if (strcmp(what, "mute-all") == 0)
-            return g_strdup_printf("%s tắt micrô của tất cả đại biểu", who);
+            return g_strdup_printf("%s tắt %s của tất cả đại biểu", who, dev);
         if (strcmp(what, "remove") == 0)
             return g_strdup_printf("%s mời %s rời cuộc họp", who, target);
         if (strcmp(what, "lock") == 0)
@@ -289,9 +292,15 @@ static char *event_text(const char *type, const char *actor, const json_t *d)
             return g_strdup_printf("%s mở khóa phòng họp", who);
         if (strcmp(what, "give-floor") == 0)
             return g_strdup_printf("%s mời %s phát biểu", who, target);
+        if (strcmp(what, "grant-chair") == 0)
+            return g_strdup_printf("%s giao quyền điều hành cho %s", who, target);
+        if (strcmp(what, "revoke-chair") == 0)
+            return g_strdup_printf("%s thu hồi quyền điều hành của %s", who, target);
+        if (strcmp(what, "stop-share") == 0)
+            return g_strdup_printf("%s dừng trình chiếu của %s", who, target);
         if (strcmp(what, "end") == 0)
             return g_strdup_printf("%s kết thúc cuộc họp", who);
-        return g_strdup_printf("%s: %s %s", who, what, target);
+        return NULL; /* hands: not worth a line */
     }
     return NULL;
 }
@@ -349,6 +358,9 @@ json_t *hn_minutes_build(const HnMinutesConfig *cfg, const HnMinutesInput *in)
                   "scheduled_start", iso_json(in->scheduled_start_s), "scheduled_end",
                   iso_json(in->scheduled_end_s), "started", iso_json(in->started_ms / 1000),
                   "ended", iso_json(in->ended_ms / 1000), "confidential", in->confidential));
+    /* additions to the schema: the exact times, for machines and the archive folder's date */
+    json_object_set_new(json_object_get(m, "meeting"), "started_ms", json_integer(in->started_ms));
+    json_object_set_new(json_object_get(m, "meeting"), "ended_ms", json_integer(in->ended_ms));
     json_object_set_new(m, "chair",
                         json_pack("{s:o, s:o}", "name", str_or_null(chair), "title",
                                   str_or_null(cfg->chair_title)));

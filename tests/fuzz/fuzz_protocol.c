@@ -136,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case HN_PROTO_MSG_MINUTES_ABSENT:
         FUZZ_CHECK(msg.u.minutes_absent.name && msg.u.minutes_absent.name[0] != '\0');
         break;
+    case HN_PROTO_MSG_MINUTES_GET:
     case HN_PROTO_MSG_HAND:
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
