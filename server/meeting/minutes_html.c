@@ -205,7 +205,8 @@ char *hn_minutes_html(const json_t *m)
                          "<b><u>Độc lập - Tự do - Hạnh phúc</u></b><br><i>");
     esc(out, jstr(ag, "place"));
     if (strlen(date) == 10)
-        g_string_append_printf(out, ", ngày %.2s tháng %.2s năm %.4s", date + 8, date + 5, date);
+        g_string_append_printf(out, "%sngày %.2s tháng %.2s năm %.4s",
+                               *jstr(ag, "place") ? ", " : "", date + 8, date + 5, date);
     g_string_append(out, "</i></div></div>\n<h1>BIÊN BẢN</h1>\n");
     tag(out, "<p class=\"sub\">", jstr(mt, "title"), "</p>\n");
     if (*jstr(mt, "summary"))
