@@ -59,6 +59,9 @@ static const char *const msg_type_names[] = {
     [HN_PROTO_MSG_HAND] = "hand",
     [HN_PROTO_MSG_MODERATE] = "moderate",
     [HN_PROTO_MSG_RECORD] = "record",
+    [HN_PROTO_MSG_MINUTES_NOTE] = "minutes-note",
+    [HN_PROTO_MSG_MINUTES_ABSENT] = "minutes-absent",
+    [HN_PROTO_MSG_MINUTES_GET] = "minutes-get",
 };
 
 static const char *const pc_names[] = {[HN_PROTO_PC_PUB] = "pub", [HN_PROTO_PC_SUB] = "sub"};
@@ -540,6 +543,64 @@ static int parse_vote(json_t *obj, HnProtoMsg *out, HnProtoError *err, bool cast
     return 0;
 }
 
+/* An optional text field: NULL (absent or null) or 1..max code points; *bad when invalid. */
+static const char *opt_text(json_t *obj, const char *field, size_t max, bool lines, bool *bad)
+{
+    json_t *v = json_object_get(obj, field);
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    const char *s = json_string_value(v);
+    if (s == NULL || !typed_text_valid(s, json_string_length(v), max, lines))
+        *bad = true;
+    return s;
+}
+
+/* {"type":"minutes-note","item":N,"kind":"opinion|conclusion|decision","who":"..."?,"text":"..."}
+ */
+static int parse_minutes_note(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    json_t *item = json_object_get(obj, "item");
+    if (item != NULL && !json_is_null(item) &&
+        (!json_is_integer(item) || json_integer_value(item) < 0 ||
+         json_integer_value(item) > HN_PROTO_AGENDA_ITEM_MAX))
+        return field_error(err, "item", "must be an agenda item number 0-100");
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    if (kind == NULL || (strcmp(kind, "opinion") != 0 && strcmp(kind, "conclusion") != 0 &&
+                         strcmp(kind, "decision") != 0))
+        return field_error(err, "kind", "must be \"opinion\", \"conclusion\" or \"decision\"");
+    bool bad = false;
+    const char *who = opt_text(obj, "who", HN_PROTO_NOTE_WHO_MAX, false, &bad);
+    if (bad)
+        return field_error(err, "who", "must be 1-200 characters or null");
+    const char *text = opt_text(obj, "text", HN_PROTO_NOTE_MAX, true, &bad);
+    if (bad || text == NULL)
+        return field_error(err, "text", "must be 1-4000 characters, not only spaces");
+    out->u.minutes_note.item = json_is_integer(item) ? (int)json_integer_value(item) : 0;
+    out->u.minutes_note.kind = kind;
+    out->u.minutes_note.who = who;
+    out->u.minutes_note.text = text;
+    return 0;
+}
+
+/* {"type":"minutes-absent","kind":"site|person","name":"...","reason":"..."|null} */
+static int parse_minutes_absent(json_t *obj, HnProtoMsg *out, HnProtoError *err)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    if (kind == NULL || (strcmp(kind, "site") != 0 && strcmp(kind, "person") != 0))
+        return field_error(err, "kind", "must be \"site\" or \"person\"");
+    bool bad = false;
+    const char *name = opt_text(obj, "name", HN_PROTO_NOTE_WHO_MAX, false, &bad);
+    if (bad || name == NULL)
+        return field_error(err, "name", "must be 1-200 characters");
+    const char *reason = opt_text(obj, "reason", HN_PROTO_NOTE_MAX, true, &bad);
+    if (bad)
+        return field_error(err, "reason", "must be 1-4000 characters or null");
+    out->u.minutes_absent.site = kind[0] == 's';
+    out->u.minutes_absent.name = name;
+    out->u.minutes_absent.reason = reason;
+    return 0;
+}
+
 /* A request id: a string of at most HN_PROTO_ID_MAX characters, or an integer. */
 static bool id_valid(json_t *id)
 {
@@ -608,9 +669,14 @@ static int parse_object(json_t *obj, HnProtoMsg *out, HnProtoError *err)
         return parse_moderate(obj, out, err);
     case HN_PROTO_MSG_RECORD:
         return parse_record(obj, out, err);
+    case HN_PROTO_MSG_MINUTES_NOTE:
+        return parse_minutes_note(obj, out, err);
+    case HN_PROTO_MSG_MINUTES_ABSENT:
+        return parse_minutes_absent(obj, out, err);
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:
     case HN_PROTO_MSG_RESTART_ICE:
+    case HN_PROTO_MSG_MINUTES_GET:
         return 0;
     }
     return fail(err, HN_PROTO_ERR_INTERNAL, -EINVAL, "unhandled message type");

@@ -77,19 +77,26 @@ typedef enum {
     HN_PROTO_MSG_CANDIDATE,
     HN_PROTO_MSG_PING,
     HN_PROTO_MSG_LEAVE,
-    HN_PROTO_MSG_RESTART_ICE, /* "restart-ice": new ICE credentials on `sub`, in a new offer */
-    HN_PROTO_MSG_VIEW,        /* the tiles the client shows: simulcast layer selection */
-    HN_PROTO_MSG_ADMIT,       /* a chair lets one newcomer (or all) in from the lobby */
-    HN_PROTO_MSG_DENY,        /* a chair turns one newcomer in the lobby away */
-    HN_PROTO_MSG_CHAT,        /* a chat line, to everyone or to the chairs */
-    HN_PROTO_MSG_VOTE_OPEN,   /* "vote-open": a chair opens a vote */
-    HN_PROTO_MSG_VOTE_CAST,   /* "vote-cast": a ballot */
-    HN_PROTO_MSG_VOTE_CLOSE,  /* "vote-close": a chair closes a vote */
-    HN_PROTO_MSG_STATE,       /* the client's own microphone / camera toggles */
-    HN_PROTO_MSG_HAND,        /* raise or lower one's hand */
-    HN_PROTO_MSG_MODERATE,    /* a chair's action (docs/signaling.md: moderation) */
-    HN_PROTO_MSG_RECORD,      /* a chair starts or stops the recording */
+    HN_PROTO_MSG_RESTART_ICE,    /* "restart-ice": new ICE credentials on `sub`, in a new offer */
+    HN_PROTO_MSG_VIEW,           /* the tiles the client shows: simulcast layer selection */
+    HN_PROTO_MSG_ADMIT,          /* a chair lets one newcomer (or all) in from the lobby */
+    HN_PROTO_MSG_DENY,           /* a chair turns one newcomer in the lobby away */
+    HN_PROTO_MSG_CHAT,           /* a chat line, to everyone or to the chairs */
+    HN_PROTO_MSG_VOTE_OPEN,      /* "vote-open": a chair opens a vote */
+    HN_PROTO_MSG_VOTE_CAST,      /* "vote-cast": a ballot */
+    HN_PROTO_MSG_VOTE_CLOSE,     /* "vote-close": a chair closes a vote */
+    HN_PROTO_MSG_STATE,          /* the client's own microphone / camera toggles */
+    HN_PROTO_MSG_HAND,           /* raise or lower one's hand */
+    HN_PROTO_MSG_MODERATE,       /* a chair's action (docs/signaling.md: moderation) */
+    HN_PROTO_MSG_RECORD,         /* a chair starts or stops the recording */
+    HN_PROTO_MSG_MINUTES_NOTE,   /* "minutes-note": the secretary's opinion/conclusion/decision */
+    HN_PROTO_MSG_MINUTES_ABSENT, /* "minutes-absent": a site or person absent, with a reason */
+    HN_PROTO_MSG_MINUTES_GET,    /* "minutes-get": the panel's agenda, invited, notes */
 } HnProtoMsgType;
+
+#define HN_PROTO_NOTE_MAX        4000 /* minutes note or absence reason: code points */
+#define HN_PROTO_NOTE_WHO_MAX    200  /* who gave an opinion / the absent's name: code points */
+#define HN_PROTO_AGENDA_ITEM_MAX 100  /* agenda items 1..100; 0: none (general) */
 
 #define HN_PROTO_CHAT_MAX         2000 /* chat text: 1-2000 code points */
 #define HN_PROTO_QUESTION_MAX     500  /* vote question: 1-500 code points */
@@ -179,6 +186,17 @@ typedef struct {
         struct {
             bool start; /* "action": "start" (true) or "stop" */
         } record;
+        struct {
+            int item;         /* 0..HN_PROTO_AGENDA_ITEM_MAX (0: general) */
+            const char *kind; /* "opinion", "conclusion" or "decision" */
+            const char *who;  /* 1..HN_PROTO_NOTE_WHO_MAX code points, NULL: none */
+            const char *text; /* 1..HN_PROTO_NOTE_MAX code points, lines allowed */
+        } minutes_note;
+        struct {
+            bool site;          /* "kind": "site" (else "person") */
+            const char *name;   /* 1..HN_PROTO_NOTE_WHO_MAX code points */
+            const char *reason; /* 1..HN_PROTO_NOTE_MAX code points, NULL: clears it */
+        } minutes_absent;
     } u;
     /* The client's request id as compact JSON text (a string of at most 64 characters, or an
      * integer: "\"a1\"", "42"), NULL when the message had none. Owned by the message (freed by

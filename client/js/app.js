@@ -21,6 +21,7 @@ import './lobby.js'; // registers for lobby and lobby-list (bus.js)
 import './recording.js'; // the recording indicator and the chair's button (bus.js)
 import { initChat } from './chat.js';
 import { initVotes } from './votes.js';
+import { initMinutes } from './minutes.js';
 import { initParticipants } from './participants.js';
 
 const NAME_MAX = 64;
@@ -533,6 +534,7 @@ function sentence(text) {
 }
 
 function onServerError(msg) {
+  if (msg.ref === 'minutes-get' && msg.code === 'bad-state') return; // minutes.js asks again
   const code = typeof msg.code === 'string' ? msg.code : 'unknown';
   let message = typeof msg.message === 'string' ? msg.message : '';
   S.lastError = { code, message, ref: typeof msg.ref === 'string' ? msg.ref : null };
@@ -867,6 +869,7 @@ function start() {
   ui.setSpeaker(devices.chosen().speakerId);
   initChat();
   initVotes();
+  initMinutes();
   initParticipants({ setLocked: lockMedia, state: () => ({ audio: !!(S.media && S.media.hasAudio && S.micOn), video: !!(S.media && S.media.hasVideo && S.camOn) }),
     turnOn: (kind) => { if (!(kind === 'audio' ? S.micOn : S.camOn)) (kind === 'audio' ? toggleMic : toggleCam)(); } });
   bus.setSender((m) => (S.sig && S.phase === 'joined' ? S.sig.send(m) : false));

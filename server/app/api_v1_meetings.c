@@ -5,6 +5,7 @@
 
 #include "app/api_v1_priv.h"
 #include "signaling/protocol.h"
+#include "store/db_minutes.h"
 
 #define MEETING_TITLE_MAX 256 /* characters */
 #define MEETING_SITES_MAX 200
@@ -20,6 +21,8 @@ typedef struct {
     HnDbMeeting in; /* the body's fields (mask says which) */
     guint mask;
     char *room_filter;
+    json_t *extra;   /* the body's agenda, invited, summary, place (store/db_minutes.h), or NULL */
+    json_t *details; /* the meeting's after the operation (not for lists) */
     HnDbMeeting out; /* the row after the operation */
     gboolean found;
     GArray *list;
@@ -33,6 +36,8 @@ static void op_free(gpointer p)
     hn_db_meeting_clear(&op->in);
     hn_db_meeting_clear(&op->out);
     g_free(op->room_filter);
+    json_decref(op->extra);
+    json_decref(op->details);
     if (op->list)
         g_array_unref(op->list);
     g_free(op);
@@ -47,18 +52,68 @@ static json_t *time_json(gint64 t)
     return s ? json_string(s) : json_null();
 }
 
-static json_t *meeting_json(const HnDbMeeting *m)
+static json_t *meeting_json(const HnDbMeeting *m, const json_t *details)
 {
     json_t *sites = json_array();
     for (guint i = 0; m->sites && m->sites[i]; i++)
         json_array_append_new(sites, json_string(m->sites[i]));
     g_autofree char *url = g_strdup_printf("/?room=%s", m->room);
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:s?, s:s?, s:o, s:s, s:o, s:o, s:o, s:s}", "id",
-                     (json_int_t)m->id, "room", m->room, "title", m->title, "starts",
-                     time_json(m->starts), "ends", time_json(m->ends), "chair", m->chair,
-                     "secretary", m->secretary, "sites", sites, "state", m->state, "created",
-                     time_json(m->created), "started", time_json(m->started), "ended",
-                     time_json(m->ended), "url", url);
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:o, s:o, s:s?, s:s?, s:o, s:s, s:o, s:o, s:o, s:s}", "id",
+                  (json_int_t)m->id, "room", m->room, "title", m->title, "starts",
+                  time_json(m->starts), "ends", time_json(m->ends), "chair", m->chair, "secretary",
+                  m->secretary, "sites", sites, "state", m->state, "created", time_json(m->created),
+                  "started", time_json(m->started), "ended", time_json(m->ended), "url", url);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)details, key, v) json_object_set(o, key, v);
+    return o;
+}
+
+/* A text of 1..max code points without control characters (lines: \n allowed). */
+static gboolean detail_text_valid(json_t *v, glong max)
+{
+    const char *t = json_string_value(v);
+    if (!t || !*t || !g_utf8_validate(t, -1, NULL) || g_utf8_strlen(t, -1) > max)
+        return FALSE;
+    for (const char *p = t; *p; p = g_utf8_next_char(p))
+        if (g_unichar_iscntrl(g_utf8_get_char(p)) && *p != '\n')
+            return FALSE;
+    return TRUE;
+}
+
+/* agenda, invited, summary, place (docs/api.md): into op->extra; NULL or the reason for a 400. */
+static const char *parse_detail(MeetingOp *op, const char *key, json_t *v)
+{
+    if (!op->extra)
+        op->extra = json_object();
+    if (strcmp(key, "summary") == 0 || strcmp(key, "place") == 0) {
+        if (!json_is_null(v) && !detail_text_valid(v, key[0] == 's' ? 2000 : 200))
+            return "summary (1-2000 characters), place (1-200) must be texts or null";
+    } else if (strcmp(key, "agenda") == 0) {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(v) || json_array_size(v) > 100)
+            return "agenda must be an array of at most 100 titles";
+        json_array_foreach(v, i, e) if (!detail_text_valid(e, 500)) return "every agenda item "
+                                                                           "must be a title of "
+                                                                           "1-500 characters";
+    } else {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(v) || json_array_size(v) > 1000)
+            return "invited must be an array of at most 1000 people";
+        json_array_foreach(v, i, e)
+        {
+            json_t *site = json_object_get(e, "site");
+            if (!json_is_object(e) || !detail_text_valid(json_object_get(e, "name"), 200) ||
+                (site && !json_is_null(site) && !detail_text_valid(site, 200)))
+                return "every invited person is {\"name\": 1-200 characters, \"site\": a name "
+                       "or null}";
+        }
+    }
+    json_object_set(op->extra, key, v);
+    return NULL;
 }
 
 /* A time: RFC 3339 text (with its offset) or unix seconds. FALSE when neither. */
@@ -141,8 +196,14 @@ static const char *parse_body(HnApi *a, json_t *j, MeetingOp *op)
             g_strfreev(m->sites);
             m->sites = (char **)g_ptr_array_free(s, FALSE);
             op->mask |= F_SITES;
+        } else if (strcmp(key, "agenda") == 0 || strcmp(key, "invited") == 0 ||
+                   strcmp(key, "summary") == 0 || strcmp(key, "place") == 0) {
+            const char *bad = parse_detail(op, key, v);
+            if (bad)
+                return bad;
         } else {
-            return "unknown field (known: title, room, starts, ends, chair, secretary, sites)";
+            return "unknown field (known: title, room, starts, ends, chair, secretary, sites, "
+                   "agenda, invited, summary, place)";
         }
     }
     return NULL;
@@ -225,7 +286,11 @@ static void meeting_run(HnDb *db, gpointer p)
         hn_db_meeting_clear(&op->out);
         break;
     }
+    if (op->extra && !hn_db_meeting_details_set(db, id, op->extra, &c->error))
+        return;
     op->found = hn_db_meeting_get(db, id, &op->out);
+    if (op->found)
+        op->details = hn_db_meeting_details_get(db, id);
 }
 
 static gboolean meeting_done(HnApiCall *c)
@@ -238,7 +303,8 @@ static gboolean meeting_done(HnApiCall *c)
     if (op->kind == OP_LIST) {
         json_t *arr = json_array();
         for (guint i = 0; i < op->list->len; i++)
-            json_array_append_new(arr, meeting_json(&g_array_index(op->list, HnDbMeeting, i)));
+            json_array_append_new(arr,
+                                  meeting_json(&g_array_index(op->list, HnDbMeeting, i), NULL));
         hn_api_json(c, 200, arr);
         return G_SOURCE_REMOVE;
     }
@@ -258,7 +324,7 @@ static gboolean meeting_done(HnApiCall *c)
         hn_http_request_add_header(c->req, "location", loc);
         g_autofree char *dd = g_strdup_printf("%s title=%s", d, m->title);
         hn_api_audit(c, "api-meeting-create", m->room, dd);
-        hn_api_json(c, 201, meeting_json(m));
+        hn_api_json(c, 201, meeting_json(m, op->details));
         return G_SOURCE_REMOVE;
     }
     case OP_PATCH:
@@ -278,7 +344,7 @@ static gboolean meeting_done(HnApiCall *c)
     default:
         break;
     }
-    hn_api_json(c, 200, meeting_json(m));
+    hn_api_json(c, 200, meeting_json(m, op->details));
     return G_SOURCE_REMOVE;
 }
 

@@ -85,6 +85,13 @@ static void config_clear(HnConfig *cfg)
     g_free(cfg->minutes_p12_pw_file);
     if (cfg->rooms != NULL)
         g_ptr_array_unref(cfg->rooms);
+    g_free(cfg->minutes_agency_parent);
+    g_free(cfg->minutes_agency_name);
+    g_free(cfg->minutes_agency_code);
+    g_free(cfg->minutes_place);
+    g_free(cfg->minutes_number_format);
+    g_free(cfg->minutes_chair_title);
+    g_free(cfg->minutes_secretary_title);
 }
 
 void hn_config_free(HnConfig *cfg)
@@ -994,12 +1001,6 @@ static gboolean check_minutes_p12(Loader *ld, GError **error)
     return TRUE;
 }
 
-static const KeyDef minutes_keys[] = {
-    {"p12", key_minutes_p12},
-    {"p12_password_file", key_minutes_p12_password_file},
-    {NULL, NULL},
-};
-
 static const KeyDef server_keys[] = {
     {"listen", key_listen},
     {"data_dir", key_data_dir},
@@ -1042,6 +1043,62 @@ static const KeyDef rooms_keys[] = {
     {"lobby_timeout", key_lobby_timeout},
     {"end_grace", key_end_grace},
     {"retention_days", key_retention_days},
+    {NULL, NULL},
+};
+
+/* [minutes]: one line of text of at most 200 characters (the file is UTF-8). */
+static gboolean minutes_text(const char *value, char **slot, char **reason)
+{
+    if (g_utf8_strlen(value, -1) > 200) {
+        *reason = g_strdup("longer than 200 characters");
+        return FALSE;
+    }
+    for (const char *p = value; *p != '\0'; p = g_utf8_next_char(p)) {
+        if (g_unichar_iscntrl(g_utf8_get_char(p))) {
+            *reason = g_strdup("contains a control character");
+            return FALSE;
+        }
+    }
+    g_free(*slot);
+    *slot = *value != '\0' ? g_strdup(value) : NULL;
+    return TRUE;
+}
+
+#define MINUTES_KEY(name, field)                                                                   \
+    static gboolean key_minutes_##name(Loader *ld, const char *value, char **reason)               \
+    {                                                                                              \
+        return minutes_text(value, &ld->cfg->field, reason);                                       \
+    }
+MINUTES_KEY(agency_parent, minutes_agency_parent)
+MINUTES_KEY(agency_name, minutes_agency_name)
+MINUTES_KEY(agency_code, minutes_agency_code)
+MINUTES_KEY(place, minutes_place)
+MINUTES_KEY(number_format, minutes_number_format)
+MINUTES_KEY(chair_title, minutes_chair_title)
+MINUTES_KEY(secretary_title, minutes_secretary_title)
+#undef MINUTES_KEY
+
+static gboolean key_minutes_approver(Loader *ld, const char *value, char **reason)
+{
+    if (strcmp(value, "chair") != 0 && strcmp(value, "secretary") != 0) {
+        *reason = g_strdup("must be chair or secretary");
+        return FALSE;
+    }
+    ld->cfg->minutes_approver_secretary = value[0] == 's';
+    return TRUE;
+}
+
+static const KeyDef minutes_keys[] = {
+    {"p12", key_minutes_p12},
+    {"p12_password_file", key_minutes_p12_password_file},
+    {"agency_parent", key_minutes_agency_parent},
+    {"agency_name", key_minutes_agency_name},
+    {"agency_code", key_minutes_agency_code},
+    {"place", key_minutes_place},
+    {"number_format", key_minutes_number_format},
+    {"chair_title", key_minutes_chair_title},
+    {"secretary_title", key_minutes_secretary_title},
+    {"approver", key_minutes_approver},
     {NULL, NULL},
 };
 

@@ -138,6 +138,12 @@ typedef struct {
     char *recording_format;     /* "webm" (default) or "mp4": the composed file's container */
     char *recording_layout;     /* "speaker" (default) or "grid" */
     guint recording_reserve_mb; /* free space kept on the archive, MiB, 0..1048576 (500) */
+
+    /* [minutes] (docs/minutes.md): the issuing body and numbering of the minutes; NULL: the
+     * default. minutes_approver_secretary: the secretary may approve (else only the chair). */
+    char *minutes_agency_parent, *minutes_agency_name, *minutes_agency_code, *minutes_place;
+    char *minutes_number_format, *minutes_chair_title, *minutes_secretary_title;
+    gboolean minutes_approver_secretary;
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -9,6 +9,7 @@
 #include "app/hub_archive.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
+#include "app/hub_minutes.h"
 #include "app/hub_moderation.h"
 #include "app/hub_recording.h"
 #include "app/hub_priv.h"
@@ -448,7 +449,7 @@ static void on_message(void *user, uint64_t conn_id, const HnProtoMsg *m)
     }
     if (hn_hub_chatvote_message(hub, c, m))
         return;
-    if (hn_hub_moderation_message(hub, c, m))
+    if (hn_hub_moderation_message(hub, c, m) || hn_hub_minutes_message(hub, c, m))
         return;
     if (hn_hub_recording_message(hub, c, m))
         return;
@@ -686,6 +687,7 @@ void hn_hub_free(HnHub *hub)
     hn_hub_chatvote_free(hub->chatvote);
     hn_room_policies_free(hub->policies);
     hn_hub_meetings_free(hub->meetings);
+    hn_hub_minutes_free(hub);
     g_free(hub->session_secret);
     g_free(hub);
 }
@@ -699,4 +701,5 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
     hn_api_v1_register(hub);
     hn_hub_meetings_resume(hub);
     hn_hub_archive_start(hub, store);
+    hn_hub_minutes_start(hub);
 }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "app/hub_meeting.h"
 #include "meeting/chat.h"
 #include "meeting/vote.h"
 #include "store/db_chatvote.h"
@@ -273,6 +274,9 @@ static void chat_done(HnHub *hub, Job *j)
     if (text)
         send_line(hub, j, text);
     ack(hub, j->conn_id, "chat", j->id_json);
+    hn_hub_meeting_event(hub, j->room, "chat.message", j->name, pid,
+                         json_pack("{s:I, s:s, s:s?}", "seq", (json_int_t)j->row, "text", j->text,
+                                   "to", j->to_chair ? "chair" : NULL));
 }
 
 static void history_done(HnHub *hub, Job *j)
@@ -357,6 +361,26 @@ static void broadcast_vote(HnHub *hub, const char *room, const HnVote *v)
         free(texts[k]);
 }
 
+/* A vote in the meeting's event log (docs/minutes.md): the tally once closed, never who chose
+ * what. transfer full. */
+static json_t *vote_event_data(const HnVote *v)
+{
+    json_t *opts = json_array();
+    for (guint i = 0; i < v->n_options; i++)
+        json_array_append_new(opts, json_string(v->options[i]));
+    json_t *d =
+        json_pack("{s:I, s:s, s:b, s:I, s:o}", "id", (json_int_t)v->id, "question", v->question,
+                  "secret", v->secret, "opened", (json_int_t)v->opened_ms, "options", opts);
+    if (v->state == HN_VOTE_CLOSED) {
+        json_t *counts = json_array();
+        for (guint i = 0; i < v->n_options; i++)
+            json_array_append_new(counts, json_integer(v->tally[i]));
+        json_object_set_new(d, "counts", counts);
+        json_object_set_new(d, "ballots", json_integer(hn_vote_ballots(v)));
+    }
+    return d;
+}
+
 static void refuse_vote(HnHub *hub, const HnHubConn *c, const HnProtoMsg *m, HnVoteResult r)
 {
     static const char *const why[] = {
@@ -412,6 +436,7 @@ static void open_done(HnHub *hub, Job *j)
     hn_store_audit(hub->store, j->name, "vote-open", j->room, detail);
     ack(hub, j->conn_id, "vote-open", j->id_json);
     broadcast_vote(hub, j->room, v);
+    hn_hub_meeting_event(hub, j->room, "vote.opened", j->name, NULL, vote_event_data(v));
 }
 
 static void on_vote_cast(HnHub *hub, const HnHubConn *c, const HnProtoMsg *m)
@@ -498,6 +523,7 @@ static void close_done(HnHub *hub, Job *j)
         late_error(hub, j->conn_id, HN_PROTO_ERR_INTERNAL, "the close could not be stored",
                    "vote-close", j->id_json);
     broadcast_vote(hub, j->room, v);
+    hn_hub_meeting_event(hub, j->room, "vote.closed", j->name, NULL, vote_event_data(v));
 }
 
 static void job_reply_dispatch(Job *j)

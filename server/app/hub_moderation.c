@@ -274,9 +274,31 @@ static int moderate(HnHub *hub, HnRoomEntry *e, uint64_t by, const char *actor, 
             reply_ack(hub, by, "moderate", m);
             *sent_ack = TRUE;
         }
+        HnHubConn *t = tpid ? hn_hub_conn(hub, tpid) : NULL;
+        g_autofree char *type = g_strconcat("moderation.", name, NULL);
+        hn_hub_meeting_event(
+            hub, e->name, type, actor, target,
+            json_pack("{s:s?, s:s}", "target", t ? t->name : NULL, "kind", kind_name(kind)));
         apply(hub, e, fx);
     }
     return rc;
+}
+
+/* presentation.started / stopped in the meeting's event log when the presenter changed. */
+static void presentation_events(HnHub *hub, HnRoomEntry *e, uint64_t before, uint64_t after)
+{
+    if (before == after)
+        return;
+    uint64_t pids[2] = {before, after};
+    for (int i = 0; i < 2; i++) {
+        HnHubConn *p = pids[i] ? hn_hub_conn(hub, pids[i]) : NULL;
+        if (!p)
+            continue;
+        char id[32];
+        g_snprintf(id, sizeof id, "p%" G_GUINT64_FORMAT, pids[i]);
+        hn_hub_meeting_event(hub, e->name, i ? "presentation.started" : "presentation.stopped",
+                             p->name, id, NULL);
+    }
 }
 
 static void on_moderate(HnHub *hub, HnHubConn *c, const HnProtoMsg *m)
@@ -308,7 +330,9 @@ gboolean hn_hub_moderation_message(HnHub *hub, HnHubConn *c, const HnProtoMsg *m
     switch (m->type) {
     case HN_PROTO_MSG_PUBLISH: { /* the room's rule: the latest to publish a screen presents */
         g_autoptr(GArray) fx = g_array_new(FALSE, FALSE, sizeof(HnFloorFx));
+        uint64_t before = hn_floor_presenter(c->room->floor);
         hn_floor_set_presenting(c->room->floor, c->id, m->u.sdp.screen_mid != NULL, fx);
+        presentation_events(hub, c->room, before, hn_floor_presenter(c->room->floor));
         apply(hub, c->room, fx);
         return FALSE; /* the room handles it */
     }

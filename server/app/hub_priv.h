@@ -39,6 +39,7 @@ typedef struct {
 } HnHubConn;
 
 typedef struct HnHubLobbies HnHubLobbies; /* app/hub_lobby.h */
+typedef struct HnHubMinutes HnHubMinutes; /* app/hub_minutes.h */
 
 /* A join that passed the gate, as hn_hub_enter lets it into its room (held in a lobby first
  * when the room has one). Strings owned; clear with hn_hub_join_clear. */
@@ -72,6 +73,7 @@ struct HnHub {
     HnRoomPolicies *policies;         /* rooms made through the API (app/room_policy.h) */
     HnHubMeetings *meetings;          /* meetings and their event log (app/hub_meeting.h) */
     struct HnHubRecording *recording; /* app/hub_recording.c */
+    HnHubMinutes *minutes;          /* app/hub_minutes.c; NULL without a store */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

@@ -355,3 +355,8 @@ size_t hn_floor_list(const HnFloor *f, uint64_t *pids, size_t max)
         pids[i] = ((Part *)f->parts->pdata[i])->pub.pid;
     return f->parts->len;
 }
+
+uint64_t hn_floor_presenter(const HnFloor *f)
+{
+    return f->presenter;
+}

@@ -109,6 +109,8 @@ int hn_floor_moderate(HnFloor *f, uint64_t by, HnFloorAction action, uint64_t ta
  * stop-share ends a share (STOP_SHARE to the presenter; -EINVAL when the target presents nothing).
  */
 void hn_floor_set_presenting(HnFloor *f, uint64_t pid, bool presenting, GArray *fx);
+/* Who shares a screen now, 0: nobody. */
+uint64_t hn_floor_presenter(const HnFloor *f);
 
 /* Queries. */
 bool hn_floor_locked(const HnFloor *f);

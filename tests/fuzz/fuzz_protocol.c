@@ -130,6 +130,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case HN_PROTO_MSG_RECORD:
         free(hn_proto_build_recording(msg.u.record.start, 1, "x", "chair"));
         break;
+    case HN_PROTO_MSG_MINUTES_NOTE:
+        FUZZ_CHECK(msg.u.minutes_note.item >= 0 &&
+                   msg.u.minutes_note.item <= HN_PROTO_AGENDA_ITEM_MAX);
+        FUZZ_CHECK(msg.u.minutes_note.kind && msg.u.minutes_note.text &&
+                   msg.u.minutes_note.text[0] != '\0');
+        break;
+    case HN_PROTO_MSG_MINUTES_ABSENT:
+        FUZZ_CHECK(msg.u.minutes_absent.name && msg.u.minutes_absent.name[0] != '\0');
+        break;
+    case HN_PROTO_MSG_MINUTES_GET:
     case HN_PROTO_MSG_HAND:
     case HN_PROTO_MSG_PING:
     case HN_PROTO_MSG_LEAVE:

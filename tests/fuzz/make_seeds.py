@@ -113,6 +113,10 @@ PROTOCOL = {
     "admit": '{"type":"admit","participant":"p12","id":"a1"}',
     "admit-all": '{"type":"admit","all":true}',
     "deny": '{"type":"deny","participant":"p3"}',
+    "minutes-note": '{"type":"minutes-note","item":2,"kind":"opinion","who":"Lê Văn C",'
+                    '"text":"Đề nghị bổ sung\\nsố liệu","id":"n1"}',
+    "minutes-absent": '{"type":"minutes-absent","kind":"site","name":"Xã Hải Phú",'
+                      '"reason":"Mất điện"}',
     "nested": '{"type":"ping","x":[[[{"a":[1,2.5e3,true,false,null,"\\u00e9"]}]]]}',
 }
 

@@ -166,12 +166,51 @@ static void test_build(void **state)
     json_decref(j);
 }
 
+static void test_minutes(void **state)
+{
+    (void)state;
+    HnProtoMsg m;
+    ok("{\"type\":\"minutes-note\",\"item\":2,\"kind\":\"opinion\",\"who\":\"Lê C\","
+       "\"text\":\"Đề nghị\\nbổ sung\",\"id\":\"n1\"}",
+       &m);
+    assert_int_equal(m.type, HN_PROTO_MSG_MINUTES_NOTE);
+    assert_int_equal(m.u.minutes_note.item, 2);
+    assert_string_equal(m.u.minutes_note.kind, "opinion");
+    assert_string_equal(m.u.minutes_note.who, "Lê C");
+    assert_string_equal(m.u.minutes_note.text, "Đề nghị\nbổ sung");
+    hn_proto_msg_clear(&m);
+    ok("{\"type\":\"minutes-note\",\"kind\":\"decision\",\"who\":null,\"text\":\"x\"}", &m);
+    assert_int_equal(m.u.minutes_note.item, 0);
+    assert_null(m.u.minutes_note.who);
+    hn_proto_msg_clear(&m);
+    bad("{\"type\":\"minutes-note\",\"kind\":\"gossip\",\"text\":\"x\"}", "minutes-note", "kind");
+    bad("{\"type\":\"minutes-note\",\"item\":101,\"kind\":\"opinion\",\"text\":\"x\"}",
+        "minutes-note", "item");
+    bad("{\"type\":\"minutes-note\",\"item\":-1,\"kind\":\"opinion\",\"text\":\"x\"}",
+        "minutes-note", "item");
+    bad("{\"type\":\"minutes-note\",\"kind\":\"opinion\",\"text\":\" \"}", "minutes-note", "text");
+    bad("{\"type\":\"minutes-note\",\"kind\":\"opinion\",\"who\":\"a\\nb\",\"text\":\"x\"}",
+        "minutes-note", "who");
+    ok("{\"type\":\"minutes-absent\",\"kind\":\"site\",\"name\":\"Xã A\",\"reason\":\"Bão\"}", &m);
+    assert_int_equal(m.type, HN_PROTO_MSG_MINUTES_ABSENT);
+    assert_true(m.u.minutes_absent.site);
+    assert_string_equal(m.u.minutes_absent.reason, "Bão");
+    hn_proto_msg_clear(&m);
+    ok("{\"type\":\"minutes-absent\",\"kind\":\"person\",\"name\":\"Lê C\",\"reason\":null}", &m);
+    assert_false(m.u.minutes_absent.site);
+    assert_null(m.u.minutes_absent.reason);
+    hn_proto_msg_clear(&m);
+    bad("{\"type\":\"minutes-absent\",\"kind\":\"room\",\"name\":\"a\"}", "minutes-absent", "kind");
+    bad("{\"type\":\"minutes-absent\",\"kind\":\"site\"}", "minutes-absent", "name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chat),
         cmocka_unit_test(test_votes),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_minutes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
