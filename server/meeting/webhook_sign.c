@@ -1,0 +1,75 @@
+/* Standard Webhooks signatures with GLib's HMAC (meeting/webhook_sign.h). */
+#include "meeting/webhook_sign.h"
+
+#include <string.h>
+#include <sys/random.h>
+
+/* The decoded key of secret, or NULL (strict base64: only its alphabet, padded to 4). */
+static guint8 *secret_key(const char *secret, gsize *len)
+{
+    if (!secret || !g_str_has_prefix(secret, HN_WEBHOOK_SECRET_PREFIX))
+        return NULL;
+    const char *b64 = secret + strlen(HN_WEBHOOK_SECRET_PREFIX);
+    size_t n = strlen(b64);
+    if (n == 0 || n % 4 != 0 || n > 4 * ((HN_WEBHOOK_SECRET_MAX_BYTES + 2) / 3))
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = b64[i];
+        gboolean pad = c == '=' && i >= n - 2 && (i == n - 1 || b64[n - 1] == '=');
+        if (!g_ascii_isalnum(c) && c != '+' && c != '/' && !pad)
+            return NULL;
+    }
+    return g_base64_decode(b64, len);
+}
+
+gboolean hn_webhook_secret_valid(const char *secret, char **reason)
+{
+    gsize len = 0;
+    g_autofree guint8 *key = secret_key(secret, &len);
+    if (!key) {
+        *reason = g_strdup("a secret is \"whsec_\" followed by base64 (docs/hooks.md)");
+        return FALSE;
+    }
+    memset(key, 0, len);
+    if (len < HN_WEBHOOK_SECRET_MIN_BYTES || len > HN_WEBHOOK_SECRET_MAX_BYTES) {
+        *reason = g_strdup_printf("the secret's key is %zu bytes; it must be %d to %d", (size_t)len,
+                                  HN_WEBHOOK_SECRET_MIN_BYTES, HN_WEBHOOK_SECRET_MAX_BYTES);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *hn_webhook_secret_new(void)
+{
+    guint8 raw[24];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        g_error("no randomness from the kernel"); /* getrandom(2) does not fail on Linux >= 3.17 */
+    g_autofree char *b64 = g_base64_encode(raw, sizeof raw);
+    memset(raw, 0, sizeof raw);
+    return g_strconcat(HN_WEBHOOK_SECRET_PREFIX, b64, NULL);
+}
+
+char *hn_webhook_sign(const char *secret, const char *msg_id, gint64 timestamp, const char *body,
+                      gsize len)
+{
+    gsize klen = 0;
+    guint8 *key = secret_key(secret, &klen);
+    if (!key)
+        return NULL;
+    GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, key, klen);
+    memset(key, 0, klen);
+    g_free(key);
+    char ts[32];
+    g_snprintf(ts, sizeof ts, "%" G_GINT64_FORMAT, timestamp);
+    g_hmac_update(h, (const guchar *)msg_id, (gssize)strlen(msg_id));
+    g_hmac_update(h, (const guchar *)".", 1);
+    g_hmac_update(h, (const guchar *)ts, (gssize)strlen(ts));
+    g_hmac_update(h, (const guchar *)".", 1);
+    g_hmac_update(h, (const guchar *)body, (gssize)len);
+    guint8 digest[32];
+    gsize dlen = sizeof digest;
+    g_hmac_get_digest(h, digest, &dlen);
+    g_hmac_unref(h);
+    g_autofree char *b64 = g_base64_encode(digest, dlen);
+    return g_strconcat("v1,", b64, NULL);
+}
