@@ -73,3 +73,82 @@ char *hn_webhook_sign(const char *secret, const char *msg_id, gint64 timestamp, 
     g_autofree char *b64 = g_base64_encode(digest, dlen);
     return g_strconcat("v1,", b64, NULL);
 }
+
+gboolean hn_webhook_url_valid(const char *url, char **reason)
+{
+    size_t n = url ? strlen(url) : 0;
+    if (n == 0 || n > 2048) {
+        *reason = g_strdup("a URL of 1 to 2048 bytes is needed");
+        return FALSE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f) {
+            *reason = g_strdup("the URL has a space or a control character");
+            return FALSE;
+        }
+    }
+    GError *err = NULL;
+    g_autoptr(GUri) u = g_uri_parse(url, G_URI_FLAGS_NONE, &err);
+    if (!u) {
+        *reason = g_strdup_printf("not a URL (%s)", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    const char *scheme = g_uri_get_scheme(u), *host = g_uri_get_host(u);
+    if (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) {
+        *reason = g_strdup_printf("the scheme must be http or https, not %s", scheme);
+        return FALSE;
+    }
+    if (!host || !*host) {
+        *reason = g_strdup("the URL has no host");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean event_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return FALSE;
+    gboolean dot = FALSE;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (i == 0 || s[i - 1] == '.' || i == n - 1)
+                return FALSE;
+            dot = TRUE;
+        } else if (c == '*') {
+            if (i != n - 1 || i == 0 || s[i - 1] != '.')
+                return FALSE;
+        } else if (!g_ascii_islower(c) && c != '_') {
+            return FALSE;
+        }
+    }
+    return dot;
+}
+
+gboolean hn_webhook_events_valid(const char *filter, char **reason)
+{
+    if (!filter || strcmp(filter, "*") == 0)
+        return TRUE;
+    g_auto(GStrv) parts = g_strsplit(filter, ",", -1);
+    guint n = 0;
+    for (guint i = 0; parts[i]; i++) {
+        char *p = g_strstrip(parts[i]);
+        if (!*p)
+            continue;
+        n++;
+        if (strcmp(p, "*") != 0 && !event_name_valid(p)) {
+            *reason = g_strdup_printf("“%s” is not an event type (like participant.joined) or a "
+                                      "family (like participant.*)",
+                                      p);
+            return FALSE;
+        }
+    }
+    if (n == 0) {
+        *reason = g_strdup("the list is empty (leave the key out for every event)");
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -22,4 +22,11 @@ char *hn_webhook_secret_new(void);
 char *hn_webhook_sign(const char *secret, const char *msg_id, gint64 timestamp, const char *body,
                       gsize len);
 
+/* TRUE when url is an absolute http:// or https:// URL with a host (at most 2048 bytes, no
+ * spaces or control characters); else FALSE and *reason (transfer full). */
+gboolean hn_webhook_url_valid(const char *url, char **reason);
+/* TRUE when filter is "*" or a comma list of event types ("participant.joined") or families
+ * ("participant.*"); else FALSE and *reason (transfer full). */
+gboolean hn_webhook_events_valid(const char *filter, char **reason);
+
 G_END_DECLS
