@@ -277,6 +277,32 @@ gboolean hn_db_webhook_delete(HnDb *db, gint64 id, GError **error)
 
 /* ---- the outbox ---- */
 
+static GMutex conf_lock;
+static GHashTable *conf_rooms; /* lower-case names */
+
+void hn_db_outbox_set_confidential_rooms(const char *const *rooms)
+{
+    g_mutex_lock(&conf_lock);
+    g_clear_pointer(&conf_rooms, g_hash_table_unref);
+    for (guint i = 0; rooms && rooms[i]; i++) {
+        if (!conf_rooms)
+            conf_rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_hash_table_add(conf_rooms, g_ascii_strdown(rooms[i], -1));
+    }
+    g_mutex_unlock(&conf_lock);
+}
+
+static gboolean config_confidential(const char *room)
+{
+    if (!room)
+        return FALSE;
+    g_autofree char *low = g_ascii_strdown(room, -1);
+    g_mutex_lock(&conf_lock);
+    gboolean yes = conf_rooms && g_hash_table_contains(conf_rooms, low);
+    g_mutex_unlock(&conf_lock);
+    return yes;
+}
+
 /* TRUE when the meeting or its room is marked confidential in the store. */
 static gboolean stored_confidential(HnDb *db, const HnHookEvent *ev)
 {
@@ -305,6 +331,19 @@ static char *event_body(const HnHookEvent *ev)
         json_decref(data);
         data = json_object();
     }
+    struct {
+        const char *key;
+        json_t *v;
+    } add[] = {{"meeting", ev->meeting ? json_integer(ev->meeting) : json_null()},
+               {"room", ev->room ? json_string(ev->room) : json_null()},
+               {"actor", ev->actor ? json_string(ev->actor) : NULL},
+               {"participant", ev->participant ? json_string(ev->participant) : NULL}};
+    for (guint i = 0; i < G_N_ELEMENTS(add); i++) {
+        if (add[i].v && !json_object_get(data, add[i].key))
+            json_object_set_new(data, add[i].key, add[i].v);
+        else
+            json_decref(add[i].v);
+    }
     g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(ev->time_ms / 1000);
     g_autofree char *ts = g_strdup_printf(
         "%s.%03dZ", dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : "1970-01-01T00:00:00",
@@ -319,7 +358,7 @@ gboolean hn_db_outbox_enqueue(HnDb *db, const HnHookEvent *ev, guint *rows_out, 
 {
     if (rows_out)
         *rows_out = 0;
-    if (ev->confidential || stored_confidential(db, ev))
+    if (ev->confidential || config_confidential(ev->room) || stored_confidential(db, ev))
         return TRUE;
     sqlite3_stmt *q =
         prep(db, "SELECT id, events FROM webhooks WHERE enabled = 1 ORDER BY id", error);

@@ -67,15 +67,21 @@ typedef struct {
     const char *room;  /* NULL: none */
     const char *type;  /* "participant.joined", ... */
     gint64 time_ms;    /* when it happened, unix ms */
+    const char *actor, *participant; /* may be NULL */
     const char *data;  /* JSON object text, NULL: {} */
     gboolean confidential; /* the caller knows the room or meeting is (config rooms) */
 } HnHookEvent;
 
 /* Inserts the event's outbox rows in the caller's transaction (none when the meeting or room is
- * confidential). *rows_out (NULL ok) gets how many. */
+ * confidential). The body's data is the event's with meeting, room, actor and participant added
+ * when it has none of its own. *rows_out (NULL ok) gets how many. */
 gboolean hn_db_outbox_enqueue(HnDb *db, const HnHookEvent *ev, guint *rows_out, GError **error);
 /* The same in a transaction of its own. */
 gboolean hn_db_outbox_append(HnDb *db, const HnHookEvent *ev, guint *rows_out, GError **error);
+
+/* The rooms declared confidential in the configuration (NULL-terminated, copied; NULL: none):
+ * their events make no outbox rows. Set once at start. Thread: any. */
+void hn_db_outbox_set_confidential_rooms(const char *const *rooms);
 
 /* At start: rows left in flight by a crash go back to pending. Returns how many (-1: error). */
 int hn_db_outbox_recover(HnDb *db, GError **error);
