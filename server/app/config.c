@@ -55,10 +55,11 @@ static void eoffice_clear(HnEofficeConfig *e)
     for (guint i = 0; i < G_N_ELEMENTS(secrets); i++)
         if (*secrets[i])
             memset(*secrets[i], 0, strlen(*secrets[i]));
-    char **all[] = {&e->upload_url, &e->auth,       &e->token,          &e->username,
-                    &e->password,   &e->field_file, &e->field_metadata, &e->field_title,
-                    &e->field_number, &e->document_id_path, &e->edxml_url, &e->from_code,
-                    &e->from_name, &e->to_code, &e->to_name, &e->place};
+    char **all[] = {
+        &e->upload_url, &e->auth,           &e->token,       &e->username,     &e->password,
+        &e->field_file, &e->field_metadata, &e->field_title, &e->field_number, &e->document_id_path,
+        &e->edxml_url,  &e->from_code,      &e->from_name,   &e->to_code,      &e->to_name,
+        &e->place};
     for (guint i = 0; i < G_N_ELEMENTS(all); i++)
         g_clear_pointer(all[i], g_free);
 }
@@ -68,10 +69,10 @@ static void eoffice_defaults(HnEofficeConfig *e)
     struct {
         char **field;
         const char *def;
-    } defaults[] = {{&e->auth, "none"},           {&e->field_file, "file"},
-                    {&e->field_metadata, "metadata"}, {&e->field_title, "title"},
-                    {&e->field_number, "number"},   {&e->document_id_path, "id"},
-                    {&e->place, "Việt Nam"}};
+    } defaults[] = {
+        {&e->auth, "none"},         {&e->field_file, "file"},     {&e->field_metadata, "metadata"},
+        {&e->field_title, "title"}, {&e->field_number, "number"}, {&e->document_id_path, "id"},
+        {&e->place, "Việt Nam"}};
     for (guint i = 0; i < G_N_ELEMENTS(defaults); i++)
         if (!*defaults[i].field)
             *defaults[i].field = g_strdup(defaults[i].def);
@@ -434,8 +435,8 @@ static gboolean index_build(LineIndex *idx, const char *data, gsize len, GError 
 typedef struct {
     LineIndex idx;
     GKeyFile *kf;
-    HnConfig *cfg;      /* being built; replaces the caller's on success */
-    HnRoomConfig *room; /* the room whose group is being read */
+    HnConfig *cfg;         /* being built; replaces the caller's on success */
+    HnRoomConfig *room;    /* the room whose group is being read */
     HnWebhookConfig *hook; /* the webhook whose group is being read */
 } Loader;
 
@@ -1026,10 +1027,10 @@ static gboolean set_text(char **field, const char *value, size_t max, char **rea
     return TRUE;
 }
 
-#define EOFFICE_TEXT_KEY(fn, field, max)                                                          \
-    static gboolean fn(Loader *ld, const char *value, char **reason)                             \
-    {                                                                                             \
-        return set_text(&ld->cfg->eoffice.field, value, max, reason);                            \
+#define EOFFICE_TEXT_KEY(fn, field, max)                                                           \
+    static gboolean fn(Loader *ld, const char *value, char **reason)                               \
+    {                                                                                              \
+        return set_text(&ld->cfg->eoffice.field, value, max, reason);                              \
     }
 EOFFICE_TEXT_KEY(key_eo_token, token, 4096)
 EOFFICE_TEXT_KEY(key_eo_username, username, 256)
@@ -1057,8 +1058,7 @@ static gboolean key_eo_edxml_url(Loader *ld, const char *value, char **reason)
 
 static gboolean key_eo_auth(Loader *ld, const char *value, char **reason)
 {
-    if (strcmp(value, "none") != 0 && strcmp(value, "bearer") != 0 &&
-        strcmp(value, "basic") != 0) {
+    if (strcmp(value, "none") != 0 && strcmp(value, "bearer") != 0 && strcmp(value, "basic") != 0) {
         *reason = g_strdup_printf("“%s” is not one of none, bearer, basic", value);
         return FALSE;
     }
@@ -1066,12 +1066,9 @@ static gboolean key_eo_auth(Loader *ld, const char *value, char **reason)
 }
 
 static const KeyDef hooks_keys[] = {
-    {"retry_base_ms", key_hook_retry_base},
-    {"retry_max", key_hook_retry_max},
-    {"retry_period", key_hook_retry_period},
-    {"connect_timeout", key_hook_connect},
-    {"timeout", key_hook_timeout},
-    {NULL, NULL},
+    {"retry_base_ms", key_hook_retry_base},  {"retry_max", key_hook_retry_max},
+    {"retry_period", key_hook_retry_period}, {"connect_timeout", key_hook_connect},
+    {"timeout", key_hook_timeout},           {NULL, NULL},
 };
 
 static const KeyDef webhook_keys[] = {
@@ -1137,12 +1134,9 @@ static const KeyDef media_keys[] = {
 };
 
 static const KeyDef rooms_keys[] = {
-    {"auto_create", key_auto_create},
-    {"max_participants", key_max_participants},
-    {"last_n", key_last_n},
-    {"lobby_timeout", key_lobby_timeout},
-    {"end_grace", key_end_grace},
-    {NULL, NULL},
+    {"auto_create", key_auto_create}, {"max_participants", key_max_participants},
+    {"last_n", key_last_n},           {"lobby_timeout", key_lobby_timeout},
+    {"end_grace", key_end_grace},     {NULL, NULL},
 };
 
 static const KeyDef room_keys[] = {

@@ -58,7 +58,7 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_ATTEMPTS_MIN 60
 
 #define HN_CONFIG_LOBBY_TIMEOUT 1800 /* seconds: [rooms] lobby_timeout default */
-#define HN_CONFIG_END_GRACE      30   /* seconds: [rooms] end_grace default */
+#define HN_CONFIG_END_GRACE     30   /* seconds: [rooms] end_grace default */
 
 /* Who may join a room (docs/security.md). */
 typedef enum {
@@ -77,9 +77,9 @@ typedef struct {
     gboolean has_own_max;   /* TRUE when the group set max_participants itself */
     guint last_n;           /* 0..HN_CONFIG_LAST_N_MAX, 0: off; [rooms] last_n when not set */
     gboolean has_own_last_n;
-    char *pin;       /* 4-32 digits, NULL when not set; never logged */
-    HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
-    gboolean lobby;  /* newcomers wait until a chair admits them (default FALSE) */
+    char *pin;             /* 4-32 digits, NULL when not set; never logged */
+    HnAccess access;       /* as written (HN_ACCESS_DEFAULT when not set) */
+    gboolean lobby;        /* newcomers wait until a chair admits them (default FALSE) */
     gboolean confidential; /* no hook and no e-office delivery for its meetings (docs/hooks.md) */
 } HnRoomConfig;
 
@@ -93,15 +93,15 @@ typedef struct {
 
 /* [eoffice]: where signed minutes go (docs/hooks.md). Strings NULL when not set. */
 typedef struct {
-    char *upload_url;       /* generic multipart upload; NULL: none */
-    char *auth;             /* "none" (default), "bearer", "basic" */
-    char *token;            /* bearer token; never logged */
+    char *upload_url;          /* generic multipart upload; NULL: none */
+    char *auth;                /* "none" (default), "bearer", "basic" */
+    char *token;               /* bearer token; never logged */
     char *username, *password; /* basic; the password is never logged */
     char *field_file, *field_metadata, *field_title, *field_number; /* form field names */
     char *document_id_path; /* dot path of the document id in the upload's JSON reply */
     char *edxml_url;        /* edXML package POST (document exchange, LGSP); NULL: none */
     char *from_code, *from_name, *to_code, *to_name; /* agency codes and names (edXML) */
-    char *place;            /* place of promulgation (edXML), e.g. "Hà Nội" */
+    char *place; /* place of promulgation (edXML), e.g. "Hà Nội" */
 } HnEofficeConfig;
 
 #define HN_CONFIG_HOOK_RETRY_BASE_MS 5000
@@ -150,15 +150,15 @@ typedef struct {
     guint last_n;           /* default: video of the N latest speakers only (0: everyone's) */
     guint lobby_timeout;    /* seconds one may wait in a lobby, 2..86400 (default 1800) */
     guint end_grace; /* seconds a room stays empty before its meeting ends, 1..86400 (default 30) */
-    GPtrArray *rooms;       /* HnRoomConfig*, in file order, names unique */
+    GPtrArray *rooms; /* HnRoomConfig*, in file order, names unique */
 
     /* [hooks], [webhook:NAME], [eoffice] (docs/hooks.md) */
-    guint hook_retry_base_ms;    /* first retry delay before jitter, 100..600000 ms */
-    guint hook_retry_max;        /* cap of one retry delay, 1..86400 s */
-    guint hook_retry_period;     /* then dead, 10..2592000 s */
-    guint hook_connect_timeout;  /* 1..60 s */
-    guint hook_timeout;          /* whole request, 1..600 s */
-    GPtrArray *webhooks;         /* HnWebhookConfig*, in file order, names unique */
+    guint hook_retry_base_ms;   /* first retry delay before jitter, 100..600000 ms */
+    guint hook_retry_max;       /* cap of one retry delay, 1..86400 s */
+    guint hook_retry_period;    /* then dead, 10..2592000 s */
+    guint hook_connect_timeout; /* 1..60 s */
+    guint hook_timeout;         /* whole request, 1..600 s */
+    GPtrArray *webhooks;        /* HnWebhookConfig*, in file order, names unique */
     HnEofficeConfig eoffice;
 } HnConfig;
 

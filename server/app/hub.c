@@ -5,7 +5,9 @@
 
 #include "app/api_login.h"
 #include "app/api_v1.h"
+#include "app/hook_delivery.h"
 #include "app/hub_admin.h"
+#include "app/hub_hooks.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
 #include "app/hub_moderation.h"
@@ -552,6 +554,7 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->lobby_admitted = lb.admitted;
     out->lobby_denied = lb.denied;
     out->lobby_timeouts = lb.timeouts;
+    hn_hook_delivery_get_stats(hub->hooks, &out->hooks);
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)
@@ -656,6 +659,7 @@ void hn_hub_free(HnHub *hub)
     hn_hub_chatvote_free(hub->chatvote);
     hn_room_policies_free(hub->policies);
     hn_hub_meetings_free(hub->meetings);
+    hn_hub_hooks_stop(hub);
     g_free(hub->session_secret);
     g_free(hub);
 }
@@ -668,4 +672,5 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
                           hub->session_secret);
     hn_api_v1_register(hub);
     hn_hub_meetings_resume(hub);
+    hn_hub_hooks_start(hub);
 }

@@ -71,6 +71,7 @@ struct HnHub {
     struct HnHubChatVote *chatvote; /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;       /* rooms made through the API (app/room_policy.h) */
     HnHubMeetings *meetings;        /* meetings and their event log (app/hub_meeting.h) */
+    struct HnHookDelivery *hooks;   /* app/hub_hooks.c; NULL until the store is set */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

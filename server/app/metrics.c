@@ -392,6 +392,13 @@ static void render_process(GString *o, HnMetrics *m)
         {"hoinghi_lobby_denied_total", "Newcomers a chair denied", h.lobby_denied},
         {"hoinghi_lobby_timeouts_total", "Newcomers who waited [rooms] lobby_timeout in vain",
          h.lobby_timeouts},
+        {"hoinghi_hooks_delivered_total", "Hook deliveries a receiver took (2xx)",
+         h.hooks.delivered},
+        {"hoinghi_hooks_failed_attempts_total",
+         "Hook delivery attempts that failed (an error status or no answer)",
+         h.hooks.failed_attempts},
+        {"hoinghi_hooks_disabled_total", "Hook endpoints disabled by a 410 Gone answer",
+         h.hooks.disabled},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
         family(o, sig[i].name, "counter", sig[i].help);
@@ -399,6 +406,11 @@ static void render_process(GString *o, HnMetrics *m)
     }
     family(o, "hoinghi_lobby_waiting", "gauge", "Newcomers waiting in lobbies now");
     sample_u64(o, "hoinghi_lobby_waiting", NULL, h.lobby_waiting);
+    family(o, "hoinghi_hooks_pending", "gauge", "Hook deliveries waiting to be sent or retried");
+    sample_u64(o, "hoinghi_hooks_pending", NULL, h.hooks.pending);
+    family(o, "hoinghi_hooks_dead", "gauge",
+           "Hook deliveries given up after the retry period (dead letters)");
+    sample_u64(o, "hoinghi_hooks_dead", NULL, h.hooks.dead);
 }
 
 static void render_lag(GString *o, HnScrape *s, guint n)

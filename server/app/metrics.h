@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "app/hook_delivery.h"
 #include "app/room.h"
 #include "signaling/http.h"
 #include "signaling/server.h"
@@ -28,6 +29,7 @@ typedef struct {
     uint64_t audit_rows, audit_failed; /* rows the store wrote / could not write */
     uint64_t lobby_waiting;            /* newcomers waiting in lobbies now (a gauge) */
     uint64_t lobby_knocks, lobby_admitted, lobby_denied, lobby_timeouts;
+    HnHookStats hooks; /* the hook outbox (app/hook_delivery.h) */
 } HnMetricsHubStats;
 
 typedef void (*HnMetricsRoomFn)(void *data, HnWorker *w, HnRoom *room);

@@ -64,8 +64,8 @@ char *hn_edxml_build(const HnEdxmlDoc *d)
     const char *slash = strchr(num, '/');
     g_autofree char *code_number = slash ? g_strndup(num, (gsize)(slash - num)) : g_strdup(num);
     const char *notation = slash ? slash + 1 : "BB";
-    g_autofree char *doc_id = g_strdup_printf("%s,%s,%s/%s", d->from_code, date, code_number,
-                                              notation);
+    g_autofree char *doc_id =
+        g_strdup_printf("%s,%s,%s/%s", d->from_code, date, code_number, notation);
     GString *s = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     g_string_append(s, "<edXML xmlns=\"" HN_EDXML_NS "\">\n");
     g_string_append(s, "  <edXML:edXMLEnvelope xmlns:edXML=\"" HN_EDXML_NS
@@ -118,9 +118,8 @@ char *hn_edxml_build(const HnEdxmlDoc *d)
     open_el(s, 2, "edXMLBody");
     g_string_append(s, "      <edXML:edXMLManifest version=\"1.0\">\n");
     g_autofree char *cid = g_markup_escape_text(d->content_id, -1);
-    g_string_append_printf(s,
-                           "        <edXML:Reference xlink:href=\"cid:%s\" xlink:type=\"simple\">\n",
-                           cid);
+    g_string_append_printf(
+        s, "        <edXML:Reference xlink:href=\"cid:%s\" xlink:type=\"simple\">\n", cid);
     el(s, 5, "AttachmentName", d->attachment_name);
     el(s, 5, "ContentType", "application/pdf");
     el(s, 5, "ContentId", d->content_id);
@@ -173,8 +172,8 @@ static char *cur_path(Check *c)
     return g_string_free(p, FALSE);
 }
 
-static void on_start(GMarkupParseContext *ctx, const char *name, const char **an,
-                     const char **av, gpointer user, GError **error)
+static void on_start(GMarkupParseContext *ctx, const char *name, const char **an, const char **av,
+                     gpointer user, GError **error)
 {
     Check *c = user;
     const char *ln = local_name(name);
@@ -183,9 +182,8 @@ static void on_start(GMarkupParseContext *ctx, const char *name, const char **an
     if (strcmp(ln, "edXMLEnvelope") == 0) {
         c->envelopes++;
         const char *pfx_end = strchr(name, ':');
-        g_autofree char *want =
-            pfx_end ? g_strdup_printf("xmlns:%.*s", (int)(pfx_end - name), name)
-                    : g_strdup("xmlns");
+        g_autofree char *want = pfx_end ? g_strdup_printf("xmlns:%.*s", (int)(pfx_end - name), name)
+                                        : g_strdup("xmlns");
         for (guint i = 0; an[i]; i++)
             if (strcmp(an[i], want) == 0 && strcmp(av[i], HN_EDXML_NS) == 0)
                 c->ns_ok = TRUE;
@@ -253,18 +251,27 @@ static gboolean check_tree(Check *c, char **reason)
         return check_fail(reason, "%s", "not exactly one edXMLEnvelope");
     if (!c->ns_ok)
         return check_fail(reason, "the envelope is not in the namespace %s", HN_EDXML_NS);
-    static const char *const required[] = {
-        MH "From/OrganId", MH "From/OrganName", MH "To/OrganId", MH "Code/CodeNumber",
-        MH "Code/CodeNotation", MH "PromulgationInfo/PromulgationDate", MH "DocumentType/TypeName",
-        MH "Subject", MH "SignerInfo/FullName", MH "DocumentId", H "TraceHeaderList/TraceHeader/OrganId",
-        H "TraceHeaderList/TraceHeader/Timestamp", "edXMLEnvelope/edXMLBody/edXMLManifest/Reference"};
+    static const char *const required[] = {MH "From/OrganId",
+                                           MH "From/OrganName",
+                                           MH "To/OrganId",
+                                           MH "Code/CodeNumber",
+                                           MH "Code/CodeNotation",
+                                           MH "PromulgationInfo/PromulgationDate",
+                                           MH "DocumentType/TypeName",
+                                           MH "Subject",
+                                           MH "SignerInfo/FullName",
+                                           MH "DocumentId",
+                                           H "TraceHeaderList/TraceHeader/OrganId",
+                                           H "TraceHeaderList/TraceHeader/Timestamp",
+                                           "edXMLEnvelope/edXMLBody/edXMLManifest/Reference"};
     for (guint i = 0; i < G_N_ELEMENTS(required); i++) {
         const char *v = g_hash_table_lookup(c->seen, required[i]);
         gboolean container = g_str_has_suffix(required[i], "Reference");
         if (!v || (!container && !*v))
             return check_fail(reason, "%s is missing or empty", required[i]);
     }
-    const char *organs[] = {MH "From/OrganId", MH "To/OrganId", H "TraceHeaderList/TraceHeader/OrganId"};
+    const char *organs[] = {MH "From/OrganId", MH "To/OrganId",
+                            H "TraceHeaderList/TraceHeader/OrganId"};
     for (guint i = 0; i < G_N_ELEMENTS(organs); i++) {
         const char *v = g_hash_table_lookup(c->seen, organs[i]);
         if (!hn_edxml_organ_id_valid(v))

@@ -19,13 +19,13 @@ typedef struct {
     const char *number;                /* the minutes' number and code "12/BB-UBND" */
     const char *title;                 /* subject (trích yếu) */
     const char *signer, *signer_position;
-    gint64 date_s;                     /* promulgation (signing) time, unix seconds */
-    gint64 now_s;                      /* the trace's timestamp */
-    const char *tz;                    /* time zone of the dates ("Asia/Ho_Chi_Minh"); NULL: UTC */
-    const char *attachment_name;       /* "minutes.pdf" */
-    const guint8 *attachment;          /* the signed PDF */
+    gint64 date_s;               /* promulgation (signing) time, unix seconds */
+    gint64 now_s;                /* the trace's timestamp */
+    const char *tz;              /* time zone of the dates ("Asia/Ho_Chi_Minh"); NULL: UTC */
+    const char *attachment_name; /* "minutes.pdf" */
+    const guint8 *attachment;    /* the signed PDF */
     gsize attachment_len;
-    const char *content_id;            /* stable id of the attachment (the hook's webhook-id) */
+    const char *content_id; /* stable id of the attachment (the hook's webhook-id) */
 } HnEdxmlDoc;
 
 /* The package (UTF-8 XML, transfer full). */

@@ -19,8 +19,8 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    gint64 base_delay_ms; /* the first retry's delay before jitter (default 5 s) */
-    gint64 max_delay_ms;  /* cap of one delay (default 1 h) */
+    gint64 base_delay_ms;   /* the first retry's delay before jitter (default 5 s) */
+    gint64 max_delay_ms;    /* cap of one delay (default 1 h) */
     gint64 retry_period_ms; /* then dead (default 3 days) */
 } HnOutboxPolicy;
 
@@ -50,8 +50,8 @@ typedef struct {
 } HnOutboxAttempt;
 
 typedef struct {
-    HnOutboxState state;     /* DELIVERED, PENDING (retry at next_ms) or DEAD */
-    gint64 next_ms;          /* when PENDING */
+    HnOutboxState state;       /* DELIVERED, PENDING (retry at next_ms) or DEAD */
+    gint64 next_ms;            /* when PENDING */
     gboolean disable_endpoint; /* a 410: the endpoint is disabled, the row stays PENDING */
 } HnOutboxDecision;
 

@@ -110,7 +110,7 @@ gboolean hn_hook_filter_match(const char *filter, const char *type)
     return FALSE;
 }
 
-#define WEBHOOK_COLS                                                                              \
+#define WEBHOOK_COLS                                                                               \
     "id, name, kind, source, url, secret, events, enabled, disabled_reason, created, updated"
 
 static void webhook_row(sqlite3_stmt *st, int base, HnDbWebhook *w)
@@ -232,8 +232,8 @@ gboolean hn_db_webhook_get(HnDb *db, gint64 id, HnDbWebhook *out)
     return found;
 }
 
-gboolean hn_db_webhook_update(HnDb *db, gint64 id, const char *url, const char *events,
-                              int enabled, gint64 now_s, GError **error)
+gboolean hn_db_webhook_update(HnDb *db, gint64 id, const char *url, const char *events, int enabled,
+                              gint64 now_s, GError **error)
 {
     sqlite3_stmt *st =
         prep(db,
@@ -354,6 +354,62 @@ static char *event_body(const HnHookEvent *ev)
     return text;
 }
 
+static gboolean insert_row(HnDb *db, gint64 ep, const HnHookEvent *ev, const char *body,
+                           guint32 nonce, gint64 *id_out, char **msg_id_out, GError **error)
+{
+    /* stable per event and endpoint: the receiver's idempotency key */
+    char *msg_id =
+        ev->event_id
+            ? g_strdup_printf("msg_e%" G_GINT64_FORMAT "_w%" G_GINT64_FORMAT, ev->event_id, ep)
+            : g_strdup_printf("msg_t%" G_GINT64_FORMAT "%08x_w%" G_GINT64_FORMAT, ev->time_ms,
+                              nonce, ep);
+    sqlite3_stmt *st = prep(db,
+                            "INSERT INTO outbox (endpoint, event, meeting, type, msg_id, body,"
+                            " created_ms, since_ms, next_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            error);
+    if (!st) {
+        g_free(msg_id);
+        return FALSE;
+    }
+    sqlite3_bind_int64(st, 1, ep);
+    if (ev->event_id)
+        sqlite3_bind_int64(st, 2, ev->event_id);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_int64(st, 3, ev->meeting);
+    bind_text(st, 4, ev->type);
+    bind_text(st, 5, msg_id);
+    bind_text(st, 6, body);
+    sqlite3_bind_int64(st, 7, ev->time_ms);
+    sqlite3_bind_int64(st, 8, ev->time_ms);
+    sqlite3_bind_int64(st, 9, ev->time_ms);
+    gboolean ok = step_done(db, st, error) > 0;
+    if (ok && id_out)
+        *id_out = sqlite3_last_insert_rowid(H(db));
+    if (ok && msg_id_out)
+        *msg_id_out = msg_id;
+    else
+        g_free(msg_id);
+    return ok;
+}
+
+static guint32 random_nonce(void)
+{
+    guint32 nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+        nonce = (guint32)g_random_int();
+    return nonce;
+}
+
+gboolean hn_db_outbox_insert_one(HnDb *db, gint64 endpoint, const HnHookEvent *ev, gint64 *id_out,
+                                 char **msg_id_out, GError **error)
+{
+    char *body = event_body(ev);
+    gboolean ok = insert_row(db, endpoint, ev, body, random_nonce(), id_out, msg_id_out, error);
+    free(body);
+    return ok;
+}
+
 gboolean hn_db_outbox_enqueue(HnDb *db, const HnHookEvent *ev, guint *rows_out, GError **error)
 {
     if (rows_out)
@@ -375,39 +431,9 @@ gboolean hn_db_outbox_enqueue(HnDb *db, const HnHookEvent *ev, guint *rows_out, 
     sqlite3_finalize(q);
     gboolean ok = TRUE;
     char *body = ids->len ? event_body(ev) : NULL;
-    guint32 nonce = 0;
-    if (ids->len && !ev->event_id && getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
-        nonce = (guint32)g_random_int();
-    for (guint i = 0; ok && i < ids->len; i++) {
-        gint64 ep = g_array_index(ids, gint64, i);
-        /* stable per event and endpoint: the receiver's idempotency key */
-        g_autofree char *msg_id =
-            ev->event_id ? g_strdup_printf("msg_e%" G_GINT64_FORMAT "_w%" G_GINT64_FORMAT,
-                                           ev->event_id, ep)
-                         : g_strdup_printf("msg_t%" G_GINT64_FORMAT "%08x_w%" G_GINT64_FORMAT,
-                                           ev->time_ms, nonce, ep);
-        sqlite3_stmt *st = prep(db,
-                                "INSERT INTO outbox (endpoint, event, meeting, type, msg_id, body,"
-                                " created_ms, since_ms, next_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                error);
-        if (!st) {
-            ok = FALSE;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, ep);
-        if (ev->event_id)
-            sqlite3_bind_int64(st, 2, ev->event_id);
-        else
-            sqlite3_bind_null(st, 2);
-        sqlite3_bind_int64(st, 3, ev->meeting);
-        bind_text(st, 4, ev->type);
-        bind_text(st, 5, msg_id);
-        bind_text(st, 6, body);
-        sqlite3_bind_int64(st, 7, ev->time_ms);
-        sqlite3_bind_int64(st, 8, ev->time_ms);
-        sqlite3_bind_int64(st, 9, ev->time_ms);
-        ok = step_done(db, st, error) > 0;
-    }
+    guint32 nonce = ids->len && !ev->event_id ? random_nonce() : 0;
+    for (guint i = 0; ok && i < ids->len; i++)
+        ok = insert_row(db, g_array_index(ids, gint64, i), ev, body, nonce, NULL, NULL, error);
     if (ok && rows_out)
         *rows_out = ids->len;
     free(body);
@@ -474,9 +500,9 @@ void hn_db_delivery_clear(HnDbDelivery *d)
     memset(d, 0, sizeof *d);
 }
 
-#define OUTBOX_COLS                                                                               \
-    "o.id, o.endpoint, o.event, o.meeting, o.type, o.msg_id, o.body, o.created_ms, o.since_ms,"  \
-    " o.state, o.attempts, o.next_ms, o.last_ms, o.delivered_ms, o.last_status, o.last_error,"   \
+#define OUTBOX_COLS                                                                                \
+    "o.id, o.endpoint, o.event, o.meeting, o.type, o.msg_id, o.body, o.created_ms, o.since_ms,"    \
+    " o.state, o.attempts, o.next_ms, o.last_ms, o.delivered_ms, o.last_status, o.last_error,"     \
     " o.result"
 #define OUTBOX_NCOLS 17
 
@@ -567,8 +593,7 @@ static void delivery_clear_func(gpointer p)
     hn_db_delivery_clear(p);
 }
 
-GArray *hn_db_outbox_list(HnDb *db, gint64 endpoint, const char *state, guint limit,
-                          GError **error)
+GArray *hn_db_outbox_list(HnDb *db, gint64 endpoint, const char *state, guint limit, GError **error)
 {
     sqlite3_stmt *st = prep(db,
                             "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.endpoint = ?"

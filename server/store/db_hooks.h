@@ -4,8 +4,8 @@
  * to the event log, one row per enabled endpoint whose filter takes it (none for a confidential
  * meeting), with its body and webhook-id fixed there, so a delivery is never lost between the
  * event and the outbox and a retry sends the same bytes under the same id.
- * Thread: the store thread, or the hook delivery thread on its own connection (app/hook_delivery.h).
- * Errors: GError in HN_DB_ERROR. */
+ * Thread: the store thread, or the hook delivery thread on its own connection
+ * (app/hook_delivery.h). Errors: GError in HN_DB_ERROR. */
 #pragma once
 
 #include "meeting/outbox.h"
@@ -25,7 +25,7 @@ const char *hn_hook_kind_name(HnHookKind k);
 /* A row of webhooks. */
 typedef struct {
     gint64 id;
-    char *name;   /* unique: the [webhook:NAME] group's name, or the API's */
+    char *name; /* unique: the [webhook:NAME] group's name, or the API's */
     HnHookKind kind;
     char *source; /* "config" or "api" */
     char *url;
@@ -53,8 +53,8 @@ GArray *hn_db_webhook_list(HnDb *db, GError **error);
 gboolean hn_db_webhook_get(HnDb *db, gint64 id, HnDbWebhook *out);
 /* Changes url, events (NULL: unchanged) and enabled (-1: unchanged; TRUE clears the reason).
  * FALSE + error (NOT_FOUND). */
-gboolean hn_db_webhook_update(HnDb *db, gint64 id, const char *url, const char *events,
-                              int enabled, gint64 now_s, GError **error);
+gboolean hn_db_webhook_update(HnDb *db, gint64 id, const char *url, const char *events, int enabled,
+                              gint64 now_s, GError **error);
 /* Disables the endpoint with a reason (a 410). */
 gboolean hn_db_webhook_disable(HnDb *db, gint64 id, const char *reason, GError **error);
 /* Deletes the endpoint and its outbox rows. FALSE + error (NOT_FOUND). */
@@ -62,20 +62,24 @@ gboolean hn_db_webhook_delete(HnDb *db, gint64 id, GError **error);
 
 /* One event to report. */
 typedef struct {
-    gint64 event_id;   /* events.id; 0 when the event log has no row for it */
-    gint64 meeting;    /* meetings.id, 0: none */
-    const char *room;  /* NULL: none */
-    const char *type;  /* "participant.joined", ... */
-    gint64 time_ms;    /* when it happened, unix ms */
+    gint64 event_id;                 /* events.id; 0 when the event log has no row for it */
+    gint64 meeting;                  /* meetings.id, 0: none */
+    const char *room;                /* NULL: none */
+    const char *type;                /* "participant.joined", ... */
+    gint64 time_ms;                  /* when it happened, unix ms */
     const char *actor, *participant; /* may be NULL */
-    const char *data;  /* JSON object text, NULL: {} */
-    gboolean confidential; /* the caller knows the room or meeting is (config rooms) */
+    const char *data;                /* JSON object text, NULL: {} */
+    gboolean confidential;           /* the caller knows the room or meeting is (config rooms) */
 } HnHookEvent;
 
 /* Inserts the event's outbox rows in the caller's transaction (none when the meeting or room is
  * confidential). The body's data is the event's with meeting, room, actor and participant added
  * when it has none of its own. *rows_out (NULL ok) gets how many. */
 gboolean hn_db_outbox_enqueue(HnDb *db, const HnHookEvent *ev, guint *rows_out, GError **error);
+/* One row of ev for endpoint only (the API's test delivery; confidentiality is the caller's).
+ * *id_out gets the row's id and *msg_id_out (transfer full) its webhook-id. */
+gboolean hn_db_outbox_insert_one(HnDb *db, gint64 endpoint, const HnHookEvent *ev, gint64 *id_out,
+                                 char **msg_id_out, GError **error);
 /* The same in a transaction of its own. */
 gboolean hn_db_outbox_append(HnDb *db, const HnHookEvent *ev, guint *rows_out, GError **error);
 

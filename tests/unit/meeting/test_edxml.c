@@ -70,10 +70,11 @@ static void test_broken_packages_fail(void **state)
     expect_fail(a, "To/OrganId is not an agency identifier");
     g_autofree char *b = replace(x, "<edXML:FullName>Nguyễn Văn A</edXML:FullName>", "");
     expect_fail(b, "SignerInfo/FullName is missing");
-    g_autofree char *c = replace(x, "2026/12/05</edXML:PromulgationDate>",
-                                 "2026-12-05</edXML:PromulgationDate>");
+    g_autofree char *c =
+        replace(x, "2026/12/05</edXML:PromulgationDate>", "2026-12-05</edXML:PromulgationDate>");
     expect_fail(c, "PromulgationDate is not a YYYY/MM/DD date");
-    g_autofree char *d = replace(x, "<ContentId>msg_e12_w3</ContentId>", "<ContentId>x</ContentId>");
+    g_autofree char *d =
+        replace(x, "<ContentId>msg_e12_w3</ContentId>", "<ContentId>x</ContentId>");
     expect_fail(d, "has no attachment");
     g_autofree char *e = replace(x, HN_EDXML_NS "\" xmlns:xlink", "urn:other\" xmlns:xlink");
     expect_fail(e, "namespace");

@@ -53,7 +53,7 @@ static void test_retries_until_dead(void **state)
         assert_true(attempts < 200);
     }
     assert_int_equal(now, since + p.retry_period_ms); /* the last try was at the end */
-    assert_true(attempts > 90 && attempts < 120); /* 96 tries 45 min apart, plus the ramp */
+    assert_true(attempts > 90 && attempts < 120);     /* 96 tries 45 min apart, plus the ramp */
     /* a 2xx at any point: delivered */
     HnOutboxAttempt ok = {.status = 204, .retry_after_ms = -1};
     hn_outbox_decide(&p, &ok, 3, since, since + 10 * S, 0.1, &d);
@@ -96,9 +96,15 @@ static void test_parse_retry_after(void **state)
     assert_int_equal(hn_outbox_parse_retry_after(" 0 ", now), 0);
     assert_int_equal(hn_outbox_parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now), 60 * S);
     assert_int_equal(hn_outbox_parse_retry_after("Sun, 06 Nov 1994 08:40:37 GMT", now), 0);
-    const char *bad[] = {"", "soon", "-5", "12abc", "Sun, 06 Nov 1994 08:50:37 CET",
-                         "Sun 06 Nov 1994 08:50:37 GMT", "Sun, 06 Foo 1994 08:50:37 GMT",
-                         "Sun, 31 Feb 1994 08:50:37 GMT", "99999999999"};
+    const char *bad[] = {"",
+                         "soon",
+                         "-5",
+                         "12abc",
+                         "Sun, 06 Nov 1994 08:50:37 CET",
+                         "Sun 06 Nov 1994 08:50:37 GMT",
+                         "Sun, 06 Foo 1994 08:50:37 GMT",
+                         "Sun, 31 Feb 1994 08:50:37 GMT",
+                         "99999999999"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
         assert_int_equal(hn_outbox_parse_retry_after(bad[i], now), -1);
     assert_int_equal(hn_outbox_parse_retry_after(NULL, now), -1);

@@ -22,8 +22,8 @@ static void test_known_vector(void **state)
 {
     (void)state;
     const char *body = "{\"test\": 2432232314}";
-    char *sig = hn_webhook_sign(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body,
-                                strlen(body));
+    char *sig =
+        hn_webhook_sign(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, strlen(body));
     assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     g_free(sig);
     /* one byte of the body changed: another signature */
@@ -38,8 +38,12 @@ static void test_secret_validation(void **state)
     (void)state;
     char *why = NULL;
     assert_true(hn_webhook_secret_valid(SECRET, &why));
-    const char *bad[] = {"", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_abc",
-                         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!", "whsec_AAAA",
+    const char *bad[] = {"",
+                         "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                         "whsec_",
+                         "whsec_abc",
+                         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!",
+                         "whsec_AAAA",
                          "whsec_MfKQ9r8G=YqrTwjUPD8ILPZIo2LaLaSw"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         assert_false(hn_webhook_secret_valid(bad[i], &why));

@@ -46,20 +46,26 @@ static void test_outbox_rows(void **state)
     GError *err = NULL;
     HnDbWebhook cfg[] = {
         {.name = "all", .url = "http://127.0.0.1:1/a", .secret = SECRET, .events = "*"},
-        {.name = "joins", .url = "http://127.0.0.1:1/j", .secret = SECRET,
+        {.name = "joins",
+         .url = "http://127.0.0.1:1/j",
+         .secret = SECRET,
          .events = "participant.*, meeting.ended"},
     };
     assert_true(hn_db_webhook_sync_config(db, cfg, 2, 100, &err));
-    HnDbWebhook api = {.name = "api1", .url = "https://x.example/h", .secret = SECRET,
-                       .events = "minutes.signed"};
+    HnDbWebhook api = {
+        .name = "api1", .url = "https://x.example/h", .secret = SECRET, .events = "minutes.signed"};
     gint64 api_id = 0;
     assert_true(hn_db_webhook_insert(db, &api, 100, &api_id, &err));
     assert_false(hn_db_webhook_insert(db, &api, 100, &api_id, &err)); /* the name is taken */
     g_clear_error(&err);
 
     guint rows = 0;
-    HnHookEvent ev = {.event_id = 7, .meeting = 3, .room = "r", .type = "participant.joined",
-                      .time_ms = 1700000000123, .data = "{\"name\":\"Nguyễn\"}"};
+    HnHookEvent ev = {.event_id = 7,
+                      .meeting = 3,
+                      .room = "r",
+                      .type = "participant.joined",
+                      .time_ms = 1700000000123,
+                      .data = "{\"name\":\"Nguyễn\"}"};
     assert_true(hn_db_outbox_append(db, &ev, &rows, &err));
     assert_int_equal(rows, 2);
     ev.event_id = 8;
@@ -88,8 +94,8 @@ static void test_outbox_rows(void **state)
     assert_true(hn_db_outbox_mark_inflight(db, d.id, 2000, &err));
     assert_int_equal(hn_db_outbox_recover(db, &err), 1);
     /* delivered: the next of (all, 3) is the head */
-    assert_true(hn_db_outbox_record(db, d.id, HN_OUTBOX_DELIVERED, 1, 3000, 3000, 204, NULL,
-                                    NULL, &err));
+    assert_true(
+        hn_db_outbox_record(db, d.id, HN_OUTBOX_DELIVERED, 1, 3000, 3000, 204, NULL, NULL, &err));
     g_autoptr(GArray) heads2 = hn_db_outbox_heads(db, &err);
     gint64 second = 0;
     for (guint i = 0; i < heads2->len; i++) {
@@ -101,8 +107,8 @@ static void test_outbox_rows(void **state)
     }
     assert_true(second > 0);
     /* dead, then "deliver again" */
-    assert_true(hn_db_outbox_record(db, second, HN_OUTBOX_DEAD, 9, 4000, 4000, 500,
-                                    "HTTP 500", NULL, &err));
+    assert_true(hn_db_outbox_record(db, second, HN_OUTBOX_DEAD, 9, 4000, 4000, 500, "HTTP 500",
+                                    NULL, &err));
     guint64 pending = 0, dead = 0;
     assert_true(hn_db_outbox_counts(db, &pending, &dead, &err));
     assert_int_equal(dead, 1);
