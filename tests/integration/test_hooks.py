@@ -181,10 +181,29 @@ def test_hooks_survive_failures_and_kill(tmp_path):
              ['enabled'], 10, 'gone disabled')
         _, gone = api(again, key, 'GET', '/api/v1/webhooks/%d' % by['gone']['id'])
         assert '410' in gone['disabled_reason']
-        _, refused = api(again, key, 'GET', '/api/v1/webhooks/%d/deliveries' % by['refused']['id'])
-        assert refused and 'connection refused' in refused[-1]['last_error'], refused
-        _, tls = api(again, key, 'GET', '/api/v1/webhooks/%d/deliveries' % by['tls']['id'])
-        assert tls and 'TLS' in (tls[-1]['last_error'] or ''), tls
+        def failing(name, text):
+            _, rows = api(again, key, 'GET', '/api/v1/webhooks/%d/deliveries' % by[name]['id'])
+            hit = [d for d in rows if text in (d['last_error'] or '')]
+            return hit and (rows, hit)
+        refused, _ = wait(lambda: failing('refused', 'connection refused'), 10, 'refused')
+        wait(lambda: failing('tls', 'TLS'), 10, 'a TLS failure')
+        refused = [d for d in refused if d['state'] == 'pending']
+        # "deliver again" on the refused endpoint's row: pending now; unknown ids: 404
+        st, r = api(again, key, 'POST', '/api/v1/webhooks/%d/deliveries/%d/retry'
+                    % (by['refused']['id'], refused[-1]['id']))
+        assert (st, r['state']) == (202, 'pending'), r
+        st, _ = api(again, key, 'POST', '/api/v1/webhooks/%d/deliveries/999999/retry'
+                    % by['refused']['id'])
+        assert st == 404
+        st, _ = api(again, key, 'POST', '/api/v1/webhooks', {'name': 'x', 'url': 'ftp://h/'})
+        assert st == 400
+        st, made = api(again, key, 'POST', '/api/v1/webhooks',
+                       {'name': 'api-one', 'url': 'http://127.0.0.1:%d/hook' % port})
+        assert st == 201 and made['secret'].startswith('whsec_')
+        _, one = api(again, key, 'GET', '/api/v1/webhooks/%d' % made['id'])
+        assert 'secret' not in one
+        assert api(again, key, 'DELETE', '/api/v1/webhooks/%d' % made['id'])[0] == 204
+        assert api(again, key, 'DELETE', '/api/v1/webhooks/%d' % by['main']['id'])[0] == 409
         logtext = open(server.log_path).read() + open(again.log_path).read()
         assert 'answered 410 Gone: disabled' in logtext
         assert 'connection refused' in logtext
