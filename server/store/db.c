@@ -260,8 +260,14 @@ HnDb *hn_db_open_at(const char *path, int target, GError **error)
               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
               " PRAGMA foreign_keys = ON;",
               &e)) {
-        g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_OPEN, "%s: not a usable database: %s", path,
-                    e->message);
+        if (sqlite3_errcode(db->db) == SQLITE_CORRUPT) /* a damaged schema page */
+            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_CORRUPT,
+                        "%s: the database is damaged (%s); restore it from a backup, or move it "
+                        "away to start with an empty one",
+                        path, e->message);
+        else
+            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_OPEN, "%s: not a usable database: %s",
+                        path, e->message);
         g_error_free(e);
         hn_db_close(db);
         return NULL;
