@@ -266,8 +266,8 @@ HnDb *hn_db_open_at(const char *path, int target, GError **error)
                         "away to start with an empty one",
                         path, e->message);
         else
-            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_OPEN, "%s: not a usable database: %s",
-                        path, e->message);
+            g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_OPEN, "%s: not a usable database: %s", path,
+                        e->message);
         g_error_free(e);
         hn_db_close(db);
         return NULL;
