@@ -23,6 +23,9 @@ def config(port, dead_port):
 [rooms]
 end_grace = 1
 
+[room:kin]
+confidential = true
+
 [hooks]
 retry_base_ms = 200
 retry_max = 1
@@ -122,6 +125,8 @@ def test_hooks_survive_failures_and_kill(tmp_path):
     again = None
     try:
         async def meeting_part1():
+            k = await join(server, 'kin', 'Mật')  # confidential: no hook at all
+            await k.close()
             a = await join(server, 'giao-ban', 'An')
             b = await join(server, 'giao-ban', 'Bình')
             await b.close()
@@ -160,6 +165,11 @@ def test_hooks_survive_failures_and_kill(tmp_path):
             return want and all(m in got for m, _, _ in want) and (want, ok)
 
         want, ok = wait(complete, 30, 'every event of the meeting at the receiver')
+        con = sqlite3.connect(db)
+        assert con.execute("SELECT count(*) FROM outbox o JOIN events e ON e.id = o.event"
+                           " WHERE e.room = 'kin'").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM events WHERE room = 'kin'").fetchone()[0] > 0
+        con.close()
         types = [json.loads(json.dumps(r['body']))['type'] for r in ok]
         assert 'meeting.started' in types and types.count('participant.joined') >= 3, types
         assert all(r['sig_ok'] for r in received(log) if r['path'] == '/hook'), 'bad signature'
