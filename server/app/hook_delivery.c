@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hn-build-config.h"
@@ -159,6 +160,14 @@ static gboolean read_pdf(Xfer *x, json_t *data, char **bytes, gsize *len)
     GError *err = NULL;
     if (!g_path_is_absolute(pdf) || !g_file_test(pdf, G_FILE_TEST_IS_REGULAR)) {
         x->setup_error = g_strdup_printf("the signed PDF \"%s\" is not there", pdf);
+        return FALSE;
+    }
+    /* only files of the data directory (the archive) leave the machine */
+    g_autofree char *real = realpath(pdf, NULL);
+    g_autofree char *root = realpath(x->d->cfg->data_dir, NULL);
+    g_autofree char *prefix = root ? g_strconcat(root, "/", NULL) : NULL;
+    if (!real || !prefix || !g_str_has_prefix(real, prefix)) {
+        x->setup_error = g_strdup_printf("the signed PDF \"%s\" is not in the data directory", pdf);
         return FALSE;
     }
     if (bytes && !g_file_get_contents(pdf, bytes, len, &err)) {

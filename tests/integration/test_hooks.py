@@ -220,7 +220,8 @@ def test_hooks_survive_failures_and_kill(tmp_path):
         assert SECRET not in logtext
 
         # e-office: the signed minutes go out once as an upload and once as edXML
-        pdf = tmp_path / 'minutes.pdf'
+        pdf = tmp_path / 'data' / 'archive' / 'minutes' / 'v1' / 'minutes.pdf'
+        pdf.parent.mkdir(parents=True)
         pdf.write_bytes(b'%PDF-1.7\n% signed minutes\n%%EOF\n')
         sdata = {'meeting': 1, 'version': 1, 'pdf': str(pdf), 'number': '12/BB-UBND',
                  'title': 'Biên bản giao ban', 'signer': 'Nguyễn Văn An'}
