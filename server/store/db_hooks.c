@@ -345,9 +345,9 @@ static char *event_body(const HnHookEvent *ev)
             json_decref(add[i].v);
     }
     g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(ev->time_ms / 1000);
-    g_autofree char *ts = g_strdup_printf(
-        "%s.%03dZ", dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : "1970-01-01T00:00:00",
-        (int)(ev->time_ms % 1000));
+    g_autofree char *secs = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : NULL;
+    g_autofree char *ts =
+        g_strdup_printf("%s.%03dZ", secs ? secs : "1970-01-01T00:00:00", (int)(ev->time_ms % 1000));
     json_t *o = json_pack("{s:s, s:s, s:o}", "type", ev->type, "timestamp", ts, "data", data);
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
