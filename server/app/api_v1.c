@@ -150,8 +150,11 @@ static void route(HnApiCall *c)
         hn_api_rooms(c);
     else if (strcmp(what, "meetings") == 0)
         hn_api_meetings(c);
+    else if (strcmp(what, "webhooks") == 0)
+        hn_api_webhooks(c);
     else
-        hn_api_problem(c, 404, "not-found", "the API has rooms and meetings (docs/api.md)");
+        hn_api_problem(c, 404, "not-found",
+                       "the API has rooms, meetings and webhooks (docs/api.md)");
 }
 
 /* ---- authentication ---- */

@@ -6,6 +6,7 @@
 #include "app/config.h"
 #include "app/negotiate.h"
 #include "meeting/pdf_sign.h"
+#include "meeting/webhook_sign.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +16,9 @@
 #define MAX_FILE_SIZE  (1024 * 1024)
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
-#define KNOWN_GROUPS   "server, media, rooms, auth, recording, minutes, room:NAME"
+#define HOOK_GROUP_PFX "webhook:"
+#define KNOWN_GROUPS \
+    "server, media, rooms, auth, recording, minutes, room:NAME, hooks, webhook:NAME, eoffice"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -32,6 +35,49 @@ static void room_free(gpointer p)
         memset(room->pin, 0, strlen(room->pin));
     g_free(room->pin);
     g_free(room);
+}
+
+static void webhook_free(gpointer p)
+{
+    HnWebhookConfig *w = p;
+    if (w == NULL)
+        return;
+    g_free(w->name);
+    g_free(w->url);
+    if (w->secret)
+        memset(w->secret, 0, strlen(w->secret));
+    g_free(w->secret);
+    g_free(w->events);
+    g_free(w);
+}
+
+static void eoffice_clear(HnEofficeConfig *e)
+{
+    char **secrets[] = {&e->token, &e->password};
+    for (guint i = 0; i < G_N_ELEMENTS(secrets); i++)
+        if (*secrets[i])
+            memset(*secrets[i], 0, strlen(*secrets[i]));
+    char **all[] = {
+        &e->upload_url, &e->auth,           &e->token,       &e->username,     &e->password,
+        &e->field_file, &e->field_metadata, &e->field_title, &e->field_number, &e->document_id_path,
+        &e->edxml_url,  &e->from_code,      &e->from_name,   &e->to_code,      &e->to_name,
+        &e->place};
+    for (guint i = 0; i < G_N_ELEMENTS(all); i++)
+        g_clear_pointer(all[i], g_free);
+}
+
+static void eoffice_defaults(HnEofficeConfig *e)
+{
+    struct {
+        char **field;
+        const char *def;
+    } defaults[] = {
+        {&e->auth, "none"},         {&e->field_file, "file"},     {&e->field_metadata, "metadata"},
+        {&e->field_title, "title"}, {&e->field_number, "number"}, {&e->document_id_path, "id"},
+        {&e->place, "Việt Nam"}};
+    for (guint i = 0; i < G_N_ELEMENTS(defaults); i++)
+        if (!*defaults[i].field)
+            *defaults[i].field = g_strdup(defaults[i].def);
 }
 
 HnConfig *hn_config_new(void)
@@ -60,6 +106,13 @@ HnConfig *hn_config_new(void)
     cfg->lockout_failures = HN_CONFIG_DEFAULT_LOCK_FAILS;
     cfg->lockout_seconds = HN_CONFIG_DEFAULT_LOCKOUT;
     cfg->attempts_per_minute = HN_CONFIG_DEFAULT_ATTEMPTS_MIN;
+    cfg->hook_retry_base_ms = HN_CONFIG_HOOK_RETRY_BASE_MS;
+    cfg->hook_retry_max = HN_CONFIG_HOOK_RETRY_MAX;
+    cfg->hook_retry_period = HN_CONFIG_HOOK_RETRY_PERIOD;
+    cfg->hook_connect_timeout = HN_CONFIG_HOOK_CONNECT;
+    cfg->hook_timeout = HN_CONFIG_HOOK_TIMEOUT;
+    cfg->webhooks = g_ptr_array_new_with_free_func(webhook_free);
+    eoffice_defaults(&cfg->eoffice);
     return cfg;
 }
 
@@ -92,6 +145,9 @@ static void config_clear(HnConfig *cfg)
     g_free(cfg->minutes_number_format);
     g_free(cfg->minutes_chair_title);
     g_free(cfg->minutes_secretary_title);
+    if (cfg->webhooks != NULL)
+        g_ptr_array_unref(cfg->webhooks);
+    eoffice_clear(&cfg->eoffice);
 }
 
 void hn_config_free(HnConfig *cfg)
@@ -315,6 +371,9 @@ static gboolean index_add(LineIndex *idx, const char *group, const char *key, in
                 g_strdup_printf("[%s] %s: key set twice (first at line %d)", group, key, first);
         else if (g_str_has_prefix(group, ROOM_GROUP_PFX))
             reason = g_strdup_printf("[%s]: room declared twice (first at line %d)", group, first);
+        else if (g_str_has_prefix(group, HOOK_GROUP_PFX))
+            reason =
+                g_strdup_printf("[%s]: webhook declared twice (first at line %d)", group, first);
         else
             reason = g_strdup_printf("[%s]: group given twice (first at line %d)", group, first);
         return scan_error(error, HN_CONFIG_ERROR_DUPLICATE, idx->filename, line, reason);
@@ -394,8 +453,9 @@ static gboolean index_build(LineIndex *idx, const char *data, gsize len, GError 
 typedef struct {
     LineIndex idx;
     GKeyFile *kf;
-    HnConfig *cfg;      /* being built; replaces the caller's on success */
-    HnRoomConfig *room; /* the room whose group is being read */
+    HnConfig *cfg;         /* being built; replaces the caller's on success */
+    HnRoomConfig *room;    /* the room whose group is being read */
+    HnWebhookConfig *hook; /* the webhook whose group is being read */
 } Loader;
 
 /* A parser takes the unescaped value (surrounding whitespace removed) and either stores it
@@ -1001,6 +1061,159 @@ static gboolean check_minutes_p12(Loader *ld, GError **error)
     return TRUE;
 }
 
+static gboolean key_room_confidential(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->room->confidential, reason);
+}
+
+/* ---- [hooks], [webhook:NAME], [eoffice] ---- */
+
+static gboolean key_hook_retry_base(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 100, 600000, &ld->cfg->hook_retry_base_ms, reason);
+}
+
+static gboolean key_hook_retry_max(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 86400, &ld->cfg->hook_retry_max, reason);
+}
+
+static gboolean key_hook_retry_period(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 10, 30 * 86400, &ld->cfg->hook_retry_period, reason);
+}
+
+static gboolean key_hook_connect(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 60, &ld->cfg->hook_connect_timeout, reason);
+}
+
+static gboolean key_hook_timeout(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 600, &ld->cfg->hook_timeout, reason);
+}
+
+static gboolean set_url(char **field, const char *value, char **reason)
+{
+    if (!hn_webhook_url_valid(value, reason))
+        return FALSE;
+    g_free(*field);
+    *field = g_strdup(value);
+    return TRUE;
+}
+
+static gboolean key_webhook_url(Loader *ld, const char *value, char **reason)
+{
+    return set_url(&ld->hook->url, value, reason);
+}
+
+static gboolean key_webhook_secret(Loader *ld, const char *value, char **reason)
+{
+    if (!hn_webhook_secret_valid(value, reason))
+        return FALSE;
+    ld->hook->secret = g_strdup(value);
+    return TRUE;
+}
+
+static gboolean key_webhook_events(Loader *ld, const char *value, char **reason)
+{
+    if (!hn_webhook_events_valid(value, reason))
+        return FALSE;
+    g_free(ld->hook->events);
+    ld->hook->events = g_strdup(value);
+    return TRUE;
+}
+
+/* A plain text value (no control characters) of at most max bytes into *field. */
+static gboolean set_text(char **field, const char *value, size_t max, char **reason)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n > max) {
+        *reason = g_strdup_printf("expected 1 to %zu bytes", max);
+        return FALSE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)value[i] < ' ') {
+            *reason = g_strdup("a control character in the value");
+            return FALSE;
+        }
+    }
+    g_free(*field);
+    *field = g_strdup(value);
+    return TRUE;
+}
+
+#define EOFFICE_TEXT_KEY(fn, field, max)                                                           \
+    static gboolean fn(Loader *ld, const char *value, char **reason)                               \
+    {                                                                                              \
+        return set_text(&ld->cfg->eoffice.field, value, max, reason);                              \
+    }
+EOFFICE_TEXT_KEY(key_eo_token, token, 4096)
+EOFFICE_TEXT_KEY(key_eo_username, username, 256)
+EOFFICE_TEXT_KEY(key_eo_password, password, 256)
+EOFFICE_TEXT_KEY(key_eo_field_file, field_file, 64)
+EOFFICE_TEXT_KEY(key_eo_field_metadata, field_metadata, 64)
+EOFFICE_TEXT_KEY(key_eo_field_title, field_title, 64)
+EOFFICE_TEXT_KEY(key_eo_field_number, field_number, 64)
+EOFFICE_TEXT_KEY(key_eo_docid, document_id_path, 256)
+EOFFICE_TEXT_KEY(key_eo_from_code, from_code, 64)
+EOFFICE_TEXT_KEY(key_eo_from_name, from_name, 256)
+EOFFICE_TEXT_KEY(key_eo_to_code, to_code, 64)
+EOFFICE_TEXT_KEY(key_eo_to_name, to_name, 256)
+EOFFICE_TEXT_KEY(key_eo_place, place, 128)
+
+static gboolean key_eo_upload_url(Loader *ld, const char *value, char **reason)
+{
+    return set_url(&ld->cfg->eoffice.upload_url, value, reason);
+}
+
+static gboolean key_eo_edxml_url(Loader *ld, const char *value, char **reason)
+{
+    return set_url(&ld->cfg->eoffice.edxml_url, value, reason);
+}
+
+static gboolean key_eo_auth(Loader *ld, const char *value, char **reason)
+{
+    if (strcmp(value, "none") != 0 && strcmp(value, "bearer") != 0 && strcmp(value, "basic") != 0) {
+        *reason = g_strdup_printf("“%s” is not one of none, bearer, basic", value);
+        return FALSE;
+    }
+    return set_text(&ld->cfg->eoffice.auth, value, 16, reason);
+}
+
+static const KeyDef hooks_keys[] = {
+    {"retry_base_ms", key_hook_retry_base},  {"retry_max", key_hook_retry_max},
+    {"retry_period", key_hook_retry_period}, {"connect_timeout", key_hook_connect},
+    {"timeout", key_hook_timeout},           {NULL, NULL},
+};
+
+static const KeyDef webhook_keys[] = {
+    {"url", key_webhook_url},
+    {"secret", key_webhook_secret},
+    {"events", key_webhook_events},
+    {NULL, NULL},
+};
+
+static const KeyDef eoffice_keys[] = {
+    {"upload_url", key_eo_upload_url},
+    {"auth", key_eo_auth},
+    {"token", key_eo_token},
+    {"username", key_eo_username},
+    {"password", key_eo_password},
+    {"field_file", key_eo_field_file},
+    {"field_metadata", key_eo_field_metadata},
+    {"field_title", key_eo_field_title},
+    {"field_number", key_eo_field_number},
+    {"document_id_path", key_eo_docid},
+    {"edxml_url", key_eo_edxml_url},
+    {"from_code", key_eo_from_code},
+    {"from_name", key_eo_from_name},
+    {"to_code", key_eo_to_code},
+    {"to_name", key_eo_to_name},
+    {"place", key_eo_place},
+    {NULL, NULL},
+};
+
 static const KeyDef server_keys[] = {
     {"listen", key_listen},
     {"data_dir", key_data_dir},
@@ -1111,6 +1324,7 @@ static const KeyDef room_keys[] = {
     {"lobby", key_room_lobby},
     {"record", key_room_record},
     {"retention_days", key_room_retention_days},
+    {"confidential", key_room_confidential},
     {NULL, NULL},
 };
 
@@ -1181,6 +1395,49 @@ static gboolean load_room(Loader *ld, const char *group, GError **error)
     gboolean ok = load_group(ld, group, room_keys, error);
     ld->room = NULL;
     return ok;
+}
+
+static gboolean load_webhook(Loader *ld, const char *group, GError **error)
+{
+    const char *name = group + strlen(HOOK_GROUP_PFX);
+    if (!hn_config_room_name_valid(name)) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
+                  "webhook name must be 1-%d characters [A-Za-z0-9_.-]", HN_CONFIG_ROOM_NAME_MAX);
+        return FALSE;
+    }
+    HnWebhookConfig *w = g_new0(HnWebhookConfig, 1);
+    w->name = g_strdup(name);
+    w->events = g_strdup("*");
+    g_ptr_array_add(ld->cfg->webhooks, w);
+    ld->hook = w;
+    gboolean ok = load_group(ld, group, webhook_keys, error);
+    ld->hook = NULL;
+    const char *missing = !ok ? NULL : !w->url ? "url" : !w->secret ? "secret" : NULL;
+    if (missing) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
+                  "%s is required (docs/hooks.md)", missing);
+        return FALSE;
+    }
+    return ok;
+}
+
+/* [eoffice]: auth needs its credentials, edXML its agencies. */
+static gboolean check_eoffice(Loader *ld, GError **error)
+{
+    HnEofficeConfig *e = &ld->cfg->eoffice;
+    const char *need = NULL;
+    if (e->auth && strcmp(e->auth, "bearer") == 0 && !e->token)
+        need = "auth = bearer needs token";
+    else if (e->auth && strcmp(e->auth, "basic") == 0 && (!e->username || !e->password))
+        need = "auth = basic needs username and password";
+    else if (e->edxml_url && (!e->from_code || !e->to_code))
+        need = "edxml_url needs from_code and to_code (the agencies' codes)";
+    if (need) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "eoffice", e->auth ? "auth" : NULL,
+                  "%s", need);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* Checks that hold between keys, once every group is read. */
@@ -1255,6 +1512,12 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, recording_keys, error);
         else if (g_str_has_prefix(g, ROOM_GROUP_PFX))
             ok = load_room(ld, g, error);
+        else if (strcmp(g, "hooks") == 0)
+            ok = load_group(ld, g, hooks_keys, error);
+        else if (g_str_has_prefix(g, HOOK_GROUP_PFX))
+            ok = load_webhook(ld, g, error);
+        else if (strcmp(g, "eoffice") == 0)
+            ok = load_group(ld, g, eoffice_keys, error) && check_eoffice(ld, error);
         else {
             set_error(error, HN_CONFIG_ERROR_UNKNOWN_GROUP, &ld->idx, g, NULL,
                       "unknown group (known: " KNOWN_GROUPS ")");

@@ -84,7 +84,35 @@ typedef struct {
     gboolean record; /* recorded from its meeting's first join (default FALSE) */
     guint retention_days; /* archived files kept this many days, 0: forever; [rooms] default */
     gboolean has_own_retention;
+    gboolean confidential; /* no hook and no e-office delivery for its meetings (docs/hooks.md) */
 } HnRoomConfig;
+
+/* One hook endpoint: a [webhook:NAME] group (docs/hooks.md). */
+typedef struct {
+    char *name;   /* 1-64 chars [A-Za-z0-9_.-] */
+    char *url;    /* http:// or https:// */
+    char *secret; /* "whsec_" + base64; never logged */
+    char *events; /* "*" (default) or a comma list of types and families ("participant.*") */
+} HnWebhookConfig;
+
+/* [eoffice]: where signed minutes go (docs/hooks.md). Strings NULL when not set. */
+typedef struct {
+    char *upload_url;          /* generic multipart upload; NULL: none */
+    char *auth;                /* "none" (default), "bearer", "basic" */
+    char *token;               /* bearer token; never logged */
+    char *username, *password; /* basic; the password is never logged */
+    char *field_file, *field_metadata, *field_title, *field_number; /* form field names */
+    char *document_id_path; /* dot path of the document id in the upload's JSON reply */
+    char *edxml_url;        /* edXML package POST (document exchange, LGSP); NULL: none */
+    char *from_code, *from_name, *to_code, *to_name; /* agency codes and names (edXML) */
+    char *place; /* place of promulgation (edXML), e.g. "Hà Nội" */
+} HnEofficeConfig;
+
+#define HN_CONFIG_HOOK_RETRY_BASE_MS 5000
+#define HN_CONFIG_HOOK_RETRY_MAX     3600   /* seconds */
+#define HN_CONFIG_HOOK_RETRY_PERIOD  259200 /* seconds: 3 days */
+#define HN_CONFIG_HOOK_CONNECT       5      /* seconds */
+#define HN_CONFIG_HOOK_TIMEOUT       15     /* seconds */
 
 /* All settings. Fields are public and read-only for users; change them only through the
  * functions below, which keep them valid. Strings are owned by the HnConfig. */
@@ -144,6 +172,15 @@ typedef struct {
     char *minutes_agency_parent, *minutes_agency_name, *minutes_agency_code, *minutes_place;
     char *minutes_number_format, *minutes_chair_title, *minutes_secretary_title;
     gboolean minutes_approver_secretary;
+
+    /* [hooks], [webhook:NAME], [eoffice] (docs/hooks.md) */
+    guint hook_retry_base_ms;   /* first retry delay before jitter, 100..600000 ms */
+    guint hook_retry_max;       /* cap of one retry delay, 1..86400 s */
+    guint hook_retry_period;    /* then dead, 10..2592000 s */
+    guint hook_connect_timeout; /* 1..60 s */
+    guint hook_timeout;         /* whole request, 1..600 s */
+    GPtrArray *webhooks;        /* HnWebhookConfig*, in file order, names unique */
+    HnEofficeConfig eoffice;
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -5,8 +5,10 @@
 
 #include "app/api_login.h"
 #include "app/api_v1.h"
+#include "app/hook_delivery.h"
 #include "app/hub_admin.h"
 #include "app/hub_archive.h"
+#include "app/hub_hooks.h"
 #include "app/hub_lobby.h"
 #include "app/hub_chatvote.h"
 #include "app/hub_minutes.h"
@@ -579,6 +581,7 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
         out->archive_verified = as.verified;
         out->archive_verify_mismatch = as.verify_mismatch;
     }
+    hn_hook_delivery_get_stats(hub->hooks, &out->hooks);
 }
 
 static void metrics_start(HnHub *hub, GMainLoop *loop)
@@ -688,6 +691,7 @@ void hn_hub_free(HnHub *hub)
     hn_room_policies_free(hub->policies);
     hn_hub_meetings_free(hub->meetings);
     hn_hub_minutes_free(hub);
+    hn_hub_hooks_stop(hub);
     g_free(hub->session_secret);
     g_free(hub);
 }
@@ -702,4 +706,5 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
     hn_hub_meetings_resume(hub);
     hn_hub_archive_start(hub, store);
     hn_hub_minutes_start(hub);
+    hn_hub_hooks_start(hub);
 }

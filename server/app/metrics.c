@@ -408,6 +408,13 @@ static void render_process(GString *o, HnMetrics *m)
          h.archive_verified},
         {"hoinghi_archive_verify_failed_total",
          "Archived files found changed or missing when verified", h.archive_verify_mismatch},
+        {"hoinghi_hooks_delivered_total", "Hook deliveries a receiver took (2xx)",
+         h.hooks.delivered},
+        {"hoinghi_hooks_failed_attempts_total",
+         "Hook delivery attempts that failed (an error status or no answer)",
+         h.hooks.failed_attempts},
+        {"hoinghi_hooks_disabled_total", "Hook endpoints disabled by a 410 Gone answer",
+         h.hooks.disabled},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(sig); i++) {
         family(o, sig[i].name, "counter", sig[i].help);
@@ -425,6 +432,11 @@ static void render_process(GString *o, HnMetrics *m)
                            "\nhoinghi_recorder_drops_total{reason=\"write\"} %" G_GUINT64_FORMAT
                            "\n",
                            (guint64)h.rec_drops_queue, (guint64)h.rec_drops_write);
+    family(o, "hoinghi_hooks_pending", "gauge", "Hook deliveries waiting to be sent or retried");
+    sample_u64(o, "hoinghi_hooks_pending", NULL, h.hooks.pending);
+    family(o, "hoinghi_hooks_dead", "gauge",
+           "Hook deliveries given up after the retry period (dead letters)");
+    sample_u64(o, "hoinghi_hooks_dead", NULL, h.hooks.dead);
 }
 
 static void render_lag(GString *o, HnScrape *s, guint n)

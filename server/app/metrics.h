@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "app/hook_delivery.h"
 #include "app/room.h"
 #include "signaling/http.h"
 #include "signaling/server.h"
@@ -33,6 +34,7 @@ typedef struct {
     /* the archive (record/archive_index.h) */
     uint64_t archive_indexed, archive_bad_manifests, archive_meetings_removed,
         archive_files_removed, archive_verified, archive_verify_mismatch;
+    HnHookStats hooks; /* the hook outbox (app/hook_delivery.h) */
 } HnMetricsHubStats;
 
 typedef void (*HnMetricsRoomFn)(void *data, HnWorker *w, HnRoom *room);

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 #define HN_DB_ERROR          (hn_db_error_quark())
 #define HN_DB_FILE           "hoinghi.db"
-#define HN_DB_SCHEMA_VERSION 6
+#define HN_DB_SCHEMA_VERSION 7
 #define HN_DB_NAME_MAX       64 /* user name: 1-64 chars [a-z0-9_.-] */
 #define HN_DB_LABEL_MAX      64 /* api key label, same characters */
 

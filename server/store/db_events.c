@@ -1,5 +1,6 @@
 /* The meeting event log and lifecycle rows (store/db_events.h). */
 #include "store/db_events.h"
+#include "store/db_hooks.h"
 
 #include <sqlite3.h>
 
@@ -49,7 +50,7 @@ void hn_db_event_clear(HnDbEvent *ev)
     g_clear_pointer(&ev->data, g_free);
 }
 
-gboolean hn_db_event_append(HnDb *db, HnDbEvent *ev, GError **error)
+static gboolean event_insert(HnDb *db, HnDbEvent *ev, GError **error)
 {
     g_return_val_if_fail(db && ev && ev->room && ev->type, FALSE);
     sqlite3_stmt *st =
@@ -74,6 +75,36 @@ gboolean hn_db_event_append(HnDb *db, HnDbEvent *ev, GError **error)
     if (rc != SQLITE_DONE)
         return fail(db, error, "event");
     ev->id = sqlite3_last_insert_rowid(handle(db));
+    return TRUE;
+}
+
+/* The event and its hook outbox rows (store/db_hooks.h) commit together: a savepoint makes them
+ * one unit inside the caller's transaction, or a transaction of their own without one. */
+gboolean hn_db_event_append(HnDb *db, HnDbEvent *ev, GError **error)
+{
+    g_return_val_if_fail(db && ev && ev->room && ev->type, FALSE);
+    if (sqlite3_exec(handle(db), "SAVEPOINT event_append", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, error, "savepoint");
+    HnHookEvent hook = {0};
+    gboolean ok = event_insert(db, ev, error);
+    if (ok) {
+        hook = (HnHookEvent){.event_id = ev->id,
+                             .meeting = ev->meeting,
+                             .room = ev->room,
+                             .type = ev->type,
+                             .time_ms = ev->time_ms,
+                             .actor = ev->actor,
+                             .participant = ev->participant,
+                             .data = ev->data};
+        ok = hn_db_outbox_enqueue(db, &hook, NULL, error);
+    }
+    if (!ok) {
+        sqlite3_exec(handle(db), "ROLLBACK TO event_append", NULL, NULL, NULL);
+        sqlite3_exec(handle(db), "RELEASE event_append", NULL, NULL, NULL);
+        return FALSE;
+    }
+    if (sqlite3_exec(handle(db), "RELEASE event_append", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, error, "release");
     return TRUE;
 }
 

@@ -240,6 +240,55 @@ static void test_unknown(void **state)
                  HN_CONFIG_ERROR_UNKNOWN_KEY, "test.conf:3: [rooms] max_participants[vi]:");
 }
 
+static void test_hooks(void **state)
+{
+    GError *error = NULL;
+    HnConfig *cfg = load("[hooks]\nretry_base_ms = 200\nretry_period = 60\n"
+                         "[webhook:crm]\nurl = https://crm.example/hooks\n"
+                         "secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+                         "events = participant.*, meeting.ended\n"
+                         "[eoffice]\nupload_url = http://127.0.0.1:9/up\nauth = bearer\n"
+                         "token = t0ken\n[room:kín]\n",
+                         &error);
+    assert_null(cfg); /* the room name: not [A-Za-z0-9_.-] */
+    g_clear_error(&error);
+    cfg = load("[hooks]\nretry_base_ms = 200\nretry_period = 60\n"
+               "[webhook:crm]\nurl = https://crm.example/hooks\n"
+               "secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+               "events = participant.*, meeting.ended\n"
+               "[eoffice]\nupload_url = http://127.0.0.1:9/up\nauth = bearer\ntoken = t0ken\n"
+               "[room:kin]\nconfidential = true\n",
+               &error);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->hook_retry_base_ms, 200);
+    assert_int_equal(cfg->hook_retry_period, 60);
+    assert_int_equal(cfg->hook_timeout, HN_CONFIG_HOOK_TIMEOUT);
+    assert_int_equal(cfg->webhooks->len, 1);
+    HnWebhookConfig *w = g_ptr_array_index(cfg->webhooks, 0);
+    assert_string_equal(w->name, "crm");
+    assert_string_equal(w->events, "participant.*, meeting.ended");
+    assert_string_equal(cfg->eoffice.field_file, "file");
+    assert_true(hn_config_find_room(cfg, "kin")->confidential);
+    hn_config_free(cfg);
+    expect_error("[webhook:a]\nurl = ftp://x/\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+                 HN_CONFIG_ERROR_INVALID, "test.conf:2: [webhook:a] url: the scheme must be http");
+    expect_error("[webhook:a]\nurl = http://\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+                 HN_CONFIG_ERROR_INVALID, "test.conf:2: [webhook:a] url:");
+    expect_error("[webhook:a]\nurl = http://h/\nsecret = hunter2\n", HN_CONFIG_ERROR_INVALID,
+                 "test.conf:3: [webhook:a] secret: a secret is \"whsec_\"");
+    expect_error("[webhook:a]\nurl = http://h/\n", HN_CONFIG_ERROR_INVALID,
+                 "test.conf:1: [webhook:a]: secret is required");
+    expect_error("[webhook:a]\nurl = http://h/\nsecret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+                 "events = Meeting started\n",
+                 HN_CONFIG_ERROR_INVALID, "test.conf:4: [webhook:a] events:");
+    expect_error("[webhook:a]\nurl = http://h/\n[webhook:a]\n", HN_CONFIG_ERROR_DUPLICATE,
+                 "webhook declared twice");
+    expect_error("[eoffice]\nauth = basic\nusername = u\n", HN_CONFIG_ERROR_INVALID,
+                 "auth = basic needs username and password");
+    expect_error("[eoffice]\nedxml_url = http://lgsp/\n", HN_CONFIG_ERROR_INVALID,
+                 "edxml_url needs from_code");
+}
+
 static void test_access(void **state)
 {
     GError *error = NULL;
@@ -531,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_crlf_and_inherit_later),
         cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_access),
+        cmocka_unit_test(test_hooks),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_server_values),
