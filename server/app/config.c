@@ -17,7 +17,7 @@
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
 #define HOOK_GROUP_PFX "webhook:"
-#define KNOWN_GROUPS \
+#define KNOWN_GROUPS                                                                               \
     "server, media, rooms, auth, recording, minutes, room:NAME, hooks, webhook:NAME, eoffice"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)

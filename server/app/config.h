@@ -78,10 +78,10 @@ typedef struct {
     gboolean has_own_max;   /* TRUE when the group set max_participants itself */
     guint last_n;           /* 0..HN_CONFIG_LAST_N_MAX, 0: off; [rooms] last_n when not set */
     gboolean has_own_last_n;
-    char *pin;       /* 4-32 digits, NULL when not set; never logged */
-    HnAccess access; /* as written (HN_ACCESS_DEFAULT when not set) */
-    gboolean lobby;  /* newcomers wait until a chair admits them (default FALSE) */
-    gboolean record; /* recorded from its meeting's first join (default FALSE) */
+    char *pin;            /* 4-32 digits, NULL when not set; never logged */
+    HnAccess access;      /* as written (HN_ACCESS_DEFAULT when not set) */
+    gboolean lobby;       /* newcomers wait until a chair admits them (default FALSE) */
+    gboolean record;      /* recorded from its meeting's first join (default FALSE) */
     guint retention_days; /* archived files kept this many days, 0: forever; [rooms] default */
     gboolean has_own_retention;
     gboolean confidential; /* no hook and no e-office delivery for its meetings (docs/hooks.md) */

@@ -73,8 +73,8 @@ struct HnHub {
     HnRoomPolicies *policies;         /* rooms made through the API (app/room_policy.h) */
     HnHubMeetings *meetings;          /* meetings and their event log (app/hub_meeting.h) */
     struct HnHubRecording *recording; /* app/hub_recording.c */
-    HnHubMinutes *minutes;          /* app/hub_minutes.c; NULL without a store */
-    struct HnHookDelivery *hooks;   /* app/hub_hooks.c; NULL until the store is set */
+    HnHubMinutes *minutes;            /* app/hub_minutes.c; NULL without a store */
+    struct HnHookDelivery *hooks;     /* app/hub_hooks.c; NULL until the store is set */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */
