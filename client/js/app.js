@@ -82,6 +82,34 @@ function readStorage(key) {
   }
 }
 
+/** The pin survives a reload or a rejoin of this tab: the pinned participant's name, per room
+ *  (sessionStorage: this tab only). A participant id changes when someone rejoins; the name does
+ *  not. */
+function pinKey() {
+  return `hoinghi.pin:${S.room || ''}`;
+}
+
+function rememberPin(id) {
+  const p = id ? S.participants.get(id) : null;
+  try {
+    if (p) sessionStorage.setItem(pinKey(), p.name);
+    else sessionStorage.removeItem(pinKey());
+  } catch {
+    /* not remembered, not fatal */
+  }
+}
+
+function restorePin(id, name) {
+  if (S.pinned) return;
+  let want = null;
+  try {
+    want = sessionStorage.getItem(pinKey());
+  } catch {
+    return;
+  }
+  if (want && want === name && ui.setPinned(id)) S.pinned = id;
+}
+
 function writeStorage(key, value) {
   try {
     localStorage.setItem(key, value);
@@ -377,6 +405,11 @@ function onJoined(msg) {
   S.id = msg.id;
   S.role = typeof msg.role === 'string' ? msg.role : 'member';
   ui.setRoomTitle(S.room, typeof msg.title === 'string' && msg.title ? msg.title : null);
+  const own = msg.participant && typeof msg.participant.name === 'string' ? msg.participant.name : '';
+  if (own && own !== S.name) {
+    S.name = own; // a join token's name is the one everybody sees, on our own tile too
+    if (S.media) ui.setLocal(S.media.stream, S.name);
+  }
   if (firstJoin) {
     S.joinedAt = Date.now(); // kept over a rejoin: the meeting goes on
     ui.setClock(S.joinedAt);
@@ -417,6 +450,7 @@ function addParticipant(id, name) {
   S.participants.set(id, { name });
   ui.upsertTile(id, name);
   ui.setVideoPaused(id, S.videoPaused.has(id));
+  restorePin(id, name);
   applyRemote();
 }
 
@@ -856,6 +890,7 @@ function start() {
     onPin: (id) => {
       S.pinned = S.pinned === id ? null : id;
       if (!ui.setPinned(S.pinned)) S.pinned = null;
+      rememberPin(S.pinned);
     },
     onLeave: leave,
     onInvite: copyInvite,

@@ -123,6 +123,7 @@ test('last_n = 1: viewers get the speaker\'s video, the others as avatars, every
       return s.tiles[ids.chi].width > 1.5 * s.tiles[ids.binh].width ? s : null;
     }, { timeout: 10000, message: 'the speaker\'s tile is large' });
     assert.equal(follow.state.follow, true);
+    await h.screenshot(pages.an.page, 'meeting-speaker');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const total = (name) => metrics.split('\n').filter((l) => l.startsWith(name))
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);

@@ -51,6 +51,8 @@ test('a newcomer waits in the lobby until the chair admits it', { timeout: 12000
     assert.match(await knock.innerText(), /Đại biểu An/);
     await chair.click('#panel-lobby');
     assert.match(await chair.locator('.lobby-row').innerText(), /Đại biểu An/);
+    await h.screenshot(guest, 'lobby-waiting');
+    await h.screenshot(chair, 'lobby-chair');
 
     // while it waits, the guest has no participant, no tile, no media
     await new Promise((r) => setTimeout(r, 2000));

@@ -167,6 +167,16 @@ test('a participant who reloads the page rejoins cleanly', { timeout: 240000 }, 
     const y1 = await joined(pages.Y, 'Y');
     await receiving(pages.X, y1.id, 'X');
     await receiving(pages.Y, x.id, 'Y');
+    // Each pins the other: the pin survives the reload (Y's own page) and the other's rejoin
+    // under a new id (X's page), found again by name.
+    const pin = (page, id) => page.evaluate((i) => document.querySelector(`.tile.remote[data-participant-id="${i}"] .tool.pin`).click(), id);
+    const pinnedId = (page) => page.evaluate(() => {
+      const el = document.querySelector('.tile.remote.pinned');
+      return el ? el.dataset.participantId : null;
+    });
+    await pin(pages.X, y1.id);
+    await pin(pages.Y, x.id);
+    assert.equal(await pinnedId(pages.X), y1.id);
 
     await pages.Y.reload({ waitUntil: 'domcontentloaded' });
     const y2 = await joined(pages.Y, 'Y after reload');
@@ -178,6 +188,8 @@ test('a participant who reloads the page rejoins cleanly', { timeout: 240000 }, 
     }, { timeout: JOIN_TIMEOUT, message: 'X shows only the new Yến tile' });
     await receiving(pages.X, y2.id, 'X');
     await receiving(pages.Y, x.id, 'Y after reload');
+    await h.waitFor(async () => (await pinnedId(pages.X)) === y2.id && (await pinnedId(pages.Y)) === x.id,
+      { timeout: JOIN_TIMEOUT, message: 'the pins survive the reload and the rejoin' });
   } catch (err) {
     await report(diag, pages, server);
     throw err;
