@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "app/api_minutes.h"
+#include "app/hub_archive.h"
 #include "app/hub_meeting.h"
 #include "meeting/minutes.h"
+#include "meeting/minutes_pdf.h"
+#include "record/archive_index.h"
 #include "record/hnr.h"
 #include "store/db_events.h"
 #include "store/db_minutes.h"
@@ -17,6 +20,8 @@
 
 struct HnHubMinutes {
     guint64 drafted, failed;
+    GThreadPool *pdf;        /* one thread: renders and signs minutes.pdf (off the main loop) */
+    gboolean said_no_signer; /* "signing is not configured" logged once */
 };
 
 static gint64 now_ms(void)
@@ -174,6 +179,157 @@ json_t *hn_minutes_build_from_store(HnDb *db, const HnConfig *cfg, gint64 meetin
     return m;
 }
 
+/* --- minutes.pdf (the PDF thread) -------------------------------------------------------------
+ * A draft's minutes.pdf is rendered when it is written (v1 at the meeting's end: minutes.ready
+ * follows the PDF; an edited version: after minutes.edited). An approved version's is rendered
+ * and, with [minutes] p12, signed; the version becomes `signed` and minutes.signed follows. */
+
+typedef enum { PDF_READY, PDF_EDITED, PDF_APPROVED } PdfKind;
+
+typedef struct {
+    HnHub *hub;
+    PdfKind kind;
+    gint64 meeting;
+    int version;
+    char *room, *dir, *by;
+    /* results (PDF thread) */
+    char *pdf, *number, *title, *signer;
+    gboolean rendered, is_signed;
+    GError *error;
+} PdfJob;
+
+static void pdf_job_free(gpointer p)
+{
+    PdfJob *j = p;
+    g_free(j->room);
+    g_free(j->dir);
+    g_free(j->by);
+    g_free(j->pdf);
+    g_free(j->number);
+    g_free(j->title);
+    g_free(j->signer);
+    g_clear_error(&j->error);
+    g_free(j);
+}
+
+static gboolean pdf_done(gpointer p);
+
+static void pdf_run(gpointer p, gpointer user)
+{
+    PdfJob *j = p;
+    const HnConfig *cfg = j->hub->cfg;
+    g_autofree char *path = g_build_filename(j->dir, "minutes.json", NULL);
+    json_error_t jerr;
+    json_t *m = json_load_file(path, 0, &jerr);
+    HnPdfSigner *signer = NULL;
+    if (!m) {
+        g_set_error(&j->error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", path, jerr.text);
+        goto out;
+    }
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    if (j->kind == PDF_APPROVED && cfg->minutes_p12) {
+        signer =
+            hn_pdf_signer_load_file(cfg->minutes_p12, cfg->minutes_p12_pw_file, now, &j->error);
+        if (!signer)
+            goto out;
+    }
+    j->pdf = g_build_filename(j->dir, "minutes.pdf", NULL);
+    j->rendered = hn_minutes_pdf_write(m, j->pdf, signer, now, &j->error);
+    j->is_signed = j->rendered && signer;
+    j->number = g_strdup(json_string_value(json_object_get(m, "number")));
+    j->title = g_strdup(json_string_value(json_object_get(json_object_get(m, "meeting"), "title")));
+    const char *cn = signer ? hn_pdf_signer_name(signer) : NULL;
+    j->signer = g_strdup(cn && *cn ? cn : j->by);
+out:
+    if (signer)
+        hn_pdf_signer_free(signer);
+    json_decref(m);
+    hn_mailbox_post(hn_worker_pool_home(j->hub->pool), pdf_done, j, pdf_job_free);
+}
+
+static void pdf_post(HnHub *hub, PdfKind kind, gint64 meeting, int version, const char *room,
+                     const char *dir, const char *by);
+static void emit_ready(HnHub *hub, gint64 meeting, const char *room, const char *dir, int version);
+
+/* The meeting folder of a minutes/v<N>/ folder, for the archive catalogue. */
+static void index_minutes(HnHub *hub, const char *dir)
+{
+    HnArchive *a = hn_hub_archive(hub);
+    if (!a || !dir)
+        return;
+    g_autofree char *minutes = g_path_get_dirname(dir);
+    g_autofree char *meeting = g_path_get_dirname(minutes);
+    hn_archive_index_minutes(a, meeting);
+}
+
+static void signed_run(HnDb *db, gpointer p)
+{
+    PdfJob *j = p;
+    hn_db_minutes_mark_signed(db, j->meeting, j->version, &j->error);
+}
+
+static gboolean signed_done(gpointer p)
+{
+    PdfJob *j = p;
+    if (j->error) {
+        g_warning("minutes: meeting %" G_GINT64_FORMAT " v%d: signed, but not marked: %s",
+                  j->meeting, j->version, j->error->message);
+        return G_SOURCE_REMOVE;
+    }
+    g_info("minutes: meeting %" G_GINT64_FORMAT " v%d signed by %s: %s", j->meeting, j->version,
+           j->signer, j->pdf);
+    json_t *data = json_pack("{s:I, s:i, s:s, s:s?, s:s?, s:s?}", "meeting", (json_int_t)j->meeting,
+                             "version", j->version, "pdf", j->pdf, "number", j->number, "title",
+                             j->title, "signer", j->signer);
+    hn_hub_meeting_event(j->hub, j->room ? j->room : "", "minutes.signed", "system", NULL, data);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean pdf_done(gpointer p)
+{
+    PdfJob *j = p;
+    HnHub *hub = j->hub;
+    if (!hub->minutes)
+        return G_SOURCE_REMOVE;
+    if (!j->rendered) {
+        hub->minutes->failed++;
+        g_warning("minutes: meeting %" G_GINT64_FORMAT " v%d: no minutes.pdf: %s", j->meeting,
+                  j->version, j->error ? j->error->message : "?");
+    }
+    index_minutes(hub, j->dir);
+    if (j->kind == PDF_READY)
+        emit_ready(hub, j->meeting, j->room, j->dir, j->version);
+    if (j->kind != PDF_APPROVED || !j->rendered)
+        return G_SOURCE_REMOVE;
+    if (!j->is_signed) {
+        if (!hub->minutes->said_no_signer)
+            g_message("minutes: approved minutes are not signed: [minutes] p12 is not set");
+        hub->minutes->said_no_signer = TRUE;
+        return G_SOURCE_REMOVE;
+    }
+    /* the job goes on to the store: the version is signed, then minutes.signed */
+    PdfJob *next = g_new0(PdfJob, 1);
+    *next = *j;
+    memset(j, 0, sizeof *j);
+    hn_store_query(hub->store, signed_run, signed_done, hn_worker_pool_home(hub->pool), next,
+                   pdf_job_free);
+    return G_SOURCE_REMOVE;
+}
+
+static void pdf_post(HnHub *hub, PdfKind kind, gint64 meeting, int version, const char *room,
+                     const char *dir, const char *by)
+{
+    PdfJob *j = g_new0(PdfJob, 1);
+    j->hub = hub;
+    j->kind = kind;
+    j->meeting = meeting;
+    j->version = version;
+    j->room = g_strdup(room);
+    j->dir = g_strdup(dir);
+    j->by = g_strdup(by);
+    g_thread_pool_push(hub->minutes->pdf, j, NULL);
+}
+
 /* --- drafts when meetings end ---------------------------------------------------------------- */
 
 typedef struct {
@@ -255,7 +411,7 @@ static gboolean draft_done(gpointer p)
         if (d->written) {
             hm->drafted++;
             g_info("minutes: meeting %" G_GINT64_FORMAT ": draft v1 in %s", d->meeting, d->dir);
-            emit_ready(d->hub, d->meeting, d->room, d->dir, 1);
+            pdf_post(d->hub, PDF_READY, d->meeting, 1, d->room, d->dir, NULL);
         } else if (d->error) {
             hm->failed++;
             g_warning("minutes: meeting %" G_GINT64_FORMAT ": no draft: %s", d->meeting,
@@ -282,8 +438,19 @@ static void draft_post(HnHub *hub, gint64 meeting)
 
 static void on_event(HnHub *hub, const HnMeetingEvent *ev, gpointer user)
 {
-    if (ev->meeting > 0 && strcmp(ev->type, "meeting.ended") == 0)
+    if (ev->meeting > 0 && strcmp(ev->type, "meeting.ended") == 0) {
         draft_post(hub, ev->meeting);
+        return;
+    }
+    gboolean approved = strcmp(ev->type, "minutes.approved") == 0;
+    if (!approved && strcmp(ev->type, "minutes.edited") != 0)
+        return;
+    gint64 meeting = json_integer_value(json_object_get(ev->data, "meeting"));
+    int version = (int)json_integer_value(json_object_get(ev->data, "version"));
+    const char *dir = json_string_value(json_object_get(ev->data, "dir"));
+    if (meeting > 0 && version > 0 && dir)
+        pdf_post(hub, approved ? PDF_APPROVED : PDF_EDITED, meeting, version, ev->room, dir,
+                 json_string_value(json_object_get(ev->data, "by")));
 }
 
 void hn_hub_minutes_start(HnHub *hub)
@@ -291,6 +458,7 @@ void hn_hub_minutes_start(HnHub *hub)
     if (!hub->store || hub->minutes)
         return;
     hub->minutes = g_new0(HnHubMinutes, 1);
+    hub->minutes->pdf = g_thread_pool_new_full(pdf_run, NULL, pdf_job_free, 1, FALSE, NULL);
     hn_hub_meeting_observe(hub, on_event, NULL);
     draft_post(hub, 0); /* those a crash left without minutes */
     hn_api_minutes_register(hub);
@@ -298,6 +466,8 @@ void hn_hub_minutes_start(HnHub *hub)
 
 void hn_hub_minutes_free(HnHub *hub)
 {
+    if (hub->minutes && hub->minutes->pdf)
+        g_thread_pool_free(hub->minutes->pdf, TRUE, TRUE); /* queued jobs dropped */
     g_clear_pointer(&hub->minutes, g_free);
 }
 
