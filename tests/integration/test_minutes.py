@@ -217,11 +217,17 @@ def test_minutes_of_a_scripted_meeting(tmp_path):
         assert vote['question'] == 'Thông qua kế hoạch?' and vote['result'] == 'Đồng ý 2/2', vote
         html = open(os.path.join(folder, 'minutes.html'), encoding='utf-8').read()
         assert 'biên chế &lt;2026&gt;' in html and 'Chưa điểm danh' in html
-        # minutes.ready in the event log
-        db = sqlite3.connect(os.path.join(data, 'hoinghi.db'))
-        ready = [json.loads(d) for (d,) in db.execute(
-            "SELECT data FROM events WHERE type = 'minutes.ready'")]
-        db.close()
+        # minutes.ready in the event log (once the draft's minutes.pdf is rendered too)
+        deadline = time.monotonic() + 15
+        while True:
+            db = sqlite3.connect(os.path.join(data, 'hoinghi.db'))
+            ready = [json.loads(d) for (d,) in db.execute(
+                "SELECT data FROM events WHERE type = 'minutes.ready'")]
+            db.close()
+            if ready or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert os.path.exists(os.path.join(folder, 'minutes.pdf'))
         assert {'meeting': mid, 'version': 1} == {k: ready[0][k] for k in ('meeting', 'version')}
 
         # review: the secretary reads and edits (v2), may not approve; the chair approves
