@@ -212,6 +212,46 @@ static void pdf_job_free(gpointer p)
     g_free(j);
 }
 
+/* A meeting that was not recorded has no manifest.json, and the archive catalogue (the portal)
+ * knows a folder by its manifest: write one from the minutes (no files; the catalogue adds those
+ * under minutes/). A recorded meeting's is the recorder's and stays as it is. PDF thread. */
+static void manifest_if_none(const char *dir, const json_t *m)
+{
+    g_autofree char *minutes = g_path_get_dirname(dir);
+    g_autofree char *base = g_path_get_dirname(minutes);
+    g_autofree char *path = g_build_filename(base, HN_ARCHIVE_MANIFEST, NULL);
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+        return;
+    const json_t *mt = json_object_get(m, "meeting");
+    json_t *people = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(m, "attendance"), i, v)
+    {
+        const json_t *iv = json_object_get(v, "intervals_ms");
+        size_t n = json_array_size(iv);
+        if (!json_string_value(json_object_get(v, "name")) || !n)
+            continue;
+        json_array_append_new(people,
+                              json_pack("{s:O, s:O?, s:O, s:O}", "name", json_object_get(v, "name"),
+                                        "role", json_object_get(v, "role"), "joined_ms",
+                                        json_array_get(json_array_get(iv, 0), 0), "left_ms",
+                                        json_array_get(json_array_get(iv, n - 1), 1)));
+    }
+    json_t *man = json_pack(
+        "{s:i, s:O, s:O, s:O?, s:O, s:O, s:s, s:o, s:[]}", "version", 1, "meeting",
+        json_object_get(mt, "id"), "room", json_object_get(mt, "room"), "title",
+        json_object_get(mt, "title"), "started_ms", json_object_get(mt, "started_ms"), "ended_ms",
+        json_object_get(mt, "ended_ms"), "state", "complete", "participants", people, "files");
+    g_autofree char *text = man ? json_dumps(man, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    GError *err = NULL;
+    if (!text || !write_atomic(path, text, &err)) {
+        g_warning("minutes: %s: %s", path, err ? err->message : "the minutes lack its fields");
+        g_clear_error(&err);
+    }
+    json_decref(man);
+}
+
 static gboolean pdf_done(gpointer p);
 
 static void pdf_run(gpointer p, gpointer user)
@@ -235,6 +275,7 @@ static void pdf_run(gpointer p, gpointer user)
     }
     j->pdf = g_build_filename(j->dir, "minutes.pdf", NULL);
     j->rendered = hn_minutes_pdf_write(m, j->pdf, signer, now, &j->error);
+    manifest_if_none(j->dir, m);
     j->is_signed = j->rendered && signer;
     j->number = g_strdup(json_string_value(json_object_get(m, "number")));
     j->title = g_strdup(json_string_value(json_object_get(json_object_get(m, "meeting"), "title")));

@@ -75,6 +75,7 @@ def test_approved_minutes_are_signed_and_sent(tmp_path):
     key = cli(data, 'apikey', 'add', 'cong-thong-tin')
     cli(data, 'user', 'add', 'chu-toa', '--role', 'chair', '--display-name', 'Nguyễn Văn A',
         stdin='mat-khau-chu-toa\n')
+    cli(data, 'user', 'add', 'van-thu', '--role', 'clerk', stdin='mat-khau-van-thu\n')
     rcv = start_receiver(port, log)
     server = Server(str(tmp_path), config(port, p12, pw)).start()
     try:
@@ -147,6 +148,12 @@ def test_approved_minutes_are_signed_and_sent(tmp_path):
         assert (s['meeting'], s['version'], s['signer']) == (mid, 1, CN), s
         assert s['number'] == '%d/BB-SNV' % mid and s['title'] == 'Giao ban tháng 12', s
         assert os.path.samefile(s['pdf'], draft_pdf)
+        # the portal's catalogue lists the minutes' files
+        clerk = login(server, 'van-thu', 'mat-khau-van-thu')
+        st, got, _ = http(server, 'GET', '/api/archive/meetings/%d' % mid, cookie=clerk)
+        assert st == 200, got
+        files = {f['name'] for f in got['files']}
+        assert {'minutes/v1/minutes.pdf', 'minutes/v1/minutes.json'} <= files, files
         server.assert_healthy()
     finally:
         rcv.terminate()
