@@ -375,10 +375,11 @@ static void pdf_post(HnHub *hub, PdfKind kind, gint64 meeting, int version, cons
 
 typedef struct {
     HnHub *hub;
-    gint64 meeting; /* 0: the catch-up scan */
-    GArray *todo;   /* catch-up: the meetings drafted */
-    char *room;     /* the drafted meeting's room */
-    char *dir;      /* where v1 went */
+    gint64 meeting;                    /* 0: the catch-up scan */
+    GArray *todo;                      /* catch-up: the meetings drafted */
+    GPtrArray *todo_rooms, *todo_dirs; /* catch-up: theirs */
+    char *room;                        /* the drafted meeting's room */
+    char *dir;                         /* where v1 went */
     gboolean written;
     GError *error;
 } Draft;
@@ -388,6 +389,10 @@ static void draft_free(gpointer p)
     Draft *d = p;
     if (d->todo)
         g_array_unref(d->todo);
+    if (d->todo_rooms)
+        g_ptr_array_unref(d->todo_rooms);
+    if (d->todo_dirs)
+        g_ptr_array_unref(d->todo_dirs);
     g_free(d->room);
     g_free(d->dir);
     g_clear_error(&d->error);
@@ -422,12 +427,17 @@ static void draft_run(HnDb *db, gpointer p)
     }
     GArray *ids = hn_db_meetings_without_minutes(db, CATCH_UP_MAX, &d->error);
     d->todo = g_array_new(FALSE, FALSE, sizeof(gint64));
+    d->todo_rooms = g_ptr_array_new_with_free_func(g_free);
+    d->todo_dirs = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; ids && i < ids->len; i++) {
         gint64 id = g_array_index(ids, gint64, i);
         GError *e = NULL;
-        if (draft_one(db, cfg, id, NULL, NULL, &e))
+        g_autofree char *room = NULL, *dir = NULL;
+        if (draft_one(db, cfg, id, &room, &dir, &e)) {
             g_array_append_val(d->todo, id);
-        else if (e) {
+            g_ptr_array_add(d->todo_rooms, g_steal_pointer(&room));
+            g_ptr_array_add(d->todo_dirs, g_steal_pointer(&dir));
+        } else if (e) {
             g_warning("minutes: meeting %" G_GINT64_FORMAT ": %s", id, e->message);
             g_error_free(e);
         }
@@ -460,8 +470,9 @@ static gboolean draft_done(gpointer p)
         }
     } else if (d->todo) {
         hm->drafted += d->todo->len;
-        for (guint i = 0; i < d->todo->len; i++)
-            emit_ready(d->hub, g_array_index(d->todo, gint64, i), NULL, NULL, 1);
+        for (guint i = 0; i < d->todo->len; i++) /* minutes.ready after each one's PDF */
+            pdf_post(d->hub, PDF_READY, g_array_index(d->todo, gint64, i), 1,
+                     g_ptr_array_index(d->todo_rooms, i), g_ptr_array_index(d->todo_dirs, i), NULL);
         if (d->todo->len)
             g_info("minutes: drafted %u meeting(s) that ended without minutes", d->todo->len);
     }

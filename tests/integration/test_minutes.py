@@ -272,7 +272,11 @@ def test_minutes_of_a_scripted_meeting(tmp_path):
                                         '*', '*')):
             os.unlink(f)
         again = Server(str(tmp_path), CONFIG).start()
-        m1, _ = wait_minutes(data, mid, 1, 10)   # drafted again at start
+        m1, f1 = wait_minutes(data, mid, 1, 10)  # drafted again at start, with its PDF
+        deadline = time.monotonic() + 15
+        while not os.path.exists(os.path.join(f1, 'minutes.pdf')):
+            assert time.monotonic() < deadline, 'no minutes.pdf of the catch-up draft'
+            time.sleep(0.1)
         assert m1['agenda'][1]['conclusions'] == ['Giao Sở Nội vụ tham mưu']
         m2, _ = wait_minutes(data, mid2, 1, 15)  # ended "interrupted" after end_grace
         assert by_name(m2['attendance'], 'Nguyễn Văn A')['state'] == 'present_online'
