@@ -3,14 +3,16 @@ minutes.json (the Vietnamese text extractable); the chair's account approves thr
 /api/minutes; within seconds the version's minutes.pdf carries a valid signature of the agency's
 test certificate (pdfsig), the version is `signed`, the e-office receiver gets the signed PDF
 exactly once as an upload and once as an edXML package, and a [webhook:x] receiver gets
-minutes.ready and minutes.signed with valid signatures. One server, real processes."""
+minutes.ready and minutes.signed with valid signatures; a confidential room's minutes are signed
+and kept, and nothing of them is sent. One server, real processes."""
 import asyncio
+import json
 import os
 import subprocess
 import time
 import urllib.request
 
-from harness import Server, free_port
+from harness import Server, free_port, recv_type, ws_connect
 from test_hooks import SECRET, received, start_receiver, wait
 from test_minutes import cli, http, join, login, wait_minutes
 
@@ -27,6 +29,9 @@ end_grace = 1
 
 [room:so-noi-vu]
 title = Phòng họp Sở Nội vụ
+
+[room:kin]
+confidential = true
 
 [minutes]
 agency_parent = ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ
@@ -88,11 +93,24 @@ def test_approved_minutes_are_signed_and_sent(tmp_path):
         st, tok, _ = http(server, 'POST', '/api/v1/meetings/%d/tokens' % mid,
                           {'name': 'Nguyễn Văn A', 'role': 'chair'}, key=key)
         assert st in (200, 201), tok
+        st, kin_meeting, _ = http(server, 'POST', '/api/v1/meetings', {
+            'title': 'Họp kín', 'room': 'kin', 'starts': int(time.time()),
+            'chair': 'Nguyễn Văn A'}, key=key)
+        assert st == 201, kin_meeting
+        kid = kin_meeting['id']
+        st, ktok, _ = http(server, 'POST', '/api/v1/meetings/%d/tokens' % kid,
+                           {'name': 'Mật', 'role': 'chair'}, key=key)
+        assert st in (200, 201), ktok
 
         async def meeting_run():
             ws, _, _ = await join(server, tok['token'], 'Nguyễn Văn A')
+            kin = await ws_connect(server)  # and a confidential room's meeting
+            await kin.send(json.dumps({'type': 'join', 'room': 'kin', 'name': 'Mật',
+                                       'token': ktok['token']}))
+            assert (await recv_type(kin, 'joined', 8))['type'] == 'joined'
             await asyncio.sleep(1.5)
             await ws.close()
+            await kin.close()
         asyncio.run(meeting_run())
 
         # the draft: minutes.pdf next to minutes.json, with its Vietnamese text
@@ -115,6 +133,13 @@ def test_approved_minutes_are_signed_and_sent(tmp_path):
         signed = wait(lambda: http(server, 'GET', '/api/minutes/%d' % mid, cookie=chair)[1]
                       ['state'] == 'signed', 20, 'the version signed')
         assert signed
+        # the confidential room's minutes are signed too, and stay in the archive
+        wait_minutes(data, kid, 1, 15)
+        wait(lambda: http(server, 'GET', '/api/minutes/%d' % kid, cookie=chair)[1].get(
+            'pdf_ready'), 15, 'the confidential draft PDF')
+        assert http(server, 'POST', '/api/minutes/%d/approve' % kid, cookie=chair)[0] == 200
+        wait(lambda: http(server, 'GET', '/api/minutes/%d' % kid, cookie=chair)[1]['state'] ==
+             'signed', 20, 'the confidential version signed')
         sig = subprocess.run(['pdfsig', draft_pdf], capture_output=True, text=True).stdout
         assert 'Signature is Valid' in sig and CN in sig, sig
         assert 'DỰ THẢO' not in subprocess.run(['pdftotext', draft_pdf, '-'],
@@ -144,6 +169,8 @@ def test_approved_minutes_are_signed_and_sent(tmp_path):
         assert all(r['sig_ok'] for r in hooks), hooks
         kinds = [r['body']['type'] for r in hooks]
         assert kinds.count('minutes.ready') == 1 and kinds.count('minutes.signed') == 1, kinds
+        # nothing of the confidential room left the server
+        assert not [r for r in hooks if r['body']['data'].get('meeting') == kid], hooks
         [s] = [r['body']['data'] for r in hooks if r['body']['type'] == 'minutes.signed']
         assert (s['meeting'], s['version'], s['signer']) == (mid, 1, CN), s
         assert s['number'] == '%d/BB-SNV' % mid and s['title'] == 'Giao ban tháng 12', s
