@@ -13,7 +13,7 @@ import time
 import urllib.request
 
 from harness import Server, free_port, recv_type, ws_connect
-from test_hooks import SECRET, received, start_receiver, wait
+from test_hooks import SECRET, eoffice, received, start_receiver, wait
 from test_minutes import cli, http, join, login, wait_minutes
 
 CN = 'Sở Nội vụ tỉnh Quảng Trị'
@@ -48,17 +48,7 @@ retry_base_ms = 200
 url = http://127.0.0.1:%(p)d/hook
 secret = %(s)s
 events = minutes.*
-
-[eoffice]
-upload_url = http://127.0.0.1:%(p)d/eoffice/upload
-auth = bearer
-token = tok-123
-document_id_path = data.document.id
-edxml_url = http://127.0.0.1:%(p)d/eoffice/edxml
-from_code = 000.00.00.H41
-from_name = UBND tỉnh Quảng Trị
-to_code = 000.00.01.H41
-""" % {'p': port, 's': SECRET, 'p12': p12, 'pw': pw}
+""" % {'p': port, 's': SECRET, 'p12': p12, 'pw': pw} + eoffice(port)
 
 
 def make_p12(d):
