@@ -1,7 +1,9 @@
 // The minutes page (/minutes.html?meeting=ID; account sessions of chairs, secretaries, clerks and
 // admins): the newest version's minutes.html, and for a secretary or chair an editor of the
 // agenda's opinions, conclusions and decisions and of the absence reasons (PUT: a new draft
-// version), and the approval (POST .../approve) for whoever may approve.
+// version), and the approval (POST .../approve) for whoever may approve. The version's
+// minutes.pdf (signed once approved, when the server has the agency's certificate) is a
+// download link as soon as the server has rendered it; until then the page asks again.
 import { addStrings, t } from './i18n.js';
 import { setupPage, showMessage } from './admin_page.js';
 
@@ -10,6 +12,7 @@ addStrings({
     'mp.title': 'Biên bản cuộc họp',
     'mp.edit': 'Sửa dự thảo',
     'mp.approve': 'Phê duyệt',
+    'mp.pdf': 'Tải PDF',
     'mp.save': 'Lưu thành bản dự thảo mới',
     'mp.cancel': 'Hủy',
     'mp.reasons': 'Lý do vắng mặt',
@@ -30,6 +33,7 @@ addStrings({
     'mp.title': 'Minutes of the meeting',
     'mp.edit': 'Edit the draft',
     'mp.approve': 'Approve',
+    'mp.pdf': 'Download PDF',
     'mp.save': 'Save as a new draft version',
     'mp.cancel': 'Cancel',
     'mp.reasons': 'Reasons for absence',
@@ -81,6 +85,9 @@ async function call(method, path, body) {
   return data;
 }
 
+let recheck = null;
+let rechecks = 0;
+
 function show(state) {
   current = state;
   $('mp-actions').hidden = false;
@@ -89,7 +96,14 @@ function show(state) {
   $('mp-version').dataset.version = String(state.version);
   $('mp-edit').hidden = !state.may_edit;
   $('mp-approve').hidden = !state.may_approve;
-  $('mp-doc').src = `${state.html}?v=${state.version}-${state.state}`;
+  const doc = `${state.html}?v=${state.version}-${state.state}`;
+  if ($('mp-doc').getAttribute('src') !== doc) $('mp-doc').src = doc; // the same src would reload it
+  $('mp-pdf').hidden = !state.pdf_ready;
+  $('mp-pdf').href = `${state.pdf}?v=${state.version}`;
+  $('mp-pdf').dataset.state = state.state;
+  clearTimeout(recheck);
+  // the PDF is rendered (and an approved version signed) in the background: ask again a while
+  if ((!state.pdf_ready || state.state === 'approved') && rechecks++ < 20) recheck = setTimeout(load, 1500);
 }
 
 function opinionLine(o) { return o.who ? `${o.who}: ${o.text}` : o.text; }
@@ -148,6 +162,7 @@ async function save() {
   }));
   try {
     const state = await call('PUT', `/api/minutes/${meeting}`, { agenda, reasons });
+    rechecks = 0;
     $('mp-form').hidden = true;
     show(state);
     showMessage($('mp-status'), t('mp.saved', { v: state.version }));
@@ -159,6 +174,7 @@ async function save() {
 async function approve() {
   try {
     const state = await call('POST', `/api/minutes/${meeting}/approve`);
+    rechecks = 0;
     $('mp-form').hidden = true;
     show(state);
     showMessage($('mp-status'), t('mp.approved', { v: state.version }));

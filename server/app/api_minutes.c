@@ -1,18 +1,20 @@
 /* /api/minutes/<meeting>: read, edit and approve the minutes (app/api_minutes.h). */
 #include "app/api_minutes.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/api_login.h"
 #include "app/hub_meeting.h"
 #include "app/hub_minutes.h"
 #include "meeting/minutes.h"
+#include "record/hnr.h"
 #include "store/db_audit.h"
 #include "store/db_minutes.h"
 
 #define BODY_MAX (1024 * 1024)
 
-typedef enum { OP_GET, OP_HTML, OP_EDIT, OP_APPROVE } OpKind;
+typedef enum { OP_GET, OP_HTML, OP_EDIT, OP_APPROVE, OP_PDF } OpKind;
 
 typedef struct {
     HnHub *hub;
@@ -23,10 +25,13 @@ typedef struct {
     json_t *edit; /* PUT's body */
     /* results (store thread) */
     char *role;
-    int status;       /* 0: fine */
-    const char *why;  /* with status */
-    json_t *reply;    /* OP_GET, OP_EDIT, OP_APPROVE */
-    char *html;       /* OP_HTML */
+    int status;      /* 0: fine */
+    const char *why; /* with status */
+    json_t *reply;   /* OP_GET, OP_EDIT, OP_APPROVE */
+    char *html;      /* OP_HTML */
+    int want;        /* OP_PDF: the version asked (?v=N; 0: the newest) */
+    char *pdf;       /* OP_PDF: the file's bytes */
+    gsize pdf_len;
     int version;      /* written (edit, approve) */
     char *room, *dir; /* of the written version */
     GError *error;
@@ -40,6 +45,7 @@ static void op_free(gpointer p)
     g_free(op->role);
     json_decref(op->reply);
     g_free(op->html);
+    g_free(op->pdf);
     g_free(op->room);
     g_free(op->dir);
     g_clear_error(&op->error);
@@ -58,14 +64,28 @@ static void refuse(Op *op, int status, const char *why)
     op->why = why;
 }
 
+/* <archive>/.../<meeting>/minutes/v<version>/minutes.pdf of the minutes m. transfer full. */
+static char *version_pdf(const HnConfig *cfg, const json_t *m, int version)
+{
+    const json_t *mt = json_object_get(m, "meeting");
+    g_autofree char *base =
+        hn_archive_meeting_dir(cfg->data_dir, json_integer_value(json_object_get(mt, "id")),
+                               json_integer_value(json_object_get(mt, "started_ms")));
+    g_autofree char *sub = g_strdup_printf("v%d", version);
+    return g_build_filename(base, "minutes", sub, "minutes.pdf", NULL);
+}
+
 /* The reply of GET: the newest version, its minutes, the versions, what the account may do. */
 static json_t *state_json(HnDb *db, const Op *op, int version, const char *state, json_t *m)
 {
     const HnConfig *cfg = op->hub->cfg;
     g_autofree char *html = g_strdup_printf("/api/minutes/%" G_GINT64_FORMAT "/html", op->meeting);
-    return json_pack("{s:I, s:i, s:s, s:o, s:o, s:s, s:b, s:b}", "meeting", (json_int_t)op->meeting,
-                     "version", version, "state", state, "minutes", m, "versions",
-                     hn_db_minutes_versions(db, op->meeting), "html", html, "may_edit",
+    g_autofree char *pdf = g_strdup_printf("/api/minutes/%" G_GINT64_FORMAT "/pdf", op->meeting);
+    g_autofree char *file = version_pdf(cfg, m, version);
+    return json_pack("{s:I, s:i, s:s, s:o, s:o, s:s, s:s, s:b, s:b, s:b}", "meeting",
+                     (json_int_t)op->meeting, "version", version, "state", state, "minutes", m,
+                     "versions", hn_db_minutes_versions(db, op->meeting), "html", html, "pdf", pdf,
+                     "pdf_ready", g_file_test(file, G_FILE_TEST_IS_REGULAR), "may_edit",
                      hn_minutes_role_may_edit(op->role), "may_approve",
                      hn_minutes_role_may_approve(cfg, op->role) && strcmp(state, "draft") == 0);
 }
@@ -100,6 +120,13 @@ static void op_run(HnDb *db, gpointer p)
     if (op->kind == OP_HTML) {
         op->html = hn_minutes_html(m);
         json_decref(m);
+        return;
+    }
+    if (op->kind == OP_PDF) {
+        g_autofree char *file = version_pdf(cfg, m, op->want ? op->want : version);
+        json_decref(m);
+        if (op->want > version || !g_file_get_contents(file, &op->pdf, &op->pdf_len, NULL))
+            refuse(op, 404, "no PDF of this version (yet: it is rendered within seconds)");
         return;
     }
     json_t *next = NULL;
@@ -162,6 +189,14 @@ static gboolean op_done(gpointer p)
         hn_http_reply_error(req, op->status, op->why);
         return G_SOURCE_REMOVE;
     }
+    if (op->pdf) {
+        g_autofree char *cd =
+            g_strdup_printf("attachment; filename=\"bien-ban-%" G_GINT64_FORMAT "%s%.0d.pdf\"",
+                            op->meeting, op->want ? "-v" : "", op->want);
+        hn_http_request_add_header(req, "content-disposition", cd);
+        hn_http_reply(req, 200, "application/pdf", op->pdf, op->pdf_len);
+        return G_SOURCE_REMOVE;
+    }
     if (op->error || (!op->reply && !op->html)) {
         g_warning("minutes: meeting %" G_GINT64_FORMAT ": %s", op->meeting,
                   op->error ? op->error->message : "?");
@@ -203,8 +238,10 @@ static void on_minutes(void *user, HnHttpRequest *req)
             : 0;
     const char *tail = n == 2 ? seg[1] : NULL;
     HnHttpMethod method = hn_http_request_method(req);
-    if (meeting <= 0 || n > 2 || (tail && strcmp(tail, "approve") && strcmp(tail, "html"))) {
-        hn_http_reply_error(req, 404, "no such minutes: /api/minutes/<meeting>[/html|/approve]");
+    if (meeting <= 0 || n > 2 ||
+        (tail && strcmp(tail, "approve") && strcmp(tail, "html") && strcmp(tail, "pdf"))) {
+        hn_http_reply_error(req, 404,
+                            "no such minutes: /api/minutes/<meeting>[/html|/pdf|/approve]");
         return;
     }
     OpKind kind;
@@ -214,11 +251,13 @@ static void on_minutes(void *user, HnHttpRequest *req)
         kind = OP_EDIT;
     else if (tail && tail[0] == 'h' && (method == HN_HTTP_GET || method == HN_HTTP_HEAD))
         kind = OP_HTML;
+    else if (tail && tail[0] == 'p' && (method == HN_HTTP_GET || method == HN_HTTP_HEAD))
+        kind = OP_PDF;
     else if (tail && tail[0] == 'a' && method == HN_HTTP_POST)
         kind = OP_APPROVE;
     else {
         hn_http_request_add_header(
-            req, "allow", tail ? (tail[0] == 'h' ? "GET, HEAD" : "POST") : "GET, HEAD, PUT");
+            req, "allow", tail ? (tail[0] != 'a' ? "GET, HEAD" : "POST") : "GET, HEAD, PUT");
         hn_http_reply_error(req, 405, "method not allowed here");
         return;
     }
@@ -244,6 +283,10 @@ static void on_minutes(void *user, HnHttpRequest *req)
     op->meeting = meeting;
     op->account = account;
     op->edit = body ? json_incref(body) : NULL;
+    const char *q = hn_http_request_query(req); /* /pdf?v=N */
+    if (kind == OP_PDF && q && g_str_has_prefix(q, "v=") && strlen(q + 2) < 6 &&
+        strspn(q + 2, "0123456789") == strlen(q + 2))
+        op->want = atoi(q + 2);
     hn_store_query(hub->store, op_run, op_done, hn_worker_pool_home(hub->pool), op, op_free);
 }
 

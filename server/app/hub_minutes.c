@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "app/api_minutes.h"
+#include "app/hub_archive.h"
 #include "app/hub_meeting.h"
 #include "meeting/minutes.h"
+#include "meeting/minutes_pdf.h"
+#include "record/archive_index.h"
 #include "record/hnr.h"
 #include "store/db_events.h"
 #include "store/db_minutes.h"
@@ -17,6 +20,8 @@
 
 struct HnHubMinutes {
     guint64 drafted, failed;
+    GThreadPool *pdf;        /* one thread: renders and signs minutes.pdf (off the main loop) */
+    gboolean said_no_signer; /* "signing is not configured" logged once */
 };
 
 static gint64 now_ms(void)
@@ -174,14 +179,207 @@ json_t *hn_minutes_build_from_store(HnDb *db, const HnConfig *cfg, gint64 meetin
     return m;
 }
 
+/* --- minutes.pdf (the PDF thread) -------------------------------------------------------------
+ * A draft's minutes.pdf is rendered when it is written (v1 at the meeting's end: minutes.ready
+ * follows the PDF; an edited version: after minutes.edited). An approved version's is rendered
+ * and, with [minutes] p12, signed; the version becomes `signed` and minutes.signed follows. */
+
+typedef enum { PDF_READY, PDF_EDITED, PDF_APPROVED } PdfKind;
+
+typedef struct {
+    HnHub *hub;
+    PdfKind kind;
+    gint64 meeting;
+    int version;
+    char *room, *dir, *by;
+    /* results (PDF thread) */
+    char *pdf, *number, *title, *signer;
+    gboolean rendered, is_signed;
+    GError *error;
+} PdfJob;
+
+static void pdf_job_free(gpointer p)
+{
+    PdfJob *j = p;
+    g_free(j->room);
+    g_free(j->dir);
+    g_free(j->by);
+    g_free(j->pdf);
+    g_free(j->number);
+    g_free(j->title);
+    g_free(j->signer);
+    g_clear_error(&j->error);
+    g_free(j);
+}
+
+/* A meeting that was not recorded has no manifest.json, and the archive catalogue (the portal)
+ * knows a folder by its manifest: write one from the minutes (no files; the catalogue adds those
+ * under minutes/). A recorded meeting's is the recorder's and stays as it is. PDF thread. */
+static void manifest_if_none(const char *dir, const json_t *m)
+{
+    g_autofree char *minutes = g_path_get_dirname(dir);
+    g_autofree char *base = g_path_get_dirname(minutes);
+    g_autofree char *path = g_build_filename(base, HN_ARCHIVE_MANIFEST, NULL);
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+        return;
+    const json_t *mt = json_object_get(m, "meeting");
+    json_t *people = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(m, "attendance"), i, v)
+    {
+        const json_t *iv = json_object_get(v, "intervals_ms");
+        size_t n = json_array_size(iv);
+        if (!json_string_value(json_object_get(v, "name")) || !n)
+            continue;
+        json_array_append_new(people,
+                              json_pack("{s:O, s:O?, s:O, s:O}", "name", json_object_get(v, "name"),
+                                        "role", json_object_get(v, "role"), "joined_ms",
+                                        json_array_get(json_array_get(iv, 0), 0), "left_ms",
+                                        json_array_get(json_array_get(iv, n - 1), 1)));
+    }
+    json_t *man = json_pack(
+        "{s:i, s:O, s:O, s:O?, s:O, s:O, s:s, s:o, s:[]}", "version", 1, "meeting",
+        json_object_get(mt, "id"), "room", json_object_get(mt, "room"), "title",
+        json_object_get(mt, "title"), "started_ms", json_object_get(mt, "started_ms"), "ended_ms",
+        json_object_get(mt, "ended_ms"), "state", "complete", "participants", people, "files");
+    g_autofree char *text = man ? json_dumps(man, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    GError *err = NULL;
+    if (!text || !write_atomic(path, text, &err)) {
+        g_warning("minutes: %s: %s", path, err ? err->message : "the minutes lack its fields");
+        g_clear_error(&err);
+    }
+    json_decref(man);
+}
+
+static gboolean pdf_done(gpointer p);
+
+static void pdf_run(gpointer p, gpointer user)
+{
+    PdfJob *j = p;
+    const HnConfig *cfg = j->hub->cfg;
+    g_autofree char *path = g_build_filename(j->dir, "minutes.json", NULL);
+    json_error_t jerr;
+    json_t *m = json_load_file(path, 0, &jerr);
+    HnPdfSigner *signer = NULL;
+    if (!m) {
+        g_set_error(&j->error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", path, jerr.text);
+        goto out;
+    }
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    if (j->kind == PDF_APPROVED && cfg->minutes_p12) {
+        signer =
+            hn_pdf_signer_load_file(cfg->minutes_p12, cfg->minutes_p12_pw_file, now, &j->error);
+        if (!signer)
+            goto out;
+    }
+    j->pdf = g_build_filename(j->dir, "minutes.pdf", NULL);
+    j->rendered = hn_minutes_pdf_write(m, j->pdf, signer, now, &j->error);
+    manifest_if_none(j->dir, m);
+    j->is_signed = j->rendered && signer;
+    j->number = g_strdup(json_string_value(json_object_get(m, "number")));
+    j->title = g_strdup(json_string_value(json_object_get(json_object_get(m, "meeting"), "title")));
+    const char *cn = signer ? hn_pdf_signer_name(signer) : NULL;
+    j->signer = g_strdup(cn && *cn ? cn : j->by);
+out:
+    if (signer)
+        hn_pdf_signer_free(signer);
+    json_decref(m);
+    hn_mailbox_post(hn_worker_pool_home(j->hub->pool), pdf_done, j, pdf_job_free);
+}
+
+static void pdf_post(HnHub *hub, PdfKind kind, gint64 meeting, int version, const char *room,
+                     const char *dir, const char *by);
+static void emit_ready(HnHub *hub, gint64 meeting, const char *room, const char *dir, int version);
+
+/* The meeting folder of a minutes/v<N>/ folder, for the archive catalogue. */
+static void index_minutes(HnHub *hub, const char *dir)
+{
+    HnArchive *a = hn_hub_archive(hub);
+    if (!a || !dir)
+        return;
+    g_autofree char *minutes = g_path_get_dirname(dir);
+    g_autofree char *meeting = g_path_get_dirname(minutes);
+    hn_archive_index_minutes(a, meeting);
+}
+
+static void signed_run(HnDb *db, gpointer p)
+{
+    PdfJob *j = p;
+    hn_db_minutes_mark_signed(db, j->meeting, j->version, &j->error);
+}
+
+static gboolean signed_done(gpointer p)
+{
+    PdfJob *j = p;
+    if (j->error) {
+        g_warning("minutes: meeting %" G_GINT64_FORMAT " v%d: signed, but not marked: %s",
+                  j->meeting, j->version, j->error->message);
+        return G_SOURCE_REMOVE;
+    }
+    g_info("minutes: meeting %" G_GINT64_FORMAT " v%d signed by %s: %s", j->meeting, j->version,
+           j->signer, j->pdf);
+    json_t *data = json_pack("{s:I, s:i, s:s, s:s?, s:s?, s:s?}", "meeting", (json_int_t)j->meeting,
+                             "version", j->version, "pdf", j->pdf, "number", j->number, "title",
+                             j->title, "signer", j->signer);
+    hn_hub_meeting_event(j->hub, j->room ? j->room : "", "minutes.signed", "system", NULL, data);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean pdf_done(gpointer p)
+{
+    PdfJob *j = p;
+    HnHub *hub = j->hub;
+    if (!hub->minutes)
+        return G_SOURCE_REMOVE;
+    if (!j->rendered) {
+        hub->minutes->failed++;
+        g_warning("minutes: meeting %" G_GINT64_FORMAT " v%d: no minutes.pdf: %s", j->meeting,
+                  j->version, j->error ? j->error->message : "?");
+    }
+    index_minutes(hub, j->dir);
+    if (j->kind == PDF_READY)
+        emit_ready(hub, j->meeting, j->room, j->dir, j->version);
+    if (j->kind != PDF_APPROVED || !j->rendered)
+        return G_SOURCE_REMOVE;
+    if (!j->is_signed) {
+        if (!hub->minutes->said_no_signer)
+            g_message("minutes: approved minutes are not signed: [minutes] p12 is not set");
+        hub->minutes->said_no_signer = TRUE;
+        return G_SOURCE_REMOVE;
+    }
+    /* the job goes on to the store: the version is signed, then minutes.signed */
+    PdfJob *next = g_new0(PdfJob, 1);
+    *next = *j;
+    memset(j, 0, sizeof *j);
+    hn_store_query(hub->store, signed_run, signed_done, hn_worker_pool_home(hub->pool), next,
+                   pdf_job_free);
+    return G_SOURCE_REMOVE;
+}
+
+static void pdf_post(HnHub *hub, PdfKind kind, gint64 meeting, int version, const char *room,
+                     const char *dir, const char *by)
+{
+    PdfJob *j = g_new0(PdfJob, 1);
+    j->hub = hub;
+    j->kind = kind;
+    j->meeting = meeting;
+    j->version = version;
+    j->room = g_strdup(room);
+    j->dir = g_strdup(dir);
+    j->by = g_strdup(by);
+    g_thread_pool_push(hub->minutes->pdf, j, NULL);
+}
+
 /* --- drafts when meetings end ---------------------------------------------------------------- */
 
 typedef struct {
     HnHub *hub;
-    gint64 meeting; /* 0: the catch-up scan */
-    GArray *todo;   /* catch-up: the meetings drafted */
-    char *room;     /* the drafted meeting's room */
-    char *dir;      /* where v1 went */
+    gint64 meeting;                    /* 0: the catch-up scan */
+    GArray *todo;                      /* catch-up: the meetings drafted */
+    GPtrArray *todo_rooms, *todo_dirs; /* catch-up: theirs */
+    char *room;                        /* the drafted meeting's room */
+    char *dir;                         /* where v1 went */
     gboolean written;
     GError *error;
 } Draft;
@@ -191,6 +389,10 @@ static void draft_free(gpointer p)
     Draft *d = p;
     if (d->todo)
         g_array_unref(d->todo);
+    if (d->todo_rooms)
+        g_ptr_array_unref(d->todo_rooms);
+    if (d->todo_dirs)
+        g_ptr_array_unref(d->todo_dirs);
     g_free(d->room);
     g_free(d->dir);
     g_clear_error(&d->error);
@@ -225,12 +427,17 @@ static void draft_run(HnDb *db, gpointer p)
     }
     GArray *ids = hn_db_meetings_without_minutes(db, CATCH_UP_MAX, &d->error);
     d->todo = g_array_new(FALSE, FALSE, sizeof(gint64));
+    d->todo_rooms = g_ptr_array_new_with_free_func(g_free);
+    d->todo_dirs = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; ids && i < ids->len; i++) {
         gint64 id = g_array_index(ids, gint64, i);
         GError *e = NULL;
-        if (draft_one(db, cfg, id, NULL, NULL, &e))
+        g_autofree char *room = NULL, *dir = NULL;
+        if (draft_one(db, cfg, id, &room, &dir, &e)) {
             g_array_append_val(d->todo, id);
-        else if (e) {
+            g_ptr_array_add(d->todo_rooms, g_steal_pointer(&room));
+            g_ptr_array_add(d->todo_dirs, g_steal_pointer(&dir));
+        } else if (e) {
             g_warning("minutes: meeting %" G_GINT64_FORMAT ": %s", id, e->message);
             g_error_free(e);
         }
@@ -255,7 +462,7 @@ static gboolean draft_done(gpointer p)
         if (d->written) {
             hm->drafted++;
             g_info("minutes: meeting %" G_GINT64_FORMAT ": draft v1 in %s", d->meeting, d->dir);
-            emit_ready(d->hub, d->meeting, d->room, d->dir, 1);
+            pdf_post(d->hub, PDF_READY, d->meeting, 1, d->room, d->dir, NULL);
         } else if (d->error) {
             hm->failed++;
             g_warning("minutes: meeting %" G_GINT64_FORMAT ": no draft: %s", d->meeting,
@@ -263,8 +470,9 @@ static gboolean draft_done(gpointer p)
         }
     } else if (d->todo) {
         hm->drafted += d->todo->len;
-        for (guint i = 0; i < d->todo->len; i++)
-            emit_ready(d->hub, g_array_index(d->todo, gint64, i), NULL, NULL, 1);
+        for (guint i = 0; i < d->todo->len; i++) /* minutes.ready after each one's PDF */
+            pdf_post(d->hub, PDF_READY, g_array_index(d->todo, gint64, i), 1,
+                     g_ptr_array_index(d->todo_rooms, i), g_ptr_array_index(d->todo_dirs, i), NULL);
         if (d->todo->len)
             g_info("minutes: drafted %u meeting(s) that ended without minutes", d->todo->len);
     }
@@ -282,8 +490,19 @@ static void draft_post(HnHub *hub, gint64 meeting)
 
 static void on_event(HnHub *hub, const HnMeetingEvent *ev, gpointer user)
 {
-    if (ev->meeting > 0 && strcmp(ev->type, "meeting.ended") == 0)
+    if (ev->meeting > 0 && strcmp(ev->type, "meeting.ended") == 0) {
         draft_post(hub, ev->meeting);
+        return;
+    }
+    gboolean approved = strcmp(ev->type, "minutes.approved") == 0;
+    if (!approved && strcmp(ev->type, "minutes.edited") != 0)
+        return;
+    gint64 meeting = json_integer_value(json_object_get(ev->data, "meeting"));
+    int version = (int)json_integer_value(json_object_get(ev->data, "version"));
+    const char *dir = json_string_value(json_object_get(ev->data, "dir"));
+    if (meeting > 0 && version > 0 && dir)
+        pdf_post(hub, approved ? PDF_APPROVED : PDF_EDITED, meeting, version, ev->room, dir,
+                 json_string_value(json_object_get(ev->data, "by")));
 }
 
 void hn_hub_minutes_start(HnHub *hub)
@@ -291,6 +510,7 @@ void hn_hub_minutes_start(HnHub *hub)
     if (!hub->store || hub->minutes)
         return;
     hub->minutes = g_new0(HnHubMinutes, 1);
+    hub->minutes->pdf = g_thread_pool_new_full(pdf_run, NULL, pdf_job_free, 1, FALSE, NULL);
     hn_hub_meeting_observe(hub, on_event, NULL);
     draft_post(hub, 0); /* those a crash left without minutes */
     hn_api_minutes_register(hub);
@@ -298,6 +518,8 @@ void hn_hub_minutes_start(HnHub *hub)
 
 void hn_hub_minutes_free(HnHub *hub)
 {
+    if (hub->minutes && hub->minutes->pdf)
+        g_thread_pool_free(hub->minutes->pdf, TRUE, TRUE); /* queued jobs dropped */
     g_clear_pointer(&hub->minutes, g_free);
 }
 

@@ -263,3 +263,19 @@ GArray *hn_db_meetings_without_minutes(HnDb *db, guint limit, GError **error)
     sqlite3_finalize(st);
     return out;
 }
+
+gboolean hn_db_minutes_mark_signed(HnDb *db, gint64 meeting, int version, GError **error)
+{
+    g_autofree char *v = g_strdup_printf("%d", version);
+    const char *p[] = {v};
+    if (!run(db,
+             "UPDATE minutes SET state = 'signed' WHERE meeting = ?1"
+             " AND version = CAST(?2 AS INTEGER) AND state = 'approved'",
+             meeting, p, 1, error))
+        return FALSE;
+    if (sqlite3_changes(hn_db_handle(db)) != 1) {
+        g_set_error(error, HN_DB_ERROR, HN_DB_ERROR_NOT_FOUND, "no such approved version");
+        return FALSE;
+    }
+    return TRUE;
+}

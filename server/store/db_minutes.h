@@ -44,6 +44,9 @@ json_t *hn_db_minutes_versions(HnDb *db, gint64 meeting);
  * error (NOT_FOUND: no such draft). */
 gboolean hn_db_minutes_approve(HnDb *db, gint64 meeting, int version, const char *json_text,
                                const char *by, gint64 now_s, GError **error);
+/* Marks an approved version of meeting signed (its minutes.pdf carries the agency's signature).
+ * FALSE + error (NOT_FOUND: no such approved version). */
+gboolean hn_db_minutes_mark_signed(HnDb *db, gint64 meeting, int version, GError **error);
 /* Ids of ended meetings without any minutes, oldest first, at most limit. transfer full
  * (GArray of gint64). */
 GArray *hn_db_meetings_without_minutes(HnDb *db, guint limit, GError **error);

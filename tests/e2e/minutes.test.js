@@ -114,6 +114,11 @@ test('minutes panel, draft page, edit and approval', { timeout: 60000, skip: h.e
     assert.equal(await chair.locator('#mp-version').getAttribute('data-version'), '2');
     await chair.frameLocator('#mp-doc').locator('.agenda-item[data-n="2"] .opinions li', { hasText: 'ba biên chế' }).waitFor({ timeout: 10000 });
     assert.equal(await chair.frameLocator('#mp-doc').locator('.draft').count(), 0, 'no draft banner once approved');
+    // the approved version's minutes.pdf (unsigned: this server has no [minutes] p12) to download
+    await chair.locator('#mp-pdf').waitFor({ state: 'visible', timeout: 20000 });
+    const pdf = await chair.request.get(`${server.url}${await chair.locator('#mp-pdf').getAttribute('href')}`);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+    assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
     await h.screenshot(chair, 'minutes-draft');
   } catch (err) {
     for (const [label, page] of [['secretary', sec], ['chair', chair]]) diag.push(`--- ${label} log\n${await h.pageLog(page)}`);

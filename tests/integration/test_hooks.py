@@ -48,7 +48,12 @@ secret = %(s)s
 [webhook:tls]
 url = https://127.0.0.1:%(p)d/hook
 secret = %(s)s
+""" % {'p': port, 'd': dead_port, 's': SECRET} + eoffice(port)
 
+
+def eoffice(port):
+    """The [eoffice] section towards hook_receiver.py on port (test_minutes_signed.py too)."""
+    return """
 [eoffice]
 upload_url = http://127.0.0.1:%(p)d/eoffice/upload
 auth = bearer
@@ -58,7 +63,7 @@ edxml_url = http://127.0.0.1:%(p)d/eoffice/edxml
 from_code = 000.00.00.H41
 from_name = UBND tỉnh Nghệ An
 to_code = 000.00.01.H41
-""" % {'p': port, 'd': dead_port, 's': SECRET}
+""" % {'p': port}
 
 
 def start_receiver(port, log, *args):

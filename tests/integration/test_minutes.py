@@ -217,11 +217,17 @@ def test_minutes_of_a_scripted_meeting(tmp_path):
         assert vote['question'] == 'Thông qua kế hoạch?' and vote['result'] == 'Đồng ý 2/2', vote
         html = open(os.path.join(folder, 'minutes.html'), encoding='utf-8').read()
         assert 'biên chế &lt;2026&gt;' in html and 'Chưa điểm danh' in html
-        # minutes.ready in the event log
-        db = sqlite3.connect(os.path.join(data, 'hoinghi.db'))
-        ready = [json.loads(d) for (d,) in db.execute(
-            "SELECT data FROM events WHERE type = 'minutes.ready'")]
-        db.close()
+        # minutes.ready in the event log (once the draft's minutes.pdf is rendered too)
+        deadline = time.monotonic() + 15
+        while True:
+            db = sqlite3.connect(os.path.join(data, 'hoinghi.db'))
+            ready = [json.loads(d) for (d,) in db.execute(
+                "SELECT data FROM events WHERE type = 'minutes.ready'")]
+            db.close()
+            if ready or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert os.path.exists(os.path.join(folder, 'minutes.pdf'))
         assert {'meeting': mid, 'version': 1} == {k: ready[0][k] for k in ('meeting', 'version')}
 
         # review: the secretary reads and edits (v2), may not approve; the chair approves
@@ -266,7 +272,11 @@ def test_minutes_of_a_scripted_meeting(tmp_path):
                                         '*', '*')):
             os.unlink(f)
         again = Server(str(tmp_path), CONFIG).start()
-        m1, _ = wait_minutes(data, mid, 1, 10)   # drafted again at start
+        m1, f1 = wait_minutes(data, mid, 1, 10)  # drafted again at start, with its PDF
+        deadline = time.monotonic() + 15
+        while not os.path.exists(os.path.join(f1, 'minutes.pdf')):
+            assert time.monotonic() < deadline, 'no minutes.pdf of the catch-up draft'
+            time.sleep(0.1)
         assert m1['agenda'][1]['conclusions'] == ['Giao Sở Nội vụ tham mưu']
         m2, _ = wait_minutes(data, mid2, 1, 15)  # ended "interrupted" after end_grace
         assert by_name(m2['attendance'], 'Nguyễn Văn A')['state'] == 'present_online'
