@@ -18,6 +18,7 @@ import pytest
 gi.require_version('Gst', '1.0')
 from gi.repository import Gst  # noqa: E402
 
+import av_sync  # noqa: E402
 import harness  # noqa: E402
 from harness import counts_at, recv_json, valid_room, ws_connect  # noqa: E402
 
@@ -88,6 +89,20 @@ def sha256(path):
         for chunk in iter(lambda: f.read(1 << 16), b''):
             h.update(chunk)
     return h.hexdigest()
+
+
+def assert_composed(folder, m, length_s, tolerance_s):
+    """The manifest's composed file: listed in `files` with its SHA-256, decodes with a picture
+    and a sound, and lasts length_s (within tolerance_s)."""
+    c = m.get('composed')
+    assert c and c['file'] == 'meeting.webm' and c['layout'] == 'speaker', m.get('composed')
+    listed = {f['name']: f for f in m['files']}
+    full = os.path.join(folder, c['file'])
+    assert c['file'] in listed and sha256(full) == listed[c['file']]['sha256'], c
+    got = av_sync.measure(full)
+    assert got['has_video'] and got['has_audio'], got
+    assert abs(got['duration'] - length_s) <= tolerance_s, (got['duration'], length_s)
+    assert abs(c['duration_ms'] / 1000 - got['duration']) <= 1, (c, got['duration'])
 
 
 def sent_between(rep, t0, t1):
@@ -206,6 +221,9 @@ def test_three_publishers_recorded_by_the_chair(server, clients):
         full = os.path.join(folder, name)
         assert os.path.getsize(full) == f['bytes'] and sha256(full) == f['sha256'], f
     assert t_stop - t_start >= 20
+    span = m['recording'][0]
+    length = (span['stopped_ms'] - span['started_ms']) / 1000
+    assert_composed(folder, m, length, 0.05 * length)   # composed live during the recording
     import urllib.request
     with urllib.request.urlopen(server.http_url + '/metrics', timeout=5) as r:
         metrics = r.read().decode()
@@ -266,6 +284,9 @@ def test_kill9_mid_recording_then_restart(tmp_path, clients):
             rec_s = t_kill - (m['started_ms'] + t['start_ms']) / 1000
             assert last >= rec_s - 3, (t, last, rec_s)   # at most the last ~2 s lost
             assert frames > 0, t
+        rec_s = t_kill - m['recording'][0]['started_ms'] / 1000
+        # the live composition was cut by the kill: rebuilt from the tracks (at most ~2 s lost)
+        assert_composed(folder, m, rec_s - 1.5, 2)
         with open(second.log_path, encoding='utf-8') as f:
             assert 'interrupted' in f.read()
         # the REST API: nobody in the room now, so nothing to record
