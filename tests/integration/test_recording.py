@@ -3,7 +3,8 @@ webrtcbin): a chair starts it (a member may not), everyone sees the indicator, e
 track becomes a file that decodes with >= 90 % of the frames its publisher sent, and the manifest
 lists the files with their SHA-256; after kill -9 mid-recording the next start finishes the files
 and marks the manifest interrupted; a full disk stops the recording with an event while the
-media goes on."""
+media goes on. The composed meeting.webm: made live during the 3-publisher recording, rebuilt
+from the tracks after kill -9, none with compose = off."""
 import asyncio
 import glob
 import hashlib
@@ -318,7 +319,8 @@ def test_disk_reserve_stops_recording_media_goes_on(tmp_path, clients):
         with open(os.path.join(data, 'filler'), 'wb') as f:   # leaves the reserve + ~0.1 MB
             f.truncate(0)
             f.write(b'\0' * (free - reserve_mb * 1024 * 1024 - 120 * 1024))
-        conf = '[recording]\nreserve_mb = %d\n\n[room:%s]\nrecord = true\n' % (reserve_mb, room)
+        conf = ('[recording]\nreserve_mb = %d\ncompose = off\n\n[room:%s]\nrecord = true\n'
+                % (reserve_mb, room))
         server = harness.Server(workdir, conf).start()
 
         async def scenario():
@@ -344,6 +346,8 @@ def test_disk_reserve_stops_recording_media_goes_on(tmp_path, clients):
         assert v_now > v_then + 30, (v_then, v_now)   # forwarding went on after the stop
         path, m = wait_manifest(server.data_dir, 'complete')
         assert m['recording'][0]['stop_reason'] == 'disk', m['recording']
+        assert 'composed' not in m and not os.path.exists(   # compose = off
+            os.path.join(os.path.dirname(path), 'meeting.webm')), m.get('composed')
         assert 'disk' in server.log()
         server.assert_healthy()
         a.kill()
