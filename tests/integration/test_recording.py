@@ -234,6 +234,43 @@ def test_three_publishers_recorded_by_the_chair(server, clients):
     assert 'hoinghi_recorder_drops_total{reason="queue"} 0' in metrics
 
 
+def test_recorded_twice_one_composed_file(server, clients):
+    """Stopped and started again: one folder, one meeting.webm rebuilt from both spans' tracks."""
+    room = valid_room('twice')
+
+    async def scenario():
+        chair, _ = await join(server, room, 'Chủ tọa')
+        pub = clients(server, 'P', room, 30)
+        await asyncio.to_thread(pub.wait_joined)
+        await asyncio.sleep(1)
+        for i in range(2):
+            await chair.send(json.dumps({'type': 'record', 'action': 'start', 'id': 10 + i}))
+            await gather(chair, ('ack', 'recording'), 'ack and recording')
+            await asyncio.sleep(4)
+            await chair.send(json.dumps({'type': 'record', 'action': 'stop', 'id': 20 + i}))
+            await gather(chair, ('ack', 'recording'), 'ack and recording off')
+            await asyncio.to_thread(wait_spans, server.data_dir, i + 1)
+        await chair.close()
+        pub.kill()
+
+    asyncio.run(scenario())
+    path, m = wait_spans(server.data_dir, 2)
+    spans = m['recording']
+    length = (spans[1]['stopped_ms'] - spans[0]['started_ms']) / 1000
+    assert_composed(os.path.dirname(path), m, length, 0.05 * length)
+
+
+def wait_spans(data_dir, n, timeout=40):
+    """(path, manifest) once a manifest is complete with n recording spans."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        path, m = wait_manifest(data_dir, 'complete', timeout)
+        if len(m['recording']) == n and m.get('composed'):
+            return path, m
+        time.sleep(0.3)
+    raise AssertionError('no complete manifest with %d spans' % n)
+
+
 def rest(url, key, body=None):
     """(status, JSON body) of GET (body None) or POST url."""
     import urllib.error
