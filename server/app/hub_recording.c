@@ -245,6 +245,8 @@ void hn_hub_recording_init(HnHub *hub, GMainContext *main_ctx)
         .data_dir = hub->cfg->data_dir,
         .reserve_mb = hub->cfg->recording_reserve_mb,
         .format = hub->cfg->recording_format,
+        .compose = hub->cfg->recording_compose,
+        .layout = hub->cfg->recording_layout,
         .main_ctx = main_ctx,
         .on_event = on_recorder,
         .user = hub,

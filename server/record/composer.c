@@ -291,6 +291,10 @@ static GstPadProbeReturn on_decoded_audio(GstPad *pad, GstPadProbeInfo *info, gp
 
 /* ---- the pipeline ---- */
 
+/* WebM: webmmux version=1 writes BlockGroups, not SimpleBlocks. Chromium (156) resumes a
+ * preloaded VP8 + Opus WebM with a seek on the Opus track (its seek pre-roll puts the target
+ * before the video's start), and with SimpleBlocks that seek fails ("FFmpegDemuxer: demuxer seek
+ * failed": the portal's player never starts); with BlockGroups it plays and seeks. */
 static char *output_description(const HnComposerConfig *cfg, int kbps)
 {
     int gop = cfg->fps * 4;
@@ -305,7 +309,8 @@ static char *output_description(const HnComposerConfig *cfg, int kbps)
     return g_strdup_printf(
         "queue name=vq max-size-buffers=0 max-size-bytes=0 max-size-time=3000000000 ! "
         "vp8enc deadline=1 cpu-used=8 threads=2 end-usage=cbr target-bitrate=%d "
-        "keyframe-max-dist=%d lag-in-frames=0 ! webmmux name=mux ! filesink name=sink sync=false "
+        "keyframe-max-dist=%d lag-in-frames=0 ! webmmux name=mux version=1 ! filesink name=sink "
+        "sync=false "
         "aq. ! audioconvert ! opusenc bitrate=64000 ! mux.",
         kbps * 1000, gop);
 }

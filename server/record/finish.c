@@ -363,9 +363,60 @@ static json_t *files_of(const char *dir)
     return files;
 }
 
+/* The composed file's name in the folder. */
+static const char *composed_name(const HnComposerConfig *cfg)
+{
+    return cfg->format == HN_COMPOSE_MP4 ? "meeting.mp4" : "meeting.webm";
+}
+
+/* Ends the live composition (first: it ends at the current time). Its duration, or -1 (the
+ * folder is then composed from its tracks). */
+static int64_t compose_live_end(HnRecFinish *f, const HnComposerConfig *cfg)
+{
+    g_autoptr(GError) err = NULL;
+    gboolean ok = hn_composer_finish(f->composer, 60, &err);
+    HnComposerStats st;
+    hn_composer_stats(f->composer, &st);
+    hn_composer_free(g_steal_pointer(&f->composer));
+    if (ok && st.frames_out > 0)
+        return st.duration_us;
+    g_warning("recorder: %s: the live composition failed (%s): composing from the tracks", f->dir,
+              err ? err->message : "no picture");
+    g_autofree char *path = g_build_filename(f->dir, composed_name(cfg), NULL);
+    g_unlink(path);
+    return -1;
+}
+
+/* `after`: the folder's tracks composed (the manifest on disk lists them). Duration or -1. */
+static int64_t compose_after(HnRecFinish *f, json_t *m, const HnComposerConfig *cfg_in)
+{
+    if (!hn_rec_manifest_write(f->dir, m))
+        return -1;
+    HnComposerConfig cfg = *cfg_in;
+    g_autofree char *path = g_build_filename(f->dir, composed_name(&cfg), NULL);
+    cfg.output = path; /* the manifest is ours: compose_folder leaves it alone */
+    HnComposerStats st;
+    g_autoptr(GError) err = NULL;
+    if (!hn_compose_folder(f->dir, &cfg, &st, &err)) {
+        g_warning("recorder: %s: no composed file: %s", f->dir, err ? err->message : "?");
+        g_unlink(path);
+        return -1;
+    }
+    return st.duration_us;
+}
+
 void hn_rec_finish(HnRecFinish *f, HnRecorder *rec)
 {
     json_t *m = f->manifest;
+    HnComposerConfig ccfg;
+    hn_rec_composer_config(rec, &ccfg);
+    int64_t composed_us = -1;
+    if (f->composer) {
+        composed_us = compose_live_end(f, &ccfg);
+        f->compose = composed_us < 0;
+    }
+    if (f->interrupted && g_strcmp0(hn_rec_compose_mode(rec), "off") != 0)
+        f->compose = TRUE; /* a live composition cut by the crash is rebuilt from the tracks */
     int64_t started_ms = json_integer_value(json_object_get(m, "started_ms"));
     json_t *tracks = json_object_get(m, "tracks");
     if (!json_is_array(tracks)) {
@@ -385,6 +436,13 @@ void hn_rec_finish(HnRecFinish *f, HnRecorder *rec)
         }
         json_object_set_new(m, "interrupted", json_true());
     }
+    if (f->compose)
+        composed_us = compose_after(f, m, &ccfg);
+    if (composed_us >= 0)
+        json_object_set_new(m, "composed",
+                            json_pack("{s:s, s:I, s:s}", "file", composed_name(&ccfg),
+                                      "duration_ms", (json_int_t)(composed_us / 1000), "layout",
+                                      hn_layout_name(ccfg.layout)));
     json_object_set_new(m, "files", files_of(f->dir));
     json_object_set_new(m, "state", json_string(f->interrupted ? "interrupted" : "complete"));
     hn_rec_manifest_write(f->dir, m);

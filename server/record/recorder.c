@@ -51,6 +51,7 @@ typedef struct {
     uint32_t ssrc;
     guint64 packets, dropped;
     gboolean ended;
+    int ctrack; /* its index in the session's live composer, or -1 */
 } RecTrack;
 
 /* Where events go; outlives the recorder while events are queued to the main loop. */
@@ -64,7 +65,7 @@ typedef struct {
 struct HnRecorder {
     HnRecorderConfig cfg;
     Sink *sink;
-    char *data_dir, *format;
+    char *data_dir, *format, *compose, *layout;
     GAsyncQueue *q;
     GThread *thread;
     GThreadPool *finish; /* one thread: finishing is serialised */
@@ -87,6 +88,8 @@ struct HnRecSession {
     int64_t next_manifest_us;
     guint64 drops_write;
     gboolean done;
+    HnComposer *composer;   /* compose "live", the folder's first span: fed every record */
+    gboolean compose_after; /* a later span: the folder is composed from its tracks at the end */
 };
 
 static void rec_track_free(gpointer data)
@@ -113,6 +116,7 @@ void hn_rec_session_unref(HnRecSession *s)
         return;
     if (s->tracks)
         g_hash_table_destroy(s->tracks);
+    hn_composer_free(s->composer);
     json_decref(s->manifest);
     g_free(s->room);
     g_free(s->title);
@@ -268,6 +272,7 @@ static gboolean track_open(HnRecSession *s, RecTrack *t, const Item *it, uint32_
     g_mkdir_with_parents(tracks, 0750);
     char *file = NULL;
     HnHnrWriter *w = NULL;
+    t->ctrack = -1;
     for (int n = 1; n < 100 && !w; n++) {
         g_free(file);
         file = n == 1 ? g_strdup_printf("tracks/%s-%s-%s.hnr", t->participant, t->source, t->kind)
@@ -282,6 +287,8 @@ static gboolean track_open(HnRecSession *s, RecTrack *t, const Item *it, uint32_
             break;
         }
     }
+    if (w && s->composer) /* its tile and voice in the live composition, named */
+        t->ctrack = hn_composer_add_track(s->composer, hdr);
     json_decref(hdr);
     if (!w) {
         g_free(file);
@@ -307,6 +314,9 @@ static void track_close(HnRecSession *s, RecTrack *t)
         hn_hnr_writer_close(t->w);
         t->w = NULL;
     }
+    if (s->composer && t->ctrack >= 0)
+        hn_composer_end_track(s->composer, t->ctrack);
+    t->ctrack = -1;
     if (t->entry && json_is_null(json_object_get(t->entry, "end_ms")))
         json_object_set_new(t->entry, "end_ms", json_integer(wall_ms() - s->meeting_started_ms));
     t->ended = TRUE;
@@ -321,6 +331,11 @@ static void write_record(HnRecorder *rec, HnRecSession *s, RecTrack *t, HnHnrTyp
         t->dropped++;
         g_atomic_pointer_add(&rec->drops_write, 1);
         return;
+    }
+    if (s->composer && t->ctrack >= 0) { /* a copy into its bounded queue: never blocks */
+        HnHnrRecord r = {
+            .type = type, .arrival_us = arrival_us, .data = data, .len = (uint16_t)len};
+        hn_composer_push(s->composer, t->ctrack, &r);
     }
     if (type == HN_HNR_RTP) {
         t->packets++;
@@ -430,6 +445,8 @@ static void session_end(HnRecorder *rec, HnRecSession *s, const char *by, const 
     f->manifest = s->manifest; /* ...the manifest goes with the job */
     s->manifest = NULL;
     f->meeting_id = s->meeting_id;
+    f->composer = g_steal_pointer(&s->composer); /* ended on the finishing thread */
+    f->compose = s->compose_after || g_strcmp0(rec->compose, "after") == 0;
     f->session = s; /* ...goes with the job too */
     g_thread_pool_push(rec->finish, f, NULL);
     g_atomic_pointer_add(&rec->active, -1);
@@ -453,9 +470,39 @@ static void session_disk_check(HnRecorder *rec, HnRecSession *s)
     hn_rec_session_unref(s);
 }
 
+/* compose "live": a composer from the recording's start, when it is the folder's first span
+ * (a meeting recorded again after a stop is composed `after`, whole, from its tracks). */
+static void compose_start(HnRecorder *rec, HnRecSession *s)
+{
+    if (g_strcmp0(rec->compose, "off") == 0)
+        return;
+    if (json_array_size(json_object_get(s->manifest, "recording")) > 1) {
+        s->compose_after = TRUE;
+        return;
+    }
+    if (g_strcmp0(rec->compose, "live") != 0)
+        return;
+    HnComposerConfig cfg;
+    hn_rec_composer_config(rec, &cfg);
+    g_autofree char *out = g_build_filename(
+        s->dir, cfg.format == HN_COMPOSE_MP4 ? "meeting.mp4" : "meeting.webm", NULL);
+    cfg.output = out;
+    cfg.live = TRUE;
+    cfg.start_us = s->started_ms * 1000;
+    hn_rec_gst_init();
+    g_autoptr(GError) err = NULL;
+    s->composer = hn_composer_new(&cfg, &err);
+    if (!s->composer) {
+        g_warning("recorder: %s: no live composition (%s): composed after the recording", s->room,
+                  err ? err->message : "?");
+        s->compose_after = TRUE;
+    }
+}
+
 static void on_start(HnRecorder *rec, HnRecSession *s)
 {
     s->manifest = manifest_load_or_new(s);
+    compose_start(rec, s);
     s->tracks = g_hash_table_new_full(NULL, NULL, NULL, rec_track_free);
     s->next_manifest_us = g_get_monotonic_time() + HN_REC_MANIFEST_US;
     g_ptr_array_add(rec->sessions, hn_rec_session_ref(s));
@@ -486,6 +533,7 @@ static void handle(HnRecorder *rec, Item *it)
         if (old)
             track_close(s, old);
         RecTrack *t = g_new0(RecTrack, 1);
+        t->ctrack = -1;
         t->producer = it->producer;
         t->participant = g_steal_pointer(&it->a);
         t->name = g_steal_pointer(&it->b);
@@ -632,6 +680,7 @@ static void finish_run(gpointer data, gpointer user)
 {
     HnRecFinish *f = data;
     hn_rec_finish(f, user);
+    hn_composer_free(f->composer);
     hn_rec_session_unref(f->session);
     json_decref(f->manifest);
     g_free(f->dir);
@@ -645,8 +694,12 @@ HnRecorder *hn_recorder_new(const HnRecorderConfig *cfg)
     rec->cfg = *cfg;
     rec->data_dir = g_strdup(cfg->data_dir);
     rec->format = g_strdup(cfg->format ? cfg->format : "webm");
+    rec->compose = g_strdup(cfg->compose ? cfg->compose : "live");
+    rec->layout = g_strdup(cfg->layout ? cfg->layout : "speaker");
     rec->cfg.data_dir = rec->data_dir;
     rec->cfg.format = rec->format;
+    rec->cfg.compose = rec->compose;
+    rec->cfg.layout = rec->layout;
     rec->sink = g_new0(Sink, 1);
     *rec->sink = (Sink){.ref = 1, .alive = 1, .fn = cfg->on_event, .user = cfg->user};
     rec->q = g_async_queue_new();
@@ -673,6 +726,8 @@ void hn_recorder_free(HnRecorder *rec)
     hn_rec_gst_deinit();
     g_free(rec->data_dir);
     g_free(rec->format);
+    g_free(rec->compose);
+    g_free(rec->layout);
     g_free(rec);
 }
 
@@ -689,6 +744,22 @@ void hn_rec_push_finish(HnRecorder *rec, HnRecFinish *f)
 const char *hn_rec_data_dir(const HnRecorder *rec)
 {
     return rec->data_dir;
+}
+
+const char *hn_rec_compose_mode(const HnRecorder *rec)
+{
+    return rec->compose;
+}
+
+void hn_rec_composer_config(const HnRecorder *rec, HnComposerConfig *out)
+{
+    memset(out, 0, sizeof *out);
+    out->width = 1280;
+    out->height = 720;
+    if (!hn_compose_parse_format(rec->format, out))
+        out->format = HN_COMPOSE_WEBM;
+    int layout = hn_layout_parse(rec->layout);
+    out->layout = layout < 0 ? HN_LAYOUT_SPEAKER : (HnLayoutKind)layout;
 }
 
 HnRecSession *hn_rec_session_start(HnRecorder *rec, const HnRecInfo *info, GError **error)

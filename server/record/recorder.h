@@ -16,6 +16,14 @@
  * (HN_REC_READY). At start, hn_recorder_recover() finishes the recordings a crash left in state
  * "recording" the same way and marks them "interrupted".
  *
+ * The composed file (record/composer.h, docs/recording.md): with compose "live" the recorder
+ * thread starts a live composer with the recording's first span of a meeting folder and hands it
+ * a copy of every record it writes (hn_composer_push never blocks); the finishing thread ends it
+ * first, then remuxes. A folder with more than one recording span (stopped, started again), an
+ * interrupted one, a live composition that failed, and compose "after" are composed from the
+ * track files on the finishing thread (hn_compose_folder). Either way `composed` and the file's
+ * `files` entry are in the manifest before its state becomes "complete" and READY goes out.
+ *
  * Threads: hn_recorder_* and hn_rec_session_start/stop on the main loop; hn_rec_session_rtp,
  * _sr, _track, _track_end, _joined, _left from any thread (a room's worker); the callback runs on
  * the main context given. */
@@ -56,7 +64,9 @@ typedef void (*HnRecEventFn)(void *user, const HnRecEvent *ev);
 typedef struct {
     const char *data_dir;   /* <data_dir>/archive/... */
     guint64 reserve_mb;     /* free space kept on the archive's file system */
-    const char *format;     /* "webm" (default) or "mp4": the playable files' container */
+    const char *format;     /* "webm" (default) or "mp4": the composed file's container */
+    const char *compose;    /* "live" (default), "after" or "off": the composed file */
+    const char *layout;     /* "speaker" (default) or "grid" */
     GMainContext *main_ctx; /* where on_event runs (transfer none) */
     HnRecEventFn on_event;
     void *user;

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 
+#include "record/composer.h"
 #include "record/recorder.h"
 
 /* One folder to finish on the finishing thread. */
@@ -12,6 +13,8 @@ typedef struct {
     int64_t meeting_id;
     HnRecSession *session; /* a reference, or NULL (recovery) */
     gboolean interrupted;  /* found in state "recording" at start */
+    HnComposer *composer;  /* the live composition of this span (transfer full), or NULL */
+    gboolean compose;      /* no live one: compose the folder from its tracks (`after`) */
 } HnRecFinish;
 
 /* Finishing thread: playable files, SHA-256, final manifest, then hn_rec_finished. */
@@ -23,6 +26,9 @@ gboolean hn_rec_manifest_write(const char *dir, json_t *manifest);
 void hn_rec_push_finish(HnRecorder *rec, HnRecFinish *f);
 const char *hn_rec_format(const HnRecorder *rec);
 const char *hn_rec_data_dir(const HnRecorder *rec);
+/* "live", "after" or "off"; the composer's settings (format, layout, 720p) with output NULL. */
+const char *hn_rec_compose_mode(const HnRecorder *rec);
+void hn_rec_composer_config(const HnRecorder *rec, HnComposerConfig *out);
 /* GStreamer is initialised at the first remux only (a server that never records never loads its
  * plugins); deinitialised with the recorder. */
 void hn_rec_gst_init(void);

@@ -3,7 +3,8 @@
 // back; finds a meeting by a participant's name typed without diacritics; plays the composed
 // recording (the video's currentTime advances), seeks (it jumps and keeps advancing: the server
 // answers HTTP Range), verifies its SHA-256 and downloads it (the download's bytes equal the
-// file). The archive folder is real: WebM made by GStreamer (tests/integration/archive_fixture.py).
+// file). The archive folder is real: its meeting.webm (VP8 + Opus) is made by the composer
+// (`hoinghi compose` of track files: tests/integration/archive_fixture.py).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -17,11 +18,12 @@ const PASSWORD = 'mat-khau-van-thu-e2e';
 
 test('a clerk finds, plays, seeks, verifies and downloads a recording', { timeout: 45000, skip: h.external() && 'needs its own data dir' }, async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hoinghi-e2e-archive-'));
-  const fixture = spawnSync('python3', [path.join(h.REPO, 'tests', 'integration', 'archive_fixture.py'), dataDir],
-    { encoding: 'utf-8', timeout: 30000 });
+  const bin = path.resolve(h.REPO, process.env.HOINGHI_BIN || 'build/server/hoinghi');
+  // meeting.webm made by the real composer (`hoinghi compose` of track files): VP8 + Opus
+  const fixture = spawnSync('/usr/bin/python3', [path.join(h.REPO, 'tests', 'integration', 'archive_fixture.py'), dataDir],
+    { encoding: 'utf-8', timeout: 30000, env: { ...process.env, HOINGHI_BIN: bin } });
   assert.equal(fixture.status, 0, fixture.stderr);
   const made = JSON.parse(fixture.stdout);
-  const bin = path.resolve(h.REPO, process.env.HOINGHI_BIN || 'build/server/hoinghi');
   const add = spawnSync(bin, ['--data-dir', dataDir, 'user', 'add', 'van-thu', '--role', 'clerk'],
     { input: `${PASSWORD}\n`, encoding: 'utf-8' });
   assert.equal(add.status, 0, add.stderr);

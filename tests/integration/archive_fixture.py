@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -20,10 +21,8 @@ def sha256(path):
 
 
 def make_webm(path, seconds=4, audio=True):
-    """A VP8 (+ Vorbis) WebM of `seconds` at 10 fps, 320x240. Not Opus: Chromium 156 does not
-    play a VP8 + Opus WebM of GStreamer's webmmux over HTTP ("FFmpegDemuxer: demuxer seek
-    failed", also from a plain Range-capable server; it does from file://), and this fixture
-    tests the portal, not the muxer."""
+    """A VP8 (+ Vorbis) WebM of `seconds` at 10 fps, 320x240 (quick; the e2e's meeting.webm is
+    made by the real composer instead: make_composed)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     frames = seconds * 10
     cmd = ['gst-launch-1.0', '-q', '-e',
@@ -35,6 +34,26 @@ def make_webm(path, seconds=4, audio=True):
                 'audio/x-raw,rate=48000', '!', 'audioconvert', '!', 'vorbisenc', '!', 'mux.']
     cmd += ['webmmux', 'name=mux', '!', 'filesink', 'location=' + path]
     subprocess.run(cmd, check=True, timeout=60, capture_output=True)
+
+
+def make_composed(path, seconds):
+    """meeting.webm (VP8 + Opus) made by the real pipeline: one publisher's track files (as the
+    recorder writes them: tests/integration/av_sync.py) composed by `hoinghi compose`. False
+    when HOINGHI_BIN is not set."""
+    hoinghi = os.environ.get('HOINGHI_BIN')
+    if not hoinghi:
+        return False
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import av_sync
+    with tempfile.TemporaryDirectory() as tracks:
+        av_sync.make_meeting(tracks, [{'pid': 'p1', 'name': 'Nguyễn Văn Ánh', 'start': 0,
+                                       'seconds': seconds, 'flashes': [1.0, 4.0],
+                                       'ntp_off': 0}], time.time() - 60)
+        env = dict(os.environ, ASAN_OPTIONS='detect_leaks=0')
+        subprocess.run([hoinghi, 'compose', tracks, '--size', '320x180', '-o', path],
+                       check=True, timeout=60, capture_output=True, env=env,
+                       stdin=subprocess.DEVNULL)
+    return True
 
 
 def meeting_dir(data_dir, meeting_id, started_ms):
@@ -51,12 +70,14 @@ def write_manifest(folder, manifest):
 
 
 def make_meeting(data_dir, meeting_id, room, title, started_ms, people, files=None,
-                 seconds=4, extra_files=()):
-    """A complete meeting folder: meeting.webm, one track per person, the manifest.
-    files: {name: path already in the folder} to list as well. Returns (folder, manifest)."""
+                 seconds=4, extra_files=(), composed=False):
+    """A complete meeting folder: meeting.webm (composed: by the real composer when it can),
+    one track per person, the manifest. files: {name: path already in the folder} to list as
+    well. Returns (folder, manifest)."""
     folder = meeting_dir(data_dir, meeting_id, started_ms)
     os.makedirs(os.path.join(folder, 'tracks'), exist_ok=True)
-    make_webm(os.path.join(folder, 'meeting.webm'), seconds)
+    if not (composed and make_composed(os.path.join(folder, 'meeting.webm'), seconds)):
+        make_webm(os.path.join(folder, 'meeting.webm'), seconds)
     tracks, participants = [], []
     for i, (name, role) in enumerate(people):
         pid = 'p%d' % (i + 1)
@@ -96,6 +117,7 @@ if __name__ == '__main__':
     now = int(time.time() * 1000)
     folder, manifest = make_meeting(
         sys.argv[1], 12, 'so-noi-vu', 'Giao ban tháng 12', now - 3600 * 1000,
-        [('Nguyễn Văn Ánh', 'chair'), ('Trần Thị Bình', 'participant')], seconds=8)
+        [('Nguyễn Văn Ánh', 'chair'), ('Trần Thị Bình', 'participant')], seconds=8,
+        composed=True)
     print(json.dumps({'folder': folder, 'composed': os.path.join(folder, 'meeting.webm'),
                       'manifest': manifest}, ensure_ascii=False))

@@ -3,7 +3,8 @@ webrtcbin): a chair starts it (a member may not), everyone sees the indicator, e
 track becomes a file that decodes with >= 90 % of the frames its publisher sent, and the manifest
 lists the files with their SHA-256; after kill -9 mid-recording the next start finishes the files
 and marks the manifest interrupted; a full disk stops the recording with an event while the
-media goes on."""
+media goes on. The composed meeting.webm: made live during the 3-publisher recording, rebuilt
+from the tracks after kill -9, none with compose = off."""
 import asyncio
 import glob
 import hashlib
@@ -18,6 +19,7 @@ import pytest
 gi.require_version('Gst', '1.0')
 from gi.repository import Gst  # noqa: E402
 
+import av_sync  # noqa: E402
 import harness  # noqa: E402
 from harness import counts_at, recv_json, valid_room, ws_connect  # noqa: E402
 
@@ -88,6 +90,20 @@ def sha256(path):
         for chunk in iter(lambda: f.read(1 << 16), b''):
             h.update(chunk)
     return h.hexdigest()
+
+
+def assert_composed(folder, m, length_s, tolerance_s):
+    """The manifest's composed file: listed in `files` with its SHA-256, decodes with a picture
+    and a sound, and lasts length_s (within tolerance_s)."""
+    c = m.get('composed')
+    assert c and c['file'] == 'meeting.webm' and c['layout'] == 'speaker', m.get('composed')
+    listed = {f['name']: f for f in m['files']}
+    full = os.path.join(folder, c['file'])
+    assert c['file'] in listed and sha256(full) == listed[c['file']]['sha256'], c
+    got = av_sync.measure(full)
+    assert got['has_video'] and got['has_audio'], got
+    assert abs(got['duration'] - length_s) <= tolerance_s, (got['duration'], length_s)
+    assert abs(c['duration_ms'] / 1000 - got['duration']) <= 1, (c, got['duration'])
 
 
 def sent_between(rep, t0, t1):
@@ -206,6 +222,9 @@ def test_three_publishers_recorded_by_the_chair(server, clients):
         full = os.path.join(folder, name)
         assert os.path.getsize(full) == f['bytes'] and sha256(full) == f['sha256'], f
     assert t_stop - t_start >= 20
+    span = m['recording'][0]
+    length = (span['stopped_ms'] - span['started_ms']) / 1000
+    assert_composed(folder, m, length, 0.05 * length)   # composed live during the recording
     import urllib.request
     with urllib.request.urlopen(server.http_url + '/metrics', timeout=5) as r:
         metrics = r.read().decode()
@@ -213,6 +232,43 @@ def test_three_publishers_recorded_by_the_chair(server, clients):
     line = [x for x in metrics.splitlines() if x.startswith('hoinghi_recorder_packets_total ')]
     assert line and int(line[0].split()[1]) >= packets, line
     assert 'hoinghi_recorder_drops_total{reason="queue"} 0' in metrics
+
+
+def test_recorded_twice_one_composed_file(server, clients):
+    """Stopped and started again: one folder, one meeting.webm rebuilt from both spans' tracks."""
+    room = valid_room('twice')
+
+    async def scenario():
+        chair, _ = await join(server, room, 'Chủ tọa')
+        pub = clients(server, 'P', room, 30)
+        await asyncio.to_thread(pub.wait_joined)
+        await asyncio.sleep(1)
+        for i in range(2):
+            await chair.send(json.dumps({'type': 'record', 'action': 'start', 'id': 10 + i}))
+            await gather(chair, ('ack', 'recording'), 'ack and recording')
+            await asyncio.sleep(4)
+            await chair.send(json.dumps({'type': 'record', 'action': 'stop', 'id': 20 + i}))
+            await gather(chair, ('ack', 'recording'), 'ack and recording off')
+            await asyncio.to_thread(wait_spans, server.data_dir, i + 1)
+        await chair.close()
+        pub.kill()
+
+    asyncio.run(scenario())
+    path, m = wait_spans(server.data_dir, 2)
+    spans = m['recording']
+    length = (spans[1]['stopped_ms'] - spans[0]['started_ms']) / 1000
+    assert_composed(os.path.dirname(path), m, length, 0.05 * length)
+
+
+def wait_spans(data_dir, n, timeout=40):
+    """(path, manifest) once a manifest is complete with n recording spans."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        path, m = wait_manifest(data_dir, 'complete', timeout)
+        if len(m['recording']) == n and m.get('composed'):
+            return path, m
+        time.sleep(0.3)
+    raise AssertionError('no complete manifest with %d spans' % n)
 
 
 def rest(url, key, body=None):
@@ -266,6 +322,9 @@ def test_kill9_mid_recording_then_restart(tmp_path, clients):
             rec_s = t_kill - (m['started_ms'] + t['start_ms']) / 1000
             assert last >= rec_s - 3, (t, last, rec_s)   # at most the last ~2 s lost
             assert frames > 0, t
+        rec_s = t_kill - m['recording'][0]['started_ms'] / 1000
+        # the live composition was cut by the kill: rebuilt from the tracks (at most ~2 s lost)
+        assert_composed(folder, m, rec_s - 1.5, 2)
         with open(second.log_path, encoding='utf-8') as f:
             assert 'interrupted' in f.read()
         # the REST API: nobody in the room now, so nothing to record
@@ -297,7 +356,8 @@ def test_disk_reserve_stops_recording_media_goes_on(tmp_path, clients):
         with open(os.path.join(data, 'filler'), 'wb') as f:   # leaves the reserve + ~0.1 MB
             f.truncate(0)
             f.write(b'\0' * (free - reserve_mb * 1024 * 1024 - 120 * 1024))
-        conf = '[recording]\nreserve_mb = %d\n\n[room:%s]\nrecord = true\n' % (reserve_mb, room)
+        conf = ('[recording]\nreserve_mb = %d\ncompose = off\n\n[room:%s]\nrecord = true\n'
+                % (reserve_mb, room))
         server = harness.Server(workdir, conf).start()
 
         async def scenario():
@@ -323,6 +383,8 @@ def test_disk_reserve_stops_recording_media_goes_on(tmp_path, clients):
         assert v_now > v_then + 30, (v_then, v_now)   # forwarding went on after the stop
         path, m = wait_manifest(server.data_dir, 'complete')
         assert m['recording'][0]['stop_reason'] == 'disk', m['recording']
+        assert 'composed' not in m and not os.path.exists(   # compose = off
+            os.path.join(os.path.dirname(path), 'meeting.webm')), m.get('composed')
         assert 'disk' in server.log()
         server.assert_healthy()
         a.kill()
