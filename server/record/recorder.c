@@ -3,6 +3,7 @@
 #include "record/recorder.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -62,13 +63,65 @@ typedef struct {
     void *user;
 } Sink;
 
+/* A queue between threads on pthread's mutex and condition variable: ThreadSanitizer sees these
+ * hand-overs (GLib's GMutex, GAsyncQueue and GThreadPool wait on futexes it cannot see). An
+ * uncontended lock costs what GMutex's does. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    GQueue q;
+} Mailbox;
+
+static void mailbox_init(Mailbox *m)
+{
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    g_queue_init(&m->q);
+}
+
+static void mailbox_clear(Mailbox *m)
+{
+    pthread_cond_destroy(&m->cond);
+    pthread_mutex_destroy(&m->mu);
+}
+
+/* wake: signal a thread waiting in mailbox_pop (the recorder thread polls instead: a push from
+ * a media worker then never makes a system call) */
+static void mailbox_push(Mailbox *m, gpointer item, gboolean wake)
+{
+    pthread_mutex_lock(&m->mu);
+    g_queue_push_tail(&m->q, item);
+    if (wake)
+        pthread_cond_signal(&m->cond);
+    pthread_mutex_unlock(&m->mu);
+}
+
+static gpointer mailbox_try_pop(Mailbox *m)
+{
+    pthread_mutex_lock(&m->mu);
+    gpointer item = g_queue_pop_head(&m->q);
+    pthread_mutex_unlock(&m->mu);
+    return item;
+}
+
+static gpointer mailbox_pop(Mailbox *m)
+{
+    pthread_mutex_lock(&m->mu);
+    while (g_queue_is_empty(&m->q))
+        pthread_cond_wait(&m->cond, &m->mu);
+    gpointer item = g_queue_pop_head(&m->q);
+    pthread_mutex_unlock(&m->mu);
+    return item;
+}
+
 struct HnRecorder {
     HnRecorderConfig cfg;
     Sink *sink;
     char *data_dir, *format, *compose, *layout;
-    GAsyncQueue *q;
+    Mailbox q; /* media workers -> the recorder thread (polled) */
     GThread *thread;
-    GThreadPool *finish; /* one thread: finishing is serialised */
+    Mailbox finish_q;    /* HnRecFinish* -> the finishing thread (waited on) */
+    GThread *finisher;   /* one thread: finishing is serialised */
     GPtrArray *sessions; /* recorder thread: HnRecSession* active (a reference each) */
     /* stats (atomic) */
     gint64 started, active, packets, bytes, drops_queue, drops_write, files_finished, recovered;
@@ -163,7 +216,7 @@ static Item *item_new(ItemType type, HnRecSession *s, size_t len)
 
 static void push(HnRecorder *rec, Item *it)
 {
-    g_async_queue_push(rec->q, it);
+    mailbox_push(&rec->q, it, FALSE);
 }
 
 /* --- manifest ------------------------------------------------------------------------------ */
@@ -448,7 +501,7 @@ static void session_end(HnRecorder *rec, HnRecSession *s, const char *by, const 
     f->composer = g_steal_pointer(&s->composer); /* ended on the finishing thread */
     f->compose = s->compose_after || g_strcmp0(rec->compose, "after") == 0;
     f->session = s; /* ...goes with the job too */
-    g_thread_pool_push(rec->finish, f, NULL);
+    hn_rec_push_finish(rec, f);
     g_atomic_pointer_add(&rec->active, -1);
 }
 
@@ -599,7 +652,7 @@ static gpointer rec_thread(gpointer data)
     for (;;) {
         /* polled, never waited on: a media worker's push then never has a sleeping thread to
          * wake (a futex call per packet); 10 ms of latency costs nothing here */
-        Item *it = g_async_queue_try_pop(rec->q);
+        Item *it = mailbox_try_pop(&rec->q);
         if (!it)
             g_usleep(10000);
         if (it && it->type == IT_QUIT) {
@@ -688,6 +741,16 @@ static void finish_run(gpointer data, gpointer user)
     g_free(f);
 }
 
+/* The finishing thread: one job after the other until the NULL that hn_recorder_free posts. */
+static gpointer finish_thread(gpointer data)
+{
+    HnRecorder *rec = data;
+    HnRecFinish *f;
+    while ((f = mailbox_pop(&rec->finish_q)))
+        finish_run(f, rec);
+    return NULL;
+}
+
 HnRecorder *hn_recorder_new(const HnRecorderConfig *cfg)
 {
     HnRecorder *rec = g_new0(HnRecorder, 1);
@@ -702,9 +765,10 @@ HnRecorder *hn_recorder_new(const HnRecorderConfig *cfg)
     rec->cfg.layout = rec->layout;
     rec->sink = g_new0(Sink, 1);
     *rec->sink = (Sink){.ref = 1, .alive = 1, .fn = cfg->on_event, .user = cfg->user};
-    rec->q = g_async_queue_new();
+    mailbox_init(&rec->q);
     rec->sessions = g_ptr_array_new_with_free_func((GDestroyNotify)hn_rec_session_unref);
-    rec->finish = g_thread_pool_new(finish_run, rec, 1, TRUE, NULL);
+    mailbox_init(&rec->finish_q);
+    rec->finisher = g_thread_new("hn-rec-finish", finish_thread, rec);
     rec->thread = g_thread_new("hn-recorder", rec_thread, rec);
     return rec;
 }
@@ -715,11 +779,13 @@ void hn_recorder_free(HnRecorder *rec)
         return;
     push(rec, item_new(IT_QUIT, NULL, 0));
     g_thread_join(rec->thread);
-    g_thread_pool_free(rec->finish, FALSE, TRUE); /* waits for the finishing jobs */
+    mailbox_push(&rec->finish_q, NULL, TRUE); /* after the jobs queued before it */
+    g_thread_join(rec->finisher);
+    mailbox_clear(&rec->finish_q);
     Item *it;
-    while ((it = g_async_queue_try_pop(rec->q)))
+    while ((it = mailbox_try_pop(&rec->q)))
         item_free(it);
-    g_async_queue_unref(rec->q);
+    mailbox_clear(&rec->q);
     g_ptr_array_free(rec->sessions, TRUE);
     g_atomic_int_set(&rec->sink->alive, 0);
     sink_unref(rec->sink);
@@ -738,7 +804,7 @@ const char *hn_rec_format(const HnRecorder *rec)
 
 void hn_rec_push_finish(HnRecorder *rec, HnRecFinish *f)
 {
-    g_thread_pool_push(rec->finish, f, NULL);
+    mailbox_push(&rec->finish_q, f, TRUE);
 }
 
 const char *hn_rec_data_dir(const HnRecorder *rec)
