@@ -341,6 +341,7 @@ class Client:
         self.participants = {}        # id -> name (the others, present now or before)
         self.tracks = {}              # mid -> {'participant', 'kind'} from the latest sub offer
         self.ssrc_mid = {}            # ssrc -> mid from the latest sub offer's a=ssrc lines
+        self.pad_pid = {}             # sub src pad name -> the participant it carried last
         self.events, self.errors, self.warnings = [], [], []
         self.states = {}
         self.remote_candidates = []   # [{'pc', 'candidate'}] as received from the server
@@ -460,7 +461,12 @@ class Client:
                 ok, ssrc = caps.get_structure(0).get_uint('ssrc')
                 mid = self.ssrc_mid.get(ssrc) if ok else None
         track = self.tracks.get(mid)
-        return track['participant'] if track else None
+        if track:
+            self.pad_pid[pad.get_name()] = track['participant']
+            return track['participant']
+        # A frame still in the decoder when a newer offer dropped its track (the publisher left):
+        # it is the last participant this pad carried, not an unknown stream.
+        return self.pad_pid.get(pad.get_name())
 
     def on_sub_pad(self, _wb, pad):
         if pad.direction != Gst.PadDirection.SRC:
