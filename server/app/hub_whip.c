@@ -630,6 +630,13 @@ static void on_request(void *user, HnHttpRequest *req)
     }
 }
 
+void hn_hub_whip_end(HnHub *hub, uint64_t pid, const char *why)
+{
+    /* at the next loop turn, as a closed socket's on_close: the caller may be iterating the
+     * room's floor */
+    hn_hub_whip_kick(hub, pid, why);
+}
+
 void hn_hub_whip_register(HnHub *hub, GMainContext *ctx)
 {
     HnHubWhip *w = g_new0(HnHubWhip, 1);

@@ -38,6 +38,9 @@ void hn_hub_whip_register(HnHub *hub, GMainContext *ctx);
 /* Answers pending requests 503 and forgets every session (their participants stay in the hub's
  * table, which the hub frees). NULL-safe. */
 void hn_hub_whip_free(HnHub *hub);
+/* Ends the WHIP session of pid (the chair removed it, the meeting ended) at the next loop turn:
+ * the participant leaves with why, the resource is gone. Nothing when pid has no session. */
+void hn_hub_whip_end(HnHub *hub, uint64_t pid, const char *why);
 /* The room's output for a WHIP participant (worker thread). out: transfer none. */
 void hn_hub_whip_deliver(HnHub *hub, uint64_t pid, const HnRoomOut *out);
 /* The room dropped the WHIP participant (worker thread). */

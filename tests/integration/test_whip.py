@@ -223,3 +223,34 @@ def test_whip_join_gate(start_server):
     refused = [l for l in text.splitlines() if l.startswith('hoinghi_joins_refused_total ')]
     assert refused and float(refused[0].split()[1]) >= 4, refused
     server.assert_healthy()
+
+
+def test_whip_silent_encoder_leaves_and_its_resource_is_gone(start_server, clients, tmp_path):
+    """An encoder that vanishes without DELETE (killed: its power cut) is dropped by the room's
+    liveness check ([media] consent_timeout, ice_restart_grace): the others see it leave as
+    `disconnected` and its resource answers 404."""
+    server = start_server(CONFIG + '\n[media]\nconsent_timeout = 3\nice_restart_grace = 0\n')
+    viewer = clients(server, 'Viewer', 'hall', 25, '--no-publish')
+    viewer.wait_joined()
+    enc = WhipEncoder(server, tmp_path, 'hall', None, 60, '--no-delete')
+    try:
+        rep = enc.wait_for(lambda r: r.get('connected'))
+        res, etag = server.http_url + rep['location'], rep['etag']
+        time.sleep(1)
+        enc.kill()
+        frag = {'Content-Type': FRAG, 'If-Match': etag}
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if http('PATCH', res, 'a=end-of-candidates\r\n', frag)[0] == 404:
+                break
+            time.sleep(0.25)
+        assert http('PATCH', res, 'a=end-of-candidates\r\n', frag)[0] == 404
+    finally:
+        enc.kill()
+    vr = viewer.stop()
+    joined = [e['participant'] for e in events_of(vr, 'participant-joined')]
+    sites = [p for p in joined if p.get('role') == 'site']
+    assert len(sites) == 1 and sites[0]['name'] == 'WHIP', joined
+    left = [e for e in events_of(vr, 'participant-left') if e['id'] == sites[0]['id']]
+    assert left and left[0]['reason'] == 'disconnected', events_of(vr, 'participant-left')
+    server.assert_healthy()
