@@ -12,7 +12,8 @@ import urllib.request
 
 import jwt
 
-from harness import GST_PYTHON, counts_from, events_of, tail
+from harness import (GST_PYTHON, HOINGHI_BIN, Server, counts_from, events_of, sanitizer_env,
+                     tail)
 
 SECRET = 'whip-integration-secret-5e4d3c2b1a'
 PIN = '731946'
@@ -254,3 +255,38 @@ def test_whip_silent_encoder_leaves_and_its_resource_is_gone(start_server, clien
     left = [e for e in events_of(vr, 'participant-left') if e['id'] == sites[0]['id']]
     assert left and left[0]['reason'] == 'disconnected', events_of(vr, 'participant-left')
     server.assert_healthy()
+
+
+def test_whip_site_removed_through_the_api(tmp_path):
+    """The REST API (as a chair's `remove`) lists the encoder as a `site` and removes it: its
+    session ends and the resource answers 404."""
+    srv = Server(str(tmp_path), CONFIG)
+    p = subprocess.run([HOINGHI_BIN, '--data-dir', srv.data_dir, 'apikey', 'add', 'whip-test'],
+                       capture_output=True, text=True, timeout=30, env=sanitizer_env())
+    assert p.returncode == 0, p.stderr
+    auth = {'Authorization': 'Bearer ' + p.stdout.strip()}
+    srv.start()
+    try:
+        st, hdrs, body = post_offer(srv, 'hall', canned_offer(), token('hall', name='Hội trường'))
+        assert st == 201, body
+        res = srv.http_url + hdrs['location']
+        st, _, body = http('GET', srv.http_url + '/api/v1/rooms/hall/participants', None, auth)
+        assert st == 200, body
+        parts = json.loads(body)
+        assert [(x['name'], x['role']) for x in parts] == [('Hội trường', 'site')], parts
+        st, _, body = http('DELETE', '%s/api/v1/rooms/hall/participants/%s'
+                           % (srv.http_url, parts[0]['id']), None, auth)
+        assert st == 204, body
+        deadline = time.monotonic() + 10
+        frag = {'Content-Type': FRAG, 'If-Match': hdrs['etag']}
+        while (time.monotonic() < deadline and
+               http('PATCH', res, 'a=end-of-candidates\r\n', frag)[0] != 404):
+            time.sleep(0.1)
+        assert http('PATCH', res, 'a=end-of-candidates\r\n', frag)[0] == 404
+        assert http('DELETE', res)[0] == 404
+        st, _, body = http('GET', srv.http_url + '/api/v1/rooms/hall/participants', None, auth)
+        assert st == 200 and json.loads(body) == [], body
+        srv.assert_healthy()
+    finally:
+        problems = srv.stop()
+    assert not problems, problems
