@@ -290,3 +290,27 @@ def test_whip_site_removed_through_the_api(tmp_path):
     finally:
         problems = srv.stop()
     assert not problems, problems
+
+
+def test_whip_h264_encoder_is_decoded(start_server, clients, tmp_path):
+    """The same with H.264 (constrained baseline), as most hardware encoders send."""
+    server = start_server(CONFIG)
+    viewer = clients(server, 'Viewer', 'hall', 14, '--no-publish')
+    viewer.wait_joined()
+    enc = WhipEncoder(server, tmp_path, 'hall', token('hall', name='Bộ mã hoá'), 9,
+                      '--video-codec', 'h264')
+    try:
+        final = enc.wait()
+    finally:
+        enc.kill()
+    assert final['status'] == 201 and final['delete_status'] == 200, final
+    vr = viewer.wait()
+    assert vr['rc'] == 0, (vr.get('errors'), viewer.describe())
+    sites = [e['participant'] for e in events_of(vr, 'participant-joined')
+             if e['participant'].get('role') == 'site']
+    assert [p['name'] for p in sites] == ['Bộ mã hoá'], sites
+    pid = sites[0]['id']
+    video, audio = counts_from(vr, pid)
+    assert video > 100 and audio > 150, (video, audio, vr.get('received'))
+    assert set(vr['received'][pid]['encodings']) == {'H264', 'OPUS'}, vr['received'][pid]
+    server.assert_healthy()
