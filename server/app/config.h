@@ -47,6 +47,14 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_CONSENT      10
 #define HN_CONFIG_ICE_GRACE_MAX        300
 #define HN_CONFIG_DEFAULT_ICE_GRACE    30
+#define HN_CONFIG_QUEUE_DELAY_MAX      10000 /* [media] max_queue_delay_ms */
+#define HN_CONFIG_DEFAULT_QUEUE_DELAY  100
+#define HN_CONFIG_RX_PEAK_MAX          100000 /* [media] rx_peak_mbps */
+#define HN_CONFIG_DEFAULT_RX_PEAK      160
+#define HN_CONFIG_BUSY_LAG_MAX         60000 /* [media] busy_lag_ms */
+#define HN_CONFIG_DEFAULT_BUSY_LAG     200
+#define HN_CONFIG_BUSY_HOLD_MAX        600 /* [media] busy_hold, seconds */
+#define HN_CONFIG_DEFAULT_BUSY_HOLD    10
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 #define HN_CONFIG_LAST_N_MAX           100
 
@@ -138,15 +146,19 @@ typedef struct {
     guint attempts_per_minute; /* join attempts on protected rooms per address, then rate-limited */
 
     /* [media] */
-    guint16 rtp_port_min;    /* 0 = any port; else 1024..65535 and <= rtp_port_max */
-    guint16 rtp_port_max;    /* 0 = any port */
-    char **interfaces;       /* NULL-terminated, never NULL; empty = every interface that is up */
-    char **addresses;        /* NULL-terminated, never NULL; local IP literals to use instead */
-    char *public_ip;         /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
-    guint consent_timeout;   /* seconds, 3..60 */
-    guint ice_restart_grace; /* seconds, 0..300: media silent this much longer, then gone */
-    gboolean ice_lite;       /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
-                              * libnice full-ICE agent, with its own sockets, per transport */
+    guint16 rtp_port_min;     /* 0 = any port; else 1024..65535 and <= rtp_port_max */
+    guint16 rtp_port_max;     /* 0 = any port */
+    char **interfaces;        /* NULL-terminated, never NULL; empty = every interface that is up */
+    char **addresses;         /* NULL-terminated, never NULL; local IP literals to use instead */
+    char *public_ip;          /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
+    guint consent_timeout;    /* seconds, 3..60 */
+    guint ice_restart_grace;  /* seconds, 0..300: media silent this much longer, then gone */
+    guint max_queue_delay_ms; /* received RTP/RTCP older than this is dropped (0: no bound) */
+    guint rx_peak_mbps;       /* receive buffer = max_queue_delay_ms of media at this rate */
+    guint busy_lag_ms; /* smoothed loop lag / queueing delay that refuses new joins (0: never) */
+    guint busy_hold;   /* seconds: shortest busy period, and the retry hint joins get */
+    gboolean ice_lite; /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
+                        * libnice full-ICE agent, with its own sockets, per transport */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */

@@ -659,6 +659,8 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->ice.public_ip = cfg->public_ip;
     hub->ice.port_min = cfg->rtp_port_min;
     hub->ice.port_max = cfg->rtp_port_max;
+    hub->ice.max_queue_delay_ms = cfg->max_queue_delay_ms;
+    hub->ice.rx_peak_mbps = cfg->rx_peak_mbps;
     if (cfg->ice_lite && !hn_worker_pool_open_muxes(pool, &hub->ice, error)) {
         g_prefix_error(error, "media sockets: ");
         g_free(hub);

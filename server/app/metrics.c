@@ -283,6 +283,8 @@ static const HnCounterDef mux_counters[] = {
      MS(rx_unknown_source)},
     {"hoinghi_udp_rx_kernel_drops_total", "Datagrams the kernel dropped: receive buffer full",
      MS(rx_kernel_drops)},
+    {"hoinghi_udp_rx_late_total",
+     "RTP/RTCP dropped unread: older than [media] max_queue_delay_ms in the socket", MS(rx_late)},
     {"hoinghi_udp_tx_datagrams_total", "Datagrams sent", MS(tx_datagrams)},
     {"hoinghi_udp_tx_batches_total", "sendmmsg calls", MS(tx_batches)},
     {"hoinghi_udp_tx_dropped_total", "Datagrams dropped on send (socket buffer full, error)",

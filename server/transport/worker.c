@@ -231,6 +231,8 @@ gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice,
         guint16 port = ice->port_min ? (guint16)(ice->port_min + i) : 0;
         w->mux = hn_udp_mux_new(NULL, ips, port, ice->public_ip, error);
         ok = w->mux != NULL;
+        if (ok && ice->rx_peak_mbps)
+            hn_udp_mux_set_rx_bound(w->mux, ice->max_queue_delay_ms, ice->rx_peak_mbps);
         if (ok)
             hn_mailbox_post(w->mailbox, attach_mux, w, NULL);
         if (ok)
