@@ -385,8 +385,33 @@ void hn_hub_join_clear(HnHubJoin *j)
     memset(j, 0, sizeof *j);
 }
 
+guint hn_hub_busy(HnHub *hub, const char *room)
+{
+    if (!hub->cfg->busy_lag_ms)
+        return 0;
+    HnRoomEntry *e = g_hash_table_lookup(hub->rooms, room);
+    guint retry = hn_worker_busy(e ? e->worker : hn_worker_pool_pick(hub->pool));
+    if (retry) {
+        hub->joins_busy++;
+        g_message("join refused: room %s: server-busy (worker overloaded), retry in %u s", room,
+                  retry);
+    }
+    return retry;
+}
+
 gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
 {
+    /* admission control: before anything is made for the newcomer; those in keep their media */
+    guint retry = hn_hub_busy(hub, j->room);
+    if (retry) {
+        hn_signaling_send(
+            hub->sig, conn_id,
+            hn_proto_attach_id(hn_proto_build_error_retry(
+                                   HN_PROTO_ERR_SERVER_BUSY,
+                                   "the server is overloaded, try again later", "join", retry),
+                               j->id_json));
+        return FALSE;
+    }
     HnRoomEntry *e = room_open(hub, j->room);
     if (!e) {
         join_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", j);
@@ -584,6 +609,7 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
         hn_signaling_get_stats(hub->sig, &out->sig);
     out->joins = hub->joins;
     out->joins_refused = hub->joins_refused;
+    out->joins_busy = hub->joins_busy;
     if (hub->store) {
         HnStoreStats st;
         hn_store_get_stats(hub->store, &st);
@@ -661,6 +687,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->ice.port_max = cfg->rtp_port_max;
     hub->ice.max_queue_delay_ms = cfg->max_queue_delay_ms;
     hub->ice.rx_peak_mbps = cfg->rx_peak_mbps;
+    hn_worker_pool_set_admission(pool, cfg->busy_lag_ms, cfg->busy_hold);
     if (cfg->ice_lite && !hn_worker_pool_open_muxes(pool, &hub->ice, error)) {
         g_prefix_error(error, "media sockets: ");
         g_free(hub);

@@ -384,6 +384,8 @@ static void render_process(GString *o, HnMetrics *m)
         {"hoinghi_joins_total", "Participants admitted to a room", h.joins},
         {"hoinghi_joins_refused_total", "Joins refused by the access policy (PIN, token, lock)",
          h.joins_refused},
+        {"hoinghi_joins_busy_total",
+         "Joins and WHIP posts refused with server-busy: a worker was overloaded", h.joins_busy},
         {"hoinghi_ws_refused_origin_total", "WebSocket handshakes refused for their Origin",
          h.sig.refused_origin},
         {"hoinghi_audit_rows_total", "Audit rows written to the store", h.audit_rows},

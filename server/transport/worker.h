@@ -64,6 +64,13 @@ typedef struct {
  * with hn_worker_invoke). */
 void hn_worker_get_lag(HnWorker *w, HnWorkerLagStats *out);
 
+/* Admission control (core/admission.h) on every worker: busy when the smoothed worse of its loop
+ * lag and its sockets' queueing delay reaches busy_lag_ms (0: never, the default), for at least
+ * hold_s seconds. Thread: any (applied at each worker's next turn). */
+void hn_worker_pool_set_admission(HnWorkerPool *pool, guint busy_lag_ms, guint hold_s);
+/* 0 when the worker takes newcomers, else the seconds a refused one should wait. Thread: any. */
+guint hn_worker_busy(HnWorker *w);
+
 /* Opens every worker's shared media sockets (ICE-lite, see udp_mux.h) on the settings' local
  * IPs: worker i on port port_min + i when a range is set (the range must hold one port per
  * worker), else on a port the system chooses. Call once, before rooms open. FALSE + error. */
