@@ -11,6 +11,7 @@ import time
 from harness import counts_from, events_of, expect_error, ws_connect, valid_room
 from test_media import finish
 from test_metrics import scrape, total
+from test_whip import SECRET, canned_offer, post_offer, token
 
 
 def stall(server, seconds):
@@ -34,8 +35,8 @@ def wait_decoding(client, pid, frames, timeout=30):
 
 
 def two_in_a_room(start_server, clients, conf, prefix):
-    server = start_server('[server]\nworkers = 1\n' + conf)
     room = valid_room(prefix)
+    server = start_server('[server]\nworkers = 1\n' + conf.replace('{room}', room))
     a = clients(server, 'A', room, 16)
     pa = a.wait_joined()['id']
     b = clients(server, 'B', room, 14)
@@ -72,10 +73,13 @@ def test_stalled_worker_drops_late_media_and_keeps_everyone(start_server, client
     server.assert_healthy()
 
 
-async def refused_join(server, room):
+async def refused_join(server, room, tok=None):
     ws = await ws_connect(server)
     try:
-        await ws.send(json.dumps({'type': 'join', 'room': room, 'name': 'Late', 'id': 'j1'}))
+        join = {'type': 'join', 'room': room, 'name': 'Late', 'id': 'j1'}
+        if tok:
+            join['token'] = tok
+        await ws.send(json.dumps(join))
         msg = await expect_error(ws, 'server-busy', ref='join', timeout=10)
     finally:
         await ws.close()
@@ -86,17 +90,23 @@ async def refused_join(server, room):
 
 def test_busy_server_refuses_newcomers_and_keeps_the_meeting(start_server, clients):
     # busy_hold 60: the server stays busy a minute after the stall, whatever this machine's speed
-    server, room, a, b, pa, pb = two_in_a_room(start_server, clients, '[media]\nbusy_hold = 60\n',
-                                               'busy')
+    conf = ('[auth]\njwt_secret = %s\n[media]\nbusy_hold = 60\n[room:{room}]\naccess = open\n'
+            % SECRET)
+    server, room, a, b, pa, pb = two_in_a_room(start_server, clients, conf, 'busy')
     before = (counts_from(b.report(), pa), counts_from(a.report(), pb))
     stall(server, 1.5)
 
     async def body():
         await refused_join(server, room)          # the meeting's worker is behind
-        await refused_join(server, valid_room('x'))  # and no room may open on it either
+        other = valid_room('x')  # and no room may open on it either
+        await refused_join(server, other, token(other, role='participant'))
     asyncio.run(body())
+    # a WHIP encoder (with a valid token) hears 503 with Retry-After
+    st, hdrs, text = post_offer(server, 'hall', canned_offer(), token('hall'))
+    assert st == 503 and 'overloaded' in text, (st, text)
+    assert 1 <= int(hdrs.get('retry-after', '0')) <= 60, hdrs
     _, s = scrape(server)
-    assert total(s, 'hoinghi_joins_busy_total') == 2, s
+    assert total(s, 'hoinghi_joins_busy_total') == 3, s
     ra, rb = finish(a, b)
     assert_kept(ra, rb, pa, pb, before)
     server.assert_healthy()
