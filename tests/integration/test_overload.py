@@ -69,6 +69,9 @@ def test_stalled_worker_drops_late_media_and_keeps_everyone(start_server, client
     _, s1 = scrape(server)
     # 1.5 s of two participants' audio alone is 150 packets: all of it was older than 100 ms
     assert total(s1, 'hoinghi_udp_rx_late_total') - late0 >= 50, s1
+    # what was read after the stall had waited about its length in the socket
+    assert total(s1, 'hoinghi_udp_rx_queue_delay_max_seconds') >= 1.0, s1
+    assert total(s1, 'hoinghi_udp_rx_queue_delay_seconds_bucket', le='+Inf') > 0, s1
     assert_kept(ra, rb, pa, pb, before)
     server.assert_healthy()
 
@@ -107,6 +110,7 @@ def test_busy_server_refuses_newcomers_and_keeps_the_meeting(start_server, clien
     assert 1 <= int(hdrs.get('retry-after', '0')) <= 60, hdrs
     _, s = scrape(server)
     assert total(s, 'hoinghi_joins_busy_total') == 3, s
+    assert total(s, 'hoinghi_worker_busy') == 1, s
     ra, rb = finish(a, b)
     assert_kept(ra, rb, pa, pb, before)
     server.assert_healthy()
