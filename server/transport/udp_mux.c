@@ -402,6 +402,8 @@ static void drain(HnUdpMux *m, guint si)
             }
             if (hn_rx_is_late(stamp, cutoff) && hn_rx_is_media(buf, len)) {
                 m->stats.rx_late++; /* never forwarded late; STUN and DTLS have no age limit */
+                if (c->cb.on_heard) /* shed the packet, not the participant */
+                    c->cb.on_heard(c->user, now);
                 continue;
             }
             if (c->cb.on_data)

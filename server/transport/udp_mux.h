@@ -35,6 +35,10 @@ typedef struct {
      * valid during the call only, may be modified in place. now_us: monotonic time of the
      * batch. */
     void (*on_data)(void *user, uint8_t *buf, size_t len, int64_t now_us);
+    /* RTP/RTCP from a checked address dropped unread because it was late (the delay bound): the
+     * peer is alive even though its media is shed, so liveness (consent) must count it as
+     * heard. NULL ok. */
+    void (*on_heard)(void *user, int64_t now_us);
 } HnUdpMuxConnCallbacks;
 
 typedef struct {

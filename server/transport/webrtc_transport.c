@@ -203,9 +203,18 @@ static void mux_on_selected(void *user)
         start_dtls_client(t);
 }
 
+/* Late media dropped by the mux: nothing to process, but the peer was heard (consent). */
+static void mux_on_heard(void *user, int64_t now_us)
+{
+    HnWebrtcTransport *t = user;
+    if (!t->closing)
+        t->last_rx = now_us;
+}
+
 static const HnUdpMuxConnCallbacks mux_callbacks = {
     .on_selected = mux_on_selected,
     .on_data = mux_on_data,
+    .on_heard = mux_on_heard,
 };
 
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)

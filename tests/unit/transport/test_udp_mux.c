@@ -22,6 +22,7 @@
 typedef struct {
     int selected;
     int data;
+    int heard;
     uint8_t last[64];
     size_t last_len;
 } Seen;
@@ -39,7 +40,13 @@ static void on_data(void *user, uint8_t *buf, size_t len, int64_t now_us)
     memcpy(s->last, buf, s->last_len);
 }
 
-static const HnUdpMuxConnCallbacks cbs = {.on_selected = on_selected, .on_data = on_data};
+static void on_heard(void *user, int64_t now_us)
+{
+    ((Seen *)user)->heard++;
+}
+
+static const HnUdpMuxConnCallbacks cbs = {
+    .on_selected = on_selected, .on_data = on_data, .on_heard = on_heard};
 
 typedef struct {
     GMainContext *ctx;
@@ -250,6 +257,7 @@ static void test_late_media_is_dropped(void **state)
     HnUdpMuxStats st;
     hn_udp_mux_get_stats(f->mux, &st);
     assert_int_equal(st.rx_late, 2);
+    assert_int_equal(seen.heard, 2); /* shed, but the peer counts as alive */
     HnRxDelayStats d;
     hn_udp_mux_get_delay(f->mux, &d);
     assert_true(d.count >= 1);
