@@ -19,7 +19,8 @@
 #define RX_BUDGET  256 /* datagrams per socket and dispatch, so timers get their turn */
 #define TX_QUEUE   64  /* datagrams queued before a sendmmsg */
 #define MAX_SOCKS  16
-#define CONN_PATHS 4                 /* checked remote addresses remembered per connection */
+#define CONN_PATHS 4 /* checked remote addresses remembered per connection */
+#define CONN_AUDIO 4 /* audio SSRCs a connection keeps to the full bound (rx_age.h) */
 #define SOCK_BUF   (4 * 1024 * 1024) /* send buffer */
 #define UFRAG_LEN  HN_ICE_CRED_UFRAG_LEN
 #define PWD_LEN    HN_ICE_CRED_PWD_LEN
@@ -56,8 +57,10 @@ struct HnUdpMuxConn {
     MuxPath paths[CONN_PATHS];
     int selected; /* index in paths, -1: none */
     gboolean nominated;
-    gboolean restarting; /* new credentials: the first check that passes selects its path */
-    guint next_slot;     /* round robin for replacing paths */
+    gboolean restarting;        /* new credentials: the first check that passes selects its path */
+    guint next_slot;            /* round robin for replacing paths */
+    uint32_t audio[CONN_AUDIO]; /* SSRCs shed last when the worker is behind (0: free) */
+    guint next_audio;
 };
 
 typedef struct {
@@ -352,6 +355,34 @@ static int64_t read_control(HnUdpMux *m, MuxSock *s, struct msghdr *mh)
     return stamp;
 }
 
+static gboolean is_audio(const HnUdpMuxConn *c, const uint8_t *p, size_t len)
+{
+    if (len < 12)
+        return FALSE;
+    uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+    for (guint i = 0; i < CONN_AUDIO; i++)
+        if (c->audio[i] && c->audio[i] == ssrc)
+            return TRUE;
+    return FALSE;
+}
+
+/* RTP/RTCP that waited more than half the bound: drop it (TRUE, counted) when it is past the
+ * bound (late: never forwarded late; STUN and DTLS have no age limit), or when it is video (RTP
+ * of an SSRC not marked audio) and so shed first, so that audio gets the time left. */
+static gboolean shed_late(HnUdpMux *m, const HnUdpMuxConn *c, const uint8_t *p, size_t len,
+                          gboolean past_bound)
+{
+    if (past_bound) {
+        m->stats.rx_late++;
+        return TRUE;
+    }
+    gboolean rtcp = p[1] >= 192 && p[1] <= 223; /* RFC 5761 */
+    if (rtcp || is_audio(c, p, len))
+        return FALSE;
+    m->stats.rx_shed_video++;
+    return TRUE;
+}
+
 static void drain(HnUdpMux *m, guint si)
 {
     MuxSock *s = &m->socks[si];
@@ -378,6 +409,8 @@ static void drain(HnUdpMux *m, guint si)
         struct timespec rt;
         clock_gettime(CLOCK_REALTIME, &rt);
         int64_t now_rt = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
+        /* behind by half the bound: video is shed first, audio and RTCP kept to the bound */
+        int64_t shed = hn_rx_cutoff(now_rt, m->bound_ns / 2);
         int64_t cutoff = hn_rx_cutoff(now_rt, m->bound_ns);
         for (int i = 0; i < n; i++) {
             struct msghdr *mh = &m->rmsg[i].msg_hdr;
@@ -400,8 +433,8 @@ static void drain(HnUdpMux *m, guint si)
                 m->stats.rx_unknown_source++;
                 continue;
             }
-            if (hn_rx_is_late(stamp, cutoff) && hn_rx_is_media(buf, len)) {
-                m->stats.rx_late++; /* never forwarded late; STUN and DTLS have no age limit */
+            if (G_UNLIKELY(hn_rx_is_late(stamp, shed)) && hn_rx_is_media(buf, len) &&
+                shed_late(m, c, buf, len, stamp < cutoff)) {
                 if (c->cb.on_heard) /* shed the packet, not the participant */
                     c->cb.on_heard(c->user, now);
                 continue;
@@ -667,6 +700,15 @@ int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
     c->restarting = TRUE;
     m->stats.ice_restarts++;
     return 0;
+}
+
+void hn_udp_mux_conn_set_audio(HnUdpMuxConn *c, uint32_t ssrc)
+{
+    for (guint i = 0; i < CONN_AUDIO; i++)
+        if (c->audio[i] == ssrc)
+            return;
+    c->audio[c->next_audio] = ssrc;
+    c->next_audio = (c->next_audio + 1) % CONN_AUDIO;
 }
 
 void hn_udp_mux_conn_free(HnUdpMuxConn *c)

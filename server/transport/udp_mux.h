@@ -44,7 +44,8 @@ typedef struct {
 typedef struct {
     uint64_t rx_datagrams, rx_stun_requests, rx_stun_rejected, rx_unknown_source;
     uint64_t rx_kernel_drops; /* datagrams the kernel dropped: the receive buffer was full */
-    uint64_t rx_late; /* RTP/RTCP older than the delay bound, dropped (transport/rx_age.h) */
+    uint64_t rx_late;       /* RTP/RTCP older than the delay bound, dropped (transport/rx_age.h) */
+    uint64_t rx_shed_video; /* video RTP older than half the bound, dropped so audio keeps up */
     uint64_t tx_datagrams, tx_batches, tx_dropped, tx_no_path;
     uint64_t ice_restarts;      /* connections given new credentials (ICE restart) */
     uint64_t ice_restart_paths; /* restarted connections whose first new check chose a path */
@@ -91,6 +92,10 @@ HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, 
  * credentials passes, whose source address then becomes the path (the peer's new address).
  * 0, or -EIO when the CSPRNG fails (the old credentials stay). */
 int hn_udp_mux_conn_restart(HnUdpMuxConn *c);
+/* Marks ssrc as the peer's audio: when the worker is behind (a datagram waited more than half the
+ * delay bound) other RTP (video) is shed first, audio and RTCP only at the bound. The last 4
+ * marked are kept. */
+void hn_udp_mux_conn_set_audio(HnUdpMuxConn *c, uint32_t ssrc);
 /* Forgets the connection and its addresses. Not from within its own callbacks. NULL ok. */
 void hn_udp_mux_conn_free(HnUdpMuxConn *c);
 /* Local ICE credentials; transfer none, valid while c lives. */

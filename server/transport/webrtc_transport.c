@@ -499,6 +499,12 @@ gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t)
     return t->connected && !t->failed;
 }
 
+void hn_webrtc_transport_mark_audio(HnWebrtcTransport *t, uint32_t ssrc)
+{
+    if (t->conn)
+        hn_udp_mux_conn_set_audio(t->conn, ssrc);
+}
+
 int64_t hn_webrtc_transport_last_rx(const HnWebrtcTransport *t)
 {
     return t->last_rx;

@@ -265,11 +265,28 @@ static void test_late_media_is_dropped(void **state)
     assert_true(hn_udp_mux_take_delay(f->mux) >= 80000);
     assert_int_equal(hn_udp_mux_take_delay(f->mux), 0); /* taken */
 
+    /* Behind by more than half the bound: video is shed first, audio and RTCP still pass. */
+    hn_udp_mux_set_rx_bound(f->mux, 2000, HN_RX_PEAK_DEFAULT_MBPS);
+    hn_udp_mux_conn_set_audio(c, 0x0a0b0c0d);
+    uint8_t audio[12] = {0x80, 111, 0, 2, 0, 0, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d};
+    uint8_t video[12] = {0x80, 96, 0, 3, 0, 0, 0, 0, 0x01, 0x02, 0x03, 0x04};
+    sendto(fd, video, sizeof video, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    sendto(fd, audio, sizeof audio, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    sendto(fd, rtcp, sizeof rtcp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    g_usleep(1100000); /* more than half of 2 s */
+    pump(f, 20);
+    assert_int_equal(seen.data, 3); /* DTLS before, then the audio and the RTCP */
+    assert_int_equal(seen.last[1], 200);
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.rx_shed_video, 1);
+    assert_int_equal(st.rx_late, 2);
+    assert_int_equal(seen.heard, 3);
+
     /* With a generous bound the same media passes. */
     hn_udp_mux_set_rx_bound(f->mux, 10000, HN_RX_PEAK_DEFAULT_MBPS);
     sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
     pump(f, 20);
-    assert_int_equal(seen.data, 2);
+    assert_int_equal(seen.data, 4);
     assert_int_equal(seen.last[0], 0x80);
     hn_udp_mux_get_stats(f->mux, &st);
     assert_int_equal(st.rx_late, 2);
