@@ -114,3 +114,17 @@ def test_busy_server_refuses_newcomers_and_keeps_the_meeting(start_server, clien
     ra, rb = finish(a, b)
     assert_kept(ra, rb, pa, pb, before)
     server.assert_healthy()
+
+
+def test_stall_longer_than_consent_timeout_drops_nobody(start_server, clients):
+    """Liveness is judged on what the peers sent: a 4 s stall with consent_timeout = 3 (and no
+    ICE restart grace) leaves both participants in, though all that media is dropped as late."""
+    server, _, a, b, pa, pb = two_in_a_room(
+        start_server, clients, '[media]\nconsent_timeout = 3\nice_restart_grace = 0\n', 'consent')
+    before = (counts_from(b.report(), pa), counts_from(a.report(), pb))
+    stall(server, 4)
+    ra, rb = finish(a, b)
+    _, s = scrape(server)
+    assert total(s, 'hoinghi_udp_rx_late_total') >= 100, s
+    assert_kept(ra, rb, pa, pb, before)
+    server.assert_healthy()
