@@ -159,11 +159,15 @@ void hn_worker_pool_sync(HnWorkerPool *pool)
 
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool)
 {
-    HnWorker *best = &pool->workers[0];
-    for (guint i = 1; i < pool->n; i++)
-        if (pool->workers[i].rooms < best->rooms)
-            best = &pool->workers[i];
-    return best;
+    /* the fewest rooms among the workers that take newcomers, else among all */
+    HnWorker *best = NULL, *best_busy = NULL;
+    for (guint i = 0; i < pool->n; i++) {
+        HnWorker *w = &pool->workers[i];
+        HnWorker **slot = hn_worker_busy(w) ? &best_busy : &best;
+        if (!*slot || w->rooms < (*slot)->rooms)
+            *slot = w;
+    }
+    return best ? best : best_busy;
 }
 
 guint hn_worker_pool_size(const HnWorkerPool *pool)

@@ -21,7 +21,8 @@ void hn_worker_pool_free(HnWorkerPool *pool);
  * workers keep running). For shutdown: after it, no callback of a room that was freed before it
  * runs any more. Thread: not a worker's. */
 void hn_worker_pool_sync(HnWorkerPool *pool);
-/* The worker with the fewest rooms; the caller then counts a room on it. transfer none. */
+/* The worker with the fewest rooms, among those admission control does not hold busy when there
+ * are any; the caller then counts a room on it. transfer none. */
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool);
 guint hn_worker_pool_size(const HnWorkerPool *pool);
 /* Worker i (0 <= i < size) of the pool, for start-up reports and metrics. transfer none. */
