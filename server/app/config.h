@@ -146,19 +146,21 @@ typedef struct {
     guint attempts_per_minute; /* join attempts on protected rooms per address, then rate-limited */
 
     /* [media] */
-    guint16 rtp_port_min;     /* 0 = any port; else 1024..65535 and <= rtp_port_max */
-    guint16 rtp_port_max;     /* 0 = any port */
-    char **interfaces;        /* NULL-terminated, never NULL; empty = every interface that is up */
-    char **addresses;         /* NULL-terminated, never NULL; local IP literals to use instead */
-    char *public_ip;          /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
-    guint consent_timeout;    /* seconds, 3..60 */
-    guint ice_restart_grace;  /* seconds, 0..300: media silent this much longer, then gone */
+    guint16 rtp_port_min;    /* 0 = any port; else 1024..65535 and <= rtp_port_max */
+    guint16 rtp_port_max;    /* 0 = any port */
+    char **interfaces;       /* NULL-terminated, never NULL; empty = every interface that is up */
+    char **addresses;        /* NULL-terminated, never NULL; local IP literals to use instead */
+    char *public_ip;         /* IPv4 literal advertised for 1:1 NAT; NULL when not set */
+    guint consent_timeout;   /* seconds, 3..60 */
+    guint ice_restart_grace; /* seconds, 0..300: media silent this much longer, then gone */
+    gboolean ice_lite;       /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
+                              * libnice full-ICE agent, with its own sockets, per transport */
+
+    /* [media]: overload without harm (issue 14) */
     guint max_queue_delay_ms; /* received RTP/RTCP older than this is dropped (0: no bound) */
     guint rx_peak_mbps;       /* receive buffer = max_queue_delay_ms of media at this rate */
-    guint busy_lag_ms; /* smoothed loop lag / queueing delay that refuses new joins (0: never) */
-    guint busy_hold;   /* seconds: shortest busy period, and the retry hint joins get */
-    gboolean ice_lite; /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
-                        * libnice full-ICE agent, with its own sockets, per transport */
+    guint busy_lag_ms;        /* smoothed lag / queueing delay that refuses new joins (0: never) */
+    guint busy_hold;          /* seconds: shortest busy period, and the retry hint joins get */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */
