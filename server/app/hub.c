@@ -391,11 +391,14 @@ guint hn_hub_busy(HnHub *hub, const char *room)
         return 0;
     HnRoomEntry *e = g_hash_table_lookup(hub->rooms, room);
     guint retry = hn_worker_busy(e ? e->worker : hn_worker_pool_pick(hub->pool));
-    if (retry) {
-        hub->joins_busy++;
+    int64_t now = g_get_monotonic_time();
+    if (retry && now - hub->busy_logged_us >= G_USEC_PER_SEC) { /* a flood logs one a second */
+        hub->busy_logged_us = now;
         g_message("join refused: room %s: server-busy (worker overloaded), retry in %u s", room,
                   retry);
     }
+    if (retry)
+        hub->joins_busy++;
     return retry;
 }
 

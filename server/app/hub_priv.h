@@ -70,6 +70,7 @@ struct HnHub {
     char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
     guint64 joins_refused;
     guint64 joins_busy;               /* refused with server-busy (admission control) */
+    gint64 busy_logged_us;            /* the last server-busy log line (one a second at most) */
     HnHubLobbies *lobby;              /* app/hub_lobby.c */
     struct HnHubChatVote *chatvote;   /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;         /* rooms made through the API (app/room_policy.h) */
