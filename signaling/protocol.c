@@ -38,6 +38,7 @@ static const char *const error_code_names[] = {
     [HN_PROTO_ERR_LOBBY_TIMEOUT] = "lobby-timeout",
     [HN_PROTO_ERR_MEETING_LOCKED] = "meeting-locked",
     [HN_PROTO_ERR_NO_PARTICIPANT] = "no-such-participant",
+    [HN_PROTO_ERR_SERVER_BUSY] = "server-busy",
 };
 
 static const char *const msg_type_names[] = {
@@ -1140,6 +1141,19 @@ char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const cha
     if (ref != NULL && ref[0] != '\0' && !set_str(obj, "ref", ref))
         return NULL;
     return dump(obj);
+}
+
+char *hn_proto_build_error_retry(HnProtoErrorCode code, const char *message, const char *ref,
+                                 unsigned retry_after)
+{
+    char *text = hn_proto_build_error(code, message, ref);
+    json_t *obj = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return set_new(obj, "retry_after", json_integer(retry_after)) ? dump(obj) : NULL;
 }
 
 char *hn_proto_build_error_from(const HnProtoError *err)

@@ -57,6 +57,7 @@ typedef enum {
     HN_PROTO_ERR_LOBBY_TIMEOUT,  /* nobody admitted the newcomer in [rooms] lobby_timeout */
     HN_PROTO_ERR_MEETING_LOCKED, /* the chair locked the meeting: no new joins */
     HN_PROTO_ERR_NO_PARTICIPANT, /* a moderation target that is not in the room */
+    HN_PROTO_ERR_SERVER_BUSY,    /* admission control: the server is overloaded, retry later */
 } HnProtoErrorCode;
 
 /* Why hn_proto_parse refused a message; ready to be sent back with hn_proto_build_error_from. */
@@ -343,6 +344,10 @@ char *hn_proto_build_error(HnProtoErrorCode code, const char *message, const cha
 /* The error message for a refusal reported by hn_proto_parse, with the request id when the
  * message had a valid one. */
 char *hn_proto_build_error_from(const HnProtoError *err);
+/* The same as hn_proto_build_error with "retry_after": seconds the client should wait before
+ * trying again (server-busy). transfer full. */
+char *hn_proto_build_error_retry(HnProtoErrorCode code, const char *message, const char *ref,
+                                 unsigned retry_after);
 
 /* Adds "id": <id_json> to the JSON object text (replacing an "id" it has: in "joined" the
  * participant's own id then stays in "self"). text: transfer full, returned unchanged when

@@ -586,6 +586,19 @@ function onServerError(msg) {
   const known = hasKey(`error.${code}`);
   const text = () => (known ? sentence(t(`error.${code}`)) : t('error.server', { text: t('error.unknown', { code }) }));
   if (known) message = '';
+  if (S.phase === 'joining' && code === 'server-busy') {
+    // Admission control: nothing was made for us; the form says how long, then we try again.
+    const { room, name, pin } = S;
+    const wait = Number.isInteger(msg.retry_after) && msg.retry_after > 0 ? Math.min(msg.retry_after, 600) : 10;
+    teardownAll();
+    showForm({ room, name, fieldErrors: {}, askPin: Boolean(pin) });
+    ui.showError('server', () => t('error.server-busy', { n: wait }));
+    clearTimeout(S.busyRetryTimer);
+    S.busyRetryTimer = setTimeout(() => {
+      if (S.phase === 'idle') join(room, name, pin);
+    }, wait * 1000);
+    return;
+  }
   if (S.phase === 'joining' && (msg.ref === 'join' || FATAL_JOIN_ERRORS.has(code))) {
     const { room, name } = S;
     teardownAll();

@@ -92,6 +92,10 @@ HnConfig *hn_config_new(void)
     cfg->addresses = g_new0(char *, 1);
     cfg->consent_timeout = HN_CONFIG_DEFAULT_CONSENT;
     cfg->ice_restart_grace = HN_CONFIG_DEFAULT_ICE_GRACE;
+    cfg->max_queue_delay_ms = HN_CONFIG_DEFAULT_QUEUE_DELAY;
+    cfg->rx_peak_mbps = HN_CONFIG_DEFAULT_RX_PEAK;
+    cfg->busy_lag_ms = HN_CONFIG_DEFAULT_BUSY_LAG;
+    cfg->busy_hold = HN_CONFIG_DEFAULT_BUSY_HOLD;
     cfg->auto_create = TRUE;
     cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
@@ -735,6 +739,26 @@ static gboolean key_consent_timeout(Loader *ld, const char *value, char **reason
                       &ld->cfg->consent_timeout, reason);
 }
 
+static gboolean key_max_queue_delay_ms(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_QUEUE_DELAY_MAX, &ld->cfg->max_queue_delay_ms, reason);
+}
+
+static gboolean key_rx_peak_mbps(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, HN_CONFIG_RX_PEAK_MAX, &ld->cfg->rx_peak_mbps, reason);
+}
+
+static gboolean key_busy_lag_ms(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_BUSY_LAG_MAX, &ld->cfg->busy_lag_ms, reason);
+}
+
+static gboolean key_busy_hold(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, HN_CONFIG_BUSY_HOLD_MAX, &ld->cfg->busy_hold, reason);
+}
+
 static gboolean key_ice_restart_grace(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 0, HN_CONFIG_ICE_GRACE_MAX, &ld->cfg->ice_restart_grace, reason);
@@ -1246,6 +1270,10 @@ static const KeyDef media_keys[] = {
     {"consent_timeout", key_consent_timeout},
     {"ice_lite", key_ice_lite},
     {"ice_restart_grace", key_ice_restart_grace},
+    {"max_queue_delay_ms", key_max_queue_delay_ms},
+    {"rx_peak_mbps", key_rx_peak_mbps},
+    {"busy_lag_ms", key_busy_lag_ms},
+    {"busy_hold", key_busy_hold},
     {NULL, NULL},
 };
 

@@ -47,6 +47,14 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_CONSENT      10
 #define HN_CONFIG_ICE_GRACE_MAX        300
 #define HN_CONFIG_DEFAULT_ICE_GRACE    30
+#define HN_CONFIG_QUEUE_DELAY_MAX      10000 /* [media] max_queue_delay_ms */
+#define HN_CONFIG_DEFAULT_QUEUE_DELAY  100
+#define HN_CONFIG_RX_PEAK_MAX          100000 /* [media] rx_peak_mbps */
+#define HN_CONFIG_DEFAULT_RX_PEAK      160
+#define HN_CONFIG_BUSY_LAG_MAX         60000 /* [media] busy_lag_ms */
+#define HN_CONFIG_DEFAULT_BUSY_LAG     200
+#define HN_CONFIG_BUSY_HOLD_MAX        600 /* [media] busy_hold, seconds */
+#define HN_CONFIG_DEFAULT_BUSY_HOLD    10
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 #define HN_CONFIG_LAST_N_MAX           100
 
@@ -147,6 +155,12 @@ typedef struct {
     guint ice_restart_grace; /* seconds, 0..300: media silent this much longer, then gone */
     gboolean ice_lite;       /* TRUE: one shared socket per worker and IP (ICE-lite); FALSE: a
                               * libnice full-ICE agent, with its own sockets, per transport */
+
+    /* [media]: overload without harm (issue 14) */
+    guint max_queue_delay_ms; /* received RTP/RTCP older than this is dropped (0: no bound) */
+    guint rx_peak_mbps;       /* receive buffer = max_queue_delay_ms of media at this rate */
+    guint busy_lag_ms;        /* smoothed lag / queueing delay that refuses new joins (0: never) */
+    guint busy_hold;          /* seconds: shortest busy period, and the retry hint joins get */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */

@@ -385,8 +385,36 @@ void hn_hub_join_clear(HnHubJoin *j)
     memset(j, 0, sizeof *j);
 }
 
+guint hn_hub_busy(HnHub *hub, const char *room)
+{
+    if (!hub->cfg->busy_lag_ms)
+        return 0;
+    HnRoomEntry *e = g_hash_table_lookup(hub->rooms, room);
+    guint retry = hn_worker_busy(e ? e->worker : hn_worker_pool_pick(hub->pool));
+    int64_t now = g_get_monotonic_time();
+    if (retry && now - hub->busy_logged_us >= G_USEC_PER_SEC) { /* a flood logs one a second */
+        hub->busy_logged_us = now;
+        g_message("join refused: room %s: server-busy (worker overloaded), retry in %u s", room,
+                  retry);
+    }
+    if (retry)
+        hub->joins_busy++;
+    return retry;
+}
+
 gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
 {
+    /* admission control: before anything is made for the newcomer; those in keep their media */
+    guint retry = hn_hub_busy(hub, j->room);
+    if (retry) {
+        hn_signaling_send(
+            hub->sig, conn_id,
+            hn_proto_attach_id(hn_proto_build_error_retry(
+                                   HN_PROTO_ERR_SERVER_BUSY,
+                                   "the server is overloaded, try again later", "join", retry),
+                               j->id_json));
+        return FALSE;
+    }
     HnRoomEntry *e = room_open(hub, j->room);
     if (!e) {
         join_error(hub, conn_id, HN_PROTO_ERR_ROOM_NOT_FOUND, "no such room", j);
@@ -584,6 +612,7 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
         hn_signaling_get_stats(hub->sig, &out->sig);
     out->joins = hub->joins;
     out->joins_refused = hub->joins_refused;
+    out->joins_busy = hub->joins_busy;
     if (hub->store) {
         HnStoreStats st;
         hn_store_get_stats(hub->store, &st);
@@ -659,6 +688,9 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->ice.public_ip = cfg->public_ip;
     hub->ice.port_min = cfg->rtp_port_min;
     hub->ice.port_max = cfg->rtp_port_max;
+    hub->ice.max_queue_delay_ms = cfg->max_queue_delay_ms;
+    hub->ice.rx_peak_mbps = cfg->rx_peak_mbps;
+    hn_worker_pool_set_admission(pool, cfg->busy_lag_ms, cfg->busy_hold);
     if (cfg->ice_lite && !hn_worker_pool_open_muxes(pool, &hub->ice, error)) {
         g_prefix_error(error, "media sockets: ");
         g_free(hub);

@@ -69,6 +69,8 @@ struct HnHub {
     HnStore *store;       /* NULL: no audit rows */
     char *session_secret; /* signs account sessions: [auth] jwt_secret or random per process */
     guint64 joins_refused;
+    guint64 joins_busy;               /* refused with server-busy (admission control) */
+    gint64 busy_logged_us;            /* the last server-busy log line (one a second at most) */
     HnHubLobbies *lobby;              /* app/hub_lobby.c */
     struct HnHubChatVote *chatvote;   /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;         /* rooms made through the API (app/room_policy.h) */
@@ -92,6 +94,10 @@ HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id);
  * added, audited and joined on the room's worker (`joined` carries j->id_json). j: transfer
  * none. */
 gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j);
+/* Admission control: 0 when a newcomer to room may come in now, else the seconds it should wait
+ * (the room's worker, or the one a new room would open on, is overloaded: transport/worker.h).
+ * Counts the refusal in joins_busy when not 0. */
+guint hn_hub_busy(HnHub *hub, const char *room);
 void hn_hub_join_clear(HnHubJoin *j);
 /* The participant conn_id leaves its room with why ("left", "timeout", "disconnected"): the
  * room, the floor, the meeting log and the lobby hear of it. FALSE when it was not joined. */

@@ -491,6 +491,15 @@ static void on_post(HnHubWhip *w, HnHttpRequest *req, const char *room_in)
         reply_text(req, st, msg);
         return;
     }
+    guint retry = hn_hub_busy(hub, room);
+    if (retry) { /* admission control: RFC 9110 15.6.4, with Retry-After */
+        hn_join_verdict_clear(&v);
+        char secs[16];
+        g_snprintf(secs, sizeof secs, "%u", retry);
+        hn_http_request_add_header(req, "retry-after", secs);
+        reply_text(req, 503, "the server is overloaded, try again later");
+        return;
+    }
     WhipSession *s = g_new0(WhipSession, 1);
     s->w = w;
     s->pid = HN_HUB_WHIP_PID_BASE + ++w->next;

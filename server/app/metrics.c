@@ -45,7 +45,9 @@ typedef struct {
     HnRoomStats retired; /* sum over its closed rooms (counters only are used) */
     gboolean has_mux;
     HnUdpMuxStats mux;
+    HnRxDelayStats delay; /* with has_mux */
     HnWorkerLagStats lag;
+    guint busy; /* admission control: 0, or the retry hint in seconds */
 } HnSample;
 
 struct HnMetrics {
@@ -283,6 +285,11 @@ static const HnCounterDef mux_counters[] = {
      MS(rx_unknown_source)},
     {"hoinghi_udp_rx_kernel_drops_total", "Datagrams the kernel dropped: receive buffer full",
      MS(rx_kernel_drops)},
+    {"hoinghi_udp_rx_late_total",
+     "RTP/RTCP dropped unread: older than [media] max_queue_delay_ms in the socket", MS(rx_late)},
+    {"hoinghi_udp_rx_shed_video_total",
+     "Video RTP dropped unread: older than half the delay bound while the worker was behind",
+     MS(rx_shed_video)},
     {"hoinghi_udp_tx_datagrams_total", "Datagrams sent", MS(tx_datagrams)},
     {"hoinghi_udp_tx_batches_total", "sendmmsg calls", MS(tx_batches)},
     {"hoinghi_udp_tx_dropped_total", "Datagrams dropped on send (socket buffer full, error)",
@@ -382,6 +389,8 @@ static void render_process(GString *o, HnMetrics *m)
         {"hoinghi_joins_total", "Participants admitted to a room", h.joins},
         {"hoinghi_joins_refused_total", "Joins refused by the access policy (PIN, token, lock)",
          h.joins_refused},
+        {"hoinghi_joins_busy_total",
+         "Joins and WHIP posts refused with server-busy: a worker was overloaded", h.joins_busy},
         {"hoinghi_ws_refused_origin_total", "WebSocket handshakes refused for their Origin",
          h.sig.refused_origin},
         {"hoinghi_audit_rows_total", "Audit rows written to the store", h.audit_rows},
@@ -485,6 +494,52 @@ static void render_lag(GString *o, HnScrape *s, guint n)
     }
 }
 
+/* Receive queueing delay (transport/rx_age.h), per worker with media sockets, and whether
+ * admission control refuses newcomers there. */
+static void render_delay(GString *o, HnScrape *s, guint n)
+{
+    family(o, "hoinghi_udp_rx_queue_delay_seconds", "histogram",
+           "Time the oldest datagram of each receive batch waited in the socket");
+    for (guint w = 0; w < n; w++) {
+        const HnRxDelayStats *d = &s->samples[w].delay;
+        if (!s->samples[w].up || !s->samples[w].has_mux)
+            continue;
+        uint64_t cum = 0;
+        for (int b = 0; b < HN_RX_DELAY_BUCKETS; b++) {
+            cum += d->buckets[b];
+            char le[G_ASCII_DTOSTR_BUF_SIZE] = "+Inf";
+            if (b < HN_RX_DELAY_BUCKETS - 1)
+                g_ascii_dtostr(le, sizeof le, (double)hn_rx_delay_bounds_us[b] / 1e6);
+            char *labels = g_strdup_printf("worker=\"%u\",le=\"%s\"", w, le);
+            sample_u64(o, "hoinghi_udp_rx_queue_delay_seconds_bucket", labels, cum);
+            g_free(labels);
+        }
+        char labels[32];
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        sample_f(o, "hoinghi_udp_rx_queue_delay_seconds_sum", labels, (double)d->sum_us / 1e6);
+        sample_u64(o, "hoinghi_udp_rx_queue_delay_seconds_count", labels, d->count);
+    }
+    family(o, "hoinghi_udp_rx_queue_delay_max_seconds", "gauge",
+           "The largest receive queueing delay since the start");
+    for (guint w = 0; w < n; w++) {
+        if (!s->samples[w].up || !s->samples[w].has_mux)
+            continue;
+        char labels[32];
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        sample_f(o, "hoinghi_udp_rx_queue_delay_max_seconds", labels,
+                 (double)s->samples[w].delay.max_us / 1e6);
+    }
+    family(o, "hoinghi_worker_busy", "gauge",
+           "1 while admission control refuses new joins on the worker (server-busy)");
+    for (guint w = 0; w < n; w++) {
+        if (!s->samples[w].up)
+            continue;
+        char labels[32];
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        sample_u64(o, "hoinghi_worker_busy", labels, s->samples[w].busy ? 1 : 0);
+    }
+}
+
 /* Downlink estimates: a histogram of the samples, and the samples by source. */
 static void render_link(GString *o, HnScrape *s, guint n)
 {
@@ -585,6 +640,7 @@ static GString *render(HnScrape *s)
         }
     }
     render_lag(o, s, m->n);
+    render_delay(o, s, m->n);
     render_link(o, s, m->n);
     return o;
 }
@@ -692,8 +748,10 @@ static gboolean job_start(gpointer data)
     if (mux) {
         j->sample.has_mux = TRUE;
         hn_udp_mux_get_stats(mux, &j->sample.mux);
+        hn_udp_mux_get_delay(mux, &j->sample.delay);
     }
     hn_worker_get_lag(js->w, &j->sample.lag);
+    j->sample.busy = hn_worker_busy(js->w);
     return job_run(j);
 }
 

@@ -26,6 +26,7 @@ typedef struct {
     HnSignalingStats sig;
     uint64_t joins;
     uint64_t joins_refused;            /* refused by the join gate (docs/security.md) */
+    uint64_t joins_busy;               /* refused with server-busy (admission control) */
     uint64_t audit_rows, audit_failed; /* rows the store wrote / could not write */
     uint64_t lobby_waiting;            /* newcomers waiting in lobbies now (a gauge) */
     uint64_t lobby_knocks, lobby_admitted, lobby_denied, lobby_timeouts;

@@ -431,6 +431,14 @@ static int producer_rtx(HnRoom *room, HnRouter *r, const HnRoomAction *a)
     return 0;
 }
 
+/* Audio producers are shed last when the worker is behind (transport/udp_mux.h). */
+static void mark_audio(HnRoom *room, const HnRoomAction *a)
+{
+    RoomLeg *rl = g_hash_table_lookup(room->legs, GUINT_TO_POINTER(a->leg_id));
+    if (rl && rl->leg && a->codec && a->codec->kind == HN_KIND_AUDIO && rl->leg->cls->mark_audio)
+        rl->leg->cls->mark_audio(rl->leg, a->ssrc);
+}
+
 static int model_apply(void *user, const HnRoomAction *a)
 {
     HnRoom *room = user;
@@ -439,9 +447,13 @@ static int model_apply(void *user, const HnRoomAction *a)
     switch (a->type) {
     case HN_RA_ADD_PRODUCER:
         rc = hn_router_add_producer(r, a->producer_id, a->leg_id, a->codec, a->ssrc);
+        if (rc == 0)
+            mark_audio(room, a);
         return rc == 0 ? producer_rtx(room, r, a) : rc;
     case HN_RA_REBIND_PRODUCER:
         rc = hn_router_rebind_producer(r, a->producer_id, a->leg_id, a->ssrc);
+        if (rc == 0)
+            mark_audio(room, a);
         return rc == 0 ? producer_rtx(room, r, a) : rc;
     case HN_RA_REMOVE_PRODUCER:
         hn_router_remove_producer(r, a->producer_id);

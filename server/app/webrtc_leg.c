@@ -80,6 +80,11 @@ static void leg_stats(const HnLeg *leg, HnLegStats *out)
     };
 }
 
+static void leg_mark_audio(HnLeg *leg, uint32_t ssrc)
+{
+    hn_webrtc_transport_mark_audio(((HnWebrtcLeg *)leg)->t, ssrc);
+}
+
 static void leg_destroy(HnLeg *leg)
 {
     HnWebrtcLeg *w = (HnWebrtcLeg *)leg;
@@ -95,6 +100,7 @@ static const HnLegClass webrtc_leg_class = {
     .last_rx_us = leg_last_rx,
     .get_stats = leg_stats,
     .destroy = leg_destroy,
+    .mark_audio = leg_mark_audio,
 };
 
 HnLeg *hn_webrtc_leg_new(GMainContext *ctx, const HnIceSettings *ice, HnUdpMux *mux, HnCert *cert,

@@ -73,6 +73,8 @@ typedef struct {
     /* Optional: the whole set of streams the leg receives now, each time it changes (legs
      * negotiated by SDP learn it from the offer instead). */
     void (*set_streams)(HnLeg *leg, const HnLegStream *streams, size_t n);
+    /* Optional: the leg receives audio on ssrc, to be shed after video under overload. */
+    void (*mark_audio)(HnLeg *leg, uint32_t ssrc);
 } HnLegClass;
 
 struct HnLeg {

@@ -11,6 +11,9 @@ typedef struct {
     char **interfaces;        /* interface names to gather on (NULL: all) */
     char *public_ip;          /* advertised beside the host addresses for 1:1 NAT, or NULL */
     guint port_min, port_max; /* 0: any */
+    /* ICE-lite sockets: delay bound on received RTP/RTCP (ms, 0: none) and the peak rate the
+     * receive buffer is sized for (Mbit/s, 0: the defaults of transport/rx_age.h) */
+    guint max_queue_delay_ms, rx_peak_mbps;
 } HnIceSettings;
 
 /* Shortest local credentials RFC 8839 section 5.4 allows: ice-ufrag 4, ice-pwd 22 characters. */

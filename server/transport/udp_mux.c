@@ -9,19 +9,23 @@
 #include <stun/usages/ice.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "transport/ice.h"
+#include "transport/rx_age.h"
 
 #define RX_BATCH   32  /* datagrams per recvmmsg */
 #define RX_BUDGET  256 /* datagrams per socket and dispatch, so timers get their turn */
 #define TX_QUEUE   64  /* datagrams queued before a sendmmsg */
 #define MAX_SOCKS  16
 #define CONN_PATHS 4 /* checked remote addresses remembered per connection */
-#define SOCK_BUF   (4 * 1024 * 1024)
+#define CONN_AUDIO 4 /* audio SSRCs a connection keeps to the full bound (rx_age.h) */
+#define SOCK_BUF   (4 * 1024 * 1024) /* send buffer */
 #define UFRAG_LEN  HN_ICE_CRED_UFRAG_LEN
 #define PWD_LEN    HN_ICE_CRED_PWD_LEN
-#define CTRL_LEN   CMSG_SPACE(sizeof(uint32_t))
+/* SO_TIMESTAMPNS (every datagram) and SO_RXQ_OVFL (once the kernel has dropped some) */
+#define CTRL_LEN (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t)))
 
 /* A remote transport address seen on one of our sockets, as a hash key (zero padded). */
 typedef struct {
@@ -53,8 +57,10 @@ struct HnUdpMuxConn {
     MuxPath paths[CONN_PATHS];
     int selected; /* index in paths, -1: none */
     gboolean nominated;
-    gboolean restarting; /* new credentials: the first check that passes selects its path */
-    guint next_slot;     /* round robin for replacing paths */
+    gboolean restarting;        /* new credentials: the first check that passes selects its path */
+    guint next_slot;            /* round robin for replacing paths */
+    uint32_t audio[CONN_AUDIO]; /* SSRCs shed last when the worker is behind (0: free) */
+    guint next_audio;
 };
 
 typedef struct {
@@ -80,6 +86,8 @@ struct HnUdpMux {
     StunAgent stun;
     HnUdpMuxConn *validating; /* set by the STUN validater for the request being handled */
     HnUdpMuxStats stats;
+    int64_t bound_ns; /* delay bound on received media, 0: none */
+    HnRxDelayStats delay;
     /* receive batch */
     struct mmsghdr rmsg[RX_BATCH];
     struct iovec riov[RX_BATCH];
@@ -325,16 +333,54 @@ static gboolean is_stun(const uint8_t *p, size_t len)
     return len >= 20 && p[0] < 4 && p[4] == 0x21 && p[5] == 0x12 && p[6] == 0xA4 && p[7] == 0x42;
 }
 
-static void count_kernel_drops(HnUdpMux *m, MuxSock *s, struct msghdr *mh)
+/* The datagram's kernel receive stamp (ns, CLOCK_REALTIME; 0 when absent), and the kernel's drop
+ * counter when it came along. */
+static int64_t read_control(HnUdpMux *m, MuxSock *s, struct msghdr *mh)
 {
+    int64_t stamp = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        if (c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            stamp = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        } else if (c->cmsg_type == SO_RXQ_OVFL) {
             uint32_t v;
             memcpy(&v, CMSG_DATA(c), sizeof v);
             m->stats.rx_kernel_drops += (uint32_t)(v - s->drops_seen);
             s->drops_seen = v;
         }
     }
+    return stamp;
+}
+
+static gboolean is_audio(const HnUdpMuxConn *c, const uint8_t *p, size_t len)
+{
+    if (len < 12)
+        return FALSE;
+    uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+    for (guint i = 0; i < CONN_AUDIO; i++)
+        if (c->audio[i] && c->audio[i] == ssrc)
+            return TRUE;
+    return FALSE;
+}
+
+/* RTP/RTCP that waited more than half the bound: drop it (TRUE, counted) when it is past the
+ * bound (late: never forwarded late; STUN and DTLS have no age limit), or when it is video (RTP
+ * of an SSRC not marked audio) and so shed first, so that audio gets the time left. */
+static gboolean shed_late(HnUdpMux *m, const HnUdpMuxConn *c, const uint8_t *p, size_t len,
+                          gboolean past_bound)
+{
+    if (past_bound) {
+        m->stats.rx_late++;
+        return TRUE;
+    }
+    gboolean rtcp = p[1] >= 192 && p[1] <= 223; /* RFC 5761 */
+    if (rtcp || is_audio(c, p, len))
+        return FALSE;
+    m->stats.rx_shed_video++;
+    return TRUE;
 }
 
 static void drain(HnUdpMux *m, guint si)
@@ -358,13 +404,22 @@ static void drain(HnUdpMux *m, guint si)
             return;
         total += (guint)n;
         int64_t now = g_get_monotonic_time();
+        /* The kernel stamps in CLOCK_REALTIME: one read of it per batch, one compare per datagram
+         */
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        int64_t now_rt = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
+        /* behind by half the bound: video is shed first, audio and RTCP kept to the bound */
+        int64_t shed = hn_rx_cutoff(now_rt, m->bound_ns / 2);
+        int64_t cutoff = hn_rx_cutoff(now_rt, m->bound_ns);
         for (int i = 0; i < n; i++) {
             struct msghdr *mh = &m->rmsg[i].msg_hdr;
             size_t len = m->rmsg[i].msg_len;
             uint8_t *buf = m->rbuf[i];
             m->stats.rx_datagrams++;
-            if (mh->msg_controllen)
-                count_kernel_drops(m, s, mh);
+            int64_t stamp = mh->msg_controllen ? read_control(m, s, mh) : 0;
+            if (i == 0 && stamp) /* the oldest of the batch: the socket is FIFO */
+                hn_rx_delay_record(&m->delay, (now_rt - stamp) / 1000);
             if (mh->msg_flags & MSG_TRUNC)
                 continue;
             if (is_stun(buf, len)) {
@@ -376,6 +431,12 @@ static void drain(HnUdpMux *m, guint si)
             HnUdpMuxConn *c = g_hash_table_lookup(m->by_addr, &key);
             if (!c) {
                 m->stats.rx_unknown_source++;
+                continue;
+            }
+            if (G_UNLIKELY(hn_rx_is_late(stamp, shed)) && hn_rx_is_media(buf, len) &&
+                shed_late(m, c, buf, len, stamp < cutoff)) {
+                if (c->cb.on_heard) /* shed the packet, not the participant */
+                    c->cb.on_heard(c->user, now);
                 continue;
             }
             if (c->cb.on_data)
@@ -410,6 +471,13 @@ static GSourceFuncs source_funcs = {.prepare = source_prepare, .dispatch = sourc
 
 /* --- sockets ------------------------------------------------------------------------------- */
 
+/* Root may go beyond net.core.rmem_max; others get what the limit allows. */
+static void set_rcvbuf(int fd, int size)
+{
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 static int open_socket(const char *ip, guint16 port, guint16 *bound, GError **error)
 {
     MuxAddr a;
@@ -436,12 +504,11 @@ static int open_socket(const char *ip, guint16 port, guint16 *bound, GError **er
     int one = 1, size = SOCK_BUF;
     if (a.sa.sa_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    /* Root may go beyond net.core.[rw]mem_max; others get what the limit allows. */
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    set_rcvbuf(fd, hn_rx_buffer_bytes(HN_RX_DELAY_DEFAULT_MS, HN_RX_PEAK_DEFAULT_MBPS));
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     if (bind(fd, &a.sa, len) < 0 || getsockname(fd, &a.sa, &len) < 0) {
         int e = errno;
         close(fd);
@@ -472,6 +539,7 @@ HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, cons
 {
     HnUdpMux *m = g_new0(HnUdpMux, 1);
     m->ctx = ctx ? g_main_context_ref(ctx) : NULL;
+    m->bound_ns = (int64_t)HN_RX_DELAY_DEFAULT_MS * 1000000;
     m->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
     m->by_addr = g_hash_table_new(key_hash, key_equal);
     stun_agent_init(&m->stun, known_attributes, STUN_COMPATIBILITY_RFC5389,
@@ -564,6 +632,26 @@ void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out)
     *out = m->stats;
 }
 
+void hn_udp_mux_set_rx_bound(HnUdpMux *m, guint max_delay_ms, guint peak_mbps)
+{
+    m->bound_ns = (int64_t)max_delay_ms * 1000000;
+    int size = hn_rx_buffer_bytes(max_delay_ms ? max_delay_ms : HN_RX_DELAY_DEFAULT_MS, peak_mbps);
+    for (guint i = 0; i < m->n_socks; i++)
+        set_rcvbuf(m->socks[i].fd, size);
+}
+
+void hn_udp_mux_get_delay(const HnUdpMux *m, HnRxDelayStats *out)
+{
+    *out = m->delay;
+}
+
+int64_t hn_udp_mux_take_delay(HnUdpMux *m)
+{
+    int64_t d = m->delay.window_max_us;
+    m->delay.window_max_us = 0;
+    return d;
+}
+
 /* --- connections --------------------------------------------------------------------------- */
 
 HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user)
@@ -612,6 +700,15 @@ int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
     c->restarting = TRUE;
     m->stats.ice_restarts++;
     return 0;
+}
+
+void hn_udp_mux_conn_set_audio(HnUdpMuxConn *c, uint32_t ssrc)
+{
+    for (guint i = 0; i < CONN_AUDIO; i++)
+        if (c->audio[i] == ssrc)
+            return;
+    c->audio[c->next_audio] = ssrc;
+    c->next_audio = (c->next_audio + 1) % CONN_AUDIO;
 }
 
 void hn_udp_mux_conn_free(HnUdpMuxConn *c)

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "transport/rx_age.h"
+
 typedef struct HnUdpMux HnUdpMux;
 typedef struct HnUdpMuxConn HnUdpMuxConn;
 
@@ -33,11 +35,17 @@ typedef struct {
      * valid during the call only, may be modified in place. now_us: monotonic time of the
      * batch. */
     void (*on_data)(void *user, uint8_t *buf, size_t len, int64_t now_us);
+    /* RTP/RTCP from a checked address dropped unread because it was late (the delay bound): the
+     * peer is alive even though its media is shed, so liveness (consent) must count it as
+     * heard. NULL ok. */
+    void (*on_heard)(void *user, int64_t now_us);
 } HnUdpMuxConnCallbacks;
 
 typedef struct {
     uint64_t rx_datagrams, rx_stun_requests, rx_stun_rejected, rx_unknown_source;
     uint64_t rx_kernel_drops; /* datagrams the kernel dropped: the receive buffer was full */
+    uint64_t rx_late;       /* RTP/RTCP older than the delay bound, dropped (transport/rx_age.h) */
+    uint64_t rx_shed_video; /* video RTP older than half the bound, dropped so audio keeps up */
     uint64_t tx_datagrams, tx_batches, tx_dropped, tx_no_path;
     uint64_t ice_restarts;      /* connections given new credentials (ICE restart) */
     uint64_t ice_restart_paths; /* restarted connections whose first new check chose a path */
@@ -66,6 +74,14 @@ guint16 hn_udp_mux_port(const HnUdpMux *m);
 /* Sends every queued datagram now (normally done by the mux itself). */
 void hn_udp_mux_flush(HnUdpMux *m);
 void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out);
+/* The delay bound on received RTP/RTCP (0: none; default HN_RX_DELAY_DEFAULT_MS) and the receive
+ * buffer sized for it: max_delay_ms of media at peak_mbps (hn_rx_buffer_bytes). Thread: the
+ * worker's, or any before hn_udp_mux_attach. */
+void hn_udp_mux_set_rx_bound(HnUdpMux *m, guint max_delay_ms, guint peak_mbps);
+/* Queueing delay of the sockets: per recvmmsg batch, its oldest datagram's time in the socket. */
+void hn_udp_mux_get_delay(const HnUdpMux *m, HnRxDelayStats *out);
+/* The largest batch queueing delay since the previous call (0: nothing read), in microseconds. */
+int64_t hn_udp_mux_take_delay(HnUdpMux *m);
 
 /* A connection (one transport) with fresh random ICE credentials (hn_ice_random_string:
  * OpenSSL's CSPRNG; the ufrag unique on this mux). transfer full; NULL (logged) when the CSPRNG
@@ -76,6 +92,10 @@ HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, 
  * credentials passes, whose source address then becomes the path (the peer's new address).
  * 0, or -EIO when the CSPRNG fails (the old credentials stay). */
 int hn_udp_mux_conn_restart(HnUdpMuxConn *c);
+/* Marks ssrc as the peer's audio: when the worker is behind (a datagram waited more than half the
+ * delay bound) other RTP (video) is shed first, audio and RTCP only at the bound. The last 4
+ * marked are kept. */
+void hn_udp_mux_conn_set_audio(HnUdpMuxConn *c, uint32_t ssrc);
 /* Forgets the connection and its addresses. Not from within its own callbacks. NULL ok. */
 void hn_udp_mux_conn_free(HnUdpMuxConn *c);
 /* Local ICE credentials; transfer none, valid while c lives. */

@@ -203,9 +203,18 @@ static void mux_on_selected(void *user)
         start_dtls_client(t);
 }
 
+/* Late media dropped by the mux: nothing to process, but the peer was heard (consent). */
+static void mux_on_heard(void *user, int64_t now_us)
+{
+    HnWebrtcTransport *t = user;
+    if (!t->closing)
+        t->last_rx = now_us;
+}
+
 static const HnUdpMuxConnCallbacks mux_callbacks = {
     .on_selected = mux_on_selected,
     .on_data = mux_on_data,
+    .on_heard = mux_on_heard,
 };
 
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
@@ -488,6 +497,12 @@ void hn_webrtc_transport_send_rtcp(HnWebrtcTransport *t, const uint8_t *buf, siz
 gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t)
 {
     return t->connected && !t->failed;
+}
+
+void hn_webrtc_transport_mark_audio(HnWebrtcTransport *t, uint32_t ssrc)
+{
+    if (t->conn)
+        hn_udp_mux_conn_set_audio(t->conn, ssrc);
 }
 
 int64_t hn_webrtc_transport_last_rx(const HnWebrtcTransport *t)

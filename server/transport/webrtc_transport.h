@@ -77,6 +77,9 @@ void hn_webrtc_transport_send_rtp_inplace(HnWebrtcTransport *t, uint8_t *buf, si
 gboolean hn_webrtc_transport_is_connected(const HnWebrtcTransport *t);
 /* Monotonic time (us) of the last packet received, 0 if none. */
 int64_t hn_webrtc_transport_last_rx(const HnWebrtcTransport *t);
+/* The peer sends audio on ssrc: kept longer than video when the worker is behind (ICE-lite
+ * sockets: hn_udp_mux_conn_set_audio; nothing on the libnice path). */
+void hn_webrtc_transport_mark_audio(HnWebrtcTransport *t, uint32_t ssrc);
 void hn_webrtc_transport_get_stats(const HnWebrtcTransport *t, HnWebrtcTransportStats *out);
 /* Sends DTLS close_notify, stops the agent and frees t at the next loop turn. NULL ok. */
 void hn_webrtc_transport_free(HnWebrtcTransport *t);

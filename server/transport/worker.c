@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "core/admission.h"
 #include "transport/mailbox.h"
 
 struct HnWorker {
@@ -13,7 +14,9 @@ struct HnWorker {
     guint rooms;        /* signalling thread only */
     HnUdpMux *mux;      /* used on the worker thread; freed after it is joined */
     GSource *lag_timer;
-    HnWorkerLagStats lag; /* worker thread only */
+    HnWorkerLagStats lag;  /* worker thread only */
+    HnAdmission admission; /* worker thread only */
+    gint retry_after;      /* atomic: 0, or busy and the seconds a newcomer should wait */
 };
 
 const int64_t hn_worker_lag_bounds_us[HN_WORKER_LAG_BUCKETS - 1] = {
@@ -35,6 +38,11 @@ static gboolean lag_tick(gpointer data)
     while (b < HN_WORKER_LAG_BUCKETS - 1 && lag > hn_worker_lag_bounds_us[b])
         b++;
     s->buckets[b]++;
+    /* admission control: the worse of the loop's lag and the sockets' queueing delay */
+    int64_t now = g_get_monotonic_time();
+    int64_t sample = w->mux ? MAX(lag, hn_udp_mux_take_delay(w->mux)) : lag;
+    hn_admission_sample(&w->admission, now, sample);
+    g_atomic_int_set(&w->retry_after, (gint)hn_admission_retry_after(&w->admission, now));
     return G_SOURCE_CONTINUE;
 }
 
@@ -151,11 +159,15 @@ void hn_worker_pool_sync(HnWorkerPool *pool)
 
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool)
 {
-    HnWorker *best = &pool->workers[0];
-    for (guint i = 1; i < pool->n; i++)
-        if (pool->workers[i].rooms < best->rooms)
-            best = &pool->workers[i];
-    return best;
+    /* the fewest rooms among the workers that take newcomers, else among all */
+    HnWorker *best = NULL, *best_busy = NULL;
+    for (guint i = 0; i < pool->n; i++) {
+        HnWorker *w = &pool->workers[i];
+        HnWorker **slot = hn_worker_busy(w) ? &best_busy : &best;
+        if (!*slot || w->rooms < (*slot)->rooms)
+            *slot = w;
+    }
+    return best ? best : best_busy;
 }
 
 guint hn_worker_pool_size(const HnWorkerPool *pool)
@@ -231,6 +243,8 @@ gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice,
         guint16 port = ice->port_min ? (guint16)(ice->port_min + i) : 0;
         w->mux = hn_udp_mux_new(NULL, ips, port, ice->public_ip, error);
         ok = w->mux != NULL;
+        if (ok && ice->rx_peak_mbps)
+            hn_udp_mux_set_rx_bound(w->mux, ice->max_queue_delay_ms, ice->rx_peak_mbps);
         if (ok)
             hn_mailbox_post(w->mailbox, attach_mux, w, NULL);
         if (ok)
@@ -238,6 +252,33 @@ gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice,
     }
     g_strfreev(ips);
     return ok;
+}
+
+typedef struct {
+    HnWorker *w;
+    guint busy_lag_ms, hold_s;
+} AdmissionSet;
+
+static gboolean set_admission(gpointer data)
+{
+    AdmissionSet *a = data;
+    hn_admission_init(&a->w->admission, a->busy_lag_ms, a->hold_s);
+    g_atomic_int_set(&a->w->retry_after, 0);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_worker_pool_set_admission(HnWorkerPool *pool, guint busy_lag_ms, guint hold_s)
+{
+    for (guint i = 0; i < pool->n; i++) {
+        AdmissionSet *a = g_new(AdmissionSet, 1);
+        *a = (AdmissionSet){&pool->workers[i], busy_lag_ms, hold_s};
+        hn_mailbox_post(pool->workers[i].mailbox, set_admission, a, g_free);
+    }
+}
+
+guint hn_worker_busy(HnWorker *w)
+{
+    return (guint)g_atomic_int_get(&w->retry_after);
 }
 
 HnUdpMux *hn_worker_mux(HnWorker *w)

@@ -21,7 +21,8 @@ void hn_worker_pool_free(HnWorkerPool *pool);
  * workers keep running). For shutdown: after it, no callback of a room that was freed before it
  * runs any more. Thread: not a worker's. */
 void hn_worker_pool_sync(HnWorkerPool *pool);
-/* The worker with the fewest rooms; the caller then counts a room on it. transfer none. */
+/* The worker with the fewest rooms, among those admission control does not hold busy when there
+ * are any; the caller then counts a room on it. transfer none. */
 HnWorker *hn_worker_pool_pick(HnWorkerPool *pool);
 guint hn_worker_pool_size(const HnWorkerPool *pool);
 /* Worker i (0 <= i < size) of the pool, for start-up reports and metrics. transfer none. */
@@ -63,6 +64,13 @@ typedef struct {
 /* Copies the worker's loop-lag record. Thread: that worker's thread only (from a function run
  * with hn_worker_invoke). */
 void hn_worker_get_lag(HnWorker *w, HnWorkerLagStats *out);
+
+/* Admission control (core/admission.h) on every worker: busy when the smoothed worse of its loop
+ * lag and its sockets' queueing delay reaches busy_lag_ms (0: never, the default), for at least
+ * hold_s seconds. Thread: any (applied at each worker's next turn). */
+void hn_worker_pool_set_admission(HnWorkerPool *pool, guint busy_lag_ms, guint hold_s);
+/* 0 when the worker takes newcomers, else the seconds a refused one should wait. Thread: any. */
+guint hn_worker_busy(HnWorker *w);
 
 /* Opens every worker's shared media sockets (ICE-lite, see udp_mux.h) on the settings' local
  * IPs: worker i on port port_min + i when a range is set (the range must hold one port per

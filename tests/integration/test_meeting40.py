@@ -142,7 +142,9 @@ def missing_streams(result):
 
 
 def test_forty_participants_receive_each_other_and_metrics_agree(start_server, tmp_path):
-    server = start_server('[rooms]\nmax_participants = 50\n')
+    # busy_lag_ms = 0: this test counts a 40-participant meeting on a machine it loads itself;
+    # admission control (refusing newcomers on an overloaded worker) is test_overload.py's
+    server = start_server('[rooms]\nmax_participants = 50\n[media]\nbusy_lag_ms = 0\n')
     room = valid_room('meeting40')
     run = MeshRun(server, str(tmp_path), room)
     try:
@@ -199,19 +201,22 @@ def test_forty_participants_receive_each_other_and_metrics_agree(start_server, t
     rtp_out = total(after, 'hoinghi_rtp_out_packets_total')
     rtx = total(after, 'hoinghi_retransmissions_total')
     kernel_drops = total(after, 'hoinghi_udp_rx_kernel_drops_total')
+    # dropped unread by the delay bound (late, or video shed first while behind), RTCP included
+    late = total(after, 'hoinghi_udp_rx_late_total') + total(after, 'hoinghi_udp_rx_shed_video_total')
     print('meeting40: sent %d received %d (window loss %.3f%%); server rtp_in %d rtp_out %d '
-          'rtx %d kernel_drops %d drops %s; load generator pacing %s' % (
-              sent, received, result['loss_pct'], rtp_in, rtp_out, rtx, kernel_drops, drops,
+          'rtx %d kernel_drops %d late %d drops %s; load generator pacing %s' % (
+              sent, received, result['loss_pct'], rtp_in, rtp_out, rtx, kernel_drops, late, drops,
               result['pacing']))
     assert sent > 0 and received > 0
     # Everything the publishers sent reached the server's router, except what the kernel
-    # dropped on a full socket or the router refused before knowing the stream (generous 5%).
+    # dropped on a full socket, the delay bound dropped as late or the router refused before
+    # knowing the stream (generous 5%).
     # Checked when the server kept up (window loss <= 1 %): on an overloaded server (a
     # sanitizer build on a busy machine) up to a quarter of the incoming packets were seen to
     # go uncounted; that gap is an open question (docs/operations.md), not asserted away here.
     kept_up = result['loss_pct'] <= 1
-    assert not kept_up or rtp_in + kernel_drops + drops['unknown_ssrc'] >= 0.95 * sent, (
-        'rtp_in', rtp_in, 'kernel_drops', kernel_drops, 'drops', drops, 'sent', sent,
+    assert not kept_up or rtp_in + kernel_drops + late + drops['unknown_ssrc'] >= 0.95 * sent, (
+        'rtp_in', rtp_in, 'kernel_drops', kernel_drops, 'late', late, 'drops', drops, 'sent', sent,
         {n: total(after, n) for n in (
             'hoinghi_udp_rx_datagrams_total', 'hoinghi_udp_rx_unknown_source_total',
             'hoinghi_udp_rx_stun_requests_total', 'hoinghi_transport_rx_packets_total',

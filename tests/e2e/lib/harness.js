@@ -198,7 +198,7 @@ async function startServer({ config = null, port = 0, dataDir = null } = {}) {
     await stop();
     throw err;
   }
-  return { url, port, dataDir, stop, log: () => output, exited: () => exited };
+  return { url, port, dataDir, pid: proc.pid, stop, log: () => output, exited: () => exited };
 }
 
 /** A join token (HS256 JWT, docs/security.md) with `claims`, signed with `secret`. */

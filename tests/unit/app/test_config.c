@@ -85,6 +85,10 @@ static void test_defaults(void **state)
     assert_null(cfg->public_ip);
     assert_int_equal(cfg->consent_timeout, 10);
     assert_int_equal(cfg->ice_restart_grace, 30);
+    assert_int_equal(cfg->max_queue_delay_ms, 100);
+    assert_int_equal(cfg->rx_peak_mbps, 160);
+    assert_int_equal(cfg->busy_lag_ms, 200);
+    assert_int_equal(cfg->busy_hold, 10);
     assert_true(cfg->ice_lite);
     assert_true(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 100);
@@ -145,6 +149,10 @@ static void test_full_file(void **state)
                                             "public_ip = 203.0.113.7\n"
                                             "consent_timeout = 30\n"
                                             "ice_restart_grace = 0\n"
+                                            "max_queue_delay_ms = 0\n"
+                                            "rx_peak_mbps = 1000\n"
+                                            "busy_lag_ms = 0\n"
+                                            "busy_hold = 30\n"
                                             "ice_lite = false\n"
                                             "[rooms]\n"
                                             "auto_create = false\n"
@@ -182,6 +190,10 @@ static void test_full_file(void **state)
     assert_string_equal(cfg->public_ip, "203.0.113.7");
     assert_int_equal(cfg->consent_timeout, 30);
     assert_int_equal(cfg->ice_restart_grace, 0);
+    assert_int_equal(cfg->max_queue_delay_ms, 0);
+    assert_int_equal(cfg->rx_peak_mbps, 1000);
+    assert_int_equal(cfg->busy_lag_ms, 0);
+    assert_int_equal(cfg->busy_hold, 30);
     assert_false(cfg->ice_lite);
     assert_false(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 250);
@@ -440,6 +452,10 @@ static void test_media_values(void **state)
         {"[media]\nconsent_timeout = 61\n", "between 3 and 60"},
         {"[media]\nice_lite = maybe\n", "[media] ice_lite:"},
         {"[media]\nice_restart_grace = 301\n", "[media] ice_restart_grace:"},
+        {"[media]\nmax_queue_delay_ms = 10001\n", "[media] max_queue_delay_ms:"},
+        {"[media]\nrx_peak_mbps = 0\n", "[media] rx_peak_mbps:"},
+        {"[media]\nbusy_lag_ms = -1\n", "[media] busy_lag_ms:"},
+        {"[media]\nbusy_hold = 0\n", "[media] busy_hold:"},
         {"[rooms]\nlast_n = 101\n", "[rooms] last_n:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)

@@ -557,6 +557,17 @@ static void test_build_candidate_pong_error(void **state)
     assert_null(json_object_get(obj, "ref"));
     json_decref(obj);
 
+    /* admission control: server-busy with the retry hint */
+    obj = load_built(
+        hn_proto_attach_id(hn_proto_build_error_retry(HN_PROTO_ERR_SERVER_BUSY, "busy", "join", 10),
+                           "\"j1\""),
+        "error");
+    assert_string_equal(str_at(obj, "code"), "server-busy");
+    assert_string_equal(str_at(obj, "ref"), "join");
+    assert_int_equal(json_integer_value(json_object_get(obj, "retry_after")), 10);
+    assert_string_equal(str_at(obj, "id"), "j1");
+    json_decref(obj);
+
     /* a parse refusal round-trips into an error message */
     HnProtoMsg msg;
     HnProtoError err;

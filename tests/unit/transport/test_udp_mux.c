@@ -22,6 +22,7 @@
 typedef struct {
     int selected;
     int data;
+    int heard;
     uint8_t last[64];
     size_t last_len;
 } Seen;
@@ -39,7 +40,13 @@ static void on_data(void *user, uint8_t *buf, size_t len, int64_t now_us)
     memcpy(s->last, buf, s->last_len);
 }
 
-static const HnUdpMuxConnCallbacks cbs = {.on_selected = on_selected, .on_data = on_data};
+static void on_heard(void *user, int64_t now_us)
+{
+    ((Seen *)user)->heard++;
+}
+
+static const HnUdpMuxConnCallbacks cbs = {
+    .on_selected = on_selected, .on_data = on_data, .on_heard = on_heard};
 
 typedef struct {
     GMainContext *ctx;
@@ -55,6 +62,8 @@ static int fx_setup(void **state)
     GError *err = NULL;
     f->mux = hn_udp_mux_new(f->ctx, ips, 0, NULL, &err);
     assert_non_null(f->mux);
+    hn_udp_mux_set_rx_bound(f->mux, 10000,
+                            HN_RX_PEAK_DEFAULT_MBPS); /* a stalled test is not late */
     f->server.sin_family = AF_INET;
     f->server.sin_port = htons(hn_udp_mux_port(f->mux));
     f->server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -214,6 +223,74 @@ static void test_check_selects_and_demuxes(void **state)
     assert_true(st.tx_batches < 10); /* 64 per sendmmsg, not one call each */
     close(fd);
     close(other);
+    hn_udp_mux_conn_free(c);
+}
+
+/* Media that waited in the socket longer than the bound is dropped and counted; DTLS and STUN of
+ * the same age are still handled, and fresh media passes. */
+static void test_late_media_is_dropped(void **state)
+{
+    Fx *f = *state;
+    Seen seen = {0};
+    StunAgent agent;
+    int fd;
+    HnUdpMuxConn *c = conn_and_peer(f, &seen, &agent, &fd);
+    send_check(f, &agent, fd, c, hn_udp_mux_conn_pwd(c), TRUE, TRUE);
+    struct sockaddr_storage mapped;
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS);
+
+    hn_udp_mux_set_rx_bound(f->mux, 20, HN_RX_PEAK_DEFAULT_MBPS);
+    uint8_t rtp[12] = {0x80, 96, 0, 1};
+    uint8_t rtcp[8] = {0x80, 200, 0, 1};
+    uint8_t dtls[13] = {22, 0xfe, 0xfd};
+    sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    sendto(fd, rtcp, sizeof rtcp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    sendto(fd, dtls, sizeof dtls, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    send_check(f, &agent, fd, c, hn_udp_mux_conn_pwd(c), TRUE, TRUE);
+    g_usleep(80000); /* they wait in the socket at least this long */
+    assert_int_equal(read_response(f, &agent, fd, hn_udp_mux_conn_pwd(c), &mapped),
+                     STUN_USAGE_ICE_RETURN_SUCCESS); /* the old check is still answered */
+    pump(f, 20);
+    assert_int_equal(seen.data, 1); /* the DTLS record only */
+    assert_int_equal(seen.last[0], 22);
+    HnUdpMuxStats st;
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.rx_late, 2);
+    assert_int_equal(seen.heard, 2); /* shed, but the peer counts as alive */
+    HnRxDelayStats d;
+    hn_udp_mux_get_delay(f->mux, &d);
+    assert_true(d.count >= 1);
+    assert_true(d.max_us >= 80000);
+    assert_true(hn_udp_mux_take_delay(f->mux) >= 80000);
+    assert_int_equal(hn_udp_mux_take_delay(f->mux), 0); /* taken */
+
+    /* Behind by more than half the bound: video is shed first, audio and RTCP still pass. */
+    hn_udp_mux_set_rx_bound(f->mux, 2000, HN_RX_PEAK_DEFAULT_MBPS);
+    hn_udp_mux_conn_set_audio(c, 0x0a0b0c0d);
+    uint8_t audio[12] = {0x80, 111, 0, 2, 0, 0, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d};
+    uint8_t video[12] = {0x80, 96, 0, 3, 0, 0, 0, 0, 0x01, 0x02, 0x03, 0x04};
+    sendto(fd, video, sizeof video, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    sendto(fd, audio, sizeof audio, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    sendto(fd, rtcp, sizeof rtcp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    g_usleep(1100000); /* more than half of 2 s */
+    pump(f, 20);
+    assert_int_equal(seen.data, 3); /* DTLS before, then the audio and the RTCP */
+    assert_int_equal(seen.last[1], 200);
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.rx_shed_video, 1);
+    assert_int_equal(st.rx_late, 2);
+    assert_int_equal(seen.heard, 3);
+
+    /* With a generous bound the same media passes. */
+    hn_udp_mux_set_rx_bound(f->mux, 10000, HN_RX_PEAK_DEFAULT_MBPS);
+    sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&f->server, sizeof f->server);
+    pump(f, 20);
+    assert_int_equal(seen.data, 4);
+    assert_int_equal(seen.last[0], 0x80);
+    hn_udp_mux_get_stats(f->mux, &st);
+    assert_int_equal(st.rx_late, 2);
+    close(fd);
     hn_udp_mux_conn_free(c);
 }
 
@@ -384,6 +461,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_check_selects_and_demuxes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_late_media_is_dropped, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bad_password_is_not_answered, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_controlled_peer_gets_role_conflict, fx_setup,
                                         fx_teardown),

@@ -1,0 +1,130 @@
+"""Overload without harm (issue 14): a server whose workers stall (SIGSTOP of the whole process,
+as an overloaded machine would) drops the media that waited too long instead of forwarding it
+late, keeps everyone who is in the meeting, and refuses newcomers with `server-busy` and a retry
+hint while it is behind."""
+import asyncio
+import json
+import os
+import signal
+import time
+
+from harness import counts_from, events_of, expect_error, ws_connect, valid_room
+from test_media import finish
+from test_metrics import scrape, total
+from test_whip import SECRET, canned_offer, post_offer, token
+
+
+def stall(server, seconds):
+    """Stops every thread of the server for `seconds`: packets pile up in its sockets."""
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+
+
+def wait_decoding(client, pid, frames, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v, a = counts_from(client.report(), pid)
+        if v >= frames and a >= frames:
+            return v, a
+        time.sleep(0.2)
+    raise AssertionError('%s never decoded %d frames from %s:\n%s'
+                         % (client.name, frames, pid, client.describe()))
+
+
+def two_in_a_room(start_server, clients, conf, prefix):
+    room = valid_room(prefix)
+    server = start_server('[server]\nworkers = 1\n' + conf.replace('{room}', room))
+    a = clients(server, 'A', room, 16)
+    pa = a.wait_joined()['id']
+    b = clients(server, 'B', room, 14)
+    pb = b.wait_joined()['id']
+    wait_decoding(b, pa, 20)
+    wait_decoding(a, pb, 20)
+    return server, room, a, b, pa, pb
+
+
+def assert_kept(ra, rb, pa, pb, before):
+    """Nobody was dropped (B leaving at its end is the only departure), and both kept decoding
+    each other after the stall."""
+    for rep in (ra, rb):
+        gone = [e for e in events_of(rep, 'participant-left') if e.get('reason') != 'left']
+        assert gone == [], gone
+    for rep, other, (v0, a0) in ((rb, pa, before[0]), (ra, pb, before[1])):
+        v, a = counts_from(rep, other)
+        assert v > v0 + 30 and a > a0 + 50, (
+            'decoded %d video / %d audio from %s after the stall began at %d / %d'
+            % (v, a, other, v0, a0))
+
+
+def test_stalled_worker_drops_late_media_and_keeps_everyone(start_server, clients):
+    server, _, a, b, pa, pb = two_in_a_room(start_server, clients, '', 'late')
+    _, s0 = scrape(server)
+    late0 = total(s0, 'hoinghi_udp_rx_late_total')
+    before = (counts_from(b.report(), pa), counts_from(a.report(), pb))
+    stall(server, 1.5)
+    ra, rb = finish(a, b)
+    _, s1 = scrape(server)
+    # 1.5 s of two participants' audio alone is 150 packets: all of it was older than 100 ms
+    assert total(s1, 'hoinghi_udp_rx_late_total') - late0 >= 50, s1
+    # what was read after the stall had waited about its length in the socket
+    assert total(s1, 'hoinghi_udp_rx_queue_delay_max_seconds') >= 1.0, s1
+    assert total(s1, 'hoinghi_udp_rx_queue_delay_seconds_bucket', le='+Inf') > 0, s1
+    assert_kept(ra, rb, pa, pb, before)
+    server.assert_healthy()
+
+
+async def refused_join(server, room, tok=None):
+    ws = await ws_connect(server)
+    try:
+        join = {'type': 'join', 'room': room, 'name': 'Late', 'id': 'j1'}
+        if tok:
+            join['token'] = tok
+        await ws.send(json.dumps(join))
+        msg = await expect_error(ws, 'server-busy', ref='join', timeout=10)
+    finally:
+        await ws.close()
+    assert msg.get('id') == 'j1', msg
+    assert isinstance(msg.get('retry_after'), int) and 1 <= msg['retry_after'] <= 60, msg
+    return msg
+
+
+def test_busy_server_refuses_newcomers_and_keeps_the_meeting(start_server, clients):
+    # busy_hold 60: the server stays busy a minute after the stall, whatever this machine's speed
+    conf = ('[auth]\njwt_secret = %s\n[media]\nbusy_hold = 60\n[room:{room}]\naccess = open\n'
+            % SECRET)
+    server, room, a, b, pa, pb = two_in_a_room(start_server, clients, conf, 'busy')
+    before = (counts_from(b.report(), pa), counts_from(a.report(), pb))
+    stall(server, 1.5)
+
+    async def body():
+        await refused_join(server, room)          # the meeting's worker is behind
+        other = valid_room('x')  # and no room may open on it either
+        await refused_join(server, other, token(other, role='participant'))
+    asyncio.run(body())
+    # a WHIP encoder (with a valid token) hears 503 with Retry-After
+    st, hdrs, text = post_offer(server, 'hall', canned_offer(), token('hall'))
+    assert st == 503 and 'overloaded' in text, (st, text)
+    assert 1 <= int(hdrs.get('retry-after', '0')) <= 60, hdrs
+    _, s = scrape(server)
+    assert total(s, 'hoinghi_joins_busy_total') == 3, s
+    assert total(s, 'hoinghi_worker_busy') == 1, s
+    ra, rb = finish(a, b)
+    assert_kept(ra, rb, pa, pb, before)
+    server.assert_healthy()
+
+
+def test_stall_longer_than_consent_timeout_drops_nobody(start_server, clients):
+    """Liveness is judged on what the peers sent: a 4 s stall with consent_timeout = 3 (and no
+    ICE restart grace) leaves both participants in, though all that media is dropped as late."""
+    server, _, a, b, pa, pb = two_in_a_room(
+        start_server, clients, '[media]\nconsent_timeout = 3\nice_restart_grace = 0\n', 'consent')
+    before = (counts_from(b.report(), pa), counts_from(a.report(), pb))
+    stall(server, 4)
+    ra, rb = finish(a, b)
+    _, s = scrape(server)
+    assert total(s, 'hoinghi_udp_rx_late_total') >= 100, s
+    assert_kept(ra, rb, pa, pb, before)
+    server.assert_healthy()
