@@ -13,6 +13,7 @@
 #include "app/hub_chatvote.h"
 #include "app/hub_minutes.h"
 #include "app/hub_moderation.h"
+#include "app/hub_picture.h"
 #include "app/hub_recording.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
@@ -681,6 +682,7 @@ void hn_hub_free(HnHub *hub)
     /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
      * before it goes. */
     hn_worker_pool_sync(hub->pool);
+    hn_hub_picture_free(hub);
     hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);
