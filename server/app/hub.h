@@ -29,5 +29,4 @@ struct HnPictures *hn_hub_pictures(HnHub *hub);
 /* Where room name lives while it is open: its worker and its HnRoom (to be touched on that
  * worker only). FALSE when nobody is in it. */
 struct HnRoom;
-gboolean hn_hub_room_handle(HnHub *hub, const char *name, HnWorker **worker,
-                            struct HnRoom **room);
+gboolean hn_hub_room_handle(HnHub *hub, const char *name, HnWorker **worker, struct HnRoom **room);

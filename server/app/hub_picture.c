@@ -98,9 +98,10 @@ static void api_attach(HnApiCall *c, const char *room)
         v.bitrate_kbps = (int)json_integer_value(json_object_get(jv, "bitrate_kbps"));
         v.fps = (int)json_integer_value(json_object_get(jv, "fps"));
         v.h264_profile_level_id = json_string_value(json_object_get(jv, "profile_level_id"));
-        v.packetization_mode = json_object_get(jv, "packetization_mode")
-                                   ? (int)json_integer_value(json_object_get(jv, "packetization_mode"))
-                                   : 1;
+        v.packetization_mode =
+            json_object_get(jv, "packetization_mode")
+                ? (int)json_integer_value(json_object_get(jv, "packetization_mode"))
+                : 1;
     }
     if (json_is_object(ja)) {
         a.codec = hn_picture_audio_codec_parse(json_string_value(json_object_get(ja, "codec")));
@@ -109,8 +110,8 @@ static void api_attach(HnApiCall *c, const char *room)
     const char *ex = json_string_value(json_object_get(b, "exclude"));
     uint64_t self = ex && ex[0] == 'p' ? g_ascii_strtoull(ex + 1, NULL, 10) : 0;
     DebugOut *d = g_new0(DebugOut, 1);
-    d->sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
-                           NULL);
+    d->sock =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
     GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     d->vaddr = g_inet_socket_address_new(lo, (guint16)port);
     d->aaddr = g_inet_socket_address_new(lo, (guint16)(port + 2));

@@ -1340,7 +1340,8 @@ void hn_room_feed(HnRoom *room, const HnRoomFeed *f, void *user)
     while (g_hash_table_iter_next(&it, &k, &v))
         feed_track(room, GPOINTER_TO_UINT(k), v);
     room->feed_tap = hn_router_add_tap(
-        room->router, &(HnRouterTap){.on_rtp = feed_tap_rtp, .on_sr = feed_tap_sr}, room);
+        room->router, &(HnRouterTap){.on_rtp = feed_tap_rtp, .on_sr = f->sr ? feed_tap_sr : NULL},
+        room);
     arm_router_timer(room);
 }
 

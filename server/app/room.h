@@ -152,7 +152,7 @@ typedef struct {
                   const char *kind, const char *source);
     void (*track_end)(void *user, uint32_t producer_id);
     void (*rtp)(void *user, uint32_t producer_id, const HnTapPacket *p);
-    void (*sr)(void *user, uint32_t producer_id, const HnRtcpSenderInfo *sr);
+    void (*sr)(void *user, uint32_t producer_id, const HnRtcpSenderInfo *sr); /* NULL: none */
     void (*closed)(void *user); /* the feed ended (stopped, replaced, room freed): the last call */
 } HnRoomFeed;
 /* Starts the room's feed (one per room: a running one is stopped first); asks the video

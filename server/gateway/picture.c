@@ -40,7 +40,6 @@ typedef enum {
     CMD_TRACK,
     CMD_TRACK_END,
     CMD_RTP,
-    CMD_SR,
     CMD_SINK_ADD,
     CMD_SINK_REMOVE,
     CMD_KEYFRAME,
@@ -52,7 +51,6 @@ typedef struct {
     uint32_t producer;
     Sink *sink;
     char *participant, *name, *kind, *source;
-    HnRtcpSenderInfo sr;
     HnCodecId codec;
     uint8_t pt;
     uint32_t clock_rate;
@@ -178,17 +176,6 @@ static void feed_rtp(void *user, uint32_t producer, const HnTapPacket *t)
     push(p, c);
 }
 
-static void feed_sr(void *user, uint32_t producer, const HnRtcpSenderInfo *sr)
-{
-    Picture *p = user;
-    Cmd *c = g_new0(Cmd, 1);
-    c->type = CMD_SR;
-    c->producer = producer;
-    c->sr = *sr;
-    c->arrival_us = g_get_real_time();
-    push(p, c);
-}
-
 static void feed_closed(void *user)
 {
     Picture *p = user;
@@ -200,7 +187,6 @@ static const HnRoomFeed feed_cbs = {
     .track = feed_track,
     .track_end = feed_track_end,
     .rtp = feed_rtp,
-    .sr = feed_sr,
     .closed = feed_closed,
 };
 
@@ -240,7 +226,8 @@ static void hop(Picture *p, gboolean start)
     hn_worker_invoke(p->worker, hop_run, h, hop_free);
 }
 
-/* --- packets out: a GStreamer streaming thread ------------------------------------------------- */
+/* --- packets out: a GStreamer streaming thread -------------------------------------------------
+ */
 
 static void sink_packet(void *user, const uint8_t *data, size_t len)
 {
@@ -348,24 +335,6 @@ static void on_rtp(Picture *p, Cmd *c)
     g_atomic_int_inc(&p->ps->packets_in);
 }
 
-static void on_sr(Picture *p, Cmd *c)
-{
-    PTrack *t = g_hash_table_lookup(p->tracks, GUINT_TO_POINTER(c->producer));
-    if (!t || t->ctrack < 0 || !p->composer)
-        return;
-    uint8_t b[28] = {0x80, 200, 0, 6};
-    uint32_t v[6] = {t->ssrc,      (uint32_t)(c->sr.ntp >> 32), (uint32_t)c->sr.ntp,
-                     c->sr.rtp_ts, c->sr.packet_count,          c->sr.octet_count};
-    for (int i = 0; i < 6; i++)
-        for (int k = 0; k < 4; k++)
-            b[4 + 4 * i + k] = (uint8_t)(v[i] >> (24 - 8 * k));
-    HnHnrRecord r = {.type = HN_HNR_RTCP,
-                     .arrival_us = (uint64_t)c->arrival_us,
-                     .len = sizeof b,
-                     .data = b};
-    hn_composer_push(p->composer, t->ctrack, &r);
-}
-
 static void on_command(Picture *p, Cmd *c)
 {
     switch (c->type) {
@@ -395,9 +364,6 @@ static void on_command(Picture *p, Cmd *c)
     case CMD_RTP:
         on_rtp(p, c);
         break;
-    case CMD_SR:
-        on_sr(p, c);
-        break;
     case CMD_SINK_ADD: {
         if (!p->composer)
             composer_start(p);
@@ -406,8 +372,8 @@ static void on_command(Picture *p, Cmd *c)
         s->cid = -1;
         if (p->composer) {
             GError *e = NULL;
-            s->cid = hn_composer_output_add(p->composer, s->video, s->exclude, s->desc,
-                                            sink_packet, s, &e);
+            s->cid = hn_composer_output_add(p->composer, s->video, s->exclude, s->desc, sink_packet,
+                                            s, &e);
             if (s->cid < 0) {
                 g_warning("picture %s: %s", p->room, e ? e->message : "cannot add an output");
                 g_clear_error(&e);

@@ -5,8 +5,7 @@
 #include <string.h>
 
 gboolean hn_picture_video_normalize(const HnPictureVideoCfg *in, int max_fps,
-                                    HnPictureVideoCfg *out, char plid[7], char *err,
-                                    size_t errlen)
+                                    HnPictureVideoCfg *out, char plid[7], char *err, size_t errlen)
 {
     *out = *in;
     if (in->codec != HN_PICTURE_VP8 && in->codec != HN_PICTURE_H264) {
@@ -39,8 +38,7 @@ gboolean hn_picture_video_normalize(const HnPictureVideoCfg *in, int max_fps,
         plid[i] = g_ascii_tolower(p[i]);
     }
     plid[6] = '\0';
-    if (strncmp(plid, "42", 2) != 0 && strncmp(plid, "4d", 2) != 0 &&
-        strncmp(plid, "64", 2) != 0) {
+    if (strncmp(plid, "42", 2) != 0 && strncmp(plid, "4d", 2) != 0 && strncmp(plid, "64", 2) != 0) {
         g_snprintf(err, errlen, "profile-level-id %s: baseline, main or high only", plid);
         return FALSE;
     }
@@ -61,8 +59,7 @@ gboolean hn_picture_audio_valid(const HnPictureAudioCfg *a)
 char *hn_picture_video_class_key(const HnPictureVideoCfg *v)
 {
     if (v->codec == HN_PICTURE_VP8)
-        return g_strdup_printf("VP8 %dx%d %dk %dfps", v->width, v->height, v->bitrate_kbps,
-                               v->fps);
+        return g_strdup_printf("VP8 %dx%d %dk %dfps", v->width, v->height, v->bitrate_kbps, v->fps);
     return g_strdup_printf("H264 %dx%d %dk %dfps %s pm%d", v->width, v->height, v->bitrate_kbps,
                            v->fps, v->h264_profile_level_id ? v->h264_profile_level_id : "?",
                            v->packetization_mode);

@@ -31,11 +31,11 @@ typedef enum {
 typedef struct {
     int codec; /* HnPictureVideoCodec */
     uint8_t pt;
-    int width, height;                  /* 0: 1280 x 720 */
-    int bitrate_kbps;                   /* 0: 1500 */
-    int fps;                            /* 0: the composition's */
-    const char *h264_profile_level_id;  /* NULL: "42e01f" */
-    int packetization_mode;             /* 0 or 1 (H.264) */
+    int width, height;                 /* 0: 1280 x 720 */
+    int bitrate_kbps;                  /* 0: 1500 */
+    int fps;                           /* 0: the composition's */
+    const char *h264_profile_level_id; /* NULL: "42e01f" */
+    int packetization_mode;            /* 0 or 1 (H.264) */
 } HnPictureVideoCfg;
 
 typedef struct {
@@ -49,8 +49,7 @@ typedef struct {
  * plid[7]). FALSE + a reason in err for what cannot be encoded (unknown codec, bad
  * profile-level-id, packetization-mode other than 0/1). */
 gboolean hn_picture_video_normalize(const HnPictureVideoCfg *in, int max_fps,
-                                    HnPictureVideoCfg *out, char plid[7], char *err,
-                                    size_t errlen);
+                                    HnPictureVideoCfg *out, char plid[7], char *err, size_t errlen);
 gboolean hn_picture_audio_valid(const HnPictureAudioCfg *a);
 /* The class key of a normalised cfg (transfer full): equal keys share an encoder. */
 char *hn_picture_video_class_key(const HnPictureVideoCfg *v);

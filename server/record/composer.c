@@ -804,7 +804,8 @@ gboolean hn_composer_finish(HnComposer *c, int timeout_s, GError **error)
     g_mutex_lock(&c->lock);
     gboolean ok = eos && !c->error;
     if (!ok)
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composing %s: %s", c->output ? c->output : "(no file)",
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composing %s: %s",
+                    c->output ? c->output : "(no file)",
                     c->error ? c->error->message
                     : eos    ? "?"
                              : "timed out");
@@ -913,7 +914,8 @@ static Output *find_output(HnComposer *c, int id)
 /* track t's decoded sound into audio output o (both running or both not yet). */
 static void link_track(HnComposer *c, Output *o, Track *t)
 {
-    if (t->video || !t->tee || t->ended || (o->exclude && g_strcmp0(o->exclude, t->participant) == 0))
+    if (t->video || !t->tee || t->ended ||
+        (o->exclude && g_strcmp0(o->exclude, t->participant) == 0))
         return;
     OutLink *l = g_new0(OutLink, 1);
     l->queue = gst_element_factory_make("queue", NULL);
@@ -1032,8 +1034,8 @@ void hn_composer_output_keyframe(HnComposer *c, int id)
 {
     Output *o = find_output(c, id);
     if (o && o->video)
-        gst_element_send_event(o->sink, gst_video_event_new_upstream_force_key_unit(
-                                             GST_CLOCK_TIME_NONE, TRUE, 0));
+        gst_element_send_event(
+            o->sink, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 static void drop_element(HnComposer *c, GstElement *e)

@@ -113,8 +113,8 @@ typedef void (*HnComposerPacketFn)(void *user, const uint8_t *data, size_t len);
  * those of participant exclude (NULL: all), S16LE 48 kHz stereo after audioconvert and
  * audioresample. fn gets each buffer desc outputs. Returns the output's id (> 0), or -1 +
  * error (bad description). The controlling thread. */
-int hn_composer_output_add(HnComposer *c, gboolean video, const char *exclude,
-                           const char *desc, HnComposerPacketFn fn, void *user, GError **error);
+int hn_composer_output_add(HnComposer *c, gboolean video, const char *exclude, const char *desc,
+                           HnComposerPacketFn fn, void *user, GError **error);
 /* Asks the encoder of video output id for a key frame (a GstForceKeyUnit upstream event). */
 void hn_composer_output_keyframe(HnComposer *c, int id);
 /* Detaches output id: fn is not called after this returns. Unknown ids are ignored. */

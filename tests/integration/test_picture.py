@@ -1,0 +1,218 @@
+"""The composed picture for room systems (issue 13, docs/room-systems.md): two webrtcbin
+publishers (one red with a 440 Hz tone, one blue with 1000 Hz) in a room; an output attached
+through the debug REST path (HOINGHI_DEBUG_PICTURE=1) for the red one receives H.264 of the
+composition (both colours in the decoded frames) and its mix-minus in PCMU (the blue one's tone,
+not its own). Two outputs of the same class share one encoder; bad configurations are refused."""
+import json
+import math
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import gi
+import pytest
+
+gi.require_version('Gst', '1.0')
+from gi.repository import Gst  # noqa: E402
+
+import harness  # noqa: E402
+from harness import valid_room  # noqa: E402
+
+Gst.init(None)
+
+W, H = 640, 360
+
+
+@pytest.fixture(autouse=True)
+def gst_leak_suppression(monkeypatch):
+    """As test_recording.py: GStreamer's load-time allocations under ASan; the debug path on."""
+    here = os.path.dirname(__file__)
+    monkeypatch.setenv('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0:halt_on_error=1:'
+                       'fast_unwind_on_malloc=0')
+    monkeypatch.setenv('LSAN_OPTIONS', 'suppressions=%s:print_suppressions=0'
+                       % os.path.join(here, 'lsan_gst.supp'))
+    monkeypatch.setenv('HOINGHI_DEBUG_PICTURE', '1')
+
+
+@pytest.fixture
+def srv(tmp_path):
+    s = harness.Server(str(tmp_path))
+    key = subprocess.run([harness.HOINGHI_BIN, '--data-dir', s.data_dir, 'apikey', 'add', 'pic'],
+                         capture_output=True, text=True, timeout=30,
+                         env=harness.sanitizer_env()).stdout.strip()
+    assert key, 'no API key'
+    s.key = key
+    s.start()
+    yield s
+    problems = s.stop()
+    assert not problems, '%s\n%s' % (problems, harness.tail(s.log_path))
+
+
+def rest(s, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(s.http_url + '/api/v1' + path, data=data, method=method)
+    req.add_header('Content-Type', 'application/json')
+    req.add_header('Authorization', 'Bearer ' + s.key)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read() or b'null')
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def udp_ports():
+    """A port p with p + 2 free too."""
+    for _ in range(50):
+        p = harness.free_port(socket.SOCK_DGRAM)
+        if p > 65000:
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.bind(('127.0.0.1', p + 2))
+            return p
+        except OSError:
+            continue
+    raise AssertionError('no free UDP ports')
+
+
+class Receiver:
+    """What a room system would decode: H.264 on port, PCMU on port + 2."""
+
+    def __init__(self, port, vpt=96, apt=0):
+        self.pipe = Gst.parse_launch(
+            'udpsrc address=127.0.0.1 port=%d caps="application/x-rtp,media=video,'
+            'encoding-name=H264,clock-rate=90000,payload=%d" ! rtpjitterbuffer latency=100 ! '
+            'rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! videoscale ! '
+            'video/x-raw,format=RGB,width=%d,height=%d ! appsink name=v sync=false '
+            'max-buffers=1 drop=true '
+            'udpsrc address=127.0.0.1 port=%d caps="application/x-rtp,media=audio,'
+            'encoding-name=PCMU,clock-rate=8000,payload=%d" ! rtpjitterbuffer latency=100 ! '
+            'rtppcmudepay ! mulawdec ! audioconvert ! '
+            'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false'
+            % (port, vpt, W, H, port + 2, apt))
+        self.frames = 0
+        self.samples = bytearray()
+        self.last = None
+        self.vpts = set()
+        self.pipe.get_by_name('v').set_property('emit-signals', True)
+        self.pipe.get_by_name('v').connect('new-sample', self.on_video)
+        self.pipe.get_by_name('a').set_property('emit-signals', True)
+        self.pipe.get_by_name('a').connect('new-sample', self.on_audio)
+        self.pipe.set_state(Gst.State.PLAYING)
+
+    def on_video(self, sink):
+        s = sink.emit('pull-sample')
+        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            self.last = bytes(m.data)
+            s.get_buffer().unmap(m)
+        self.frames += 1
+        return Gst.FlowReturn.OK
+
+    def on_audio(self, sink):
+        s = sink.emit('pull-sample')
+        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            self.samples += bytes(m.data)
+            s.get_buffer().unmap(m)
+        return Gst.FlowReturn.OK
+
+    def colours(self):
+        """(red, blue) fractions of the last decoded picture's pixels."""
+        f = self.last
+        if not f:
+            return 0.0, 0.0
+        red = blue = 0
+        n = len(f) // 3
+        for i in range(0, len(f), 3 * 7):  # every 7th pixel is plenty
+            r, g, b = f[i], f[i + 1], f[i + 2]
+            if r > 170 and g < 70 and b < 70:
+                red += 1
+            elif b > 170 and r < 70 and g < 70:
+                blue += 1
+        total = n / 7
+        return red / total, blue / total
+
+    def tone_power(self, freq, seconds=2.0):
+        """Goertzel power of freq over the last seconds of the mix (normalised)."""
+        n = int(8000 * seconds)
+        raw = self.samples[-2 * n:]
+        xs = [int.from_bytes(raw[i:i + 2], 'little', signed=True) / 32768.0
+              for i in range(0, len(raw) - 1, 2)]
+        if not xs:
+            return 0.0
+        k = 2 * math.cos(2 * math.pi * freq / 8000)
+        s1 = s2 = 0.0
+        for x in xs:
+            s1, s2 = x + k * s1 - s2, s1
+        return (s1 * s1 + s2 * s2 - k * s1 * s2) / (len(xs) ** 2)
+
+    def stop(self):
+        self.pipe.set_state(Gst.State.NULL)
+
+
+def wait_for(cond, timeout, step=0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def test_composed_picture_and_mix_minus(srv, clients):
+    room = valid_room('pic')
+    red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red', '--tone', '440')
+    rr = red.wait_joined()
+    blue = clients(srv, 'Xanh', room, 40, '--pattern', 'blue', '--tone', '1000')
+    blue.wait_joined()
+    port = udp_ports()
+    rx = Receiver(port)
+    try:
+        video = {'codec': 'h264', 'pt': 96, 'width': W, 'height': H, 'bitrate_kbps': 800,
+                 'profile_level_id': '42e01f', 'packetization_mode': 1}
+        st, body = rest(srv, 'POST', '/rooms/%s/picture' % room,
+                        {'port': port, 'exclude': rr['id'], 'video': video,
+                         'audio': {'codec': 'pcmu', 'pt': 0}})
+        assert st == 201, (st, harness.tail(srv.log_path))
+        out = body['id']
+        both = wait_for(lambda: min(rx.colours()) > 0.02, 20)
+        assert both, 'frames %d, colours (red, blue) %s\n%s' % (
+            rx.frames, rx.colours(), harness.tail(srv.log_path))
+        # the mix-minus: the blue one's 1000 Hz, not the red one's own 440 Hz
+        assert wait_for(lambda: rx.tone_power(1000) > 1e-4, 10), (
+            len(rx.samples), rx.tone_power(1000), rx.tone_power(440))
+        time.sleep(2)
+        p1000, p440 = rx.tone_power(1000), rx.tone_power(440)
+        assert p1000 > 100 * p440, (p1000, p440)
+        harness.log_note('picture: %d frames, colours %s, tone power 1000 Hz %.2e, 440 Hz %.2e'
+                         % (rx.frames, rx.colours(), p1000, p440))
+
+        # a key frame on request, a second output of the same class, bad input
+        assert rest(srv, 'POST', '/rooms/%s/picture/%d/keyframe' % (room, out))[0] == 204
+        st, body2 = rest(srv, 'POST', '/rooms/%s/picture' % room,
+                         {'port': udp_ports(), 'video': dict(video, pt=97)})
+        assert st == 201
+        assert rest(srv, 'POST', '/rooms/%s/picture' % room,
+                    {'port': port, 'video': dict(video, profile_level_id='zz')})[0] == 400
+        assert rest(srv, 'POST', '/rooms/%s/picture' % room,
+                    {'port': port, 'audio': {'codec': 'gsm', 'pt': 3}})[0] == 400
+        assert rest(srv, 'POST', '/rooms/nobody-here/picture',
+                    {'port': port, 'audio': {'codec': 'pcmu', 'pt': 0}})[0] == 409
+        assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, body2['id']))[0] == 204
+        frames = rx.frames
+        assert wait_for(lambda: rx.frames > frames + 10, 10), 'the first output stopped'
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            log = f.read()
+        assert log.count('picture %s: encoder' % room) == 1, 'the same class got two encoders'
+        assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, out))[0] == 204
+        assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, out))[0] == 404
+        assert wait_for(lambda: 'composition stopped' in open(srv.log_path).read(), 10)
+        srv.assert_healthy()
+    finally:
+        rx.stop()
+        red.kill()
+        blue.kill()
