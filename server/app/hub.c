@@ -14,6 +14,7 @@
 #include "app/hub_minutes.h"
 #include "app/hub_moderation.h"
 #include "app/hub_picture.h"
+#include "app/hub_whep.h"
 #include "app/hub_recording.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
@@ -642,6 +643,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hn_hub_recording_init(hub, g_main_loop_get_context(loop));
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     hn_hub_archive_register(hub);           /* /archive: the clerks' portal */
+    hn_hub_whep_register(hub, g_main_loop_get_context(loop)); /* /whep: picture viewers */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -682,6 +684,7 @@ void hn_hub_free(HnHub *hub)
     /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
      * before it goes. */
     hn_worker_pool_sync(hub->pool);
+    hn_hub_whep_free(hub);
     hn_hub_picture_free(hub);
     hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);

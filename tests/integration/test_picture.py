@@ -13,13 +13,15 @@ import urllib.error
 import urllib.request
 
 import gi
+import jwt
 import pytest
 
 gi.require_version('Gst', '1.0')
-from gi.repository import Gst  # noqa: E402
+gi.require_version('GstSdp', '1.0')
+gi.require_version('GstWebRTC', '1.0')
+from gi.repository import Gst, GstSdp, GstWebRTC  # noqa: E402
 
 import harness  # noqa: E402
-from harness import valid_room  # noqa: E402
 
 Gst.init(None)
 
@@ -37,9 +39,14 @@ def gst_leak_suppression(monkeypatch):
     monkeypatch.setenv('HOINGHI_DEBUG_PICTURE', '1')
 
 
+SECRET = 'whep-test-secret-0123456789abcdef0123456789'
+CONFIG = ('[auth]\njwt_secret = %s\n\n[room:hoi-truong]\naccess = open\n\n'
+          '[room:phong-hop]\naccess = open\n' % SECRET)
+
+
 @pytest.fixture
 def srv(tmp_path):
-    s = harness.Server(str(tmp_path))
+    s = harness.Server(str(tmp_path), CONFIG)
     key = subprocess.run([harness.HOINGHI_BIN, '--data-dir', s.data_dir, 'apikey', 'add', 'pic'],
                          capture_output=True, text=True, timeout=30,
                          env=harness.sanitizer_env()).stdout.strip()
@@ -164,7 +171,7 @@ def wait_for(cond, timeout, step=0.25):
 
 
 def test_composed_picture_and_mix_minus(srv, clients):
-    room = valid_room('pic')
+    room = 'phong-hop'
     red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red', '--tone', '440')
     rr = red.wait_joined()
     blue = clients(srv, 'Xanh', room, 40, '--pattern', 'blue', '--tone', '1000')
@@ -214,5 +221,141 @@ def test_composed_picture_and_mix_minus(srv, clients):
         srv.assert_healthy()
     finally:
         rx.stop()
+        red.kill()
+        blue.kill()
+
+
+class WhepViewer:
+    """A webrtcbin viewer: recvonly VP8 + Opus, the offer with every candidate (no trickle)."""
+
+    def __init__(self):
+        self.pipe = Gst.Pipeline.new('viewer')
+        self.wb = Gst.ElementFactory.make('webrtcbin', 'wb')
+        self.wb.set_property('bundle-policy', GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+        self.pipe.add(self.wb)
+        self.last = None
+        self.frames = 0
+        self.audio = 0
+        for caps in ('application/x-rtp,media=video,encoding-name=VP8,payload=96,'
+                     'clock-rate=90000',
+                     'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,'
+                     'clock-rate=48000,encoding-params=(string)2'):
+            self.wb.emit('add-transceiver', GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                         Gst.Caps.from_string(caps))
+        self.wb.connect('pad-added', self.on_pad)
+        self.pipe.set_state(Gst.State.PLAYING)
+
+    def offer(self):
+        p = Gst.Promise.new()
+        self.wb.emit('create-offer', None, p)
+        p.wait()
+        reply = p.get_reply()  # referenced while its values are read
+        assert not reply.has_field('error'), reply.get_value('error')
+        offer = reply.get_value('offer')
+        p = Gst.Promise.new()
+        self.wb.emit('set-local-description', offer, p)
+        p.wait()
+        assert wait_for(lambda: self.wb.get_property('ice-gathering-state')
+                        == GstWebRTC.WebRTCICEGatheringState.COMPLETE, 10)
+        return self.wb.get_property('local-description').sdp.as_text()
+
+    def answer(self, text):
+        ok, sdp = GstSdp.SDPMessage.new_from_text(text)
+        assert ok == GstSdp.SDPResult.OK
+        desc = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
+        p = Gst.Promise.new()
+        self.wb.emit('set-remote-description', desc, p)
+        p.wait()
+
+    def on_pad(self, _wb, pad):
+        if pad.get_direction() != Gst.PadDirection.SRC:
+            return
+        dec = Gst.ElementFactory.make('decodebin')
+        dec.connect('pad-added', self.on_decoded)
+        self.pipe.add(dec)
+        dec.sync_state_with_parent()
+        pad.link(dec.get_static_pad('sink'))
+
+    def on_decoded(self, _dec, pad):
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        if caps.to_string().startswith('video'):
+            b = Gst.parse_bin_from_description(
+                'videoconvert ! videoscale ! video/x-raw,format=RGB,width=%d,height=%d ! '
+                'appsink name=v sync=false max-buffers=1 drop=true emit-signals=true' % (W, H),
+                True)
+            b.get_by_name('v').connect('new-sample', self.on_video)
+        else:
+            b = Gst.parse_bin_from_description(
+                'audioconvert ! appsink name=a sync=false emit-signals=true', True)
+            b.get_by_name('a').connect('new-sample', self.on_audio)
+        self.pipe.add(b)
+        b.sync_state_with_parent()
+        pad.link(b.get_static_pad('sink'))
+
+    def on_video(self, sink):
+        s = sink.emit('pull-sample')
+        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            self.last = bytes(m.data)
+            s.get_buffer().unmap(m)
+        self.frames += 1
+        return Gst.FlowReturn.OK
+
+    def on_audio(self, sink):
+        sink.emit('pull-sample')
+        self.audio += 1
+        return Gst.FlowReturn.OK
+
+    colours = Receiver.colours
+
+    def stop(self):
+        self.pipe.set_state(Gst.State.NULL)
+
+
+def whep(s, method, path, body=None, token=None):
+    req = urllib.request.Request(s.http_url + path, data=body.encode() if body else None,
+                                 method=method)
+    req.add_header('Content-Type', 'application/sdp')
+    if token:
+        req.add_header('Authorization', 'Bearer ' + token)
+    try:
+        with urllib.request.urlopen(req, timeout=15) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def test_whep_viewer_sees_the_composed_picture(srv, clients):
+    room = 'hoi-truong'
+    red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red', '--tone', '440')
+    red.wait_joined()
+    blue = clients(srv, 'Xanh', room, 40, '--pattern', 'blue', '--tone', '1000')
+    blue.wait_joined()
+    tok = jwt.encode({'room': room, 'name': 'Màn hình hội trường', 'role': 'observer',
+                      'exp': int(time.time()) + 600}, SECRET, algorithm='HS256')
+    viewer = WhepViewer()
+    try:
+        offer = viewer.offer()
+        assert whep(srv, 'POST', '/whep/' + room, offer)[0] == 401
+        assert whep(srv, 'POST', '/whep/' + room, offer, token='not.a.token')[0] == 401
+        assert whep(srv, 'POST', '/whep/nobody-here', offer, token=jwt.encode(
+            {'room': 'nobody-here', 'name': 'x', 'role': 'observer',
+             'exp': int(time.time()) + 600}, SECRET, algorithm='HS256'))[0] == 404
+        st, headers, answer = whep(srv, 'POST', '/whep/' + room, offer, token=tok)
+        assert st == 201, (st, answer, harness.tail(srv.log_path))
+        assert headers['Content-Type'].startswith('application/sdp')
+        loc = headers['Location']
+        assert loc.startswith('/whep/resource/') and len(loc) >= len('/whep/resource/') + 32
+        viewer.answer(answer)
+        both = wait_for(lambda: min(viewer.colours()) > 0.02, 25)
+        assert both, 'frames %d, audio %d, colours %s\n%s' % (
+            viewer.frames, viewer.audio, viewer.colours(), harness.tail(srv.log_path))
+        assert wait_for(lambda: viewer.audio > 20, 10), viewer.audio
+        harness.log_note('whep: %d frames, colours %s' % (viewer.frames, viewer.colours()))
+        assert whep(srv, 'DELETE', loc)[0] == 200
+        assert whep(srv, 'DELETE', loc)[0] == 404
+        srv.assert_healthy()
+    finally:
+        viewer.stop()
         red.kill()
         blue.kill()
