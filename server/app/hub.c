@@ -666,6 +666,7 @@ void hn_hub_free(HnHub *hub)
 {
     if (!hub)
         return;
+    hn_hub_whep_free(hub);         /* WHEP viewers first: a pending answer is still due */
     hn_hub_lobby_free(hub->lobby); /* those waiting are not told: the sockets close now */
     hub->lobby = NULL;
     hn_signaling_free(hub->sig); /* closes sockets: on_close runs for each */
@@ -684,7 +685,6 @@ void hn_hub_free(HnHub *hub)
     /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
      * before it goes. */
     hn_worker_pool_sync(hub->pool);
-    hn_hub_whep_free(hub);
     hn_hub_picture_free(hub);
     hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);

@@ -13,6 +13,7 @@
 #include "gateway/picture.h"
 
 #define ANSWER_TIMEOUT_US (10 * G_USEC_PER_SEC)
+#define MAX_VIEWERS       64 /* per server: each costs a webrtcbin and its SRTP */
 
 typedef struct {
     HnHub *hub;
@@ -142,7 +143,7 @@ static gboolean on_tick(gpointer data)
             if (text) {
                 answer(v, 201, text, NULL);
                 hn_picture_output_keyframe(v->out);
-                g_message("whep %s: viewer %.8s… connected", v->room, v->id);
+                g_message("whep %s: viewer %.8s… answered", v->room, v->id);
             } else {
                 answer(v, 500, NULL, "no answer");
             }
@@ -155,8 +156,19 @@ static gboolean on_tick(gpointer data)
             g_hash_table_remove(whep_singleton->viewers, v->id); /* frees v */
             return G_SOURCE_REMOVE;
         }
-    } else if (g_atomic_int_compare_and_exchange(&v->keyframe, 1, 0)) {
-        hn_picture_output_keyframe(v->out);
+    } else {
+        GstWebRTCPeerConnectionState pc;
+        g_object_get(v->wb, "connection-state", &pc, NULL);
+        if (pc == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ||
+            pc == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED) { /* the viewer went without DELETE */
+            g_message("whep %s: viewer %.8s… gone (connection %s)", v->room, v->id,
+                      pc == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ? "failed" : "closed");
+            v->timer = 0;
+            g_hash_table_remove(whep_singleton->viewers, v->id); /* frees v */
+            return G_SOURCE_REMOVE;
+        }
+        if (g_atomic_int_compare_and_exchange(&v->keyframe, 1, 0))
+            hn_picture_output_keyframe(v->out);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -260,6 +272,10 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
     }
     HnWorker *w;
     HnRoom *r;
+    if (g_hash_table_size(whep_singleton->viewers) >= MAX_VIEWERS) {
+        hn_http_reply_error(req, 503, "too many viewers on this server");
+        return;
+    }
     if (!hn_hub_room_handle(hub, room, &w, &r)) {
         hn_http_reply_error(req, 404, "nobody is in this room now: no picture to send");
         return;

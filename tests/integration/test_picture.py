@@ -341,6 +341,9 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients):
         assert whep(srv, 'POST', '/whep/nobody-here', offer, token=jwt.encode(
             {'room': 'nobody-here', 'name': 'x', 'role': 'observer',
              'exp': int(time.time()) + 600}, SECRET, algorithm='HS256'))[0] == 404
+        assert whep(srv, 'POST', '/whep/' + room, 'v=0\r\nm=garbage\r\n', token=tok)[0] == 400
+        assert whep(srv, 'POST', '/whep/' + room, offer.replace('VP8', 'H263'),
+                    token=tok)[0] == 400
         st, headers, answer = whep(srv, 'POST', '/whep/' + room, offer, token=tok)
         assert st == 201, (st, answer, harness.tail(srv.log_path))
         assert headers['Content-Type'].startswith('application/sdp')
