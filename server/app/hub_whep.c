@@ -24,7 +24,10 @@ typedef struct {
     HnHttpRequest *req; /* the POST, until answered */
     gint64 deadline_us;
     guint timer;
-    gint keyframe; /* the viewer asked (PLI/FIR -> force-key-unit upstream) */
+    gint keyframe;         /* the viewer asked (PLI/FIR -> force-key-unit upstream) */
+    uint32_t vssrc, assrc; /* this viewer's SSRCs, in the answer (a=ssrc): written into each
+                            * packet, so the viewer maps its streams without guessing */
+    gint ready;            /* connected (DTLS up): packets may enter the peer connection */
 } Viewer;
 
 typedef struct HnHubWhep {
@@ -57,8 +60,14 @@ static void viewer_free(gpointer p)
 static void on_packet(void *user, gboolean video, const uint8_t *rtp, size_t len)
 {
     Viewer *v = user;
-    gst_app_src_push_buffer(GST_APP_SRC(video ? v->vsrc : v->asrc),
-                            gst_buffer_new_memdup(rtp, len));
+    if (!g_atomic_int_get(&v->ready))
+        return; /* not connected yet: the viewer would start with what it cannot use */
+    GstBuffer *b = gst_buffer_new_memdup(rtp, len);
+    uint32_t ssrc = video ? v->vssrc : v->assrc;
+    uint8_t be[4] = {(uint8_t)(ssrc >> 24), (uint8_t)(ssrc >> 16), (uint8_t)(ssrc >> 8),
+                     (uint8_t)ssrc};
+    gst_buffer_fill(b, 8, be, sizeof be);
+    gst_app_src_push_buffer(GST_APP_SRC(video ? v->vsrc : v->asrc), b);
 }
 
 static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointer user)
@@ -142,7 +151,6 @@ static gboolean on_tick(gpointer data)
             char *text = d ? gst_sdp_message_as_text(d->sdp) : NULL;
             if (text) {
                 answer(v, 201, text, NULL);
-                hn_picture_output_keyframe(v->out);
                 g_message("whep %s: viewer %.8s… answered", v->room, v->id);
             } else {
                 answer(v, 500, NULL, "no answer");
@@ -167,6 +175,13 @@ static gboolean on_tick(gpointer data)
             g_hash_table_remove(whep_singleton->viewers, v->id); /* frees v */
             return G_SOURCE_REMOVE;
         }
+        if (pc == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !g_atomic_int_get(&v->ready)) {
+            /* the viewer's first packets: the stream from a key frame (many viewers never
+             * send a PLI), after DTLS so that nothing it is sent is lost to the handshake */
+            g_atomic_int_set(&v->ready, 1);
+            g_atomic_int_set(&v->keyframe, 1);
+            g_message("whep %s: viewer %.8s… connected", v->room, v->id);
+        }
         if (g_atomic_int_compare_and_exchange(&v->keyframe, 1, 0))
             hn_picture_output_keyframe(v->out);
     }
@@ -179,15 +194,15 @@ static gboolean build(Viewer *v, GstSDPMessage *offer, int vcodec, int vpt, int 
     char *desc = g_strdup_printf(
         "webrtcbin name=wb bundle-policy=max-bundle latency=100 "
         "appsrc name=vsrc is-live=true format=time do-timestamp=true max-bytes=2000000 "
-        "caps=\"application/x-rtp,media=video,encoding-name=%s,payload=%d,clock-rate=90000%s\" "
-        "! wb. "
+        "caps=\"application/x-rtp,media=video,encoding-name=%s,payload=%d,clock-rate=90000,"
+        "ssrc=(uint)%u%s\" ! wb. "
         "appsrc name=asrc is-live=true format=time do-timestamp=true max-bytes=500000 "
         "caps=\"application/x-rtp,media=audio,encoding-name=OPUS,payload=%d,clock-rate=48000,"
-        "encoding-params=(string)2\" ! wb.",
-        vcodec == HN_PICTURE_VP8 ? "VP8" : "H264", vpt,
+        "encoding-params=(string)2,ssrc=(uint)%u\" ! wb.",
+        vcodec == HN_PICTURE_VP8 ? "VP8" : "H264", vpt, v->vssrc,
         vcodec == HN_PICTURE_VP8 ? ""
                                  : ",packetization-mode=(string)1,profile-level-id=(string)42e01f",
-        apt);
+        apt, v->assrc);
     GError *e = NULL;
     v->pipe = gst_parse_launch(desc, &e);
     g_free(desc);
@@ -306,6 +321,8 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
         g_error("no randomness from the kernel");
     for (size_t i = 0; i < sizeof raw; i++)
         g_snprintf(v->id + 2 * i, 3, "%02x", raw[i]);
+    v->vssrc = g_random_int() | 1;
+    v->assrc = v->vssrc + 2;
     char err[200];
     if (!build(v, offer, vcodec, vpt, apt, err, sizeof err)) {
         viewer_free(v);

@@ -437,7 +437,11 @@ HnComposer *hn_composer_new(const HnComposerConfig *cfg, GError **error)
         c->queue = g_async_queue_new_full(g_free);
         c->feeder = g_thread_new("hn-compose", feeder_main, c);
         c->started = TRUE;
-        if (gst_element_set_state(c->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        /* and wait until it runs: outputs added during the state change could be left behind
+         * in PAUSED (seen under ASan: the composition then never produced a picture) */
+        if (gst_element_set_state(c->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
+            gst_element_get_state(c->pipe, NULL, NULL, 5 * GST_SECOND) ==
+                GST_STATE_CHANGE_FAILURE) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composer: cannot start (%s)",
                         c->output ? c->output : "no file");
             hn_composer_free(c);

@@ -236,6 +236,7 @@ class WhepViewer:
         self.last = None
         self.frames = 0
         self.audio = 0
+        self.decoded = []
         for caps in ('application/x-rtp,media=video,encoding-name=VP8,payload=96,'
                      'clock-rate=90000',
                      'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,'
@@ -270,6 +271,7 @@ class WhepViewer:
     def on_pad(self, _wb, pad):
         if pad.get_direction() != Gst.PadDirection.SRC:
             return
+        self.decoded.append(pad.get_name())
         dec = Gst.ElementFactory.make('decodebin')
         dec.connect('pad-added', self.on_decoded)
         self.pipe.add(dec)
@@ -278,6 +280,7 @@ class WhepViewer:
 
     def on_decoded(self, _dec, pad):
         caps = pad.get_current_caps() or pad.query_caps(None)
+        self.decoded.append(caps.to_string()[:40])
         if caps.to_string().startswith('video'):
             b = Gst.parse_bin_from_description(
                 'videoconvert ! videoscale ! video/x-raw,format=RGB,width=%d,height=%d ! '
@@ -307,6 +310,20 @@ class WhepViewer:
         return Gst.FlowReturn.OK
 
     colours = Receiver.colours
+
+    def stats(self):
+        p = Gst.Promise.new()
+        self.wb.emit('get-stats', None, p)
+        p.wait()
+        reply = p.get_reply()
+        out = []
+
+        def each(_field, value, _data):
+            if isinstance(value, Gst.Structure) and 'rtp' in value.get_name():
+                out.append(value.to_string()[:300])
+            return True
+        reply.foreach(each, None)
+        return out
 
     def stop(self):
         self.pipe.set_state(Gst.State.NULL)
@@ -353,7 +370,8 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients):
         both = wait_for(lambda: min(viewer.colours()) > 0.02, 25)
         assert both, 'frames %d, audio %d, colours %s\n%s' % (
             viewer.frames, viewer.audio, viewer.colours(), harness.tail(srv.log_path))
-        assert wait_for(lambda: viewer.audio > 20, 10), viewer.audio
+        assert wait_for(lambda: viewer.audio > 20, 10), (viewer.audio, viewer.decoded,
+                                                         viewer.stats())
         harness.log_note('whep: %d frames, colours %s' % (viewer.frames, viewer.colours()))
         assert whep(srv, 'DELETE', loc)[0] == 200
         assert whep(srv, 'DELETE', loc)[0] == 404
