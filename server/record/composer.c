@@ -434,6 +434,12 @@ HnComposer *hn_composer_new(const HnComposerConfig *cfg, GError **error)
         return NULL;
     }
     if (c->cfg.live) {
+        if (!c->output) { /* no file to line up with: the picture starts now, not when the
+                           * building started (seconds earlier under a sanitizer), so that
+                           * the mixers have nothing to catch up */
+            c->cfg.start_us = g_get_real_time();
+            gst_element_set_base_time(c->pipe, (GstClockTime)c->cfg.start_us * 1000);
+        }
         c->queue = g_async_queue_new_full(g_free);
         c->feeder = g_thread_new("hn-compose", feeder_main, c);
         c->started = TRUE;
@@ -1001,6 +1007,9 @@ int hn_composer_output_add(HnComposer *c, gboolean video, const char *exclude_pa
             TRUE, NULL);
         o->mixer = gst_element_factory_make("audiomixer", NULL);
         g_object_set(o->mixer, "latency", lat, "ignore-inactive-pads", TRUE, NULL);
+        /* from its first buffer: a mixer added to a running pipeline must not start at 0 and
+         * catch up on the time the composition has already run */
+        gst_util_set_object_arg(G_OBJECT(o->mixer), "start-time-selection", "first");
         GstElement *caps = gst_element_factory_make("capsfilter", NULL);
         GstCaps *cc = gst_caps_from_string("audio/x-raw,format=S16LE,rate=48000,channels=2");
         g_object_set(caps, "caps", cc, NULL);
