@@ -79,8 +79,9 @@ static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointe
     return GST_PAD_PROBE_OK;
 }
 
-/* The payload types of what the viewer can receive: VP8 (preferred) or H.264 with
- * packetization-mode 1, and Opus. */
+/* The payload types of what the viewer can receive: H.264 with packetization-mode 1
+ * (preferred: x264 costs a fraction of vp8enc, and the class may be the room systems' one) or
+ * VP8, and Opus. */
 static gboolean pick_codecs(const GstSDPMessage *sdp, int *vcodec, int *vpt, int *apt)
 {
     *vcodec = 0;
@@ -98,10 +99,11 @@ static gboolean pick_codecs(const GstSDPMessage *sdp, int *vcodec, int *vpt, int
             if (!enc || pt < 0 || pt > 127)
                 continue;
             enc++;
-            if (video && g_ascii_strncasecmp(enc, "VP8/", 4) == 0 && *vcodec != HN_PICTURE_VP8) {
+            if (video && g_ascii_strncasecmp(enc, "VP8/", 4) == 0 && *vcodec == 0) {
                 *vcodec = HN_PICTURE_VP8;
                 *vpt = pt;
-            } else if (video && g_ascii_strncasecmp(enc, "H264/", 5) == 0 && *vcodec == 0) {
+            } else if (video && g_ascii_strncasecmp(enc, "H264/", 5) == 0 &&
+                       *vcodec != HN_PICTURE_H264) {
                 char fmtp[32];
                 g_snprintf(fmtp, sizeof fmtp, "%d ", pt);
                 for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {

@@ -228,7 +228,11 @@ def test_composed_picture_and_mix_minus(srv, clients):
 class WhepViewer:
     """A webrtcbin viewer: recvonly VP8 + Opus, the offer with every candidate (no trickle)."""
 
-    def __init__(self):
+    VIDEO = {'vp8': 'encoding-name=VP8,payload=96',
+             'h264': 'encoding-name=H264,payload=102,packetization-mode=(string)1,'
+                     'profile-level-id=(string)42e01f'}
+
+    def __init__(self, codec):
         self.pipe = Gst.Pipeline.new('viewer')
         self.wb = Gst.ElementFactory.make('webrtcbin', 'wb')
         self.wb.set_property('bundle-policy', GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
@@ -237,8 +241,7 @@ class WhepViewer:
         self.frames = 0
         self.audio = 0
         self.decoded = []
-        for caps in ('application/x-rtp,media=video,encoding-name=VP8,payload=96,'
-                     'clock-rate=90000',
+        for caps in ('application/x-rtp,media=video,clock-rate=90000,' + self.VIDEO[codec],
                      'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,'
                      'clock-rate=48000,encoding-params=(string)2'):
             self.wb.emit('add-transceiver', GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
@@ -342,7 +345,8 @@ def whep(s, method, path, body=None, token=None):
         return e.code, e.headers, e.read().decode()
 
 
-def test_whep_viewer_sees_the_composed_picture(srv, clients):
+@pytest.mark.parametrize('codec', ['vp8', 'h264'])
+def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
     room = 'hoi-truong'
     red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red', '--tone', '440')
     red.wait_joined()
@@ -350,7 +354,7 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients):
     blue.wait_joined()
     tok = jwt.encode({'room': room, 'name': 'Màn hình hội trường', 'role': 'observer',
                       'exp': int(time.time()) + 600}, SECRET, algorithm='HS256')
-    viewer = WhepViewer()
+    viewer = WhepViewer(codec)
     try:
         offer = viewer.offer()
         assert whep(srv, 'POST', '/whep/' + room, offer)[0] == 401
@@ -359,8 +363,8 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients):
             {'room': 'nobody-here', 'name': 'x', 'role': 'observer',
              'exp': int(time.time()) + 600}, SECRET, algorithm='HS256'))[0] == 404
         assert whep(srv, 'POST', '/whep/' + room, 'v=0\r\nm=garbage\r\n', token=tok)[0] == 400
-        assert whep(srv, 'POST', '/whep/' + room, offer.replace('VP8', 'H263'),
-                    token=tok)[0] == 400
+        assert whep(srv, 'POST', '/whep/' + room,
+                    offer.replace('VP8', 'H263').replace('H264', 'H263'), token=tok)[0] == 400
         st, headers, answer = whep(srv, 'POST', '/whep/' + room, offer, token=tok)
         assert st == 201, (st, answer, harness.tail(srv.log_path))
         assert headers['Content-Type'].startswith('application/sdp')
