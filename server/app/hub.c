@@ -572,6 +572,14 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->rec_bytes = rs.bytes;
     out->rec_drops_queue = rs.drops_queue;
     out->rec_drops_write = rs.drops_write;
+    HnPictureStats ps;
+    hn_hub_picture_stats(hub, &ps);
+    out->pic_packets_in = ps.packets_in;
+    out->pic_drops_queue = ps.drops_queue;
+    out->pic_packets_out = ps.packets_out;
+    out->pic_compositions = ps.compositions;
+    out->pic_encoders = ps.encoders;
+    out->pic_outputs = ps.outputs;
     HnArchive *archive = hn_hub_archive(hub);
     if (archive) {
         HnArchiveStats as;

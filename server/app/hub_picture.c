@@ -54,6 +54,11 @@ gboolean hn_hub_room_handle(HnHub *hub, const char *name, HnWorker **worker, HnR
     return TRUE;
 }
 
+void hn_hub_picture_stats(HnHub *hub, HnPictureStats *out)
+{
+    hn_pictures_get_stats(hub->picture ? hub->picture->pictures : NULL, out);
+}
+
 void hn_hub_picture_free(HnHub *hub)
 {
     if (!hub->picture)

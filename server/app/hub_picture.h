@@ -6,7 +6,10 @@
 #pragma once
 
 #include "app/hub_priv.h"
+#include "gateway/picture.h"
 
+/* The pictures' counters (zeros before the first attach). */
+void hn_hub_picture_stats(HnHub *hub, HnPictureStats *out);
 /* Detaches the debug outputs and stops every composition. */
 void hn_hub_picture_free(HnHub *hub);
 /* POST /api/v1/rooms/{name}/picture {"port", "exclude", "video": {codec, pt, width, height,

@@ -70,6 +70,15 @@ def rest(s, method, path, body=None):
         return e.code, None
 
 
+def metric(s, name):
+    """The value of an unlabelled sample of GET /metrics."""
+    with urllib.request.urlopen(s.http_url + '/metrics', timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + ' '):
+                return float(line.split()[1])
+    return None
+
+
 def udp_ports():
     """A port p with p + 2 free too."""
     for _ in range(50):
@@ -209,15 +218,19 @@ def test_composed_picture_and_mix_minus(srv, clients):
                     {'port': port, 'audio': {'codec': 'gsm', 'pt': 3}})[0] == 400
         assert rest(srv, 'POST', '/rooms/nobody-here/picture',
                     {'port': port, 'audio': {'codec': 'pcmu', 'pt': 0}})[0] == 409
+        # two outputs of one class: one encoder (the gauges wait for the picture's thread)
+        assert wait_for(lambda: metric(srv, 'hoinghi_picture_outputs') == 2
+                        and metric(srv, 'hoinghi_picture_encoders') == 1, 10), (
+            metric(srv, 'hoinghi_picture_outputs'), metric(srv, 'hoinghi_picture_encoders'))
+        assert metric(srv, 'hoinghi_picture_compositions') == 1
         assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, body2['id']))[0] == 204
         frames = rx.frames
         assert wait_for(lambda: rx.frames > frames + 10, 10), 'the first output stopped'
-        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
-            log = f.read()
-        assert log.count('picture %s: encoder' % room) == 1, 'the same class got two encoders'
         assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, out))[0] == 204
         assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, out))[0] == 404
-        assert wait_for(lambda: 'composition stopped' in open(srv.log_path).read(), 10)
+        assert wait_for(lambda: metric(srv, 'hoinghi_picture_compositions') == 0, 10)
+        assert metric(srv, 'hoinghi_picture_encoders') == 0
+        assert metric(srv, 'hoinghi_picture_packets_out_total') > 100
         srv.assert_healthy()
     finally:
         rx.stop()
