@@ -399,6 +399,7 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
     hn_hub_lobby_entered(hub, c);
     hn_hub_chatvote_joined(hub, c);
     hn_hub_recording_entered(hub, c);
+    hn_hub_picture_entered(hub, c);
     return TRUE;
 }
 

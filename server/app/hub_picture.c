@@ -54,6 +54,13 @@ gboolean hn_hub_room_handle(HnHub *hub, const char *name, HnWorker **worker, HnR
     return TRUE;
 }
 
+void hn_hub_picture_entered(HnHub *hub, HnHubConn *c)
+{
+    if (hub->picture && c->room && c->room->room)
+        hn_pictures_room_open(hub->picture->pictures, c->room->name, c->room->worker,
+                              c->room->room);
+}
+
 void hn_hub_picture_stats(HnHub *hub, HnPictureStats *out)
 {
     hn_pictures_get_stats(hub->picture ? hub->picture->pictures : NULL, out);

@@ -8,6 +8,8 @@
 #include "app/hub_priv.h"
 #include "gateway/picture.h"
 
+/* c entered its room: a picture with outputs whose room had closed is fed by the new one. */
+void hn_hub_picture_entered(HnHub *hub, HnHubConn *c);
 /* The pictures' counters (zeros before the first attach). */
 void hn_hub_picture_stats(HnHub *hub, HnPictureStats *out);
 /* Detaches the debug outputs and stops every composition. */

@@ -43,6 +43,7 @@ typedef enum {
     CMD_SINK_ADD,
     CMD_SINK_REMOVE,
     CMD_KEYFRAME,
+    CMD_RESET, /* a new feed: the tracks known so far are gone (producer ids start again) */
     CMD_QUIT,
 } CmdType;
 
@@ -80,7 +81,7 @@ struct Picture {
     /* the feed (worker thread), and the picture thread */
     GAsyncQueue *queue;
     gint queued_bytes;
-    gint feed_closed; /* the worker's feed ended: the room may be gone */
+    struct Feed *feed; /* the feed started last (main thread; a reference), or NULL */
     gint refs;
     GThread *thread;
     /* the picture thread */
@@ -132,10 +133,32 @@ static void push(Picture *p, Cmd *c)
 
 /* --- the feed: the room's worker thread ------------------------------------------------------ */
 
+/* One feed of one HnRoom (a room that closes and opens again gets a new one): its callbacks'
+ * user. References: the room's (until closed), the picture's (p->feed), each hop's. */
+typedef struct Feed {
+    Picture *p;  /* a reference */
+    gint closed; /* the room ended it (stopped, replaced, room freed): the room may be gone */
+    gint refs;
+} Feed;
+
+static Feed *feed_ref(Feed *f)
+{
+    g_atomic_int_inc(&f->refs);
+    return f;
+}
+
+static void feed_unref(Feed *f)
+{
+    if (f && g_atomic_int_dec_and_test(&f->refs)) {
+        picture_unref(f->p);
+        g_free(f);
+    }
+}
+
 static void feed_track(void *user, uint32_t producer, const char *participant, const char *name,
                        const char *kind, const char *source)
 {
-    Picture *p = user;
+    Picture *p = ((Feed *)user)->p;
     Cmd *c = g_new0(Cmd, 1);
     c->type = CMD_TRACK;
     c->producer = producer;
@@ -148,7 +171,7 @@ static void feed_track(void *user, uint32_t producer, const char *participant, c
 
 static void feed_track_end(void *user, uint32_t producer)
 {
-    Picture *p = user;
+    Picture *p = ((Feed *)user)->p;
     Cmd *c = g_new0(Cmd, 1);
     c->type = CMD_TRACK_END;
     c->producer = producer;
@@ -157,7 +180,7 @@ static void feed_track_end(void *user, uint32_t producer)
 
 static void feed_rtp(void *user, uint32_t producer, const HnTapPacket *t)
 {
-    Picture *p = user;
+    Picture *p = ((Feed *)user)->p;
     if ((guint)g_atomic_int_get(&p->queued_bytes) + t->len > QUEUE_BYTES) {
         g_atomic_int_inc(&p->ps->drops_queue);
         return;
@@ -178,9 +201,9 @@ static void feed_rtp(void *user, uint32_t producer, const HnTapPacket *t)
 
 static void feed_closed(void *user)
 {
-    Picture *p = user;
-    g_atomic_int_set(&p->feed_closed, 1);
-    picture_unref(p); /* the feed's reference */
+    Feed *f = user;
+    g_atomic_int_set(&f->closed, 1);
+    feed_unref(f); /* the room's reference */
 }
 
 static const HnRoomFeed feed_cbs = {
@@ -191,7 +214,7 @@ static const HnRoomFeed feed_cbs = {
 };
 
 typedef struct {
-    Picture *p;
+    Feed *f; /* a reference */
     HnRoom *room;
     gboolean start;
 } Hop;
@@ -199,31 +222,33 @@ typedef struct {
 static gboolean hop_run(gpointer data)
 {
     Hop *h = data;
-    if (h->start) {
-        g_atomic_int_inc(&h->p->refs); /* the feed's, dropped by feed_closed */
-        g_atomic_int_set(&h->p->feed_closed, 0);
-        hn_room_feed(h->room, &feed_cbs, h->p);
-    } else if (!g_atomic_int_get(&h->p->feed_closed)) {
-        hn_room_feed_stop(h->room); /* the room is alive: its feed had not closed */
-    }
+    if (h->start)
+        hn_room_feed(h->room, &feed_cbs, feed_ref(h->f)); /* the room's reference */
+    else if (!g_atomic_int_get(&h->f->closed))
+        hn_room_feed_stop(h->room); /* not closed: the room is alive and this is its feed */
     return G_SOURCE_REMOVE;
 }
 
 static void hop_free(gpointer data)
 {
     Hop *h = data;
-    picture_unref(h->p);
+    feed_unref(h->f);
     g_free(h);
 }
 
 static void hop(Picture *p, gboolean start)
 {
     Hop *h = g_new0(Hop, 1);
-    h->p = p;
+    h->f = feed_ref(p->feed);
     h->room = p->hroom;
     h->start = start;
-    g_atomic_int_inc(&p->refs);
     hn_worker_invoke(p->worker, hop_run, h, hop_free);
+}
+
+/* A feed that ended (or none): the room may be gone. Main thread. */
+static gboolean feed_gone(Picture *p)
+{
+    return !p->feed || g_atomic_int_get(&p->feed->closed);
 }
 
 /* --- packets out: a GStreamer streaming thread -------------------------------------------------
@@ -400,6 +425,16 @@ static void on_command(Picture *p, Cmd *c)
         if (p->composer && c->sink->cid > 0)
             hn_composer_output_keyframe(p->composer, c->sink->cid);
         break;
+    case CMD_RESET: {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, p->tracks);
+        while (p->composer && g_hash_table_iter_next(&it, NULL, &v))
+            if (((PTrack *)v)->ctrack >= 0)
+                hn_composer_end_track(p->composer, ((PTrack *)v)->ctrack);
+        g_hash_table_remove_all(p->tracks);
+        break;
+    }
     case CMD_QUIT:
         break;
     }
@@ -440,8 +475,10 @@ static Picture *picture_new(HnPictures *ps, const char *room)
 static void picture_stop(gpointer data)
 {
     Picture *p = data;
-    if (p->worker && p->outputs)
+    if (p->worker && p->outputs && !feed_gone(p))
         hop(p, FALSE);
+    feed_unref(p->feed);
+    p->feed = NULL;
     Cmd *c = g_new0(Cmd, 1);
     c->type = CMD_QUIT;
     push(p, c);
@@ -516,6 +553,29 @@ static void sink_leave(Picture *p, Sink *s, HnPictureOutput *o)
     push(p, c);
 }
 
+/* Feeds p from hroom (tracks known so far forgotten: producer ids start again in a new room). */
+static void feed_start(Picture *p, HnWorker *worker, HnRoom *hroom)
+{
+    p->worker = worker;
+    p->hroom = hroom;
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_RESET;
+    push(p, c);
+    feed_unref(p->feed); /* an earlier feed ends by itself (its room went, or is replaced) */
+    p->feed = g_new0(Feed, 1);
+    p->feed->p = p;
+    p->feed->refs = 1;
+    g_atomic_int_inc(&p->refs); /* the feed's */
+    hop(p, TRUE);
+}
+
+void hn_pictures_room_open(HnPictures *ps, const char *room, HnWorker *worker, HnRoom *hroom)
+{
+    Picture *p = ps ? g_hash_table_lookup(ps->rooms, room) : NULL;
+    if (p && p->outputs > 0 && (p->hroom != hroom || feed_gone(p)))
+        feed_start(p, worker, hroom);
+}
+
 HnPictureOutput *hn_picture_attach(struct HnHub *hub, const char *room, uint64_t self_pid,
                                    const HnPictureVideoCfg *v, const HnPictureAudioCfg *a,
                                    HnPictureRtpFn fn, void *user, GError **error)
@@ -574,11 +634,8 @@ HnPictureOutput *hn_picture_attach(struct HnHub *hub, const char *room, uint64_t
         g_mutex_unlock(&o->asink->lock);
     }
     /* the feed: a first output, or the room reopened (its HnRoom is another one) */
-    if (p->outputs == 0 || p->hroom != hroom || g_atomic_int_get(&p->feed_closed)) {
-        p->worker = worker;
-        p->hroom = hroom;
-        hop(p, TRUE);
-    }
+    if (p->outputs == 0 || p->hroom != hroom || feed_gone(p))
+        feed_start(p, worker, hroom);
     p->outputs++;
     g_atomic_int_inc(&ps->outputs);
     return o;
@@ -605,7 +662,10 @@ void hn_picture_detach(HnPictureOutput *o)
         sink_leave(p, o->asink, o);
     g_atomic_int_dec_and_test(&p->ps->outputs);
     if (--p->outputs == 0 && p->worker) {
-        hop(p, FALSE);
+        if (!feed_gone(p))
+            hop(p, FALSE);
+        feed_unref(p->feed);
+        p->feed = NULL;
         p->worker = NULL;
         p->hroom = NULL;
     }

@@ -57,6 +57,12 @@ HnPictures *hn_pictures_new(const HnPictureConfig *cfg);
 /* Detaches whatever is still attached and stops every composition. NULL ok. */
 void hn_pictures_free(HnPictures *ps);
 void hn_pictures_get_stats(HnPictures *ps, HnPictureStats *out);
+/* Someone is in room (its HnRoom on worker): a picture with outputs whose room had closed (its
+ * HnRoom freed when the last participant left) is fed by this one. Cheap when nothing to do. */
+struct HnRoom;
+struct HnWorker;
+void hn_pictures_room_open(HnPictures *ps, const char *room, struct HnWorker *worker,
+                           struct HnRoom *hroom);
 
 /* Attaches an output to room's composition (started when it is the first): its picture in v's
  * class (v NULL: no video) and the mix of everyone but participant self_pid (0: everyone) in

@@ -102,12 +102,12 @@ class Receiver:
             'udpsrc address=127.0.0.1 port=%d caps="application/x-rtp,media=video,'
             'encoding-name=H264,clock-rate=90000,payload=%d" ! rtpjitterbuffer latency=100 ! '
             'rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! videoscale ! '
-            'video/x-raw,format=RGB,width=%d,height=%d ! appsink name=v sync=false '
+            'video/x-raw,format=RGB,width=%d,height=%d ! appsink name=v sync=false async=false '
             'max-buffers=1 drop=true '
             'udpsrc address=127.0.0.1 port=%d caps="application/x-rtp,media=audio,'
             'encoding-name=PCMU,clock-rate=8000,payload=%d" ! rtpjitterbuffer latency=100 ! '
             'rtppcmudepay ! mulawdec ! audioconvert ! '
-            'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false'
+            'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false async=false'
             % (port, vpt, W, H, port + 2, apt))
         self.frames = 0
         self.samples = bytearray()
@@ -397,3 +397,29 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
         viewer.stop()
         red.kill()
         blue.kill()
+
+
+def test_picture_follows_the_room_when_it_reopens(srv, clients):
+    """An output outlives its room's HnRoom (everyone left, then someone joined again): the
+    picture is fed by the new room, whose producer ids start again."""
+    room = 'phong-hop'
+    red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red')
+    red.wait_joined()
+    port = udp_ports()
+    rx = Receiver(port)
+    try:
+        video = {'codec': 'h264', 'pt': 96, 'width': W, 'height': H, 'bitrate_kbps': 800}
+        st, body = rest(srv, 'POST', '/rooms/%s/picture' % room, {'port': port, 'video': video})
+        assert st == 201
+        assert wait_for(lambda: rx.colours()[0] > 0.3, 20), (rx.colours(), rx.frames, harness.tail(srv.log_path))
+        red.stop()
+        assert wait_for(lambda: 'room %s closed' % room in open(srv.log_path).read(), 10)
+        blue = clients(srv, 'Xanh', room, 40, '--pattern', 'blue')
+        blue.wait_joined()
+        assert wait_for(lambda: rx.colours()[1] > 0.3 and rx.colours()[0] < 0.01, 20), (
+            rx.colours(), harness.tail(srv.log_path))
+        assert rest(srv, 'DELETE', '/rooms/%s/picture/%d' % (room, body['id']))[0] == 204
+        blue.kill()
+        srv.assert_healthy()
+    finally:
+        rx.stop()
