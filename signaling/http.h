@@ -148,6 +148,10 @@ const char *hn_http_request_range(const HnHttpRequest *req);
  * unsatisfiable (416). Pure. */
 int hn_http_range_parse(const char *header, unsigned long long size, unsigned long long *start,
                         unsigned long long *len);
+/* The request's Content-Type and If-Match headers (at most 255 bytes each), NULL when none.
+ * transfer none, valid until the reply. */
+const char *hn_http_request_content_type(const HnHttpRequest *req);
+const char *hn_http_request_if_match(const HnHttpRequest *req);
 /* The same with a JSON body (transfer full), application/json. */
 void hn_http_reply_json(HnHttpRequest *req, int status, struct json_t *body);
 /* The same with {"error": message}. */

@@ -24,6 +24,8 @@ struct HnHttpRequest {
     char *set_cookie;    /* a Set-Cookie value for the reply, NULL when none */
     char *cookie;        /* the Cookie header, NULL when none */
     char *range;         /* the Range header, NULL when none */
+    char *req_type;      /* the Content-Type header, NULL when none */
+    char *if_match;      /* the If-Match header, NULL when none */
     GPtrArray *headers;  /* extra reply headers: "name:", value, ...; NULL when none */
     char peer[64];       /* the client's address */
     /* dispatch: the route's handler, or an error status decided before the body was read */
@@ -61,6 +63,8 @@ static void request_free(HnHttpRequest *req)
         memset(req->cookie, 0, strlen(req->cookie));
     g_free(req->cookie);
     g_free(req->range);
+    g_free(req->req_type);
+    g_free(req->if_match);
     g_free(req->file_buf);
     if (req->file_fd >= 0)
         close(req->file_fd);
@@ -191,6 +195,16 @@ const char *hn_http_request_range(const HnHttpRequest *req)
     return req->range;
 }
 
+const char *hn_http_request_content_type(const HnHttpRequest *req)
+{
+    return req->req_type;
+}
+
+const char *hn_http_request_if_match(const HnHttpRequest *req)
+{
+    return req->if_match;
+}
+
 void hn_http_reply_json(HnHttpRequest *req, int status, json_t *body)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -236,6 +250,18 @@ static HnHttpMethod method_of(struct lws *wsi, char **uri)
         return hn_http_method_from_name(name);
     }
     return (unsigned)m < G_N_ELEMENTS(by_lws) ? by_lws[m] : 0;
+}
+
+/* A request header of at most max - 1 bytes, NULL when absent or longer. transfer full. */
+static char *header_copy(struct lws *wsi, enum lws_token_indexes token, int max)
+{
+    int len = lws_hdr_total_length(wsi, token);
+    if (len <= 0 || len >= max)
+        return NULL;
+    char *v = g_malloc0((gsize)len + 1);
+    if (lws_hdr_copy(wsi, v, len + 1, token) <= 0)
+        g_clear_pointer(&v, g_free);
+    return v;
 }
 
 /* Content-Length, or -1 when absent or not a number. */
@@ -347,6 +373,8 @@ static void on_request(HnHttpRoutes *routes, struct lws *wsi, HnHttpSession *hs)
         if (lws_hdr_copy(wsi, req->range, rlen + 1, WSI_TOKEN_HTTP_RANGE) <= 0)
             g_clear_pointer(&req->range, g_free);
     }
+    req->req_type = header_copy(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, 256);
+    req->if_match = header_copy(wsi, WSI_TOKEN_HTTP_IF_MATCH, 256);
     lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
 
     gint64 clen = content_length(wsi);

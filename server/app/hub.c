@@ -16,6 +16,7 @@
 #include "app/hub_picture.h"
 #include "app/hub_whep.h"
 #include "app/hub_recording.h"
+#include "app/hub_whip.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -88,6 +89,10 @@ static void post_outbound(HnHub *hub, uint64_t conn_id, char *text, const char *
 /* The room's typed output becomes wire JSON here, on the worker thread (signaling/room_json). */
 static void room_deliver(void *user, uint64_t conn_id, const HnRoomOut *out)
 {
+    if (hn_hub_whip_owns(conn_id)) { /* signalled over HTTP (app/hub_whip.c) */
+        hn_hub_whip_deliver(user, conn_id, out);
+        return;
+    }
     char *text = hn_room_json(out);
     gboolean roster =
         out->type == HN_ROOM_OUT_JOINED ||
@@ -98,6 +103,10 @@ static void room_deliver(void *user, uint64_t conn_id, const HnRoomOut *out)
 
 static void room_kick(void *user, uint64_t conn_id, const char *reason)
 {
+    if (hn_hub_whip_owns(conn_id)) {
+        hn_hub_whip_kick(user, conn_id, reason);
+        return;
+    }
     post_outbound(user, conn_id, NULL, reason);
 }
 
@@ -216,6 +225,20 @@ static void send_view(HnRoomEntry *e, uint64_t pid, const HnProtoMsg *m)
         c->tiles[i].height = t->height;
     }
     hn_worker_invoke(e->worker, cmd_run, c, cmd_free);
+}
+
+void hn_hub_publish(HnHub *hub, uint64_t pid, const char *sdp, const char *req_id)
+{
+    HnHubConn *c = hn_hub_conn(hub, pid);
+    if (c)
+        send_cmd(c->room, CMD_PUBLISH, pid, sdp, FALSE, req_id);
+}
+
+void hn_hub_candidate(HnHub *hub, uint64_t pid, const char *candidate)
+{
+    HnHubConn *c = hn_hub_conn(hub, pid);
+    if (c)
+        send_cmd(c->room, CMD_CANDIDATE, pid, candidate, FALSE, NULL);
 }
 
 /* --- rooms -------------------------------------------------------------------------------- */
@@ -360,6 +383,7 @@ void hn_hub_join_clear(HnHubJoin *j)
     g_free(j->how);
     g_free(j->addr);
     g_free(j->id_json);
+    g_free(j->client);
     memset(j, 0, sizeof *j);
 }
 
@@ -394,7 +418,7 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
                                               j->sub ? " sub=" : "", j->sub ? j->sub : "");
     hn_store_audit(hub->store, j->name, "join", j->room, detail);
     hn_hub_meeting_joined(hub, j->room, conn_id, j->name, hn_role_name(role), j->sub, j->how,
-                          j->addr, "browser");
+                          j->addr, j->client ? j->client : "browser");
     send_cmd_as(e, CMD_JOIN, conn_id, j->name, FALSE, j->id_json, role);
     hn_hub_lobby_entered(hub, c);
     hn_hub_chatvote_joined(hub, c);
@@ -503,10 +527,20 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
         hn_hub_lobby_closed(hub, conn_id); /* it may have waited in a lobby */
         return;
     }
-    HnRoomEntry *e = c->room;
     /* A socket that closed without "leave" (crash, lost network, killed tab) is reported as
      * "disconnected", a silent one as "timeout". */
-    const char *why = reason == HN_CLOSE_TIMEOUT ? "timeout" : c->left ? "left" : "disconnected";
+    hn_hub_part(hub, conn_id,
+                reason == HN_CLOSE_TIMEOUT ? "timeout"
+                : c->left                  ? "left"
+                                           : "disconnected");
+}
+
+gboolean hn_hub_part(HnHub *hub, uint64_t conn_id, const char *why)
+{
+    HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
+    if (!c)
+        return FALSE;
+    HnRoomEntry *e = c->room;
     send_cmd(e, CMD_LEAVE, conn_id, why, FALSE, NULL);
     hn_hub_meeting_left(hub, e->name, conn_id, c->name, why);
     g_hash_table_remove(hub->conns, &conn_id);
@@ -517,6 +551,7 @@ static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
     hn_hub_lobby_left(hub, e->name, role, last);
     if (last)
         room_close(hub, e);
+    return TRUE;
 }
 
 static void healthz(void *user, GString *body)
@@ -653,6 +688,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     hn_hub_archive_register(hub);           /* /archive: the clerks' portal */
     hn_hub_whep_register(hub, g_main_loop_get_context(loop)); /* /whep: picture viewers */
+    hn_hub_whip_register(hub, g_main_loop_get_context(loop)); /* /whip: encoders (RFC 9725) */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -678,6 +714,7 @@ void hn_hub_free(HnHub *hub)
     hn_hub_whep_free(hub);         /* WHEP viewers first: a pending answer is still due */
     hn_hub_lobby_free(hub->lobby); /* those waiting are not told: the sockets close now */
     hub->lobby = NULL;
+    hn_hub_whip_free(hub);       /* pending requests answered 503; their participants go below */
     hn_signaling_free(hub->sig); /* closes sockets: on_close runs for each */
     hub->sig = NULL;
     GHashTableIter it;

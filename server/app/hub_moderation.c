@@ -8,6 +8,7 @@
 
 #include "app/hub_lobby.h"
 #include "app/hub_priv.h"
+#include "app/hub_whip.h"
 
 /* --- the room command: mute on the worker ------------------------------------------------- */
 
@@ -113,6 +114,11 @@ static void broadcast_updated(HnHub *hub, HnRoomEntry *e, uint64_t pid)
 
 static void close_with(HnHub *hub, uint64_t pid, char *text, int code, const char *reason)
 {
+    if (hn_hub_whip_owns(pid)) { /* an encoder: its HTTP session ends (app/hub_whip.h) */
+        g_free(text);
+        hn_hub_whip_end(hub, pid, "left");
+        return;
+    }
     hn_hub_send(hub, pid, text);
     HnHubConn *c = hn_hub_conn(hub, pid);
     if (c)

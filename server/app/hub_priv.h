@@ -51,6 +51,7 @@ typedef struct {
     char *how;     /* "open", "pin", "token", "account": for the audit row */
     char *addr;    /* the client's address: for the audit row */
     char *id_json; /* the join's request id (JSON text), or NULL: `joined` carries it */
+    char *client;  /* the meeting log's client kind: NULL "browser", "whip" */
 } HnHubJoin;
 
 struct HnHub {
@@ -76,6 +77,7 @@ struct HnHub {
     HnHubMinutes *minutes;            /* app/hub_minutes.c; NULL without a store */
     struct HnHookDelivery *hooks;     /* app/hub_hooks.c; NULL until the store is set */
     struct HnHubPicture *picture;     /* app/hub_picture.c; NULL until first used */
+    struct HnHubWhip *whip;           /* app/hub_whip.c: WHIP sessions */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */
@@ -92,6 +94,13 @@ HnHubConn *hn_hub_conn(HnHub *hub, uint64_t conn_id);
  * none. */
 gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j);
 void hn_hub_join_clear(HnHubJoin *j);
+/* The participant conn_id leaves its room with why ("left", "timeout", "disconnected"): the
+ * room, the floor, the meeting log and the lobby hear of it. FALSE when it was not joined. */
+gboolean hn_hub_part(HnHub *hub, uint64_t conn_id, const char *why);
+/* A joined participant's pub offer (`publish`) and trickled pub candidate, posted to its room's
+ * worker; nothing when conn_id is not joined. req_id: as hn_room_publish's. */
+void hn_hub_publish(HnHub *hub, uint64_t conn_id, const char *sdp, const char *req_id);
+void hn_hub_candidate(HnHub *hub, uint64_t conn_id, const char *candidate);
 /* TRUE when the participant may run the meeting (mute others, lobby, votes): role chair, or a
  * secretary a chair gave chair rights. */
 gboolean hn_hub_conn_may_chair(const HnHubConn *c);

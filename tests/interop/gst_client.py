@@ -56,8 +56,8 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 # dropped, the agent is freed and webrtcbin crashes later. Keep every wrapper for the process life.
 _KEEP_ALIVE = []
 
-VIDEO_SRC = ('videotestsrc is-live=true pattern={pattern} ! '
-             'video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! queue ! ')
+VIDEO_SRC_T = ('videotestsrc is-live=true pattern={pattern} ! '
+               'video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! queue ! ')
 VIDEO_ENC = {
     'vp8': ('vp8enc deadline=1 keyframe-max-dist={kf} target-bitrate=300000 ! '
             'rtpvp8pay name=vpay pt=96 picture-id-mode=15-bit ! '
@@ -66,9 +66,11 @@ VIDEO_ENC = {
              'h264parse ! rtph264pay name=vpay pt=102 config-interval=-1 aggregate-mode=zero-latency ! '
              'application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000 ! '),
 }
-AUDIO = ('audiotestsrc is-live=true wave=sine freq={tone} ! audioconvert ! audioresample ! queue ! '
-         'opusenc ! rtpopuspay pt=111 ! '
-         'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! wb.')
+AUDIO_T = ('audiotestsrc is-live=true wave=sine freq={tone} ! audioconvert ! audioresample ! '
+           'queue ! opusenc ! rtpopuspay pt=111 ! '
+           'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! wb.')
+VIDEO_SRC = VIDEO_SRC_T.format(pattern='ball')  # the defaults (whip_client.py uses these)
+AUDIO = AUDIO_T.format(tone=440)
 
 
 def log(*args):
@@ -341,6 +343,7 @@ class Client:
         self.participants = {}        # id -> name (the others, present now or before)
         self.tracks = {}              # mid -> {'participant', 'kind'} from the latest sub offer
         self.ssrc_mid = {}            # ssrc -> mid from the latest sub offer's a=ssrc lines
+        self.pad_pid = {}             # sub src pad name -> the participant it carried last
         self.events, self.errors, self.warnings = [], [], []
         self.states = {}
         self.remote_candidates = []   # [{'pc', 'candidate'}] as received from the server
@@ -417,8 +420,8 @@ class Client:
             kf=self.args.keyframe_interval,
             h264enc=h264_encoder(self.args.keyframe_interval) if self.args.video_codec == 'h264'
             else '')
-        desc = ('webrtcbin name=wb latency=100 ' + VIDEO_SRC.format(pattern=self.args.pattern)
-                + video + 'wb. ' + AUDIO.format(tone=self.args.tone))
+        desc = ('webrtcbin name=wb latency=100 ' + VIDEO_SRC_T.format(pattern=self.args.pattern)
+                + video + 'wb. ' + AUDIO_T.format(tone=self.args.tone))
         pipe = Gst.parse_launch(desc)
         pipe.get_by_name('vpay').get_static_pad('sink').add_probe(
             Gst.PadProbeType.BUFFER, self.on_video_sent)
@@ -461,7 +464,12 @@ class Client:
                 ok, ssrc = caps.get_structure(0).get_uint('ssrc')
                 mid = self.ssrc_mid.get(ssrc) if ok else None
         track = self.tracks.get(mid)
-        return track['participant'] if track else None
+        if track:
+            self.pad_pid[pad.get_name()] = track['participant']
+            return track['participant']
+        # A frame still in the decoder when a newer offer dropped its track (the publisher left):
+        # it is the last participant this pad carried, not an unknown stream.
+        return self.pad_pid.get(pad.get_name())
 
     def on_sub_pad(self, _wb, pad):
         if pad.direction != Gst.PadDirection.SRC:
