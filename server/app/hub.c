@@ -13,6 +13,8 @@
 #include "app/hub_chatvote.h"
 #include "app/hub_minutes.h"
 #include "app/hub_moderation.h"
+#include "app/hub_picture.h"
+#include "app/hub_whep.h"
 #include "app/hub_recording.h"
 #include "app/hub_whip.h"
 #include "app/hub_priv.h"
@@ -449,6 +451,7 @@ gboolean hn_hub_enter(HnHub *hub, uint64_t conn_id, const HnHubJoin *j)
     hn_hub_lobby_entered(hub, c);
     hn_hub_chatvote_joined(hub, c);
     hn_hub_recording_entered(hub, c);
+    hn_hub_picture_entered(hub, c);
     return TRUE;
 }
 
@@ -634,6 +637,14 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->rec_bytes = rs.bytes;
     out->rec_drops_queue = rs.drops_queue;
     out->rec_drops_write = rs.drops_write;
+    HnPictureStats ps;
+    hn_hub_picture_stats(hub, &ps);
+    out->pic_packets_in = ps.packets_in;
+    out->pic_drops_queue = ps.drops_queue;
+    out->pic_packets_out = ps.packets_out;
+    out->pic_compositions = ps.compositions;
+    out->pic_encoders = ps.encoders;
+    out->pic_outputs = ps.outputs;
     HnArchive *archive = hn_hub_archive(hub);
     if (archive) {
         HnArchiveStats as;
@@ -708,6 +719,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hn_hub_recording_init(hub, g_main_loop_get_context(loop));
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     hn_hub_archive_register(hub);           /* /archive: the clerks' portal */
+    hn_hub_whep_register(hub, g_main_loop_get_context(loop)); /* /whep: picture viewers */
     hn_hub_whip_register(hub, g_main_loop_get_context(loop)); /* /whip: encoders (RFC 9725) */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
@@ -731,6 +743,7 @@ void hn_hub_free(HnHub *hub)
 {
     if (!hub)
         return;
+    hn_hub_whep_free(hub);         /* WHEP viewers first: a pending answer is still due */
     hn_hub_lobby_free(hub->lobby); /* those waiting are not told: the sockets close now */
     hub->lobby = NULL;
     hn_hub_whip_free(hub);       /* pending requests answered 503; their participants go below */
@@ -750,6 +763,7 @@ void hn_hub_free(HnHub *hub)
     /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
      * before it goes. */
     hn_worker_pool_sync(hub->pool);
+    hn_hub_picture_free(hub);
     hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);

@@ -23,3 +23,10 @@ void hn_hub_free(HnHub *hub);
  * the REST API (app/api_v1.h) with it. transfer none, must outlive the hub;
  * NULL: none. Call once, before the loop runs. */
 void hn_hub_set_store(HnHub *hub, HnStore *store);
+
+/* The composed pictures of the rooms (gateway/picture.h), made at first use. transfer none. */
+struct HnPictures *hn_hub_pictures(HnHub *hub);
+/* Where room name lives while it is open: its worker and its HnRoom (to be touched on that
+ * worker only). FALSE when nobody is in it. */
+struct HnRoom;
+gboolean hn_hub_room_handle(HnHub *hub, const char *name, HnWorker **worker, struct HnRoom **room);

@@ -78,6 +78,7 @@ struct HnHub {
     struct HnHubRecording *recording; /* app/hub_recording.c */
     HnHubMinutes *minutes;            /* app/hub_minutes.c; NULL without a store */
     struct HnHookDelivery *hooks;     /* app/hub_hooks.c; NULL until the store is set */
+    struct HnHubPicture *picture;     /* app/hub_picture.c; NULL until first used */
     struct HnHubWhip *whip;           /* app/hub_whip.c: WHIP sessions */
 };
 

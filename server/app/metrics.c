@@ -441,6 +441,28 @@ static void render_process(GString *o, HnMetrics *m)
                            "\nhoinghi_recorder_drops_total{reason=\"write\"} %" G_GUINT64_FORMAT
                            "\n",
                            (guint64)h.rec_drops_queue, (guint64)h.rec_drops_write);
+    const struct {
+        const char *name, *type, *help;
+        uint64_t v;
+    } pic[] = {
+        {"hoinghi_picture_packets_in_total", "counter",
+         "RTP packets handed to the rooms' composed pictures", h.pic_packets_in},
+        {"hoinghi_picture_drops_total", "counter",
+         "Packets lost on the way to a composed picture (its queue was full)", h.pic_drops_queue},
+        {"hoinghi_picture_packets_out_total", "counter",
+         "RTP packets of composed pictures given to their outputs (room systems, WHEP)",
+         h.pic_packets_out},
+        {"hoinghi_picture_compositions", "gauge", "Rooms whose picture is composed now",
+         h.pic_compositions},
+        {"hoinghi_picture_encoders", "gauge", "Video encoders of composed pictures now (classes)",
+         h.pic_encoders},
+        {"hoinghi_picture_outputs", "gauge", "Outputs attached to composed pictures now",
+         h.pic_outputs},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(pic); i++) {
+        family(o, pic[i].name, pic[i].type, pic[i].help);
+        sample_u64(o, pic[i].name, NULL, pic[i].v);
+    }
     family(o, "hoinghi_hooks_pending", "gauge", "Hook deliveries waiting to be sent or retried");
     sample_u64(o, "hoinghi_hooks_pending", NULL, h.hooks.pending);
     family(o, "hoinghi_hooks_dead", "gauge",

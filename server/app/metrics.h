@@ -32,6 +32,10 @@ typedef struct {
     uint64_t lobby_knocks, lobby_admitted, lobby_denied, lobby_timeouts;
     /* the recorder (record/recorder.h): recordings, packets written, drops by reason */
     uint64_t rec_started, rec_active, rec_packets, rec_bytes, rec_drops_queue, rec_drops_write;
+    /* the composed pictures (gateway/picture.h): counters, and gauges (compositions, encoders,
+     * outputs running now) */
+    uint64_t pic_packets_in, pic_drops_queue, pic_packets_out;
+    uint64_t pic_compositions, pic_encoders, pic_outputs;
     /* the archive (record/archive_index.h) */
     uint64_t archive_indexed, archive_bad_manifests, archive_meetings_removed,
         archive_files_removed, archive_verified, archive_verify_mismatch;
