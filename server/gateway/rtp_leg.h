@@ -1,0 +1,61 @@
+/* The RTP leg of a SIP room system (HnLeg kind HN_LEG_RTP): one UDP socket pair per accepted m=
+ * line, plain RTP or SDES-SRTP (libsrtp2 through transport/srtp.h, keyed from a=crypto), no
+ * ICE. Symmetric RTP / comedia: it sends to the address of the SDP until packets come from
+ * somewhere else, then to where they come from. What it receives goes into the room; what the
+ * router sends it (other participants' separate streams) is dropped: a room system shows one
+ * picture, which the media provider (gateway/sip_media.h) sends through hn_rtp_leg_output.
+ *
+ * Thread: made on the main thread (sockets bound there, the SDP answer needs their ports), then
+ * handed to the room's worker: every other call, and every socket and timer callback, runs on
+ * the worker whose context was given. */
+#pragma once
+
+#include <gio/gio.h>
+#include <stdint.h>
+
+#include "core/leg.h"
+#include "gateway/sip_media.h"
+#include "sdp/sdp_plain.h"
+
+#define HN_RTP_LEG_MAX_STREAMS 4
+
+typedef struct HnRtpLeg HnRtpLeg;
+
+/* A socket pair bound on address (port 0: any), before the answer is written. */
+typedef struct {
+    GSocket *rtp, *rtcp;
+    uint16_t rtp_port, rtcp_port;
+} HnRtpPorts;
+
+/* Binds the pair; FALSE with error. */
+gboolean hn_rtp_ports_open(HnRtpPorts *p, const char *address, GError **error);
+void hn_rtp_ports_close(HnRtpPorts *p);
+
+/* Told on the MAIN context (posted there) when the leg ends by itself: the endpoint was silent
+ * for silence_s (reason "timeout"). The user must not touch the leg: the room destroys it. */
+typedef void (*HnRtpLegGoneFn)(void *user, const char *reason);
+
+/* One accepted stream: the negotiated line, its sockets (transfer full: the leg closes them)
+ * and our SDES key (when srtp). */
+typedef struct {
+    const HnSdpPlainStream *neg;
+    HnRtpPorts ports;
+    const HnSdpSdesKey *local_key; /* NULL unless neg->srtp */
+} HnRtpLegStreamInit;
+
+/* transfer full (the room owns it once attached). NULL with error (SRTP keys refused). gone:
+ * called at most once, on the main context, with gone_user. */
+HnRtpLeg *hn_rtp_leg_new(GMainContext *worker_ctx, const HnRtpLegStreamInit *streams, size_t n,
+                         int silence_s, HnRtpLegGoneFn gone, void *gone_user, GError **error);
+
+HnLeg *hn_rtp_leg_base(HnRtpLeg *leg);
+
+/* Sends one plain RTP packet of kind (the first accepted stream of that kind) to the endpoint,
+ * protected when SRTP. Worker thread. Returns 0, -ENOENT (no such stream), -EIO. */
+int hn_rtp_leg_send_kind(HnRtpLeg *leg, HnKind kind, uint8_t *buf, size_t len, size_t cap);
+
+/* Sets the provider of what the endpoint receives (copied; NULL: nothing) and starts the
+ * leg's sockets and timer on its worker context. Once, on the main thread, last thing before
+ * the leg is handed to the worker. */
+void hn_rtp_leg_start(HnRtpLeg *leg, const HnSipMediaProvider *p, const char *room,
+                      const char *name);

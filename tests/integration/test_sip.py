@@ -1,0 +1,284 @@
+"""The SIP gateway for room systems (docs/room-systems.md), against the real server.
+
+sipp plays the bad or simple callers (tests/integration/sip/*.xml); a small SIP user agent written
+here plus GStreamer senders play a room system with media (H.264 + Opus over plain RTP with
+separate RTCP ports, or SDES-SRTP); a webrtcbin participant (tests/interop/gst_client.py) in the
+room must decode the room system's video and audio."""
+import base64
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from harness import counts_from, free_port, valid_room
+
+SIP_DIR = os.path.join(os.path.dirname(__file__), 'sip')
+
+pytestmark = pytest.mark.skipif(shutil.which('sipp') is None, reason='sipp (sip-tester) missing')
+
+
+def sip_config(port, extra=''):
+    return ('[sip]\nlisten = 127.0.0.1:%d\nrequests_per_minute = 40\n'
+            '[rooms]\nauto_create = false\n'
+            '[room:hall]\n[room:secret]\naccess = pin\npin = 4321\n%s' % (port, extra))
+
+
+@pytest.fixture
+def sip_server(start_server):
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port))
+    srv.sip_port = port
+    return srv
+
+
+def sipp(srv, tmp_path, scenario, *args, expect=None):
+    """Runs one sipp scenario once; returns (rc, output). expect: the final answer code that
+    invite_expect.xml must get."""
+    src = os.path.join(SIP_DIR, scenario)
+    if expect is not None:
+        with open(src, encoding='utf-8') as f:
+            text = f.read().replace('EXPECT', str(expect))
+        src = str(tmp_path / ('%s-%s.xml' % (scenario, expect)))
+        with open(src, 'w', encoding='utf-8') as f:
+            f.write(text)
+    cmd = ['sipp', '127.0.0.1:%d' % srv.sip_port, '-sf', src, '-m', '1', '-i', '127.0.0.1',
+           '-p', str(free_port(socket.SOCK_DGRAM)), '-timeout', '10', '-timeout_error',
+           '-nostdin'] + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, cwd=str(tmp_path),
+                       stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout[-2000:] + p.stderr[-2000:]
+
+
+def invite(srv, tmp_path, dial, expect, fmt='9', rtpmap='a=rtpmap:9 G722/8000',
+           proto='RTP/AVP'):
+    rc, out = sipp(srv, tmp_path, 'invite_expect.xml', '-key', 'dial', dial, '-key', 'proto',
+                   proto, '-key', 'fmt', fmt, '-key', 'rtpmap', rtpmap, expect=expect)
+    assert rc == 0, 'INVITE %s: wanted %s\n%s' % (dial, expect, out)
+
+
+def raw_request(srv, text, timeout=5):
+    """Sends one UDP datagram to the SIP port; returns the first response's status line."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        s.settimeout(timeout)
+        port = s.getsockname()[1]
+        s.sendto(text.replace('PORT', str(port)).encode(), ('127.0.0.1', srv.sip_port))
+        while True:
+            data = s.recv(65535).decode(errors='replace')
+            line = data.split('\r\n', 1)[0]
+            if not line.startswith('SIP/2.0 1'):
+                return line
+
+
+# --- bad input, simple requests --------------------------------------------------------------
+
+def test_options_answered_with_allow_and_accept(sip_server, tmp_path):
+    rc, out = sipp(sip_server, tmp_path, 'options.xml')
+    assert rc == 0, out
+
+
+def test_unknown_room_404_wrong_pin_403_unknown_codec_488(sip_server, tmp_path):
+    invite(sip_server, tmp_path, 'nosuchroom', 404)
+    invite(sip_server, tmp_path, 'secret*1111', 403)
+    invite(sip_server, tmp_path, 'secret', 403)  # no PIN for a PIN room
+    invite(sip_server, tmp_path, 'hall', 488, fmt='98', rtpmap='a=rtpmap:98 iLBC/8000')
+    invite(sip_server, tmp_path, 'hall', 488, proto='TCP/BFCP', fmt='*', rtpmap='')
+
+
+def test_bye_for_unknown_dialog_481(sip_server, tmp_path):
+    rc, out = sipp(sip_server, tmp_path, 'bye_unknown.xml')
+    assert rc == 0, out
+
+
+def test_malformed_request_400(sip_server):
+    line = raw_request(sip_server, (
+        'INVITE sip:hall@127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKbad1\r\n'
+        'From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:hall@127.0.0.1>\r\n'
+        'Call-ID: bad-cseq-1\r\nCSeq: abc INVITE\r\nMax-Forwards: 70\r\n'
+        'Content-Length: 0\r\n\r\n'))
+    assert line.startswith('SIP/2.0 400'), line
+
+
+def test_options_flood_is_rate_limited(sip_server):
+    codes = []
+    for i in range(60):
+        codes.append(raw_request(sip_server, (
+            'OPTIONS sip:127.0.0.1 SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKflood%d\r\n'
+            'From: <sip:x@127.0.0.1>;tag=%d\r\nTo: <sip:127.0.0.1>\r\n'
+            'Call-ID: flood-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n'
+            'Content-Length: 0\r\n\r\n' % (i, i, i))).split(' ')[1])
+    assert codes[:40] == ['200'] * 40, codes
+    assert set(codes[40:]) == {'503'}, codes
+
+
+# --- a room system with media ------------------------------------------------------------------
+
+class Uac:
+    """A minimal SIP user agent over UDP: INVITE with our SDP, ACK, BYE."""
+
+    def __init__(self, srv, dial):
+        self.srv = srv
+        self.dial = dial
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.settimeout(10)
+        self.port = self.sock.getsockname()[1]
+        self.call_id = uuid.uuid4().hex
+        self.tag = uuid.uuid4().hex[:8]
+        self.to_tag = None
+
+    def _send(self, method, cseq, body='', ctype=None, to_tag=None):
+        uri = 'sip:%s@127.0.0.1:%d' % (self.dial, self.srv.sip_port)
+        hdr = ['%s %s SIP/2.0' % (method, uri),
+               'Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s' % (self.port, uuid.uuid4().hex),
+               'From: "Hội trường xã" <sip:hall-test@127.0.0.1:%d>;tag=%s' % (self.port, self.tag),
+               'To: <%s>%s' % (uri, ';tag=' + to_tag if to_tag else ''),
+               'Call-ID: %s' % self.call_id, 'CSeq: %d %s' % (cseq, method),
+               'Contact: <sip:hall-test@127.0.0.1:%d>' % self.port, 'Max-Forwards: 70']
+        if ctype:
+            hdr.append('Content-Type: ' + ctype)
+        hdr.append('Content-Length: %d' % len(body.encode()))
+        self.sock.sendto(('\r\n'.join(hdr) + '\r\n\r\n' + body).encode(),
+                         ('127.0.0.1', self.srv.sip_port))
+
+    def _final(self):
+        while True:
+            data = self.sock.recv(65535).decode(errors='replace')
+            head, _, body = data.partition('\r\n\r\n')
+            status = int(head.split(' ')[1])
+            if status >= 200:
+                return status, head, body
+
+    def invite(self, sdp):
+        self._send('INVITE', 1, sdp, 'application/sdp')
+        status, head, body = self._final()
+        m = re.search(r'^To:.*;tag=([^;\r\n]+)', head, re.M | re.I)
+        self.to_tag = m.group(1) if m else None
+        self._send('ACK', 1, to_tag=self.to_tag)
+        return status, body
+
+    def bye(self):
+        self._send('BYE', 2, to_tag=self.to_tag)
+        return self._final()[0]
+
+    def wait_request(self, method, timeout=60):
+        """Waits for a request from the server (its BYE); answers 200."""
+        self.sock.settimeout(timeout)
+        while True:
+            data = self.sock.recv(65535).decode(errors='replace')
+            if data.startswith(method + ' '):
+                head = data.partition('\r\n\r\n')[0]
+                keep = [l for l in head.split('\r\n')[1:]
+                        if l.split(':')[0].lower() in ('via', 'from', 'to', 'call-id', 'cseq')]
+                self.sock.sendto(('SIP/2.0 200 OK\r\n' + '\r\n'.join(keep) +
+                                  '\r\nContent-Length: 0\r\n\r\n').encode(),
+                                 ('127.0.0.1', self.srv.sip_port))
+                return head
+
+    def close(self):
+        self.sock.close()
+
+
+def offer(audio_port, video_port, key=None):
+    proto = 'RTP/SAVP' if key else 'RTP/AVP'
+    crypto = ('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n' %
+              base64.b64encode(key).decode()) if key else ''
+    return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+            'm=audio %d %s 111 9 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n'
+            'a=rtpmap:0 PCMU/8000\r\n%s'
+            'm=video %d %s 96\r\na=rtpmap:96 H264/90000\r\n'
+            'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n'
+            'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n%s' % (
+                audio_port, proto, crypto, video_port, proto, crypto))
+
+
+def answer_ports(sdp):
+    """[(kind, rtp port, rtcp port, crypto key or None)] of the answer's m= lines."""
+    out = []
+    for sect in sdp.split('m=')[1:]:
+        kind, port = sect.split(' ')[0], int(sect.split(' ')[1])
+        m = re.search(r'a=rtcp:(\d+)', sect)
+        k = re.search(r'a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)', sect)
+        out.append((kind, port, int(m.group(1)) if m else port + 1,
+                    base64.b64decode(k.group(1)) if k else None))
+    return out
+
+
+def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(None, None)):
+    """gst-launch sending Opus and H.264 RTP from fixed source ports (symmetric RTP), with SRTP
+    under keys (audio's, video's: the offer's SDES keys, the ones the endpoint sends with)."""
+    def srtp(ssrc):
+        key = keys[0] if ssrc == 2222 else keys[1]
+        if not key:
+            return ''
+        return (' ! application/x-rtp ! srtpenc key=%s rtp-cipher=aes-128-icm '
+                'rtp-auth=hmac-sha1-80 rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80'
+                % key.hex())
+    pipeline = (
+        'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1'
+        ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300'
+        ' ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=1'
+        ' ssrc=1111%s ! udpsink host=127.0.0.1 port=%d bind-address=127.0.0.1 bind-port=%d '
+        'audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! '
+        'opusenc ! rtpopuspay pt=111 ssrc=2222%s ! udpsink host=127.0.0.1 port=%d '
+        'bind-address=127.0.0.1 bind-port=%d' % (
+            srtp(1111), video_port, video_src_port, srtp(2222), audio_port, audio_src_port))
+    return subprocess.Popen(['gst-launch-1.0', '-q'] + pipeline.split(' '),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+
+
+def sip_participant(rep):
+    for pid, name in (rep.get('participants') or {}).items():
+        if name == 'Hội trường xã':
+            return pid
+    return None
+
+
+@pytest.mark.parametrize('srtp', [False, True], ids=['plain-rtp', 'sdes-srtp'])
+def test_room_system_media_reaches_a_browser(sip_server, clients, srtp):
+    """The room system's H.264 video and Opus audio, over plain RTP with separate RTCP ports or
+    SDES-SRTP, are decoded by a webrtcbin participant; BYE: it leaves the room."""
+    room = 'hall'
+    viewer = clients(sip_server, 'Viewer', room, 14, '--no-publish', '--video-codec', 'h264')
+    viewer.wait_joined()
+    key = os.urandom(30) if srtp else None
+    uac = Uac(sip_server, room)
+    a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    status, body = uac.invite(offer(a_src, v_src, key))
+    assert status == 200, (status, body)
+    ports = answer_ports(body)
+    assert [p[0] for p in ports] == ['audio', 'video'], body
+    assert all(p[2] != p[1] for p in ports), 'separate RTCP ports: %s' % body
+    assert all((p[3] is not None) == srtp for p in ports), body
+    assert ('RTP/SAVP' in body) == srtp, body
+    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key))
+    try:
+        time.sleep(8)
+        assert sender.poll() is None, sender.stderr.read().decode(errors='replace')
+        assert uac.bye() == 200
+    finally:
+        sender.send_signal(signal.SIGINT)
+        try:
+            sender.wait(5)
+        except subprocess.TimeoutExpired:
+            sender.kill()
+            sender.wait()
+        uac.close()
+    rep = viewer.wait()
+    assert rep['rc'] == 0, viewer.describe()
+    pid = sip_participant(rep)
+    assert pid, rep.get('participants')
+    v, a = counts_from(rep, pid)
+    assert v > 30 and a > 50, 'decoded %d video frames, %d audio buffers: %s' % (
+        v, a, rep.get('received'))
+    left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
+    assert any(e.get('participant') == pid or e.get('id') == pid for e in left), left
