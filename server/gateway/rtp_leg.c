@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gateway/transcode.h"
 #include "transport/srtp.h"
 
 typedef struct {
@@ -16,6 +17,10 @@ typedef struct {
     gboolean mux;
     HnSrtp *srtp; /* NULL: plain RTP */
     uint32_t feedback;
+    HnSdpPlainCodec codec;
+    uint8_t pt;         /* the negotiated payload type */
+    uint32_t opus_ssrc; /* transcoded audio: the Opus SSRC */
+    HnTranscoder *tc;   /* G.711/G.722 -> Opus, NULL: published as is */
 } Stream;
 
 struct HnRtpLeg {
@@ -33,6 +38,7 @@ struct HnRtpLeg {
     HnSipMediaProvider provider;
     HnSipMediaCall call; /* provider's */
     HnSipMediaStream media[HN_RTP_LEG_MAX_STREAMS];
+    HnInjectRing *ring; /* the transcoders' Opus back onto the worker; NULL: none */
     void *handle;
     char *room, *name;
 };
@@ -197,7 +203,10 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data)
             if (l->base.events && l->base.events->on_connected)
                 l->base.events->on_connected(l->base.owner, &l->base);
         }
-        if (rtcp) {
+        if (!rtcp && s->tc) {
+            if ((buf[1] & 0x7f) == s->pt) /* not telephone-event */
+                hn_transcoder_push(s->tc, buf, len);
+        } else if (rtcp) {
             if (s->kind == HN_KIND_VIDEO && l->handle && l->provider.keyframe &&
                 wants_keyframe(buf, len))
                 l->provider.keyframe(l->handle);
@@ -259,6 +268,11 @@ static void leg_destroy(HnLeg *leg)
     if (l->handle && l->provider.stop)
         l->provider.stop(l->handle);
     l->handle = NULL;
+    if (l->ring)
+        hn_inject_ring_close(l->ring); /* nothing is delivered to l after this */
+    for (size_t i = 0; i < l->n; i++)
+        hn_transcoder_free(l->s[i].tc); /* stopped on a thread of their own */
+    hn_inject_ring_unref(l->ring);
     if (l->timer) {
         g_source_destroy(l->timer);
         g_source_unref(l->timer);
@@ -291,6 +305,14 @@ static const HnLegClass rtp_leg_class = {
     .get_stats = leg_get_stats,
     .destroy = leg_destroy,
 };
+
+/* The transcoders' Opus RTP, on the worker: into the room as the leg's. */
+static void ring_deliver(void *user, const HnInjectPacket *pkt, int64_t now_us)
+{
+    HnRtpLeg *l = user;
+    (void)now_us;
+    hn_leg_emit_rtp(&l->base, pkt->data, pkt->len);
+}
 
 typedef struct {
     HnRtpLegGoneFn fn;
@@ -373,6 +395,9 @@ HnRtpLeg *hn_rtp_leg_new(GMainContext *ctx, const HnRtpLegStreamInit *init, size
         s->kind = neg->kind;
         s->mux = neg->rtcp_mux;
         s->feedback = neg->feedback;
+        s->codec = neg->codec;
+        s->pt = neg->pt;
+        s->opus_ssrc = init[i].opus_ssrc;
         s->sock[0] = init[i].ports.rtp;
         s->sock[1] = init[i].ports.rtcp;
         s->to[0] = sockaddr(&neg->remote, neg->remote_port);
@@ -429,4 +454,17 @@ void hn_rtp_leg_start(HnRtpLeg *l, const HnSipMediaProvider *p, const char *room
     l->timer = g_timeout_source_new(1000);
     g_source_set_callback(l->timer, tick, l, NULL);
     g_source_attach(l->timer, l->ctx);
+    for (size_t i = 0; i < l->n; i++) {
+        Stream *s = &l->s[i];
+        if (s->kind != HN_KIND_AUDIO || !hn_transcoder_handles(s->codec))
+            continue;
+        g_autoptr(GError) err = NULL;
+        if (!l->ring)
+            l->ring = hn_inject_ring_new(l->ctx, 256, ring_deliver, l, &err);
+        if (l->ring)
+            s->tc = hn_transcoder_new(s->codec, s->pt, s->opus_ssrc, l->ring, l, 0, &err);
+        if (!s->tc)
+            g_warning("sip: %s: no %s to Opus transcoding: %s", room, l->media[i].encoding,
+                      err ? err->message : "?");
+    }
 }

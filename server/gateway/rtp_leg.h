@@ -41,6 +41,7 @@ typedef struct {
     const HnSdpPlainStream *neg;
     HnRtpPorts ports;
     const HnSdpSdesKey *local_key; /* NULL unless neg->srtp */
+    uint32_t opus_ssrc; /* G.711/G.722 audio: the SSRC of its Opus transcoding (transcode.h) */
 } HnRtpLegStreamInit;
 
 /* transfer full (the room owns it once attached). NULL with error (SRTP keys refused). gone:

@@ -19,6 +19,7 @@ typedef struct SipCall SipCall;
 #include "gateway/rtp_leg.h"
 #include "gateway/sip.h"
 #include "gateway/sip_dial.h"
+#include "gateway/transcode.h"
 #include "meeting/limiter.h"
 #include "sdp/sdp_plain.h"
 
@@ -265,11 +266,13 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
             hn_rtp_ports_close(&ports[i]);
             continue;
         }
-        init[ni++] = (HnRtpLegStreamInit){st, ports[i], st->srtp ? &keys[i] : NULL};
-        HnCodecId id = codec_id(st->codec);
+        uint32_t opus_ssrc = g_random_int() | 1;
+        init[ni++] = (HnRtpLegStreamInit){st, ports[i], st->srtp ? &keys[i] : NULL, opus_ssrc};
+        gboolean transcoded = st->kind == HN_KIND_AUDIO && hn_transcoder_handles(st->codec);
+        HnCodecId id = transcoded ? HN_CODEC_OPUS : codec_id(st->codec);
         if (id == HN_CODEC_UNKNOWN || st->direction == HN_SDP_DIR_SENDONLY ||
             st->direction == HN_SDP_DIR_INACTIVE)
-            continue; /* G.711/G.722 reach the room once transcoded (not built yet) */
+            continue;
         HnRoomTrackDesc *t = &tracks[nt++];
         memset(t, 0, sizeof *t);
         g_snprintf(t->mid, sizeof t->mid, "%s%zu", st->kind == HN_KIND_VIDEO ? "v" : "a", i);
@@ -277,11 +280,13 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
         t->source = st->kind == HN_KIND_VIDEO ? HN_SOURCE_CAMERA : HN_SOURCE_MICROPHONE;
         t->codec.id = id;
         t->codec.kind = st->kind;
-        t->codec.pt = st->pt;
-        t->codec.clock_rate = st->clock_rate;
+        t->codec.pt = transcoded ? HN_TRANSCODE_OPUS_PT : st->pt;
+        t->codec.clock_rate = transcoded ? 48000 : st->clock_rate;
+        t->ssrc = transcoded ? opus_ssrc : 0; /* else learnt from the first packet */
         t->codec.channels = id == HN_CODEC_OPUS ? 2 : 0;
         t->codec.feedback = st->kind == HN_KIND_VIDEO ? HN_FB_PLI | HN_FB_FIR | HN_FB_NACK : 0;
-        g_strlcpy(t->codec.fmtp, st->fmtp, sizeof t->codec.fmtp);
+        g_strlcpy(t->codec.fmtp, transcoded ? "minptime=10;useinbandfec=1" : st->fmtp,
+                  sizeof t->codec.fmtp);
     }
     SipCall *c = g_new0(SipCall, 1);
     c->gw = gw;

@@ -187,17 +187,31 @@ class Uac:
         self.sock.close()
 
 
-def offer(audio_port, video_port, key=None):
+AUDIO_OFFERS = {
+    'opus': '111 9 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n'
+            'a=rtpmap:0 PCMU/8000',
+    'g722': '9 8 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:8 PCMA/8000\r\n'
+            'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15',
+    'pcma': '8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000',
+}
+
+AUDIO_SENDERS = {
+    'opus': 'opusenc ! rtpopuspay pt=111',
+    'g722': 'avenc_g722 ! rtpg722pay pt=9',
+    'pcma': 'audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt=8',
+}
+
+
+def offer(audio_port, video_port, key=None, audio='opus'):
     proto = 'RTP/SAVP' if key else 'RTP/AVP'
     crypto = ('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n' %
               base64.b64encode(key).decode()) if key else ''
     return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
-            'm=audio %d %s 111 9 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n'
-            'a=rtpmap:0 PCMU/8000\r\n%s'
+            'm=audio %d %s %s\r\n%s'
             'm=video %d %s 96\r\na=rtpmap:96 H264/90000\r\n'
             'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n'
             'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n%s' % (
-                audio_port, proto, crypto, video_port, proto, crypto))
+                audio_port, proto, AUDIO_OFFERS[audio], crypto, video_port, proto, crypto))
 
 
 def answer_ports(sdp):
@@ -212,7 +226,8 @@ def answer_ports(sdp):
     return out
 
 
-def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(None, None)):
+def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(None, None),
+               audio='opus'):
     """gst-launch sending Opus and H.264 RTP from fixed source ports (symmetric RTP), with SRTP
     under keys (audio's, video's: the offer's SDES keys, the ones the endpoint sends with)."""
     def srtp(ssrc):
@@ -228,9 +243,10 @@ def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(Non
         ' ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=1'
         ' ssrc=1111%s ! udpsink host=127.0.0.1 port=%d bind-address=127.0.0.1 bind-port=%d '
         'audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! '
-        'opusenc ! rtpopuspay pt=111 ssrc=2222%s ! udpsink host=127.0.0.1 port=%d '
+        '%s ssrc=2222%s ! udpsink host=127.0.0.1 port=%d '
         'bind-address=127.0.0.1 bind-port=%d' % (
-            srtp(1111), video_port, video_src_port, srtp(2222), audio_port, audio_src_port))
+            srtp(1111), video_port, video_src_port, AUDIO_SENDERS[audio], srtp(2222), audio_port,
+            audio_src_port))
     return subprocess.Popen(['gst-launch-1.0', '-q'] + pipeline.split(' '),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
@@ -243,24 +259,29 @@ def sip_participant(rep):
     return None
 
 
-@pytest.mark.parametrize('srtp', [False, True], ids=['plain-rtp', 'sdes-srtp'])
-def test_room_system_media_reaches_a_browser(sip_server, clients, srtp):
-    """The room system's H.264 video and Opus audio, over plain RTP with separate RTCP ports or
-    SDES-SRTP, are decoded by a webrtcbin participant; BYE: it leaves the room."""
+@pytest.mark.parametrize('srtp,audio', [(False, 'opus'), (True, 'opus'), (False, 'g722'),
+                                        (True, 'pcma')],
+                         ids=['plain-rtp-opus', 'sdes-srtp-opus', 'plain-rtp-g722',
+                              'sdes-srtp-pcma'])
+def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
+    """The room system's H.264 video and its audio (Opus as is, G.722 and G.711 transcoded to
+    Opus), over plain RTP with separate RTCP ports or SDES-SRTP, are decoded by a webrtcbin
+    participant; BYE: it leaves the room."""
     room = 'hall'
     viewer = clients(sip_server, 'Viewer', room, 14, '--no-publish', '--video-codec', 'h264')
     viewer.wait_joined()
     key = os.urandom(30) if srtp else None
     uac = Uac(sip_server, room)
     a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
-    status, body = uac.invite(offer(a_src, v_src, key))
+    status, body = uac.invite(offer(a_src, v_src, key, audio))
     assert status == 200, (status, body)
     ports = answer_ports(body)
     assert [p[0] for p in ports] == ['audio', 'video'], body
     assert all(p[2] != p[1] for p in ports), 'separate RTCP ports: %s' % body
     assert all((p[3] is not None) == srtp for p in ports), body
     assert ('RTP/SAVP' in body) == srtp, body
-    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key))
+    assert {'opus': 'opus/48000', 'g722': 'G722/8000', 'pcma': 'PCMA/8000'}[audio] in body, body
+    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key), audio)
     try:
         time.sleep(8)
         assert sender.poll() is None, sender.stderr.read().decode(errors='replace')
@@ -280,5 +301,6 @@ def test_room_system_media_reaches_a_browser(sip_server, clients, srtp):
     v, a = counts_from(rep, pid)
     assert v > 30 and a > 50, 'decoded %d video frames, %d audio buffers: %s' % (
         v, a, rep.get('received'))
+    assert set(rep['received'][pid]['encodings']) == {'H264', 'OPUS'}, rep['received'][pid]
     left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
     assert any(e.get('participant') == pid or e.get('id') == pid for e in left), left
