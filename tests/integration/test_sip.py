@@ -304,3 +304,70 @@ def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
     assert set(rep['received'][pid]['encodings']) == {'H264', 'OPUS'}, rep['received'][pid]
     left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
     assert any(e.get('participant') == pid or e.get('id') == pid for e in left), left
+
+
+BARESIP_CONFIG = '''poll_method\tepoll
+sip_listen\t127.0.0.1:%(port)d
+audio_source\tausine,440
+audio_player\taufile,%(dir)s/rx.wav
+audio_alert\taufile,%(dir)s/alert.wav
+ausrc_srate\t48000
+auplay_srate\t48000
+ausrc_channels\t2
+auplay_channels\t2
+video_source\tfakevideo,nil
+video_display\tfakevideo,nil
+video_size\t320x240
+video_bitrate\t300000
+video_fps\t15
+rtcp_mux\tno
+module_path\t/usr/lib/baresip/modules
+module\tmenu.so
+module\taccount.so
+module\tg722.so
+module\tavcodec.so
+module\tausine.so
+module\taufile.so
+module\tfakevideo.so
+avcodec_h264enc\tlibx264
+avcodec_h264dec\th264
+'''
+
+
+@pytest.mark.skipif(shutil.which('baresip') is None or
+                    not os.path.exists('/usr/lib/baresip/modules/avcodec.so'),
+                    reason='baresip-core and baresip-ffmpeg missing')
+def test_baresip_dials_in_and_a_browser_sees_and_hears_it(sip_server, clients, tmp_path):
+    """A real SIP endpoint (baresip: fake video in H.264, a 440 Hz tone in G.722, no
+    registration) dials sip:hall@127.0.0.1:PORT, is answered, and a webrtcbin participant decodes
+    its video and its audio (transcoded to Opus); its hang-up makes it leave."""
+    bdir = tmp_path / 'baresip'
+    bdir.mkdir()
+    (bdir / 'config').write_text(BARESIP_CONFIG % {'port': free_port(socket.SOCK_DGRAM),
+                                                   'dir': str(bdir)})
+    (bdir / 'accounts').write_text('"Baresip hall" <sip:hall-baresip@127.0.0.1>;regint=0\n')
+    viewer = clients(sip_server, 'Viewer', 'hall', 16, '--no-publish', '--video-codec', 'h264')
+    viewer.wait_joined()
+    log = open(str(tmp_path / 'baresip.log'), 'w')
+    phone = subprocess.Popen(['baresip', '-f', str(bdir), '-t', '10', '-e',
+                              '/dial sip:hall@127.0.0.1:%d' % sip_server.sip_port],
+                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        phone.wait(30)
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.wait()
+        log.close()
+    out = (tmp_path / 'baresip.log').read_text(errors='replace')
+    assert 'Call established' in out, out[-3000:]
+    rep = viewer.wait()
+    assert rep['rc'] == 0, viewer.describe()
+    pid = next((p for p, n in (rep.get('participants') or {}).items() if n == 'Baresip hall'),
+               None)
+    assert pid, rep.get('participants')
+    v, a = counts_from(rep, pid)
+    assert v > 30 and a > 50, 'decoded %d video frames, %d audio buffers: %s\n%s' % (
+        v, a, rep.get('received'), out[-2000:])
+    left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
+    assert any(pid in str(e) for e in left), left
