@@ -62,8 +62,9 @@ def invite(srv, tmp_path, dial, expect, fmt='9', rtpmap='a=rtpmap:9 G722/8000',
     assert rc == 0, 'INVITE %s: wanted %s\n%s' % (dial, expect, out)
 
 
-def raw_request(srv, text, timeout=5):
-    """Sends one UDP datagram to the SIP port; returns the first response's status line."""
+def raw_request(srv, text, timeout=5, full=False):
+    """Sends one UDP datagram to the SIP port; returns the first final response's status line
+    (full: the whole response)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(('127.0.0.1', 0))
         s.settimeout(timeout)
@@ -73,7 +74,7 @@ def raw_request(srv, text, timeout=5):
             data = s.recv(65535).decode(errors='replace')
             line = data.split('\r\n', 1)[0]
             if not line.startswith('SIP/2.0 1'):
-                return line
+                return data if full else line
 
 
 # --- bad input, simple requests --------------------------------------------------------------
@@ -117,6 +118,13 @@ def test_options_flood_is_rate_limited(sip_server):
             'Content-Length: 0\r\n\r\n' % (i, i, i))).split(' ')[1])
     assert codes[:40] == ['200'] * 40, codes
     assert set(codes[40:]) == {'503'}, codes
+    resp = raw_request(sip_server, (
+        'OPTIONS sip:127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKflood-last\r\n'
+        'From: <sip:x@127.0.0.1>;tag=x\r\nTo: <sip:127.0.0.1>\r\n'
+        'Call-ID: flood-last\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n'
+        'Content-Length: 0\r\n\r\n'), full=True)
+    assert resp.startswith('SIP/2.0 503') and re.search(r'^Retry-After: *60', resp, re.M), resp
 
 
 # --- a room system with media ------------------------------------------------------------------
@@ -371,3 +379,37 @@ def test_baresip_dials_in_and_a_browser_sees_and_hears_it(sip_server, clients, t
         v, a, rep.get('received'), out[-2000:])
     left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
     assert any(pid in str(e) for e in left), left
+
+
+def test_meeting_keeps_its_media_under_bad_sip_input(sip_server, clients, tmp_path):
+    """Two participants exchange media while the SIP port gets garbage (UDP and TCP), malformed
+    requests, BYEs for unknown dialogs and a flood of INVITEs (rate-limited: 503 with
+    Retry-After): their media goes on and the server stays up."""
+    a = clients(sip_server, 'A', 'hall', 14)
+    a.wait_joined()
+    b = clients(sip_server, 'B', 'hall', 12)
+    b.wait_joined()
+    rng = os.urandom(4096)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(200):
+            s.sendto(rng[i:i + 1 + (i * 37) % 1400], ('127.0.0.1', sip_server.sip_port))
+            s.sendto(b'INVITE sip:x SIP/2.0\r\n\r\n' + rng[:i], ('127.0.0.1', sip_server.sip_port))
+    for i in range(5):
+        with socket.create_connection(('127.0.0.1', sip_server.sip_port), timeout=5) as t:
+            t.sendall(b'OPTIONS sip:x SIP/2.0\r\nContent-Length: 99999999\r\n\r\n' + rng)
+    rc, out = sipp(sip_server, tmp_path, 'bye_unknown.xml')
+    assert rc == 0, out
+    codes = []
+    for i in range(60):
+        codes.append(raw_request(sip_server, (
+            'INVITE sip:nosuchroom@127.0.0.1 SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKinv%d\r\n'
+            'From: <sip:x@127.0.0.1>;tag=%d\r\nTo: <sip:nosuchroom@127.0.0.1>\r\n'
+            'Call-ID: inv-flood-%d\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n'
+            'Content-Length: 0\r\n\r\n' % (i, i, i))).split(' ')[1])
+    assert '404' in codes and codes[-1] == '503', codes
+    ra, rb = a.wait(), b.wait()
+    for rep, other, who in ((ra, rb, 'A'), (rb, ra, 'B')):
+        assert rep['rc'] == 0, who
+        v, au = counts_from(rep, other['id'])
+        assert v > 60 and au > 100, '%s decoded %d video frames, %d audio buffers' % (who, v, au)
