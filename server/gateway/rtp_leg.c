@@ -32,8 +32,10 @@ struct HnRtpLeg {
     int silence_s;
     HnLegStats stats;
     GSource *timer;
-    HnRtpLegGoneFn gone;
+    HnRtpLegGoneFn gone; /* NULL once "timeout" was told */
     void *gone_user;
+    uint64_t pid;
+    int64_t last_info; /* the last "keyframe" told */
     gboolean connected, ended;
     HnSipMediaProvider provider;
     HnSipMediaCall call; /* provider's */
@@ -126,6 +128,8 @@ int hn_sip_media_send(HnSipMediaOut *out, HnKind kind, uint8_t *buf, size_t len,
 {
     return hn_rtp_leg_send_kind((HnRtpLeg *)out, kind, buf, len, cap);
 }
+
+static void tell(HnRtpLeg *l, const char *what);
 
 /* RTCP payload types 192-223 (RFC 5761 section 4): what a muxed socket tells apart. */
 static gboolean is_rtcp(const uint8_t *b, size_t len)
@@ -236,6 +240,15 @@ static void leg_send_rtcp(HnLeg *leg, const uint8_t *buf, size_t len)
     for (size_t i = 0; i < l->n; i++)
         if (l->s[i].kind == HN_KIND_VIDEO)
             s = &l->s[i];
+    /* an endpoint without RTCP feedback gets its key-frame requests as SIP INFO */
+    if (s->kind == HN_KIND_VIDEO && !(s->feedback & (HN_FB_PLI | HN_FB_FIR)) && l->gone &&
+        wants_keyframe(buf, len)) {
+        int64_t now = g_get_monotonic_time();
+        if (now - l->last_info >= G_USEC_PER_SEC) {
+            l->last_info = now;
+            tell(l, "keyframe");
+        }
+    }
     uint8_t tmp[1500];
     memcpy(tmp, buf, len);
     size_t n = len;
@@ -317,14 +330,22 @@ static void ring_deliver(void *user, const HnInjectPacket *pkt, int64_t now_us)
 typedef struct {
     HnRtpLegGoneFn fn;
     void *user;
-    const char *reason;
+    uint64_t pid;
+    const char *what;
 } GoneMsg;
 
 static gboolean gone_run(gpointer data)
 {
     GoneMsg *m = data;
-    m->fn(m->user, m->reason);
+    m->fn(m->user, m->pid, m->what);
     return G_SOURCE_REMOVE;
+}
+
+static void tell(HnRtpLeg *l, const char *what)
+{
+    GoneMsg *m = g_new(GoneMsg, 1);
+    *m = (GoneMsg){l->gone, l->gone_user, l->pid, what};
+    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, gone_run, m, g_free);
 }
 
 /* Every second on the worker: the provider starts once the leg is in its room; an endpoint
@@ -341,10 +362,8 @@ static gboolean tick(gpointer data)
     }
     int64_t since = l->last_rx ? l->last_rx : l->started;
     if (l->gone && now - since > (int64_t)l->silence_s * G_USEC_PER_SEC) {
-        GoneMsg *m = g_new(GoneMsg, 1);
-        *m = (GoneMsg){l->gone, l->gone_user, "timeout"};
+        tell(l, "timeout");
         l->gone = NULL;
-        g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, gone_run, m, g_free);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -378,7 +397,7 @@ static GSocketAddress *sockaddr(const HnSdpConn *c, uint16_t port)
 }
 
 HnRtpLeg *hn_rtp_leg_new(GMainContext *ctx, const HnRtpLegStreamInit *init, size_t n, int silence_s,
-                         HnRtpLegGoneFn gone, void *gone_user, GError **error)
+                         uint64_t pid, HnRtpLegGoneFn gone, void *gone_user, GError **error)
 {
     HnRtpLeg *l = g_new0(HnRtpLeg, 1);
     l->base.cls = &rtp_leg_class;
@@ -387,6 +406,7 @@ HnRtpLeg *hn_rtp_leg_new(GMainContext *ctx, const HnRtpLegStreamInit *init, size
     l->silence_s = silence_s > 0 ? silence_s : 30;
     l->gone = gone;
     l->gone_user = gone_user;
+    l->pid = pid;
     l->started = g_get_monotonic_time();
     for (size_t i = 0; i < n && i < HN_RTP_LEG_MAX_STREAMS; i++) {
         const HnSdpPlainStream *neg = init[i].neg;

@@ -31,9 +31,12 @@ typedef struct {
 gboolean hn_rtp_ports_open(HnRtpPorts *p, const char *address, GError **error);
 void hn_rtp_ports_close(HnRtpPorts *p);
 
-/* Told on the MAIN context (posted there) when the leg ends by itself: the endpoint was silent
- * for silence_s (reason "timeout"). The user must not touch the leg: the room destroys it. */
-typedef void (*HnRtpLegGoneFn)(void *user, const char *reason);
+/* Told on the MAIN context (posted there), with the pid given at creation:
+ * - "timeout": the endpoint was silent for silence_s; the leg ends (the room destroys it);
+ * - "keyframe": a key frame of the endpoint's video is wanted and it negotiated neither RTCP PLI
+ *   nor FIR (send SIP INFO picture_fast_update, RFC 5168); at most one a second.
+ * The user must never touch the leg. */
+typedef void (*HnRtpLegGoneFn)(void *user, uint64_t pid, const char *what);
 
 /* One accepted stream: the negotiated line, its sockets (transfer full: the leg closes them)
  * and our SDES key (when srtp). */
@@ -45,9 +48,10 @@ typedef struct {
 } HnRtpLegStreamInit;
 
 /* transfer full (the room owns it once attached). NULL with error (SRTP keys refused). gone:
- * called at most once, on the main context, with gone_user. */
+ * called on the main context with gone_user and pid. */
 HnRtpLeg *hn_rtp_leg_new(GMainContext *worker_ctx, const HnRtpLegStreamInit *streams, size_t n,
-                         int silence_s, HnRtpLegGoneFn gone, void *gone_user, GError **error);
+                         int silence_s, uint64_t pid, HnRtpLegGoneFn gone, void *gone_user,
+                         GError **error);
 
 HnLeg *hn_rtp_leg_base(HnRtpLeg *leg);
 

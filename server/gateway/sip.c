@@ -92,21 +92,39 @@ static void call_free(SipCall *c)
     g_free(c);
 }
 
-/* The leg went silent (posted from its worker): BYE, and the participant leaves. */
-static void call_gone(void *user, const char *reason)
+static SipCall *call_by_pid(HnSipGateway *gw, uint64_t pid)
 {
-    SipCall *c = user;
-    if (!g_hash_table_contains(((SipCall *)user)->gw->calls, c))
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, gw->calls);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (((SipCall *)k)->pid == pid)
+            return k;
+    return NULL;
+}
+
+#define FAST_UPDATE                                                                                \
+    "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n<media_control><vc_primitive><to_encoder>"     \
+    "<picture_fast_update/></to_encoder></vc_primitive></media_control>\r\n"
+
+/* From the call's leg (posted from its worker): silent ("timeout": BYE, and the participant
+ * leaves), or a key frame wanted from an endpoint without RTCP feedback ("keyframe": INFO). */
+static void call_gone(void *user, uint64_t pid, const char *what)
+{
+    HnSipGateway *gw = user;
+    SipCall *c = pid ? call_by_pid(gw, pid) : NULL;
+    if (!c || c->byed)
         return;
-    g_message("sip: %s call p%" G_GUINT64_FORMAT ": media %s, hanging up", c->room, c->pid, reason);
-    if (c->pid) {
-        hn_hub_site_leave(c->gw->hub, c->pid, reason);
-        c->pid = 0;
+    if (strcmp(what, "keyframe") == 0) {
+        nua_info(c->nh, SIPTAG_CONTENT_TYPE_STR("application/media_control+xml"),
+                 SIPTAG_PAYLOAD_STR(FAST_UPDATE), TAG_END());
+        return;
     }
-    if (!c->byed) {
-        c->byed = TRUE;
-        nua_bye(c->nh, TAG_END());
-    }
+    g_message("sip: %s call p%" G_GUINT64_FORMAT ": media %s, hanging up", c->room, c->pid, what);
+    hn_hub_site_leave(gw->hub, c->pid, what);
+    c->pid = 0;
+    c->byed = TRUE;
+    nua_bye(c->nh, TAG_END());
 }
 
 static gboolean rate_ok(HnSipGateway *gw, nua_handle_t *nh, const char *addr)
@@ -133,8 +151,8 @@ static HnLeg *make_leg(void *user, HnWorker *worker, uint64_t pid)
     g_autoptr(GError) err = NULL;
     HnRtpLeg *leg =
         hn_rtp_leg_new(hn_worker_context(worker), m->init, m->n,
-                       (int)m->gw->cfg->consent_timeout + (int)m->gw->cfg->ice_restart_grace,
-                       call_gone, m->call, &err);
+                       (int)m->gw->cfg->consent_timeout + (int)m->gw->cfg->ice_restart_grace, pid,
+                       call_gone, m->gw, &err);
     if (!leg) {
         g_message("sip: leg: %s", err->message);
         return NULL;

@@ -142,6 +142,7 @@ class Uac:
         self.call_id = uuid.uuid4().hex
         self.tag = uuid.uuid4().hex[:8]
         self.to_tag = None
+        self.requests = []  # requests the server sent us (answered 200): INFO, BYE
 
     def _send(self, method, cseq, body='', ctype=None, to_tag=None):
         uri = 'sip:%s@127.0.0.1:%d' % (self.dial, self.srv.sip_port)
@@ -157,13 +158,37 @@ class Uac:
         self.sock.sendto(('\r\n'.join(hdr) + '\r\n\r\n' + body).encode(),
                          ('127.0.0.1', self.srv.sip_port))
 
+    def _answer(self, data):
+        head = data.partition('\r\n\r\n')[0]
+        keep = [l for l in head.split('\r\n')[1:]
+                if l.split(':')[0].lower() in ('via', 'from', 'to', 'call-id', 'cseq')]
+        self.sock.sendto(('SIP/2.0 200 OK\r\n' + '\r\n'.join(keep) +
+                          '\r\nContent-Length: 0\r\n\r\n').encode(),
+                         ('127.0.0.1', self.srv.sip_port))
+        self.requests.append(data)
+
     def _final(self):
         while True:
             data = self.sock.recv(65535).decode(errors='replace')
+            if not data.startswith('SIP/2.0 '):
+                self._answer(data)
+                continue
             head, _, body = data.partition('\r\n\r\n')
             status = int(head.split(' ')[1])
             if status >= 200:
                 return status, head, body
+
+    def drain(self):
+        """Answers every request the server sent meanwhile."""
+        self.sock.settimeout(0.2)
+        try:
+            while True:
+                data = self.sock.recv(65535).decode(errors='replace')
+                if not data.startswith('SIP/2.0 '):
+                    self._answer(data)
+        except socket.timeout:
+            pass
+        self.sock.settimeout(10)
 
     def invite(self, sdp):
         self._send('INVITE', 1, sdp, 'application/sdp')
@@ -182,14 +207,10 @@ class Uac:
         self.sock.settimeout(timeout)
         while True:
             data = self.sock.recv(65535).decode(errors='replace')
-            if data.startswith(method + ' '):
-                head = data.partition('\r\n\r\n')[0]
-                keep = [l for l in head.split('\r\n')[1:]
-                        if l.split(':')[0].lower() in ('via', 'from', 'to', 'call-id', 'cseq')]
-                self.sock.sendto(('SIP/2.0 200 OK\r\n' + '\r\n'.join(keep) +
-                                  '\r\nContent-Length: 0\r\n\r\n').encode(),
-                                 ('127.0.0.1', self.srv.sip_port))
-                return head
+            if not data.startswith('SIP/2.0 '):
+                self._answer(data)
+                if data.startswith(method + ' '):
+                    return data
 
     def close(self):
         self.sock.close()
@@ -210,16 +231,17 @@ AUDIO_SENDERS = {
 }
 
 
-def offer(audio_port, video_port, key=None, audio='opus'):
-    proto = 'RTP/SAVP' if key else 'RTP/AVP'
+def offer(audio_port, video_port, key=None, audio='opus', feedback=True):
+    proto = ('RTP/SAVP' if key else 'RTP/AVP') + ('F' if feedback else '')
     crypto = ('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n' %
               base64.b64encode(key).decode()) if key else ''
     return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
             'm=audio %d %s %s\r\n%s'
             'm=video %d %s 96\r\na=rtpmap:96 H264/90000\r\n'
             'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n'
-            'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n%s' % (
-                audio_port, proto, AUDIO_OFFERS[audio], crypto, video_port, proto, crypto))
+            '%s%s' % (audio_port, proto, AUDIO_OFFERS[audio], crypto, video_port, proto,
+                      'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n' if feedback else '',
+                      crypto))
 
 
 def answer_ports(sdp):
@@ -274,24 +296,29 @@ def sip_participant(rep):
 def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
     """The room system's H.264 video and its audio (Opus as is, G.722 and G.711 transcoded to
     Opus), over plain RTP with separate RTCP ports or SDES-SRTP, are decoded by a webrtcbin
-    participant; BYE: it leaves the room."""
+    participant; BYE: it leaves the room. The G.722 endpoint offers RTP/AVP (no RTCP feedback):
+    the browser's key-frame requests reach it as SIP INFO picture_fast_update (RFC 5168); the
+    others offer RTP/AVPF or RTP/SAVPF with nack, pli and ccm fir and get RTCP instead."""
     room = 'hall'
     viewer = clients(sip_server, 'Viewer', room, 14, '--no-publish', '--video-codec', 'h264')
     viewer.wait_joined()
     key = os.urandom(30) if srtp else None
     uac = Uac(sip_server, room)
     a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
-    status, body = uac.invite(offer(a_src, v_src, key, audio))
+    status, body = uac.invite(offer(a_src, v_src, key, audio, feedback=audio != 'g722'))
     assert status == 200, (status, body)
     ports = answer_ports(body)
     assert [p[0] for p in ports] == ['audio', 'video'], body
     assert all(p[2] != p[1] for p in ports), 'separate RTCP ports: %s' % body
     assert all((p[3] is not None) == srtp for p in ports), body
     assert ('RTP/SAVP' in body) == srtp, body
+    assert ('a=rtcp-fb:96 nack pli' in body) == (audio != 'g722'), body
     assert {'opus': 'opus/48000', 'g722': 'G722/8000', 'pcma': 'PCMA/8000'}[audio] in body, body
     sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key), audio)
     try:
-        time.sleep(8)
+        for _ in range(8):
+            uac.drain()
+            time.sleep(0.8)
         assert sender.poll() is None, sender.stderr.read().decode(errors='replace')
         assert uac.bye() == 200
     finally:
@@ -310,6 +337,12 @@ def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
     assert v > 30 and a > 50, 'decoded %d video frames, %d audio buffers: %s' % (
         v, a, rep.get('received'))
     assert set(rep['received'][pid]['encodings']) == {'H264', 'OPUS'}, rep['received'][pid]
+    infos = [r for r in uac.requests if r.startswith('INFO ')]
+    if audio == 'g722':
+        assert infos and all('picture_fast_update' in r and
+                             'application/media_control+xml' in r for r in infos), uac.requests
+    else:
+        assert not infos, infos
     left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
     assert any(e.get('participant') == pid or e.get('id') == pid for e in left), left
 
