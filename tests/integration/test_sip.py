@@ -446,3 +446,43 @@ def test_meeting_keeps_its_media_under_bad_sip_input(sip_server, clients, tmp_pa
         assert rep['rc'] == 0, who
         v, au = counts_from(rep, other['id'])
         assert v > 60 and au > 100, '%s decoded %d video frames, %d audio buffers' % (who, v, au)
+
+
+def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server, clients):
+    """An endpoint whose media stops is hung up with BYE after [media] consent_timeout +
+    ice_restart_grace and leaves the room; a call still up when the server stops gets BYE."""
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port, '[media]\nconsent_timeout = 3\nice_restart_grace = 0\n'))
+    srv.sip_port = port
+    viewer = clients(srv, 'Viewer', 'hall', 12, '--no-publish', '--video-codec', 'h264')
+    viewer.wait_joined()
+    uac = Uac(srv, 'hall')
+    a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    status, body = uac.invite(offer(a_src, v_src))
+    assert status == 200, (status, body)
+    ports = answer_ports(body)
+    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1])
+    try:
+        time.sleep(3)
+    finally:
+        sender.send_signal(signal.SIGINT)
+        sender.wait(10)
+    t0 = time.monotonic()
+    bye = uac.wait_request('BYE', timeout=20)
+    waited = time.monotonic() - t0
+    assert bye.startswith('BYE ') and 2 < waited < 12, (waited, bye)
+    rep = viewer.wait()
+    pid = sip_participant(rep)
+    assert pid and counts_from(rep, pid)[0] > 10, rep.get('received')
+    left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
+    assert any(pid in str(e) for e in left), left
+    uac.close()
+    # a second call, up when the server stops
+    uac = Uac(srv, 'hall')
+    status, body = uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)))
+    assert status == 200
+    problems = srv.stop()  # SIGTERM; the BYE waits in our socket
+    srv.proc = None  # stopped here, not again by the fixture
+    assert not problems, problems
+    assert uac.wait_request('BYE', timeout=5).startswith('BYE ')
+    uac.close()
