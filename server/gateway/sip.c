@@ -23,8 +23,7 @@ typedef struct SipCall SipCall;
 #include "meeting/limiter.h"
 #include "sdp/sdp_plain.h"
 
-#define ALLOW  "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
-#define ACCEPT "application/sdp"
+#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
 
 struct HnSipGateway {
     const HnConfig *cfg;
@@ -339,7 +338,7 @@ static void on_options(HnSipGateway *gw, nua_handle_t *nh)
     char addr[64];
     source_addr(gw->nua, addr, sizeof addr);
     if (rate_ok(gw, nh, addr))
-        nua_respond(nh, SIP_200_OK, SIPTAG_ALLOW_STR(ALLOW), SIPTAG_ACCEPT_STR(ACCEPT),
+        nua_respond(nh, SIP_200_OK, SIPTAG_ALLOW_STR(ALLOW), /* nua adds Accept: application/sdp */
                     NUTAG_WITH_THIS(gw->nua), TAG_END());
     nua_handle_destroy(nh);
 }

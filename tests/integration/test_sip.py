@@ -79,8 +79,9 @@ def raw_request(srv, text, timeout=5, full=False):
 
 # --- bad input, simple requests --------------------------------------------------------------
 
-def test_options_answered_with_allow_and_accept(sip_server, tmp_path):
-    rc, out = sipp(sip_server, tmp_path, 'options.xml')
+@pytest.mark.parametrize('transport', ['u1', 't1'], ids=['udp', 'tcp'])
+def test_options_answered_with_allow_and_accept(sip_server, tmp_path, transport):
+    rc, out = sipp(sip_server, tmp_path, 'options.xml', '-t', transport)
     assert rc == 0, out
 
 
@@ -486,3 +487,23 @@ def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server, clients)
     assert not problems, problems
     assert uac.wait_request('BYE', timeout=5).startswith('BYE ')
     uac.close()
+
+
+def test_pin_guessing_locks_the_address(start_server, tmp_path):
+    """Wrong PINs count in the join gate's per-address limiter like a browser's: after
+    [auth] lockout_failures the address is refused (503 with Retry-After = lockout_seconds),
+    even with the right PIN."""
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port, '[auth]\nlockout_failures = 3\nlockout_seconds = 120\n'))
+    srv.sip_port = port
+    for _ in range(3):
+        invite(srv, tmp_path, 'secret*1111', 403)
+    invite(srv, tmp_path, 'secret*4321', 503)
+    resp = raw_request(srv, (
+        'INVITE sip:secret*4321@127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKlocked\r\n'
+        'From: <sip:x@127.0.0.1>;tag=l\r\nTo: <sip:secret*4321@127.0.0.1>\r\n'
+        'Call-ID: locked-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n'
+        'Content-Length: 0\r\n\r\n'), full=True)
+    assert resp.startswith('SIP/2.0 503') and re.search(r'^Retry-After: *1[0-2][0-9]', resp,
+                                                        re.M), resp
