@@ -45,6 +45,54 @@ struct HnRtpLeg {
     char *room, *name;
 };
 
+/* pid -> HnRtpLeg*, of every started leg: an INFO key-frame request finds its leg on the
+ * worker. A leg is added on the main thread and removed on its worker, under the lock; it is
+ * used only on its own worker, where it cannot go away during the use. */
+static GMutex legs_lock;
+static GHashTable *legs_by_pid;
+
+static void legs_put(HnRtpLeg *l)
+{
+    g_mutex_lock(&legs_lock);
+    if (!legs_by_pid)
+        legs_by_pid = g_hash_table_new(g_int64_hash, g_int64_equal);
+    g_hash_table_insert(legs_by_pid, &l->pid, l);
+    g_mutex_unlock(&legs_lock);
+}
+
+static void legs_remove(HnRtpLeg *l)
+{
+    g_mutex_lock(&legs_lock);
+    if (legs_by_pid && g_hash_table_lookup(legs_by_pid, &l->pid) == l)
+        g_hash_table_remove(legs_by_pid, &l->pid);
+    g_mutex_unlock(&legs_lock);
+}
+
+typedef struct {
+    uint64_t pid;
+} KeyframeCmd;
+
+static gboolean keyframe_run(gpointer data)
+{
+    KeyframeCmd *k = data;
+    g_mutex_lock(&legs_lock);
+    HnRtpLeg *l = legs_by_pid ? g_hash_table_lookup(legs_by_pid, &k->pid) : NULL;
+    g_mutex_unlock(&legs_lock);
+    /* on l's worker: only this thread destroys it */
+    if (l && l->handle && l->provider.keyframe)
+        l->provider.keyframe(l->handle);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_rtp_leg_keyframe_by_pid(HnWorker *worker, uint64_t pid)
+{
+    if (!worker)
+        return;
+    KeyframeCmd *k = g_new(KeyframeCmd, 1);
+    k->pid = pid;
+    hn_worker_invoke(worker, keyframe_run, k, g_free);
+}
+
 gboolean hn_rtp_ports_open(HnRtpPorts *p, const char *address, GError **error)
 {
     memset(p, 0, sizeof *p);
@@ -92,7 +140,7 @@ HnLeg *hn_rtp_leg_base(HnRtpLeg *leg)
     return &leg->base;
 }
 
-static void sendto(Stream *s, int which, const uint8_t *buf, size_t len)
+static void leg_sendto(Stream *s, int which, const uint8_t *buf, size_t len)
 {
     HnRtpLeg *l = s->leg;
     int w = s->mux ? 0 : which;
@@ -118,7 +166,7 @@ int hn_rtp_leg_send_kind(HnRtpLeg *l, HnKind kind, uint8_t *buf, size_t len, siz
             l->stats.tx_errors++;
             return -EIO;
         }
-        sendto(s, 0, buf, len);
+        leg_sendto(s, 0, buf, len);
         return 0;
     }
     return -ENOENT;
@@ -256,7 +304,7 @@ static void leg_send_rtcp(HnLeg *leg, const uint8_t *buf, size_t len)
         l->stats.tx_errors++;
         return;
     }
-    sendto(s, 1, tmp, n);
+    leg_sendto(s, 1, tmp, n);
 }
 
 static bool leg_is_connected(const HnLeg *leg)
@@ -278,6 +326,7 @@ static void leg_destroy(HnLeg *leg)
 {
     HnRtpLeg *l = (HnRtpLeg *)leg;
     l->ended = TRUE;
+    legs_remove(l);
     if (l->handle && l->provider.stop)
         l->provider.stop(l->handle);
     l->handle = NULL;
@@ -474,6 +523,7 @@ void hn_rtp_leg_start(HnRtpLeg *l, const HnSipMediaProvider *p, const char *room
     l->timer = g_timeout_source_new(1000);
     g_source_set_callback(l->timer, tick, l, NULL);
     g_source_attach(l->timer, l->ctx);
+    legs_put(l);
     for (size_t i = 0; i < l->n; i++) {
         Stream *s = &l->s[i];
         if (s->kind != HN_KIND_AUDIO || !hn_transcoder_handles(s->codec))

@@ -16,6 +16,7 @@
 #include "core/leg.h"
 #include "gateway/sip_media.h"
 #include "sdp/sdp_plain.h"
+#include "transport/worker.h"
 
 #define HN_RTP_LEG_MAX_STREAMS 4
 
@@ -64,3 +65,8 @@ int hn_rtp_leg_send_kind(HnRtpLeg *leg, HnKind kind, uint8_t *buf, size_t len, s
  * the leg is handed to the worker. */
 void hn_rtp_leg_start(HnRtpLeg *leg, const HnSipMediaProvider *p, const char *room,
                       const char *name);
+
+/* The endpoint asked for a key frame by SIP INFO picture_fast_update: on the worker of pid's
+ * room, the leg of pid (if it still exists) tells its media provider's keyframe(). Main thread;
+ * worker: hn_hub_site_worker. */
+void hn_rtp_leg_keyframe_by_pid(HnWorker *worker, uint64_t pid);

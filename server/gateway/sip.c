@@ -381,7 +381,12 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         break;
     }
     case nua_i_info:
-        /* picture_fast_update and DTMF by INFO: accepted, not acted on yet */
+        /* nua answers 200. picture_fast_update: the media provider's keyframe(); DTMF by INFO
+         * is not acted on yet */
+        if (call && call->pid && sip && sip->sip_payload && sip->sip_payload->pl_data &&
+            g_strstr_len(sip->sip_payload->pl_data, (gssize)sip->sip_payload->pl_len,
+                         "picture_fast_update"))
+            hn_rtp_leg_keyframe_by_pid(hn_hub_site_worker(gw->hub, call->pid), call->pid);
         break;
     case nua_r_shutdown:
         break;
