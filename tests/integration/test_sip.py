@@ -5,6 +5,7 @@ here plus GStreamer senders play a room system with media (H.264 + Opus over pla
 separate RTCP ports, or SDES-SRTP); a webrtcbin participant (tests/interop/gst_client.py) in the
 room must decode the room system's video and audio."""
 import base64
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -21,6 +23,18 @@ from harness import counts_from, free_port, valid_room
 SIP_DIR = os.path.join(os.path.dirname(__file__), 'sip')
 
 pytestmark = pytest.mark.skipif(shutil.which('sipp') is None, reason='sipp (sip-tester) missing')
+
+
+@pytest.fixture(autouse=True)
+def gst_leak_suppression(monkeypatch):
+    """Under ASan: the G.711/G.722 transcoding loads GStreamer into the server, and GLib's quark
+    block that GStreamer outgrows is left allocated on purpose (lsan_gst.supp, as in
+    test_recording.py); the full unwinder lets the suppression see it was made at load time."""
+    here = os.path.dirname(__file__)
+    monkeypatch.setenv('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0:halt_on_error=1:'
+                       'fast_unwind_on_malloc=0')
+    monkeypatch.setenv('LSAN_OPTIONS', 'suppressions=%s:print_suppressions=0'
+                       % os.path.join(here, 'lsan_gst.supp'))
 
 
 def sip_config(port, extra=''):
@@ -449,14 +463,17 @@ def test_meeting_keeps_its_media_under_bad_sip_input(sip_server, clients, tmp_pa
         assert v > 60 and au > 100, '%s decoded %d video frames, %d audio buffers' % (who, v, au)
 
 
-def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server, clients):
+def participants(srv):
+    with urllib.request.urlopen(srv.http_url + '/healthz', timeout=5) as r:
+        return json.load(r)['participants']
+
+
+def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server):
     """An endpoint whose media stops is hung up with BYE after [media] consent_timeout +
     ice_restart_grace and leaves the room; a call still up when the server stops gets BYE."""
     port = free_port(socket.SOCK_DGRAM)
     srv = start_server(sip_config(port, '[media]\nconsent_timeout = 3\nice_restart_grace = 0\n'))
     srv.sip_port = port
-    viewer = clients(srv, 'Viewer', 'hall', 12, '--no-publish', '--video-codec', 'h264')
-    viewer.wait_joined()
     uac = Uac(srv, 'hall')
     a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
     status, body = uac.invite(offer(a_src, v_src))
@@ -465,6 +482,7 @@ def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server, clients)
     sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1])
     try:
         time.sleep(3)
+        assert participants(srv) == 1
     finally:
         sender.send_signal(signal.SIGINT)
         sender.wait(10)
@@ -472,11 +490,7 @@ def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server, clients)
     bye = uac.wait_request('BYE', timeout=20)
     waited = time.monotonic() - t0
     assert bye.startswith('BYE ') and 2 < waited < 12, (waited, bye)
-    rep = viewer.wait()
-    pid = sip_participant(rep)
-    assert pid and counts_from(rep, pid)[0] > 10, rep.get('received')
-    left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
-    assert any(pid in str(e) for e in left), left
+    assert participants(srv) == 0
     uac.close()
     # a second call, up when the server stops
     uac = Uac(srv, 'hall')
