@@ -237,24 +237,27 @@ AUDIO_OFFERS = {
     'g722': '9 8 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:8 PCMA/8000\r\n'
             'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15',
     'pcma': '8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000',
+    'pcmu': '0',  # static payload type, no a=rtpmap
 }
 
 AUDIO_SENDERS = {
     'opus': 'opusenc ! rtpopuspay pt=111',
     'g722': 'avenc_g722 ! rtpg722pay pt=9',
     'pcma': 'audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt=8',
+    'pcmu': 'audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0',
 }
 
 
-def offer(audio_port, video_port, key=None, audio='opus', feedback=True):
+def offer(audio_port, video_port, key=None, audio='opus', feedback=True, mode0=False):
     proto = ('RTP/SAVP' if key else 'RTP/AVP') + ('F' if feedback else '')
     crypto = ('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n' %
               base64.b64encode(key).decode()) if key else ''
     return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
             'm=audio %d %s %s\r\n%s'
             'm=video %d %s 96\r\na=rtpmap:96 H264/90000\r\n'
-            'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n'
+            'a=fmtp:96 profile-level-id=42e01f%s\r\n'
             '%s%s' % (audio_port, proto, AUDIO_OFFERS[audio], crypto, video_port, proto,
+                      '' if mode0 else ';packetization-mode=1',
                       'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n' if feedback else '',
                       crypto))
 
@@ -272,7 +275,7 @@ def answer_ports(sdp):
 
 
 def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(None, None),
-               audio='opus'):
+               audio='opus', mode0=False):
     """gst-launch sending Opus and H.264 RTP from fixed source ports (symmetric RTP), with SRTP
     under keys (audio's, video's: the offer's SDES keys, the ones the endpoint sends with)."""
     def srtp(ssrc):
@@ -284,12 +287,15 @@ def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(Non
                 % key.hex())
     pipeline = (
         'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1'
-        ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300'
-        ' ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=1'
+        ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300%s'
+        ' ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=1%s'
         ' ssrc=1111%s ! udpsink host=127.0.0.1 port=%d bind-address=127.0.0.1 bind-port=%d '
         'audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! '
         '%s ssrc=2222%s ! udpsink host=127.0.0.1 port=%d '
         'bind-address=127.0.0.1 bind-port=%d' % (
+            # packetization-mode 0: every NAL unit fits one packet, none aggregated
+            ' option-string=slice-max-size=1000' if mode0 else '',
+            ' aggregate-mode=none' if mode0 else '',
             srtp(1111), video_port, video_src_port, AUDIO_SENDERS[audio], srtp(2222), audio_port,
             audio_src_port))
     return subprocess.Popen(['gst-launch-1.0', '-q'] + pipeline.split(' '),
@@ -305,22 +311,25 @@ def sip_participant(rep):
 
 
 @pytest.mark.parametrize('srtp,audio', [(False, 'opus'), (True, 'opus'), (False, 'g722'),
-                                        (True, 'pcma')],
+                                        (True, 'pcma'), (False, 'pcmu')],
                          ids=['plain-rtp-opus', 'sdes-srtp-opus', 'plain-rtp-g722',
-                              'sdes-srtp-pcma'])
+                              'sdes-srtp-pcma', 'plain-rtp-pcmu-h264-mode0'])
 def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
     """The room system's H.264 video and its audio (Opus as is, G.722 and G.711 transcoded to
     Opus), over plain RTP with separate RTCP ports or SDES-SRTP, are decoded by a webrtcbin
     participant; BYE: it leaves the room. The G.722 endpoint offers RTP/AVP (no RTCP feedback):
     the browser's key-frame requests reach it as SIP INFO picture_fast_update (RFC 5168); the
-    others offer RTP/AVPF or RTP/SAVPF with nack, pli and ccm fir and get RTCP instead."""
+    others offer RTP/AVPF or RTP/SAVPF with nack, pli and ccm fir and get RTCP instead. The PCMU
+    endpoint offers H.264 packetization-mode 0 only (no packetization-mode parameter)."""
+    mode0 = audio == 'pcmu'
     room = 'hall'
     viewer = clients(sip_server, 'Viewer', room, 14, '--no-publish', '--video-codec', 'h264')
     viewer.wait_joined()
     key = os.urandom(30) if srtp else None
     uac = Uac(sip_server, room)
     a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
-    status, body = uac.invite(offer(a_src, v_src, key, audio, feedback=audio != 'g722'))
+    status, body = uac.invite(offer(a_src, v_src, key, audio, feedback=audio != 'g722',
+                                    mode0=mode0))
     assert status == 200, (status, body)
     ports = answer_ports(body)
     assert [p[0] for p in ports] == ['audio', 'video'], body
@@ -328,8 +337,10 @@ def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
     assert all((p[3] is not None) == srtp for p in ports), body
     assert ('RTP/SAVP' in body) == srtp, body
     assert ('a=rtcp-fb:96 nack pli' in body) == (audio != 'g722'), body
-    assert {'opus': 'opus/48000', 'g722': 'G722/8000', 'pcma': 'PCMA/8000'}[audio] in body, body
-    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key), audio)
+    assert {'opus': 'opus/48000', 'g722': 'G722/8000', 'pcma': 'PCMA/8000',
+            'pcmu': 'PCMU/8000'}[audio] in body, body
+    assert ('packetization-mode=0' if mode0 else 'packetization-mode=1') in body, body
+    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key), audio, mode0)
     try:
         for _ in range(8):
             uac.drain()
