@@ -179,7 +179,9 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
         return;
     }
     HnSipDial dial;
-    const char *user = sip->sip_request->rq_url->url_user;
+    /* some endpoints escape the '*' of ROOM*PIN (%2A) */
+    const char *raw = sip->sip_request->rq_url->url_user;
+    g_autofree char *user = raw ? g_uri_unescape_string(raw, NULL) : NULL;
     if (!hn_sip_dial_parse(user, &dial)) {
         nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(gw->nua), TAG_END());
         nua_handle_destroy(nh);

@@ -103,6 +103,8 @@ def test_unknown_room_404_wrong_pin_403_unknown_codec_488(sip_server, tmp_path):
     invite(sip_server, tmp_path, 'nosuchroom', 404)
     invite(sip_server, tmp_path, 'secret*1111', 403)
     invite(sip_server, tmp_path, 'secret', 403)  # no PIN for a PIN room
+    invite(sip_server, tmp_path, 'secret%2A4321', 200)  # an escaped '*'
+    invite(sip_server, tmp_path, 'secret*4321', 200)
     invite(sip_server, tmp_path, 'hall', 488, fmt='98', rtpmap='a=rtpmap:98 iLBC/8000')
     invite(sip_server, tmp_path, 'hall', 488, proto='TCP/BFCP', fmt='*', rtpmap='')
 
