@@ -467,8 +467,8 @@ HnRtpLeg *hn_rtp_leg_new(GMainContext *ctx, const HnRtpLegStreamInit *init, size
         s->codec = neg->codec;
         s->pt = neg->pt;
         s->opus_ssrc = init[i].opus_ssrc;
-        s->sock[0] = init[i].ports.rtp;
-        s->sock[1] = init[i].ports.rtcp;
+        s->sock[0] = g_object_ref(init[i].ports.rtp);
+        s->sock[1] = g_object_ref(init[i].ports.rtcp);
         s->to[0] = sockaddr(&neg->remote, neg->remote_port);
         s->to[1] = sockaddr(&neg->remote_rtcp, neg->remote_rtcp_port);
         if (neg->srtp) {

@@ -39,8 +39,8 @@ void hn_rtp_ports_close(HnRtpPorts *p);
  * The user must never touch the leg. */
 typedef void (*HnRtpLegGoneFn)(void *user, uint64_t pid, const char *what);
 
-/* One accepted stream: the negotiated line, its sockets (transfer full: the leg closes them)
- * and our SDES key (when srtp). */
+/* One accepted stream: the negotiated line, its sockets (transfer none: the leg takes its own
+ * references) and our SDES key (when srtp). */
 typedef struct {
     const HnSdpPlainStream *neg;
     HnRtpPorts ports;

@@ -156,8 +156,6 @@ static HnLeg *make_leg(void *user, HnWorker *worker, uint64_t pid)
         g_message("sip: leg: %s", err->message);
         return NULL;
     }
-    for (size_t i = 0; i < m->n; i++) /* the leg owns the sockets now */
-        memset(&m->init[i].ports, 0, sizeof m->init[i].ports);
     hn_rtp_leg_start(leg, m->gw->has_media ? &m->gw->media : NULL, m->room, m->name);
     return hn_rtp_leg_base(leg);
 }
@@ -315,7 +313,7 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
     LegMake m = {gw, c, init, ni, dial.room, name};
     c->pid = hn_hub_site_enter(gw->hub, dial.room, name, addr, make_leg, &m, tracks, nt);
     for (size_t i = 0; i < ni; i++)
-        hn_rtp_ports_close(&init[i].ports); /* those the leg did not take */
+        hn_rtp_ports_close(&init[i].ports); /* the leg has its own references */
     memset(keys, 0, sizeof keys);
     if (!c->pid) {
         nua_respond(nh, SIP_486_BUSY_HERE, NUTAG_WITH_THIS(gw->nua), TAG_END());

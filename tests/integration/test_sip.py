@@ -109,9 +109,16 @@ def test_unknown_room_404_wrong_pin_403_unknown_codec_488(sip_server, tmp_path):
     invite(sip_server, tmp_path, 'hall', 488, proto='TCP/BFCP', fmt='*', rtpmap='')
 
 
-def test_bye_for_unknown_dialog_481(sip_server, tmp_path):
+def test_bye_or_reinvite_for_unknown_dialog_481(sip_server, tmp_path):
     rc, out = sipp(sip_server, tmp_path, 'bye_unknown.xml')
     assert rc == 0, out
+    line = raw_request(sip_server, (
+        'INVITE sip:hall@127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKreinv1\r\n'
+        'From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:hall@127.0.0.1>;tag=nosuchdialog\r\n'
+        'Call-ID: reinvite-unknown-1\r\nCSeq: 2 INVITE\r\nMax-Forwards: 70\r\n'
+        'Contact: <sip:x@127.0.0.1:PORT>\r\nContent-Length: 0\r\n\r\n'))
+    assert line.startswith('SIP/2.0 481'), line
 
 
 def test_malformed_request_400(sip_server):
@@ -213,6 +220,12 @@ class Uac:
         m = re.search(r'^To:.*;tag=([^;\r\n]+)', head, re.M | re.I)
         self.to_tag = m.group(1) if m else None
         self._send('ACK', 1, to_tag=self.to_tag)
+        return status, body
+
+    def reinvite(self, sdp):
+        self._send('INVITE', 3, sdp, 'application/sdp', to_tag=self.to_tag)
+        status, head, body = self._final()
+        self._send('ACK', 3, to_tag=self.to_tag)
         return status, body
 
     def bye(self):
@@ -494,7 +507,11 @@ def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server):
     ports = answer_ports(body)
     sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1])
     try:
-        time.sleep(3)
+        time.sleep(1)
+        # a re-INVITE (hold, bandwidth) is answered with the same answer: nothing changes
+        status2, body2 = uac.reinvite(offer(a_src, v_src))
+        assert status2 == 200 and answer_ports(body2) == ports, (status2, body2)
+        time.sleep(2)
         assert participants(srv) == 1
     finally:
         sender.send_signal(signal.SIGINT)

@@ -158,6 +158,7 @@ static void run_call(gboolean srtp)
     GError *err = NULL;
     HnRtpLeg *leg = hn_rtp_leg_new(f.ctx, &init, 1, 30, 42, told, &f, &err);
     assert_non_null(leg);
+    hn_rtp_ports_close(&init.ports);
     HnLeg *base = hn_rtp_leg_base(leg);
     assert_int_equal(base->kind, HN_LEG_RTP);
     hn_leg_adopt(base, &events, &f, 7);
@@ -261,6 +262,7 @@ static void test_info_and_silence(void **state)
     HnRtpLegStreamInit init = {.neg = &neg};
     assert_true(hn_rtp_ports_open(&init.ports, "127.0.0.1", NULL));
     HnRtpLeg *leg = hn_rtp_leg_new(f.ctx, &init, 1, 1, 77, told, &f, NULL);
+    hn_rtp_ports_close(&init.ports);
     HnLeg *base = hn_rtp_leg_base(leg);
     hn_leg_adopt(base, &events, &f, 9);
     hn_rtp_leg_start(leg, NULL, "hall", "Hall");
