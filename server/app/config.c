@@ -1585,6 +1585,13 @@ static gboolean check_consistency(Loader *ld, GError **error)
                   "set either interfaces or addresses, not both");
         return FALSE;
     }
+    if (cfg->sip_listen_host && !cfg->sip_media_address &&
+        (strcmp(cfg->sip_listen_host, "0.0.0.0") == 0 || strcmp(cfg->sip_listen_host, "::") == 0)) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "sip", "listen",
+                  "media_address is needed with a wildcard listen address (the SDP must name "
+                  "one address)");
+        return FALSE;
+    }
     for (guint i = 0; i < cfg->rooms->len; i++) {
         HnRoomConfig *room = g_ptr_array_index(cfg->rooms, i);
         if (!room->has_own_max)

@@ -87,6 +87,10 @@ static void test_config_and_sites(void **state)
     assert_null(load("[site:x]\naddress = not-an-ip\n"));
     assert_null(load("[site:x]\nuser = u\nsrtp = maybe\n"));
     assert_null(load("[sip]\nlisten = 127.0.0.1:5060\nbogus = 1\n"));
+    assert_null(load("[sip]\nlisten = 0.0.0.0:5060\n")); /* which address would the SDP name? */
+    cfg = load("[sip]\nlisten = 0.0.0.0:5060\nmedia_address = 192.0.2.7\n");
+    assert_non_null(cfg);
+    hn_config_free(cfg);
 }
 
 static void test_display_names(void **state)
