@@ -21,7 +21,9 @@ typedef struct SipCall SipCall;
 #include "gateway/sip_dial.h"
 #include "gateway/transcode.h"
 #include "meeting/limiter.h"
+#include "app/room_policy.h"
 #include "sdp/sdp_plain.h"
+#include "transport/srtp.h"
 
 #define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
 
@@ -55,9 +57,12 @@ struct SipCall {
     nua_handle_t *nh;
     uint64_t pid; /* 0 until in the room */
     char room[65];
-    char *answer;  /* our SDP answer: a re-INVITE gets it again (nothing changes) */
-    gboolean byed; /* we sent BYE or got one */
+    char *answer;        /* our SDP answer: a re-INVITE gets it again (nothing changes) */
+    gboolean byed;       /* we sent BYE or got one */
+    struct PinWait *pin; /* answered, waiting for the PIN by DTMF; NULL: in the room or gone */
 };
+
+static void pin_free(struct PinWait *w);
 
 static const char *media_address(const HnSipGateway *gw)
 {
@@ -87,6 +92,7 @@ static void call_free(SipCall *c)
         nua_handle_bind(c->nh, NULL);
         nua_handle_destroy(c->nh);
     }
+    pin_free(c->pin);
     g_free(c->answer);
     g_free(c);
 }
@@ -168,6 +174,161 @@ static HnCodecId codec_id(HnSdpPlainCodec c)
                                           : HN_CODEC_UNKNOWN;
 }
 
+#define PIN_WAIT_S 30 /* seconds to enter a PIN by DTMF, then BYE */
+
+/* A call answered without its room's PIN: its media waits (not in any room) while the PIN comes
+ * as RFC 4733 telephone-events on the audio stream, ended by '#'. Main loop. */
+typedef struct PinWait {
+    SipCall *call;
+    HnSdpPlainAnswer *ans; /* init[].neg point into it */
+    HnSdpSdesKey keys[HN_RTP_LEG_MAX_STREAMS];
+    HnRtpLegStreamInit init[HN_RTP_LEG_MAX_STREAMS];
+    size_t ni;
+    HnRoomTrackDesc tracks[HN_RTP_LEG_MAX_STREAMS];
+    size_t nt;
+    char *name;
+    char addr[64];
+    size_t audio; /* index in init of the stream carrying the events */
+    int dtmf_pt;
+    HnSrtp *srtp; /* to read SRTP events; NULL: plain */
+    GSource *src, *timer;
+    GString *digits;
+    uint32_t last_ts; /* RTP timestamp of the last event taken (its end packet repeats) */
+    gboolean have_ts;
+} PinWait;
+
+static void pin_free(PinWait *w)
+{
+    if (!w)
+        return;
+    if (w->src) {
+        g_source_destroy(w->src);
+        g_source_unref(w->src);
+    }
+    if (w->timer) {
+        g_source_destroy(w->timer);
+        g_source_unref(w->timer);
+    }
+    for (size_t i = 0; i < w->ni; i++)
+        hn_rtp_ports_close(&w->init[i].ports);
+    hn_srtp_free(w->srtp);
+    hn_sdp_plain_answer_free(w->ans);
+    memset(w->keys, 0, sizeof w->keys);
+    if (w->digits) {
+        memset(w->digits->str, 0, w->digits->len);
+        g_string_free(w->digits, TRUE);
+    }
+    g_free(w->name);
+    g_free(w);
+}
+
+static void pin_hang_up(SipCall *c, const char *reason)
+{
+    g_message("sip: %s call from %s: %s, hanging up", c->room, c->pin ? c->pin->addr : "?", reason);
+    pin_free(c->pin);
+    c->pin = NULL;
+    if (!c->byed) {
+        c->byed = TRUE;
+        g_autofree char *r = g_strdup_printf("SIP;cause=403;text=\"%s\"", reason);
+        nua_bye(c->nh, SIPTAG_REASON_STR(r), TAG_END());
+    }
+}
+
+/* Lets the call into its room with the streams already answered. */
+static gboolean call_enter(HnSipGateway *gw, SipCall *c, HnRtpLegStreamInit *init, size_t ni,
+                           const HnRoomTrackDesc *tracks, size_t nt, const char *name,
+                           const char *addr)
+{
+    LegMake m = {gw, c, init, ni, c->room, name};
+    c->pid = hn_hub_site_enter(gw->hub, c->room, name, addr, make_leg, &m, tracks, nt);
+    if (c->pid)
+        g_message("sip: %s (%s) entered %s as p%" G_GUINT64_FORMAT " with %zu stream(s)", name,
+                  addr, c->room, c->pid, ni);
+    return c->pid != 0;
+}
+
+static void pin_entered(SipCall *c)
+{
+    PinWait *w = c->pin;
+    HnSipGateway *gw = c->gw;
+    guint retry = 0;
+    HnHubSiteCheck chk =
+        hn_hub_site_check(gw->hub, c->room, w->addr, w->digits->str, FALSE, &retry);
+    if (chk != HN_HUB_SITE_OK) {
+        pin_hang_up(c, chk == HN_HUB_SITE_LIMITED ? "too many attempts" : "wrong PIN");
+        return;
+    }
+    /* the sockets go to the leg: stop reading them here first */
+    g_source_destroy(w->src);
+    g_source_unref(w->src);
+    w->src = NULL;
+    if (!call_enter(gw, c, w->init, w->ni, w->tracks, w->nt, w->name, w->addr)) {
+        pin_hang_up(c, "the room is full");
+        return;
+    }
+    pin_free(w);
+    c->pin = NULL;
+}
+
+static gboolean pin_readable(GSocket *sock, GIOCondition cond, gpointer data)
+{
+    SipCall *c = data;
+    PinWait *w = c->pin;
+    uint8_t buf[1500];
+    for (int k = 0; k < 64; k++) {
+        gssize n = g_socket_receive(sock, (char *)buf, sizeof buf, NULL, NULL);
+        if (n <= 0)
+            break;
+        size_t len = (size_t)n;
+        if (len < 12 || (buf[0] >> 6) != 2 || (buf[1] & 0x7f) != w->dtmf_pt)
+            continue;
+        if (w->srtp && hn_srtp_unprotect_rtp(w->srtp, buf, &len) < 0)
+            continue;
+        size_t off = 12 + 4 * (size_t)(buf[0] & 0x0f);
+        if (buf[0] & 0x10) { /* header extension */
+            if (off + 4 > len)
+                continue;
+            off += 4 + 4 * (size_t)((buf[off + 2] << 8) | buf[off + 3]);
+        }
+        if (off + 4 > len || !(buf[off + 1] & 0x80)) /* the event's end */
+            continue;
+        uint32_t ts =
+            (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
+        if (w->have_ts && ts == w->last_ts)
+            continue; /* a repeated end packet */
+        w->have_ts = TRUE;
+        w->last_ts = ts;
+        uint8_t ev = buf[off];
+        if (ev == 11) { /* '#' */
+            pin_entered(c);
+            return G_SOURCE_REMOVE; /* c->pin is gone or its source destroyed */
+        }
+        if (ev > 9 || w->digits->len >= 32) {
+            pin_hang_up(c, "bad PIN");
+            return G_SOURCE_REMOVE;
+        }
+        g_string_append_c(w->digits, (char)('0' + ev));
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean pin_timeout(gpointer data)
+{
+    SipCall *c = data;
+    g_source_unref(c->pin->timer);
+    c->pin->timer = NULL; /* this source ends by returning REMOVE */
+    pin_hang_up(c, "no PIN");
+    return G_SOURCE_REMOVE;
+}
+
+/* The room needs a PIN the caller did not dial. */
+static gboolean room_wants_pin(HnSipGateway *gw, const char *room)
+{
+    HnRoomPolicy pol;
+    return hn_hub_room_policy(gw->hub, room, &pol) && pol.pin &&
+           (pol.access == HN_ACCESS_PIN || pol.access == HN_ACCESS_TOKEN_OR_PIN);
+}
+
 static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
 {
     char addr[64];
@@ -191,7 +352,10 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
     guint retry = 0;
     HnHubSiteCheck chk = hn_hub_site_check(gw->hub, dial.room, addr, dial.pin[0] ? dial.pin : NULL,
                                            site && site->trusted, &retry);
-    if (chk != HN_HUB_SITE_OK) {
+    /* no PIN dialled for a PIN room: answered, and the PIN is awaited by DTMF */
+    gboolean pin_mode = chk == HN_HUB_SITE_DENIED && !dial.pin[0] && !(site && site->trusted) &&
+                        room_wants_pin(gw, dial.room);
+    if (chk != HN_HUB_SITE_OK && !pin_mode) {
         g_autofree char *ra = g_strdup_printf("%u", retry ? retry : 60);
         if (chk == HN_HUB_SITE_NO_ROOM)
             nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(gw->nua), TAG_END());
@@ -310,23 +474,70 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
     c->nh = nh;
     g_strlcpy(c->room, dial.room, sizeof c->room);
     g_autofree char *name = hn_sip_display_name(site, display, from_user);
-    LegMake m = {gw, c, init, ni, dial.room, name};
-    c->pid = hn_hub_site_enter(gw->hub, dial.room, name, addr, make_leg, &m, tracks, nt);
-    for (size_t i = 0; i < ni; i++)
-        hn_rtp_ports_close(&init[i].ports); /* the leg has its own references */
+    gboolean entered = FALSE;
+    if (pin_mode) {
+        size_t audio = ni;
+        for (size_t i = 0; i < ni && audio == ni; i++)
+            if (init[i].neg->kind == HN_KIND_AUDIO && init[i].neg->dtmf_pt >= 0)
+                audio = i;
+        PinWait *w = audio < ni ? g_new0(PinWait, 1) : NULL;
+        if (w) {
+            w->call = c;
+            w->ans = g_steal_pointer(&ans);
+            memcpy(w->keys, keys, sizeof keys);
+            memcpy(w->init, init, sizeof init);
+            for (size_t i = 0; i < ni; i++)
+                if (w->init[i].local_key)
+                    w->init[i].local_key = &w->keys[w->init[i].local_key - keys];
+            w->ni = ni;
+            memcpy(w->tracks, tracks, sizeof tracks);
+            w->nt = nt;
+            w->name = g_strdup(name);
+            g_strlcpy(w->addr, addr, sizeof w->addr);
+            w->audio = audio;
+            w->dtmf_pt = init[audio].neg->dtmf_pt;
+            w->digits = g_string_new(NULL);
+            if (init[audio].neg->srtp) {
+                HnSrtpKeys k = {.profile = HN_SRTP_AES128_CM_SHA1_80, .key_len = 30};
+                memcpy(k.local_key, keys[w->init[audio].local_key - w->keys].key, 30);
+                memcpy(k.remote_key, init[audio].neg->remote_key.key, 30);
+                w->srtp = hn_srtp_new(&k, NULL);
+                memset(&k, 0, sizeof k);
+            }
+            w->src = g_socket_create_source(init[audio].ports.rtp, G_IO_IN, NULL);
+            g_source_set_callback(w->src, (GSourceFunc)(GCallback)pin_readable, c, NULL);
+            g_source_attach(w->src, NULL);
+            w->timer = g_timeout_source_new_seconds(PIN_WAIT_S);
+            g_source_set_callback(w->timer, pin_timeout, c, NULL);
+            g_source_attach(w->timer, NULL);
+            c->pin = w;
+            entered = TRUE;
+            g_message("sip: %s (%s) calls %s without its PIN: waiting %d s for it by DTMF", name,
+                      addr, dial.room, PIN_WAIT_S);
+        } else {
+            for (size_t i = 0; i < ni; i++)
+                hn_rtp_ports_close(&init[i].ports);
+        }
+    } else {
+        entered = call_enter(gw, c, init, ni, tracks, nt, name, addr);
+        for (size_t i = 0; i < ni; i++)
+            hn_rtp_ports_close(&init[i].ports); /* the leg has its own references */
+    }
     memset(keys, 0, sizeof keys);
-    if (!c->pid) {
-        nua_respond(nh, SIP_486_BUSY_HERE, NUTAG_WITH_THIS(gw->nua), TAG_END());
+    if (!entered) {
+        if (pin_mode) /* no telephone-event to type it with */
+            nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(gw->nua), TAG_END());
+        else
+            nua_respond(nh, SIP_486_BUSY_HERE, NUTAG_WITH_THIS(gw->nua), TAG_END());
         g_free(c);
         nua_handle_destroy(nh);
     } else {
-        c->answer = g_strdup(ans->sdp);
+        const char *sdp = c->pin ? c->pin->ans->sdp : ans->sdp;
+        c->answer = g_strdup(sdp);
         g_hash_table_add(gw->calls, c);
         nua_handle_bind(nh, c);
-        g_message("sip: %s (%s) entered %s as p%" G_GUINT64_FORMAT " with %zu stream(s)", name,
-                  addr, dial.room, c->pid, ni);
         nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                    SIPTAG_PAYLOAD_STR(ans->sdp), SIPTAG_ALLOW_STR(ALLOW), NUTAG_WITH_THIS(gw->nua),
+                    SIPTAG_PAYLOAD_STR(sdp), SIPTAG_ALLOW_STR(ALLOW), NUTAG_WITH_THIS(gw->nua),
                     TAG_END());
     }
     hn_sdp_plain_answer_free(ans);

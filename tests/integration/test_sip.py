@@ -551,3 +551,62 @@ def test_pin_guessing_locks_the_address(start_server, tmp_path):
         'Content-Length: 0\r\n\r\n'), full=True)
     assert resp.startswith('SIP/2.0 503') and re.search(r'^Retry-After: *1[0-2][0-9]', resp,
                                                         re.M), resp
+
+
+def send_dtmf(port, src_port, digits, pt=101):
+    """RFC 4733 telephone-events for digits ('0'-'9', '#'), from src_port (symmetric RTP): per
+    digit two packets during the tone and three end packets, as endpoints send them."""
+    codes = {str(d): d for d in range(10)}
+    codes['#'] = 11
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', src_port))
+        seq = 100
+        for i, d in enumerate(digits):
+            ts = 8000 * (i + 1)
+            for k in range(5):
+                end = k >= 2
+                dur = 400 * (k + 1)
+                hdr = bytes([0x80, (0x80 if k == 0 else 0) | pt, seq >> 8 & 0xff, seq & 0xff,
+                             ts >> 24 & 0xff, ts >> 16 & 0xff, ts >> 8 & 0xff, ts & 0xff,
+                             0x12, 0x34, 0x56, 0x78])
+                payload = bytes([codes[d], (0x80 if end else 0) | 10, dur >> 8, dur & 0xff])
+                s.sendto(hdr + payload, ('127.0.0.1', port))
+                seq += 1
+                time.sleep(0.02)
+            time.sleep(0.05)
+
+
+def test_pin_by_dtmf(sip_server):
+    """A room system that dials a PIN room without the PIN is answered and types the PIN as
+    RFC 4733 telephone-events ended by '#': the right PIN lets it in, a wrong one gets BYE."""
+    uac = Uac(sip_server, 'secret')
+    a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    status, body = uac.invite(offer(a_src, v_src, audio='g722', feedback=False))
+    assert status == 200, (status, body)
+    assert 'telephone-event/8000' in body, body
+    ports = answer_ports(body)
+    assert participants(sip_server) == 0  # not in the room before the PIN
+    send_dtmf(ports[0][1], a_src, '4321#')
+    deadline = time.monotonic() + 10
+    while participants(sip_server) != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert participants(sip_server) == 1
+    assert uac.bye() == 200
+    uac.close()
+
+    uac = Uac(sip_server, 'secret')
+    a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    status, body = uac.invite(offer(a_src, v_src, audio='g722', feedback=False))
+    assert status == 200, (status, body)
+    send_dtmf(answer_ports(body)[0][1], a_src, '1111#')
+    bye = uac.wait_request('BYE', timeout=10)
+    assert re.search(r'^Reason: SIP;cause=403;text="wrong PIN"', bye, re.M | re.I), bye
+    assert participants(sip_server) == 0
+    uac.close()
+
+    # without telephone-event the PIN cannot be typed: 403 at once
+    uac = Uac(sip_server, 'secret')
+    assert uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM),
+                            audio='pcmu'))[0] == 403
+    uac.close()
