@@ -610,3 +610,33 @@ def test_pin_by_dtmf(sip_server):
     assert uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM),
                             audio='pcmu'))[0] == 403
     uac.close()
+
+
+def test_configured_site(start_server, tmp_path):
+    """[site:NAME] by source address: a trusted site enters a PIN room without the PIN and is
+    named after the site; srtp = required refuses a plain offer with 488."""
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port, '[site:UBND xã An Phú]\naddress = 127.0.0.1\n'
+                                        'trusted = true\n'))
+    srv.sip_port = port
+    uac = Uac(srv, 'secret')
+    status, body = uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)))
+    assert status == 200, (status, body)
+    assert participants(srv) == 1
+    assert uac.bye() == 200
+    uac.close()
+    with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+        assert 'sip: UBND xã An Phú (127.0.0.1) entered secret' in f.read()
+
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port, '[site:Hội trường]\naddress = 127.0.0.1\n'
+                                        'srtp = required\n'))
+    srv.sip_port = port
+    uac = Uac(srv, 'hall')
+    assert uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)))[0] == 488
+    uac.close()
+    uac = Uac(srv, 'hall')
+    status, body = uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM),
+                                    key=os.urandom(30)))
+    assert status == 200 and 'RTP/SAVP' in body, (status, body)
+    uac.close()
