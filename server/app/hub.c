@@ -61,7 +61,7 @@ static gboolean outbound_run(gpointer data)
         hn_signaling_send(o->hub->sig, o->conn_id, o->text);
         o->text = NULL;
     } else {
-        hn_signaling_close(o->hub->sig, o->conn_id, 1000, o->reason);
+        hn_hub_close_conn(o->hub, o->conn_id, 1000, o->reason);
     }
     return G_SOURCE_REMOVE;
 }
@@ -825,4 +825,24 @@ HnWorker *hn_hub_site_worker(HnHub *hub, uint64_t pid)
 {
     HnHubConn *c = g_hash_table_lookup(hub->conns, &pid);
     return c && c->room ? c->room->worker : NULL;
+}
+
+void hn_hub_set_site_close(HnHub *hub, HnHubSiteCloseFn fn, void *user)
+{
+    hub->site_close = fn;
+    hub->site_close_user = user;
+}
+
+void hn_hub_close_conn(HnHub *hub, uint64_t conn_id, int code, const char *reason)
+{
+    if (conn_id <= SITE_PID_BASE) {
+        hn_signaling_close(hub->sig, conn_id, code, reason);
+        return;
+    }
+    HnHubConn *c = g_hash_table_lookup(hub->conns, &conn_id);
+    if (!c)
+        return;
+    if (hub->site_close)
+        hub->site_close(hub->site_close_user, conn_id, reason);
+    conn_gone(hub, c, c->left ? "left" : "disconnected");
 }

@@ -58,3 +58,9 @@ void hn_hub_site_leave(HnHub *hub, uint64_t pid, const char *why);
 
 /* The worker of pid's room, NULL when pid is not in a room. transfer none. */
 HnWorker *hn_hub_site_worker(HnHub *hub, uint64_t pid);
+
+/* The gateway's hang-up: the hub closes room system pid (a chair's `remove`, the meeting's
+ * `end`, its room failing it) by calling fn, which ends the call (BYE); the participant leaves
+ * as a closed socket would. Call once, before the loop runs. */
+typedef void (*HnHubSiteCloseFn)(void *user, uint64_t pid, const char *reason);
+void hn_hub_set_site_close(HnHub *hub, HnHubSiteCloseFn fn, void *user);

@@ -612,6 +612,23 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     (void)status, (void)phrase, (void)nua;
 }
 
+/* The hub closes a room system (a chair's remove, the meeting's end): BYE; the hub makes the
+ * participant leave itself. */
+static void site_close(void *user, uint64_t pid, const char *reason)
+{
+    HnSipGateway *gw = user;
+    SipCall *c = call_by_pid(gw, pid);
+    if (!c)
+        return;
+    g_message("sip: %s call p%" G_GUINT64_FORMAT " closed by the meeting (%s)", c->room, pid,
+              reason ? reason : "-");
+    c->pid = 0;
+    if (!c->byed) {
+        c->byed = TRUE;
+        nua_bye(c->nh, TAG_END());
+    }
+}
+
 HnSipGateway *hn_sip_gateway_new(const HnConfig *cfg, HnHub *hub, GError **error)
 {
     if (!cfg->sip_listen_host)
@@ -645,6 +662,7 @@ HnSipGateway *hn_sip_gateway_new(const HnConfig *cfg, HnHub *hub, GError **error
         hn_sip_gateway_free(gw);
         return NULL;
     }
+    hn_hub_set_site_close(hub, site_close, gw);
     g_message("sip: listening on %s (UDP and TCP)", url);
     return gw;
 }
@@ -667,6 +685,8 @@ void hn_sip_gateway_free(HnSipGateway *gw)
 {
     if (!gw)
         return;
+    if (gw->hub)
+        hn_hub_set_site_close(gw->hub, NULL, NULL);
     if (gw->nua) {
         GList *calls = g_hash_table_get_keys(gw->calls);
         for (GList *l = calls; l; l = l->next) {

@@ -640,3 +640,32 @@ def test_configured_site(start_server, tmp_path):
                                     key=os.urandom(30)))
     assert status == 200 and 'RTP/SAVP' in body, (status, body)
     uac.close()
+
+
+def test_chair_removes_a_room_system(sip_server):
+    """The chair's `remove` of a room system ends its call with BYE and it leaves the room."""
+    import asyncio
+    from harness import recv_type, ws_connect
+
+    async def run():
+        ws = await ws_connect(sip_server)
+        await ws.send(json.dumps({'type': 'join', 'room': 'hall', 'name': 'Chủ trì', 'id': 1}))
+        await recv_type(ws, 'joined')
+        uac = Uac(sip_server, 'hall')
+        status, body = uac.invite(offer(free_port(socket.SOCK_DGRAM),
+                                        free_port(socket.SOCK_DGRAM)))
+        assert status == 200, (status, body)
+        joined = await recv_type(ws, 'participant-joined')
+        pid = joined['participant']['id']
+        assert joined['participant']['name'] == 'Hội trường xã', joined
+        await ws.send(json.dumps({'type': 'moderate', 'action': 'remove', 'participant': pid,
+                                  'id': 2}))
+        left = await recv_type(ws, 'participant-left', timeout=10)
+        assert left['id'] == pid and left['reason'] == 'left', left
+        bye = await asyncio.get_running_loop().run_in_executor(
+            None, uac.wait_request, 'BYE', 10)
+        assert bye.startswith('BYE '), bye
+        uac.close()
+        await ws.close()
+
+    asyncio.run(run())
