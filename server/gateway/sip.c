@@ -270,6 +270,23 @@ static void pin_entered(SipCall *c)
     c->pin = NULL;
 }
 
+/* One key of the PIN (RFC 4733 event code: 0-9, 10 '*', 11 '#'); TRUE when the wait ended
+ * (in the room, or hung up: c->pin is gone). */
+static gboolean pin_key(SipCall *c, int ev)
+{
+    PinWait *w = c->pin;
+    if (ev == 11) {
+        pin_entered(c);
+        return TRUE;
+    }
+    if (ev < 0 || ev > 9 || w->digits->len >= 32) {
+        pin_hang_up(c, "bad PIN");
+        return TRUE;
+    }
+    g_string_append_c(w->digits, (char)('0' + ev));
+    return FALSE;
+}
+
 static gboolean pin_readable(GSocket *sock, GIOCondition cond, gpointer data)
 {
     SipCall *c = data;
@@ -298,18 +315,32 @@ static gboolean pin_readable(GSocket *sock, GIOCondition cond, gpointer data)
             continue; /* a repeated end packet */
         w->have_ts = TRUE;
         w->last_ts = ts;
-        uint8_t ev = buf[off];
-        if (ev == 11) { /* '#' */
-            pin_entered(c);
+        if (pin_key(c, buf[off]))
             return G_SOURCE_REMOVE; /* c->pin is gone or its source destroyed */
-        }
-        if (ev > 9 || w->digits->len >= 32) {
-            pin_hang_up(c, "bad PIN");
-            return G_SOURCE_REMOVE;
-        }
-        g_string_append_c(w->digits, (char)('0' + ev));
     }
     return G_SOURCE_CONTINUE;
+}
+
+/* A PIN key as SIP INFO: application/dtmf-relay ("Signal=5") or application/dtmf ("5"). */
+static void pin_info(SipCall *c, const sip_t *sip)
+{
+    if (!sip->sip_payload || !sip->sip_content_type || !sip->sip_content_type->c_type)
+        return;
+    const char *type = sip->sip_content_type->c_type;
+    g_autofree char *body = g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    const char *p = NULL;
+    if (g_ascii_strcasecmp(type, "application/dtmf-relay") == 0) {
+        p = strstr(body, "Signal=");
+        p = p ? p + 7 : NULL;
+    } else if (g_ascii_strcasecmp(type, "application/dtmf") == 0) {
+        p = body;
+    }
+    while (p && (*p == ' ' || *p == '\t'))
+        p++;
+    if (!p || !*p)
+        return;
+    int ev = *p >= '0' && *p <= '9' ? *p - '0' : *p == '*' ? 10 : *p == '#' ? 11 : 16;
+    pin_key(c, ev);
 }
 
 static gboolean pin_timeout(gpointer data)
@@ -592,8 +623,12 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         break;
     }
     case nua_i_info:
-        /* nua answers 200. picture_fast_update: the media provider's keyframe(); DTMF by INFO
-         * is not acted on yet */
+        /* nua answers 200. A PIN key while the PIN is awaited; picture_fast_update: the
+         * media provider's keyframe() */
+        if (call && call->pin && sip) {
+            pin_info(call, sip);
+            break;
+        }
         if (call && call->pid && sip && sip->sip_payload && sip->sip_payload->pl_data &&
             g_strstr_len(sip->sip_payload->pl_data, (gssize)sip->sip_payload->pl_len,
                          "picture_fast_update"))

@@ -228,8 +228,12 @@ class Uac:
         self._send('ACK', 3, to_tag=self.to_tag)
         return status, body
 
-    def bye(self):
-        self._send('BYE', 2, to_tag=self.to_tag)
+    def info(self, cseq, body, ctype):
+        self._send('INFO', cseq, body, ctype, to_tag=self.to_tag)
+        return self._final()[0]
+
+    def bye(self, cseq=2):
+        self._send('BYE', cseq, to_tag=self.to_tag)
         return self._final()[0]
 
     def wait_request(self, method, timeout=60):
@@ -579,7 +583,8 @@ def send_dtmf(port, src_port, digits, pt=101):
 
 def test_pin_by_dtmf(sip_server):
     """A room system that dials a PIN room without the PIN is answered and types the PIN as
-    RFC 4733 telephone-events ended by '#': the right PIN lets it in, a wrong one gets BYE."""
+    RFC 4733 telephone-events (or SIP INFO dtmf-relay) ended by '#': the right PIN lets it in, a
+    wrong one gets BYE."""
     uac = Uac(sip_server, 'secret')
     a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
     status, body = uac.invite(offer(a_src, v_src, audio='g722', feedback=False))
@@ -603,6 +608,21 @@ def test_pin_by_dtmf(sip_server):
     bye = uac.wait_request('BYE', timeout=10)
     assert re.search(r'^Reason: SIP;cause=403;text="wrong PIN"', bye, re.M | re.I), bye
     assert participants(sip_server) == 0
+    uac.close()
+
+    # the keys as SIP INFO (application/dtmf-relay), a common room-system setting
+    uac = Uac(sip_server, 'secret')
+    status, body = uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM),
+                                    audio='g722', feedback=False))
+    assert status == 200, (status, body)
+    for i, key in enumerate('4321#'):
+        assert uac.info(10 + i, 'Signal=%s\r\nDuration=160\r\n' % key,
+                        'application/dtmf-relay') == 200
+    deadline = time.monotonic() + 10
+    while participants(sip_server) != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert participants(sip_server) == 1
+    assert uac.bye(cseq=20) == 200
     uac.close()
 
     # without telephone-event the PIN cannot be typed: 403 at once
