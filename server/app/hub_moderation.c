@@ -123,7 +123,7 @@ static void close_with(HnHub *hub, uint64_t pid, char *text, int code, const cha
     HnHubConn *c = hn_hub_conn(hub, pid);
     if (c)
         c->left = TRUE; /* the others see "left", not a failure */
-    hn_signaling_close(hub->sig, pid, code, reason);
+    hn_hub_close_conn(hub, pid, code, reason);
 }
 
 static void apply(HnHub *hub, HnRoomEntry *e, GArray *fx)

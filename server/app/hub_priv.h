@@ -80,8 +80,13 @@ struct HnHub {
     struct HnHookDelivery *hooks;     /* app/hub_hooks.c; NULL until the store is set */
     struct HnHubPicture *picture;     /* app/hub_picture.c; NULL until first used */
     struct HnHubWhip *whip;           /* app/hub_whip.c: WHIP sessions */
+    HnHubSiteCloseFn site_close;      /* the SIP gateway's hang-up (hn_hub_set_site_close) */
+    void *site_close_user;
 };
 
+/* Closes participant conn_id: a WebSocket with code and reason, a room system (gateway) by its
+ * hang-up; either way it leaves as on_close decides ("left" when c->left). */
+void hn_hub_close_conn(HnHub *hub, uint64_t conn_id, int code, const char *reason);
 /* Sends text (transfer full; NULL: nothing) to one connection. */
 void hn_hub_send(HnHub *hub, uint64_t conn_id, char *text);
 /* Sends a copy of text (transfer none) to every participant of e but except_id (0: none). */
