@@ -14,6 +14,7 @@
 #include "app/config.h"
 #include "app/hub.h"
 #include "app/secure.h"
+#include "gateway/sip.h"
 #include "hn-build-config.h"
 #include "store/store.h"
 #include "transport/cert.h"
@@ -112,6 +113,7 @@ int main(int argc, char **argv)
     HnStore *store = NULL;
     char *tls_fp = NULL;
     GMainLoop *loop = NULL;
+    HnSipGateway *sip = NULL;
 
     GOptionContext *octx = g_option_context_new("- hoinghi video-conferencing server (SFU)");
     g_option_context_add_main_entries(octx, entries, NULL);
@@ -186,6 +188,11 @@ int main(int argc, char **argv)
         goto out;
     }
     hn_hub_set_store(hub, store);
+    sip = hn_sip_gateway_new(cfg, hub, &err);
+    if (!sip && err) {
+        fprintf(stderr, "hoinghi: %s\n", err->message);
+        goto out;
+    }
     char *where = hn_config_format_listen(cfg), *media = describe_media(cfg, pool);
     g_message("hoinghi %s: %s://%s/ (%u media workers, ICE %s, SRTP %s, data in %s)", HN_VERSION,
               cfg->tls_cert ? "https" : "http", where, hn_worker_pool_size(pool),
@@ -211,6 +218,7 @@ int main(int argc, char **argv)
     rc = 0;
 
 out:
+    hn_sip_gateway_free(sip); /* BYE to every call, before the rooms go */
     hn_hub_free(hub);
     hn_worker_pool_free(pool);
     hn_store_close(store); /* after the hub: its last audit rows are written */

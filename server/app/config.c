@@ -17,8 +17,10 @@
 #define IFNAME_MAX     15 /* IFNAMSIZ - 1 on Linux */
 #define ROOM_GROUP_PFX "room:"
 #define HOOK_GROUP_PFX "webhook:"
+#define SITE_GROUP_PFX "site:"
 #define KNOWN_GROUPS                                                                               \
-    "server, media, rooms, auth, recording, minutes, room:NAME, hooks, webhook:NAME, eoffice"
+    "server, media, rooms, auth, recording, minutes, room:NAME, hooks, webhook:NAME, eoffice, "    \
+    "sip, site:NAME"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -35,6 +37,17 @@ static void room_free(gpointer p)
         memset(room->pin, 0, strlen(room->pin));
     g_free(room->pin);
     g_free(room);
+}
+
+static void site_free(gpointer p)
+{
+    HnSiteConfig *s = p;
+    if (s == NULL)
+        return;
+    g_free(s->name);
+    g_free(s->address);
+    g_free(s->user);
+    g_free(s);
 }
 
 static void webhook_free(gpointer p)
@@ -112,6 +125,8 @@ HnConfig *hn_config_new(void)
     cfg->hook_connect_timeout = HN_CONFIG_HOOK_CONNECT;
     cfg->hook_timeout = HN_CONFIG_HOOK_TIMEOUT;
     cfg->webhooks = g_ptr_array_new_with_free_func(webhook_free);
+    cfg->sites = g_ptr_array_new_with_free_func(site_free);
+    cfg->sip_requests_per_minute = 120;
     eoffice_defaults(&cfg->eoffice);
     return cfg;
 }
@@ -148,6 +163,10 @@ static void config_clear(HnConfig *cfg)
     if (cfg->webhooks != NULL)
         g_ptr_array_unref(cfg->webhooks);
     eoffice_clear(&cfg->eoffice);
+    g_free(cfg->sip_listen_host);
+    g_free(cfg->sip_media_address);
+    if (cfg->sites != NULL)
+        g_ptr_array_unref(cfg->sites);
 }
 
 void hn_config_free(HnConfig *cfg)
@@ -456,6 +475,7 @@ typedef struct {
     HnConfig *cfg;         /* being built; replaces the caller's on success */
     HnRoomConfig *room;    /* the room whose group is being read */
     HnWebhookConfig *hook; /* the webhook whose group is being read */
+    HnSiteConfig *site;    /* the site whose group is being read */
 } Loader;
 
 /* A parser takes the unescaped value (surrounding whitespace removed) and either stores it
@@ -1194,6 +1214,83 @@ static const KeyDef webhook_keys[] = {
     {NULL, NULL},
 };
 
+/* --- [sip], [site:NAME] --- */
+
+static gboolean key_sip_listen(Loader *ld, const char *value, char **reason)
+{
+    g_autofree char *host = NULL;
+    guint16 port = 0;
+    if (!parse_hostport(value, &host, &port, reason))
+        return FALSE;
+    g_free(ld->cfg->sip_listen_host);
+    ld->cfg->sip_listen_host = g_steal_pointer(&host);
+    ld->cfg->sip_listen_port = port;
+    return TRUE;
+}
+
+static gboolean key_sip_media_address(Loader *ld, const char *value, char **reason)
+{
+    if (!g_hostname_is_ip_address(value)) {
+        *reason = g_strdup_printf("“%s” is not an IP address", value);
+        return FALSE;
+    }
+    return set_text(&ld->cfg->sip_media_address, value, 64, reason);
+}
+
+static gboolean key_sip_rate(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 100000, &ld->cfg->sip_requests_per_minute, reason);
+}
+
+static gboolean key_site_address(Loader *ld, const char *value, char **reason)
+{
+    if (!g_hostname_is_ip_address(value)) {
+        *reason = g_strdup_printf("“%s” is not an IP address", value);
+        return FALSE;
+    }
+    return set_text(&ld->site->address, value, 64, reason);
+}
+
+static gboolean key_site_user(Loader *ld, const char *value, char **reason)
+{
+    return set_text(&ld->site->user, value, 128, reason);
+}
+
+static gboolean key_site_trusted(Loader *ld, const char *value, char **reason)
+{
+    return parse_bool(value, &ld->site->trusted, reason);
+}
+
+static gboolean key_site_srtp(Loader *ld, const char *value, char **reason)
+{
+    if (strcmp(value, "optional") == 0)
+        ld->site->srtp = HN_SITE_SRTP_OPTIONAL;
+    else if (strcmp(value, "required") == 0)
+        ld->site->srtp = HN_SITE_SRTP_REQUIRED;
+    else if (strcmp(value, "off") == 0)
+        ld->site->srtp = HN_SITE_SRTP_OFF;
+    else {
+        *reason = g_strdup_printf("“%s” is not one of required, optional, off", value);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const KeyDef sip_keys[] = {
+    {"listen", key_sip_listen},
+    {"media_address", key_sip_media_address},
+    {"requests_per_minute", key_sip_rate},
+    {NULL, NULL},
+};
+
+static const KeyDef site_keys[] = {
+    {"address", key_site_address},
+    {"user", key_site_user},
+    {"trusted", key_site_trusted},
+    {"srtp", key_site_srtp},
+    {NULL, NULL},
+};
+
 static const KeyDef eoffice_keys[] = {
     {"upload_url", key_eo_upload_url},
     {"auth", key_eo_auth},
@@ -1397,6 +1494,27 @@ static gboolean load_room(Loader *ld, const char *group, GError **error)
     return ok;
 }
 
+static gboolean load_site(Loader *ld, const char *group, GError **error)
+{
+    HnSiteConfig *site = g_new0(HnSiteConfig, 1);
+    site->name = g_strdup(group + strlen(SITE_GROUP_PFX));
+    g_ptr_array_add(ld->cfg->sites, site);
+    if (!*site->name || strlen(site->name) > 64) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
+                  "site name must be 1-64 bytes");
+        return FALSE;
+    }
+    ld->site = site;
+    gboolean ok = load_group(ld, group, site_keys, error);
+    ld->site = NULL;
+    if (ok && !site->address && !site->user) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
+                  "address or user is required (docs/room-systems.md)");
+        return FALSE;
+    }
+    return ok;
+}
+
 static gboolean load_webhook(Loader *ld, const char *group, GError **error)
 {
     const char *name = group + strlen(HOOK_GROUP_PFX);
@@ -1516,6 +1634,10 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, hooks_keys, error);
         else if (g_str_has_prefix(g, HOOK_GROUP_PFX))
             ok = load_webhook(ld, g, error);
+        else if (strcmp(g, "sip") == 0)
+            ok = load_group(ld, g, sip_keys, error);
+        else if (g_str_has_prefix(g, SITE_GROUP_PFX))
+            ok = load_site(ld, g, error);
         else if (strcmp(g, "eoffice") == 0)
             ok = load_group(ld, g, eoffice_keys, error) && check_eoffice(ld, error);
         else {

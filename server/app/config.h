@@ -114,6 +114,22 @@ typedef struct {
 #define HN_CONFIG_HOOK_CONNECT       5      /* seconds */
 #define HN_CONFIG_HOOK_TIMEOUT       15     /* seconds */
 
+/* [site:NAME] (docs/room-systems.md): a SIP room system the gateway recognises by its source
+ * address or its From user. */
+typedef enum {
+    HN_SITE_SRTP_OPTIONAL = 0, /* SDES-SRTP when offered, plain RTP otherwise (default) */
+    HN_SITE_SRTP_REQUIRED,     /* plain RTP refused (488) */
+    HN_SITE_SRTP_OFF,          /* RTP/SAVP lines refused: plain RTP only */
+} HnSiteSrtp;
+
+typedef struct {
+    char *name;       /* shown in the meeting */
+    char *address;    /* IP literal the site calls from, or NULL */
+    char *user;       /* SIP user (From) of the site, or NULL */
+    gboolean trusted; /* joins PIN-protected rooms without their PIN */
+    HnSiteSrtp srtp;
+} HnSiteConfig;
+
 /* All settings. Fields are public and read-only for users; change them only through the
  * functions below, which keep them valid. Strings are owned by the HnConfig. */
 typedef struct {
@@ -181,6 +197,13 @@ typedef struct {
     guint hook_timeout;         /* whole request, 1..600 s */
     GPtrArray *webhooks;        /* HnWebhookConfig*, in file order, names unique */
     HnEofficeConfig eoffice;
+
+    /* [sip], [site:NAME] (docs/room-systems.md) */
+    char *sip_listen_host;         /* NULL: the SIP gateway is off */
+    guint16 sip_listen_port;       /* UDP and TCP */
+    char *sip_media_address;       /* IP literal for RTP; NULL: sip_listen_host */
+    guint sip_requests_per_minute; /* INVITE + OPTIONS per source address, then 503 */
+    GPtrArray *sites;              /* HnSiteConfig*, in file order */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

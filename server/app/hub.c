@@ -118,6 +118,7 @@ typedef enum {
     CMD_VIEW,
     CMD_LEAVE,
     CMD_RESTART_ICE,
+    CMD_ATTACH, /* a gateway's leg (hn_hub_site_enter) */
     CMD_FREE
 } HnCmdType;
 
@@ -130,8 +131,11 @@ typedef struct {
     char *req_id;      /* the request's id as JSON text, or NULL */
     HnRoomTile *tiles; /* view */
     size_t n_tiles;
-    HnRole role;      /* CMD_JOIN: decided by the join gate */
-    char *screen_mid; /* CMD_PUBLISH: the shared screen's section, or NULL */
+    HnRole role;             /* CMD_JOIN: decided by the join gate */
+    char *screen_mid;        /* CMD_PUBLISH: the shared screen's section, or NULL */
+    HnLeg *leg;              /* CMD_ATTACH: transfer full */
+    HnRoomTrackDesc *tracks; /* CMD_ATTACH */
+    size_t n_tracks;
 } HnCmd;
 
 static void cmd_free(gpointer data)
@@ -141,6 +145,8 @@ static void cmd_free(gpointer data)
     g_free(c->req_id);
     g_free(c->tiles);
     g_free(c->screen_mid);
+    g_free(c->tracks);
+    hn_leg_destroy(c->leg); /* not attached: the worker is gone */
     g_free(c);
 }
 
@@ -169,6 +175,14 @@ static gboolean cmd_run(gpointer data)
     case CMD_RESTART_ICE:
         hn_room_restart_ice(c->room, c->pid, c->req_id);
         break;
+    case CMD_ATTACH: {
+        HnLeg *leg = g_steal_pointer(&c->leg);
+        int rc = hn_room_attach(c->room, c->pid, c->text, HN_ROLE_SITE, HN_PART_ROOM_SYSTEM, leg,
+                                c->tracks, c->n_tracks);
+        if (rc < 0)
+            g_message("p%" G_GUINT64_FORMAT ": attach: %s", c->pid, g_strerror(-rc));
+        break;
+    }
     case CMD_FREE:
         hn_room_free(c->room);
         break;
@@ -516,6 +530,11 @@ static void hub_conn_free(HnHubConn *c)
     g_free(c);
 }
 
+static void conn_gone(HnHub *hub, HnHubConn *c, const char *why)
+{
+    hn_hub_part(hub, c->id, why);
+}
+
 static void on_close(void *user, uint64_t conn_id, HnCloseReason reason)
 {
     HnHub *hub = user;
@@ -744,4 +763,101 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
     hn_hub_archive_start(hub, store);
     hn_hub_minutes_start(hub);
     hn_hub_hooks_start(hub);
+}
+
+/* --- participants carried by a gateway's leg ------------------------------------------------ */
+
+/* Above the signalling front's connection ids (which count from 1): "p<pid>" stays a safe
+ * JavaScript integer. */
+#define SITE_PID_BASE (UINT64_C(1) << 44)
+
+HnHubSiteCheck hn_hub_site_check(HnHub *hub, const char *room, const char *addr, const char *pin,
+                                 gboolean trusted, guint *retry_after_s)
+{
+    *retry_after_s = 0;
+    HnRoomPolicy pol;
+    if (!hn_hub_room_policy(hub, room, &pol) && !hub->cfg->auto_create)
+        return HN_HUB_SITE_NO_ROOM;
+    HnRoomEntry *e = g_hash_table_lookup(hub->rooms, room);
+    if (e && e->floor && hn_floor_locked(e->floor))
+        return HN_HUB_SITE_DENIED;
+    if (trusted)
+        return HN_HUB_SITE_OK;
+    HnJoinVerdict v;
+    hn_join_gate_check(hub->gate, room, addr, NULL, pin, NULL, g_get_monotonic_time(),
+                       g_get_real_time() / G_USEC_PER_SEC, &v);
+    HnHubSiteCheck r = v.ok ? HN_HUB_SITE_OK
+                       : v.code == HN_PROTO_ERR_LOCKED || v.code == HN_PROTO_ERR_RATE_LIMITED
+                           ? HN_HUB_SITE_LIMITED
+                           : HN_HUB_SITE_DENIED;
+    if (!v.ok) {
+        const char *code = hn_proto_error_code_name(v.code);
+        hub->joins_refused++;
+        g_message("sip join refused: room %s from %s: %s (%s)", room, addr, code, v.message);
+        g_autofree char *detail =
+            g_strdup_printf("code=%s how=%s addr=%s client=sip", code, v.how ? v.how : "-", addr);
+        hn_store_audit(hub->store, addr, "join-refused", room, detail);
+        if (r == HN_HUB_SITE_LIMITED)
+            *retry_after_s = v.code == HN_PROTO_ERR_LOCKED ? hub->cfg->lockout_seconds : 60;
+    }
+    hn_join_verdict_clear(&v);
+    return r;
+}
+
+uint64_t hn_hub_site_enter(HnHub *hub, const char *room, const char *name, const char *addr,
+                           HnHubLegFactory make, void *user, const HnRoomTrackDesc *tracks,
+                           size_t n)
+{
+    static uint64_t next_site;
+    HnRoomEntry *e = room_open(hub, room);
+    if (!e)
+        return 0;
+    if (e->members >= e->max_participants) {
+        if (e->members == 0)
+            room_close(hub, e);
+        return 0;
+    }
+    uint64_t pid = SITE_PID_BASE + ++next_site;
+    HnLeg *leg = make(user, e->worker, pid);
+    if (!leg) {
+        if (e->members == 0)
+            room_close(hub, e);
+        return 0;
+    }
+    HnRole role = hn_hub_moderation_join(hub, e, pid, HN_ROLE_SITE, FALSE);
+    HnHubConn *c = g_new0(HnHubConn, 1);
+    c->id = pid;
+    c->room = e;
+    c->role = role;
+    c->name = g_strdup(name);
+    e->members++;
+    hub->joins++;
+    g_hash_table_insert(hub->conns, &c->id, c);
+    g_autofree char *detail = g_strdup_printf(
+        "how=sip role=%s addr=%s p%" G_GUINT64_FORMAT " client=sip", hn_role_name(role), addr, pid);
+    hn_store_audit(hub->store, name, "join", room, detail);
+    hn_hub_meeting_joined(hub, room, pid, name, hn_role_name(role), NULL, "sip", addr, "sip");
+    HnCmd *cmd = g_new0(HnCmd, 1);
+    cmd->type = CMD_ATTACH;
+    cmd->room = e->room;
+    cmd->pid = pid;
+    cmd->text = g_strdup(name);
+    cmd->leg = leg;
+    cmd->tracks = g_memdup2(tracks, n * sizeof *tracks);
+    cmd->n_tracks = n;
+    hn_worker_invoke(e->worker, cmd_run, cmd, cmd_free);
+    return pid;
+}
+
+void hn_hub_site_leave(HnHub *hub, uint64_t pid, const char *why)
+{
+    HnHubConn *c = g_hash_table_lookup(hub->conns, &pid);
+    if (c && pid > SITE_PID_BASE)
+        conn_gone(hub, c, why);
+}
+
+HnWorker *hn_hub_site_worker(HnHub *hub, uint64_t pid)
+{
+    HnHubConn *c = g_hash_table_lookup(hub->conns, &pid);
+    return c && c->room ? c->room->worker : NULL;
 }

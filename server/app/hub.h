@@ -7,6 +7,8 @@
 #include <glib.h>
 
 #include "app/config.h"
+#include "core/leg.h"
+#include "core/room_model.h"
 #include "store/store.h"
 #include "transport/cert.h"
 #include "transport/worker.h"
@@ -23,3 +25,36 @@ void hn_hub_free(HnHub *hub);
  * the REST API (app/api_v1.h) with it. transfer none, must outlive the hub;
  * NULL: none. Call once, before the loop runs. */
 void hn_hub_set_store(HnHub *hub, HnStore *store);
+
+/* --- participants carried by a gateway's leg (gateway/sip.c: SIP room systems) --- */
+
+typedef enum {
+    HN_HUB_SITE_OK,
+    HN_HUB_SITE_NO_ROOM, /* declared nowhere and rooms are not auto-created */
+    HN_HUB_SITE_DENIED,  /* PIN missing or wrong, token-only room, meeting locked */
+    HN_HUB_SITE_LIMITED, /* the address is locked or rate-limited: *retry_after_s */
+} HnHubSiteCheck;
+
+/* Whether a room system calling from addr may enter room with pin (NULL: none); trusted: a
+ * configured site that needs no PIN. The PIN goes through the join gate (and its per-address
+ * limiter) exactly as a browser's; refusals are audited. */
+HnHubSiteCheck hn_hub_site_check(HnHub *hub, const char *room, const char *addr, const char *pin,
+                                 gboolean trusted, guint *retry_after_s);
+
+/* Makes the leg for a participant of a room that lives on worker (called once, inside
+ * hn_hub_site_enter, on the main thread; the leg is handed to the worker). NULL: fails. */
+typedef HnLeg *(*HnHubLegFactory)(void *user, HnWorker *worker, uint64_t pid);
+
+/* Lets a checked room system into room with role site: the room is opened if needed, the leg
+ * made by make and attached on the room's worker with tracks (copied). Returns its pid, 0 when
+ * the room is full or gone or make failed. */
+uint64_t hn_hub_site_enter(HnHub *hub, const char *room, const char *name, const char *addr,
+                           HnHubLegFactory make, void *user, const HnRoomTrackDesc *tracks,
+                           size_t n);
+
+/* The room system pid left (why: "left", "timeout", "disconnected"); its leg is destroyed on
+ * its worker. Unknown pid: nothing. */
+void hn_hub_site_leave(HnHub *hub, uint64_t pid, const char *why);
+
+/* The worker of pid's room, NULL when pid is not in a room. transfer none. */
+HnWorker *hn_hub_site_worker(HnHub *hub, uint64_t pid);

@@ -81,16 +81,17 @@ static HnSdpPlainCodec codec_of(const HnSdpCodec *c, uint32_t *bit)
     return HN_SDP_PLAIN_CODEC_NONE;
 }
 
-/* H.264 we can forward: packetization-mode=1 and a well-formed profile-level-id (or none). The
- * answer's fmtp is written to `fmtp`. */
-static bool h264_ok(const HnSdpCodec *c, char *fmtp, size_t size)
+/* H.264 we can forward: packetization-mode=1 (mode0: 0, written or not, RFC 6184's default)
+ * and a well-formed profile-level-id (or none). The answer's fmtp is written to `fmtp`. */
+static bool h264_ok(const HnSdpCodec *c, bool mode0, char *fmtp, size_t size)
 {
     char mode[8] = "", plid[16] = "";
-    if (!hn_sdp_fmtp_get(c->fmtp, "packetization-mode", mode, sizeof mode) ||
-        strcmp(mode, "1") != 0)
+    bool has_mode = hn_sdp_fmtp_get(c->fmtp, "packetization-mode", mode, sizeof mode);
+    if (mode0 ? has_mode && strcmp(mode, "0") != 0 : !has_mode || strcmp(mode, "1") != 0)
         return false;
+    const char *m = mode0 ? "0" : "1";
     if (!hn_sdp_fmtp_get(c->fmtp, "profile-level-id", plid, sizeof plid)) {
-        g_snprintf(fmtp, size, "packetization-mode=1");
+        g_snprintf(fmtp, size, "packetization-mode=%s", m);
         return true;
     }
     if (strlen(plid) != 6)
@@ -99,7 +100,7 @@ static bool h264_ok(const HnSdpCodec *c, char *fmtp, size_t size)
         if (!g_ascii_isxdigit(plid[i]))
             return false;
     }
-    g_snprintf(fmtp, size, "profile-level-id=%s;packetization-mode=1", plid);
+    g_snprintf(fmtp, size, "profile-level-id=%s;packetization-mode=%s", plid, m);
     return true;
 }
 
@@ -107,15 +108,19 @@ static bool h264_ok(const HnSdpCodec *c, char *fmtp, size_t size)
 static const char *choose_codec(const HnSdpMedia *m, uint32_t caps, HnSdpPlainStream *st)
 {
     const HnSdpCodec *chosen = NULL;
-    for (size_t i = 0; i < m->n_codecs && !chosen; i++) {
-        const HnSdpCodec *c = &m->codecs[i];
+    /* H.264 packetization-mode 0 (single NAL units) only when nothing else fits: forwarded to
+     * browsers as is (a mode 1 receiver takes single NAL units) */
+    for (size_t k = 0; k < 2 * m->n_codecs && !chosen; k++) {
+        bool mode0 = k >= m->n_codecs;
+        const HnSdpCodec *c = &m->codecs[k % m->n_codecs];
         uint32_t bit;
         HnSdpPlainCodec id = codec_of(c, &bit);
         bool video = id == HN_SDP_PLAIN_CODEC_H264 || id == HN_SDP_PLAIN_CODEC_VP8;
-        if (id == HN_SDP_PLAIN_CODEC_NONE || !(caps & bit) || video != (st->kind == HN_KIND_VIDEO))
+        if (id == HN_SDP_PLAIN_CODEC_NONE || !(caps & bit) ||
+            video != (st->kind == HN_KIND_VIDEO) || (mode0 && id != HN_SDP_PLAIN_CODEC_H264))
             continue;
         st->fmtp[0] = '\0';
-        if (id == HN_SDP_PLAIN_CODEC_H264 && !h264_ok(c, st->fmtp, sizeof st->fmtp))
+        if (id == HN_SDP_PLAIN_CODEC_H264 && !h264_ok(c, mode0, st->fmtp, sizeof st->fmtp))
             continue;
         if (id == HN_SDP_PLAIN_CODEC_OPUS && strlen(c->fmtp) < sizeof st->fmtp)
             strcpy(st->fmtp, c->fmtp);
@@ -124,8 +129,7 @@ static const char *choose_codec(const HnSdpMedia *m, uint32_t caps, HnSdpPlainSt
     }
     if (!chosen)
         return st->kind == HN_KIND_AUDIO ? "no supported audio codec (Opus, G722, PCMU, PCMA)"
-                                         : "no supported video codec (H264 packetization-mode=1, "
-                                           "VP8)";
+                                         : "no supported video codec (H264, VP8)";
     st->pt = chosen->pt;
     st->clock_rate = st->codec == HN_SDP_PLAIN_CODEC_OPUS ? 48000
                      : st->kind == HN_KIND_VIDEO          ? 90000

@@ -204,6 +204,46 @@ static void answer_err(const char *offer_text, const HnSdpPlainPort *ports, size
 
 #define HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nt=0 0\r\n"
 
+/* H.264 packetization-mode 0 (single NAL units): taken only when no other video codec fits,
+ * mode 1 preferred whatever the order; the answer says which mode. */
+static void test_h264_mode0(void **state)
+{
+    HnSdpPlainPort p = {"192.0.2.1", 30000, 0, NULL};
+    const struct {
+        const char *media, *fmtp;
+        int pt;
+    } cases[] = {
+        {"m=video 4000 RTP/AVP 98\r\na=rtpmap:98 H264/90000\r\n"
+         "a=fmtp:98 profile-level-id=42e01f\r\n",
+         "profile-level-id=42e01f;packetization-mode=0", 98},
+        {"m=video 4000 RTP/AVP 98\r\na=rtpmap:98 H264/90000\r\n"
+         "a=fmtp:98 packetization-mode=0\r\n",
+         "packetization-mode=0", 98},
+        {"m=video 4000 RTP/AVP 98 99\r\na=rtpmap:98 H264/90000\r\n"
+         "a=fmtp:98 profile-level-id=42e01f;packetization-mode=0\r\na=rtpmap:99 H264/90000\r\n"
+         "a=fmtp:99 profile-level-id=42e01f;packetization-mode=1\r\n",
+         "profile-level-id=42e01f;packetization-mode=1", 99},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strconcat(HEAD "c=IN IP4 192.0.2.9\r\n", cases[i].media, NULL);
+        HnSdp *offer = parse_ok(text);
+        HnSdpPlainAnswer *a = NULL;
+        assert_int_equal(hn_sdp_plain_answer(offer, &session4, &p, 1, &a, NULL), 0);
+        assert_true(a->streams[0].accepted);
+        assert_int_equal(a->streams[0].codec, HN_SDP_PLAIN_CODEC_H264);
+        assert_int_equal(a->streams[0].pt, cases[i].pt);
+        assert_string_equal(a->streams[0].fmtp, cases[i].fmtp);
+        g_autofree char *line = g_strdup_printf("a=fmtp:%d %s", cases[i].pt, cases[i].fmtp);
+        assert_true(has_line(a->sdp, line));
+        hn_sdp_plain_answer_free(a);
+        hn_sdp_free(offer);
+    }
+    /* mode 2 (interleaved) is refused */
+    answer_err(HEAD "c=IN IP4 192.0.2.9\r\nm=video 4000 RTP/AVP 98\r\na=rtpmap:98 H264/90000\r\n"
+                    "a=fmtp:98 packetization-mode=2\r\n",
+               &p, 1, HN_SDP_ERROR_NEGOTIATION, "no supported video codec");
+}
+
 static void test_answer_errors(void **state)
 {
     HnSdpPlainPort p[2] = {{"192.0.2.1", 30000, 0, NULL}, {"192.0.2.1", 30002, 0, NULL}};
@@ -420,8 +460,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_polycom_savp),         cmocka_unit_test(test_cisco_avpf),
         cmocka_unit_test(test_yealink_codec_choice), cmocka_unit_test(test_baresip_ipv6),
-        cmocka_unit_test(test_answer_errors),        cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_offer_round_trip),     cmocka_unit_test(test_offer_errors),
+        cmocka_unit_test(test_answer_errors),        cmocka_unit_test(test_h264_mode0),
+        cmocka_unit_test(test_parse_errors),         cmocka_unit_test(test_offer_round_trip),
+        cmocka_unit_test(test_offer_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,489 @@
+/* The SIP gateway: see sip.h and docs/room-systems.md. */
+#include <sys/random.h>
+#include <string.h>
+
+typedef struct HnSipGateway HnSipGateway;
+typedef struct SipCall SipCall;
+#define SU_ROOT_MAGIC_T HnSipGateway
+#define NUA_MAGIC_T     HnSipGateway
+#define NUA_HMAGIC_T    SipCall
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/su_wait.h>
+
+#include "gateway/rtp_leg.h"
+#include "gateway/sip.h"
+#include "gateway/sip_dial.h"
+#include "gateway/transcode.h"
+#include "meeting/limiter.h"
+#include "sdp/sdp_plain.h"
+
+#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+
+struct HnSipGateway {
+    const HnConfig *cfg;
+    HnHub *hub;
+    su_home_t home[1];
+    su_root_t *root;
+    nua_t *nua;
+    HnLimiter *limiter; /* INVITE and OPTIONS per source address */
+    GHashTable *calls;  /* SipCall* set */
+    HnSipMediaProvider media;
+    gboolean has_media;
+    guint64 session_seq;
+};
+
+/* Sofia's module logs (not in its public headers): to g_debug, not stderr. */
+extern su_log_t nua_log[], nta_log[], tport_log[];
+
+static void sofia_log(void *stream, char const *fmt, va_list ap)
+{
+    (void)stream;
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    g_strchomp(text);
+    if (*text)
+        g_debug("sofia: %s", text);
+}
+
+struct SipCall {
+    HnSipGateway *gw;
+    nua_handle_t *nh;
+    uint64_t pid; /* 0 until in the room */
+    char room[65];
+    char *answer;  /* our SDP answer: a re-INVITE gets it again (nothing changes) */
+    gboolean byed; /* we sent BYE or got one */
+};
+
+static const char *media_address(const HnSipGateway *gw)
+{
+    return gw->cfg->sip_media_address ? gw->cfg->sip_media_address : gw->cfg->sip_listen_host;
+}
+
+/* The request's source address ("" when unknown). */
+static void source_addr(nua_t *nua, char *out, size_t cap)
+{
+    out[0] = 0;
+    msg_t *msg = nua_current_request(nua);
+    su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+    if (!ai || !ai->ai_addr)
+        return;
+    su_sockaddr_t *su = (su_sockaddr_t *)ai->ai_addr;
+    su_inet_ntop(su->su_family, SU_ADDR(su), out, cap);
+}
+
+static void call_free(SipCall *c)
+{
+    if (!c)
+        return;
+    if (c->pid)
+        hn_hub_site_leave(c->gw->hub, c->pid, c->byed ? "left" : "disconnected");
+    g_hash_table_remove(c->gw->calls, c);
+    if (c->nh) {
+        nua_handle_bind(c->nh, NULL);
+        nua_handle_destroy(c->nh);
+    }
+    g_free(c->answer);
+    g_free(c);
+}
+
+static SipCall *call_by_pid(HnSipGateway *gw, uint64_t pid)
+{
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, gw->calls);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (((SipCall *)k)->pid == pid)
+            return k;
+    return NULL;
+}
+
+#define FAST_UPDATE                                                                                \
+    "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n<media_control><vc_primitive><to_encoder>"     \
+    "<picture_fast_update/></to_encoder></vc_primitive></media_control>\r\n"
+
+/* From the call's leg (posted from its worker): silent ("timeout": BYE, and the participant
+ * leaves), or a key frame wanted from an endpoint without RTCP feedback ("keyframe": INFO). */
+static void call_gone(void *user, uint64_t pid, const char *what)
+{
+    HnSipGateway *gw = user;
+    SipCall *c = pid ? call_by_pid(gw, pid) : NULL;
+    if (!c || c->byed)
+        return;
+    if (strcmp(what, "keyframe") == 0) {
+        nua_info(c->nh, SIPTAG_CONTENT_TYPE_STR("application/media_control+xml"),
+                 SIPTAG_PAYLOAD_STR(FAST_UPDATE), TAG_END());
+        return;
+    }
+    g_message("sip: %s call p%" G_GUINT64_FORMAT ": media %s, hanging up", c->room, c->pid, what);
+    hn_hub_site_leave(gw->hub, c->pid, what);
+    c->pid = 0;
+    c->byed = TRUE;
+    nua_bye(c->nh, TAG_END());
+}
+
+static gboolean rate_ok(HnSipGateway *gw, nua_handle_t *nh, const char *addr)
+{
+    if (hn_limiter_attempt(gw->limiter, addr, g_get_monotonic_time()) == HN_LIMIT_OK)
+        return TRUE;
+    g_message("sip: requests from %s rate-limited", addr);
+    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("60"),
+                NUTAG_WITH_THIS(gw->nua), TAG_END());
+    return FALSE;
+}
+
+typedef struct {
+    HnSipGateway *gw;
+    SipCall *call;
+    HnRtpLegStreamInit *init;
+    size_t n;
+    const char *room, *name;
+} LegMake;
+
+static HnLeg *make_leg(void *user, HnWorker *worker, uint64_t pid)
+{
+    LegMake *m = user;
+    g_autoptr(GError) err = NULL;
+    HnRtpLeg *leg =
+        hn_rtp_leg_new(hn_worker_context(worker), m->init, m->n,
+                       (int)m->gw->cfg->consent_timeout + (int)m->gw->cfg->ice_restart_grace, pid,
+                       call_gone, m->gw, &err);
+    if (!leg) {
+        g_message("sip: leg: %s", err->message);
+        return NULL;
+    }
+    for (size_t i = 0; i < m->n; i++) /* the leg owns the sockets now */
+        memset(&m->init[i].ports, 0, sizeof m->init[i].ports);
+    hn_rtp_leg_start(leg, m->gw->has_media ? &m->gw->media : NULL, m->room, m->name);
+    return hn_rtp_leg_base(leg);
+}
+
+static HnCodecId codec_id(HnSdpPlainCodec c)
+{
+    return c == HN_SDP_PLAIN_CODEC_OPUS   ? HN_CODEC_OPUS
+           : c == HN_SDP_PLAIN_CODEC_H264 ? HN_CODEC_H264
+           : c == HN_SDP_PLAIN_CODEC_VP8  ? HN_CODEC_VP8
+                                          : HN_CODEC_UNKNOWN;
+}
+
+static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
+{
+    char addr[64];
+    source_addr(gw->nua, addr, sizeof addr);
+    if (!rate_ok(gw, nh, addr)) {
+        nua_handle_destroy(nh);
+        return;
+    }
+    HnSipDial dial;
+    /* some endpoints escape the '*' of ROOM*PIN (%2A) */
+    const char *raw = sip->sip_request->rq_url->url_user;
+    g_autofree char *user = raw ? g_uri_unescape_string(raw, NULL) : NULL;
+    if (!hn_sip_dial_parse(user, &dial)) {
+        nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(gw->nua), TAG_END());
+        nua_handle_destroy(nh);
+        return;
+    }
+    const char *from_user = sip->sip_from ? sip->sip_from->a_url->url_user : NULL;
+    const char *display = sip->sip_from ? sip->sip_from->a_display : NULL;
+    const HnSiteConfig *site = hn_sip_site_find(gw->cfg, addr, from_user);
+    guint retry = 0;
+    HnHubSiteCheck chk = hn_hub_site_check(gw->hub, dial.room, addr, dial.pin[0] ? dial.pin : NULL,
+                                           site && site->trusted, &retry);
+    if (chk != HN_HUB_SITE_OK) {
+        g_autofree char *ra = g_strdup_printf("%u", retry ? retry : 60);
+        if (chk == HN_HUB_SITE_NO_ROOM)
+            nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(gw->nua), TAG_END());
+        else if (chk == HN_HUB_SITE_LIMITED)
+            nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR(ra),
+                        NUTAG_WITH_THIS(gw->nua), TAG_END());
+        else
+            nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(gw->nua), TAG_END());
+        nua_handle_destroy(nh);
+        return;
+    }
+    /* the offer */
+    HnSdp *offer = NULL;
+    g_autoptr(GError) err = NULL;
+    const char *body = sip->sip_payload ? sip->sip_payload->pl_data : NULL;
+    size_t body_len = sip->sip_payload ? sip->sip_payload->pl_len : 0;
+    if (!body || body_len == 0 || hn_sdp_parse(body, body_len, &offer, &err) < 0 ||
+        offer->n_media == 0 || offer->n_media > HN_RTP_LEG_MAX_STREAMS) {
+        /* no offer in the INVITE (offer in the 200, answer in the ACK) is not built yet */
+        g_message("sip: INVITE from %s: %s", addr,
+                  err    ? err->message
+                  : body ? "too many m= lines"
+                         : "no SDP offer");
+        nua_respond(nh, body ? 488 : 488, body ? sip_488_Not_acceptable : "No SDP offer",
+                    SIPTAG_WARNING_STR("399 hoinghi \"an SDP offer of 1-4 m= lines is needed\""),
+                    NUTAG_WITH_THIS(gw->nua), TAG_END());
+        hn_sdp_free(offer);
+        nua_handle_destroy(nh);
+        return;
+    }
+    size_t n = offer->n_media;
+    HnRtpPorts ports[HN_RTP_LEG_MAX_STREAMS] = {0};
+    HnSdpSdesKey keys[HN_RTP_LEG_MAX_STREAMS];
+    HnSdpPlainPort pp[HN_RTP_LEG_MAX_STREAMS];
+    HnSiteSrtp srtp = site ? site->srtp : HN_SITE_SRTP_OPTIONAL;
+    gboolean ok = TRUE;
+    for (size_t i = 0; i < n && ok; i++) {
+        ok = hn_rtp_ports_open(&ports[i], media_address(gw), &err);
+        keys[i].suite = HN_SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80;
+        if (getrandom(keys[i].key, 30, 0) != 30)
+            ok = FALSE;
+        pp[i] = (HnSdpPlainPort){.address = media_address(gw),
+                                 .port = ports[i].rtp_port,
+                                 .rtcp_port = ports[i].rtcp_port,
+                                 .key = srtp == HN_SITE_SRTP_OFF ? NULL : &keys[i]};
+    }
+    HnSdpPlainSession sess = {
+        .address = media_address(gw),
+        .session_id = g_get_real_time() ^ ++gw->session_seq,
+        .version = 1,
+        .codecs = HN_SDP_PLAIN_H264 | HN_SDP_PLAIN_OPUS | HN_SDP_PLAIN_G722 | HN_SDP_PLAIN_PCMU |
+                  HN_SDP_PLAIN_PCMA | HN_SDP_PLAIN_DTMF,
+    };
+    HnSdpPlainAnswer *ans = NULL;
+    if (ok && hn_sdp_plain_answer(offer, &sess, pp, n, &ans, &err) < 0)
+        ok = FALSE;
+    /* SRTP required: a plain stream, or a suite the SRTP layer does not do, is refused */
+    for (size_t i = 0; ok && i < n; i++) {
+        const HnSdpPlainStream *st = &ans->streams[i];
+        if (!st->accepted)
+            continue;
+        if ((srtp == HN_SITE_SRTP_REQUIRED && !st->srtp) ||
+            (st->srtp && st->remote_key.suite != HN_SDP_CRYPTO_AES_CM_128_HMAC_SHA1_80)) {
+            ok = FALSE;
+            g_set_error(&err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                        st->srtp ? "SRTP suite not supported (AES_CM_128_HMAC_SHA1_80 only)"
+                                 : "this site must use SRTP");
+        }
+    }
+    if (!ok) {
+        g_message("sip: INVITE from %s to %s: %s", addr, dial.room,
+                  err ? err->message : "cannot answer");
+        nua_respond(nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_THIS(gw->nua), TAG_END());
+        for (size_t i = 0; i < n; i++)
+            hn_rtp_ports_close(&ports[i]);
+        hn_sdp_plain_answer_free(ans);
+        hn_sdp_free(offer);
+        memset(keys, 0, sizeof keys);
+        nua_handle_destroy(nh);
+        return;
+    }
+    /* the accepted streams: the leg's, and the tracks it publishes */
+    HnRtpLegStreamInit init[HN_RTP_LEG_MAX_STREAMS];
+    HnRoomTrackDesc tracks[HN_RTP_LEG_MAX_STREAMS];
+    size_t ni = 0, nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        const HnSdpPlainStream *st = &ans->streams[i];
+        if (!st->accepted) {
+            hn_rtp_ports_close(&ports[i]);
+            continue;
+        }
+        uint32_t opus_ssrc = g_random_int() | 1;
+        init[ni++] = (HnRtpLegStreamInit){st, ports[i], st->srtp ? &keys[i] : NULL, opus_ssrc};
+        gboolean transcoded = st->kind == HN_KIND_AUDIO && hn_transcoder_handles(st->codec);
+        HnCodecId id = transcoded ? HN_CODEC_OPUS : codec_id(st->codec);
+        if (id == HN_CODEC_UNKNOWN || st->direction == HN_SDP_DIR_SENDONLY ||
+            st->direction == HN_SDP_DIR_INACTIVE)
+            continue;
+        HnRoomTrackDesc *t = &tracks[nt++];
+        memset(t, 0, sizeof *t);
+        g_snprintf(t->mid, sizeof t->mid, "%s%zu", st->kind == HN_KIND_VIDEO ? "v" : "a", i);
+        t->kind = st->kind;
+        t->source = st->kind == HN_KIND_VIDEO ? HN_SOURCE_CAMERA : HN_SOURCE_MICROPHONE;
+        t->codec.id = id;
+        t->codec.kind = st->kind;
+        t->codec.pt = transcoded ? HN_TRANSCODE_OPUS_PT : st->pt;
+        t->codec.clock_rate = transcoded ? 48000 : st->clock_rate;
+        t->ssrc = transcoded ? opus_ssrc : 0; /* else learnt from the first packet */
+        t->codec.channels = id == HN_CODEC_OPUS ? 2 : 0;
+        t->codec.feedback = st->kind == HN_KIND_VIDEO ? HN_FB_PLI | HN_FB_FIR | HN_FB_NACK : 0;
+        g_strlcpy(t->codec.fmtp, transcoded ? "minptime=10;useinbandfec=1" : st->fmtp,
+                  sizeof t->codec.fmtp);
+    }
+    SipCall *c = g_new0(SipCall, 1);
+    c->gw = gw;
+    c->nh = nh;
+    g_strlcpy(c->room, dial.room, sizeof c->room);
+    g_autofree char *name = hn_sip_display_name(site, display, from_user);
+    LegMake m = {gw, c, init, ni, dial.room, name};
+    c->pid = hn_hub_site_enter(gw->hub, dial.room, name, addr, make_leg, &m, tracks, nt);
+    for (size_t i = 0; i < ni; i++)
+        hn_rtp_ports_close(&init[i].ports); /* those the leg did not take */
+    memset(keys, 0, sizeof keys);
+    if (!c->pid) {
+        nua_respond(nh, SIP_486_BUSY_HERE, NUTAG_WITH_THIS(gw->nua), TAG_END());
+        g_free(c);
+        nua_handle_destroy(nh);
+    } else {
+        c->answer = g_strdup(ans->sdp);
+        g_hash_table_add(gw->calls, c);
+        nua_handle_bind(nh, c);
+        g_message("sip: %s (%s) entered %s as p%" G_GUINT64_FORMAT " with %zu stream(s)", name,
+                  addr, dial.room, c->pid, ni);
+        nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                    SIPTAG_PAYLOAD_STR(ans->sdp), SIPTAG_ALLOW_STR(ALLOW), NUTAG_WITH_THIS(gw->nua),
+                    TAG_END());
+    }
+    hn_sdp_plain_answer_free(ans);
+    hn_sdp_free(offer);
+}
+
+static void on_options(HnSipGateway *gw, nua_handle_t *nh)
+{
+    char addr[64];
+    source_addr(gw->nua, addr, sizeof addr);
+    if (rate_ok(gw, nh, addr))
+        nua_respond(nh, SIP_200_OK, SIPTAG_ALLOW_STR(ALLOW), /* nua adds Accept: application/sdp */
+                    NUTAG_WITH_THIS(gw->nua), TAG_END());
+    nua_handle_destroy(nh);
+}
+
+static void on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
+                     HnSipGateway *gw, nua_handle_t *nh, SipCall *call, sip_t const *sip,
+                     tagi_t tags[])
+{
+    switch (event) {
+    case nua_i_invite:
+        if (call) { /* a re-INVITE: the media does not change (hold, bandwidth: not built) */
+            nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                        SIPTAG_PAYLOAD_STR(call->answer), NUTAG_WITH_THIS(nua), TAG_END());
+            break;
+        }
+        if (!sip || !sip->sip_request) {
+            nua_respond(nh, SIP_400_BAD_REQUEST, TAG_END());
+            nua_handle_destroy(nh);
+            break;
+        }
+        on_invite(gw, nh, sip);
+        break;
+    case nua_i_options:
+        on_options(gw, nh);
+        break;
+    case nua_i_bye:
+        if (call) {
+            call->byed = TRUE;
+            if (call->pid) {
+                hn_hub_site_leave(gw->hub, call->pid, "left");
+                call->pid = 0;
+            }
+        }
+        break;
+    case nua_i_state: {
+        int state = nua_callstate_init;
+        tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+        if (state == nua_callstate_terminated && call)
+            call_free(call);
+        break;
+    }
+    case nua_i_info:
+        /* nua answers 200. picture_fast_update: the media provider's keyframe(); DTMF by INFO
+         * is not acted on yet */
+        if (call && call->pid && sip && sip->sip_payload && sip->sip_payload->pl_data &&
+            g_strstr_len(sip->sip_payload->pl_data, (gssize)sip->sip_payload->pl_len,
+                         "picture_fast_update"))
+            hn_rtp_leg_keyframe_by_pid(hn_hub_site_worker(gw->hub, call->pid), call->pid);
+        break;
+    case nua_r_shutdown:
+        break;
+    default:
+        if (call == NULL && nh && event >= nua_i_chat && event <= nua_i_terminated &&
+            event != nua_i_state && event != nua_i_terminated && event != nua_i_ack &&
+            event != nua_i_active && event != nua_i_cancel && event != nua_i_error &&
+            event != nua_i_bye)
+            nua_handle_destroy(nh);
+        break;
+    }
+    (void)status, (void)phrase, (void)nua;
+}
+
+HnSipGateway *hn_sip_gateway_new(const HnConfig *cfg, HnHub *hub, GError **error)
+{
+    if (!cfg->sip_listen_host)
+        return NULL;
+    static gboolean su_ready;
+    if (!su_ready) {
+        su_init();
+        su_log_redirect(su_log_default, sofia_log, NULL);
+        su_log_redirect(su_log_global, sofia_log, NULL);
+        su_log_redirect(nua_log, sofia_log, NULL);
+        su_log_redirect(nta_log, sofia_log, NULL);
+        su_log_redirect(tport_log, sofia_log, NULL);
+        su_ready = TRUE;
+    }
+    HnSipGateway *gw = g_new0(HnSipGateway, 1);
+    gw->cfg = cfg;
+    gw->hub = hub;
+    su_home_init(gw->home);
+    gw->root = su_glib_root_create(gw);
+    g_source_attach(su_root_gsource(gw->root), NULL);
+    gw->calls = g_hash_table_new(NULL, NULL);
+    gw->limiter = hn_limiter_new(1000, 1, cfg->sip_requests_per_minute);
+    const char *h = cfg->sip_listen_host;
+    g_autofree char *url = strchr(h, ':') ? g_strdup_printf("sip:[%s]:%u", h, cfg->sip_listen_port)
+                                          : g_strdup_printf("sip:%s:%u", h, cfg->sip_listen_port);
+    gw->nua = nua_create(gw->root, on_event, gw, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
+                         NUTAG_APPL_METHOD("OPTIONS"), NUTAG_ALLOW(ALLOW), NUTAG_AUTOANSWER(0),
+                         NUTAG_ENABLEINVITE(1), SIPTAG_USER_AGENT_STR("hoinghi"), TAG_END());
+    if (!gw->nua) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "SIP: cannot listen on %s", url);
+        hn_sip_gateway_free(gw);
+        return NULL;
+    }
+    g_message("sip: listening on %s (UDP and TCP)", url);
+    return gw;
+}
+
+void hn_sip_gateway_set_media(HnSipGateway *gw, const HnSipMediaProvider *provider)
+{
+    if (!gw)
+        return;
+    gw->has_media = provider != NULL;
+    if (provider)
+        gw->media = *provider;
+}
+
+static gboolean shutdown_done(gpointer data)
+{
+    return G_SOURCE_REMOVE;
+}
+
+void hn_sip_gateway_free(HnSipGateway *gw)
+{
+    if (!gw)
+        return;
+    if (gw->nua) {
+        GList *calls = g_hash_table_get_keys(gw->calls);
+        for (GList *l = calls; l; l = l->next) {
+            SipCall *c = l->data;
+            if (!c->byed)
+                nua_bye(c->nh, TAG_END());
+            c->byed = TRUE;
+        }
+        g_list_free(calls);
+        nua_shutdown(gw->nua);
+        /* let the BYEs and the shutdown go out (bounded) */
+        for (int i = 0; i < 50; i++)
+            su_root_step(gw->root, 10);
+        GList *left = g_hash_table_get_keys(gw->calls);
+        for (GList *l = left; l; l = l->next)
+            call_free(l->data);
+        g_list_free(left);
+        nua_destroy(gw->nua);
+    }
+    (void)shutdown_done;
+    g_hash_table_destroy(gw->calls);
+    hn_limiter_free(gw->limiter);
+    if (gw->root) {
+        g_source_destroy(su_root_gsource(gw->root));
+        su_root_destroy(gw->root);
+    }
+    su_home_deinit(gw->home);
+    g_free(gw);
+}

@@ -1,0 +1,536 @@
+"""The SIP gateway for room systems (docs/room-systems.md), against the real server.
+
+sipp plays the bad or simple callers (tests/integration/sip/*.xml); a small SIP user agent written
+here plus GStreamer senders play a room system with media (H.264 + Opus over plain RTP with
+separate RTCP ports, or SDES-SRTP); a webrtcbin participant (tests/interop/gst_client.py) in the
+room must decode the room system's video and audio."""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+from harness import counts_from, free_port, valid_room
+
+SIP_DIR = os.path.join(os.path.dirname(__file__), 'sip')
+
+pytestmark = pytest.mark.skipif(shutil.which('sipp') is None, reason='sipp (sip-tester) missing')
+
+
+@pytest.fixture(autouse=True)
+def gst_leak_suppression(monkeypatch):
+    """Under ASan: the G.711/G.722 transcoding loads GStreamer into the server, and GLib's quark
+    block that GStreamer outgrows is left allocated on purpose (lsan_gst.supp, as in
+    test_recording.py); the full unwinder lets the suppression see it was made at load time."""
+    here = os.path.dirname(__file__)
+    monkeypatch.setenv('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0:halt_on_error=1:'
+                       'fast_unwind_on_malloc=0')
+    monkeypatch.setenv('LSAN_OPTIONS', 'suppressions=%s:print_suppressions=0'
+                       % os.path.join(here, 'lsan_gst.supp'))
+
+
+def sip_config(port, extra=''):
+    return ('[sip]\nlisten = 127.0.0.1:%d\nrequests_per_minute = 40\n'
+            '[rooms]\nauto_create = false\n'
+            '[room:hall]\n[room:secret]\naccess = pin\npin = 4321\n%s' % (port, extra))
+
+
+@pytest.fixture
+def sip_server(start_server):
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port))
+    srv.sip_port = port
+    return srv
+
+
+def sipp(srv, tmp_path, scenario, *args, expect=None):
+    """Runs one sipp scenario once; returns (rc, output). expect: the final answer code that
+    invite_expect.xml must get."""
+    src = os.path.join(SIP_DIR, scenario)
+    if expect is not None:
+        with open(src, encoding='utf-8') as f:
+            text = f.read().replace('EXPECT', str(expect))
+        src = str(tmp_path / ('%s-%s.xml' % (scenario, expect)))
+        with open(src, 'w', encoding='utf-8') as f:
+            f.write(text)
+    cmd = ['sipp', '127.0.0.1:%d' % srv.sip_port, '-sf', src, '-m', '1', '-i', '127.0.0.1',
+           '-p', str(free_port(socket.SOCK_DGRAM)), '-timeout', '10', '-timeout_error',
+           '-nostdin'] + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, cwd=str(tmp_path),
+                       stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout[-2000:] + p.stderr[-2000:]
+
+
+def invite(srv, tmp_path, dial, expect, fmt='9', rtpmap='a=rtpmap:9 G722/8000',
+           proto='RTP/AVP'):
+    rc, out = sipp(srv, tmp_path, 'invite_expect.xml', '-key', 'dial', dial, '-key', 'proto',
+                   proto, '-key', 'fmt', fmt, '-key', 'rtpmap', rtpmap, expect=expect)
+    assert rc == 0, 'INVITE %s: wanted %s\n%s' % (dial, expect, out)
+
+
+def raw_request(srv, text, timeout=5, full=False):
+    """Sends one UDP datagram to the SIP port; returns the first final response's status line
+    (full: the whole response)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        s.settimeout(timeout)
+        port = s.getsockname()[1]
+        s.sendto(text.replace('PORT', str(port)).encode(), ('127.0.0.1', srv.sip_port))
+        while True:
+            data = s.recv(65535).decode(errors='replace')
+            line = data.split('\r\n', 1)[0]
+            if not line.startswith('SIP/2.0 1'):
+                return data if full else line
+
+
+# --- bad input, simple requests --------------------------------------------------------------
+
+@pytest.mark.parametrize('transport', ['u1', 't1'], ids=['udp', 'tcp'])
+def test_options_answered_with_allow_and_accept(sip_server, tmp_path, transport):
+    rc, out = sipp(sip_server, tmp_path, 'options.xml', '-t', transport)
+    assert rc == 0, out
+
+
+def test_unknown_room_404_wrong_pin_403_unknown_codec_488(sip_server, tmp_path):
+    invite(sip_server, tmp_path, 'nosuchroom', 404)
+    invite(sip_server, tmp_path, 'secret*1111', 403)
+    invite(sip_server, tmp_path, 'secret', 403)  # no PIN for a PIN room
+    invite(sip_server, tmp_path, 'secret%2A4321', 200)  # an escaped '*'
+    invite(sip_server, tmp_path, 'secret*4321', 200)
+    invite(sip_server, tmp_path, 'hall', 488, fmt='98', rtpmap='a=rtpmap:98 iLBC/8000')
+    invite(sip_server, tmp_path, 'hall', 488, proto='TCP/BFCP', fmt='*', rtpmap='')
+
+
+def test_bye_for_unknown_dialog_481(sip_server, tmp_path):
+    rc, out = sipp(sip_server, tmp_path, 'bye_unknown.xml')
+    assert rc == 0, out
+
+
+def test_malformed_request_400(sip_server):
+    line = raw_request(sip_server, (
+        'INVITE sip:hall@127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKbad1\r\n'
+        'From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:hall@127.0.0.1>\r\n'
+        'Call-ID: bad-cseq-1\r\nCSeq: abc INVITE\r\nMax-Forwards: 70\r\n'
+        'Content-Length: 0\r\n\r\n'))
+    assert line.startswith('SIP/2.0 400'), line
+
+
+def test_options_flood_is_rate_limited(sip_server):
+    codes = []
+    for i in range(60):
+        codes.append(raw_request(sip_server, (
+            'OPTIONS sip:127.0.0.1 SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKflood%d\r\n'
+            'From: <sip:x@127.0.0.1>;tag=%d\r\nTo: <sip:127.0.0.1>\r\n'
+            'Call-ID: flood-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n'
+            'Content-Length: 0\r\n\r\n' % (i, i, i))).split(' ')[1])
+    assert codes[:40] == ['200'] * 40, codes
+    assert set(codes[40:]) == {'503'}, codes
+    resp = raw_request(sip_server, (
+        'OPTIONS sip:127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKflood-last\r\n'
+        'From: <sip:x@127.0.0.1>;tag=x\r\nTo: <sip:127.0.0.1>\r\n'
+        'Call-ID: flood-last\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n'
+        'Content-Length: 0\r\n\r\n'), full=True)
+    assert resp.startswith('SIP/2.0 503') and re.search(r'^Retry-After: *60', resp, re.M), resp
+
+
+# --- a room system with media ------------------------------------------------------------------
+
+class Uac:
+    """A minimal SIP user agent over UDP: INVITE with our SDP, ACK, BYE."""
+
+    def __init__(self, srv, dial):
+        self.srv = srv
+        self.dial = dial
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.settimeout(10)
+        self.port = self.sock.getsockname()[1]
+        self.call_id = uuid.uuid4().hex
+        self.tag = uuid.uuid4().hex[:8]
+        self.to_tag = None
+        self.requests = []  # requests the server sent us (answered 200): INFO, BYE
+
+    def _send(self, method, cseq, body='', ctype=None, to_tag=None):
+        uri = 'sip:%s@127.0.0.1:%d' % (self.dial, self.srv.sip_port)
+        hdr = ['%s %s SIP/2.0' % (method, uri),
+               'Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s' % (self.port, uuid.uuid4().hex),
+               'From: "Hội trường xã" <sip:hall-test@127.0.0.1:%d>;tag=%s' % (self.port, self.tag),
+               'To: <%s>%s' % (uri, ';tag=' + to_tag if to_tag else ''),
+               'Call-ID: %s' % self.call_id, 'CSeq: %d %s' % (cseq, method),
+               'Contact: <sip:hall-test@127.0.0.1:%d>' % self.port, 'Max-Forwards: 70']
+        if ctype:
+            hdr.append('Content-Type: ' + ctype)
+        hdr.append('Content-Length: %d' % len(body.encode()))
+        self.sock.sendto(('\r\n'.join(hdr) + '\r\n\r\n' + body).encode(),
+                         ('127.0.0.1', self.srv.sip_port))
+
+    def _answer(self, data):
+        head = data.partition('\r\n\r\n')[0]
+        keep = [l for l in head.split('\r\n')[1:]
+                if l.split(':')[0].lower() in ('via', 'from', 'to', 'call-id', 'cseq')]
+        self.sock.sendto(('SIP/2.0 200 OK\r\n' + '\r\n'.join(keep) +
+                          '\r\nContent-Length: 0\r\n\r\n').encode(),
+                         ('127.0.0.1', self.srv.sip_port))
+        self.requests.append(data)
+
+    def _final(self):
+        while True:
+            data = self.sock.recv(65535).decode(errors='replace')
+            if not data.startswith('SIP/2.0 '):
+                self._answer(data)
+                continue
+            head, _, body = data.partition('\r\n\r\n')
+            status = int(head.split(' ')[1])
+            if status >= 200:
+                return status, head, body
+
+    def drain(self):
+        """Answers every request the server sent meanwhile."""
+        self.sock.settimeout(0.2)
+        try:
+            while True:
+                data = self.sock.recv(65535).decode(errors='replace')
+                if not data.startswith('SIP/2.0 '):
+                    self._answer(data)
+        except socket.timeout:
+            pass
+        self.sock.settimeout(10)
+
+    def invite(self, sdp):
+        self._send('INVITE', 1, sdp, 'application/sdp')
+        status, head, body = self._final()
+        m = re.search(r'^To:.*;tag=([^;\r\n]+)', head, re.M | re.I)
+        self.to_tag = m.group(1) if m else None
+        self._send('ACK', 1, to_tag=self.to_tag)
+        return status, body
+
+    def bye(self):
+        self._send('BYE', 2, to_tag=self.to_tag)
+        return self._final()[0]
+
+    def wait_request(self, method, timeout=60):
+        """Waits for a request from the server (its BYE); answers 200."""
+        self.sock.settimeout(timeout)
+        while True:
+            data = self.sock.recv(65535).decode(errors='replace')
+            if not data.startswith('SIP/2.0 '):
+                self._answer(data)
+                if data.startswith(method + ' '):
+                    return data
+
+    def close(self):
+        self.sock.close()
+
+
+AUDIO_OFFERS = {
+    'opus': '111 9 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n'
+            'a=rtpmap:0 PCMU/8000',
+    'g722': '9 8 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:8 PCMA/8000\r\n'
+            'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15',
+    'pcma': '8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000',
+    'pcmu': '0',  # static payload type, no a=rtpmap
+}
+
+AUDIO_SENDERS = {
+    'opus': 'opusenc ! rtpopuspay pt=111',
+    'g722': 'avenc_g722 ! rtpg722pay pt=9',
+    'pcma': 'audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt=8',
+    'pcmu': 'audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0',
+}
+
+
+def offer(audio_port, video_port, key=None, audio='opus', feedback=True, mode0=False):
+    proto = ('RTP/SAVP' if key else 'RTP/AVP') + ('F' if feedback else '')
+    crypto = ('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n' %
+              base64.b64encode(key).decode()) if key else ''
+    return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+            'm=audio %d %s %s\r\n%s'
+            'm=video %d %s 96\r\na=rtpmap:96 H264/90000\r\n'
+            'a=fmtp:96 profile-level-id=42e01f%s\r\n'
+            '%s%s' % (audio_port, proto, AUDIO_OFFERS[audio], crypto, video_port, proto,
+                      '' if mode0 else ';packetization-mode=1',
+                      'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n' if feedback else '',
+                      crypto))
+
+
+def answer_ports(sdp):
+    """[(kind, rtp port, rtcp port, crypto key or None)] of the answer's m= lines."""
+    out = []
+    for sect in sdp.split('m=')[1:]:
+        kind, port = sect.split(' ')[0], int(sect.split(' ')[1])
+        m = re.search(r'a=rtcp:(\d+)', sect)
+        k = re.search(r'a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)', sect)
+        out.append((kind, port, int(m.group(1)) if m else port + 1,
+                    base64.b64decode(k.group(1)) if k else None))
+    return out
+
+
+def gst_sender(audio_src_port, video_src_port, audio_port, video_port, keys=(None, None),
+               audio='opus', mode0=False):
+    """gst-launch sending Opus and H.264 RTP from fixed source ports (symmetric RTP), with SRTP
+    under keys (audio's, video's: the offer's SDES keys, the ones the endpoint sends with)."""
+    def srtp(ssrc):
+        key = keys[0] if ssrc == 2222 else keys[1]
+        if not key:
+            return ''
+        return (' ! application/x-rtp ! srtpenc key=%s rtp-cipher=aes-128-icm '
+                'rtp-auth=hmac-sha1-80 rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80'
+                % key.hex())
+    pipeline = (
+        'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1'
+        ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300%s'
+        ' ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=1%s'
+        ' ssrc=1111%s ! udpsink host=127.0.0.1 port=%d bind-address=127.0.0.1 bind-port=%d '
+        'audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! '
+        '%s ssrc=2222%s ! udpsink host=127.0.0.1 port=%d '
+        'bind-address=127.0.0.1 bind-port=%d' % (
+            # packetization-mode 0: every NAL unit fits one packet, none aggregated
+            ' option-string=slice-max-size=1000' if mode0 else '',
+            ' aggregate-mode=none' if mode0 else '',
+            srtp(1111), video_port, video_src_port, AUDIO_SENDERS[audio], srtp(2222), audio_port,
+            audio_src_port))
+    return subprocess.Popen(['gst-launch-1.0', '-q'] + pipeline.split(' '),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+
+
+def sip_participant(rep):
+    for pid, name in (rep.get('participants') or {}).items():
+        if name == 'Hội trường xã':
+            return pid
+    return None
+
+
+@pytest.mark.parametrize('srtp,audio', [(False, 'opus'), (True, 'opus'), (False, 'g722'),
+                                        (True, 'pcma'), (False, 'pcmu')],
+                         ids=['plain-rtp-opus', 'sdes-srtp-opus', 'plain-rtp-g722',
+                              'sdes-srtp-pcma', 'plain-rtp-pcmu-h264-mode0'])
+def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
+    """The room system's H.264 video and its audio (Opus as is, G.722 and G.711 transcoded to
+    Opus), over plain RTP with separate RTCP ports or SDES-SRTP, are decoded by a webrtcbin
+    participant; BYE: it leaves the room. The G.722 endpoint offers RTP/AVP (no RTCP feedback):
+    the browser's key-frame requests reach it as SIP INFO picture_fast_update (RFC 5168); the
+    others offer RTP/AVPF or RTP/SAVPF with nack, pli and ccm fir and get RTCP instead. The PCMU
+    endpoint offers H.264 packetization-mode 0 only (no packetization-mode parameter)."""
+    mode0 = audio == 'pcmu'
+    room = 'hall'
+    viewer = clients(sip_server, 'Viewer', room, 14, '--no-publish', '--video-codec', 'h264')
+    viewer.wait_joined()
+    key = os.urandom(30) if srtp else None
+    uac = Uac(sip_server, room)
+    a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    status, body = uac.invite(offer(a_src, v_src, key, audio, feedback=audio != 'g722',
+                                    mode0=mode0))
+    assert status == 200, (status, body)
+    ports = answer_ports(body)
+    assert [p[0] for p in ports] == ['audio', 'video'], body
+    assert all(p[2] != p[1] for p in ports), 'separate RTCP ports: %s' % body
+    assert all((p[3] is not None) == srtp for p in ports), body
+    assert ('RTP/SAVP' in body) == srtp, body
+    assert ('a=rtcp-fb:96 nack pli' in body) == (audio != 'g722'), body
+    assert {'opus': 'opus/48000', 'g722': 'G722/8000', 'pcma': 'PCMA/8000',
+            'pcmu': 'PCMU/8000'}[audio] in body, body
+    assert ('packetization-mode=0' if mode0 else 'packetization-mode=1') in body, body
+    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1], (key, key), audio, mode0)
+    try:
+        for _ in range(8):
+            uac.drain()
+            time.sleep(0.8)
+        assert sender.poll() is None, sender.stderr.read().decode(errors='replace')
+        assert uac.bye() == 200
+    finally:
+        sender.send_signal(signal.SIGINT)
+        try:
+            sender.wait(5)
+        except subprocess.TimeoutExpired:
+            sender.kill()
+            sender.wait()
+        uac.close()
+    rep = viewer.wait()
+    assert rep['rc'] == 0, viewer.describe()
+    pid = sip_participant(rep)
+    assert pid, rep.get('participants')
+    v, a = counts_from(rep, pid)
+    assert v > 30 and a > 50, 'decoded %d video frames, %d audio buffers: %s' % (
+        v, a, rep.get('received'))
+    assert set(rep['received'][pid]['encodings']) == {'H264', 'OPUS'}, rep['received'][pid]
+    infos = [r for r in uac.requests if r.startswith('INFO ')]
+    if audio == 'g722':
+        assert infos and all('picture_fast_update' in r and
+                             'application/media_control+xml' in r for r in infos), uac.requests
+    else:
+        assert not infos, infos
+    left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
+    assert any(e.get('participant') == pid or e.get('id') == pid for e in left), left
+
+
+BARESIP_CONFIG = '''poll_method\tepoll
+sip_listen\t127.0.0.1:%(port)d
+audio_source\tausine,440
+audio_player\taufile,%(dir)s/rx.wav
+audio_alert\taufile,%(dir)s/alert.wav
+ausrc_srate\t48000
+auplay_srate\t48000
+ausrc_channels\t2
+auplay_channels\t2
+video_source\tfakevideo,nil
+video_display\tfakevideo,nil
+video_size\t320x240
+video_bitrate\t300000
+video_fps\t15
+rtcp_mux\tno
+module_path\t/usr/lib/baresip/modules
+module\tmenu.so
+module\taccount.so
+module\tg722.so
+module\tavcodec.so
+module\tausine.so
+module\taufile.so
+module\tfakevideo.so
+avcodec_h264enc\tlibx264
+avcodec_h264dec\th264
+'''
+
+
+@pytest.mark.skipif(shutil.which('baresip') is None or
+                    not os.path.exists('/usr/lib/baresip/modules/avcodec.so'),
+                    reason='baresip-core and baresip-ffmpeg missing')
+def test_baresip_dials_in_and_a_browser_sees_and_hears_it(sip_server, clients, tmp_path):
+    """A real SIP endpoint (baresip: fake video in H.264, a 440 Hz tone in G.722, no
+    registration) dials sip:hall@127.0.0.1:PORT, is answered, and a webrtcbin participant decodes
+    its video and its audio (transcoded to Opus); its hang-up makes it leave."""
+    bdir = tmp_path / 'baresip'
+    bdir.mkdir()
+    (bdir / 'config').write_text(BARESIP_CONFIG % {'port': free_port(socket.SOCK_DGRAM),
+                                                   'dir': str(bdir)})
+    (bdir / 'accounts').write_text('"Baresip hall" <sip:hall-baresip@127.0.0.1>;regint=0\n')
+    viewer = clients(sip_server, 'Viewer', 'hall', 16, '--no-publish', '--video-codec', 'h264')
+    viewer.wait_joined()
+    log = open(str(tmp_path / 'baresip.log'), 'w')
+    phone = subprocess.Popen(['baresip', '-f', str(bdir), '-t', '10', '-e',
+                              '/dial sip:hall@127.0.0.1:%d' % sip_server.sip_port],
+                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        phone.wait(30)
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.wait()
+        log.close()
+    out = (tmp_path / 'baresip.log').read_text(errors='replace')
+    assert 'Call established' in out, out[-3000:]
+    rep = viewer.wait()
+    assert rep['rc'] == 0, viewer.describe()
+    pid = next((p for p, n in (rep.get('participants') or {}).items() if n == 'Baresip hall'),
+               None)
+    assert pid, rep.get('participants')
+    v, a = counts_from(rep, pid)
+    assert v > 30 and a > 50, 'decoded %d video frames, %d audio buffers: %s\n%s' % (
+        v, a, rep.get('received'), out[-2000:])
+    left = [e for e in rep.get('events', []) if e.get('type') == 'participant-left']
+    assert any(pid in str(e) for e in left), left
+
+
+def test_meeting_keeps_its_media_under_bad_sip_input(sip_server, clients, tmp_path):
+    """Two participants exchange media while the SIP port gets garbage (UDP and TCP), malformed
+    requests, BYEs for unknown dialogs and a flood of INVITEs (rate-limited: 503 with
+    Retry-After): their media goes on and the server stays up."""
+    a = clients(sip_server, 'A', 'hall', 14)
+    a.wait_joined()
+    b = clients(sip_server, 'B', 'hall', 12)
+    b.wait_joined()
+    rng = os.urandom(4096)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(200):
+            s.sendto(rng[i:i + 1 + (i * 37) % 1400], ('127.0.0.1', sip_server.sip_port))
+            s.sendto(b'INVITE sip:x SIP/2.0\r\n\r\n' + rng[:i], ('127.0.0.1', sip_server.sip_port))
+    for i in range(5):
+        with socket.create_connection(('127.0.0.1', sip_server.sip_port), timeout=5) as t:
+            t.sendall(b'OPTIONS sip:x SIP/2.0\r\nContent-Length: 99999999\r\n\r\n' + rng)
+    rc, out = sipp(sip_server, tmp_path, 'bye_unknown.xml')
+    assert rc == 0, out
+    codes = []
+    for i in range(60):
+        codes.append(raw_request(sip_server, (
+            'INVITE sip:nosuchroom@127.0.0.1 SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKinv%d\r\n'
+            'From: <sip:x@127.0.0.1>;tag=%d\r\nTo: <sip:nosuchroom@127.0.0.1>\r\n'
+            'Call-ID: inv-flood-%d\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n'
+            'Content-Length: 0\r\n\r\n' % (i, i, i))).split(' ')[1])
+    assert '404' in codes and codes[-1] == '503', codes
+    ra, rb = a.wait(), b.wait()
+    for rep, other, who in ((ra, rb, 'A'), (rb, ra, 'B')):
+        assert rep['rc'] == 0, who
+        v, au = counts_from(rep, other['id'])
+        assert v > 60 and au > 100, '%s decoded %d video frames, %d audio buffers' % (who, v, au)
+
+
+def participants(srv):
+    with urllib.request.urlopen(srv.http_url + '/healthz', timeout=5) as r:
+        return json.load(r)['participants']
+
+
+def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server):
+    """An endpoint whose media stops is hung up with BYE after [media] consent_timeout +
+    ice_restart_grace and leaves the room; a call still up when the server stops gets BYE."""
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port, '[media]\nconsent_timeout = 3\nice_restart_grace = 0\n'))
+    srv.sip_port = port
+    uac = Uac(srv, 'hall')
+    a_src, v_src = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    status, body = uac.invite(offer(a_src, v_src))
+    assert status == 200, (status, body)
+    ports = answer_ports(body)
+    sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1])
+    try:
+        time.sleep(3)
+        assert participants(srv) == 1
+    finally:
+        sender.send_signal(signal.SIGINT)
+        sender.wait(10)
+    t0 = time.monotonic()
+    bye = uac.wait_request('BYE', timeout=20)
+    waited = time.monotonic() - t0
+    assert bye.startswith('BYE ') and 2 < waited < 12, (waited, bye)
+    assert participants(srv) == 0
+    uac.close()
+    # a second call, up when the server stops
+    uac = Uac(srv, 'hall')
+    status, body = uac.invite(offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)))
+    assert status == 200
+    problems = srv.stop()  # SIGTERM; the BYE waits in our socket
+    srv.proc = None  # stopped here, not again by the fixture
+    assert not problems, problems
+    assert uac.wait_request('BYE', timeout=5).startswith('BYE ')
+    uac.close()
+
+
+def test_pin_guessing_locks_the_address(start_server, tmp_path):
+    """Wrong PINs count in the join gate's per-address limiter like a browser's: after
+    [auth] lockout_failures the address is refused (503 with Retry-After = lockout_seconds),
+    even with the right PIN."""
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port, '[auth]\nlockout_failures = 3\nlockout_seconds = 120\n'))
+    srv.sip_port = port
+    for _ in range(3):
+        invite(srv, tmp_path, 'secret*1111', 403)
+    invite(srv, tmp_path, 'secret*4321', 503)
+    resp = raw_request(srv, (
+        'INVITE sip:secret*4321@127.0.0.1 SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKlocked\r\n'
+        'From: <sip:x@127.0.0.1>;tag=l\r\nTo: <sip:secret*4321@127.0.0.1>\r\n'
+        'Call-ID: locked-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n'
+        'Content-Length: 0\r\n\r\n'), full=True)
+    assert resp.startswith('SIP/2.0 503') and re.search(r'^Retry-After: *1[0-2][0-9]', resp,
+                                                        re.M), resp
