@@ -7,6 +7,7 @@
 
 #include "app/api_login.h"
 #include "app/api_v1_priv.h"
+#include "app/hub_picture.h"
 #include "app/hub_recording.h"
 #include "store/db_audit.h"
 
@@ -146,6 +147,8 @@ static void route(HnApiCall *c)
         hn_api_participants(c);
     else if (strcmp(what, "rooms") == 0 && c->nseg == 3 && strcmp(c->seg[2], "recording") == 0)
         hn_api_recording(c);
+    else if (strcmp(what, "rooms") == 0 && c->nseg >= 3 && strcmp(c->seg[2], "picture") == 0)
+        hn_api_picture(c);
     else if (strcmp(what, "rooms") == 0)
         hn_api_rooms(c);
     else if (strcmp(what, "meetings") == 0)

@@ -13,6 +13,8 @@
 #include "app/hub_chatvote.h"
 #include "app/hub_minutes.h"
 #include "app/hub_moderation.h"
+#include "app/hub_picture.h"
+#include "app/hub_whep.h"
 #include "app/hub_recording.h"
 #include "app/hub_whip.h"
 #include "app/hub_priv.h"
@@ -696,6 +698,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hn_hub_admin_register(hub, client_dir); /* /login, /logout, /admin: before the front starts */
     hn_hub_archive_register(hub);           /* /archive: the clerks' portal */
     hn_hub_whip_register(hub, g_main_loop_get_context(loop)); /* /whip: encoders (RFC 9725) */
+    hn_hub_whep_register(hub, g_main_loop_get_context(loop)); /* /whep: picture viewers */
     HnSignalingSettings s = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -718,6 +721,7 @@ void hn_hub_free(HnHub *hub)
 {
     if (!hub)
         return;
+    hn_hub_whep_free(hub);         /* WHEP viewers first: a pending answer is still due */
     hn_hub_lobby_free(hub->lobby); /* those waiting are not told: the sockets close now */
     hub->lobby = NULL;
     hn_hub_whip_free(hub);       /* pending requests answered 503; their participants go below */
@@ -737,6 +741,7 @@ void hn_hub_free(HnHub *hub)
     /* The rooms' last callbacks (a leave's events, on their workers) reach the hub: wait for them
      * before it goes. */
     hn_worker_pool_sync(hub->pool);
+    hn_hub_picture_free(hub);
     hn_hub_recording_free(hub);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);

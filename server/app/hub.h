@@ -58,3 +58,10 @@ void hn_hub_site_leave(HnHub *hub, uint64_t pid, const char *why);
 
 /* The worker of pid's room, NULL when pid is not in a room. transfer none. */
 HnWorker *hn_hub_site_worker(HnHub *hub, uint64_t pid);
+
+/* The composed pictures of the rooms (gateway/picture.h), made at first use. transfer none. */
+struct HnPictures *hn_hub_pictures(HnHub *hub);
+/* Where room name lives while it is open: its worker and its HnRoom (to be touched on that
+ * worker only). FALSE when nobody is in it. */
+struct HnRoom;
+gboolean hn_hub_room_handle(HnHub *hub, const char *name, HnWorker **worker, struct HnRoom **room);

@@ -77,6 +77,7 @@ struct HnHub {
     HnHubMinutes *minutes;            /* app/hub_minutes.c; NULL without a store */
     struct HnHookDelivery *hooks;     /* app/hub_hooks.c; NULL until the store is set */
     struct HnHubWhip *whip;           /* app/hub_whip.c: WHIP sessions */
+    struct HnHubPicture *picture;     /* app/hub_picture.c; NULL until first used */
 };
 
 /* Sends text (transfer full; NULL: nothing) to one connection. */

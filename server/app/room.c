@@ -59,6 +59,10 @@ struct HnRoom {
     GHashTable *tracks;  /* producer id -> RecTrackInfo*: whose track (for the recorder) */
     HnRecSession *rec;   /* the recording capturing this room, or NULL (a reference) */
     int rec_tap;         /* its router tap */
+    HnRoomFeed feed;     /* the composed picture's feed (gateway/picture.h), when feed_on */
+    void *feed_user;
+    gboolean feed_on;
+    int feed_tap;
 };
 
 /* A published track as the recorder names it. */
@@ -1170,6 +1174,7 @@ void hn_room_free(HnRoom *room)
 {
     if (!room)
         return;
+    hn_room_feed_stop(room);
     GList *peers = g_hash_table_get_values(room->peers);
     for (GList *l = peers; l; l = l->next)
         part_drop(room, l->data, "left", FALSE);
@@ -1217,6 +1222,17 @@ static void rec_tap_sr(void *user, uint32_t producer_id, const HnRtcpSenderInfo 
     hn_rec_session_sr(room->rec, producer_id, sr);
 }
 
+static void feed_track(HnRoom *room, uint32_t producer_id, const RecTrackInfo *t)
+{
+    const char *id = hn_room_model_participant_id(room->model, t->pid);
+    if (!id || (unsigned)t->source >= G_N_ELEMENTS(rec_sources))
+        return;
+    room->feed.track(room->feed_user, producer_id, id, hn_room_model_name(room->model, t->pid),
+                     t->kind == HN_KIND_VIDEO ? "video" : "audio", rec_sources[t->source]);
+    if (t->kind == HN_KIND_VIDEO) /* the composition starts each tile at a key frame */
+        hn_router_request_keyframe(room->router, producer_id, g_get_monotonic_time());
+}
+
 static void rec_track(HnRoom *room, uint32_t producer_id, const RecTrackInfo *t)
 {
     const char *id = hn_room_model_participant_id(room->model, t->pid);
@@ -1239,12 +1255,16 @@ static void record_event(HnRoom *room, const HnRoomEvent *ev)
         g_hash_table_replace(room->tracks, GUINT_TO_POINTER(ev->producer_id), t);
         if (room->rec)
             rec_track(room, ev->producer_id, t);
+        if (room->feed_on)
+            feed_track(room, ev->producer_id, t);
         break;
     }
     case HN_RE_TRACK_REMOVED:
         g_hash_table_remove(room->tracks, GUINT_TO_POINTER(ev->producer_id));
         if (room->rec)
             hn_rec_session_track_end(room->rec, ev->producer_id);
+        if (room->feed_on)
+            room->feed.track_end(room->feed_user, ev->producer_id);
         break;
     case HN_RE_PARTICIPANT_JOINED:
         if (room->rec && ev->part_kind != HN_PART_RECORDER)
@@ -1289,4 +1309,49 @@ void hn_room_record_stop(HnRoom *room)
     room->rec_tap = 0;
     hn_rec_session_unref(room->rec);
     room->rec = NULL;
+}
+
+/* --- the composed picture's feed (gateway/picture.h) --------------------------------------- */
+
+static void feed_tap_rtp(void *user, uint32_t producer_id, const HnTapPacket *p, int64_t now_us)
+{
+    (void)now_us;
+    HnRoom *room = user;
+    room->feed.rtp(room->feed_user, producer_id, p);
+}
+
+static void feed_tap_sr(void *user, uint32_t producer_id, const HnRtcpSenderInfo *sr,
+                        int64_t now_us)
+{
+    (void)now_us;
+    HnRoom *room = user;
+    room->feed.sr(room->feed_user, producer_id, sr);
+}
+
+void hn_room_feed(HnRoom *room, const HnRoomFeed *f, void *user)
+{
+    hn_room_feed_stop(room);
+    room->feed = *f;
+    room->feed_user = user;
+    room->feed_on = TRUE;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, room->tracks);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        feed_track(room, GPOINTER_TO_UINT(k), v);
+    room->feed_tap = hn_router_add_tap(
+        room->router, &(HnRouterTap){.on_rtp = feed_tap_rtp, .on_sr = f->sr ? feed_tap_sr : NULL},
+        room);
+    arm_router_timer(room);
+}
+
+void hn_room_feed_stop(HnRoom *room)
+{
+    if (!room->feed_on)
+        return;
+    hn_router_remove_tap(room->router, room->feed_tap);
+    room->feed_tap = 0;
+    room->feed_on = FALSE;
+    if (room->feed.closed)
+        room->feed.closed(room->feed_user);
 }

@@ -142,3 +142,21 @@ void hn_room_get_stats(HnRoom *room, HnRoomStats *out);
 void hn_room_record(HnRoom *room, HnRecSession *s);
 /* Stops capturing (the reference is dropped); nothing if none. */
 void hn_room_record_stop(HnRoom *room);
+/* The feed of the room's composed picture (gateway/picture.h): like a recording's capture, the
+ * publishers' own packets and sender reports through a router tap (every simulcast layer, before
+ * any rewrite) and each track as it comes and goes, without a participant (nothing in the
+ * roster, no consumer, no congestion state). Every callback runs on the worker thread inside the
+ * router: copy and hand off, never block. strings: transfer none, valid during the call. */
+typedef struct {
+    void (*track)(void *user, uint32_t producer_id, const char *participant, const char *name,
+                  const char *kind, const char *source);
+    void (*track_end)(void *user, uint32_t producer_id);
+    void (*rtp)(void *user, uint32_t producer_id, const HnTapPacket *p);
+    void (*sr)(void *user, uint32_t producer_id, const HnRtcpSenderInfo *sr); /* NULL: none */
+    void (*closed)(void *user); /* the feed ended (stopped, replaced, room freed): the last call */
+} HnRoomFeed;
+/* Starts the room's feed (one per room: a running one is stopped first); asks the video
+ * publishers for key frames. f copied. */
+void hn_room_feed(HnRoom *room, const HnRoomFeed *f, void *user);
+/* Stops it (closed is called); nothing if none. */
+void hn_room_feed_stop(HnRoom *room);

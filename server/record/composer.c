@@ -2,6 +2,7 @@
 #include "record/composer.h"
 
 #include <gio/gio.h>
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/base/gstaggregator.h>
 #include <gst/gst.h>
@@ -38,6 +39,7 @@ typedef struct {
     uint8_t pt;
     GstElement *bin, *src;
     GstPad *mix_pad; /* request pad of the compositor/audiomixer (owned ref) */
+    GstElement *tee; /* audio: the decoded sound, to the main mix and every mix-minus output */
     /* reorder (the feeding thread of this track only) */
     GQueue held;
     gboolean have_ext;
@@ -78,6 +80,10 @@ struct HnComposer {
     GThread *feeder;
     /* layout */
     HnSpeakerPick pick;
+    /* outputs attached at the tees (composer_outputs; the controlling thread only) */
+    GPtrArray *outputs;
+    int next_output;
+    GstElement *vtee;
     /* stats */
     gint packets, dropped, bad, frames_out, frames_in;
     gint64 out_end_us;
@@ -298,6 +304,9 @@ static GstPadProbeReturn on_decoded_audio(GstPad *pad, GstPadProbeInfo *info, gp
 static char *output_description(const HnComposerConfig *cfg, int kbps)
 {
     int gop = cfg->fps * 4;
+    if (!cfg->output) /* no file: the composition runs for the outputs attached at the tees */
+        return g_strdup("queue name=vq leaky=downstream max-size-buffers=2 ! fakesink sync=false "
+                        "async=false aq. ! fakesink sync=false async=false");
     if (cfg->format == HN_COMPOSE_MP4)
         return g_strdup_printf(
             "queue name=vq max-size-buffers=0 max-size-bytes=0 max-size-time=3000000000 ! "
@@ -333,9 +342,9 @@ static gboolean build(HnComposer *c, GError **error)
         "compositor name=comp background=black latency=%" G_GUINT64_FORMAT
         " emit-signals=true ignore-inactive-pads=%s ! "
         "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 ! "
-        "tee name=vtee ! %s "
+        "tee name=vtee allow-not-linked=true ! %s "
         "audiomixer name=amix latency=%" G_GUINT64_FORMAT " ignore-inactive-pads=%s ! "
-        "audio/x-raw,format=S16LE,rate=48000,channels=2 ! tee name=atee ! "
+        "audio/x-raw,format=S16LE,rate=48000,channels=2 ! tee name=atee allow-not-linked=true ! "
         "queue name=aq max-size-buffers=0 max-size-bytes=0 max-size-time=3000000000 "
         "videotestsrc name=vbg pattern=black is-live=%s num-buffers=%" G_GINT64_FORMAT " ! "
         "video/x-raw,format=I420,width=16,height=16,framerate=%d/1 ! comp. "
@@ -356,9 +365,12 @@ static gboolean build(HnComposer *c, GError **error)
     }
     /* the tees feed the encoders above; further outputs (SIP) request more pads */
     gboolean ok = TRUE;
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(c->pipe), "sink");
-    g_object_set(sink, "location", c->output, NULL);
-    gst_object_unref(sink);
+    if (c->output) {
+        GstElement *sink = gst_bin_get_by_name(GST_BIN(c->pipe), "sink");
+        g_object_set(sink, "location", c->output, NULL);
+        gst_object_unref(sink);
+    }
+    c->vtee = gst_bin_get_by_name(GST_BIN(c->pipe), "vtee");
     c->comp = gst_bin_get_by_name(GST_BIN(c->pipe), "comp");
     c->amix = gst_bin_get_by_name(GST_BIN(c->pipe), "amix");
     if (!ok || !c->comp || !c->amix) {
@@ -392,10 +404,12 @@ static gboolean build(HnComposer *c, GError **error)
 }
 
 static gpointer feeder_main(gpointer user);
+static void hn_composer_outputs_track_added(HnComposer *c, int track);
+static void hn_composer_outputs_free(HnComposer *c);
 
 HnComposer *hn_composer_new(const HnComposerConfig *cfg, GError **error)
 {
-    g_return_val_if_fail(cfg && cfg->output, NULL);
+    g_return_val_if_fail(cfg && (cfg->output || cfg->live), NULL);
     if (!gst_is_initialized())
         gst_init(NULL, NULL);
     HnComposer *c = g_new0(HnComposer, 1);
@@ -412,6 +426,7 @@ HnComposer *hn_composer_new(const HnComposerConfig *cfg, GError **error)
     g_mutex_init(&c->lock);
     g_mutex_init(&c->tl_lock);
     c->tracks = g_ptr_array_new();
+    c->outputs = g_ptr_array_new();
     c->tl = hn_timeline_new();
     hn_speaker_pick_init(&c->pick);
     if (!build(c, error)) {
@@ -419,12 +434,22 @@ HnComposer *hn_composer_new(const HnComposerConfig *cfg, GError **error)
         return NULL;
     }
     if (c->cfg.live) {
+        if (!c->output) { /* no file to line up with: the picture starts now, not when the
+                           * building started (seconds earlier under a sanitizer), so that
+                           * the mixers have nothing to catch up */
+            c->cfg.start_us = g_get_real_time();
+            gst_element_set_base_time(c->pipe, (GstClockTime)c->cfg.start_us * 1000);
+        }
         c->queue = g_async_queue_new_full(g_free);
         c->feeder = g_thread_new("hn-compose", feeder_main, c);
         c->started = TRUE;
-        if (gst_element_set_state(c->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        /* and wait until it runs: outputs added during the state change could be left behind
+         * in PAUSED (seen under ASan: the composition then never produced a picture) */
+        if (gst_element_set_state(c->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ||
+            gst_element_get_state(c->pipe, NULL, NULL, 5 * GST_SECOND) ==
+                GST_STATE_CHANGE_FAILURE) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composer: cannot start (%s)",
-                        c->output);
+                        c->output ? c->output : "no file");
             hn_composer_free(c);
             return NULL;
         }
@@ -462,6 +487,8 @@ static void track_free(Track *t)
         gst_video_overlay_rectangle_unref(t->label);
     if (t->mix_pad)
         gst_object_unref(t->mix_pad);
+    if (t->tee)
+        gst_object_unref(t->tee);
     if (t->src)
         gst_object_unref(t->src);
     g_mutex_clear(&t->levels_lock);
@@ -533,7 +560,23 @@ int hn_composer_add_track(HnComposer *c, const json_t *h)
         gst_util_set_object_arg(G_OBJECT(t->mix_pad), "sizing-policy", "keep-aspect-ratio");
     }
     GstPad *binsrc = gst_element_get_static_pad(bin, "src");
-    gboolean linked = gst_pad_link(binsrc, t->mix_pad) == GST_PAD_LINK_OK;
+    gboolean linked;
+    if (t->video) {
+        linked = gst_pad_link(binsrc, t->mix_pad) == GST_PAD_LINK_OK;
+    } else { /* bin -> tee -> queue -> the main mix; mix-minus outputs take more tee pads */
+        t->tee = gst_element_factory_make("tee", NULL);
+        GstElement *q = gst_element_factory_make("queue", NULL);
+        g_object_set(t->tee, "allow-not-linked", TRUE, NULL);
+        gst_bin_add_many(GST_BIN(c->pipe), gst_object_ref(t->tee), q, NULL);
+        GstPad *qsrc = gst_element_get_static_pad(q, "src");
+        linked = gst_element_link(bin, t->tee) && gst_element_link(t->tee, q) &&
+                 gst_pad_link(qsrc, t->mix_pad) == GST_PAD_LINK_OK;
+        gst_object_unref(qsrc);
+        if (c->started) {
+            gst_element_sync_state_with_parent(q);
+            gst_element_sync_state_with_parent(t->tee);
+        }
+    }
     gst_object_unref(binsrc);
     g_mutex_lock(&c->lock);
     t->index = (int)c->tracks->len;
@@ -544,6 +587,8 @@ int hn_composer_add_track(HnComposer *c, const json_t *h)
     g_mutex_unlock(&c->lock);
     if (!linked)
         g_warning("composer: cannot link track %d", t->index);
+    if (!t->video)
+        hn_composer_outputs_track_added(c, t->index);
     if (c->started)
         gst_element_sync_state_with_parent(bin);
     return t->index;
@@ -769,7 +814,8 @@ gboolean hn_composer_finish(HnComposer *c, int timeout_s, GError **error)
     g_mutex_lock(&c->lock);
     gboolean ok = eos && !c->error;
     if (!ok)
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composing %s: %s", c->output,
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composing %s: %s",
+                    c->output ? c->output : "(no file)",
                     c->error ? c->error->message
                     : eos    ? "?"
                              : "timed out");
@@ -810,7 +856,10 @@ void hn_composer_free(HnComposer *c)
         }
         track_free(t);
     }
+    hn_composer_outputs_free(c);
     g_ptr_array_unref(c->tracks);
+    if (c->vtee)
+        gst_object_unref(c->vtee);
     if (c->comp)
         gst_object_unref(c->comp);
     if (c->amix)
@@ -823,4 +872,259 @@ void hn_composer_free(HnComposer *c)
     g_mutex_clear(&c->tl_lock);
     g_free(c->output);
     g_free(c);
+}
+
+/* ---- outputs at the tees (composer.h: hn_composer_output_add) ---- */
+
+typedef struct {
+    GstPad *teepad; /* the track's tee pad (owned ref) */
+    GstElement *queue;
+    GstPad *mixpad; /* the output mixer's pad (owned ref) */
+} OutLink;
+
+typedef struct {
+    int id;
+    gboolean video;
+    char *exclude;
+    HnComposerPacketFn fn;
+    void *user;
+    GstElement *bin;        /* [queue !] desc ! appsink */
+    GstElement *sink;       /* the appsink (owned ref) */
+    GstPad *teepad;         /* video: the vtee pad (owned ref) */
+    GstElement *bg, *mixer; /* audio: silence (time base) and the mix-minus mixer */
+    GPtrArray *links;       /* audio: OutLink* per track mixed */
+} Output;
+
+static GstFlowReturn on_out_sample(GstAppSink *sink, gpointer user)
+{
+    Output *o = user;
+    GstSample *s = gst_app_sink_pull_sample(sink);
+    if (!s)
+        return GST_FLOW_OK;
+    GstBuffer *b = gst_sample_get_buffer(s);
+    GstMapInfo map;
+    if (b && gst_buffer_map(b, &map, GST_MAP_READ)) {
+        o->fn(o->user, map.data, map.size);
+        gst_buffer_unmap(b, &map);
+    }
+    gst_sample_unref(s);
+    return GST_FLOW_OK;
+}
+
+static Output *find_output(HnComposer *c, int id)
+{
+    for (guint i = 0; i < c->outputs->len; i++) {
+        Output *o = c->outputs->pdata[i];
+        if (o->id == id)
+            return o;
+    }
+    return NULL;
+}
+
+/* track t's decoded sound into audio output o (both running or both not yet). */
+static void link_track(HnComposer *c, Output *o, Track *t)
+{
+    if (t->video || !t->tee || t->ended ||
+        (o->exclude && g_strcmp0(o->exclude, t->participant) == 0))
+        return;
+    OutLink *l = g_new0(OutLink, 1);
+    l->queue = gst_element_factory_make("queue", NULL);
+    g_object_set(l->queue, "max-size-time", (guint64)(2 * GST_SECOND), "max-size-buffers", 0u,
+                 "max-size-bytes", 0u, NULL);
+    gst_util_set_object_arg(G_OBJECT(l->queue), "leaky", "downstream");
+    gst_bin_add(GST_BIN(c->pipe), l->queue);
+    l->mixpad = gst_element_request_pad_simple(o->mixer, "sink_%u");
+    GstPad *qsink = gst_element_get_static_pad(l->queue, "sink");
+    GstPad *qsrc = gst_element_get_static_pad(l->queue, "src");
+    gst_pad_link(qsrc, l->mixpad);
+    gst_element_sync_state_with_parent(l->queue);
+    l->teepad = gst_element_request_pad_simple(t->tee, "src_%u");
+    if (gst_pad_link(l->teepad, qsink) != GST_PAD_LINK_OK)
+        g_warning("composer: cannot link track %d to output %d", t->index, o->id);
+    gst_object_unref(qsink);
+    gst_object_unref(qsrc);
+    g_ptr_array_add(o->links, l);
+}
+
+static void hn_composer_outputs_track_added(HnComposer *c, int track)
+{
+    Track *t = c->tracks->pdata[track];
+    for (guint i = 0; i < c->outputs->len; i++) {
+        Output *o = c->outputs->pdata[i];
+        if (!o->video)
+            link_track(c, o, t);
+    }
+}
+
+int hn_composer_output_add(HnComposer *c, gboolean video, const char *exclude_participant,
+                           const char *desc, HnComposerPacketFn fn, void *user, GError **error)
+{
+    g_return_val_if_fail(c && desc && fn, -1);
+    if (!c->cfg.live || c->finished) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "composer: outputs attach to a running live composition only");
+        return -1;
+    }
+    char *full = g_strdup_printf(
+        "%s%s ! appsink name=sink sync=false async=false emit-signals=false max-buffers=256 "
+        "drop=true",
+        video ? "queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! "
+              : "audioconvert ! audioresample ! ",
+        desc);
+    GError *e = NULL;
+    GstElement *bin =
+        gst_parse_bin_from_description_full(full, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &e);
+    g_free(full);
+    if (!bin) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "composer output: %s",
+                    e ? e->message : "?");
+        g_clear_error(&e);
+        return -1;
+    }
+    Output *o = g_new0(Output, 1);
+    o->id = ++c->next_output;
+    o->video = video;
+    o->exclude = g_strdup(exclude_participant);
+    o->fn = fn;
+    o->user = user;
+    o->bin = bin;
+    o->sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
+    GstAppSinkCallbacks cb = {.new_sample = on_out_sample};
+    gst_app_sink_set_callbacks(GST_APP_SINK(o->sink), &cb, o, NULL);
+    gst_bin_add(GST_BIN(c->pipe), bin);
+    GstPad *binsink = gst_element_get_static_pad(bin, "sink");
+    gboolean ok;
+    if (video) {
+        gst_element_sync_state_with_parent(bin);
+        o->teepad = gst_element_request_pad_simple(c->vtee, "src_%u");
+        ok = gst_pad_link(o->teepad, binsink) == GST_PAD_LINK_OK;
+    } else {
+        guint64 lat = (guint64)c->cfg.latency_ms * GST_MSECOND;
+        o->links = g_ptr_array_new();
+        o->bg = gst_parse_bin_from_description(
+            "audiotestsrc wave=silence is-live=true samplesperbuffer=960 ! "
+            "audio/x-raw,format=S16LE,rate=48000,channels=2",
+            TRUE, NULL);
+        o->mixer = gst_element_factory_make("audiomixer", NULL);
+        g_object_set(o->mixer, "latency", lat, "ignore-inactive-pads", TRUE, NULL);
+        /* from its first buffer: a mixer added to a running pipeline must not start at 0 and
+         * catch up on the time the composition has already run */
+        gst_util_set_object_arg(G_OBJECT(o->mixer), "start-time-selection", "first");
+        GstElement *caps = gst_element_factory_make("capsfilter", NULL);
+        GstCaps *cc = gst_caps_from_string("audio/x-raw,format=S16LE,rate=48000,channels=2");
+        g_object_set(caps, "caps", cc, NULL);
+        gst_caps_unref(cc);
+        gst_bin_add_many(GST_BIN(c->pipe), o->bg, o->mixer, caps, NULL);
+        GstPad *capsrc = gst_element_get_static_pad(caps, "src");
+        ok = gst_element_link(o->bg, o->mixer) && gst_element_link(o->mixer, caps) &&
+             gst_pad_link(capsrc, binsink) == GST_PAD_LINK_OK;
+        gst_object_unref(capsrc);
+        gst_object_ref(o->bg);
+        gst_object_ref(o->mixer);
+        o->links = g_ptr_array_new();
+        g_object_set_data(G_OBJECT(o->mixer), "hn-caps", caps);
+        gst_element_sync_state_with_parent(bin);
+        gst_element_sync_state_with_parent(caps);
+        gst_element_sync_state_with_parent(o->mixer);
+        gst_element_sync_state_with_parent(o->bg);
+        g_mutex_lock(&c->lock);
+        guint n = c->tracks->len;
+        g_mutex_unlock(&c->lock);
+        for (guint i = 0; i < n; i++)
+            link_track(c, o, c->tracks->pdata[i]);
+    }
+    gst_object_unref(binsink);
+    g_ptr_array_add(c->outputs, o);
+    if (!ok) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "composer output: cannot link");
+        hn_composer_output_remove(c, o->id);
+        return -1;
+    }
+    return o->id;
+}
+
+void hn_composer_output_keyframe(HnComposer *c, int id)
+{
+    Output *o = find_output(c, id);
+    if (o && o->video)
+        gst_element_send_event(
+            o->sink, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+static void drop_element(HnComposer *c, GstElement *e)
+{
+    gst_element_set_locked_state(e, TRUE);
+    gst_element_set_state(e, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(c->pipe), e);
+}
+
+static void release_tee_pad(GstPad *teepad)
+{
+    GstElement *tee = gst_pad_get_parent_element(teepad);
+    GstPad *peer = gst_pad_get_peer(teepad);
+    if (peer) {
+        gst_pad_unlink(teepad, peer);
+        gst_object_unref(peer);
+    }
+    if (tee) {
+        gst_element_release_request_pad(tee, teepad);
+        gst_object_unref(tee);
+    }
+    gst_object_unref(teepad);
+}
+
+static void output_free(HnComposer *c, Output *o, gboolean running)
+{
+    if (o->teepad)
+        release_tee_pad(o->teepad);
+    for (guint i = 0; o->links && i < o->links->len; i++) {
+        OutLink *l = o->links->pdata[i];
+        release_tee_pad(l->teepad);
+        if (running)
+            drop_element(c, l->queue);
+        if (l->mixpad) {
+            gst_element_release_request_pad(o->mixer, l->mixpad);
+            gst_object_unref(l->mixpad);
+        }
+        g_free(l);
+    }
+    if (running) {
+        if (o->bg)
+            drop_element(c, o->bg);
+        if (o->mixer) {
+            GstElement *caps = g_object_get_data(G_OBJECT(o->mixer), "hn-caps");
+            drop_element(c, o->mixer);
+            if (caps)
+                drop_element(c, caps);
+        }
+        drop_element(c, o->bin);
+    }
+    if (o->links)
+        g_ptr_array_unref(o->links);
+    if (o->bg)
+        gst_object_unref(o->bg);
+    if (o->mixer)
+        gst_object_unref(o->mixer);
+    gst_object_unref(o->sink);
+    g_free(o->exclude);
+    g_free(o);
+}
+
+void hn_composer_output_remove(HnComposer *c, int id)
+{
+    Output *o = find_output(c, id);
+    if (!o)
+        return;
+    g_ptr_array_remove(c->outputs, o);
+    output_free(c, o, TRUE);
+}
+
+static void hn_composer_outputs_free(HnComposer *c)
+{
+    if (!c->outputs)
+        return;
+    for (guint i = 0; i < c->outputs->len; i++)
+        output_free(c, c->outputs->pdata[i], FALSE);
+    g_ptr_array_unref(c->outputs);
+    c->outputs = NULL;
 }

@@ -5,8 +5,16 @@
  *   compositor -> names drawn on the tiles -> tee -> queue -> encoder --\
  *   audiomixer ------------------------------> tee -> queue -> encoder ---> muxer -> filesink
  *
- * The tees are where more outputs attach (the room-system issue: the picture and mix sent to SIP
- * endpoints get their own queue + encoder on the same composition; docs/recording.md).
+ * The tees are where more outputs attach (hn_composer_output_add: the picture and mix sent to SIP
+ * endpoints and WHEP viewers get their own queue + encoder on the same composition;
+ * docs/room-systems.md). Each audio track's decoded sound goes through a tee of its own too, so
+ * that an audio output mixes every track but those of one participant (mix-minus):
+ *
+ *   track tee -> queue -> main audiomixer
+ *             -> queue -> output's audiomixer (all but its participant) -> encoder -> appsink
+ *   vtee -> queue (leaky) -> output's scaler + encoder + payloader -> appsink
+ *
+ * With cfg->output NULL (live only) no file is written: the composition runs for its outputs.
  *
  * Timing: every RTP packet is placed on the meeting's wall clock by the timeline (timeline.h:
  * sender reports, NTP <-> RTP, each publisher's NTP clock mapped to the server's), and its buffer
@@ -48,7 +56,7 @@ typedef struct {
     HnLayoutKind layout;
     HnComposeFormat format;
     gboolean mp4_opus;
-    const char *output; /* the file to write (transfer none; copied) */
+    const char *output; /* the file to write (transfer none; copied); NULL (live): none */
     gboolean live;
     int64_t start_us;    /* wall clock (us since the epoch) of the file's 0; live: 0 = now */
     int64_t duration_us; /* after: the file's length (0: until the last track ends) */
@@ -95,6 +103,22 @@ void hn_composer_free(HnComposer *c);
  * pace (tests and the benchmark). stats may be NULL. */
 gboolean hn_compose_folder(const char *meeting_dir, const HnComposerConfig *cfg,
                            HnComposerStats *stats, GError **error);
+
+/* Packets of an output (one buffer of the appsink: an RTP packet when desc ends with a payloader),
+ * on a GStreamer streaming thread: data valid during the call only. */
+typedef void (*HnComposerPacketFn)(void *user, const uint8_t *data, size_t len);
+/* Attaches an output to a running live composition. video: desc (gst-launch syntax, e.g.
+ * "videoscale ! video/x-raw,width=640,height=360 ! x264enc ! rtph264pay") takes the composed
+ * picture (I420) after a leaky queue; audio: desc takes a mix of every audio track except
+ * those of participant exclude (NULL: all), S16LE 48 kHz stereo after audioconvert and
+ * audioresample. fn gets each buffer desc outputs. Returns the output's id (> 0), or -1 +
+ * error (bad description). The controlling thread. */
+int hn_composer_output_add(HnComposer *c, gboolean video, const char *exclude, const char *desc,
+                           HnComposerPacketFn fn, void *user, GError **error);
+/* Asks the encoder of video output id for a key frame (a GstForceKeyUnit upstream event). */
+void hn_composer_output_keyframe(HnComposer *c, int id);
+/* Detaches output id: fn is not called after this returns. Unknown ids are ignored. */
+void hn_composer_output_remove(HnComposer *c, int id);
 
 /* "webm" | "mp4" | "mp4-opus" -> cfg fields; FALSE for anything else. */
 gboolean hn_compose_parse_format(const char *s, HnComposerConfig *cfg);

@@ -56,7 +56,7 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 # dropped, the agent is freed and webrtcbin crashes later. Keep every wrapper for the process life.
 _KEEP_ALIVE = []
 
-VIDEO_SRC = ('videotestsrc is-live=true pattern=ball ! '
+VIDEO_SRC = ('videotestsrc is-live=true pattern={pattern} ! '
              'video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! queue ! ')
 VIDEO_ENC = {
     'vp8': ('vp8enc deadline=1 keyframe-max-dist={kf} target-bitrate=300000 ! '
@@ -66,7 +66,7 @@ VIDEO_ENC = {
              'h264parse ! rtph264pay name=vpay pt=102 config-interval=-1 aggregate-mode=zero-latency ! '
              'application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000 ! '),
 }
-AUDIO = ('audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! queue ! '
+AUDIO = ('audiotestsrc is-live=true wave=sine freq={tone} ! audioconvert ! audioresample ! queue ! '
          'opusenc ! rtpopuspay pt=111 ! '
          'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! wb.')
 
@@ -418,7 +418,8 @@ class Client:
             kf=self.args.keyframe_interval,
             h264enc=h264_encoder(self.args.keyframe_interval) if self.args.video_codec == 'h264'
             else '')
-        desc = ('webrtcbin name=wb latency=100 ' + VIDEO_SRC + video + 'wb. ' + AUDIO)
+        desc = ('webrtcbin name=wb latency=100 ' + VIDEO_SRC.format(pattern=self.args.pattern)
+                + video + 'wb. ' + AUDIO.format(tone=self.args.tone))
         pipe = Gst.parse_launch(desc)
         pipe.get_by_name('vpay').get_static_pad('sink').add_probe(
             Gst.PadProbeType.BUFFER, self.on_video_sent)
@@ -822,6 +823,8 @@ def parse_args(argv):
     ap.add_argument('--keyframe-interval', type=int, default=30,
                     help='frames between forced keyframes (default 30)')
     ap.add_argument('--join-timeout', type=float, default=10.0)
+    ap.add_argument('--pattern', default='ball', help='videotestsrc pattern (red, blue, ...)')
+    ap.add_argument('--tone', type=float, default=440.0, help='the sine sent as audio (Hz)')
     ap.add_argument('--report', help='write the JSON report here (updated while running)')
     ap.add_argument('--nack', action='store_true', help='NACK and RTX on every transceiver')
     ap.add_argument('--uplink-loss', type=float, default=0.0,

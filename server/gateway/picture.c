@@ -1,0 +1,613 @@
+/* The composed picture of a room: see picture.h. */
+#include "gateway/picture.h"
+
+#include <gio/gio.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "app/hub.h"
+#include "app/room.h"
+#include "app/room.h"
+#include "core/codec.h"
+#include "record/composer.h"
+#include "transport/worker.h"
+
+#define QUEUE_BYTES (4u << 20) /* packet bytes queued from the worker, then drops */
+
+/* The packets of one composer output, given to its outputs (a video class: many; audio: one). */
+typedef struct {
+    char *key; /* video: the class key; audio: NULL */
+    gboolean video;
+    char *desc;
+    char *exclude; /* audio: "p<pid>" left out of the mix, or NULL */
+    int cid;       /* the composer's output id (the picture thread only) */
+    GMutex lock;   /* outs, while packets are delivered */
+    GPtrArray *outs;
+    struct Picture *pic;
+} Sink;
+
+typedef struct Picture Picture;
+
+struct HnPictureOutput {
+    Picture *pic;
+    uint8_t vpt;
+    Sink *vsink, *asink;
+    HnPictureRtpFn fn;
+    void *user;
+};
+
+typedef enum {
+    CMD_TRACK,
+    CMD_TRACK_END,
+    CMD_RTP,
+    CMD_SINK_ADD,
+    CMD_SINK_REMOVE,
+    CMD_KEYFRAME,
+    CMD_QUIT,
+} CmdType;
+
+typedef struct {
+    CmdType type;
+    uint32_t producer;
+    Sink *sink;
+    char *participant, *name, *kind, *source;
+    HnCodecId codec;
+    uint8_t pt;
+    uint32_t clock_rate;
+    gboolean keyframe;
+    int64_t arrival_us;
+    size_t len;
+    uint8_t data[];
+} Cmd;
+
+/* A published track as the picture thread knows it. */
+typedef struct {
+    char *participant, *name, *kind, *source;
+    int ctrack; /* the composer's track, -1 until its first packet (video: key frame) */
+    uint32_t ssrc;
+    gboolean failed;
+} PTrack;
+
+struct Picture {
+    HnPictures *ps;
+    char *room;
+    HnPictureConfig cfg;
+    /* main thread */
+    GHashTable *classes; /* key -> Sink* (video) */
+    guint outputs;
+    HnWorker *worker; /* of the room fed, while fed */
+    HnRoom *hroom;
+    /* the feed (worker thread), and the picture thread */
+    GAsyncQueue *queue;
+    gint queued_bytes;
+    gint feed_closed; /* the worker's feed ended: the room may be gone */
+    gint refs;
+    GThread *thread;
+    /* the picture thread */
+    HnComposer *composer;
+    GHashTable *tracks; /* producer id -> PTrack* */
+    guint sinks;
+};
+
+struct HnPictures {
+    HnPictureConfig cfg;
+    GHashTable *rooms; /* name -> Picture* */
+    gint packets_in, drops_queue, encoders, outputs, packets_out, compositions;
+};
+
+static void ptrack_free(gpointer p)
+{
+    PTrack *t = p;
+    g_free(t->participant);
+    g_free(t->name);
+    g_free(t->kind);
+    g_free(t->source);
+    g_free(t);
+}
+
+static void cmd_free(gpointer p)
+{
+    Cmd *c = p;
+    g_free(c->participant);
+    g_free(c->name);
+    g_free(c->kind);
+    g_free(c->source);
+    g_free(c);
+}
+
+static void picture_unref(Picture *p)
+{
+    if (!g_atomic_int_dec_and_test(&p->refs))
+        return;
+    g_async_queue_unref(p->queue);
+    g_hash_table_destroy(p->classes);
+    g_free(p->room);
+    g_free(p);
+}
+
+static void push(Picture *p, Cmd *c)
+{
+    g_async_queue_push(p->queue, c);
+}
+
+/* --- the feed: the room's worker thread ------------------------------------------------------ */
+
+static void feed_track(void *user, uint32_t producer, const char *participant, const char *name,
+                       const char *kind, const char *source)
+{
+    Picture *p = user;
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_TRACK;
+    c->producer = producer;
+    c->participant = g_strdup(participant);
+    c->name = g_strdup(name);
+    c->kind = g_strdup(kind);
+    c->source = g_strdup(source);
+    push(p, c);
+}
+
+static void feed_track_end(void *user, uint32_t producer)
+{
+    Picture *p = user;
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_TRACK_END;
+    c->producer = producer;
+    push(p, c);
+}
+
+static void feed_rtp(void *user, uint32_t producer, const HnTapPacket *t)
+{
+    Picture *p = user;
+    if ((guint)g_atomic_int_get(&p->queued_bytes) + t->len > QUEUE_BYTES) {
+        g_atomic_int_inc(&p->ps->drops_queue);
+        return;
+    }
+    g_atomic_int_add(&p->queued_bytes, (gint)t->len);
+    Cmd *c = g_malloc0(sizeof(Cmd) + t->len);
+    c->type = CMD_RTP;
+    c->producer = producer;
+    c->codec = t->codec;
+    c->pt = t->pt;
+    c->clock_rate = t->clock_rate;
+    c->keyframe = t->is_keyframe;
+    c->arrival_us = g_get_real_time();
+    c->len = t->len;
+    memcpy(c->data, t->buf, t->len);
+    push(p, c);
+}
+
+static void feed_closed(void *user)
+{
+    Picture *p = user;
+    g_atomic_int_set(&p->feed_closed, 1);
+    picture_unref(p); /* the feed's reference */
+}
+
+static const HnRoomFeed feed_cbs = {
+    .track = feed_track,
+    .track_end = feed_track_end,
+    .rtp = feed_rtp,
+    .closed = feed_closed,
+};
+
+typedef struct {
+    Picture *p;
+    HnRoom *room;
+    gboolean start;
+} Hop;
+
+static gboolean hop_run(gpointer data)
+{
+    Hop *h = data;
+    if (h->start) {
+        g_atomic_int_inc(&h->p->refs); /* the feed's, dropped by feed_closed */
+        g_atomic_int_set(&h->p->feed_closed, 0);
+        hn_room_feed(h->room, &feed_cbs, h->p);
+    } else if (!g_atomic_int_get(&h->p->feed_closed)) {
+        hn_room_feed_stop(h->room); /* the room is alive: its feed had not closed */
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void hop_free(gpointer data)
+{
+    Hop *h = data;
+    picture_unref(h->p);
+    g_free(h);
+}
+
+static void hop(Picture *p, gboolean start)
+{
+    Hop *h = g_new0(Hop, 1);
+    h->p = p;
+    h->room = p->hroom;
+    h->start = start;
+    g_atomic_int_inc(&p->refs);
+    hn_worker_invoke(p->worker, hop_run, h, hop_free);
+}
+
+/* --- packets out: a GStreamer streaming thread -------------------------------------------------
+ */
+
+static void sink_packet(void *user, const uint8_t *data, size_t len)
+{
+    Sink *s = user;
+    if (len < 12)
+        return;
+    uint8_t stack[1600];
+    uint8_t *buf = len <= sizeof stack ? stack : g_malloc(len);
+    g_mutex_lock(&s->lock);
+    for (guint i = 0; i < s->outs->len; i++) {
+        HnPictureOutput *o = s->outs->pdata[i];
+        if (s->video) { /* the class's packet with the output's payload type */
+            memcpy(buf, data, len);
+            buf[1] = (uint8_t)((data[1] & 0x80) | (o->vpt & 0x7f));
+            o->fn(o->user, TRUE, buf, len);
+        } else {
+            o->fn(o->user, FALSE, data, len);
+        }
+        g_atomic_int_inc(&s->pic->ps->packets_out);
+    }
+    g_mutex_unlock(&s->lock);
+    if (buf != stack)
+        g_free(buf);
+}
+
+static void sink_free(Sink *s)
+{
+    g_mutex_clear(&s->lock);
+    g_ptr_array_unref(s->outs);
+    g_free(s->key);
+    g_free(s->desc);
+    g_free(s->exclude);
+    g_free(s);
+}
+
+/* --- the picture thread ---------------------------------------------------------------------- */
+
+static void composer_start(Picture *p)
+{
+    HnComposerConfig cfg = {
+        .width = p->cfg.width,
+        .height = p->cfg.height,
+        .fps = p->cfg.fps,
+        .layout = (HnLayoutKind)p->cfg.layout,
+        .live = TRUE,
+        .latency_ms = p->cfg.latency_ms,
+    };
+    GError *e = NULL;
+    p->composer = hn_composer_new(&cfg, &e);
+    if (!p->composer) {
+        g_warning("picture %s: %s", p->room, e ? e->message : "cannot compose");
+        g_clear_error(&e);
+        return;
+    }
+    g_atomic_int_inc(&p->ps->compositions);
+    g_message("picture %s: composition started (%dx%d, %d fps)", p->room, p->cfg.width,
+              p->cfg.height, p->cfg.fps);
+}
+
+static void composer_stop(Picture *p)
+{
+    if (!p->composer)
+        return;
+    HnComposerStats st;
+    hn_composer_stats(p->composer, &st);
+    g_message("picture %s: composition stopped (%" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+              " dropped, %" G_GUINT64_FORMAT " pictures)",
+              p->room, st.packets, st.dropped, st.frames_out);
+    hn_composer_free(p->composer);
+    p->composer = NULL;
+    g_hash_table_remove_all(p->tracks);
+    g_atomic_int_dec_and_test(&p->ps->compositions);
+}
+
+static void on_rtp(Picture *p, Cmd *c)
+{
+    g_atomic_int_add(&p->queued_bytes, -(gint)c->len);
+    PTrack *t = g_hash_table_lookup(p->tracks, GUINT_TO_POINTER(c->producer));
+    if (!t || t->failed || !p->composer || c->len < 12)
+        return;
+    uint32_t ssrc = (uint32_t)c->data[8] << 24 | (uint32_t)c->data[9] << 16 |
+                    (uint32_t)c->data[10] << 8 | c->data[11];
+    if (t->ctrack < 0) {
+        if (strcmp(t->kind, "video") == 0 && !c->keyframe)
+            return; /* a tile starts at a key frame (asked for when the feed announced it) */
+        json_t *h = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "kind", t->kind, "codec",
+                              hn_codec_name(c->codec), "clock_rate", (json_int_t)c->clock_rate,
+                              "pt", (json_int_t)c->pt, "participant", t->participant, "name",
+                              t->name ? t->name : t->participant, "source", t->source);
+        t->ctrack = h ? hn_composer_add_track(p->composer, h) : -1;
+        json_decref(h);
+        if (t->ctrack < 0) {
+            t->failed = TRUE;
+            return;
+        }
+        t->ssrc = ssrc;
+    }
+    if (ssrc != t->ssrc)
+        return; /* simulcast: the layer it started with (the highest then) */
+    HnHnrRecord r = {.type = HN_HNR_RTP,
+                     .arrival_us = (uint64_t)c->arrival_us,
+                     .len = (uint16_t)c->len,
+                     .data = c->data};
+    hn_composer_push(p->composer, t->ctrack, &r);
+    g_atomic_int_inc(&p->ps->packets_in);
+}
+
+static void on_command(Picture *p, Cmd *c)
+{
+    switch (c->type) {
+    case CMD_TRACK: {
+        if (!p->composer)
+            break;
+        PTrack *t = g_new0(PTrack, 1);
+        t->participant = g_steal_pointer(&c->participant);
+        t->name = g_steal_pointer(&c->name);
+        t->kind = g_steal_pointer(&c->kind);
+        t->source = g_steal_pointer(&c->source);
+        t->ctrack = -1;
+        PTrack *old = g_hash_table_lookup(p->tracks, GUINT_TO_POINTER(c->producer));
+        if (old && old->ctrack >= 0) /* announced again (a new feed): keep the running one */
+            ptrack_free(t);
+        else
+            g_hash_table_replace(p->tracks, GUINT_TO_POINTER(c->producer), t);
+        break;
+    }
+    case CMD_TRACK_END: {
+        PTrack *t = g_hash_table_lookup(p->tracks, GUINT_TO_POINTER(c->producer));
+        if (t && t->ctrack >= 0 && p->composer)
+            hn_composer_end_track(p->composer, t->ctrack);
+        g_hash_table_remove(p->tracks, GUINT_TO_POINTER(c->producer));
+        break;
+    }
+    case CMD_RTP:
+        on_rtp(p, c);
+        break;
+    case CMD_SINK_ADD: {
+        if (!p->composer)
+            composer_start(p);
+        Sink *s = c->sink;
+        p->sinks++;
+        s->cid = -1;
+        if (p->composer) {
+            GError *e = NULL;
+            s->cid = hn_composer_output_add(p->composer, s->video, s->exclude, s->desc, sink_packet,
+                                            s, &e);
+            if (s->cid < 0) {
+                g_warning("picture %s: %s", p->room, e ? e->message : "cannot add an output");
+                g_clear_error(&e);
+            } else if (s->video) {
+                g_atomic_int_inc(&p->ps->encoders);
+                g_message("picture %s: encoder %s", p->room, s->key);
+            }
+        }
+        break;
+    }
+    case CMD_SINK_REMOVE: {
+        Sink *s = c->sink;
+        if (p->composer && s->cid > 0) {
+            hn_composer_output_remove(p->composer, s->cid);
+            if (s->video)
+                g_atomic_int_dec_and_test(&p->ps->encoders);
+        }
+        sink_free(s);
+        if (--p->sinks == 0)
+            composer_stop(p);
+        break;
+    }
+    case CMD_KEYFRAME:
+        if (p->composer && c->sink->cid > 0)
+            hn_composer_output_keyframe(p->composer, c->sink->cid);
+        break;
+    case CMD_QUIT:
+        break;
+    }
+}
+
+static gpointer picture_main(gpointer user)
+{
+    Picture *p = user;
+    for (;;) {
+        Cmd *c = g_async_queue_pop(p->queue);
+        gboolean quit = c->type == CMD_QUIT;
+        on_command(p, c);
+        cmd_free(c);
+        if (quit)
+            break;
+    }
+    composer_stop(p);
+    g_hash_table_destroy(p->tracks);
+    return NULL;
+}
+
+/* --- the main loop --------------------------------------------------------------------------- */
+
+static Picture *picture_new(HnPictures *ps, const char *room)
+{
+    Picture *p = g_new0(Picture, 1);
+    p->ps = ps;
+    p->room = g_strdup(room);
+    p->cfg = ps->cfg;
+    p->refs = 1;
+    p->classes = g_hash_table_new(g_str_hash, g_str_equal);
+    p->queue = g_async_queue_new_full(cmd_free);
+    p->tracks = g_hash_table_new_full(NULL, NULL, NULL, ptrack_free);
+    p->thread = g_thread_new("hn-picture", picture_main, p);
+    return p;
+}
+
+static void picture_stop(gpointer data)
+{
+    Picture *p = data;
+    if (p->worker && p->outputs)
+        hop(p, FALSE);
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_QUIT;
+    push(p, c);
+    g_thread_join(p->thread);
+    picture_unref(p);
+}
+
+HnPictures *hn_pictures_new(const HnPictureConfig *cfg)
+{
+    HnPictures *ps = g_new0(HnPictures, 1);
+    if (cfg)
+        ps->cfg = *cfg;
+    ps->cfg.width = ps->cfg.width > 0 ? ps->cfg.width & ~1 : 1280;
+    ps->cfg.height = ps->cfg.height > 0 ? ps->cfg.height & ~1 : 720;
+    ps->cfg.fps = ps->cfg.fps > 0 ? ps->cfg.fps : 25;
+    ps->cfg.latency_ms = ps->cfg.latency_ms > 0 ? ps->cfg.latency_ms : 200;
+    ps->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, picture_stop);
+    return ps;
+}
+
+void hn_pictures_free(HnPictures *ps)
+{
+    if (!ps)
+        return;
+    g_hash_table_destroy(ps->rooms); /* outputs still attached are the owner's leak */
+    g_free(ps);
+}
+
+void hn_pictures_get_stats(HnPictures *ps, HnPictureStats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!ps)
+        return;
+    out->packets_in = (guint)g_atomic_int_get(&ps->packets_in);
+    out->drops_queue = (guint)g_atomic_int_get(&ps->drops_queue);
+    out->encoders = (guint)g_atomic_int_get(&ps->encoders);
+    out->outputs = (guint)g_atomic_int_get(&ps->outputs);
+    out->packets_out = (guint)g_atomic_int_get(&ps->packets_out);
+    out->compositions = (guint)g_atomic_int_get(&ps->compositions);
+}
+
+static Sink *sink_new(Picture *p, gboolean video, char *key, char *desc, uint64_t exclude)
+{
+    Sink *s = g_new0(Sink, 1);
+    s->key = key;
+    s->video = video;
+    s->desc = desc;
+    s->exclude = exclude ? g_strdup_printf("p%" G_GUINT64_FORMAT, exclude) : NULL;
+    s->outs = g_ptr_array_new();
+    s->pic = p;
+    g_mutex_init(&s->lock);
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_SINK_ADD;
+    c->sink = s;
+    push(p, c);
+    return s;
+}
+
+static void sink_leave(Picture *p, Sink *s, HnPictureOutput *o)
+{
+    g_mutex_lock(&s->lock);
+    g_ptr_array_remove(s->outs, o);
+    gboolean empty = s->outs->len == 0;
+    g_mutex_unlock(&s->lock);
+    if (!empty)
+        return;
+    if (s->key)
+        g_hash_table_remove(p->classes, s->key);
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_SINK_REMOVE;
+    c->sink = s;
+    push(p, c);
+}
+
+HnPictureOutput *hn_picture_attach(struct HnHub *hub, const char *room, uint64_t self_pid,
+                                   const HnPictureVideoCfg *v, const HnPictureAudioCfg *a,
+                                   HnPictureRtpFn fn, void *user, GError **error)
+{
+    HnPictures *ps = hn_hub_pictures(hub);
+    HnWorker *worker = NULL;
+    HnRoom *hroom = NULL;
+    if (!fn || (!v && !a)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "nothing to send");
+        return NULL;
+    }
+    if (!room || !hn_hub_room_handle(hub, room, &worker, &hroom)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "room %s is not open",
+                    room ? room : "?");
+        return NULL;
+    }
+    HnPictureVideoCfg vn;
+    char plid[7], err[160];
+    if (v && !hn_picture_video_normalize(v, ps->cfg.fps, &vn, plid, err, sizeof err)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s", err);
+        return NULL;
+    }
+    char *adesc = a ? hn_picture_audio_desc(a) : NULL;
+    if (a && (!adesc || !hn_picture_audio_valid(a))) {
+        g_free(adesc);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "audio codec %d", a->codec);
+        return NULL;
+    }
+    Picture *p = g_hash_table_lookup(ps->rooms, room);
+    if (!p) {
+        p = picture_new(ps, room);
+        g_hash_table_insert(ps->rooms, g_strdup(room), p);
+    }
+    HnPictureOutput *o = g_new0(HnPictureOutput, 1);
+    o->pic = p;
+    o->fn = fn;
+    o->user = user;
+    if (v) {
+        char *key = hn_picture_video_class_key(&vn);
+        o->vpt = v->pt;
+        o->vsink = g_hash_table_lookup(p->classes, key);
+        if (o->vsink) {
+            g_free(key);
+        } else {
+            o->vsink = sink_new(p, TRUE, key, hn_picture_video_desc(&vn), 0);
+            g_hash_table_insert(p->classes, o->vsink->key, o->vsink);
+        }
+        g_mutex_lock(&o->vsink->lock);
+        g_ptr_array_add(o->vsink->outs, o);
+        g_mutex_unlock(&o->vsink->lock);
+    }
+    if (a) {
+        o->asink = sink_new(p, FALSE, NULL, adesc, self_pid);
+        g_mutex_lock(&o->asink->lock);
+        g_ptr_array_add(o->asink->outs, o);
+        g_mutex_unlock(&o->asink->lock);
+    }
+    /* the feed: a first output, or the room reopened (its HnRoom is another one) */
+    if (p->outputs == 0 || p->hroom != hroom || g_atomic_int_get(&p->feed_closed)) {
+        p->worker = worker;
+        p->hroom = hroom;
+        hop(p, TRUE);
+    }
+    p->outputs++;
+    g_atomic_int_inc(&ps->outputs);
+    return o;
+}
+
+void hn_picture_output_keyframe(HnPictureOutput *o)
+{
+    if (!o || !o->vsink)
+        return;
+    Cmd *c = g_new0(Cmd, 1);
+    c->type = CMD_KEYFRAME;
+    c->sink = o->vsink;
+    push(o->pic, c);
+}
+
+void hn_picture_detach(HnPictureOutput *o)
+{
+    if (!o)
+        return;
+    Picture *p = o->pic;
+    if (o->vsink)
+        sink_leave(p, o->vsink, o);
+    if (o->asink)
+        sink_leave(p, o->asink, o);
+    g_atomic_int_dec_and_test(&p->ps->outputs);
+    if (--p->outputs == 0 && p->worker) {
+        hop(p, FALSE);
+        p->worker = NULL;
+        p->hroom = NULL;
+    }
+    g_free(o);
+}
