@@ -405,7 +405,7 @@ static gboolean tick(gpointer data)
     int64_t now = g_get_monotonic_time();
     if (!l->handle && l->provider.start && l->base.events) {
         l->call.out = (HnSipMediaOut *)l;
-        l->call.pid = l->base.id;
+        l->call.pid = l->pid; /* the participant: "p<pid>" */
         l->handle = l->provider.start(l->provider.user, &l->call);
         l->provider.start = NULL; /* once */
     }

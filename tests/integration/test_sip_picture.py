@@ -1,0 +1,199 @@
+"""What a SIP room system receives (issue 13, docs/room-systems.md): two webrtcbin publishers
+(red with a 440 Hz tone, blue with 880 Hz) in a room; a room system (the SIP user agent of
+test_sip.py plus a GStreamer endpoint sending its own H.264 and a 1500 Hz tone in PCMU, and
+receiving on the same sockets) dials in. It decodes H.264 pictures showing both publishers, its
+audio holds 440 and 880 Hz but not its own 1500 Hz (mix-minus), an RTCP PLI from it is followed by
+a key frame, and its hang-up, the last output, stops the room's composition."""
+import os
+import socket
+import time
+
+import gi
+import pytest
+
+gi.require_version('Gst', '1.0')
+from gi.repository import Gst  # noqa: E402
+
+import harness  # noqa: E402
+from test_picture import W, H, wait_for  # noqa: E402
+from test_sip import Uac, answer_ports, sip_config, sip_participant  # noqa: E402,F401
+
+Gst.init(None)
+
+
+@pytest.fixture(autouse=True)
+def gst_leak_suppression(monkeypatch):
+    """As test_sip.py: GStreamer's load-time allocations under ASan."""
+    here = os.path.dirname(__file__)
+    monkeypatch.setenv('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0:halt_on_error=1:'
+                       'fast_unwind_on_malloc=0')
+    monkeypatch.setenv('LSAN_OPTIONS', 'suppressions=%s:print_suppressions=0'
+                       % os.path.join(here, 'lsan_gst.supp'))
+
+
+def free_pair():
+    """A port p with p + 1 free too (RTP, RTCP)."""
+    for _ in range(50):
+        p = harness.free_port(socket.SOCK_DGRAM)
+        if p > 65000:
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.bind(('127.0.0.1', p + 1))
+            return p
+        except OSError:
+            continue
+    raise AssertionError('no free UDP ports')
+
+
+class RoomSystem:
+    """A room system's media: sends H.264 (a green ball) and a 1500 Hz tone in PCMU from its
+    RTP ports and decodes what arrives on the same sockets (symmetric RTP)."""
+
+    def __init__(self, a_port, v_port):
+        self.a_port, self.v_port = a_port, v_port
+        self.pipe = Gst.parse_launch(
+            'udpsrc name=vrx address=127.0.0.1 port=%d caps="application/x-rtp,media=video,'
+            'encoding-name=H264,clock-rate=90000,payload=96" ! rtpjitterbuffer latency=100 ! '
+            'rtph264depay name=vdepay ! h264parse ! avdec_h264 ! videoconvert ! videoscale ! '
+            'video/x-raw,format=RGB,width=%d,height=%d ! appsink name=v sync=false '
+            'max-buffers=1 drop=true '
+            'udpsrc name=arx address=127.0.0.1 port=%d caps="application/x-rtp,media=audio,'
+            'encoding-name=PCMU,clock-rate=8000,payload=0" ! rtpjitterbuffer latency=100 ! '
+            'rtppcmudepay ! mulawdec ! audioconvert ! '
+            'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false '
+            'videotestsrc is-live=true pattern=ball ! '
+            'video/x-raw,width=320,height=240,framerate=15/1 ! '
+            'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300 ! '
+            'video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=1 '
+            'ssrc=1111 ! udpsink name=vtx host=127.0.0.1 port=1 sync=false async=false '
+            'audiotestsrc is-live=true wave=sine freq=1500 ! audioconvert ! audioresample ! '
+            'audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0 ssrc=2222 ! '
+            'udpsink name=atx host=127.0.0.1 port=1 sync=false async=false'
+            % (v_port, W, H, a_port))
+        self.frames = 0
+        self.keyframes = []  # monotonic times of the key frames depayloaded
+        self.samples = bytearray()
+        self.last = None
+        for name, fn in (('v', self.on_video), ('a', self.on_audio)):
+            self.pipe.get_by_name(name).set_property('emit-signals', True)
+            self.pipe.get_by_name(name).connect('new-sample', fn)
+        self.pipe.get_by_name('vdepay').get_static_pad('src').add_probe(
+            Gst.PadProbeType.BUFFER, self.on_h264)
+        # the senders use the receivers' sockets: what the server latches onto is where we read
+        for rx in ('vrx', 'arx'):
+            self.pipe.get_by_name(rx).set_state(Gst.State.READY)
+
+    def start(self, a_dest, v_dest):
+        for rx, tx, port in (('vrx', 'vtx', v_dest), ('arx', 'atx', a_dest)):
+            sock = self.pipe.get_by_name(rx).get_property('used-socket')
+            sink = self.pipe.get_by_name(tx)
+            sink.set_property('socket', sock)
+            sink.set_property('close-socket', False)
+            sink.set_property('port', port)
+        self.pipe.set_state(Gst.State.PLAYING)
+
+    def on_h264(self, pad, info):
+        if not info.get_buffer().has_flags(Gst.BufferFlags.DELTA_UNIT):
+            self.keyframes.append(time.monotonic())
+        return Gst.PadProbeReturn.OK
+
+    def on_video(self, sink):
+        s = sink.emit('pull-sample')
+        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            self.last = bytes(m.data)
+            s.get_buffer().unmap(m)
+        self.frames += 1
+        return Gst.FlowReturn.OK
+
+    def on_audio(self, sink):
+        s = sink.emit('pull-sample')
+        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            self.samples += bytes(m.data)
+            s.get_buffer().unmap(m)
+        return Gst.FlowReturn.OK
+
+    # the picture receiver's measures (test_picture.Receiver)
+    def colours(self):
+        import test_picture
+        return test_picture.Receiver.colours(self)
+
+    def tone_power(self, freq, seconds=2.0):
+        import test_picture
+        return test_picture.Receiver.tone_power(self, freq, seconds)
+
+    def stop(self):
+        self.pipe.set_state(Gst.State.NULL)
+
+
+def offer(a_port, v_port):
+    return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+            'm=audio %d RTP/AVPF 0\r\n'
+            'm=video %d RTP/AVPF 96\r\na=rtpmap:96 H264/90000\r\n'
+            'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n'
+            'a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n' % (a_port, v_port))
+
+
+def pli(sender_ssrc=1111, media_ssrc=0):
+    return bytes([0x81, 206, 0, 2]) + sender_ssrc.to_bytes(4, 'big') + \
+        media_ssrc.to_bytes(4, 'big')
+
+
+def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_server, clients):
+    port = harness.free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port))
+    srv.sip_port = port
+    room = 'hall'
+    red = clients(srv, 'Đỏ', room, 60, '--pattern', 'red', '--tone', '440')
+    red.wait_joined()
+    blue = clients(srv, 'Xanh', room, 60, '--pattern', 'blue', '--tone', '880')
+    blue.wait_joined()
+    a_port, v_port = free_pair(), free_pair()
+    rs = RoomSystem(a_port, v_port)
+    uac = Uac(srv, room)
+    rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        status, body = uac.invite(offer(a_port, v_port))
+        assert status == 200, (status, body)
+        ports = answer_ports(body)
+        assert [p[0] for p in ports] == ['audio', 'video'], body
+        rs.start(ports[0][1], ports[1][1])
+        rtcp.bind(('127.0.0.1', v_port + 1))
+
+        def both():
+            uac.drain()
+            red_f, blue_f = rs.colours()
+            return min(red_f, blue_f) > 0.02
+        assert wait_for(both, 40), 'frames %d, colours (red, blue) %s\n%s' % (
+            rs.frames, rs.colours(), harness.tail(srv.log_path))
+        # mix-minus: the publishers' 440 and 880 Hz, not its own 1500 Hz
+        assert wait_for(lambda: min(rs.tone_power(440), rs.tone_power(880)) > 1e-4, 20), (
+            len(rs.samples), rs.tone_power(440), rs.tone_power(880), rs.tone_power(1500))
+        time.sleep(2)
+        p440, p880, p1500 = rs.tone_power(440), rs.tone_power(880), rs.tone_power(1500)
+        assert p440 > 100 * p1500 and p880 > 100 * p1500, (p440, p880, p1500)
+
+        # a PLI from it: a key frame follows
+        uac.drain()
+        asked = time.monotonic()
+        rtcp.sendto(pli(), ('127.0.0.1', ports[1][2]))
+        assert wait_for(lambda: any(t > asked for t in rs.keyframes), 20), rs.keyframes[-5:]
+        harness.log_note('sip picture: %d frames, colours %s, tone power 440 %.2e, 880 %.2e, '
+                         '1500 %.2e, %d key frames' % (rs.frames, rs.colours(), p440, p880,
+                                                       p1500, len(rs.keyframes)))
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            assert 'composition stopped' not in f.read()
+
+        # hang-up: it was the composition's last output
+        assert uac.bye() == 200
+        assert wait_for(lambda: 'composition stopped' in open(srv.log_path).read(), 20), \
+            harness.tail(srv.log_path)
+        srv.assert_healthy()
+    finally:
+        rtcp.close()
+        rs.stop()
+        uac.close()
+        red.kill()
+        blue.kill()
