@@ -10,7 +10,7 @@
  * pushed to from GStreamer threads (the handle holds a reference until it is freed). */
 typedef struct {
     gint refs;
-    HnHub *hub;
+    struct HnHub *hub;
     HnSipMediaOut *out;
     HnInjectRing *ring;
     gboolean stopped;        /* worker: stop() ran, out is gone */
@@ -139,7 +139,7 @@ static void stop(void *handle)
     post(detach_run, c); /* the gateway's reference, dropped after the detach */
 }
 
-void hn_sip_picture_provider(HnHub *hub, HnSipMediaProvider *out)
+void hn_sip_picture_provider(struct HnHub *hub, HnSipMediaProvider *out)
 {
     *out = (HnSipMediaProvider){.start = start, .keyframe = keyframe, .stop = stop, .user = hub};
 }

@@ -16,9 +16,10 @@
 
 #include <glib.h>
 
-#include "app/hub.h"
 #include "gateway/picture_class.h"
 #include "gateway/sip_media.h"
+
+struct HnHub;
 
 /* Default bitrates (kbit/s) of the picture sent to a room system that said no b=AS / b=TIAS,
  * by the size chosen (hn_sip_picture_map). */
@@ -37,4 +38,4 @@ int hn_sip_picture_map(const HnSipMediaCall *call, int bitrate_kbps, HnPictureVi
 
 /* The provider for hn_sip_gateway_set_media: every call receives the picture of hub's rooms.
  * hub: transfer none, outlives the gateway. */
-void hn_sip_picture_provider(HnHub *hub, HnSipMediaProvider *out);
+void hn_sip_picture_provider(struct HnHub *hub, HnSipMediaProvider *out);
