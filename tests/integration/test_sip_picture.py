@@ -4,8 +4,11 @@ test_sip.py plus a GStreamer endpoint sending its own H.264 and a 1500 Hz tone i
 receiving on the same sockets) dials in. It decodes H.264 pictures showing both publishers, its
 audio holds 440 and 880 Hz but not its own 1500 Hz (mix-minus), an RTCP PLI from it is followed by
 a key frame, and its hang-up, the last output, stops the room's composition."""
+import json
 import os
+import shutil
 import socket
+import subprocess
 import time
 
 import gi
@@ -197,3 +200,117 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
         uac.close()
         red.kill()
         blue.kill()
+
+
+def png_picture(path):
+    """(width, height, white fraction, red fraction) of a PNG, decoded with GStreamer."""
+    with open(path, 'rb') as f:
+        head = f.read(24)
+    width, height = int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')
+    pipe = Gst.parse_launch('filesrc location=%s ! pngdec ! videoconvert ! videoscale ! '
+                            'video/x-raw,format=RGB,width=%d,height=%d ! appsink name=s'
+                            % (path, W, H))
+    pipe.set_state(Gst.State.PLAYING)
+    sample = pipe.get_by_name('s').emit('try-pull-sample', 5 * Gst.SECOND)
+    f = b''
+    if sample:
+        ok, m = sample.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            f = bytes(m.data)
+            sample.get_buffer().unmap(m)
+    pipe.set_state(Gst.State.NULL)
+    white = red = total = 0
+    for i in range(0, len(f) - 2, 3 * 7):
+        r, g, b = f[i], f[i + 1], f[i + 2]
+        total += 1
+        white += r > 200 and g > 200 and b > 200
+        red += r > 170 and g < 70 and b < 70
+    return width, height, white / max(1, total), red / max(1, total)
+
+
+def wav_tone_powers(path, freqs, seconds=2.0):
+    """Goertzel powers of freqs over the middle seconds of a 16-bit WAV (first channel)."""
+    import math
+    import wave
+    with wave.open(path) as w:
+        rate, ch, n = w.getframerate(), w.getnchannels(), w.getnframes()
+        w.setpos(max(0, n // 2 - int(rate * seconds) // 2))
+        raw = w.readframes(int(rate * seconds))
+    xs = [int.from_bytes(raw[i:i + 2], 'little', signed=True) / 32768.0
+          for i in range(0, len(raw) - 1, 2 * ch)]
+    out = []
+    for f in freqs:
+        k = 2 * math.cos(2 * math.pi * f / rate)
+        s1 = s2 = 0.0
+        for x in xs:
+            s1, s2 = x + k * s1 - s2, s1
+        out.append((s1 * s1 + s2 * s2 - k * s1 * s2) / max(1, len(xs)) ** 2)
+    return out
+
+
+@pytest.mark.skipif(shutil.which('baresip') is None or
+                    not os.path.exists('/usr/lib/baresip/modules/snapshot.so'),
+                    reason='baresip (baresip-core) or its snapshot module missing')
+def test_baresip_sees_the_picture_and_hears_the_others(start_server, clients, tmp_path):
+    """baresip (fake video in H.264, a 1500 Hz tone in G.722) dials in: a snapshot of the video
+    it decodes is the 1280x720 composition showing the white publisher (baresip's own fake video
+    is red, green and blue bars, so white can only come from the publisher); what it plays
+    (sndfile's dump of the decoded audio) holds 440 and 880 Hz and not its own 1500 Hz."""
+    from test_sip import BARESIP_CONFIG
+    port = harness.free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port))
+    srv.sip_port = port
+    red = clients(srv, 'Đỏ', 'hall', 60, '--pattern', 'red', '--tone', '440')
+    red.wait_joined()
+    white = clients(srv, 'Trắng', 'hall', 60, '--pattern', 'white', '--tone', '880')
+    white.wait_joined()
+    bdir = tmp_path / 'baresip'
+    bdir.mkdir()
+    ctrl = harness.free_port(socket.SOCK_STREAM)
+    config = (BARESIP_CONFIG % {'port': harness.free_port(socket.SOCK_DGRAM), 'dir': str(bdir)})
+    config = config.replace('ausine,440', 'ausine,1500') + (
+        'module\tsnapshot.so\nmodule\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:%d\n'
+        'module\tsndfile.so\nsnd_path\t%s\n' % (ctrl, bdir))
+    (bdir / 'config').write_text(config)
+    (bdir / 'accounts').write_text('"Baresip hall" <sip:hall-baresip@127.0.0.1>;regint=0\n')
+    log = open(str(tmp_path / 'baresip.log'), 'w')
+    phone = subprocess.Popen(['baresip', '-f', str(bdir), '-t', '25', '-e',
+                              '/dial sip:hall@127.0.0.1:%d' % port],
+                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    png = str(bdir / 'rx.png')
+    seen = (0, 0, 0.0, 0.0)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and phone.poll() is None:
+            time.sleep(2)
+            if os.path.exists(png):
+                os.unlink(png)
+            try:
+                with socket.create_connection(('127.0.0.1', ctrl), timeout=5) as c:
+                    cmd = json.dumps({'command': 'snapshot_recv', 'params': png, 'token': '1'})
+                    c.sendall(b'%d:%s,' % (len(cmd), cmd.encode()))
+                    time.sleep(1)
+            except OSError:
+                continue
+            if os.path.exists(png):
+                seen = png_picture(png)
+                if seen[2] > 0.02:
+                    break
+        phone.wait(40)
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.wait()
+        log.close()
+        red.kill()
+        white.kill()
+    out = (tmp_path / 'baresip.log').read_text(errors='replace')
+    assert 'Call established' in out, out[-3000:]
+    assert seen[:2] == (1280, 720) and seen[2] > 0.02, \
+        'snapshot (width, height, white, red) %s\n%s' % (seen, out[-3000:])
+    dec = [f for f in os.listdir(str(bdir)) if f.endswith('-dec.wav')]  # sndfile: what it plays
+    assert dec, os.listdir(str(bdir))
+    p440, p880, p1500 = wav_tone_powers(str(bdir / dec[0]), (440, 880, 1500))
+    assert p440 > 100 * p1500 and p880 > 100 * p1500, (p440, p880, p1500)
+    harness.log_note('baresip: snapshot (w, h, white, red) %s, tone power 440 %.2e, 880 %.2e, 1500 %.2e'
+                     % (seen, p440, p880, p1500))
