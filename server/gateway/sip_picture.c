@@ -66,6 +66,14 @@ static gboolean attach_run(gpointer data)
     g_autoptr(GError) err = NULL;
     c->output = hn_picture_attach(c->hub, c->room, c->pid, c->has_v ? &c->v : NULL,
                                   c->has_a ? &c->a : NULL, on_rtp, c, &err);
+    if (!c->output && c->has_v && c->has_a) {
+        /* the picture cannot be made for it (a profile or an encoder missing): the sound still */
+        g_warning("sip: %s: p%" G_GUINT64_FORMAT " receives no picture: %s", c->room, c->pid,
+                  err ? err->message : "?");
+        g_clear_error(&err);
+        c->has_v = FALSE;
+        c->output = hn_picture_attach(c->hub, c->room, c->pid, NULL, &c->a, on_rtp, c, &err);
+    }
     if (!c->output)
         g_warning("sip: %s: p%" G_GUINT64_FORMAT " receives nothing: %s", c->room, c->pid,
                   err ? err->message : "no picture");
