@@ -15,6 +15,7 @@
 #include "app/hub.h"
 #include "app/secure.h"
 #include "gateway/sip.h"
+#include "gateway/sip_picture.h"
 #include "hn-build-config.h"
 #include "store/store.h"
 #include "transport/cert.h"
@@ -192,6 +193,11 @@ int main(int argc, char **argv)
     if (!sip && err) {
         fprintf(stderr, "hoinghi: %s\n", err->message);
         goto out;
+    }
+    if (sip) {
+        HnSipMediaProvider picture;
+        hn_sip_picture_provider(hub, &picture); /* room systems receive the composed picture */
+        hn_sip_gateway_set_media(sip, &picture);
     }
     char *where = hn_config_format_listen(cfg), *media = describe_media(cfg, pool);
     g_message("hoinghi %s: %s://%s/ (%u media workers, ICE %s, SRTP %s, data in %s)", HN_VERSION,

@@ -353,6 +353,8 @@ static void leg_destroy(HnLeg *leg)
         }
         hn_srtp_free(s->srtp);
     }
+    for (size_t i = 0; i < HN_RTP_LEG_MAX_STREAMS; i++)
+        g_free((char *)l->media[i].fmtp);
     g_free(l->room);
     g_free(l->name);
     g_free(l);
@@ -405,7 +407,7 @@ static gboolean tick(gpointer data)
     int64_t now = g_get_monotonic_time();
     if (!l->handle && l->provider.start && l->base.events) {
         l->call.out = (HnSipMediaOut *)l;
-        l->call.pid = l->base.id;
+        l->call.pid = l->pid; /* the participant: "p<pid>" */
         l->handle = l->provider.start(l->provider.user, &l->call);
         l->provider.start = NULL; /* once */
     }
@@ -494,7 +496,7 @@ HnRtpLeg *hn_rtp_leg_new(GMainContext *ctx, const HnRtpLegStreamInit *init, size
         m->encoding = encoding_name(neg->codec);
         m->pt = neg->pt;
         m->clock_rate = neg->clock_rate;
-        m->fmtp = neg->fmtp;
+        m->fmtp = g_strdup(neg->fmtp); /* neg is the answer's: gone after the INVITE */
         m->feedback = neg->feedback;
     }
     return l;
