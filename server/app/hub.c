@@ -813,9 +813,8 @@ void hn_hub_set_store(HnHub *hub, HnStore *store)
 
 /* --- participants carried by a gateway's leg ------------------------------------------------ */
 
-/* Above the signalling front's connection ids (which count from 1): "p<pid>" stays a safe
- * JavaScript integer. */
-#define SITE_PID_BASE (UINT64_C(1) << 44)
+/* Room systems' pids count from HN_HUB_SITE_PID_BASE (app/hub_whip.h), above the signalling
+ * front's connection ids and WHIP's range: "p<pid>" stays a safe JavaScript integer. */
 
 HnHubSiteCheck hn_hub_site_check(HnHub *hub, const char *room, const char *addr, const char *pin,
                                  gboolean trusted, guint *retry_after_s)
@@ -863,7 +862,7 @@ uint64_t hn_hub_site_enter(HnHub *hub, const char *room, const char *name, const
             room_close(hub, e);
         return 0;
     }
-    uint64_t pid = SITE_PID_BASE + ++next_site;
+    uint64_t pid = HN_HUB_SITE_PID_BASE + ++next_site;
     HnLeg *leg = make(user, e->worker, pid);
     if (!leg) {
         if (e->members == 0)
@@ -898,7 +897,7 @@ uint64_t hn_hub_site_enter(HnHub *hub, const char *room, const char *name, const
 void hn_hub_site_leave(HnHub *hub, uint64_t pid, const char *why)
 {
     HnHubConn *c = g_hash_table_lookup(hub->conns, &pid);
-    if (c && pid > SITE_PID_BASE)
+    if (c && pid > HN_HUB_SITE_PID_BASE)
         conn_gone(hub, c, why);
 }
 
@@ -916,7 +915,7 @@ void hn_hub_set_site_close(HnHub *hub, HnHubSiteCloseFn fn, void *user)
 
 void hn_hub_close_conn(HnHub *hub, uint64_t conn_id, int code, const char *reason)
 {
-    if (conn_id <= SITE_PID_BASE) {
+    if (conn_id <= HN_HUB_SITE_PID_BASE) {
         hn_signaling_close(hub->sig, conn_id, code, reason);
         return;
     }

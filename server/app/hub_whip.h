@@ -23,14 +23,16 @@
 #include "app/hub.h"
 #include "app/room_out.h"
 
-/* Participant ids of WHIP sessions start here (WebSocket connections count from 1). */
+/* Participant ids: WebSocket connections count from 1, WHIP sessions from 2^40, the SIP
+ * gateway's room systems from 2^44 (app/hub.c, hn_hub_site_enter). */
 #define HN_HUB_WHIP_PID_BASE          (UINT64_C(1) << 40)
+#define HN_HUB_SITE_PID_BASE          (UINT64_C(1) << 44)
 #define HN_HUB_WHIP_ANSWER_TIMEOUT_S  10 /* no answer from the room: 503, the session ends */
 #define HN_HUB_WHIP_CONNECT_TIMEOUT_S 30 /* ICE/DTLS not up this long after the answer: ends */
 
 static inline gboolean hn_hub_whip_owns(uint64_t pid)
 {
-    return pid >= HN_HUB_WHIP_PID_BASE;
+    return pid >= HN_HUB_WHIP_PID_BASE && pid < HN_HUB_SITE_PID_BASE;
 }
 
 /* Adds the /whip routes (before the signalling front starts); timers run on ctx. */
