@@ -225,9 +225,12 @@ int main(int argc, char **argv)
 
 out:
     hn_sip_gateway_free(sip); /* BYE to every call, before the rooms go */
-    hn_hub_free(hub);
+    hn_hub_free(hub);         /* rooms closed on their workers, which are idle from here on */
+    /* After the hub (its last audit rows are written) and before the pool: a query the hub sent
+     * is still answered into the pool's home mailbox, which hn_worker_pool_free frees (a
+     * use-after-free at shutdown under ASan). */
+    hn_store_close(store);
     hn_worker_pool_free(pool);
-    hn_store_close(store); /* after the hub: its last audit rows are written */
     hn_cert_unref(cert);
     hn_config_free(cfg);
     if (loop)

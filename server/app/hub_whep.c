@@ -350,6 +350,10 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
 static void on_whep(void *user, HnHttpRequest *req)
 {
     HnHubWhep *st = user;
+    /* GStreamer starts with the first WHEP request, not with every server (its thousands of
+     * types cost start-up time and memory a server without viewers never needs). */
+    if (!gst_is_initialized())
+        gst_init(NULL, NULL);
     const char *sub = hn_http_request_subpath(req); /* "/ROOM" or "/resource/ID" */
     HnHttpMethod m = hn_http_request_method(req);
     if (g_str_has_prefix(sub, "/resource/")) {
@@ -377,8 +381,6 @@ static void on_whep(void *user, HnHttpRequest *req)
 void hn_hub_whep_register(HnHub *hub, GMainContext *main_ctx)
 {
     (void)main_ctx;
-    if (!gst_is_initialized())
-        gst_init(NULL, NULL);
     HnHubWhep *st = g_new0(HnHubWhep, 1);
     st->hub = hub;
     st->viewers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, viewer_free);

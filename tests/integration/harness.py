@@ -44,10 +44,7 @@ def tail(path, n=60):
 
 def sanitizer_env():
     env = dict(os.environ)
-    # fast_unwind_on_malloc=0: GLib and GStreamer have no frame pointers; the full unwinder lets
-    # lsan.supp see where a block was made (GLib's quark block at load time: _dl_init).
-    env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0:halt_on_error=1:'
-                   'fast_unwind_on_malloc=0')
+    env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0:halt_on_error=1')
     env.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1:halt_on_error=1')
     supp = os.path.join(os.path.dirname(__file__), 'lsan.supp')
     if os.path.exists(supp):
