@@ -311,14 +311,7 @@ class WhepViewer:
         b.sync_state_with_parent()
         pad.link(b.get_static_pad('sink'))
 
-    def on_video(self, sink):
-        s = sink.emit('pull-sample')
-        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
-        if ok:
-            self.last = bytes(m.data)
-            s.get_buffer().unmap(m)
-        self.frames += 1
-        return Gst.FlowReturn.OK
+    on_video = Receiver.on_video
 
     def on_audio(self, sink):
         sink.emit('pull-sample')

@@ -18,7 +18,7 @@ gi.require_version('Gst', '1.0')
 from gi.repository import Gst  # noqa: E402
 
 import harness  # noqa: E402
-from test_picture import W, H, wait_for  # noqa: E402
+from test_picture import W, H, Receiver, wait_for  # noqa: E402
 from test_sip import Uac, answer_ports, sip_config, sip_participant  # noqa: E402,F401
 
 Gst.init(None)
@@ -101,31 +101,11 @@ class RoomSystem:
             self.keyframes.append(time.monotonic())
         return Gst.PadProbeReturn.OK
 
-    def on_video(self, sink):
-        s = sink.emit('pull-sample')
-        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
-        if ok:
-            self.last = bytes(m.data)
-            s.get_buffer().unmap(m)
-        self.frames += 1
-        return Gst.FlowReturn.OK
-
-    def on_audio(self, sink):
-        s = sink.emit('pull-sample')
-        ok, m = s.get_buffer().map(Gst.MapFlags.READ)
-        if ok:
-            self.samples += bytes(m.data)
-            s.get_buffer().unmap(m)
-        return Gst.FlowReturn.OK
-
-    # the picture receiver's measures (test_picture.Receiver)
-    def colours(self):
-        import test_picture
-        return test_picture.Receiver.colours(self)
-
-    def tone_power(self, freq, seconds=2.0):
-        import test_picture
-        return test_picture.Receiver.tone_power(self, freq, seconds)
+    # the picture receiver's sinks and measures (test_picture.Receiver)
+    on_video = Receiver.on_video
+    on_audio = Receiver.on_audio
+    colours = Receiver.colours
+    tone_power = Receiver.tone_power
 
     def stop(self):
         self.pipe.set_state(Gst.State.NULL)
