@@ -40,6 +40,10 @@ function createNetns() {
   run('ip', ['netns', 'add', NS]);
   run('ip', ['link', 'add', IF_HOST, 'type', 'veth', 'peer', 'name', IF_NS]);
   run('ip', ['link', 'set', IF_NS, 'netns', NS]);
+  // No IPv6 on the pair: a link-local address appearing a second after `up` is a network change
+  // to Chromium, which then aborts the page's loads (net::ERR_NETWORK_CHANGED).
+  run('sysctl', ['-q', '-w', `net.ipv6.conf.${IF_HOST}.disable_ipv6=1`], false);
+  run('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', `net.ipv6.conf.${IF_NS}.disable_ipv6=1`], false);
   run('ip', ['addr', 'add', `${HOST_IP}/24`, 'dev', IF_HOST]);
   run('ip', ['link', 'set', IF_HOST, 'up']);
   run('ip', ['-n', NS, 'addr', 'add', `${SRV_IP}/24`, 'dev', IF_NS]);
@@ -113,8 +117,12 @@ test('the downlink estimate falls below 700 kbit/s on a 500 kbit/s link', { time
       const ctx = await browser.newContext({ viewport: { width: 800, height: 500 } });
       const page = await ctx.newPage();
       h.recordPage(page, key, diag);
-      await page.goto(`${server.url}/?room=bwe&name=${key}`, { waitUntil: 'domcontentloaded' });
       pages[key] = page;
+      // a load that a network change still aborted is retried (the meeting never started)
+      await h.waitFor(async () => {
+        await page.goto(`${server.url}/?room=bwe&name=${key}`, { waitUntil: 'load' }).catch(() => {});
+        return page.evaluate(() => !!window.hoinghi).catch(() => false);
+      }, { timeout: 40000, interval: 1000, message: `${key}: the meeting page loaded` });
     }
     for (const key of Object.keys(pages)) {
       const low = await h.waitFor(async () => {

@@ -248,11 +248,21 @@ def test_whip_silent_encoder_leaves_and_its_resource_is_gone(start_server, clien
         assert http('PATCH', res, 'a=end-of-candidates\r\n', frag)[0] == 404
     finally:
         enc.kill()
+
+    def site_left(rep):
+        joined = [e['participant'] for e in events_of(rep, 'participant-joined')]
+        sites = [p for p in joined if p.get('role') == 'site']
+        ids = {p['id'] for p in sites}
+        return sites, [e for e in events_of(rep, 'participant-left') if e['id'] in ids]
+
+    # the viewer reports what it received about once a second: the resource's 404 can come
+    # before the viewer has written the `participant-left` it was sent down
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not site_left(viewer.report())[1]:
+        time.sleep(0.25)
     vr = viewer.stop()
-    joined = [e['participant'] for e in events_of(vr, 'participant-joined')]
-    sites = [p for p in joined if p.get('role') == 'site']
-    assert len(sites) == 1 and sites[0]['name'] == 'WHIP', joined
-    left = [e for e in events_of(vr, 'participant-left') if e['id'] == sites[0]['id']]
+    sites, left = site_left(vr)
+    assert len(sites) == 1 and sites[0]['name'] == 'WHIP', events_of(vr, 'participant-joined')
     assert left and left[0]['reason'] == 'disconnected', events_of(vr, 'participant-left')
     server.assert_healthy()
 

@@ -247,15 +247,6 @@ async function pageLog(page) {
   }
 }
 
-/** An HS256 join token (the `[auth] jwt_secret` of the test's server) with these claims. */
-function mintToken(secret, claims) {
-  const crypto = require('node:crypto');
-  const b64 = (x) => Buffer.from(x).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64(JSON.stringify(claims));
-  return `${head}.${body}.${b64(crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest())}`;
-}
-
 module.exports = {
   REPO,
   mintToken,
