@@ -109,6 +109,7 @@ HnConfig *hn_config_new(void)
     cfg->rx_peak_mbps = HN_CONFIG_DEFAULT_RX_PEAK;
     cfg->busy_lag_ms = HN_CONFIG_DEFAULT_BUSY_LAG;
     cfg->busy_hold = HN_CONFIG_DEFAULT_BUSY_HOLD;
+    cfg->cpu_pressure_file = g_strdup("/proc/pressure/cpu");
     cfg->auto_create = TRUE;
     cfg->ice_lite = TRUE;
     cfg->max_participants = HN_CONFIG_DEFAULT_PARTICIPANTS;
@@ -169,6 +170,7 @@ static void config_clear(HnConfig *cfg)
     eoffice_clear(&cfg->eoffice);
     g_free(cfg->sip_listen_host);
     g_free(cfg->sip_media_address);
+    g_free(cfg->cpu_pressure_file);
     if (cfg->sites != NULL)
         g_ptr_array_unref(cfg->sites);
 }
@@ -779,6 +781,22 @@ static gboolean key_busy_hold(Loader *ld, const char *value, char **reason)
     return parse_uint(value, 1, HN_CONFIG_BUSY_HOLD_MAX, &ld->cfg->busy_hold, reason);
 }
 
+static gboolean key_busy_cpu_pressure(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, 100, &ld->cfg->busy_cpu_pressure, reason);
+}
+
+static gboolean key_cpu_pressure_file(Loader *ld, const char *value, char **reason)
+{
+    if (value[0] != '/') {
+        *reason = g_strdup("must be an absolute path");
+        return FALSE;
+    }
+    g_free(ld->cfg->cpu_pressure_file);
+    ld->cfg->cpu_pressure_file = g_strdup(value);
+    return TRUE;
+}
+
 static gboolean key_ice_restart_grace(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 0, HN_CONFIG_ICE_GRACE_MAX, &ld->cfg->ice_restart_grace, reason);
@@ -1371,6 +1389,8 @@ static const KeyDef media_keys[] = {
     {"rx_peak_mbps", key_rx_peak_mbps},
     {"busy_lag_ms", key_busy_lag_ms},
     {"busy_hold", key_busy_hold},
+    {"busy_cpu_pressure", key_busy_cpu_pressure},
+    {"cpu_pressure_file", key_cpu_pressure_file},
     {NULL, NULL},
 };
 

@@ -177,6 +177,8 @@ typedef struct {
     guint rx_peak_mbps;       /* receive buffer = max_queue_delay_ms of media at this rate */
     guint busy_lag_ms;        /* smoothed lag / queueing delay that refuses new joins (0: never) */
     guint busy_hold;          /* seconds: shortest busy period, and the retry hint joins get */
+    guint busy_cpu_pressure;  /* percent of PSI "some avg10" that refuses new joins (0: never) */
+    char *cpu_pressure_file;  /* where the pressure is read (/proc/pressure/cpu) */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */

@@ -17,6 +17,7 @@
 #include "app/hub_whep.h"
 #include "app/hub_recording.h"
 #include "app/hub_whip.h"
+#include "app/machine_load.h"
 #include "app/hub_priv.h"
 #include "app/join_gate.h"
 #include "app/metrics.h"
@@ -403,16 +404,19 @@ void hn_hub_join_clear(HnHubJoin *j)
 
 guint hn_hub_busy(HnHub *hub, const char *room)
 {
-    if (!hub->cfg->busy_lag_ms)
-        return 0;
-    HnRoomEntry *e = g_hash_table_lookup(hub->rooms, room);
-    guint retry = hn_worker_busy(e ? e->worker : hn_worker_pool_pick(hub->pool));
-    int64_t now = g_get_monotonic_time();
-    if (retry && now - hub->busy_logged_us >= G_USEC_PER_SEC) { /* a flood logs one a second */
-        hub->busy_logged_us = now;
-        g_message("join refused: room %s: server-busy (worker overloaded), retry in %u s", room,
-                  retry);
+    guint retry = 0;
+    if (hub->cfg->busy_lag_ms) {
+        HnRoomEntry *e = g_hash_table_lookup(hub->rooms, room);
+        retry = hn_worker_busy(e ? e->worker : hn_worker_pool_pick(hub->pool));
     }
+    guint machine = hn_machine_load_busy(hub->machine);
+    int64_t now = g_get_monotonic_time();
+    if ((retry || machine) && now - hub->busy_logged_us >= G_USEC_PER_SEC) { /* one a second */
+        hub->busy_logged_us = now;
+        g_message("join refused: room %s: server-busy (%s), retry in %u s", room,
+                  retry ? "worker overloaded" : "machine's CPU pressure", MAX(retry, machine));
+    }
+    retry = MAX(retry, machine);
     if (retry)
         hub->joins_busy++;
     return retry;
@@ -635,6 +639,8 @@ static void metrics_hub_stats(void *user, HnMetricsHubStats *out)
     out->joins = hub->joins;
     out->joins_refused = hub->joins_refused;
     out->joins_busy = hub->joins_busy;
+    out->cpu_pressure = hn_machine_load_pressure(hub->machine);
+    out->machine_busy = hn_machine_load_busy(hub->machine) ? 1 : 0;
     if (hub->store) {
         HnStoreStats st;
         hn_store_get_stats(hub->store, &st);
@@ -721,8 +727,15 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->ice.max_queue_delay_ms = cfg->max_queue_delay_ms;
     hub->ice.rx_peak_mbps = cfg->rx_peak_mbps;
     hn_worker_pool_set_admission(pool, cfg->busy_lag_ms, cfg->busy_hold);
+    hub->machine = hn_machine_load_new(cfg->cpu_pressure_file, cfg->busy_cpu_pressure,
+                                       cfg->busy_hold, g_main_loop_get_context(loop), error);
+    if (cfg->busy_cpu_pressure && !hub->machine) {
+        g_free(hub);
+        return NULL;
+    }
     if (cfg->ice_lite && !hn_worker_pool_open_muxes(pool, &hub->ice, error)) {
         g_prefix_error(error, "media sockets: ");
+        hn_machine_load_free(hub->machine);
         g_free(hub);
         return NULL;
     }
@@ -784,6 +797,7 @@ void hn_hub_free(HnHub *hub)
     hn_worker_pool_sync(hub->pool);
     hn_hub_picture_free(hub);
     hn_hub_recording_free(hub);
+    hn_machine_load_free(hub->machine);
     hn_metrics_free(hub->metrics);
     hn_hub_admin_unregister(hub);
     hn_hub_archive_stop(hub);

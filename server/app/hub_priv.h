@@ -71,6 +71,7 @@ struct HnHub {
     guint64 joins_refused;
     guint64 joins_busy;               /* refused with server-busy (admission control) */
     gint64 busy_logged_us;            /* the last server-busy log line (one a second at most) */
+    struct HnMachineLoad *machine;    /* app/machine_load.c; NULL: off */
     HnHubLobbies *lobby;              /* app/hub_lobby.c */
     struct HnHubChatVote *chatvote;   /* app/hub_chatvote.c; NULL until first used */
     HnRoomPolicies *policies;         /* rooms made through the API (app/room_policy.h) */

@@ -429,6 +429,15 @@ static void render_process(GString *o, HnMetrics *m)
         family(o, sig[i].name, "counter", sig[i].help);
         sample_u64(o, sig[i].name, NULL, sig[i].v);
     }
+    if (h.cpu_pressure >= 0) { /* [media] busy_cpu_pressure is set */
+        family(o, "hoinghi_machine_cpu_pressure", "gauge",
+               "Share of the last 10 s in which some task waited for a CPU (PSI some avg10, "
+               "0..1)");
+        sample_f(o, "hoinghi_machine_cpu_pressure", NULL, (double)h.cpu_pressure / 1000.0);
+        family(o, "hoinghi_machine_busy", "gauge",
+               "1 while the machine's CPU pressure refuses new joins (server-busy)");
+        sample_u64(o, "hoinghi_machine_busy", NULL, h.machine_busy);
+    }
     family(o, "hoinghi_lobby_waiting", "gauge", "Newcomers waiting in lobbies now");
     sample_u64(o, "hoinghi_lobby_waiting", NULL, h.lobby_waiting);
     family(o, "hoinghi_recordings_active", "gauge", "Recordings running now");

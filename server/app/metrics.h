@@ -27,6 +27,8 @@ typedef struct {
     uint64_t joins;
     uint64_t joins_refused;            /* refused by the join gate (docs/security.md) */
     uint64_t joins_busy;               /* refused with server-busy (admission control) */
+    int64_t cpu_pressure;              /* PSI some avg10 in per mille, -1: not read (off) */
+    uint64_t machine_busy;             /* 1 while the CPU pressure refuses new joins */
     uint64_t audit_rows, audit_failed; /* rows the store wrote / could not write */
     uint64_t lobby_waiting;            /* newcomers waiting in lobbies now (a gauge) */
     uint64_t lobby_knocks, lobby_admitted, lobby_denied, lobby_timeouts;

@@ -1,5 +1,9 @@
 #include "core/admission.h"
 
+#include <string.h>
+
+#include <glib.h>
+
 void hn_admission_init(HnAdmission *a, unsigned threshold_ms, unsigned hold_s)
 {
     *a = (HnAdmission){
@@ -8,13 +12,37 @@ void hn_admission_init(HnAdmission *a, unsigned threshold_ms, unsigned hold_s)
     };
 }
 
+void hn_admission_init_raw(HnAdmission *a, int64_t threshold, int64_t hold_us)
+{
+    *a = (HnAdmission){.threshold_us = threshold, .hold_us = hold_us, .averaged = true};
+}
+
+bool hn_admission_parse_psi(const char *text, int64_t *some_avg10_permille)
+{
+    /* "some avg10=3.89 avg60=1.31 avg300=4.29 total=2469191601\nfull ..." */
+    static const char key[] = "some avg10=";
+    const char *p = strncmp(text, key, sizeof key - 1) == 0 ? text : strstr(text, "\nsome avg10=");
+    if (!p)
+        return false;
+    p = strchr(p, '=') + 1;
+    char *end = NULL;
+    double v = g_ascii_strtod(p, &end);
+    if (end == p || (*end != ' ' && *end != '\n' && *end != '\0') || !(v >= 0.0 && v <= 100.0))
+        return false;
+    *some_avg10_permille = (int64_t)(v * 10.0 + 0.5);
+    return true;
+}
+
 bool hn_admission_sample(HnAdmission *a, int64_t now_us, int64_t sample_us)
 {
     if (a->threshold_us <= 0)
         return a->busy = false;
     if (sample_us < 0)
         sample_us = 0;
-    a->smooth_us += (sample_us - a->smooth_us) / 4;
+    if (a->averaged)
+        a->smooth_us = sample_us;
+    else
+        a->smooth_us += (sample_us - a->smooth_us) / 4;
     if (a->smooth_us >= a->threshold_us) {
         a->busy = true;
         a->last_high_us = now_us;

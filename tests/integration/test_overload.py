@@ -8,7 +8,8 @@ import os
 import signal
 import time
 
-from harness import counts_from, events_of, expect_error, ws_connect, valid_room
+from harness import (counts_from, events_of, expect_error, free_port, recv_json, run_cli,
+                     valid_room, ws_connect)
 from test_media import finish
 from test_metrics import scrape, total
 from test_whip import SECRET, canned_offer, post_offer, token
@@ -128,3 +129,57 @@ def test_stall_longer_than_consent_timeout_drops_nobody(start_server, clients):
     assert total(s, 'hoinghi_udp_rx_late_total') >= 100, s
     assert_kept(ra, rb, pa, pb, before)
     server.assert_healthy()
+
+
+PSI = 'some avg10=%.2f avg60=1.00 avg300=1.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n'
+
+
+async def joined_or_busy(server, room):
+    """'joined' or 'server-busy' for a newcomer's join (the socket then closes)."""
+    ws = await ws_connect(server)
+    try:
+        await ws.send(json.dumps({'type': 'join', 'room': room, 'name': 'New', 'id': 'j1'}))
+        while True:
+            msg = await recv_json(ws, timeout=10)
+            if msg.get('type') == 'joined':
+                return 'joined'
+            if msg.get('type') == 'error':
+                assert msg.get('code') == 'server-busy', msg
+                return 'server-busy'
+    finally:
+        await ws.close()
+
+
+def test_machine_cpu_pressure_refuses_newcomers(start_server, tmp_path):
+    """[media] busy_cpu_pressure judges the machine, not a worker: with the pressure file (here a
+    file written by the test in /proc/pressure/cpu's format, as a cgroup's cpu.pressure is) at
+    95 %, a newcomer hears server-busy with a retry hint and /metrics shows the pressure; once it
+    is back at 10 %, newcomers get in. A pressure file that cannot be read stops the start."""
+    psi = tmp_path / 'cpu.pressure'
+    psi.write_text(PSI % 95.0)
+    conf = ('[media]\nbusy_cpu_pressure = 80\nbusy_hold = 1\ncpu_pressure_file = %s\n' % psi)
+    server = start_server(conf)
+    room = valid_room('psi')
+    assert asyncio.run(joined_or_busy(server, room)) == 'server-busy'
+    _, s = scrape(server)
+    assert total(s, 'hoinghi_machine_cpu_pressure') == 0.95, s
+    assert total(s, 'hoinghi_machine_busy') == 1, s
+    assert total(s, 'hoinghi_joins_busy_total') == 1, s
+    psi.write_text(PSI % 10.0)
+    deadline = time.monotonic() + 15
+    verdict = None
+    while time.monotonic() < deadline and verdict != 'joined':
+        verdict = asyncio.run(joined_or_busy(server, room))
+        time.sleep(0.5)
+    assert verdict == 'joined'
+    _, s = scrape(server)
+    assert total(s, 'hoinghi_machine_busy') == 0, s
+    server.assert_healthy()
+    bad = tmp_path / 'not-psi'
+    bad.write_text('nothing here\n')
+    for path in (bad, tmp_path / 'missing'):
+        conf_path = tmp_path / 'bad.conf'
+        conf_path.write_text('[media]\nbusy_cpu_pressure = 80\ncpu_pressure_file = %s\n' % path)
+        proc = run_cli(['--config', str(conf_path), '--listen', '127.0.0.1:%d' % free_port(),
+                        '--data-dir', str(tmp_path)])
+        assert proc.returncode > 0 and 'cpu_pressure_file' in proc.stderr, proc.stderr

@@ -88,6 +88,50 @@ static void test_threshold_zero_never_refuses(void **state)
     assert_int_equal(hn_admission_retry_after(&a, t), 0);
 }
 
+/* The machine's CPU pressure (PSI) as the kernel and a cgroup write it; malformed text refused. */
+static void test_psi_parse(void **state)
+{
+    (void)state;
+    int64_t v = -1;
+    assert_true(hn_admission_parse_psi("some avg10=3.89 avg60=1.31 avg300=4.29 total=2469191601\n"
+                                       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+                                       &v));
+    assert_int_equal(v, 39);
+    assert_true(hn_admission_parse_psi("some avg10=100.00 avg60=99.00 avg300=1.00 total=1", &v));
+    assert_int_equal(v, 1000);
+    /* the "full" line first (not the kernel's order, but a line is a line) */
+    assert_true(hn_admission_parse_psi("full avg10=9.00 avg60=0 avg300=0 total=0\nsome avg10=0.04 "
+                                       "avg60=0 avg300=0 total=0\n",
+                                       &v));
+    assert_int_equal(v, 0);
+    const char *bad[] = {"",
+                         "some",
+                         "some avg10=",
+                         "some avg10=x avg60=1",
+                         "some avg10=101.0 a",
+                         "some avg10=-1.0 a",
+                         "some avg10=1.0x",
+                         "full avg10=1.00 avg60=0",
+                         "nonsome avg10=5.0 x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(hn_admission_parse_psi(bad[i], &v));
+}
+
+/* CPU pressure in per mille through the same model: 90 % sustained refuses, 20 % admits again. */
+static void test_pressure_model(void **state)
+{
+    (void)state;
+    HnAdmission a;
+    hn_admission_init_raw(&a, 800, 10 * S);
+    int64_t t = 1000 * S;
+    assert_false(feed(&a, &t, 10 * S, 300));
+    assert_true(hn_admission_sample(&a, t, 850)); /* an average already: at once */
+    assert_true(feed(&a, &t, 10 * S, 900));
+    assert_true(feed(&a, &t, 5 * S, 500)); /* between half and the threshold: still busy */
+    assert_true(hn_admission_retry_after(&a, t) >= 1);
+    assert_false(feed(&a, &t, 20 * S, 200));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -96,6 +140,8 @@ int main(void)
         cmocka_unit_test(test_stall_makes_busy_with_hold_and_hysteresis),
         cmocka_unit_test(test_stays_busy_between_half_and_threshold),
         cmocka_unit_test(test_threshold_zero_never_refuses),
+        cmocka_unit_test(test_psi_parse),
+        cmocka_unit_test(test_pressure_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
