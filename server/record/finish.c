@@ -405,6 +405,35 @@ static int64_t compose_after(HnRecFinish *f, json_t *m, const HnComposerConfig *
     return st.duration_us;
 }
 
+/* The span the recording covers: from the first start to the last stop (µs), 0 when unknown. */
+static int64_t recorded_span_us(json_t *m)
+{
+    json_t *spans = json_object_get(m, "recording");
+    size_t n = json_array_size(spans);
+    if (n == 0)
+        return 0;
+    json_t *first = json_object_get(json_array_get(spans, 0), "started_ms");
+    json_t *last = json_object_get(json_array_get(spans, n - 1), "stopped_ms");
+    if (!json_is_integer(first) || !json_is_integer(last))
+        return 0;
+    return (json_integer_value(last) - json_integer_value(first)) * 1000;
+}
+
+/* A live composition that could not keep up (the machine's cores were taken by others: the
+ * compositor and the encoder ran slower than real time) ends short of the recording; the track
+ * files hold everything, so the folder is composed from them instead: nothing recorded is
+ * missing from the file a clerk plays. */
+static gboolean live_fell_behind(const char *dir, int64_t composed_us, int64_t span_us)
+{
+    int64_t slack = MAX(2 * G_USEC_PER_SEC, span_us / 20);
+    if (composed_us < 0 || span_us <= 0 || composed_us >= span_us - slack)
+        return FALSE;
+    g_warning("recorder: %s: the live composition fell behind (%.1f s of %.1f s: the machine was "
+              "too busy): composing from the tracks",
+              dir, composed_us / 1e6, span_us / 1e6);
+    return TRUE;
+}
+
 void hn_rec_finish(HnRecFinish *f, HnRecorder *rec)
 {
     json_t *m = f->manifest;
@@ -414,6 +443,11 @@ void hn_rec_finish(HnRecFinish *f, HnRecorder *rec)
     if (f->composer) {
         composed_us = compose_live_end(f, &ccfg);
         f->compose = composed_us < 0;
+        if (live_fell_behind(f->dir, composed_us, recorded_span_us(m))) {
+            g_autofree char *path = g_build_filename(f->dir, composed_name(&ccfg), NULL);
+            g_unlink(path);
+            f->compose = TRUE;
+        }
     }
     if (f->interrupted && g_strcmp0(hn_rec_compose_mode(rec), "off") != 0)
         f->compose = TRUE; /* a live composition cut by the crash is rebuilt from the tracks */
