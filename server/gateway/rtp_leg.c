@@ -534,6 +534,8 @@ void hn_rtp_leg_start(HnRtpLeg *l, const HnSipMediaProvider *p, const char *room
         if (!l->ring)
             l->ring = hn_inject_ring_new(l->ctx, 256, ring_deliver, l, &err);
         if (l->ring)
+            hn_inject_ring_set_max_age(l->ring, HN_INJECT_MAX_AGE_US);
+        if (l->ring)
             s->tc = hn_transcoder_new(s->codec, s->pt, s->opus_ssrc, l->ring, l, 0, &err);
         if (!s->tc)
             g_warning("sip: %s: no %s to Opus transcoding: %s", room, l->media[i].encoding,

@@ -27,6 +27,7 @@ typedef struct {
     uint64_t target_id;
     uint16_t len;
     uint8_t kind;
+    int64_t pushed_us; /* monotonic: when the producer pushed it (the delay bound) */
     uint8_t data[HN_INJECT_SLOT_CAP] __attribute__((aligned(8)));
 } Slot;
 
@@ -44,6 +45,7 @@ struct HnInjectRing {
     int efd;
     HnInjectDeliverFn deliver;
     void *user;
+    _Atomic int64_t max_age_us; /* older packets are dropped, not delivered (0: no bound) */
     /* under lock */
     pthread_mutex_t lock;
     guint head, count;
@@ -53,8 +55,8 @@ struct HnInjectRing {
     InjectSource *source; /* borrowed (ctx holds it), NULL once closed or finalized */
     guint batch_done;     /* packets of the batch in delivery already delivered */
     /* any thread, relaxed atomics */
-    _Atomic uint64_t pushed, delivered, dropped_full, dropped_size, dropped_closed, wakeups,
-        dispatches;
+    _Atomic uint64_t pushed, delivered, dropped_full, dropped_size, dropped_closed, dropped_late,
+        wakeups, dispatches;
     Slot *slots;
 };
 
@@ -98,8 +100,14 @@ static gboolean drain(HnInjectRing *r, guint budget)
         }
         pthread_mutex_unlock(&r->lock);
         r->batch_done = 0;
+        int64_t max_age = atomic_load_explicit(&r->max_age_us, memory_order_relaxed);
         for (guint i = 0; i < n && !r->closed; i++) {
             Slot *s = &r->slots[(start + i) % r->cap];
+            if (max_age > 0 && now - s->pushed_us > max_age) { /* late: never forwarded late */
+                r->batch_done++;
+                count(&r->dropped_late, 1);
+                continue;
+            }
             HnInjectPacket pkt = {
                 .target = s->target,
                 .target_id = s->target_id,
@@ -235,6 +243,7 @@ int hn_inject_push(HnInjectRing *r, void *target, uint64_t target_id, HnInjectKi
         count(&r->dropped_size, 1);
         return -EMSGSIZE;
     }
+    int64_t now = g_get_monotonic_time();
     pthread_mutex_lock(&r->lock);
     if (r->closed) {
         pthread_mutex_unlock(&r->lock);
@@ -250,6 +259,7 @@ int hn_inject_push(HnInjectRing *r, void *target, uint64_t target_id, HnInjectKi
     s->target = target;
     s->target_id = target_id;
     s->kind = (uint8_t)kind;
+    s->pushed_us = now;
     s->len = (uint16_t)len;
     memcpy(s->data, data, len);
     r->count++;
@@ -277,6 +287,7 @@ void hn_inject_ring_get_stats(HnInjectRing *r, HnInjectStats *out)
     out->dropped_full = load(&r->dropped_full);
     out->dropped_size = load(&r->dropped_size);
     out->dropped_closed = load(&r->dropped_closed);
+    out->dropped_late = load(&r->dropped_late);
     out->wakeups = load(&r->wakeups);
     out->dispatches = load(&r->dispatches);
 }
@@ -284,7 +295,14 @@ void hn_inject_ring_get_stats(HnInjectRing *r, HnInjectStats *out)
 uint64_t hn_inject_ring_dropped(HnInjectRing *r)
 {
     g_return_val_if_fail(r != NULL, 0);
-    return load(&r->dropped_full) + load(&r->dropped_size) + load(&r->dropped_closed);
+    return load(&r->dropped_full) + load(&r->dropped_size) + load(&r->dropped_closed) +
+           load(&r->dropped_late);
+}
+
+void hn_inject_ring_set_max_age(HnInjectRing *r, int64_t max_age_us)
+{
+    g_return_if_fail(r != NULL);
+    atomic_store_explicit(&r->max_age_us, max_age_us > 0 ? max_age_us : 0, memory_order_relaxed);
 }
 
 guint hn_inject_ring_capacity(const HnInjectRing *r)

@@ -65,6 +65,7 @@ typedef struct {
     uint64_t dropped_full;   /* refused: the ring was full (-ENOBUFS) */
     uint64_t dropped_size;   /* refused: empty or larger than HN_INJECT_PACKET_MAX (-EMSGSIZE) */
     uint64_t dropped_closed; /* refused after close (-EPIPE), or queued and discarded by close */
+    uint64_t dropped_late;   /* waited longer than the ring's max age: discarded, not delivered */
     uint64_t wakeups;        /* eventfd writes: one per batch, not per packet */
     uint64_t dispatches;     /* times the consumer source ran */
 } HnInjectStats;
@@ -107,6 +108,14 @@ void hn_inject_ring_get_stats(HnInjectRing *r, HnInjectStats *out);
 uint64_t hn_inject_ring_dropped(HnInjectRing *r);
 
 /* Slots in the ring. Thread: any. */
+/* The delay bound (issue 14, "never late"): a packet that waited in the ring longer than
+ * max_age_us (monotonic, from its push to the consumer's batch) is discarded and counted in
+ * dropped_late instead of being delivered late; 0 (the default): no bound. Costs one clock read
+ * per push and one compare per delivered packet. Thread: any. */
+void hn_inject_ring_set_max_age(HnInjectRing *r, int64_t max_age_us);
+/* The bound the gateway's rings take: [media] max_queue_delay_ms's default. */
+#define HN_INJECT_MAX_AGE_US 100000
+
 guint hn_inject_ring_capacity(const HnInjectRing *r);
 
 G_END_DECLS

@@ -226,6 +226,36 @@ static void test_full_and_budget(void **state)
     g_main_context_unref(ctx);
 }
 
+/* The delay bound: packets that waited longer than the ring's max age are counted, never
+ * delivered late; fresh ones (here a 5 s bound) are delivered in order. */
+static void test_late_packets_dropped(void **state)
+{
+    GMainContext *ctx = g_main_context_new();
+    Consumer c = {0};
+    HnInjectRing *r = hn_inject_ring_new(ctx, 64, deliver, &c, NULL);
+    hn_inject_ring_set_max_age(r, 1000); /* 1 ms */
+    for (uint32_t s = 0; s < 10; s++)
+        assert_int_equal(push_seq(r, &c, 2, s), 0);
+    g_usleep(20000); /* the worker was busy for 20 ms */
+    while (g_main_context_iteration(ctx, FALSE))
+        ;
+    HnInjectStats st;
+    hn_inject_ring_get_stats(r, &st);
+    assert_int_equal(c.total, 0);
+    assert_int_equal(st.dropped_late, 10);
+    assert_int_equal(hn_inject_ring_dropped(r), 10);
+    hn_inject_ring_set_max_age(r, 5 * G_USEC_PER_SEC);
+    for (uint32_t s = 10; s < 15; s++)
+        assert_int_equal(push_seq(r, &c, 2, s), 0);
+    while (g_main_context_iteration(ctx, FALSE))
+        ;
+    assert_int_equal(c.total, 5);
+    assert_int_equal(c.out_of_order + c.bad_meta, 0);
+    hn_inject_ring_close(r);
+    hn_inject_ring_unref(r);
+    g_main_context_unref(ctx);
+}
+
 static void test_bad_sizes(void **state)
 {
     GMainContext *ctx = g_main_context_new();
@@ -356,8 +386,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_four_producers),       cmocka_unit_test(test_one_wakeup_per_batch),
         cmocka_unit_test(test_full_and_budget),      cmocka_unit_test(test_bad_sizes),
-        cmocka_unit_test(test_close_with_pending),   cmocka_unit_test(test_close_from_deliver),
-        cmocka_unit_test(test_producer_races_close), cmocka_unit_test(test_context_destroyed),
+        cmocka_unit_test(test_late_packets_dropped), cmocka_unit_test(test_close_with_pending),
+        cmocka_unit_test(test_close_from_deliver),   cmocka_unit_test(test_producer_races_close),
+        cmocka_unit_test(test_context_destroyed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
