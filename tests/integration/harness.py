@@ -7,6 +7,7 @@ other than our SIGTERM, or printed a sanitizer report is a test failure.
 import asyncio
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -28,10 +29,19 @@ SANITIZER_MARKERS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime
 
 
 def free_port(kind=socket.SOCK_STREAM):
-    """A port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A port that was free on 127.0.0.1 a moment ago, taken below the kernel's ephemeral range
+    (32768-60999): a port the kernel handed to this bind(0) could be handed to the next bind(0) of
+    any process (the server's legs, webrtcbin, Chromium) before the test binds it again, which made
+    a GStreamer sender fail with "Address already in use"."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError('no free port in 20000-31999')
 
 
 def tail(path, n=60):
