@@ -207,7 +207,9 @@ SSL_CTX *hn_cert_dtls_ctx(HnCert *cert, HnCertCtxFactory make, GError **error)
     if (ctx != NULL)
         return ctx;
     g_mutex_lock(&cert->ctx_lock);
-    ctx = cert->dtls_ctx; /* another thread may have made it while we waited */
+    /* another thread may have made it while we waited; read atomically: GLib's GMutex is a futex
+     * that ThreadSanitizer does not see, the atomic pair is what publishes the context */
+    ctx = g_atomic_pointer_get(&cert->dtls_ctx);
     if (ctx == NULL) {
         ctx = make(cert, error);
         if (ctx != NULL)
