@@ -90,13 +90,21 @@ int hn_sip_reinvite(const char *first_offer, const char *current_answer, const c
                            : o->direction == HN_SDP_DIR_RECVONLY ? HN_SDP_DIR_INACTIVE
                                                                  : o->direction;
     }
+    /* the same answer keeps its version (a session refresh), a changed one takes the next */
     HnSdpPlainSession sess = {.address = cur->conn.addr,
                               .session_id = g_ascii_strtoull(cur->session_id, NULL, 10),
-                              .version = cur->session_version + 1,
+                              .version = cur->session_version,
                               .codecs = caps,
                               .video_kbps = video_kbps};
     if (hn_sdp_plain_answer(off, &sess, ports, off->n_media, &ans, error) < 0)
         goto out;
+    if (strcmp(ans->sdp, current_answer) != 0) {
+        hn_sdp_plain_answer_free(ans);
+        ans = NULL;
+        sess.version++;
+        if (hn_sdp_plain_answer(off, &sess, ports, off->n_media, &ans, error) < 0)
+            goto out;
+    }
     for (size_t i = 0; i < cur->n_media; i++) {
         const HnSdpMedia *m = &cur->media[i];
         const HnSdpPlainStream *st = &ans->streams[i];

@@ -1,6 +1,7 @@
 /* A re-INVITE of a call in progress (RFC 3264 section 8): hold (a=sendonly, a=inactive, or the
  * old c=0.0.0.0), resume (sendrecv), a moved media address or port. The new offer is answered
- * on the same sockets, keys and codecs as the call's first answer (with o= version + 1); what
+ * on the same sockets, keys and codecs as the call's first answer (o= version + 1 when the
+ * answer changed, the same answer for the same offer: a session refresh); what
  * the call cannot take without new media (another codec or payload type, an m= line more or
  * less, a new SRTP key) is refused, and the call goes on unchanged (488). Pure: no I/O, unit-
  * tested (tests/unit/gateway/test_sip_reinvite.c); any thread. */
