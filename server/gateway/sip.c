@@ -385,6 +385,14 @@ static gboolean room_wants_pin(HnSipGateway *gw, const char *room)
            (pol.access == HN_ACCESS_PIN || pol.access == HN_ACCESS_TOKEN_OR_PIN);
 }
 
+/* Session timers for this INVITE only when the endpoint supports them (then it refreshes,
+ * unless it asked us to). Without, we would refresh with a re-INVITE that Sofia (media off)
+ * sends without SDP, and the endpoint's offer in the 200 would get no answer. */
+static gboolean timer_ok(const sip_t *sip)
+{
+    return sip_has_feature(sip->sip_supported, "timer");
+}
+
 static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
 {
     char addr[64];
@@ -604,6 +612,8 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
         c->video_kbps = video_kbps;
         g_hash_table_add(gw->calls, c);
         nua_handle_bind(nh, c);
+        if (!timer_ok(sip))
+            nua_set_hparams(nh, NUTAG_SESSION_TIMER(0), TAG_END());
         nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                     SIPTAG_PAYLOAD_STR(sdp), SIPTAG_ALLOW_STR(ALLOW), NUTAG_WITH_THIS(gw->nua),
                     TAG_END());

@@ -834,7 +834,8 @@ def test_reinvite_hold_resume_move_and_488(start_server):
 
 def test_session_timer_in_200_and_422_below_min_se(sip_server):
     """RFC 4028: an INVITE with Session-Expires gets it back in the 200 (refresher uac); one
-    with Session-Expires: 30 (below [sip] min_se, 90) gets 422 with Min-SE: 90."""
+    with Session-Expires: 30 (below [sip] min_se, 90) gets 422 with Min-SE: 90; one without
+    Supported: timer gets no session timer."""
     uac = Uac(sip_server, 'hall')
     uac.extra = ['Supported: timer', 'Session-Expires: 30']
     sdp = offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM))
@@ -847,6 +848,13 @@ def test_session_timer_in_200_and_422_below_min_se(sip_server):
     assert status == 200, (status, body)
     m = re.search(r'^(Session-Expires|x): *(\d+)(;refresher=(\w+))?', uac.head, re.M | re.I)
     assert m and int(m.group(2)) == 600 and m.group(4) == 'uac', uac.head
+    assert uac.bye() == 200
+    uac.close()
+    # an endpoint without timers gets none (the gateway does not refresh with SDP-less INVITEs)
+    uac = Uac(sip_server, 'hall')
+    status, body = uac.invite(sdp)
+    assert status == 200 and not re.search(r'^(Session-Expires|x):', uac.head, re.M | re.I), \
+        uac.head
     assert uac.bye() == 200
     uac.close()
 
