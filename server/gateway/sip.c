@@ -100,6 +100,11 @@ static void call_free(SipCall *c)
         nua_handle_destroy(c->nh);
     }
     pin_free(c->pin);
+    /* both hold SDES keys */
+    if (c->answer)
+        memset(c->answer, 0, strlen(c->answer));
+    if (c->offer)
+        memset(c->offer, 0, strlen(c->offer));
     g_free(c->answer);
     g_free(c->offer);
     g_free(c);
@@ -648,6 +653,7 @@ static void on_reinvite(HnSipGateway *gw, SipCall *c, nua_handle_t *nh, const si
     hn_rtp_leg_update_by_pid(hn_hub_site_worker(gw->hub, c->pid), c->pid, r.streams, r.n);
     g_message("sip: %s p%" G_GUINT64_FORMAT ": re-INVITE: %s", c->room, c->pid,
               r.held ? "on hold" : "sending");
+    memset(c->answer, 0, strlen(c->answer)); /* holds our SDES key */
     g_free(c->answer);
     c->answer = r.answer;
     nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
