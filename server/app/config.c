@@ -132,6 +132,8 @@ HnConfig *hn_config_new(void)
     cfg->webhooks = g_ptr_array_new_with_free_func(webhook_free);
     cfg->sites = g_ptr_array_new_with_free_func(site_free);
     cfg->sip_requests_per_minute = 120;
+    cfg->sip_session_expires = 1800;
+    cfg->sip_min_se = 90;
     eoffice_defaults(&cfg->eoffice);
     return cfg;
 }
@@ -170,6 +172,9 @@ static void config_clear(HnConfig *cfg)
     eoffice_clear(&cfg->eoffice);
     g_free(cfg->sip_listen_host);
     g_free(cfg->sip_media_address);
+    g_free(cfg->sip_tls_host);
+    g_free(cfg->sip_certificate);
+    g_free(cfg->sip_private_key);
     g_free(cfg->cpu_pressure_file);
     if (cfg->sites != NULL)
         g_ptr_array_unref(cfg->sites);
@@ -1284,6 +1289,42 @@ static gboolean key_sip_rate(Loader *ld, const char *value, char **reason)
     return parse_uint(value, 1, 100000, &ld->cfg->sip_requests_per_minute, reason);
 }
 
+static gboolean key_sip_tls_listen(Loader *ld, const char *value, char **reason)
+{
+    g_autofree char *host = NULL;
+    guint16 port = 0;
+    if (!parse_hostport(value, &host, &port, reason))
+        return FALSE;
+    g_free(ld->cfg->sip_tls_host);
+    ld->cfg->sip_tls_host = g_steal_pointer(&host);
+    ld->cfg->sip_tls_port = port;
+    return TRUE;
+}
+
+static gboolean key_sip_certificate(Loader *ld, const char *value, char **reason)
+{
+    if (!check_readable_file(value, reason))
+        return FALSE;
+    return set_text(&ld->cfg->sip_certificate, value, 4096, reason);
+}
+
+static gboolean key_sip_private_key(Loader *ld, const char *value, char **reason)
+{
+    if (!check_readable_file(value, reason))
+        return FALSE;
+    return set_text(&ld->cfg->sip_private_key, value, 4096, reason);
+}
+
+static gboolean key_sip_session_expires(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 90, 86400, &ld->cfg->sip_session_expires, reason);
+}
+
+static gboolean key_sip_min_se(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 90, 86400, &ld->cfg->sip_min_se, reason);
+}
+
 static gboolean key_site_address(Loader *ld, const char *value, char **reason)
 {
     if (!g_hostname_is_ip_address(value)) {
@@ -1322,8 +1363,36 @@ static const KeyDef sip_keys[] = {
     {"listen", key_sip_listen},
     {"media_address", key_sip_media_address},
     {"requests_per_minute", key_sip_rate},
+    {"tls_listen", key_sip_tls_listen},
+    {"certificate", key_sip_certificate},
+    {"private_key", key_sip_private_key},
+    {"session_expires", key_sip_session_expires},
+    {"min_se", key_sip_min_se},
     {NULL, NULL},
 };
+
+/* [sip] tls_listen needs its certificate and key (their contents are checked when the gateway
+ * starts: gateway/sip_tls.c); min_se cannot exceed session_expires. */
+static gboolean check_sip_tls(Loader *ld, GError **error)
+{
+    HnConfig *cfg = ld->cfg;
+    if (cfg->sip_tls_host && (!cfg->sip_certificate || !cfg->sip_private_key)) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "sip", "tls_listen",
+                  "certificate and private_key are needed for SIP over TLS");
+        return FALSE;
+    }
+    if (cfg->sip_tls_host && !cfg->sip_listen_host) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "sip", "tls_listen",
+                  "listen is needed too (the gateway is off without it)");
+        return FALSE;
+    }
+    if (cfg->sip_min_se > cfg->sip_session_expires) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "sip", "min_se",
+                  "%u is above session_expires (%u)", cfg->sip_min_se, cfg->sip_session_expires);
+        return FALSE;
+    }
+    return TRUE;
+}
 
 static const KeyDef site_keys[] = {
     {"address", key_site_address},
@@ -1640,6 +1709,8 @@ static gboolean check_consistency(Loader *ld, GError **error)
                   "one address)");
         return FALSE;
     }
+    if (!check_sip_tls(ld, error))
+        return FALSE;
     for (guint i = 0; i < cfg->rooms->len; i++) {
         HnRoomConfig *room = g_ptr_array_index(cfg->rooms, i);
         if (!room->has_own_max)

@@ -220,6 +220,12 @@ typedef struct {
     char *sip_media_address;       /* IP literal for RTP; NULL: sip_listen_host */
     guint sip_requests_per_minute; /* INVITE + OPTIONS per source address, then 503 */
     GPtrArray *sites;              /* HnSiteConfig*, in file order */
+    char *sip_tls_host;            /* [sip] tls_listen; NULL: no SIP over TLS */
+    guint16 sip_tls_port;
+    char *sip_certificate;     /* PEM certificate (chain) for TLS; needed with tls_listen */
+    char *sip_private_key;     /* PEM private key of sip_certificate */
+    guint sip_session_expires; /* RFC 4028 Session-Expires we ask for, seconds (1800) */
+    guint sip_min_se;          /* smallest Session-Expires taken, else 422 (90) */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -21,6 +21,8 @@ typedef struct {
     uint8_t pt;         /* the negotiated payload type */
     uint32_t opus_ssrc; /* transcoded audio: the Opus SSRC */
     HnTranscoder *tc;   /* G.711/G.722 -> Opus, NULL: published as is */
+    gboolean held;      /* re-INVITE hold: nothing sent to the endpoint on this stream */
+    gboolean mute_rx;   /* re-INVITE: the endpoint sends nothing (a=inactive / recvonly) */
 } Stream;
 
 struct HnRtpLeg {
@@ -162,6 +164,8 @@ int hn_rtp_leg_send_kind(HnRtpLeg *l, HnKind kind, uint8_t *buf, size_t len, siz
         Stream *s = &l->s[i];
         if (s->kind != kind)
             continue;
+        if (s->held)
+            return 0; /* on hold: dropped, not an error */
         if (s->srtp && hn_srtp_protect_rtp(s->srtp, buf, &len, cap) < 0) {
             l->stats.tx_errors++;
             return -EIO;
@@ -412,7 +416,12 @@ static gboolean tick(gpointer data)
         l->provider.start = NULL; /* once */
     }
     int64_t since = l->last_rx ? l->last_rx : l->started;
-    if (l->gone && now - since > (int64_t)l->silence_s * G_USEC_PER_SEC) {
+    gboolean all_quiet = l->n > 0; /* every stream put on hold both ways: silence is expected */
+    for (size_t i = 0; i < l->n; i++)
+        all_quiet = all_quiet && l->s[i].mute_rx;
+    if (all_quiet)
+        l->last_rx = now;
+    if (l->gone && !all_quiet && now - since > (int64_t)l->silence_s * G_USEC_PER_SEC) {
         tell(l, "timeout");
         l->gone = NULL;
     }
@@ -498,6 +507,7 @@ HnRtpLeg *hn_rtp_leg_new(GMainContext *ctx, const HnRtpLegStreamInit *init, size
         m->clock_rate = neg->clock_rate;
         m->fmtp = g_strdup(neg->fmtp); /* neg is the answer's: gone after the INVITE */
         m->feedback = neg->feedback;
+        m->max_kbps = neg->max_kbps;
     }
     return l;
 }
@@ -541,4 +551,66 @@ void hn_rtp_leg_start(HnRtpLeg *l, const HnSipMediaProvider *p, const char *room
             g_warning("sip: %s: no %s to Opus transcoding: %s", room, l->media[i].encoding,
                       err ? err->message : "?");
     }
+}
+
+typedef struct {
+    uint64_t pid;
+    HnRtpLegUpdate u[HN_RTP_LEG_MAX_STREAMS];
+    size_t n;
+} UpdateCmd;
+
+/* Points the stream's RTP (w 0) or RTCP (w 1) at a new address: sent there until packets come
+ * from elsewhere (comedia again). */
+static void retarget(Stream *s, int w, const HnSdpConn *c, uint16_t port)
+{
+    GSocketAddress *to = sockaddr(c, port);
+    if (!to)
+        return;
+    if (s->to[w] && addr_equal(to, s->to[w])) {
+        g_object_unref(to);
+        return;
+    }
+    if (s->to[w])
+        g_object_unref(s->to[w]);
+    s->to[w] = to;
+    s->latched[w] = FALSE;
+}
+
+static gboolean update_run(gpointer data)
+{
+    UpdateCmd *u = data;
+    g_mutex_lock(&legs_lock);
+    HnRtpLeg *l = legs_by_pid ? g_hash_table_lookup(legs_by_pid, &u->pid) : NULL;
+    g_mutex_unlock(&legs_lock);
+    if (!l) /* on l's worker: only this thread destroys it */
+        return G_SOURCE_REMOVE;
+    gboolean resumed = FALSE;
+    for (size_t i = 0; i < u->n && i < l->n; i++) {
+        Stream *s = &l->s[i];
+        const HnRtpLegUpdate *up = &u->u[i];
+        if (s->held && up->send && s->kind == HN_KIND_VIDEO)
+            resumed = TRUE;
+        s->held = !up->send;
+        s->mute_rx = !up->receive;
+        if (up->send) {
+            retarget(s, 0, &up->remote, up->remote_port);
+            if (!s->mux)
+                retarget(s, 1, &up->remote_rtcp, up->remote_rtcp_port);
+        }
+    }
+    l->last_rx = g_get_monotonic_time(); /* the silence count starts again */
+    if (resumed && l->handle && l->provider.keyframe)
+        l->provider.keyframe(l->handle); /* the picture resumes with a key frame */
+    return G_SOURCE_REMOVE;
+}
+
+void hn_rtp_leg_update_by_pid(HnWorker *worker, uint64_t pid, const HnRtpLegUpdate *u, size_t n)
+{
+    if (!worker)
+        return;
+    UpdateCmd *c = g_new0(UpdateCmd, 1);
+    c->pid = pid;
+    c->n = MIN(n, (size_t)HN_RTP_LEG_MAX_STREAMS);
+    memcpy(c->u, u, c->n * sizeof *u);
+    hn_worker_invoke(worker, update_run, c, g_free);
 }

@@ -70,3 +70,18 @@ void hn_rtp_leg_start(HnRtpLeg *leg, const HnSipMediaProvider *p, const char *ro
  * room, the leg of pid (if it still exists) tells its media provider's keyframe(). Main thread;
  * worker: hn_hub_site_worker. */
 void hn_rtp_leg_keyframe_by_pid(HnWorker *worker, uint64_t pid);
+
+/* What a re-INVITE changed for one accepted stream (in the leg's order: the accepted m= lines). */
+typedef struct {
+    gboolean send;    /* FALSE: on hold (a=sendonly / inactive or c=0.0.0.0): nothing sent */
+    gboolean receive; /* FALSE: the endpoint sends nothing (its silence is not a hang-up) */
+    HnSdpConn remote; /* where to send now (when it moved: sent there until comedia latches) */
+    uint16_t remote_port;
+    HnSdpConn remote_rtcp;
+    uint16_t remote_rtcp_port;
+} HnRtpLegUpdate;
+
+/* Applies a re-INVITE's streams (u[0..n), copied) on the worker of pid's leg: hold stops sending
+ * the picture and mix there, resume restarts them and asks the provider for a key frame. Main
+ * thread; worker: hn_hub_site_worker. */
+void hn_rtp_leg_update_by_pid(HnWorker *worker, uint64_t pid, const HnRtpLegUpdate *u, size_t n);

@@ -15,17 +15,21 @@ typedef struct SipCall SipCall;
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 
 #include "gateway/rtp_leg.h"
 #include "gateway/sip.h"
 #include "gateway/sip_dial.h"
+#include "gateway/sip_picture.h"
+#include "gateway/sip_reinvite.h"
+#include "gateway/sip_tls.h"
 #include "gateway/transcode.h"
 #include "meeting/limiter.h"
 #include "app/room_policy.h"
 #include "sdp/sdp_plain.h"
 #include "transport/srtp.h"
 
-#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"
 
 struct HnSipGateway {
     const HnConfig *cfg;
@@ -38,6 +42,7 @@ struct HnSipGateway {
     HnSipMediaProvider media;
     gboolean has_media;
     guint64 session_seq;
+    HnSipTls *tls; /* [sip] tls_listen: the certificate directory; NULL: no TLS */
 };
 
 /* Sofia's module logs (not in its public headers): to g_debug, not stderr. */
@@ -57,7 +62,9 @@ struct SipCall {
     nua_handle_t *nh;
     uint64_t pid; /* 0 until in the room */
     char room[65];
-    char *answer;        /* our SDP answer: a re-INVITE gets it again (nothing changes) */
+    char *answer;        /* our latest SDP answer (a re-INVITE is answered against it) */
+    char *offer;         /* the INVITE's offer (a re-INVITE may not change its SRTP keys) */
+    uint32_t video_kbps; /* the picture's bitrate our answers' b=AS says, 0: none */
     gboolean byed;       /* we sent BYE or got one */
     struct PinWait *pin; /* answered, waiting for the PIN by DTMF; NULL: in the room or gone */
 };
@@ -93,7 +100,13 @@ static void call_free(SipCall *c)
         nua_handle_destroy(c->nh);
     }
     pin_free(c->pin);
+    /* both hold SDES keys */
+    if (c->answer)
+        memset(c->answer, 0, strlen(c->answer));
+    if (c->offer)
+        memset(c->offer, 0, strlen(c->offer));
     g_free(c->answer);
+    g_free(c->offer);
     g_free(c);
 }
 
@@ -172,6 +185,23 @@ static HnCodecId codec_id(HnSdpPlainCodec c)
            : c == HN_SDP_PLAIN_CODEC_H264 ? HN_CODEC_H264
            : c == HN_SDP_PLAIN_CODEC_VP8  ? HN_CODEC_VP8
                                           : HN_CODEC_UNKNOWN;
+}
+
+/* The bitrate of the picture the answer's first video stream receives (b=AS), 0: none. */
+static uint32_t answer_video_kbps(const HnSdpPlainAnswer *ans)
+{
+    for (size_t i = 0; i < ans->n_streams; i++) {
+        const HnSdpPlainStream *st = &ans->streams[i];
+        if (!st->accepted || st->kind != HN_KIND_VIDEO)
+            continue;
+        const char *enc = st->codec == HN_SDP_PLAIN_CODEC_H264  ? "H264"
+                          : st->codec == HN_SDP_PLAIN_CODEC_VP8 ? "VP8"
+                                                                : "";
+        int k = hn_sip_picture_video_kbps(enc, st->pt, st->fmtp, st->max_kbps);
+        if (k > 0)
+            return (uint32_t)k;
+    }
+    return 0;
 }
 
 #define PIN_WAIT_S 30 /* seconds to enter a PIN by DTMF, then BYE */
@@ -360,6 +390,14 @@ static gboolean room_wants_pin(HnSipGateway *gw, const char *room)
            (pol.access == HN_ACCESS_PIN || pol.access == HN_ACCESS_TOKEN_OR_PIN);
 }
 
+/* Session timers for this INVITE only when the endpoint supports them (then it refreshes,
+ * unless it asked us to). Without, we would refresh with a re-INVITE that Sofia (media off)
+ * sends without SDP, and the endpoint's offer in the 200 would get no answer. */
+static gboolean timer_ok(const sip_t *sip)
+{
+    return sip_has_feature(sip->sip_supported, "timer");
+}
+
 static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
 {
     char addr[64];
@@ -468,6 +506,16 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
         nua_handle_destroy(nh);
         return;
     }
+    /* b=AS / b=TIAS: the answer says the bitrate the picture is sent at */
+    uint32_t video_kbps = gw->has_media ? answer_video_kbps(ans) : 0;
+    if (video_kbps > 0) {
+        HnSdpPlainAnswer *again = NULL;
+        sess.video_kbps = video_kbps;
+        if (hn_sdp_plain_answer(offer, &sess, pp, n, &again, NULL) == 0) {
+            hn_sdp_plain_answer_free(ans);
+            ans = again;
+        }
+    }
     /* the accepted streams: the leg's, and the tracks it publishes */
     HnRtpLegStreamInit init[HN_RTP_LEG_MAX_STREAMS];
     HnRoomTrackDesc tracks[HN_RTP_LEG_MAX_STREAMS];
@@ -565,14 +613,51 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
     } else {
         const char *sdp = c->pin ? c->pin->ans->sdp : ans->sdp;
         c->answer = g_strdup(sdp);
+        c->offer = g_strndup(body, body_len);
+        c->video_kbps = video_kbps;
         g_hash_table_add(gw->calls, c);
         nua_handle_bind(nh, c);
+        if (!timer_ok(sip))
+            nua_set_hparams(nh, NUTAG_SESSION_TIMER(0), TAG_END());
         nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                     SIPTAG_PAYLOAD_STR(sdp), SIPTAG_ALLOW_STR(ALLOW), NUTAG_WITH_THIS(gw->nua),
                     TAG_END());
     }
     hn_sdp_plain_answer_free(ans);
     hn_sdp_free(offer);
+}
+
+/* A re-INVITE (gateway/sip_reinvite.h): hold, resume, a moved address, applied to the call's
+ * leg on its worker; what the call cannot take gets 488 and nothing changes. Without an offer,
+ * or while the PIN is awaited, the current answer again. */
+static void on_reinvite(HnSipGateway *gw, SipCall *c, nua_handle_t *nh, const sip_t *sip)
+{
+    const char *body = sip && sip->sip_payload ? sip->sip_payload->pl_data : NULL;
+    size_t len = body ? sip->sip_payload->pl_len : 0;
+    HnSipReinvite r;
+    g_autoptr(GError) err = NULL;
+    if (!body || len == 0 || !c->pid || !c->offer) {
+        nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                    SIPTAG_PAYLOAD_STR(c->answer), NUTAG_WITH_THIS(gw->nua), TAG_END());
+        return;
+    }
+    if (hn_sip_reinvite(c->offer, c->answer, body, len, c->video_kbps, &r, &err) < 0) {
+        g_message("sip: %s p%" G_GUINT64_FORMAT ": re-INVITE refused, call unchanged: %s", c->room,
+                  c->pid, err->message);
+        nua_respond(nh, SIP_488_NOT_ACCEPTABLE,
+                    SIPTAG_WARNING_STR("399 hoinghi \"the call's codecs, keys and m= lines "
+                                       "cannot change\""),
+                    NUTAG_WITH_THIS(gw->nua), TAG_END());
+        return;
+    }
+    hn_rtp_leg_update_by_pid(hn_hub_site_worker(gw->hub, c->pid), c->pid, r.streams, r.n);
+    g_message("sip: %s p%" G_GUINT64_FORMAT ": re-INVITE: %s", c->room, c->pid,
+              r.held ? "on hold" : "sending");
+    memset(c->answer, 0, strlen(c->answer)); /* holds our SDES key */
+    g_free(c->answer);
+    c->answer = r.answer;
+    nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(c->answer), NUTAG_WITH_THIS(gw->nua), TAG_END());
 }
 
 static void on_options(HnSipGateway *gw, nua_handle_t *nh)
@@ -591,9 +676,8 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 {
     switch (event) {
     case nua_i_invite:
-        if (call) { /* a re-INVITE: the media does not change (hold, bandwidth: not built) */
-            nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                        SIPTAG_PAYLOAD_STR(call->answer), NUTAG_WITH_THIS(nua), TAG_END());
+        if (call) {
+            on_reinvite(gw, call, nh, sip);
             break;
         }
         if (!sip || !sip->sip_request) {
@@ -689,16 +773,36 @@ HnSipGateway *hn_sip_gateway_new(const HnConfig *cfg, HnHub *hub, GError **error
     const char *h = cfg->sip_listen_host;
     g_autofree char *url = strchr(h, ':') ? g_strdup_printf("sip:[%s]:%u", h, cfg->sip_listen_port)
                                           : g_strdup_printf("sip:%s:%u", h, cfg->sip_listen_port);
-    gw->nua = nua_create(gw->root, on_event, gw, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
-                         NUTAG_APPL_METHOD("OPTIONS"), NUTAG_ALLOW(ALLOW), NUTAG_AUTOANSWER(0),
-                         NUTAG_ENABLEINVITE(1), SIPTAG_USER_AGENT_STR("hoinghi"), TAG_END());
+    g_autofree char *sips = NULL;
+    if (cfg->sip_tls_host) {
+        gw->tls = hn_sip_tls_new(cfg->sip_certificate, cfg->sip_private_key, error);
+        if (!gw->tls) {
+            hn_sip_gateway_free(gw);
+            return NULL;
+        }
+        const char *t = cfg->sip_tls_host;
+        sips = strchr(t, ':') ? g_strdup_printf("sips:[%s]:%u", t, cfg->sip_tls_port)
+                              : g_strdup_printf("sips:%s:%u", t, cfg->sip_tls_port);
+    }
+    /* RFC 4028 session timers: Sofia answers 422 with Min-SE below min_se, puts Session-Expires
+     * in the 200, and hangs up (BYE) a session nobody refreshed */
+    gw->nua =
+        nua_create(gw->root, on_event, gw, NUTAG_URL(url), TAG_IF(sips, NUTAG_SIPS_URL(sips)),
+                   TAG_IF(gw->tls, TPTAG_CERTIFICATE(gw->tls ? hn_sip_tls_dir(gw->tls) : NULL)),
+                   NUTAG_MEDIA_ENABLE(0), NUTAG_APPL_METHOD("OPTIONS"), NUTAG_ALLOW(ALLOW),
+                   NUTAG_AUTOANSWER(0), NUTAG_ENABLEINVITE(1), SIPTAG_USER_AGENT_STR("hoinghi"),
+                   NUTAG_SESSION_TIMER(cfg->sip_session_expires), NUTAG_MIN_SE(cfg->sip_min_se),
+                   NUTAG_SESSION_REFRESHER(nua_remote_refresher), NUTAG_UPDATE_REFRESH(1),
+                   SIPTAG_SUPPORTED_STR("timer"), TAG_END());
     if (!gw->nua) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "SIP: cannot listen on %s", url);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "SIP: cannot listen on %s%s%s", url,
+                    sips ? " and " : "", sips ? sips : "");
         hn_sip_gateway_free(gw);
         return NULL;
     }
     hn_hub_set_site_close(hub, site_close, gw);
-    g_message("sip: listening on %s (UDP and TCP)", url);
+    g_message("sip: listening on %s (UDP and TCP)%s%s%s", url, sips ? ", " : "", sips ? sips : "",
+              sips ? " (TLS)" : "");
     return gw;
 }
 
@@ -749,5 +853,6 @@ void hn_sip_gateway_free(HnSipGateway *gw)
         su_root_destroy(gw->root);
     }
     su_home_deinit(gw->home);
+    hn_sip_tls_free(gw->tls);
     g_free(gw);
 }

@@ -1,5 +1,6 @@
 /* The SIP gateway for room systems (docs/room-systems.md): Sofia-SIP's nua on the main GLib
- * loop, listening on [sip] listen (UDP and TCP). An INVITE to sip:ROOM@host or
+ * loop, listening on [sip] listen (UDP and TCP) and [sip] tls_listen (TLS, gateway/sip_tls.h),
+ * with RFC 4028 session timers. An INVITE to sip:ROOM@host or
  * sip:ROOM*PIN@host with a plain SDP offer (RTP/AVP, AVPF, SAVP with SDES) is checked like a
  * browser's join (the room policy, the PIN, the per-address limiter), answered with
  * hn_sdp_plain_answer on freshly bound UDP ports, and its media joins the room as a participant

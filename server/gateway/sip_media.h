@@ -27,6 +27,7 @@ typedef struct {
     uint32_t clock_rate;
     const char *fmtp;  /* what the answer said for pt ("" when nothing): packetization-mode... */
     uint32_t feedback; /* HN_FB_* the endpoint negotiated (its PLI/FIR reach keyframe()) */
+    uint32_t max_kbps; /* its offer's b=AS / b=TIAS (the lower), 0: it said none */
 } HnSipMediaStream;
 
 typedef struct {

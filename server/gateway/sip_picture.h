@@ -31,10 +31,18 @@ struct HnHub;
  * picture can encode (H.264 with its profile-level-id and packetization-mode, or VP8), sized to
  * what the H.264 level allows (3.1 and up: 1280 x 720; 2.2 / 3.0: 640 x 360; 1.1-2.1:
  * 320 x 180; below: 160 x 90) at the default bitrate for the size, capped by bitrate_kbps when
- * > 0; a: the first audio stream (Opus, G.722, PCMU, PCMA). plid receives the profile-level-id
- * v points to. Returns a bit set: 1 video mapped, 2 audio mapped. */
+ * > 0 and by the stream's max_kbps (its offer's b=AS / b=TIAS) when > 0; a: the first audio stream
+ * (Opus, G.722, PCMU, PCMA). plid receives the profile-level-id v points to. Returns a bit set: 1
+ * video mapped, 2 audio mapped. */
 int hn_sip_picture_map(const HnSipMediaCall *call, int bitrate_kbps, HnPictureVideoCfg *v,
                        char plid[7], HnPictureAudioCfg *a);
+
+/* The bitrate (kbit/s) of the picture a video stream of encoding / fmtp whose offer said
+ * max_kbps (0: nothing) receives, as the encoder makes it (rounded down to
+ * HN_PICTURE_KBPS_STEP, at least HN_PICTURE_KBPS_MIN): what the answer's b=AS says. 0 when the
+ * picture cannot be encoded for it. Pure. */
+int hn_sip_picture_video_kbps(const char *encoding, uint8_t pt, const char *fmtp,
+                              uint32_t max_kbps);
 
 /* The provider for hn_sip_gateway_set_media: every call receives the picture of hub's rooms.
  * hub: transfer none, outlives the gateway. */

@@ -62,7 +62,11 @@ int hn_sip_picture_map(const HnSipMediaCall *call, int bitrate_kbps, HnPictureVi
                 if (fmtp_get(fmtp, "packetization-mode", val, sizeof val))
                     v->packetization_mode = atoi(val);
             }
-            v->bitrate_kbps = bitrate_kbps > 0 ? MIN(kbps, bitrate_kbps) : kbps;
+            if (bitrate_kbps > 0)
+                kbps = MIN(kbps, bitrate_kbps);
+            if (s->max_kbps > 0) /* b=AS / b=TIAS of its offer */
+                kbps = (int)MIN((uint32_t)kbps, s->max_kbps);
+            v->bitrate_kbps = kbps;
             got |= 1;
         } else if (s->kind == HN_KIND_AUDIO && !(got & 2)) {
             int codec = hn_picture_audio_codec_parse(s->encoding);
@@ -75,4 +79,22 @@ int hn_sip_picture_map(const HnSipMediaCall *call, int bitrate_kbps, HnPictureVi
         }
     }
     return got;
+}
+
+int hn_sip_picture_video_kbps(const char *encoding, uint8_t pt, const char *fmtp, uint32_t max_kbps)
+{
+    HnSipMediaStream st = {.kind = HN_KIND_VIDEO,
+                           .encoding = encoding,
+                           .pt = pt,
+                           .clock_rate = 90000,
+                           .fmtp = fmtp,
+                           .max_kbps = max_kbps};
+    HnSipMediaCall call = {.streams = &st, .n_streams = 1};
+    HnPictureVideoCfg v, out;
+    HnPictureAudioCfg a;
+    char plid[7], plid2[7], err[128];
+    if (!(hn_sip_picture_map(&call, 0, &v, plid, &a) & 1) ||
+        !hn_picture_video_normalize(&v, 0, &out, plid2, err, sizeof err))
+        return 0;
+    return out.bitrate_kbps;
 }

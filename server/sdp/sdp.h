@@ -193,6 +193,8 @@ typedef struct {
     uint32_t ptime;       /* a=ptime in ms, 0 when absent */
     HnSdpCrypto *cryptos; /* a=crypto lines in offer order */
     size_t n_cryptos;
+    uint32_t bw_as;   /* b=AS of the section in kbit/s, 0 when absent (RFC 4566) */
+    uint32_t bw_tias; /* b=TIAS of the section in bit/s, 0 when absent (RFC 3890) */
 } HnSdpMedia;
 
 typedef struct {
@@ -200,6 +202,7 @@ typedef struct {
     uint64_t session_version;
     HnSdpTransport transport; /* session-level only */
     HnSdpConn conn;           /* session-level c=, "" when absent */
+    uint32_t bw_as, bw_tias;  /* session-level b=AS (kbit/s), b=TIAS (bit/s); 0: absent */
     bool ice_lite;
     bool has_bundle;                /* an a=group:BUNDLE was present */
     char (*bundle)[HN_SDP_MID_LEN]; /* mids of the first BUNDLE group */
@@ -222,6 +225,10 @@ const HnSdpMedia *hn_sdp_find_media(const HnSdp *sdp, const char *mid);
 
 /* Whether `mid` is a member of the first BUNDLE group. */
 bool hn_sdp_in_bundle(const HnSdp *sdp, const char *mid);
+
+/* The bandwidth m may use in kbit/s: the lower of its b=AS and b=TIAS (rounded down; at least
+ * 1), else of the session's; 0 when neither says. */
+uint32_t hn_sdp_media_max_kbps(const HnSdp *sdp, const HnSdpMedia *m);
 
 /* The codec with payload type `pt`, or NULL. transfer none. */
 const HnSdpCodec *hn_sdp_media_find_codec(const HnSdpMedia *m, int pt);

@@ -137,6 +137,27 @@ static int parse_media_line(HnSdpParser *p, const char *value, GError **error)
     return 0;
 }
 
+/* b=AS:<kbit/s> and b=TIAS:<bit/s> (RFC 3890) of the session or the current m= section; other
+ * types (CT, RR, RS, X-...) are ignored; a malformed value of AS or TIAS is an error. */
+static int parse_bandwidth(HnSdpParser *p, const char *value, GError **error)
+{
+    const char *colon = strchr(value, ':');
+    if (!colon || colon == value)
+        return hn_sdp_fail(p, error, "b= line is not <type>:<bandwidth>");
+    size_t tlen = (size_t)(colon - value);
+    bool as = tlen == 2 && g_ascii_strncasecmp(value, "AS", 2) == 0;
+    bool tias = tlen == 4 && g_ascii_strncasecmp(value, "TIAS", 4) == 0;
+    if (!as && !tias)
+        return 0;
+    uint64_t v = 0;
+    if (!hn_sdp_parse_uint(colon + 1, UINT32_MAX, &v))
+        return hn_sdp_fail(p, error, "b=%s: bandwidth is not a number", as ? "AS" : "TIAS");
+    uint32_t *field =
+        p->m ? (as ? &p->m->bw_as : &p->m->bw_tias) : (as ? &p->sdp->bw_as : &p->sdp->bw_tias);
+    *field = (uint32_t)v;
+    return 0;
+}
+
 /* Checks the characters of one line (already without its line end). */
 static int check_line(HnSdpParser *p, const char *line, size_t n, GError **error)
 {
@@ -176,6 +197,8 @@ static int parse_line(HnSdpParser *p, char *line, bool first, GError **error)
         return parse_media_line(p, value, error);
     case 'c':
         return hn_sdp_parse_connection(p, value, error);
+    case 'b':
+        return parse_bandwidth(p, value, error);
     case 'a': {
         char *colon = strchr(value, ':');
         if (colon)
@@ -184,7 +207,7 @@ static int parse_line(HnSdpParser *p, char *line, bool first, GError **error)
             return hn_sdp_fail(p, error, "a= line without an attribute name");
         return hn_sdp_parse_attribute(p, value, colon ? colon + 1 : NULL, error);
     }
-    default: /* s= i= u= e= p= b= t= r= z= k= and unknown types carry nothing we use */
+    default: /* s= i= u= e= p= t= r= z= k= and unknown types carry nothing we use */
         return 0;
     }
 }
@@ -394,4 +417,19 @@ const HnSdpSsrc *hn_sdp_media_find_ssrc(const HnSdpMedia *m, uint32_t ssrc)
             return &m->ssrcs[i];
     }
     return NULL;
+}
+
+/* The lower of a b=AS (kbit/s) and a b=TIAS (bit/s), in kbit/s; 0 when both are absent. */
+static uint32_t lower_kbps(uint32_t as, uint32_t tias)
+{
+    uint32_t t = tias ? MAX(tias / 1000, 1u) : 0;
+    if (as && t)
+        return MIN(as, t);
+    return as ? as : t;
+}
+
+uint32_t hn_sdp_media_max_kbps(const HnSdp *sdp, const HnSdpMedia *m)
+{
+    uint32_t k = m ? lower_kbps(m->bw_as, m->bw_tias) : 0;
+    return k ? k : lower_kbps(sdp->bw_as, sdp->bw_tias);
 }

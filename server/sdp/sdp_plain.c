@@ -263,11 +263,15 @@ static void write_session(GString *s, const HnSdpPlainSession *ss)
                            ss->session_id & INT64_MAX, ss->version, t, ss->address, t, ss->address);
 }
 
-/* c= (when not the session's) and a=rtcp of our side. */
-static void write_port(GString *s, const HnSdpPlainSession *ss, const HnSdpPlainPort *p)
+/* c= (when not the session's), b= (video_kbps > 0) and a=rtcp of our side. */
+static void write_port(GString *s, const HnSdpPlainSession *ss, const HnSdpPlainPort *p,
+                       uint32_t video_kbps)
 {
     if (strcmp(p->address, ss->address) != 0)
         g_string_append_printf(s, "c=IN %s %s\r\n", addr_type(p->address), p->address);
+    if (video_kbps > 0)
+        g_string_append_printf(s, "b=AS:%u\r\nb=TIAS:%" PRIu64 "\r\n", video_kbps,
+                               (uint64_t)video_kbps * 1000);
     if (p->rtcp_port != 0 && p->rtcp_port != p->port + 1)
         g_string_append_printf(s, "a=rtcp:%u\r\n", p->rtcp_port);
 }
@@ -299,7 +303,7 @@ static void write_stream(GString *s, const HnSdpMedia *m, const HnSdpPlainStream
         if (st->dtmf_pt >= 0)
             g_string_append_printf(s, " %d", st->dtmf_pt);
         g_string_append(s, "\r\n");
-        write_port(s, ss, p);
+        write_port(s, ss, p, st->kind == HN_KIND_VIDEO ? ss->video_kbps : 0);
         hn_sdp_write_codec(s, st->pt, codec_name(st->codec), st->clock_rate,
                            st->channels > 1 ? st->channels : 0, st->fmtp, st->feedback);
         if (st->dtmf_pt >= 0)
@@ -339,6 +343,7 @@ int hn_sdp_plain_answer(const HnSdp *offer, const HnSdpPlainSession *session,
     size_t n_accepted = 0;
     for (size_t i = 0; i < offer->n_media; i++) {
         plan(&offer->media[i], &ports[i], caps, &a->streams[i]);
+        a->streams[i].max_kbps = hn_sdp_media_max_kbps(offer, &offer->media[i]);
         n_accepted += a->streams[i].accepted;
     }
     if (n_accepted == 0) {
@@ -458,7 +463,7 @@ char *hn_sdp_plain_offer(const HnSdpPlainSession *session, const HnSdpPlainOffer
                 g_string_append_printf(s, " %u", offered[k].pt);
         }
         g_string_append(s, "\r\n");
-        write_port(s, session, &m->port);
+        write_port(s, session, &m->port, 0);
         uint32_t fb = video && has_feedback(m->profile) ? HN_FB_NACK | HN_FB_PLI | HN_FB_FIR : 0;
         for (size_t k = 0; k < G_N_ELEMENTS(offered); k++) {
             if (offers(k, m->kind, caps))

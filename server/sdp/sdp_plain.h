@@ -89,6 +89,7 @@ typedef struct {
     bool srtp;              /* SAVP/SAVPF: remote_key and the tag apply */
     HnSdpCrypto remote_key; /* the key the remote side encrypts with */
     uint32_t ptime;         /* the remote's a=ptime, 0 when absent */
+    uint32_t max_kbps;      /* the offer's b=AS / b=TIAS for it (hn_sdp_media_max_kbps), 0: none */
 } HnSdpPlainStream;
 
 typedef struct {
@@ -103,6 +104,8 @@ typedef struct {
     uint64_t session_id; /* o= sess-id (top bit dropped) */
     uint64_t version;    /* o= sess-version */
     uint32_t codecs;     /* HN_SDP_PLAIN_* accepted or offered; 0 means HN_SDP_PLAIN_ALL */
+    uint32_t video_kbps; /* > 0: b=AS:N and b=TIAS:N*1000 in each accepted video section (what
+                          * we send); 0: no b= line */
 } HnSdpPlainSession;
 
 /* Answers a plain offer (parsed with hn_sdp_parse). ports[i] is our side of m= line i (n_ports

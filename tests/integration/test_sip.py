@@ -167,6 +167,7 @@ class Uac:
         self.tag = uuid.uuid4().hex[:8]
         self.to_tag = None
         self.requests = []  # requests the server sent us (answered 200): INFO, BYE
+        self.extra = []  # more header lines for our INVITEs (Session-Expires...)
 
     def _send(self, method, cseq, body='', ctype=None, to_tag=None):
         uri = 'sip:%s@127.0.0.1:%d' % (self.dial, self.srv.sip_port)
@@ -176,6 +177,8 @@ class Uac:
                'To: <%s>%s' % (uri, ';tag=' + to_tag if to_tag else ''),
                'Call-ID: %s' % self.call_id, 'CSeq: %d %s' % (cseq, method),
                'Contact: <sip:hall-test@127.0.0.1:%d>' % self.port, 'Max-Forwards: 70']
+        if method == 'INVITE':
+            hdr += self.extra
         if ctype:
             hdr.append('Content-Type: ' + ctype)
         hdr.append('Content-Length: %d' % len(body.encode()))
@@ -217,15 +220,16 @@ class Uac:
     def invite(self, sdp):
         self._send('INVITE', 1, sdp, 'application/sdp')
         status, head, body = self._final()
+        self.head = head
         m = re.search(r'^To:.*;tag=([^;\r\n]+)', head, re.M | re.I)
         self.to_tag = m.group(1) if m else None
         self._send('ACK', 1, to_tag=self.to_tag)
         return status, body
 
-    def reinvite(self, sdp):
-        self._send('INVITE', 3, sdp, 'application/sdp', to_tag=self.to_tag)
+    def reinvite(self, sdp, cseq=3):
+        self._send('INVITE', cseq, sdp, 'application/sdp', to_tag=self.to_tag)
         status, head, body = self._final()
-        self._send('ACK', 3, to_tag=self.to_tag)
+        self._send('ACK', cseq, to_tag=self.to_tag)
         return status, body
 
     def info(self, cseq, body, ctype):
@@ -512,9 +516,9 @@ def test_silent_endpoint_is_hung_up_and_shutdown_says_bye(start_server):
     sender = gst_sender(a_src, v_src, ports[0][1], ports[1][1])
     try:
         time.sleep(1)
-        # a re-INVITE (hold, bandwidth) is answered with the same answer: nothing changes
+        # the same offer again (a session refresh): the same answer, version included
         status2, body2 = uac.reinvite(offer(a_src, v_src))
-        assert status2 == 200 and answer_ports(body2) == ports, (status2, body2)
+        assert status2 == 200 and body2 == body, (status2, body2)
         time.sleep(2)
         assert participants(srv) == 1
     finally:
@@ -689,3 +693,237 @@ def test_chair_removes_a_room_system(sip_server):
         await ws.close()
 
     asyncio.run(run())
+
+
+# --- re-INVITE, session timers, TLS, b=AS ------------------------------------------------------
+
+class RtpCounter:
+    """Counts the RTP packets arriving on a UDP socket (the endpoint's video port) and notes when
+    an H.264 key frame (an IDR or SPS NAL unit, alone, in a STAP-A or the start of a FU-A)
+    arrived."""
+
+    def __init__(self, sock):
+        import threading
+        self.sock = sock
+        self.sock.settimeout(0.2)
+        self.packets = []  # (monotonic time, key frame?)
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def keyframe(pkt):
+        if len(pkt) < 13:
+            return False
+        off = 12 + 4 * (pkt[0] & 0x0f)
+        if off >= len(pkt):
+            return False
+        nal = pkt[off] & 0x1f
+        if nal in (5, 7):
+            return True
+        if nal == 24:  # STAP-A
+            i = off + 1
+            while i + 3 <= len(pkt):
+                size = pkt[i] << 8 | pkt[i + 1]
+                if pkt[i + 2] & 0x1f in (5, 7):
+                    return True
+                i += 2 + size
+        if nal == 28 and off + 1 < len(pkt):  # FU-A start of an IDR
+            return bool(pkt[off + 1] & 0x80) and pkt[off + 1] & 0x1f == 5
+        return False
+
+    def _run(self):
+        while self.running:
+            try:
+                pkt = self.sock.recv(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if len(pkt) >= 12 and pkt[0] >> 6 == 2:
+                self.packets.append((time.monotonic(), self.keyframe(pkt)))
+
+    def since(self, t):
+        return [p for p in self.packets if p[0] >= t]
+
+    def wait(self, cond, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return True
+            time.sleep(0.05)
+        return cond()
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+
+
+def video_offer(a_port, v_port, direction='sendrecv', conn='127.0.0.1', bw='', codec='H264'):
+    rtpmap = ('a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1'
+              if codec == 'H264' else 'a=rtpmap:96 H263-1998/90000')
+    return ('v=0\r\no=hall 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n'
+            'm=audio %d RTP/AVP 0\r\na=%s\r\n'
+            'm=video %d RTP/AVP 96\r\n%s%s\r\na=%s\r\n'
+            % (conn, a_port, direction, v_port, bw, rtpmap, direction))
+
+
+def test_reinvite_hold_resume_move_and_488(start_server):
+    """re-INVITE: a=sendonly (hold) -> the endpoint receives no RTP and the answer says recvonly;
+    sendrecv (resume) -> RTP again, starting with a key frame; a new video port -> the picture is
+    sent there; an offer without a common codec -> 488 and the call goes on as it was. The offer's
+    b=AS:512 caps the picture at 512 kbit/s (the answer's b=AS / b=TIAS say so)."""
+    port = free_port(socket.SOCK_DGRAM)
+    srv = start_server(sip_config(port))
+    srv.sip_port = port
+    socks = []
+    for _ in range(3):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(('127.0.0.1', 0))
+        socks.append(s)
+    a_port, v_port, v2_port = (s.getsockname()[1] for s in socks)
+    video, video2 = RtpCounter(socks[1]), RtpCounter(socks[2])
+    uac = Uac(srv, 'hall')
+    try:
+        status, body = uac.invite(video_offer(a_port, v_port, bw='b=AS:512\r\n'))
+        assert status == 200, (status, body)
+        vsect = body.split('m=video')[1]
+        assert 'b=AS:512\r\n' in vsect and 'b=TIAS:512000\r\n' in vsect, body
+        assert video.wait(lambda: len(video.packets) > 20, 20), 'no picture arrived'
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            assert re.search(r'receives the picture \(H\.264 1280x720 512 kbit/s', f.read())
+
+        # hold
+        status, body = uac.reinvite(video_offer(a_port, v_port, 'sendonly'), cseq=3)
+        assert status == 200 and 'a=recvonly' in body.split('m=video')[1], (status, body)
+        time.sleep(0.3)  # packets already on their way
+        t_hold = time.monotonic()
+        time.sleep(1.2)
+        assert video.since(t_hold) == [], 'RTP sent to an endpoint on hold'
+        # resume: RTP again, a key frame first
+        status, body = uac.reinvite(video_offer(a_port, v_port), cseq=4)
+        assert status == 200 and 'a=sendrecv' in body.split('m=video')[1], (status, body)
+        t_resume = time.monotonic()
+        assert video.wait(lambda: any(k for _, k in video.since(t_resume)), 5), \
+            'no key frame after resume'
+        # the old hold (c=0.0.0.0): nothing sent either
+        status, body = uac.reinvite(video_offer(a_port, v_port, conn='0.0.0.0'), cseq=5)
+        assert status == 200, (status, body)
+        time.sleep(0.3)
+        t_hold = time.monotonic()
+        time.sleep(0.7)
+        assert video.since(t_hold) == []
+        # moved: the video now goes to another port
+        status, body = uac.reinvite(video_offer(a_port, v2_port), cseq=6)
+        assert status == 200, (status, body)
+        assert video2.wait(lambda: len(video2.packets) > 10, 5), 'nothing at the new port'
+        # no common codec: 488, and the call goes on unchanged (still sending to v2_port)
+        status, body = uac.reinvite(video_offer(a_port, v_port, codec='H263'), cseq=7)
+        assert status == 488, (status, body)
+        n = len(video2.packets)
+        assert video2.wait(lambda: len(video2.packets) > n + 10, 5)
+        assert participants(srv) == 1
+        assert uac.bye(cseq=8) == 200
+    finally:
+        video.close()
+        video2.close()
+        socks[0].close()
+        uac.close()
+
+
+def test_session_timer_in_200_and_422_below_min_se(sip_server):
+    """RFC 4028: an INVITE with Session-Expires gets it back in the 200 (refresher uac); one
+    with Session-Expires: 30 (below [sip] min_se, 90) gets 422 with Min-SE: 90; one without
+    Supported: timer gets no session timer."""
+    uac = Uac(sip_server, 'hall')
+    uac.extra = ['Supported: timer', 'Session-Expires: 30']
+    sdp = offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM))
+    status, _ = uac.invite(sdp)
+    assert status == 422 and re.search(r'^Min-SE: *90', uac.head, re.M | re.I), uac.head
+    uac.close()
+    uac = Uac(sip_server, 'hall')
+    uac.extra = ['Supported: timer', 'Session-Expires: 600;refresher=uac']
+    status, body = uac.invite(sdp)
+    assert status == 200, (status, body)
+    m = re.search(r'^(Session-Expires|x): *(\d+)(;refresher=(\w+))?', uac.head, re.M | re.I)
+    assert m and int(m.group(2)) == 600 and m.group(4) == 'uac', uac.head
+    assert uac.bye() == 200
+    uac.close()
+    # an endpoint without timers gets none (the gateway does not refresh with SDP-less INVITEs)
+    uac = Uac(sip_server, 'hall')
+    status, body = uac.invite(sdp)
+    assert status == 200 and not re.search(r'^(Session-Expires|x):', uac.head, re.M | re.I), \
+        uac.head
+    assert uac.bye() == 200
+    uac.close()
+
+
+@pytest.fixture(scope='module')
+def tls_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp('siptls')
+    for name in ('a', 'b'):
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+                        '-subj', '/CN=127.0.0.1', '-keyout', str(d / (name + '.key')),
+                        '-out', str(d / (name + '.pem'))], check=True, capture_output=True)
+    return d
+
+
+def tls_request(conn, text):
+    """Sends one request on a TLS connection; returns the final response (head, body)."""
+    conn.sendall(text.encode())
+    buf = b''
+    while True:
+        while b'\r\n\r\n' not in buf:
+            buf += conn.recv(65535)
+        head, _, rest = buf.partition(b'\r\n\r\n')
+        m = re.search(rb'^Content-Length: *(\d+)', head, re.M | re.I)
+        n = int(m.group(1)) if m else 0
+        while len(rest) < n:
+            rest += conn.recv(65535)
+        body, buf = rest[:n], rest[n:]
+        head = head.decode()
+        if not head.startswith('SIP/2.0 1'):
+            return head, body.decode()
+
+
+def test_sip_over_tls(start_server, tls_files):
+    """[sip] tls_listen: OPTIONS and a call over TLS are answered (the call with its picture's
+    b=AS); a private key that is not the certificate's stops the start with a clear message."""
+    import ssl
+    from harness import Server
+    port, tls_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    tls = ('tls_listen = 127.0.0.1:%d\ncertificate = %s\nprivate_key = %s\n'
+           % (tls_port, tls_files / 'a.pem', tls_files / 'a.key'))
+    srv = start_server(sip_config(port).replace('[rooms]', tls + '[rooms]'))
+    ctx = ssl.create_default_context(cafile=str(tls_files / 'a.pem'))
+    ctx.check_hostname = False
+    with socket.create_connection(('127.0.0.1', tls_port), timeout=10) as raw, \
+            ctx.wrap_socket(raw) as conn:
+        me = '127.0.0.1:%d' % conn.getsockname()[1]
+        uri = 'sip:hall@127.0.0.1:%d;transport=tls' % tls_port
+        common = ('Via: SIP/2.0/TLS %s;branch=z9hG4bK%%s\r\nFrom: <sip:tls@127.0.0.1>;tag=t1\r\n'
+                  'To: <%s>%%s\r\nCall-ID: tls-%s\r\nMax-Forwards: 70\r\n'
+                  'Contact: <sip:tls@%s;transport=tls>\r\n' % (me, uri, uuid.uuid4().hex, me))
+        head, _ = tls_request(conn, 'OPTIONS %s SIP/2.0\r\n' % uri + common % ('o1', '') +
+                              'CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n')
+        assert head.startswith('SIP/2.0 200'), head
+        sdp = video_offer(free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM))
+        head, body = tls_request(conn, 'INVITE %s SIP/2.0\r\n' % uri + common % ('i1', '') +
+                                 'CSeq: 2 INVITE\r\nContent-Type: application/sdp\r\n'
+                                 'Content-Length: %d\r\n\r\n%s' % (len(sdp), sdp))
+        assert head.startswith('SIP/2.0 200') and 'm=video' in body, head
+        assert 'b=AS:1408' in body, body  # the default 720p bitrate, as the encoder makes it
+        to_tag = re.search(r'^To:.*(;tag=[^;\r\n]+)', head, re.M | re.I).group(1)
+        conn.sendall(('ACK %s SIP/2.0\r\n' % uri + common % ('a1', to_tag) +
+                      'CSeq: 2 ACK\r\nContent-Length: 0\r\n\r\n').encode())
+        assert participants(srv) == 1
+        head, _ = tls_request(conn, 'BYE %s SIP/2.0\r\n' % uri + common % ('b1', to_tag) +
+                              'CSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n')
+        assert head.startswith('SIP/2.0 200'), head
+    # the key of another certificate: the server refuses to start
+    bad = Server(str(tls_files), sip_config(free_port(socket.SOCK_DGRAM)).replace(
+        '[rooms]', tls.replace('a.key', 'b.key') + '[rooms]'))
+    with pytest.raises(AssertionError) as e:
+        bad.start()
+    assert 'it is not the key of the certificate' in str(e.value), e.value

@@ -7,9 +7,11 @@
 
 #include <glib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/config.h"
 #include "gateway/sip_dial.h"
+#include "gateway/sip_tls.h"
 
 static void test_dial_strings(void **state)
 {
@@ -93,6 +95,53 @@ static void test_config_and_sites(void **state)
     hn_config_free(cfg);
 }
 
+/* [sip] tls_listen, certificate, private_key, session_expires, min_se. */
+static void test_tls_and_session_timer_keys(void **state)
+{
+    char *pem = NULL;
+    int fd = g_file_open_tmp("hn-sip-XXXXXX.pem", &pem, NULL);
+    assert_true(fd >= 0);
+    close(fd);
+    HnConfig *cfg = load("[sip]\nlisten = 127.0.0.1:5060\n");
+    assert_int_equal(cfg->sip_session_expires, 1800);
+    assert_int_equal(cfg->sip_min_se, 90);
+    assert_null(cfg->sip_tls_host);
+    hn_config_free(cfg);
+    g_autofree char *good = g_strdup_printf(
+        "[sip]\nlisten = 127.0.0.1:5060\ntls_listen = 127.0.0.1:5061\ncertificate = %s\n"
+        "private_key = %s\nsession_expires = 600\nmin_se = 120\n",
+        pem, pem);
+    cfg = load(good);
+    assert_non_null(cfg);
+    assert_string_equal(cfg->sip_tls_host, "127.0.0.1");
+    assert_int_equal(cfg->sip_tls_port, 5061);
+    assert_string_equal(cfg->sip_certificate, pem);
+    assert_int_equal(cfg->sip_session_expires, 600);
+    assert_int_equal(cfg->sip_min_se, 120);
+    hn_config_free(cfg);
+    /* refused: no key, no listen, an unreadable file, min_se above session_expires, < 90 */
+    g_autofree char *nokey = g_strdup_printf(
+        "[sip]\nlisten = 127.0.0.1:5060\ntls_listen = 127.0.0.1:5061\ncertificate = %s\n", pem);
+    assert_null(load(nokey));
+    g_autofree char *nolisten = g_strdup_printf(
+        "[sip]\ntls_listen = 127.0.0.1:5061\ncertificate = %s\nprivate_key = %s\n", pem, pem);
+    assert_null(load(nolisten));
+    assert_null(load("[sip]\nlisten = 127.0.0.1:5060\ncertificate = /nonexistent/cert.pem\n"));
+    assert_null(load("[sip]\nlisten = 127.0.0.1:5060\nsession_expires = 300\nmin_se = 400\n"));
+    assert_null(load("[sip]\nlisten = 127.0.0.1:5060\nmin_se = 30\n"));
+    /* the PEM files themselves are checked when the gateway starts (gateway/sip_tls.c) */
+    GError *err = NULL;
+    assert_null(hn_sip_tls_new("/nonexistent/cert.pem", pem, &err));
+    assert_non_null(strstr(err->message, "SIP TLS: certificate /nonexistent/cert.pem"));
+    g_clear_error(&err);
+    assert_true(g_file_set_contents(pem, "not a certificate\n", -1, NULL));
+    assert_null(hn_sip_tls_new(pem, pem, &err));
+    assert_non_null(strstr(err->message, "no PEM certificate in it"));
+    g_clear_error(&err);
+    unlink(pem);
+    g_free(pem);
+}
+
 static void test_display_names(void **state)
 {
     g_autofree char *a = hn_sip_display_name(NULL, "\"Hội trường\x01 xã\"", "u");
@@ -119,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_dial_strings),
         cmocka_unit_test(test_config_and_sites),
         cmocka_unit_test(test_display_names),
+        cmocka_unit_test(test_tls_and_session_timer_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

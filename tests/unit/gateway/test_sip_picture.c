@@ -23,8 +23,8 @@ static void test_h264_and_pcmu(void **state)
 {
     (void)state;
     HnSipMediaStream s[] = {
-        {HN_KIND_AUDIO, "PCMU", 0, 8000, "", 0},
-        {HN_KIND_VIDEO, "H264", 109, 90000, "profile-level-id=42E01F; packetization-mode=1", 0},
+        {HN_KIND_AUDIO, "PCMU", 0, 8000, "", 0, 0},
+        {HN_KIND_VIDEO, "H264", 109, 90000, "profile-level-id=42E01F; packetization-mode=1", 0, 0},
     };
     HnPictureVideoCfg v;
     HnPictureAudioCfg a;
@@ -61,7 +61,7 @@ static void test_levels_and_mode0(void **state)
         {"", 1280, 720, HN_SIP_PICTURE_KBPS_720, 0}, /* nothing said: the defaults, mode 0 */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        HnSipMediaStream s = {HN_KIND_VIDEO, "H264", 96, 90000, cases[i].fmtp, 0};
+        HnSipMediaStream s = {HN_KIND_VIDEO, "H264", 96, 90000, cases[i].fmtp, 0, 0};
         HnPictureVideoCfg v;
         HnPictureAudioCfg a;
         char plid[7];
@@ -77,11 +77,11 @@ static void test_vp8_opus_g722_and_unknown(void **state)
 {
     (void)state;
     HnSipMediaStream s[] = {
-        {HN_KIND_AUDIO, "telephone-event", 101, 8000, "0-15", 0},
-        {HN_KIND_AUDIO, "G722", 9, 8000, "", 0},
-        {HN_KIND_AUDIO, "opus", 111, 48000, "", 0},
-        {HN_KIND_VIDEO, "H263", 34, 90000, "", 0},
-        {HN_KIND_VIDEO, "VP8", 100, 90000, NULL, 0},
+        {HN_KIND_AUDIO, "telephone-event", 101, 8000, "0-15", 0, 0},
+        {HN_KIND_AUDIO, "G722", 9, 8000, "", 0, 0},
+        {HN_KIND_AUDIO, "opus", 111, 48000, "", 0, 0},
+        {HN_KIND_VIDEO, "H263", 34, 90000, "", 0, 0},
+        {HN_KIND_VIDEO, "VP8", 100, 90000, NULL, 0, 0},
     };
     HnPictureVideoCfg v;
     HnPictureAudioCfg a;
@@ -98,12 +98,52 @@ static void test_vp8_opus_g722_and_unknown(void **state)
     assert_int_equal(map(s, 0, 0, &v, plid, &a), 0);
 }
 
+/* b=AS / b=TIAS of the offer (HnSipMediaStream.max_kbps) cap the class's bitrate, never raise
+ * it; the answer's b=AS is the encoder's rounded bitrate. */
+static void test_offer_bandwidth_caps_the_class(void **state)
+{
+    (void)state;
+    HnSipMediaStream s = {HN_KIND_VIDEO, "H264", 96, 90000, "profile-level-id=42e01f", 0, 512};
+    HnPictureVideoCfg v, n;
+    HnPictureAudioCfg a;
+    char plid[7], plid2[7], err[64];
+    assert_int_equal(map(&s, 1, 0, &v, plid, &a), 1);
+    assert_int_equal(v.width, 1280);
+    assert_int_equal(v.bitrate_kbps, 512);
+    assert_int_equal(map(&s, 1, 384, &v, plid, &a), 1); /* the lower of both */
+    assert_int_equal(v.bitrate_kbps, 384);
+    s.max_kbps = 5000; /* above the default: the default */
+    assert_int_equal(map(&s, 1, 0, &v, plid, &a), 1);
+    assert_int_equal(v.bitrate_kbps, HN_SIP_PICTURE_KBPS_720);
+    /* two endpoints of b=AS 1000 and 1020 share one encoder (both 896 kbit/s) */
+    HnSipMediaStream t = s;
+    s.max_kbps = 1000, t.max_kbps = 1020;
+    HnPictureVideoCfg c[2];
+    assert_int_equal(map(&s, 1, 0, &v, plid, &a), 1);
+    assert_true(hn_picture_video_normalize(&v, 25, &c[0], plid2, err, sizeof err));
+    char plid3[7], plid4[7];
+    assert_int_equal(map(&t, 1, 0, &n, plid3, &a), 1);
+    assert_true(hn_picture_video_normalize(&n, 25, &c[1], plid4, err, sizeof err));
+    int class_of[2];
+    assert_int_equal(hn_picture_assign_classes(c, 2, class_of), 1);
+    assert_int_equal(c[0].bitrate_kbps, 896);
+    /* what the answer's b=AS says */
+    assert_int_equal(hn_sip_picture_video_kbps("H264", 96, "profile-level-id=42e01f", 512), 512);
+    assert_int_equal(hn_sip_picture_video_kbps("H264", 96, "profile-level-id=42e01f", 600), 512);
+    assert_int_equal(hn_sip_picture_video_kbps("H264", 96, "profile-level-id=42e01f", 0), 1408);
+    assert_int_equal(hn_sip_picture_video_kbps("H264", 96, "profile-level-id=42e01e", 0), 640);
+    assert_int_equal(hn_sip_picture_video_kbps("VP8", 100, "", 2000), 1408);
+    assert_int_equal(hn_sip_picture_video_kbps("H263", 34, "", 512), 0);
+    assert_int_equal(hn_sip_picture_video_kbps("H264", 96, "profile-level-id=58a01e", 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_h264_and_pcmu),
         cmocka_unit_test(test_levels_and_mode0),
         cmocka_unit_test(test_vp8_opus_g722_and_unknown),
+        cmocka_unit_test(test_offer_bandwidth_caps_the_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -455,6 +455,61 @@ static void test_offer_errors(void **state)
     g_clear_error(&e);
 }
 
+/* b=AS (kbit/s) and b=TIAS (bit/s, RFC 3890), session and media level: the lower of both, the
+ * media level first; the answer's video section says what we send. */
+static void test_bandwidth(void **state)
+{
+    (void)state;
+    HnSdp *cisco = parse_fixture("cisco-avpf.sdp");
+    assert_int_equal(cisco->bw_as, 6000);
+    assert_int_equal(cisco->media[0].bw_tias, 64000);
+    assert_int_equal(hn_sdp_media_max_kbps(cisco, &cisco->media[0]), 64);
+    assert_int_equal(hn_sdp_media_max_kbps(cisco, &cisco->media[1]), 6000);
+    hn_sdp_free(cisco);
+    HnSdp *poly = parse_fixture("polycom-savp.sdp");
+    assert_int_equal(hn_sdp_media_max_kbps(poly, &poly->media[1]), 2000);
+    assert_int_equal(hn_sdp_media_max_kbps(poly, &poly->media[2]), 2048); /* the session's */
+    hn_sdp_free(poly);
+    const char *base = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n"
+                       "m=video 5000 RTP/AVP 96\r\n%sa=rtpmap:96 H264/90000\r\n";
+    static const struct {
+        const char *b;
+        uint32_t kbps;
+    } cases[] = {
+        {"", 0},
+        {"b=AS:512\r\n", 512},
+        {"b=TIAS:384000\r\n", 384},
+        {"b=AS:512\r\nb=TIAS:768000\r\n", 512},
+        {"b=TIAS:300000\r\nb=AS:1000\r\n", 300},
+        {"b=TIAS:500\r\n", 1},              /* under a kbit/s: not 0 (which means none) */
+        {"b=CT:100\r\nb=X-foo:bar\r\n", 0}, /* other types ignored */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text = g_strdup_printf(base, cases[i].b);
+        HnSdp *sdp = parse_ok(text);
+        assert_int_equal(hn_sdp_media_max_kbps(sdp, &sdp->media[0]), cases[i].kbps);
+        /* the plain answer carries it, and writes b= in the video section when told */
+        HnSdpPlainPort port = {"192.0.2.1", 30000, 0, NULL};
+        HnSdpPlainSession ss = session4;
+        ss.video_kbps = 640;
+        HnSdpPlainAnswer *a = NULL;
+        assert_int_equal(hn_sdp_plain_answer(sdp, &ss, &port, 1, &a, NULL), 0);
+        assert_int_equal(a->streams[0].max_kbps, cases[i].kbps);
+        assert_non_null(
+            strstr(a->sdp, "m=video 30000 RTP/AVP 96\r\nb=AS:640\r\nb=TIAS:640000\r\n"));
+        HnSdp *back = parse_ok(a->sdp);
+        assert_int_equal(back->media[0].bw_as, 640);
+        assert_int_equal(back->media[0].bw_tias, 640000);
+        hn_sdp_free(back);
+        hn_sdp_plain_answer_free(a);
+        hn_sdp_free(sdp);
+        g_free(text);
+    }
+    expect_parse_error("v=0\r\nb=AS:lots\r\n", 16, "b=AS: bandwidth is not a number");
+    expect_parse_error("v=0\r\nb=TIAS:-1\r\n", 16, "b=TIAS: bandwidth is not a number");
+    expect_parse_error("v=0\r\nb=AS\r\n", 11, "b= line is not <type>:<bandwidth>");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,7 +517,7 @@ int main(void)
         cmocka_unit_test(test_yealink_codec_choice), cmocka_unit_test(test_baresip_ipv6),
         cmocka_unit_test(test_answer_errors),        cmocka_unit_test(test_h264_mode0),
         cmocka_unit_test(test_parse_errors),         cmocka_unit_test(test_offer_round_trip),
-        cmocka_unit_test(test_offer_errors),
+        cmocka_unit_test(test_offer_errors),         cmocka_unit_test(test_bandwidth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
