@@ -93,6 +93,7 @@ typedef struct {
     guint retention_days; /* archived files kept this many days, 0: forever; [rooms] default */
     gboolean has_own_retention;
     gboolean confidential; /* no hook and no e-office delivery for its meetings (docs/hooks.md) */
+    char **sites; /* [site:NAME]s called when its meeting starts (each has a dial); NULL: none */
 } HnRoomConfig;
 
 /* One hook endpoint: a [webhook:NAME] group (docs/hooks.md). */
@@ -136,6 +137,7 @@ typedef struct {
     char *user;       /* SIP user (From) of the site, or NULL */
     gboolean trusted; /* joins PIN-protected rooms without their PIN */
     HnSiteSrtp srtp;
+    char *dial; /* SIP URI the gateway calls (dial-out: sip:user@host[:port]), or NULL */
 } HnSiteConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -220,6 +222,7 @@ typedef struct {
     char *sip_media_address;       /* IP literal for RTP; NULL: sip_listen_host */
     guint sip_requests_per_minute; /* INVITE + OPTIONS per source address, then 503 */
     GPtrArray *sites;              /* HnSiteConfig*, in file order */
+    guint sip_redial_seconds;      /* dial-out: seconds from a dropped call to the redial */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);
@@ -251,6 +254,9 @@ gboolean hn_config_set_data_dir(HnConfig *cfg, const char *dir, GError **error);
 
 /* The declared room called name, or NULL. transfer none: valid while cfg lives. */
 const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name);
+
+/* The [site:NAME] group called name (exact bytes); NULL when none. transfer none. */
+const HnSiteConfig *hn_config_find_site(const HnConfig *cfg, const char *name);
 
 /* The effective access policy of room name (declared or not): its own access, else
  * token-or-pin when [auth] jwt_secret is set (token only when it has no PIN), else pin when it

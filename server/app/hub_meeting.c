@@ -229,6 +229,18 @@ void hn_hub_meeting_observe(HnHub *hub, HnMeetingObserverFn fn, gpointer user)
     g_array_append_val(hub->meetings->observers, o);
 }
 
+void hn_hub_meeting_unobserve(HnHub *hub, HnMeetingObserverFn fn, gpointer user)
+{
+    GArray *obs = hub->meetings ? hub->meetings->observers : NULL;
+    for (guint i = 0; obs && i < obs->len; i++) {
+        Observer *o = &g_array_index(obs, Observer, i);
+        if (o->fn == fn && o->user == user) {
+            g_array_remove_index(obs, i);
+            return;
+        }
+    }
+}
+
 static Meeting *find(HnHub *hub, const char *room)
 {
     return hub->meetings ? g_hash_table_lookup(hub->meetings->by_room, room) : NULL;
