@@ -304,6 +304,16 @@ static void on_meeting_event(HnHub *hub, const HnMeetingEvent *ev, gpointer user
     }
     if ((!joined && !left) || !ev->participant)
         return;
+    if (joined && !g_hash_table_contains(d->ours, ev->participant)) {
+        /* without a store the event comes inside hn_sip_call_enter, before its pid is known */
+        const char *name = json_string_value(json_object_get(ev->data, "name"));
+        for (guint i = 0; name && i < d->entries->len; i++) {
+            Entry *e = g_ptr_array_index(d->entries, i);
+            if (e->call && !e->pid && e->answered && strcmp(e->site->name, name) == 0 &&
+                g_ascii_strcasecmp(e->room, room) == 0)
+                g_hash_table_add(d->ours, g_strdup(ev->participant));
+        }
+    }
     if (g_hash_table_contains(d->ours, ev->participant)) {
         if (left)
             g_hash_table_remove(d->ours, ev->participant);
