@@ -40,6 +40,7 @@ class Uas:
         self.events = queue.Queue()  # ('INVITE', time, text) / ('BYE', time, text)
         self.refuse = []  # codes for the next INVITEs, in order (then 200)
         self.dialog = None
+        self.media = []  # the RTP sockets of the answers
         self.stop_flag = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -79,7 +80,14 @@ class Uas:
                     self._reply(text, addr, code, 'Busy Here', tag=tag)
                     self.events.put(('REFUSED', time.monotonic(), text))
                     continue
-                a, v = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+                media = []
+                for _ in range(2):  # audio, video: where the server must send
+                    m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    m.bind(('127.0.0.1', 0))
+                    m.setblocking(False)
+                    media.append(m)
+                self.media.extend(media)
+                a, v = (m.getsockname()[1] for m in media)
                 sdp = ('v=0\r\no=site 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n'
                        't=0 0\r\nm=audio %d RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n'
                        'm=video %d RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n'
@@ -122,6 +130,24 @@ class Uas:
                 pass
         return got
 
+    def media_packets(self, timeout):
+        """RTP packets (audio, video) the server sent to the last answer's ports within
+        timeout s (stops early once both kinds arrived)."""
+        audio, video = self.media[-2:]
+        got = [0, 0]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not all(got):
+            for i, m in enumerate((audio, video)):
+                try:
+                    while True:
+                        data = m.recv(2048)
+                        if len(data) >= 12 and data[0] >> 6 == 2:
+                            got[i] += 1
+                except BlockingIOError:
+                    pass
+            time.sleep(0.05)
+        return got
+
     def hang_up(self):
         d = self.dialog
         msg = ('BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s\r\n'
@@ -135,6 +161,8 @@ class Uas:
         self.stop_flag = True
         self.thread.join(2)
         self.sock.close()
+        for m in self.media:
+            m.close()
 
 
 def cli(data_dir, *args):
@@ -204,7 +232,8 @@ async def site_left(ws, pid, timeout=15):
 
 def test_meeting_start_calls_the_site_and_a_drop_is_redialled(env):
     """The first participant in `hall` starts its meeting: the gateway calls the site of
-    `sites`; it joins as a `site` participant named after the site. The site hangs up (BYE): it
+    `sites`; it joins as a `site` participant named after the site and receives RTP (picture
+    and mix) at the ports of its answer. The site hangs up (BYE): it
     is called again after redial_seconds (1 s). The last participant leaves: the site is hung
     up and not called again."""
     srv, key, uas, _ = env
@@ -221,6 +250,9 @@ def test_meeting_start_calls_the_site_and_a_drop_is_redialled(env):
         assert 'G722/8000' in invite and 'PCMU/8000' in invite, invite
         p = await site_joined(ws, SITE)
         assert p['role'] == 'site', p
+        # it receives the meeting: the composed picture and the mix, where its answer said
+        audio, video = await loop.run_in_executor(None, uas.media_packets, 15)
+        assert audio > 0 and video > 0, (audio, video)
         # the site hangs up: called again after redial_seconds
         t_bye = await loop.run_in_executor(None, uas.hang_up)
         left = await site_left(ws, p['id'])
