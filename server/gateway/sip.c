@@ -64,6 +64,7 @@ struct SipCall {
     struct PinWait *pin; /* answered, waiting for the PIN by DTMF; NULL: in the room or gone */
     void *out;           /* a call we made: its dial-out entry (sip_dialout.c); NULL: incoming */
     gboolean removed;    /* closed by the meeting (chair's remove): a dial-out is not redialled */
+    const char *why;     /* how it ended, for a dial-out's site.dropped (static) */
 };
 
 static void pin_free(struct PinWait *w);
@@ -93,7 +94,7 @@ static void call_free(SipCall *c)
         hn_hub_site_leave(c->gw->hub, c->pid, c->byed ? "left" : "disconnected");
     g_hash_table_remove(c->gw->calls, c);
     if (c->out)
-        hn_sip_dialout_call_ended(c->gw->dialout, c->out, c->removed);
+        hn_sip_dialout_call_ended(c->gw->dialout, c->out, c->removed, c->why);
     if (c->nh) {
         nua_handle_bind(c->nh, NULL);
         nua_handle_destroy(c->nh);
@@ -135,6 +136,7 @@ static void call_gone(void *user, uint64_t pid, const char *what)
     hn_hub_site_leave(gw->hub, c->pid, what);
     c->pid = 0;
     c->byed = TRUE;
+    c->why = "media silent";
     nua_bye(c->nh, TAG_END());
 }
 
@@ -632,6 +634,7 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_i_bye:
         if (call) {
             call->byed = TRUE;
+            call->why = "the site hung up";
             if (call->pid) {
                 hn_hub_site_leave(gw->hub, call->pid, "left");
                 call->pid = 0;

@@ -44,5 +44,6 @@ HnSipDialout *hn_sip_dialout_new(HnSipGateway *gw, const HnConfig *cfg, HnHub *h
 void hn_sip_dialout_free(HnSipDialout *d);
 /* A 2xx to the INVITE of the call of `out`. */
 void hn_sip_dialout_answered(HnSipDialout *d, void *out, const sip_t *sip);
-/* The call of `out` is gone (removed: closed by the meeting, the chair's remove). */
-void hn_sip_dialout_call_ended(HnSipDialout *d, void *out, gboolean removed);
+/* The call of `out` is gone (removed: closed by the meeting, the chair's remove; why: how it
+ * ended, static, NULL when not known). */
+void hn_sip_dialout_call_ended(HnSipDialout *d, void *out, gboolean removed, const char *why);

@@ -235,7 +235,7 @@ void hn_sip_dialout_answered(HnSipDialout *d, void *out, const sip_t *sip)
     apply(e, hn_dialout_answered(&e->m, now_us()), NULL);
 }
 
-void hn_sip_dialout_call_ended(HnSipDialout *d, void *out, gboolean removed)
+void hn_sip_dialout_call_ended(HnSipDialout *d, void *out, gboolean removed, const char *why)
 {
     Entry *e = out;
     (void)d;
@@ -247,6 +247,7 @@ void hn_sip_dialout_call_ended(HnSipDialout *d, void *out, gboolean removed)
                                 : HN_DIALOUT_END_REFUSED;
     apply(e, hn_dialout_ended(&e->m, how, now_us()),
           removed  ? "removed"
+          : why    ? why
           : was_up ? "the call ended"
                    : "refused");
 }

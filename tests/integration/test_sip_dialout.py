@@ -327,3 +327,39 @@ def test_unknown_site_in_sites_refuses_the_start(tmp_path):
     assert p.returncode != 0
     assert '[room:hall] sites: no [site:Xã Không Có] group is declared' in p.stderr + p.stdout, \
         p.stderr
+
+
+def test_silent_site_is_hung_up_and_redialled(tmp_path):
+    """A called site whose media stops ([media] consent_timeout + ice_restart_grace, here 3 s)
+    is hung up with BYE like a caller would be, and called again after redial_seconds while the
+    meeting runs (site.dropped with reason "media silent")."""
+    uas = Uas()
+    conf = config(free_port(socket.SOCK_DGRAM), uas.port, free_port(socket.SOCK_DGRAM)).replace(
+        'consent_timeout = 60', 'consent_timeout = 3\nice_restart_grace = 0')
+    srv = Server(str(tmp_path), conf)
+    try:
+        srv.start()
+
+        async def run():
+            ws = await ws_connect(srv)
+            await ws.send(json.dumps({'type': 'join', 'room': 'hall', 'name': 'Chủ trì',
+                                      'id': 1}))
+            await recv_type(ws, 'joined')
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, uas.wait, 'INVITE', 15)
+            p = await site_joined(ws, SITE)
+            _, t_bye, _ = await loop.run_in_executor(None, uas.wait, 'BYE', 20)
+            left = await site_left(ws, p['id'])
+            assert left['reason'] == 'timeout', left
+            _, t_inv, _ = await loop.run_in_executor(None, uas.wait, 'INVITE', 15)
+            assert 0.8 < t_inv - t_bye < 10, t_inv - t_bye
+            await site_joined(ws, SITE)
+            await ws.close()
+
+        asyncio.run(run())
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            assert 'hall to %s: site.dropped media silent' % SITE in f.read()
+    finally:
+        problems = srv.stop()
+        uas.close()
+        assert not problems, problems
