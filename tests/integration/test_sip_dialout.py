@@ -294,6 +294,13 @@ def test_meeting_start_calls_the_site_and_a_drop_is_redialled(env):
                      'site.connected', 'site.hung-up'], rows
     assert all(json.loads(r[2])['site'] == SITE for r in rows), rows
     assert rows[1][1] and rows[1][1].startswith('p'), rows
+    db = sqlite3.connect(os.path.join(srv.data_dir, 'hoinghi.db'))
+    try:
+        started = db.execute("SELECT data FROM events WHERE room = 'hall' AND "
+                             "type = 'meeting.started' ORDER BY id").fetchone()
+    finally:
+        db.close()
+    assert json.loads(started[0])['sites'] == [SITE], started
 
 
 def test_api_calls_and_hangs_up_a_site(env):
