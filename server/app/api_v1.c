@@ -149,6 +149,8 @@ static void route(HnApiCall *c)
         hn_api_recording(c);
     else if (strcmp(what, "rooms") == 0 && c->nseg >= 3 && strcmp(c->seg[2], "picture") == 0)
         hn_api_picture(c);
+    else if (strcmp(what, "rooms") == 0 && c->nseg >= 3 && strcmp(c->seg[2], "sites") == 0)
+        hn_api_sites(c);
     else if (strcmp(what, "rooms") == 0)
         hn_api_rooms(c);
     else if (strcmp(what, "meetings") == 0)

@@ -66,6 +66,7 @@ void hn_api_rooms(HnApiCall *c);
 void hn_api_meetings(HnApiCall *c);
 void hn_api_participants(HnApiCall *c); /* rooms/NAME/participants... */
 void hn_api_webhooks(HnApiCall *c);     /* webhooks... (app/api_v1_webhooks.c) */
+void hn_api_sites(HnApiCall *c);        /* rooms/NAME/sites/SITE/call (app/api_v1_sites.c) */
 /* Ends the live room of a meeting for everyone (moderation's "end"), when it is live and the
  * build has moderation; else nothing. */
 void hn_api_end_live_room(HnApiCall *c, const char *room);

@@ -36,6 +36,7 @@ static void room_free(gpointer p)
     if (room->pin)
         memset(room->pin, 0, strlen(room->pin));
     g_free(room->pin);
+    g_strfreev(room->sites);
     g_free(room);
 }
 
@@ -47,6 +48,7 @@ static void site_free(gpointer p)
     g_free(s->name);
     g_free(s->address);
     g_free(s->user);
+    g_free(s->dial);
     g_free(s);
 }
 
@@ -134,6 +136,7 @@ HnConfig *hn_config_new(void)
     cfg->sip_requests_per_minute = 120;
     cfg->sip_session_expires = 1800;
     cfg->sip_min_se = 90;
+    cfg->sip_redial_seconds = 10;
     eoffice_defaults(&cfg->eoffice);
     return cfg;
 }
@@ -290,6 +293,16 @@ gboolean hn_config_set_data_dir(HnConfig *cfg, const char *dir, GError **error)
     g_free(cfg->data_dir);
     cfg->data_dir = g_strdup(dir);
     return TRUE;
+}
+
+const HnSiteConfig *hn_config_find_site(const HnConfig *cfg, const char *name)
+{
+    for (guint i = 0; name && i < cfg->sites->len; i++) {
+        const HnSiteConfig *s = g_ptr_array_index(cfg->sites, i);
+        if (strcmp(s->name, name) == 0)
+            return s;
+    }
+    return NULL;
 }
 
 const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name)
@@ -1133,6 +1146,27 @@ static gboolean key_room_confidential(Loader *ld, const char *value, char **reas
     return parse_bool(value, &ld->room->confidential, reason);
 }
 
+/* sites = A, B: site names, checked against the [site:NAME] groups once all are read. */
+static gboolean key_room_sites(Loader *ld, const char *value, char **reason)
+{
+    g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+    GPtrArray *names = g_ptr_array_new();
+    for (guint i = 0; parts[i]; i++) {
+        char *n = g_strstrip(parts[i]);
+        if (*n)
+            g_ptr_array_add(names, g_strdup(n));
+    }
+    if (names->len == 0 || names->len > 64) {
+        g_ptr_array_free(names, TRUE);
+        *reason = g_strdup("a comma list of 1-64 site names is needed");
+        return FALSE;
+    }
+    g_ptr_array_add(names, NULL);
+    g_strfreev(ld->room->sites);
+    ld->room->sites = (char **)g_ptr_array_free(names, FALSE);
+    return TRUE;
+}
+
 /* ---- [hooks], [webhook:NAME], [eoffice] ---- */
 
 static gboolean key_hook_retry_base(Loader *ld, const char *value, char **reason)
@@ -1325,6 +1359,23 @@ static gboolean key_sip_min_se(Loader *ld, const char *value, char **reason)
     return parse_uint(value, 90, 86400, &ld->cfg->sip_min_se, reason);
 }
 
+static gboolean key_sip_redial(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 3600, &ld->cfg->sip_redial_seconds, reason);
+}
+
+/* dial = sip:user@host[:port] (no sips: dial-out over TLS is not built). */
+static gboolean key_site_dial(Loader *ld, const char *value, char **reason)
+{
+    const char *at = strchr(value, '@');
+    if (strncmp(value, "sip:", 4) != 0 || !at || at == value + 4 || !at[1] ||
+        strpbrk(value, " \t\r\n<>\"")) {
+        *reason = g_strdup_printf("“%s” is not a SIP URI sip:user@host[:port]", value);
+        return FALSE;
+    }
+    return set_text(&ld->site->dial, value, 256, reason);
+}
+
 static gboolean key_site_address(Loader *ld, const char *value, char **reason)
 {
     if (!g_hostname_is_ip_address(value)) {
@@ -1368,6 +1419,7 @@ static const KeyDef sip_keys[] = {
     {"private_key", key_sip_private_key},
     {"session_expires", key_sip_session_expires},
     {"min_se", key_sip_min_se},
+    {"redial_seconds", key_sip_redial},
     {NULL, NULL},
 };
 
@@ -1395,11 +1447,8 @@ static gboolean check_sip_tls(Loader *ld, GError **error)
 }
 
 static const KeyDef site_keys[] = {
-    {"address", key_site_address},
-    {"user", key_site_user},
-    {"trusted", key_site_trusted},
-    {"srtp", key_site_srtp},
-    {NULL, NULL},
+    {"address", key_site_address}, {"user", key_site_user}, {"trusted", key_site_trusted},
+    {"srtp", key_site_srtp},       {"dial", key_site_dial}, {NULL, NULL},
 };
 
 static const KeyDef eoffice_keys[] = {
@@ -1539,6 +1588,7 @@ static const KeyDef room_keys[] = {
     {"record", key_room_record},
     {"retention_days", key_room_retention_days},
     {"confidential", key_room_confidential},
+    {"sites", key_room_sites},
     {NULL, NULL},
 };
 
@@ -1624,9 +1674,9 @@ static gboolean load_site(Loader *ld, const char *group, GError **error)
     ld->site = site;
     gboolean ok = load_group(ld, group, site_keys, error);
     ld->site = NULL;
-    if (ok && !site->address && !site->user) {
+    if (ok && !site->address && !site->user && !site->dial) {
         set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, NULL,
-                  "address or user is required (docs/room-systems.md)");
+                  "address, user or dial is required (docs/room-systems.md)");
         return FALSE;
     }
     return ok;
@@ -1731,6 +1781,21 @@ static gboolean check_consistency(Loader *ld, GError **error)
         if (need != NULL) {
             set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, "access", "%s", need);
             return FALSE;
+        }
+        for (guint k = 0; room->sites && room->sites[k]; k++) {
+            const HnSiteConfig *site = hn_config_find_site(cfg, room->sites[k]);
+            if (!site || !site->dial) {
+                set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, "sites",
+                          site ? "[site:%s] has no dial (the SIP URI to call)"
+                               : "no [site:%s] group is declared",
+                          room->sites[k]);
+                return FALSE;
+            }
+            if (!cfg->sip_listen_host) {
+                set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, group, "sites",
+                          "calling sites needs the SIP gateway ([sip] listen)");
+                return FALSE;
+            }
         }
     }
     return TRUE;

@@ -93,6 +93,7 @@ typedef struct {
     guint retention_days; /* archived files kept this many days, 0: forever; [rooms] default */
     gboolean has_own_retention;
     gboolean confidential; /* no hook and no e-office delivery for its meetings (docs/hooks.md) */
+    char **sites; /* [site:NAME]s called when its meeting starts (each has a dial); NULL: none */
 } HnRoomConfig;
 
 /* One hook endpoint: a [webhook:NAME] group (docs/hooks.md). */
@@ -136,6 +137,7 @@ typedef struct {
     char *user;       /* SIP user (From) of the site, or NULL */
     gboolean trusted; /* joins PIN-protected rooms without their PIN */
     HnSiteSrtp srtp;
+    char *dial; /* SIP URI the gateway calls (dial-out: sip:user@host[:port]), or NULL */
 } HnSiteConfig;
 
 /* All settings. Fields are public and read-only for users; change them only through the
@@ -226,6 +228,7 @@ typedef struct {
     char *sip_private_key;     /* PEM private key of sip_certificate */
     guint sip_session_expires; /* RFC 4028 Session-Expires we ask for, seconds (1800) */
     guint sip_min_se;          /* smallest Session-Expires taken, else 422 (90) */
+    guint sip_redial_seconds;      /* dial-out: seconds from a dropped call to the redial */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);
@@ -257,6 +260,9 @@ gboolean hn_config_set_data_dir(HnConfig *cfg, const char *dir, GError **error);
 
 /* The declared room called name, or NULL. transfer none: valid while cfg lives. */
 const HnRoomConfig *hn_config_find_room(const HnConfig *cfg, const char *name);
+
+/* The [site:NAME] group called name (exact bytes); NULL when none. transfer none. */
+const HnSiteConfig *hn_config_find_site(const HnConfig *cfg, const char *name);
 
 /* The effective access policy of room name (declared or not): its own access, else
  * token-or-pin when [auth] jwt_secret is set (token only when it has no PIN), else pin when it

@@ -1,5 +1,7 @@
 #include "app/hub.h"
 
+#include <errno.h>
+
 #include <string.h>
 #include <sys/random.h>
 
@@ -925,6 +927,17 @@ void hn_hub_set_site_close(HnHub *hub, HnHubSiteCloseFn fn, void *user)
 {
     hub->site_close = fn;
     hub->site_close_user = user;
+}
+
+void hn_hub_set_site_dial(HnHub *hub, HnHubSiteDialFn fn, void *user)
+{
+    hub->site_dial = fn;
+    hub->site_dial_user = user;
+}
+
+int hn_hub_site_dial(HnHub *hub, const char *room, const char *site, gboolean call)
+{
+    return hub->site_dial ? hub->site_dial(hub->site_dial_user, room, site, call) : -ENODEV;
 }
 
 void hn_hub_close_conn(HnHub *hub, uint64_t conn_id, int code, const char *reason)

@@ -71,3 +71,12 @@ HnWorker *hn_hub_site_worker(HnHub *hub, uint64_t pid);
  * as a closed socket would. Call once, before the loop runs. */
 typedef void (*HnHubSiteCloseFn)(void *user, uint64_t pid, const char *reason);
 void hn_hub_set_site_close(HnHub *hub, HnHubSiteCloseFn fn, void *user);
+
+/* The gateway's dial-out (docs/room-systems.md, "Dial-out"), for the REST API: call site (a
+ * [site:NAME] with a dial) into room now (call TRUE), or hang it up without redial (FALSE).
+ * Returns 0, -ENOENT (no such site, or it has no dial), -ENODEV (no SIP gateway), -EINVAL (a
+ * room that cannot hold a call), -EALREADY (hang-up: no call). Set once, before the loop runs. */
+typedef int (*HnHubSiteDialFn)(void *user, const char *room, const char *site, gboolean call);
+void hn_hub_set_site_dial(HnHub *hub, HnHubSiteDialFn fn, void *user);
+/* Calls the function set with hn_hub_set_site_dial; -ENODEV when none. */
+int hn_hub_site_dial(HnHub *hub, const char *room, const char *site, gboolean call);

@@ -229,6 +229,18 @@ void hn_hub_meeting_observe(HnHub *hub, HnMeetingObserverFn fn, gpointer user)
     g_array_append_val(hub->meetings->observers, o);
 }
 
+void hn_hub_meeting_unobserve(HnHub *hub, HnMeetingObserverFn fn, gpointer user)
+{
+    GArray *obs = hub->meetings ? hub->meetings->observers : NULL;
+    for (guint i = 0; obs && i < obs->len; i++) {
+        Observer *o = &g_array_index(obs, Observer, i);
+        if (o->fn == fn && o->user == user) {
+            g_array_remove_index(obs, i);
+            return;
+        }
+    }
+}
+
 static Meeting *find(HnHub *hub, const char *room)
 {
     return hub->meetings ? g_hash_table_lookup(hub->meetings->by_room, room) : NULL;
@@ -317,7 +329,16 @@ void hn_hub_meeting_joined(HnHub *hub, const char *room, guint64 pid, const char
         m = meeting_add(hub, room, ref_new());
         HnRoomPolicy pol;
         const char *title = hn_hub_room_policy(hub, room, &pol) ? pol.title : NULL;
-        post(hub, JOB_START, m->ref, room, "meeting.started", "system", NULL, NULL, title, NULL, 0);
+        /* the sites the SIP gateway calls now (gateway/sip_dialout.c) */
+        const HnRoomConfig *rc = hn_config_find_room(hub->cfg, room);
+        json_t *data = NULL;
+        if (rc && rc->sites && hub->cfg->sip_listen_host) {
+            json_t *sites = json_array();
+            for (guint i = 0; rc->sites[i]; i++)
+                json_array_append_new(sites, json_string(rc->sites[i]));
+            data = json_pack("{s:o}", "sites", sites);
+        }
+        post(hub, JOB_START, m->ref, room, "meeting.started", "system", NULL, data, title, NULL, 0);
     }
     if (m->grace_src) {
         g_source_remove(m->grace_src);

@@ -40,6 +40,8 @@ typedef void (*HnMeetingObserverFn)(HnHub *hub, const HnMeetingEvent *ev, gpoint
 
 /* Adds an observer; it sees every event appended from now on, in order. */
 void hn_hub_meeting_observe(HnHub *hub, HnMeetingObserverFn fn, gpointer user);
+/* Removes the observer added with fn and user (nothing when there is none). */
+void hn_hub_meeting_unobserve(HnHub *hub, HnMeetingObserverFn fn, gpointer user);
 /* Appends an event of room's current meeting (none: meeting 0). data: a JSON object, transfer
  * full, NULL for {}; actor, participant may be NULL. Never blocks. */
 void hn_hub_meeting_event(HnHub *hub, const char *room, const char *type, const char *actor,

@@ -83,6 +83,8 @@ struct HnHub {
     struct HnHubWhip *whip;           /* app/hub_whip.c: WHIP sessions */
     HnHubSiteCloseFn site_close;      /* the SIP gateway's hang-up (hn_hub_set_site_close) */
     void *site_close_user;
+    HnHubSiteDialFn site_dial; /* the SIP gateway's dial-out (hn_hub_set_site_dial) */
+    void *site_dial_user;
 };
 
 /* Closes participant conn_id: a WebSocket with code and reason, a room system (gateway) by its

@@ -19,6 +19,7 @@ typedef struct SipCall SipCall;
 
 #include "gateway/rtp_leg.h"
 #include "gateway/sip.h"
+#include "gateway/sip_call.h"
 #include "gateway/sip_dial.h"
 #include "gateway/sip_picture.h"
 #include "gateway/sip_reinvite.h"
@@ -43,6 +44,7 @@ struct HnSipGateway {
     gboolean has_media;
     guint64 session_seq;
     HnSipTls *tls; /* [sip] tls_listen: the certificate directory; NULL: no TLS */
+    HnSipDialout *dialout; /* calls to the configured sites (sip_dialout.c) */
 };
 
 /* Sofia's module logs (not in its public headers): to g_debug, not stderr. */
@@ -67,6 +69,9 @@ struct SipCall {
     uint32_t video_kbps; /* the picture's bitrate our answers' b=AS says, 0: none */
     gboolean byed;       /* we sent BYE or got one */
     struct PinWait *pin; /* answered, waiting for the PIN by DTMF; NULL: in the room or gone */
+    void *out;           /* a call we made: its dial-out entry (sip_dialout.c); NULL: incoming */
+    gboolean removed;    /* closed by the meeting (chair's remove): a dial-out is not redialled */
+    const char *why;     /* how it ended, for a dial-out's site.dropped (static) */
 };
 
 static void pin_free(struct PinWait *w);
@@ -95,6 +100,8 @@ static void call_free(SipCall *c)
     if (c->pid)
         hn_hub_site_leave(c->gw->hub, c->pid, c->byed ? "left" : "disconnected");
     g_hash_table_remove(c->gw->calls, c);
+    if (c->out)
+        hn_sip_dialout_call_ended(c->gw->dialout, c->out, c->removed, c->why);
     if (c->nh) {
         nua_handle_bind(c->nh, NULL);
         nua_handle_destroy(c->nh);
@@ -142,6 +149,7 @@ static void call_gone(void *user, uint64_t pid, const char *what)
     hn_hub_site_leave(gw->hub, c->pid, what);
     c->pid = 0;
     c->byed = TRUE;
+    c->why = "media silent";
     nua_bye(c->nh, TAG_END());
 }
 
@@ -398,6 +406,46 @@ static gboolean timer_ok(const sip_t *sip)
     return sip_has_feature(sip->sip_supported, "timer");
 }
 
+/* The accepted streams of a negotiation (an answer we gave or got): the leg's streams (init,
+ * their ports taken from ports; a rejected stream's ports are closed) and the tracks it publishes
+ * into the room (tracks, *nt). Returns how many in init. */
+static size_t leg_streams(const HnSdpPlainStream *streams, size_t n, HnRtpPorts *ports,
+                          const HnSdpSdesKey *keys, HnRtpLegStreamInit *init,
+                          HnRoomTrackDesc *tracks, size_t *nt_out)
+{
+    size_t ni = 0, nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        const HnSdpPlainStream *st = &streams[i];
+        if (!st->accepted) {
+            hn_rtp_ports_close(&ports[i]);
+            continue;
+        }
+        uint32_t opus_ssrc = g_random_int() | 1;
+        init[ni++] = (HnRtpLegStreamInit){st, ports[i], st->srtp ? &keys[i] : NULL, opus_ssrc};
+        gboolean transcoded = st->kind == HN_KIND_AUDIO && hn_transcoder_handles(st->codec);
+        HnCodecId id = transcoded ? HN_CODEC_OPUS : codec_id(st->codec);
+        if (id == HN_CODEC_UNKNOWN || st->direction == HN_SDP_DIR_SENDONLY ||
+            st->direction == HN_SDP_DIR_INACTIVE)
+            continue;
+        HnRoomTrackDesc *t = &tracks[nt++];
+        memset(t, 0, sizeof *t);
+        g_snprintf(t->mid, sizeof t->mid, "%s%zu", st->kind == HN_KIND_VIDEO ? "v" : "a", i);
+        t->kind = st->kind;
+        t->source = st->kind == HN_KIND_VIDEO ? HN_SOURCE_CAMERA : HN_SOURCE_MICROPHONE;
+        t->codec.id = id;
+        t->codec.kind = st->kind;
+        t->codec.pt = transcoded ? HN_TRANSCODE_OPUS_PT : st->pt;
+        t->codec.clock_rate = transcoded ? 48000 : st->clock_rate;
+        t->ssrc = transcoded ? opus_ssrc : 0; /* else learnt from the first packet */
+        t->codec.channels = id == HN_CODEC_OPUS ? 2 : 0;
+        t->codec.feedback = st->kind == HN_KIND_VIDEO ? HN_FB_PLI | HN_FB_FIR | HN_FB_NACK : 0;
+        g_strlcpy(t->codec.fmtp, transcoded ? "minptime=10;useinbandfec=1" : st->fmtp,
+                  sizeof t->codec.fmtp);
+    }
+    *nt_out = nt;
+    return ni;
+}
+
 static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
 {
     char addr[64];
@@ -519,35 +567,8 @@ static void on_invite(HnSipGateway *gw, nua_handle_t *nh, const sip_t *sip)
     /* the accepted streams: the leg's, and the tracks it publishes */
     HnRtpLegStreamInit init[HN_RTP_LEG_MAX_STREAMS];
     HnRoomTrackDesc tracks[HN_RTP_LEG_MAX_STREAMS];
-    size_t ni = 0, nt = 0;
-    for (size_t i = 0; i < n; i++) {
-        const HnSdpPlainStream *st = &ans->streams[i];
-        if (!st->accepted) {
-            hn_rtp_ports_close(&ports[i]);
-            continue;
-        }
-        uint32_t opus_ssrc = g_random_int() | 1;
-        init[ni++] = (HnRtpLegStreamInit){st, ports[i], st->srtp ? &keys[i] : NULL, opus_ssrc};
-        gboolean transcoded = st->kind == HN_KIND_AUDIO && hn_transcoder_handles(st->codec);
-        HnCodecId id = transcoded ? HN_CODEC_OPUS : codec_id(st->codec);
-        if (id == HN_CODEC_UNKNOWN || st->direction == HN_SDP_DIR_SENDONLY ||
-            st->direction == HN_SDP_DIR_INACTIVE)
-            continue;
-        HnRoomTrackDesc *t = &tracks[nt++];
-        memset(t, 0, sizeof *t);
-        g_snprintf(t->mid, sizeof t->mid, "%s%zu", st->kind == HN_KIND_VIDEO ? "v" : "a", i);
-        t->kind = st->kind;
-        t->source = st->kind == HN_KIND_VIDEO ? HN_SOURCE_CAMERA : HN_SOURCE_MICROPHONE;
-        t->codec.id = id;
-        t->codec.kind = st->kind;
-        t->codec.pt = transcoded ? HN_TRANSCODE_OPUS_PT : st->pt;
-        t->codec.clock_rate = transcoded ? 48000 : st->clock_rate;
-        t->ssrc = transcoded ? opus_ssrc : 0; /* else learnt from the first packet */
-        t->codec.channels = id == HN_CODEC_OPUS ? 2 : 0;
-        t->codec.feedback = st->kind == HN_KIND_VIDEO ? HN_FB_PLI | HN_FB_FIR | HN_FB_NACK : 0;
-        g_strlcpy(t->codec.fmtp, transcoded ? "minptime=10;useinbandfec=1" : st->fmtp,
-                  sizeof t->codec.fmtp);
-    }
+    size_t nt = 0;
+    size_t ni = leg_streams(ans->streams, n, ports, keys, init, tracks, &nt);
     SipCall *c = g_new0(SipCall, 1);
     c->gw = gw;
     c->nh = nh;
@@ -690,9 +711,14 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_i_options:
         on_options(gw, nh);
         break;
+    case nua_r_invite: /* the answer to a call we made */
+        if (call && call->out && status >= 200 && status < 300)
+            hn_sip_dialout_answered(gw->dialout, call->out, sip);
+        break;
     case nua_i_bye:
         if (call) {
             call->byed = TRUE;
+            call->why = "the site hung up";
             if (call->pid) {
                 hn_hub_site_leave(gw->hub, call->pid, "left");
                 call->pid = 0;
@@ -742,6 +768,7 @@ static void site_close(void *user, uint64_t pid, const char *reason)
     g_message("sip: %s call p%" G_GUINT64_FORMAT " closed by the meeting (%s)", c->room, pid,
               reason ? reason : "-");
     c->pid = 0;
+    c->removed = TRUE;
     if (!c->byed) {
         c->byed = TRUE;
         nua_bye(c->nh, TAG_END());
@@ -801,6 +828,7 @@ HnSipGateway *hn_sip_gateway_new(const HnConfig *cfg, HnHub *hub, GError **error
         return NULL;
     }
     hn_hub_set_site_close(hub, site_close, gw);
+    gw->dialout = hn_sip_dialout_new(gw, cfg, hub);
     g_message("sip: listening on %s (UDP and TCP)%s%s%s", url, sips ? ", " : "", sips ? sips : "",
               sips ? " (TLS)" : "");
     return gw;
@@ -826,6 +854,8 @@ void hn_sip_gateway_free(HnSipGateway *gw)
         return;
     if (gw->hub)
         hn_hub_set_site_close(gw->hub, NULL, NULL);
+    hn_sip_dialout_free(gw->dialout); /* its calls stay, BYE below, without redial */
+    gw->dialout = NULL;
     if (gw->nua) {
         GList *calls = g_hash_table_get_keys(gw->calls);
         for (GList *l = calls; l; l = l->next) {
@@ -855,4 +885,65 @@ void hn_sip_gateway_free(HnSipGateway *gw)
     su_home_deinit(gw->home);
     hn_sip_tls_free(gw->tls);
     g_free(gw);
+}
+
+/* --- for dial-out (sip_call.h) ------------------------------------------------------------- */
+
+nua_t *hn_sip_gateway_nua(HnSipGateway *gw)
+{
+    return gw->nua;
+}
+
+const char *hn_sip_gateway_media_address(const HnSipGateway *gw)
+{
+    return media_address(gw);
+}
+
+SipCall *hn_sip_call_new_out(HnSipGateway *gw, const char *room, const char *to_uri,
+                             const char *offer, void *out)
+{
+    SipCall *c = g_new0(SipCall, 1);
+    c->gw = gw;
+    c->out = out;
+    g_strlcpy(c->room, room, sizeof c->room);
+    c->nh = nua_handle(gw->nua, c, SIPTAG_TO_STR(to_uri), TAG_END());
+    if (!c->nh) {
+        g_free(c);
+        return NULL;
+    }
+    c->answer = g_strdup(offer); /* a re-INVITE from the site gets our offer again */
+    g_hash_table_add(gw->calls, c);
+    nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer),
+               SIPTAG_ALLOW_STR(ALLOW), TAG_END());
+    return c;
+}
+
+uint64_t hn_sip_call_enter(SipCall *c, const HnSdpPlainStream *streams, size_t n, HnRtpPorts *ports,
+                           const HnSdpSdesKey *keys, const char *name, const char *addr)
+{
+    HnRtpLegStreamInit init[HN_RTP_LEG_MAX_STREAMS];
+    HnRoomTrackDesc tracks[HN_RTP_LEG_MAX_STREAMS];
+    size_t nt = 0;
+    size_t ni =
+        leg_streams(streams, MIN(n, HN_RTP_LEG_MAX_STREAMS), ports, keys, init, tracks, &nt);
+    gboolean in = ni > 0 && call_enter(c->gw, c, init, ni, tracks, nt, name, addr);
+    for (size_t i = 0; i < ni; i++)
+        hn_rtp_ports_close(&init[i].ports); /* the leg has its own references */
+    return in ? c->pid : 0;
+}
+
+void hn_sip_call_hang_up(SipCall *c, gboolean answered)
+{
+    c->out = NULL;
+    if (c->pid) {
+        hn_hub_site_leave(c->gw->hub, c->pid, "left");
+        c->pid = 0;
+    }
+    if (c->byed)
+        return;
+    c->byed = TRUE;
+    if (answered)
+        nua_bye(c->nh, TAG_END());
+    else
+        nua_cancel(c->nh, TAG_END());
 }

@@ -142,6 +142,48 @@ static void test_tls_and_session_timer_keys(void **state)
     g_free(pem);
 }
 
+/* Dial-out keys: [site:NAME] dial, [room:NAME] sites, [sip] redial_seconds; an unknown site or
+ * one without dial in sites refuses the start with a clear message. */
+static void test_dialout_config(void **state)
+{
+    (void)state;
+    const char *base = "[sip]\nlisten = 127.0.0.1:5060\n"
+                       "[site:UBND xã An Phú]\ndial = sip:anphu@192.0.2.20:5060\n"
+                       "[site:Huyện]\ndial = sip:huyen@192.0.2.21\nsrtp = required\n";
+    g_autofree char *ok =
+        g_strconcat(base, "[room:giao-ban]\nsites = UBND xã An Phú , Huyện\n", NULL);
+    HnConfig *cfg = load(ok);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->sip_redial_seconds, 10);
+    const HnRoomConfig *r = hn_config_find_room(cfg, "giao-ban");
+    assert_non_null(r->sites);
+    assert_string_equal(r->sites[0], "UBND xã An Phú");
+    assert_string_equal(r->sites[1], "Huyện");
+    assert_null(r->sites[2]);
+    assert_string_equal(hn_config_find_site(cfg, "Huyện")->dial, "sip:huyen@192.0.2.21");
+    hn_config_free(cfg);
+    cfg = load("[sip]\nlisten = 127.0.0.1:5060\nredial_seconds = 1\n");
+    assert_int_equal(cfg->sip_redial_seconds, 1);
+    hn_config_free(cfg);
+
+    HnConfig *c2 = hn_config_new();
+    GError *err = NULL;
+    g_autofree char *unknown = g_strconcat(base, "[room:giao-ban]\nsites = Xã Khác\n", NULL);
+    assert_false(hn_config_load_data(c2, unknown, -1, "test.conf", &err));
+    assert_non_null(strstr(err->message, "no [site:Xã Khác] group is declared"));
+    assert_non_null(strstr(err->message, "[room:giao-ban] sites"));
+    g_clear_error(&err);
+    hn_config_free(c2);
+    assert_null(load("[sip]\nlisten = 127.0.0.1:5060\n[site:a]\naddress = 192.0.2.1\n"
+                     "[room:r]\nsites = a\n")); /* a has no dial */
+    assert_null(load("[site:a]\ndial = sip:a@192.0.2.1\n[room:r]\nsites = a\n")); /* no [sip] */
+    assert_null(load("[site:a]\ndial = http://x\n"));
+    assert_null(load("[site:a]\ndial = sip:nohost\n"));
+    assert_null(load("[site:a]\ndial = sip:@h\n"));
+    assert_null(load("[room:r]\nsites = ,\n"));
+    assert_null(load("[sip]\nlisten = 127.0.0.1:5060\nredial_seconds = 0\n"));
+}
+
 static void test_display_names(void **state)
 {
     g_autofree char *a = hn_sip_display_name(NULL, "\"Hội trường\x01 xã\"", "u");
@@ -167,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dial_strings),
         cmocka_unit_test(test_config_and_sites),
+        cmocka_unit_test(test_dialout_config),
         cmocka_unit_test(test_display_names),
         cmocka_unit_test(test_tls_and_session_timer_keys),
     };
