@@ -228,7 +228,7 @@ typedef struct {
     char *sip_private_key;     /* PEM private key of sip_certificate */
     guint sip_session_expires; /* RFC 4028 Session-Expires we ask for, seconds (1800) */
     guint sip_min_se;          /* smallest Session-Expires taken, else 422 (90) */
-    guint sip_redial_seconds;      /* dial-out: seconds from a dropped call to the redial */
+    guint sip_redial_seconds;  /* dial-out: seconds from a dropped call to the redial */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -43,7 +43,7 @@ struct HnSipGateway {
     HnSipMediaProvider media;
     gboolean has_media;
     guint64 session_seq;
-    HnSipTls *tls; /* [sip] tls_listen: the certificate directory; NULL: no TLS */
+    HnSipTls *tls;         /* [sip] tls_listen: the certificate directory; NULL: no TLS */
     HnSipDialout *dialout; /* calls to the configured sites (sip_dialout.c) */
 };
 
