@@ -15,24 +15,43 @@ const path = require('node:path');
 const h = require('./lib/harness.js');
 const bs = require('./lib/baresip.js');
 
-const W = 320;
-const H = 240;
+// 640x360: Chromium sends two simulcast layers of it (the composition must follow the one
+// that flows). FPS frames a second; each official's colours, FLIP frames each (A alternates
+// magenta and cyan every 2 s: its tile in the composition must change, and the change times give
+// the glass-to-glass delay; B is yellow throughout).
+const W = 640;
+const H = 360;
+const FPS = 10;
+const FLIP = 20;
 const HALL_TONE = 1500;
+const RGB = { magenta: [1, 0, 1], cyan: [0, 1, 1], yellow: [1, 1, 0] };
 const OFFICIALS = [
-  { key: 'a', name: 'Cán bộ A', rgb: [1, 0, 1], colour: 'magenta', tone: 600 },
-  { key: 'b', name: 'Cán bộ B', rgb: [1, 1, 0], colour: 'yellow', tone: 1000 },
+  { key: 'a', name: 'Cán bộ A', colours: ['magenta', 'cyan'], tone: 600 },
+  { key: 'b', name: 'Cán bộ B', colours: ['yellow'], tone: 1000 },
 ];
 
-/** A Y4M file of `frames` solid frames of colour `rgb` (0..1 each, BT.601 limited range): what
+/** A Y4M file of solid frames, FLIP of each of `colours` in turn (BT.601 limited range): what
  *  Chromium's fake camera plays in a loop (--use-file-for-fake-video-capture). */
-function solidY4m(file, [r, g, b], frames = 5) {
-  const y = Math.round(16 + 65.481 * r + 128.553 * g + 24.966 * b);
-  const u = Math.round(128 - 37.797 * r - 74.203 * g + 112 * b);
-  const v = Math.round(128 + 112 * r - 93.786 * g - 18.214 * b);
-  const frame = Buffer.concat([Buffer.from('FRAME\n'), Buffer.alloc(W * H, y),
-    Buffer.alloc((W * H) / 4, u), Buffer.alloc((W * H) / 4, v)]);
-  const head = Buffer.from(`YUV4MPEG2 W${W} H${H} F15:1 Ip A1:1 C420jpeg\n`);
-  fs.writeFileSync(file, Buffer.concat([head, ...Array(frames).fill(frame)]));
+function solidY4m(file, colours) {
+  const frames = colours.map((name) => {
+    const [r, g, b] = RGB[name];
+    const y = Math.round(16 + 65.481 * r + 128.553 * g + 24.966 * b);
+    const u = Math.round(128 - 37.797 * r - 74.203 * g + 112 * b);
+    const v = Math.round(128 + 112 * r - 93.786 * g - 18.214 * b);
+    const f = Buffer.concat([Buffer.from('FRAME\n'), Buffer.alloc(W * H, y),
+      Buffer.alloc((W * H) / 4, u), Buffer.alloc((W * H) / 4, v)]);
+    return Array(colours.length > 1 ? FLIP : 1).fill(f);
+  }).flat();
+  const head = Buffer.from(`YUV4MPEG2 W${W} H${H} F${FPS}:1 Ip A1:1 C420jpeg\n`);
+  fs.writeFileSync(file, Buffer.concat([head, ...frames]));
+}
+
+/** The colour a pixel is, of RGB's (or null). */
+function colourOf(r, g, b) {
+  if (r > 170 && g < 80 && b > 170) return 'magenta';
+  if (r < 80 && g > 170 && b > 170) return 'cyan';
+  if (r > 170 && g > 170 && b < 80) return 'yellow';
+  return null;
 }
 
 /** A 16-bit mono 48 kHz WAV: a `freq` tone in 250 ms syllables (100 ms pauses), so that the
@@ -97,9 +116,10 @@ function hearAndSee(page, name, freq) {
   }, { name, freq });
 }
 
-/** In the page: fractions of the PNG's pixels (every 7th) that are each official's colour. */
+/** In the page: fractions of the PNG's pixels (every 7th) that are each of RGB's colours. */
 function pngColours(page, png) {
-  return page.evaluate(async (b64) => {
+  return page.evaluate(async ({ b64, classify }) => {
+    const colourOf = new Function(`return (${classify})`)();
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
     await img.decode();
@@ -109,17 +129,40 @@ function pngColours(page, png) {
     const g = c.getContext('2d');
     g.drawImage(img, 0, 0);
     const d = g.getImageData(0, 0, c.width, c.height).data;
-    let magenta = 0;
-    let yellow = 0;
+    const out = { width: c.width, height: c.height, magenta: 0, cyan: 0, yellow: 0 };
     let n = 0;
     for (let i = 0; i < d.length; i += 4 * 7) {
-      const [r, gr, b] = [d[i], d[i + 1], d[i + 2]];
       n++;
-      magenta += r > 170 && gr < 80 && b > 170;
-      yellow += r > 170 && gr > 170 && b < 80;
+      const k = colourOf(d[i], d[i + 1], d[i + 2]);
+      if (k) out[k]++;
     }
-    return { width: c.width, height: c.height, magenta: magenta / n, yellow: yellow / n };
-  }, png.toString('base64'));
+    for (const k of ['magenta', 'cyan', 'yellow']) out[k] /= n;
+    return out;
+  }, { b64: png.toString('base64'), classify: colourOf.toString() });
+}
+
+/** In the page: records when its own preview (what its camera captures) changes colour:
+ *  window.hallFlips = [{colour, t (ms, Date.now())}]. */
+function watchOwnPreview(page) {
+  return page.evaluate((classify) => {
+    const colourOf = new Function(`return (${classify})`)();
+    const v = document.querySelector('.tile.self video');
+    const c = document.createElement('canvas');
+    c.width = 8;
+    c.height = 8;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    window.hallFlips = [];
+    const onFrame = () => {
+      g.drawImage(v, 0, 0, 8, 8);
+      const d = g.getImageData(4, 4, 1, 1).data;
+      const k = colourOf(d[0], d[1], d[2]);
+      const flips = window.hallFlips;
+      if (k && (!flips.length || flips[flips.length - 1].colour !== k)) flips.push({ colour: k, t: Date.now() });
+      v.requestVideoFrameCallback(onFrame);
+    };
+    v.requestVideoFrameCallback(onFrame);
+    return !!v;
+  }, colourOf.toString());
 }
 
 const skip = (h.external() ? 'needs its own server (SIP listener)' : bs.missing()) || false;
@@ -144,7 +187,7 @@ test('a room system (baresip) and two Chromium officials see and hear each other
     await Promise.all(OFFICIALS.map(async (o) => {
       const y4m = path.join(tmp, `${o.key}.y4m`);
       const wav = path.join(tmp, `${o.key}.wav`);
-      solidY4m(y4m, o.rgb);
+      solidY4m(y4m, o.colours);
       toneWav(wav, o.tone);
       const browser = await h.launchBrowser({ extraArgs: [`--use-file-for-fake-video-capture=${y4m}`,
         `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required'] });
@@ -186,11 +229,45 @@ test('a room system (baresip) and two Chromium officials see and hear each other
     await h.waitFor(async () => {
       const png = await phone.snapshot();
       seen = png ? await pngColours(pages.a, png) : seen;
-      return seen && seen.magenta > 0.02 && seen.yellow > 0.02 ? seen : null;
+      return seen && seen.magenta + seen.cyan > 0.02 && seen.yellow > 0.02 ? seen : null;
     }, { timeout: 20000, interval: 200, message: 'baresip\'s frame shows both officials' });
     assert.equal(seen.width, 1280);
     assert.equal(seen.height, 720);
     diag.push(`composition seen at ${at()} s`);
+
+    // A's tile is live in it: it turns cyan and magenta again as A's camera does (a tile frozen
+    // on a simulcast layer that stopped would not). Glass-to-glass: each change seen in
+    // baresip's frames against the time A's own preview changed. A snapshot shows the frame
+    // decoded after the request: a new colour gives an upper bound of the delay, the old colour
+    // still there after the change a lower bound.
+    assert.ok(await watchOwnPreview(pages.a), 'A\'s own preview');
+    const shots = [];
+    const until = Date.now() + 6000;
+    while (Date.now() < until) {
+      const t = Date.now();
+      const png = await phone.snapshot(20);
+      if (!png) continue;
+      const c = await pngColours(pages.a, png);
+      shots.push({ t, a: c.cyan > 0.01 ? 'cyan' : c.magenta > 0.01 ? 'magenta' : null });
+    }
+    const flips = await pages.a.evaluate(() => window.hallFlips);
+    const coloursSeen = new Set(shots.map((s) => s.a).filter(Boolean));
+    assert.ok(coloursSeen.has('cyan') && coloursSeen.has('magenta'),
+      `A's tile changes colour in baresip's frames: ${JSON.stringify(shots)}; A's camera: ${JSON.stringify(flips)}`);
+    let upper = Infinity;
+    let lower = 0;
+    for (const s of shots) {
+      const last = [...flips].reverse().find((f) => f.t <= s.t);
+      if (!last || !s.a) continue;
+      if (s.a === last.colour) {
+        const prev = shots.filter((x) => x.t < s.t).pop();
+        if (prev && prev.a && prev.a !== s.a) upper = Math.min(upper, s.t - last.t);
+      } else {
+        lower = Math.max(lower, s.t - last.t);
+      }
+    }
+    const g2g = `glass-to-glass ${lower}..${upper === Infinity ? '?' : upper} ms (${shots.length} frames, ${flips.length} changes)`;
+    diag.push(g2g);
 
     // Its sound: the officials' tones, not its own (mix-minus). 3 s more of it, then hang up
     // (sndfile closes its dump).
@@ -205,8 +282,8 @@ test('a room system (baresip) and two Chromium officials see and hear each other
     const msg = `tone powers ${OFFICIALS[0].tone} Hz ${pa.toExponential(2)}, ${OFFICIALS[1].tone} Hz ` +
       `${pb.toExponential(2)}, own ${HALL_TONE} Hz ${own.toExponential(2)} (${last.length} samples at ${wav.rate})`;
     assert.ok(pa > 100 * own && pb > 100 * own, msg);
-    console.log(`# hall: ${msg}; composition (magenta, yellow) ${seen.magenta.toFixed(3)}, ` +
-      `${seen.yellow.toFixed(3)}; hall tone above median in pages ${seenBy.a.aboveMedian.toFixed(0)}, ` +
+    console.log(`# hall: ${msg}; composition (magenta, cyan, yellow) ${seen.magenta.toFixed(3)}, ${seen.cyan.toFixed(3)}, ` +
+      `${seen.yellow.toFixed(3)}; ${g2g}; hall tone above median in pages ${seenBy.a.aboveMedian.toFixed(0)}, ` +
       `${seenBy.b.aboveMedian.toFixed(0)} dB; done at ${at()} s`);
   } catch (err) {
     for (const k of Object.keys(pages)) diag.push(`--- ${k} log ---\n${(await h.pageLog(pages[k])).slice(-3000)}`);

@@ -91,16 +91,16 @@ async function startBaresip({ sipPort, ctrlPort, tone = 1500, name = 'Baresip ha
     established: () => output.includes('Call established'),
     dial: (uri) => ctl('dial', uri),
     hangup: () => ctl('hangup'),
-    /** The next frame it decodes, as a PNG (snapshot module), or null within 3 s. */
-    async snapshot() {
+    /** The next frame it decodes, as a PNG (snapshot module), or null within 3 s; polls for
+     *  the file every `poll` ms. */
+    async snapshot(poll = 100) {
       const file = path.join(dir, `rx-${shot++}.png`);
       await ctl('snapshot_recv', file);
-      for (let i = 0; i < 30; i++) {
-        await sleep(100);
-        if (fs.existsSync(file)) {
-          await sleep(100); // written by baresip's thread: let it finish
-          return fs.readFileSync(file);
-        }
+      for (let i = 0; i < 3000 / poll; i++) {
+        await sleep(poll);
+        // written by baresip's thread: complete once its IEND chunk is there
+        const png = fs.existsSync(file) ? fs.readFileSync(file) : null;
+        if (png && png.length > 12 && png.toString('latin1', png.length - 8, png.length - 4) === 'IEND') return png;
       }
       return null;
     },
