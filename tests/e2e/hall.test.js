@@ -238,17 +238,19 @@ test('a room system (baresip) and two Chromium officials see and hear each other
     // A's tile is live in it: it turns cyan and magenta again as A's camera does (a tile frozen
     // on a simulcast layer that stopped would not). Glass-to-glass: each change seen in
     // baresip's frames against the time A's own preview changed. A snapshot shows the frame
-    // decoded after the request: a new colour gives an upper bound of the delay, the old colour
-    // still there after the change a lower bound.
+    // decoded between the request (t0) and the file (t1): the old colour still there after a
+    // change gives a lower bound of the delay (t0 - change), the new one an upper bound (t1 -
+    // change).
     assert.ok(await watchOwnPreview(pages.a), 'A\'s own preview');
     const shots = [];
     const until = Date.now() + 6000;
     while (Date.now() < until) {
-      const t = Date.now();
+      const t0 = Date.now();
       const png = await phone.snapshot(20);
+      const t1 = Date.now();
       if (!png) continue;
       const c = await pngColours(pages.a, png);
-      shots.push({ t, a: c.cyan > 0.01 ? 'cyan' : c.magenta > 0.01 ? 'magenta' : null });
+      shots.push({ t0, t1, a: c.cyan > 0.01 ? 'cyan' : c.magenta > 0.01 ? 'magenta' : null });
     }
     const flips = await pages.a.evaluate(() => window.hallFlips);
     const coloursSeen = new Set(shots.map((s) => s.a).filter(Boolean));
@@ -257,14 +259,10 @@ test('a room system (baresip) and two Chromium officials see and hear each other
     let upper = Infinity;
     let lower = 0;
     for (const s of shots) {
-      const last = [...flips].reverse().find((f) => f.t <= s.t);
-      if (!last || !s.a) continue;
-      if (s.a === last.colour) {
-        const prev = shots.filter((x) => x.t < s.t).pop();
-        if (prev && prev.a && prev.a !== s.a) upper = Math.min(upper, s.t - last.t);
-      } else {
-        lower = Math.max(lower, s.t - last.t);
-      }
+      const last = [...flips].reverse().find((f) => f.t <= s.t0);
+      if (!last || !s.a || flips.some((f) => f.t > s.t0 && f.t <= s.t1) || flips[0] === last) continue;
+      if (s.a === last.colour) upper = Math.min(upper, s.t1 - last.t);
+      else lower = Math.max(lower, s.t0 - last.t);
     }
     const g2g = `glass-to-glass ${lower}..${upper === Infinity ? '?' : upper} ms (${shots.length} frames, ${flips.length} changes)`;
     diag.push(g2g);
