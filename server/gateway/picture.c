@@ -9,6 +9,7 @@
 #include "app/room.h"
 #include "app/room.h"
 #include "core/codec.h"
+#include "gateway/picture_layer.h"
 #include "record/composer.h"
 #include "transport/worker.h"
 
@@ -72,6 +73,7 @@ typedef struct {
     char *participant, *name, *kind, *source;
     int ctrack; /* the composer's track, -1 until its first packet (video: key frame) */
     uint32_t ssrc;
+    HnPicLayer layer;    /* video: the simulcast layer followed */
     struct Feed *feed;   /* a reference: where to ask for key frames (NULL: nowhere) */
     int64_t kf_asked_us; /* monotonic: the last key frame request for it */
     gboolean failed;
@@ -403,9 +405,22 @@ static void on_rtp(Picture *p, Cmd *c)
             return;
         }
         t->ssrc = ssrc;
+        hn_pic_layer_init(&t->layer, c->clock_rate);
     }
-    if (ssrc != t->ssrc)
-        return; /* simulcast: the layer it started with (the highest then) */
+    if (strcmp(t->kind, "video") == 0) {
+        /* simulcast: the tap's layer changed (paused, resumed): follow it at its key frame */
+        unsigned switches = t->layer.switches;
+        if (hn_pic_layer_on_packet(&t->layer, c->data, c->len, c->keyframe, c->arrival_us) !=
+            HN_PIC_LAYER_FORWARD) {
+            tile_reask_keyframe(p, t);
+            return;
+        }
+        if (t->layer.switches != switches)
+            g_message("picture %s: %s: the tile follows another simulcast layer (%u)", p->room,
+                      t->participant, t->layer.switches);
+    } else if (ssrc != t->ssrc) {
+        return;
+    }
     HnHnrRecord r = {.type = HN_HNR_RTP,
                      .arrival_us = (uint64_t)c->arrival_us,
                      .len = (uint16_t)c->len,
