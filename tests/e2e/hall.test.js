@@ -192,7 +192,19 @@ test('a room system (baresip) and two Chromium officials see and hear each other
       const browser = await h.launchBrowser({ extraArgs: [`--use-file-for-fake-video-capture=${y4m}`,
         `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required'] });
       browsers.push(browser);
-      const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
+      const ctx = await browser.newContext({ viewport: { width: 960, height: 600 } });
+      // the test keeps the page's peer connections, to pause its simulcast layers below
+      await ctx.addInitScript(() => {
+        const Native = window.RTCPeerConnection;
+        window.hallPcs = [];
+        window.RTCPeerConnection = class extends Native {
+          constructor(...args) {
+            super(...args);
+            window.hallPcs.push(this);
+          }
+        };
+      });
+      const page = await ctx.newPage();
       h.recordPage(page, o.key, diag);
       // simulcast=0: see docs/room-systems.md (Tests): the composition's tile of a simulcast
       // publisher is not switched up from the layer it opened on.
@@ -241,10 +253,33 @@ test('a room system (baresip) and two Chromium officials see and hear each other
     // decoded between the request (t0) and the file (t1): the old colour still there after a
     // change gives a lower bound of the delay (t0 - change), the new one an upper bound (t1 -
     // change).
+    // A's camera drops to its lowest simulcast layer (the others paused, as a publisher does
+    // when nobody watches them): the router's tap moves to that layer, and the composition
+    // follows it at its key frame; A's tile must stay live (below).
+    const followed = () => server.log().split('follows another simulcast layer').length - 1;
+    const before = followed();
+    const paused = await pages.a.evaluate(async () => {
+      let n = 0;
+      for (const pc of window.hallPcs) {
+        for (const sender of pc.getSenders()) {
+          const p = sender.getParameters();
+          if (!sender.track || sender.track.kind !== 'video' || !p.encodings || p.encodings.length < 2) continue;
+          p.encodings.forEach((e, i) => { e.active = i === 0; });
+          await sender.setParameters(p);
+          n += p.encodings.length - 1;
+        }
+      }
+      return n;
+    });
+    assert.ok(paused > 0, 'A sends simulcast layers to pause');
+    await h.waitFor(() => followed() > before, { timeout: 10000, message: 'the composition follows A\'s lowest layer' });
+    diag.push(`layer followed at ${at()} s`);
     assert.ok(await watchOwnPreview(pages.a), 'A\'s own preview');
     const shots = [];
-    const until = Date.now() + 6000;
-    while (Date.now() < until) {
+    // until both colours were seen and 4.5 s passed (a few changes to time), at most 15 s
+    const from = Date.now();
+    const both = () => ['cyan', 'magenta'].every((k) => shots.some((x) => x.a === k));
+    while (Date.now() - from < 15000 && !(both() && Date.now() - from > 4500)) {
       const t0 = Date.now();
       const png = await phone.snapshot(20);
       const t1 = Date.now();
@@ -264,9 +299,7 @@ test('a room system (baresip) and two Chromium officials see and hear each other
       if (s.a === last.colour) upper = Math.min(upper, s.t1 - last.t);
       else lower = Math.max(lower, s.t0 - last.t);
     }
-    // A layer change of A's simulcast (the tap moving to another layer: not on cue, so counted,
-    // not asserted; the picture must follow it, or A's tile would stop changing above).
-    const follows = server.log().split('follows another simulcast layer').length - 1;
+    const follows = followed();
     const g2g = `${follows} layer change(s) followed; glass-to-glass ${lower}..${upper === Infinity ? '?' : upper} ms (${shots.length} frames, ${flips.length} changes)`;
     diag.push(g2g);
 
