@@ -206,8 +206,7 @@ test('a room system (baresip) and two Chromium officials see and hear each other
       });
       const page = await ctx.newPage();
       h.recordPage(page, o.key, diag);
-      // simulcast=0: see docs/room-systems.md (Tests): the composition's tile of a simulcast
-      // publisher is not switched up from the layer it opened on.
+      // simulcast on (the client's default): the composition follows each publisher's layer
       await page.goto(`${server.url}/?room=hall&name=${encodeURIComponent(o.name)}&q=low`,
         { waitUntil: 'domcontentloaded' });
       await h.waitFor(() => page.evaluate(() => window.hoinghi.state().phase === 'joined'),
