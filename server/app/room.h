@@ -160,3 +160,7 @@ typedef struct {
 void hn_room_feed(HnRoom *room, const HnRoomFeed *f, void *user);
 /* Stops it (closed is called); nothing if none. */
 void hn_room_feed_stop(HnRoom *room);
+/* Asks every video publisher of participant_id (the id the feed's track callback names) for a
+ * key frame: the composition asks again for a tile still waiting for its first one. Worker
+ * thread. participant_id: transfer none. */
+void hn_room_feed_keyframe(HnRoom *room, const char *participant_id);

@@ -186,6 +186,10 @@ RtProducer *rt_layers_learn(HnRouter *r, RtTransport *t, const uint8_t *buf, con
 
 void rt_layers_on_rtp(RtProducer *p, const uint8_t *buf, const HnRtpHeader *h, int64_t now_us)
 {
+    /* Padding only (Chromium's bandwidth probes, also on a paused layer's SSRC) is not media: a
+     * layer that only gets probes must not look active to layer selection or to the taps. */
+    if (h->payload_len == 0)
+        return;
     p->last_rtp_us = now_us;
     if (p->codec.id != HN_CODEC_VP8)
         return;

@@ -9,10 +9,14 @@
 #include "app/room.h"
 #include "app/room.h"
 #include "core/codec.h"
+#include "gateway/picture_layer.h"
 #include "record/composer.h"
 #include "transport/worker.h"
 
 #define QUEUE_BYTES (4u << 20) /* packet bytes queued from the worker, then drops */
+/* A tile still waiting for its first key frame asks the publisher again this often (a browser
+ * may not answer the first request: Chromium drops a PLI that comes before its encoder runs). */
+#define KEYFRAME_REASK_US 1000000
 
 /* The packets of one composer output, given to its outputs (a video class: many; audio: one). */
 typedef struct {
@@ -47,9 +51,12 @@ typedef enum {
     CMD_QUIT,
 } CmdType;
 
+struct Feed;
+
 typedef struct {
     CmdType type;
     uint32_t producer;
+    struct Feed *feed; /* CMD_TRACK: a reference (the feed that announced it) */
     Sink *sink;
     char *participant, *name, *kind, *source;
     HnCodecId codec;
@@ -66,6 +73,9 @@ typedef struct {
     char *participant, *name, *kind, *source;
     int ctrack; /* the composer's track, -1 until its first packet (video: key frame) */
     uint32_t ssrc;
+    HnPicLayer layer;    /* video: the simulcast layer followed */
+    struct Feed *feed;   /* a reference: where to ask for key frames (NULL: nowhere) */
+    int64_t kf_asked_us; /* monotonic: the last key frame request for it */
     gboolean failed;
 } PTrack;
 
@@ -96,9 +106,12 @@ struct HnPictures {
     gint packets_in, drops_queue, encoders, outputs, packets_out, compositions;
 };
 
+static void feed_unref(struct Feed *f);
+
 static void ptrack_free(gpointer p)
 {
     PTrack *t = p;
+    feed_unref(t->feed);
     g_free(t->participant);
     g_free(t->name);
     g_free(t->kind);
@@ -109,6 +122,7 @@ static void ptrack_free(gpointer p)
 static void cmd_free(gpointer p)
 {
     Cmd *c = p;
+    feed_unref(c->feed);
     g_free(c->participant);
     g_free(c->name);
     g_free(c->kind);
@@ -136,8 +150,10 @@ static void push(Picture *p, Cmd *c)
 /* One feed of one HnRoom (a room that closes and opens again gets a new one): its callbacks'
  * user. References: the room's (until closed), the picture's (p->feed), each hop's. */
 typedef struct Feed {
-    Picture *p;  /* a reference */
-    gint closed; /* the room ended it (stopped, replaced, room freed): the room may be gone */
+    Picture *p;       /* a reference */
+    HnWorker *worker; /* the room's, set before the feed starts (read-only after) */
+    HnRoom *room;     /* used on the worker only, while not closed */
+    gint closed;      /* the room ended it (stopped, replaced, room freed): the room may be gone */
     gint refs;
 } Feed;
 
@@ -162,6 +178,7 @@ static void feed_track(void *user, uint32_t producer, const char *participant, c
     Cmd *c = g_new0(Cmd, 1);
     c->type = CMD_TRACK;
     c->producer = producer;
+    c->feed = feed_ref(user);
     c->participant = g_strdup(participant);
     c->name = g_strdup(name);
     c->kind = g_strdup(kind);
@@ -243,6 +260,43 @@ static void hop(Picture *p, gboolean start)
     h->room = p->hroom;
     h->start = start;
     hn_worker_invoke(p->worker, hop_run, h, hop_free);
+}
+
+typedef struct {
+    Feed *f; /* a reference */
+    char *participant;
+} KfAsk;
+
+static gboolean kf_ask_run(gpointer data)
+{
+    KfAsk *a = data;
+    if (!g_atomic_int_get(&a->f->closed)) /* not closed: the room is alive */
+        hn_room_feed_keyframe(a->f->room, a->participant);
+    return G_SOURCE_REMOVE;
+}
+
+static void kf_ask_free(gpointer data)
+{
+    KfAsk *a = data;
+    feed_unref(a->f);
+    g_free(a->participant);
+    g_free(a);
+}
+
+/* A video tile still without its first key frame: asks its publisher again, at most every
+ * KEYFRAME_REASK_US (the feed asked once when it announced the track). Picture thread. */
+static void tile_reask_keyframe(Picture *p, PTrack *t)
+{
+    int64_t now = g_get_monotonic_time();
+    if (!t->feed || !t->feed->worker || g_atomic_int_get(&t->feed->closed) ||
+        now - t->kf_asked_us < KEYFRAME_REASK_US)
+        return;
+    t->kf_asked_us = now;
+    KfAsk *a = g_new0(KfAsk, 1);
+    a->f = feed_ref(t->feed);
+    a->participant = g_strdup(t->participant);
+    hn_worker_invoke(t->feed->worker, kf_ask_run, a, kf_ask_free);
+    g_debug("picture %s: %s: a key frame asked again", p->room, t->participant);
 }
 
 /* A feed that ended (or none): the room may be gone. Main thread. */
@@ -336,8 +390,10 @@ static void on_rtp(Picture *p, Cmd *c)
     uint32_t ssrc = (uint32_t)c->data[8] << 24 | (uint32_t)c->data[9] << 16 |
                     (uint32_t)c->data[10] << 8 | c->data[11];
     if (t->ctrack < 0) {
-        if (strcmp(t->kind, "video") == 0 && !c->keyframe)
-            return; /* a tile starts at a key frame (asked for when the feed announced it) */
+        if (strcmp(t->kind, "video") == 0 && !c->keyframe) {
+            tile_reask_keyframe(p, t); /* a tile starts at a key frame */
+            return;
+        }
         json_t *h = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "kind", t->kind, "codec",
                               hn_codec_name(c->codec), "clock_rate", (json_int_t)c->clock_rate,
                               "pt", (json_int_t)c->pt, "participant", t->participant, "name",
@@ -349,9 +405,22 @@ static void on_rtp(Picture *p, Cmd *c)
             return;
         }
         t->ssrc = ssrc;
+        hn_pic_layer_init(&t->layer, c->clock_rate);
     }
-    if (ssrc != t->ssrc)
-        return; /* simulcast: the layer it started with (the highest then) */
+    if (strcmp(t->kind, "video") == 0) {
+        /* simulcast: the tap's layer changed (paused, resumed): follow it at its key frame */
+        unsigned switches = t->layer.switches;
+        if (hn_pic_layer_on_packet(&t->layer, c->data, c->len, c->keyframe, c->arrival_us) !=
+            HN_PIC_LAYER_FORWARD) {
+            tile_reask_keyframe(p, t);
+            return;
+        }
+        if (t->layer.switches != switches)
+            g_message("picture %s: %s: the tile follows another simulcast layer (%u)", p->room,
+                      t->participant, t->layer.switches);
+    } else if (ssrc != t->ssrc) {
+        return;
+    }
     HnHnrRecord r = {.type = HN_HNR_RTP,
                      .arrival_us = (uint64_t)c->arrival_us,
                      .len = (uint16_t)c->len,
@@ -372,6 +441,8 @@ static void on_command(Picture *p, Cmd *c)
         t->kind = g_steal_pointer(&c->kind);
         t->source = g_steal_pointer(&c->source);
         t->ctrack = -1;
+        t->feed = g_steal_pointer(&c->feed);
+        t->kf_asked_us = g_get_monotonic_time(); /* the room asked when it announced it */
         PTrack *old = g_hash_table_lookup(p->tracks, GUINT_TO_POINTER(c->producer));
         if (old && old->ctrack >= 0) /* announced again (a new feed): keep the running one */
             ptrack_free(t);
@@ -564,6 +635,8 @@ static void feed_start(Picture *p, HnWorker *worker, HnRoom *hroom)
     feed_unref(p->feed); /* an earlier feed ends by itself (its room went, or is replaced) */
     p->feed = g_new0(Feed, 1);
     p->feed->p = p;
+    p->feed->worker = worker;
+    p->feed->room = hroom;
     p->feed->refs = 1;
     g_atomic_int_inc(&p->refs); /* the feed's */
     hop(p, TRUE);

@@ -396,32 +396,8 @@ def test_room_system_media_reaches_a_browser(sip_server, clients, srtp, audio):
     assert any(e.get('participant') == pid or e.get('id') == pid for e in left), left
 
 
-BARESIP_CONFIG = '''poll_method\tepoll
-sip_listen\t127.0.0.1:%(port)d
-audio_source\tausine,440
-audio_player\taufile,%(dir)s/rx.wav
-audio_alert\taufile,%(dir)s/alert.wav
-ausrc_srate\t48000
-auplay_srate\t48000
-ausrc_channels\t2
-auplay_channels\t2
-video_source\tfakevideo,nil
-video_display\tfakevideo,nil
-video_size\t320x240
-video_bitrate\t300000
-video_fps\t15
-rtcp_mux\tno
-module_path\t/usr/lib/baresip/modules
-module\tmenu.so
-module\taccount.so
-module\tg722.so
-module\tavcodec.so
-module\tausine.so
-module\taufile.so
-module\tfakevideo.so
-avcodec_h264enc\tlibx264
-avcodec_h264dec\th264
-'''
+with open(os.path.join(SIP_DIR, 'baresip.conf'), encoding='utf-8') as _f:
+    BARESIP_CONFIG = _f.read()  # shared with tests/e2e/lib/baresip.js
 
 
 @pytest.mark.skipif(shutil.which('baresip') is None or

@@ -256,6 +256,7 @@ module.exports = {
   launchFirefox,
   screenshot,
   startServer,
+  freePort,
   waitFor,
   sleep,
   recordPage,

@@ -397,6 +397,55 @@ static void test_tap_follows_top_layer(void **state)
     assert_int_equal(seen.by_layer[1], 1 + 5);
 }
 
+/* A padding-only packet (no payload, the P bit: Chromium's bandwidth probes) of layer l. */
+static size_t padding_pkt(uint8_t *b, unsigned l, uint16_t seq, uint32_t ts)
+{
+    b[0] = 0xa0; /* V=2, P */
+    b[1] = VID_PT;
+    hn_wr16(b + 2, seq);
+    hn_wr32(b + 4, ts);
+    hn_wr32(b + 8, SSRC(l));
+    memset(b + 12, 0, 255);
+    b[12 + 254] = 255;
+    return 12 + 255;
+}
+
+/* Probes are not media: a paused top layer that still gets padding-only packets is not active,
+ * so the tap (the composed picture, the recorder) moves to the layer that carries the picture
+ * instead of waiting on probes. */
+static void test_padding_does_not_keep_a_layer_active(void **state)
+{
+    Fx *f = *state;
+    make_layers(f);
+    TapSeen seen = {0};
+    HnRouterTap tap = {.on_rtp = tap_rtp, .one_producer = true, .producer_id = VID};
+    assert_true(hn_router_add_tap(f->r, &tap, &seen) > 0);
+    Pub p = {.ts = 1000};
+    bool keys[3] = {true, true, true};
+    frame(f, &p, 0, keys, NULL);
+    for (unsigned i = 1; i < 5; i++) {
+        f->now += 33000;
+        frame(f, &p, i, NULL, NULL);
+    }
+    assert_int_equal(seen.by_layer[2], 5);
+    /* the top layer is paused; its SSRC carries probes only, the middle layer the picture */
+    uint8_t b[1500];
+    unsigned mid = 0;
+    int64_t last_media = f->now;
+    for (unsigned i = 0; i < 80; i++) { /* 2.6 s */
+        size_t n = padding_pkt(b, 2, p.seq[2]++, p.ts);
+        assert_int_equal(hn_router_on_rtp(f->r, PUB, b, n, f->now), 0);
+        n = layer_pkt(b, 1, p.seq[1]++, p.ts, p.pid[1]++, 1, 0, false, 0);
+        assert_int_equal(hn_router_on_rtp(f->r, PUB, b, n, f->now), 0);
+        if (f->now - last_media >= HN_SIM_INACTIVE_US)
+            mid++;
+        p.ts += 3000;
+        f->now += 33000;
+    }
+    assert_true(mid > 0);
+    assert_int_equal(seen.by_layer[1], 1 + mid);
+}
+
 /* A subscriber's downlink spent in order: a shared screen (HN_ROUTER_PRIO_HIGH) is paid for
  * before the cameras, so on a short link the camera steps down, not the document. */
 #define SCR      77
@@ -448,6 +497,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_temporal_drop_and_nack, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_layer_rtx, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tap_follows_top_layer, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_padding_does_not_keep_a_layer_active, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_screen_first_in_the_budget, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
