@@ -220,6 +220,10 @@ typedef struct {
     char *sip_media_address;       /* IP literal for RTP; NULL: sip_listen_host */
     guint sip_requests_per_minute; /* INVITE + OPTIONS per source address, then 503 */
     GPtrArray *sites;              /* HnSiteConfig*, in file order */
+
+    /* [picture] (docs/room-systems.md): the composed picture of a room, before each output's
+     * class scales it (even width 160..1920, even height 90..1080, fps 1..60; 1280x720 25) */
+    guint picture_width, picture_height, picture_fps;
 } HnConfig;
 
 GQuark hn_config_error_quark(void);
