@@ -345,8 +345,11 @@ def goertzel(block, hz, rate):
 
 
 def delays(marks, series, what):
-    """For each publisher mark (t, on), the first entry of series (t, value) after t on the
-    mark's side of the midpoint between the series' low and high values. [delay s]."""
+    """Matches the publisher's marks (t, on), in order, to the series' (t, value) crossings of
+    the midpoint between its low and high values, in order: each mark takes the first crossing
+    to its side after both the mark and the previous match. The flips must start after the
+    series did (gst_client.py flips from SIGUSR1 on), so that a picture that fell seconds
+    behind is measured as such, not matched with a later flip. [delay s]."""
     if not series or not marks:
         return []
     vals = sorted(v for _t, v in series)
@@ -356,13 +359,41 @@ def delays(marks, series, what):
         series = [(t, math.log10(v + 1e-3)) for t, v in series]
     mid = (lo + hi) / 2
     out = []
-    j = 0
+    k = 0
     for t, on in marks:
-        while j < len(series) and series[j][0] < t:
-            j += 1
-        k = j
-        while k < len(series) and (series[k][1] > mid) != on:
+        while k < len(series) and (series[k][0] < t or (series[k][1] > mid) != on):
             k += 1
-        if k < len(series):
-            out.append(series[k][0] - t)
+        if k >= len(series):
+            break
+        out.append(series[k][0] - t)
     return out
+
+
+def main():
+    """A decoding leg in a process of its own (so that the counting legs' thread never holds
+    its interpreter lock): dials, prints "ready", records for --seconds, hangs up, writes
+    {"pictures": [[t, brightness]], "audio": [[t, power]]} to --out."""
+    import argparse
+    import json
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--sip-port', type=int, required=True)
+    ap.add_argument('--room', default='hall')
+    ap.add_argument('--seconds', type=float, default=25)
+    ap.add_argument('--tone', type=float, default=440.0)
+    ap.add_argument('--out', required=True)
+    args = ap.parse_args()
+
+    class Srv:
+        sip_port = args.sip_port
+    leg = DecodingLeg(Srv(), args.room, args.tone)
+    leg.call()
+    time.sleep(3)
+    print('ready', flush=True)
+    time.sleep(args.seconds)
+    leg.hangup()
+    with open(args.out, 'w') as f:
+        json.dump({'pictures': leg.pictures, 'audio': leg.audio}, f)
+
+
+if __name__ == '__main__':
+    main()

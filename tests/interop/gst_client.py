@@ -443,7 +443,7 @@ class Client:
 
     # ---- --flip: delay marks (scripts/bench-picture measures glass-to-glass, mouth-to-ear) ----
     def setup_flip(self, pipe):
-        """Every --flip seconds the picture turns white and the tone sounds, then back to the
+        """From SIGUSR1 on, every --flip seconds the picture turns white and the tone sounds, then back to the
         pattern and silence. The monotonic time (CLOCK_MONOTONIC, the same in every process)
         at which the first buffer of each new state leaves the source is kept in `flips`."""
         srcs = {}
@@ -456,7 +456,13 @@ class Client:
         for name, kind in (('videotestsrc', 'video'), ('audiotestsrc', 'audio')):
             srcs[name].get_static_pad('src').add_probe(
                 Gst.PadProbeType.BUFFER, self.on_flip_buffer, kind)
-        GLib.timeout_add(int(self.args.flip * 1000), self.flip)
+        self.flip_started = False
+
+    def start_flip(self):
+        """SIGUSR1: the flips begin (once the measuring side is ready to see the first)."""
+        if self.args.flip > 0 and not self.flip_started:
+            self.flip_started = True
+            GLib.timeout_add(int(self.args.flip * 1000), self.flip)
 
     def flip(self):
         self.flip_on = not self.flip_on
@@ -893,6 +899,7 @@ async def amain(args):
     client = Client(args, loop)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, client.done.set)
+    loop.add_signal_handler(signal.SIGUSR1, client.start_flip)
     try:
         await client.run()
     except (OSError, websockets.InvalidHandshake, asyncio.TimeoutError) as exc:
