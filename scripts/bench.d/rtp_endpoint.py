@@ -30,7 +30,9 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'tests', 'integration'))
 import gi  # noqa: E402
 
 gi.require_version('Gst', '1.0')
-from gi.repository import Gio, Gst  # noqa: E402,F401  (Gio: used-socket is a GSocket)
+from gi.repository import Gio, Gst  # noqa: E402  (Gio: used-socket's GSocket methods)
+
+assert Gio  # loaded for its GSocket wrapper
 
 import test_sip  # noqa: E402  (Uac, answer_ports)
 
@@ -53,7 +55,7 @@ def udp_socket():
     return s
 
 
-def encode_once(desc, seconds):
+def encode_once(desc):
     """[(rtp time offset, payload bytes, marker)] of `desc ! appsink` over `seconds`."""
     pipe = Gst.parse_launch(desc + ' ! appsink name=k sync=false emit-signals=false')
     sink = pipe.get_by_name('k')
@@ -73,7 +75,7 @@ def encode_once(desc, seconds):
     if not out:
         raise RuntimeError('nothing encoded by: ' + desc)
     t0 = out[0][0]
-    return [((ts - t0) & 0xffffffff, pl, mk) for ts, pl, mk in out][:], seconds
+    return [((ts - t0) & 0xffffffff, pl, mk) for ts, pl, mk in out]
 
 
 class Media:
@@ -81,16 +83,16 @@ class Media:
 
     def __init__(self, seconds=4):
         self.seconds = seconds
-        self.video, _ = encode_once(
+        self.video = encode_once(
             'videotestsrc num-buffers=%d pattern=ball ! '
             'video/x-raw,width=320,height=240,framerate=15/1 ! '
             'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300 ! '
             'video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=-1 '
-            'mtu=1200' % (15 * seconds), seconds)
-        self.audio, _ = encode_once(
+            'mtu=1200' % (15 * seconds))
+        self.audio = encode_once(
             'audiotestsrc num-buffers=%d samplesperbuffer=160 wave=sine freq=1000 ! '
             'audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0 min-ptime=20000000 '
-            'max-ptime=20000000' % (50 * seconds), seconds)
+            'max-ptime=20000000' % (50 * seconds))
 
 
 class Stream:

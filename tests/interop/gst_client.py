@@ -16,6 +16,9 @@ Usage:
 --uplink-loss puts a UDP relay on 127.0.0.1 between the `pub` webrtcbin and the server (the
 server's candidates in the answer are rewritten to it) that drops a seeded PCT % of the RTP
 datagrams going to the server (RTCP, STUN and DTLS pass); the report's "relay" counts them.
+--flip N (scripts/bench-picture's delay marks): from SIGUSR1 on, every N s the picture turns
+white and the tone sounds, then back to --pattern and silence; the report's "flips" holds the
+CLOCK_MONOTONIC time at which the first buffer of each state left its source.
 
 The report (written every half second while running, and at the end; also printed as the last
 stdout line) is a JSON object: {"id", "room", "name", "joined", "received": {pid: {"name",
