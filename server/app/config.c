@@ -20,7 +20,7 @@
 #define SITE_GROUP_PFX "site:"
 #define KNOWN_GROUPS                                                                               \
     "server, media, rooms, auth, recording, minutes, room:NAME, hooks, webhook:NAME, eoffice, "    \
-    "sip, site:NAME"
+    "sip, site:NAME, picture"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -121,6 +121,9 @@ HnConfig *hn_config_new(void)
     cfg->recording_format = g_strdup("webm");
     cfg->recording_layout = g_strdup("speaker");
     cfg->recording_reserve_mb = 500;
+    cfg->picture_width = 1280;
+    cfg->picture_height = 720;
+    cfg->picture_fps = 25;
     cfg->rooms = g_ptr_array_new_with_free_func(room_free);
     cfg->allowed_origins = g_new0(char *, 1);
     cfg->lockout_failures = HN_CONFIG_DEFAULT_LOCK_FAILS;
@@ -1047,6 +1050,33 @@ static gboolean key_recording_reserve(Loader *ld, const char *value, char **reas
     return parse_uint(value, 0, 1048576, &ld->cfg->recording_reserve_mb, reason);
 }
 
+/* [picture]: even sizes (the encoders' 4:2:0), at most 1920 x 1080 (what room systems decode). */
+static gboolean key_picture_size(const char *value, guint min, guint max, guint *out, char **reason)
+{
+    if (!parse_uint(value, min, max, out, reason))
+        return FALSE;
+    if (*out % 2) {
+        *reason = g_strdup("must be even");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean key_picture_width(Loader *ld, const char *value, char **reason)
+{
+    return key_picture_size(value, 160, 1920, &ld->cfg->picture_width, reason);
+}
+
+static gboolean key_picture_height(Loader *ld, const char *value, char **reason)
+{
+    return key_picture_size(value, 90, 1080, &ld->cfg->picture_height, reason);
+}
+
+static gboolean key_picture_fps(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 60, &ld->cfg->picture_fps, reason);
+}
+
 static gboolean key_room_retention_days(Loader *ld, const char *value, char **reason)
 {
     if (!parse_uint(value, 0, HN_CONFIG_RETENTION_MAX, &ld->room->retention_days, reason))
@@ -1600,6 +1630,13 @@ static const KeyDef recording_keys[] = {
     {NULL, NULL},
 };
 
+static const KeyDef picture_keys[] = {
+    {"width", key_picture_width},
+    {"height", key_picture_height},
+    {"fps", key_picture_fps},
+    {NULL, NULL},
+};
+
 /* ---- loading ---- */
 
 static const KeyDef *find_key(const KeyDef *defs, const char *key)
@@ -1829,6 +1866,8 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_group(ld, g, sip_keys, error);
         else if (g_str_has_prefix(g, SITE_GROUP_PFX))
             ok = load_site(ld, g, error);
+        else if (strcmp(g, "picture") == 0)
+            ok = load_group(ld, g, picture_keys, error);
         else if (strcmp(g, "eoffice") == 0)
             ok = load_group(ld, g, eoffice_keys, error) && check_eoffice(ld, error);
         else {

@@ -229,6 +229,10 @@ typedef struct {
     guint sip_session_expires; /* RFC 4028 Session-Expires we ask for, seconds (1800) */
     guint sip_min_se;          /* smallest Session-Expires taken, else 422 (90) */
     guint sip_redial_seconds;  /* dial-out: seconds from a dropped call to the redial */
+
+    /* [picture] (docs/room-systems.md): the composed picture of a room, before each output's
+     * class scales it (even width 160..1920, even height 90..1080, fps 1..60; 1280x720 25) */
+    guint picture_width, picture_height, picture_fps;
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

@@ -33,7 +33,13 @@ static HnHubPicture *state(HnHub *hub)
 {
     if (!hub->picture) {
         hub->picture = g_new0(HnHubPicture, 1);
-        hub->picture->pictures = hn_pictures_new(NULL);
+        HnPictureConfig pc = {0};
+        if (hub->cfg) {
+            pc.width = (int)hub->cfg->picture_width;
+            pc.height = (int)hub->cfg->picture_height;
+            pc.fps = (int)hub->cfg->picture_fps;
+        }
+        hub->picture->pictures = hn_pictures_new(&pc);
         hub->picture->debug = g_hash_table_new_full(NULL, NULL, NULL, debug_free);
     }
     return hub->picture;

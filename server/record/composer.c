@@ -18,6 +18,7 @@
 #define LIVE_QUEUE_MAX  8192                 /* records waiting for the feeder thread */
 #define LEVEL_RING      128                  /* audio levels kept per track (20 ms each) */
 #define TILE_HOLD_NS    (1000 * GST_MSECOND) /* a tile with no new picture for this long goes */
+#define PICTURE_LAG_NS  (100 * GST_MSECOND)  /* the picture: later than its latency + this, skip */
 
 typedef struct {
     int64_t pts_us;
@@ -85,7 +86,7 @@ struct HnComposer {
     int next_output;
     GstElement *vtee;
     /* stats */
-    gint packets, dropped, bad, frames_out, frames_in;
+    gint packets, dropped, bad, frames_out, frames_in, frames_late;
     gint64 out_end_us;
 };
 
@@ -213,6 +214,42 @@ static void on_samples_selected(GstAggregator *agg, GstSegment *seg, GstClockTim
 }
 
 /* Names on the shown tiles, and the output counters (same thread, right after composing). */
+/* The picture (live, no file): a composed frame later than the mixer's latency + PICTURE_LAG_NS
+ * (the cores taken by others, measured in docs/benchmarks.md) is reported to the compositor as
+ * a QoS event; it then skips the frames already late instead of composing and encoding each, so
+ * the picture loses frames and stays live rather than falling seconds behind. Counted in
+ * frames_late. The compositor's streaming thread. */
+static GstPadProbeReturn on_composed_lag(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+    HnComposer *c = user;
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstClock *clock = gst_element_get_clock(c->comp);
+    if (!buf || !clock || !GST_BUFFER_PTS_IS_VALID(buf)) {
+        if (clock)
+            gst_object_unref(clock);
+        return GST_PAD_PROBE_OK;
+    }
+    GstClockTime now = gst_clock_get_time(clock) - gst_element_get_base_time(c->comp);
+    gst_object_unref(clock);
+    GstClockTime rt = GST_BUFFER_PTS(buf);
+    GstEvent *seg = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (seg) {
+        const GstSegment *s;
+        gst_event_parse_segment(seg, &s);
+        GstClockTime r = gst_segment_to_running_time(s, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+        if (GST_CLOCK_TIME_IS_VALID(r))
+            rt = r;
+        gst_event_unref(seg);
+    }
+    GstClockTime due = rt + (GstClockTime)c->cfg.latency_ms * GST_MSECOND;
+    if (now > due + PICTURE_LAG_NS) {
+        g_atomic_int_add(&c->frames_late, 1);
+        gst_pad_send_event(
+            pad, gst_event_new_qos(GST_QOS_TYPE_UNDERFLOW, 1.0, (GstClockTimeDiff)(now - due), rt));
+    }
+    return GST_PAD_PROBE_OK;
+}
+
 static GstPadProbeReturn on_composed(GstPad *pad, GstPadProbeInfo *info, gpointer user)
 {
     HnComposer *c = user;
@@ -386,6 +423,8 @@ static gboolean build(HnComposer *c, GError **error)
     g_signal_connect(c->comp, "samples-selected", G_CALLBACK(on_samples_selected), c);
     GstPad *src = gst_element_get_static_pad(c->comp, "src");
     gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, on_composed, c, NULL);
+    if (live && !c->output) /* the picture stays live; a recording keeps every frame */
+        gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, on_composed_lag, c, NULL);
     gst_object_unref(src);
     gst_video_info_set_format(&c->vinfo, GST_VIDEO_FORMAT_I420, (guint)cfg->width,
                               (guint)cfg->height);
@@ -830,6 +869,7 @@ void hn_composer_stats(HnComposer *c, HnComposerStats *out)
     out->bad = (uint64_t)(guint)g_atomic_int_get(&c->bad);
     out->frames_out = (uint64_t)(guint)g_atomic_int_get(&c->frames_out);
     out->frames_in = (uint64_t)(guint)g_atomic_int_get(&c->frames_in);
+    out->frames_late = (uint64_t)(guint)g_atomic_int_get(&c->frames_late);
     out->duration_us = c->out_end_us;
 }
 

@@ -65,12 +65,13 @@ typedef struct {
 } HnComposerConfig;
 
 typedef struct {
-    uint64_t packets;    /* RTP records pushed to the pipeline */
-    uint64_t dropped;    /* records lost: queue full, input full, too late to reorder */
-    uint64_t bad;        /* malformed RTP/RTCP, unknown payload type or track */
-    uint64_t frames_out; /* composed pictures encoded */
-    uint64_t frames_in;  /* decoded pictures of all tracks */
-    int64_t duration_us; /* of the composed file so far */
+    uint64_t packets;     /* RTP records pushed to the pipeline */
+    uint64_t dropped;     /* records lost: queue full, input full, too late to reorder */
+    uint64_t bad;         /* malformed RTP/RTCP, unknown payload type or track */
+    uint64_t frames_out;  /* composed pictures encoded */
+    uint64_t frames_in;   /* decoded pictures of all tracks */
+    uint64_t frames_late; /* the picture: composed frames found late (the compositor then skips) */
+    int64_t duration_us;  /* of the composed file so far */
 } HnComposerStats;
 
 typedef struct HnComposer HnComposer;

@@ -16,6 +16,9 @@ Usage:
 --uplink-loss puts a UDP relay on 127.0.0.1 between the `pub` webrtcbin and the server (the
 server's candidates in the answer are rewritten to it) that drops a seeded PCT % of the RTP
 datagrams going to the server (RTCP, STUN and DTLS pass); the report's "relay" counts them.
+--flip N (scripts/bench-picture's delay marks): from SIGUSR1 on, every N s the picture turns
+white and the tone sounds, then back to --pattern and silence; the report's "flips" holds the
+CLOCK_MONOTONIC time at which the first buffer of each state left its source.
 
 The report (written every half second while running, and at the end; also printed as the last
 stdout line) is a JSON object: {"id", "room", "name", "joined", "received": {pid: {"name",
@@ -350,6 +353,8 @@ class Client:
         self.stats = Stats()
         self.sent_video = 0        # encoded video frames handed to the payloader
         self.sent_history = []     # [wall clock s, frames sent by then], every 15 frames
+        self.flip_on = False       # --flip: white picture and the tone now (else pattern, silence)
+        self.flips = {'video': [], 'audio': []}  # [[monotonic s, on]] of the first buffer seen
         self.offers = 0
         self.out = asyncio.Queue()
         self.done = asyncio.Event()
@@ -400,7 +405,8 @@ class Client:
                          'dropped': sum(r.dropped for r in self.relays.values()),
                          'restarted': [r.restarted for r in self.relays.values()]},
                'elapsed_s': round(self.now(), 3), 'exit_code': exit_code,
-               'sent': {'video_frames': self.sent_video, 'history': list(self.sent_history)}}
+               'sent': {'video_frames': self.sent_video, 'history': list(self.sent_history)},
+               'flips': {k: list(v) for k, v in self.flips.items()}}
         rep.update(self.stats.snapshot())
         for pid, entry in rep['received'].items():
             entry['name'] = self.participants.get(pid)
@@ -431,10 +437,59 @@ class Client:
             trans.set_property('direction', GstWebRTC.WebRTCRTPTransceiverDirection.SENDONLY)
             if self.args.nack:
                 trans.set_property('do-nack', True)
+        if self.args.flip > 0:
+            self.setup_flip(pipe)
         self.pub = Peer(self, 'pub', pipe, wb)
         wb.connect('on-negotiation-needed', lambda _wb: asyncio.run_coroutine_threadsafe(
             self.publish(), self.loop))
         pipe.set_state(Gst.State.PLAYING)
+
+    # ---- --flip: delay marks (scripts/bench-picture measures glass-to-glass, mouth-to-ear) ----
+    def setup_flip(self, pipe):
+        """From SIGUSR1 on, every --flip seconds the picture turns white and the tone sounds, then back to the
+        pattern and silence. The monotonic time (CLOCK_MONOTONIC, the same in every process)
+        at which the first buffer of each new state leaves the source is kept in `flips`."""
+        srcs = {}
+        for el in pipe.iterate_elements():
+            name = el.get_factory().get_name()
+            if name in ('videotestsrc', 'audiotestsrc'):
+                srcs[name] = el
+        self.flip_srcs = srcs
+        srcs['audiotestsrc'].set_property('volume', 0.0)
+        for name, kind in (('videotestsrc', 'video'), ('audiotestsrc', 'audio')):
+            srcs[name].get_static_pad('src').add_probe(
+                Gst.PadProbeType.BUFFER, self.on_flip_buffer, kind)
+        self.flip_started = False
+
+    def start_flip(self):
+        """SIGUSR1: the flips begin (once the measuring side is ready to see the first)."""
+        if self.args.flip > 0 and not self.flip_started:
+            self.flip_started = True
+            GLib.timeout_add(int(self.args.flip * 1000), self.flip)
+
+    def flip(self):
+        self.flip_on = not self.flip_on
+        self.flip_srcs['videotestsrc'].set_property(
+            'pattern', 'white' if self.flip_on else self.args.pattern)
+        self.flip_srcs['audiotestsrc'].set_property('volume', 0.8 if self.flip_on else 0.0)
+        return True
+
+    def on_flip_buffer(self, _pad, info, kind):
+        """The state a buffer shows, read from its bytes (white / tone: bright / not zero)."""
+        ok, m = info.get_buffer().map(Gst.MapFlags.READ)
+        if not ok:
+            return Gst.PadProbeReturn.OK
+        data = m.data[::509]
+        if kind == 'video':
+            on = sum(data) / max(1, len(data)) > 150
+        else:
+            on = any(data)
+        info.get_buffer().unmap(m)
+        marks = self.flips[kind]
+        if (marks[-1][1] if marks else False) != on:
+            marks.append([round(time.monotonic(), 4), on])
+            del marks[:-400]
+        return Gst.PadProbeReturn.OK
 
     def on_video_sent(self, _pad, _info):
         self.sent_video += 1
@@ -827,6 +882,8 @@ def parse_args(argv):
     ap.add_argument('--join-timeout', type=float, default=10.0)
     ap.add_argument('--pattern', default='ball', help='videotestsrc pattern (red, blue, ...)')
     ap.add_argument('--tone', type=float, default=440.0, help='the sine sent as audio (Hz)')
+    ap.add_argument('--flip', type=float, default=0.0,
+                    help='every N s: white picture + tone, then pattern + silence (delay marks)')
     ap.add_argument('--report', help='write the JSON report here (updated while running)')
     ap.add_argument('--nack', action='store_true', help='NACK and RTX on every transceiver')
     ap.add_argument('--uplink-loss', type=float, default=0.0,
@@ -845,6 +902,7 @@ async def amain(args):
     client = Client(args, loop)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, client.done.set)
+    loop.add_signal_handler(signal.SIGUSR1, client.start_flip)
     try:
         await client.run()
     except (OSError, websockets.InvalidHandshake, asyncio.TimeoutError) as exc:

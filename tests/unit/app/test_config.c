@@ -488,6 +488,11 @@ static void test_room_values(void **state)
         {"[room:x]\nmax_participants = 2000\n", "test.conf:2: [room:x] max_participants: 2000 is "
                                                 "over 1000"},
         {"[room:x]\ntitle = a\\tb\n", "test.conf:2: [room:x] title: contains a control"},
+        {"[picture]\nwidth = 1281\n", "test.conf:2: [picture] width: must be even"},
+        {"[picture]\nwidth = 3840\n", "[picture] width:"},
+        {"[picture]\nheight = 2160\n", "[picture] height:"},
+        {"[picture]\nfps = 0\n", "[picture] fps:"},
+        {"[picture]\nfps = 61\n", "[picture] fps:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         expect_error(cases[i].text, HN_CONFIG_ERROR_INVALID, cases[i].needle);
@@ -503,6 +508,15 @@ static void test_room_values(void **state)
     assert_non_null(cfg);
     assert_false(cfg->auto_create);
     assert_int_equal(cfg->rooms->len, 1);
+    assert_int_equal(cfg->picture_width, 1280); /* the defaults */
+    assert_int_equal(cfg->picture_height, 720);
+    assert_int_equal(cfg->picture_fps, 25);
+    hn_config_free(cfg);
+    cfg = load("[picture]\nwidth = 1920\nheight = 1080\nfps = 30\n", &error);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->picture_width, 1920);
+    assert_int_equal(cfg->picture_height, 1080);
+    assert_int_equal(cfg->picture_fps, 30);
     hn_config_free(cfg);
 }
 
