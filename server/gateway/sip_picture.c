@@ -122,6 +122,8 @@ static void *start(void *user, const HnSipMediaCall *call)
     g_autoptr(GError) err = NULL;
     g_autoptr(GMainContext) ctx = g_main_context_ref_thread_default(); /* the call's worker */
     c->ring = got ? hn_inject_ring_new(ctx, 512, deliver, c, &err) : NULL;
+    if (c->ring)
+        hn_inject_ring_set_max_age(c->ring, HN_INJECT_MAX_AGE_US); /* late picture: dropped */
     if (!c->ring) {
         g_warning("sip: %s: p%" G_GUINT64_FORMAT " receives nothing: %s", c->room, c->pid,
                   err ? err->message : "no stream the picture can encode");

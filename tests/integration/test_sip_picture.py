@@ -111,6 +111,42 @@ class RoomSystem:
         self.pipe.set_state(Gst.State.NULL)
 
 
+class AudioOnlySystem:
+    """An audio-only room system (a G.711 conference phone): sends a 1500 Hz tone in PCMU from
+    its RTP port and decodes what arrives on the same socket. Its sink is async=false: a
+    receiving pipeline whose sink waits for preroll would hold the first buffer (the bug
+    behind "audio-only endpoints hear nothing" was this test receiver's, not the server's)."""
+
+    def __init__(self, a_port):
+        self.pipe = Gst.parse_launch(
+            'udpsrc name=arx address=127.0.0.1 port=%d caps="application/x-rtp,media=audio,'
+            'encoding-name=PCMU,clock-rate=8000,payload=0" ! rtpjitterbuffer latency=100 ! '
+            'rtppcmudepay ! mulawdec ! audioconvert ! '
+            'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false '
+            'async=false '
+            'audiotestsrc is-live=true wave=sine freq=1500 ! audioconvert ! audioresample ! '
+            'audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0 ssrc=3333 ! '
+            'udpsink name=atx host=127.0.0.1 port=1 sync=false async=false' % a_port)
+        self.samples = bytearray()
+        self.pipe.get_by_name('a').set_property('emit-signals', True)
+        self.pipe.get_by_name('a').connect('new-sample', self.on_audio)
+        self.pipe.get_by_name('arx').set_state(Gst.State.READY)
+
+    def start(self, a_dest):
+        sock = self.pipe.get_by_name('arx').get_property('used-socket')
+        sink = self.pipe.get_by_name('atx')
+        sink.set_property('socket', sock)
+        sink.set_property('close-socket', False)
+        sink.set_property('port', a_dest)
+        self.pipe.set_state(Gst.State.PLAYING)
+
+    on_audio = Receiver.on_audio
+    tone_power = Receiver.tone_power
+
+    def stop(self):
+        self.pipe.set_state(Gst.State.NULL)
+
+
 def offer(a_port, v_port, plid='42e01f'):
     return ('v=0\r\no=hall 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
             'm=audio %d RTP/AVPF 0\r\n'
@@ -168,6 +204,32 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
                                                        p1500, len(rs.keyframes)))
         with open(srv.log_path, encoding='utf-8', errors='replace') as f:
             assert 'composition stopped' not in f.read()
+
+        # an audio-only room system (PCMU, no video m= line) hears the mix-minus too
+        phone_port = free_pair()
+        phone = AudioOnlySystem(phone_port)
+        uac2 = Uac(srv, room)
+        try:
+            status, body = uac2.invite('v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\n'
+                                       'c=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+                                       'm=audio %d RTP/AVP 0\r\n' % phone_port)
+            assert status == 200, (status, body)
+            phone.start(answer_ports(body)[0][1])
+
+            def heard():
+                uac.drain()
+                uac2.drain()
+                return min(phone.tone_power(440), phone.tone_power(880)) > 1e-4
+            assert wait_for(heard, 20), (len(phone.samples), phone.tone_power(440),
+                                         phone.tone_power(880), harness.tail(srv.log_path))
+            q440, q880, q1500 = (phone.tone_power(f) for f in (440, 880, 1500))
+            assert q440 > 100 * q1500 and q880 > 100 * q1500, (q440, q880, q1500)
+            harness.log_note('sip audio-only: %d samples, tone power 440 %.2e, 880 %.2e, '
+                             '1500 %.2e' % (len(phone.samples) // 2, q440, q880, q1500))
+            assert uac2.bye() == 200
+        finally:
+            phone.stop()
+            uac2.close()
 
         # hang-up: it was the composition's last output
         assert uac.bye() == 200
