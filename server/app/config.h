@@ -220,6 +220,11 @@ typedef struct {
     char *sip_media_address;       /* IP literal for RTP; NULL: sip_listen_host */
     guint sip_requests_per_minute; /* INVITE + OPTIONS per source address, then 503 */
     GPtrArray *sites;              /* HnSiteConfig*, in file order */
+
+    /* [whip] (docs/room-systems.md): the ICE servers told to WHIP encoders and WHEP viewers */
+    char **whip_ice_servers;   /* stun:/turn: URLs, NULL-terminated; NULL: none */
+    char *whip_ice_username;   /* TURN username, NULL: none */
+    char *whip_ice_credential; /* TURN password (secret: never logged), NULL: none */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

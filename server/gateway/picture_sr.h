@@ -17,12 +17,12 @@
 
 typedef struct {
     uint32_t clock_rate;
-    bool have;       /* a packet was counted */
-    uint32_t ssrc;   /* of the last packet */
-    uint32_t rtp_ts; /* of the last packet */
-    int64_t at_us;   /* its wall-clock time */
+    bool have;                /* a packet was counted */
+    uint32_t ssrc;            /* of the last packet */
+    uint32_t rtp_ts;          /* of the last packet */
+    int64_t at_us;            /* its wall-clock time */
     uint32_t packets, octets; /* RFC 3550: payload octets, modulo 2^32 */
-    int64_t last_sr_us; /* when the last SR was built (0: never) */
+    int64_t last_sr_us;       /* when the last SR was built (0: never) */
 } HnPictureSr;
 
 #define HN_PICTURE_SR_INTERVAL_US 1000000 /* one SR a second per stream */

@@ -40,8 +40,11 @@ def gst_leak_suppression(monkeypatch):
 
 
 SECRET = 'whep-test-secret-0123456789abcdef0123456789'
+TURN_PASSWORD = 'turn-pass-9d8c7b'
 CONFIG = ('[auth]\njwt_secret = %s\n\n[room:hoi-truong]\naccess = open\n\n'
-          '[room:phong-hop]\naccess = open\n' % SECRET)
+          '[room:phong-hop]\naccess = open\n\n'
+          '[whip]\nice_servers = stun:stun.example.net:3478, turn:turn.example.net?transport=udp\n'
+          'ice_username = hoinghi\nice_credential = %s\n' % (SECRET, TURN_PASSWORD))
 
 
 @pytest.fixture
@@ -338,12 +341,17 @@ class WhepViewer:
         self.pipe.set_state(Gst.State.NULL)
 
 
-def whep(s, method, path, body=None, token=None):
+FRAG = 'application/trickle-ice-sdpfrag'
+
+
+def whep(s, method, path, body=None, token=None, headers=None):
     req = urllib.request.Request(s.http_url + path, data=body.encode() if body else None,
                                  method=method)
     req.add_header('Content-Type', 'application/sdp')
     if token:
         req.add_header('Authorization', 'Bearer ' + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=15) as r:
             return r.status, r.headers, r.read().decode()
@@ -362,6 +370,12 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
                       'exp': int(time.time()) + 600}, SECRET, algorithm='HS256')
     viewer = WhepViewer(codec)
     try:
+        # OPTIONS: the ICE servers; TURN credentials only with a token good for the room
+        st, h, _ = whep(srv, 'OPTIONS', '/whep/' + room)
+        assert st == 204 and h['Accept-Post'] == 'application/sdp', (st, dict(h))
+        assert len(h.get_all('Link')) == 2 and TURN_PASSWORD not in str(h.get_all('Link')), h
+        st, h, _ = whep(srv, 'OPTIONS', '/whep/' + room, token=tok)
+        assert st == 204 and 'credential="%s"' % TURN_PASSWORD in h.get_all('Link')[1], dict(h)
         offer = viewer.offer()
         assert whep(srv, 'POST', '/whep/' + room, offer)[0] == 401
         assert whep(srv, 'POST', '/whep/' + room, offer, token='not.a.token')[0] == 401
@@ -376,7 +390,27 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
         assert headers['Content-Type'].startswith('application/sdp')
         loc = headers['Location']
         assert loc.startswith('/whep/resource/') and len(loc) >= len('/whep/resource/') + 32
+        # the ICE servers of [whip], TURN with its credentials: the viewer passed the gate
+        links = headers.get_all('Link')
+        assert links == ['<stun:stun.example.net:3478>; rel="ice-server"',
+                         '<turn:turn.example.net?transport=udp>; rel="ice-server"; '
+                         'username="hoinghi"; credential="%s"; credential-type="password"'
+                         % TURN_PASSWORD], links
+        etag = headers['ETag']
+        assert etag and headers['Accept-Patch'] == FRAG, dict(headers)
         viewer.answer(answer)
+        # PATCH: trickled candidates 204; If-Match required (428) and current (412); an ICE
+        # restart (new credentials) 422: webrtcbin does not restart in place
+        cand = 'a=mid:video0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host\r\n'
+        frag = {'Content-Type': FRAG}
+        assert whep(srv, 'PATCH', loc, cand, headers=frag)[0] == 428
+        assert whep(srv, 'PATCH', loc, cand, headers=dict(frag, **{'If-Match': '"0"'}))[0] == 412
+        assert whep(srv, 'PATCH', loc, cand, headers=dict(frag, **{'If-Match': etag}))[0] == 204
+        restart = ('a=ice-ufrag:R3st\r\na=ice-pwd:restartrestartrestart12\r\n' + cand)
+        assert whep(srv, 'PATCH', loc, restart,
+                    headers=dict(frag, **{'If-Match': '*'}))[0] == 422
+        assert whep(srv, 'PATCH', '/whep/resource/' + '0' * 32, cand,
+                    headers=dict(frag, **{'If-Match': '*'}))[0] == 404
         both = wait_for(lambda: min(viewer.colours()) > 0.02, 25)
         assert both, 'frames %d, audio %d, colours %s\n%s' % (
             viewer.frames, viewer.audio, viewer.colours(), harness.tail(srv.log_path))
@@ -385,6 +419,8 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
         harness.log_note('whep: %d frames, colours %s' % (viewer.frames, viewer.colours()))
         assert whep(srv, 'DELETE', loc)[0] == 200
         assert whep(srv, 'DELETE', loc)[0] == 404
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            assert TURN_PASSWORD not in f.read()
         srv.assert_healthy()
     finally:
         viewer.stop()
