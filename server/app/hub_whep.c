@@ -88,7 +88,8 @@ static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointe
 /* The payload types of what the viewer can receive: H.264 with packetization-mode 1
  * (preferred: x264 costs a fraction of vp8enc, and the class may be the room systems' one) or
  * VP8, and Opus. */
-static gboolean pick_codecs(const GstSDPMessage *sdp, int *vcodec, int *vpt, int *apt)
+static gboolean pick_codecs(const GstSDPMessage *sdp, gboolean prefer_vp8, int *vcodec, int *vpt,
+                            int *apt)
 {
     *vcodec = 0;
     *vpt = *apt = -1;
@@ -105,11 +106,12 @@ static gboolean pick_codecs(const GstSDPMessage *sdp, int *vcodec, int *vpt, int
             if (!enc || pt < 0 || pt > 127)
                 continue;
             enc++;
-            if (video && g_ascii_strncasecmp(enc, "VP8/", 4) == 0 && *vcodec == 0) {
+            if (video && g_ascii_strncasecmp(enc, "VP8/", 4) == 0 &&
+                (*vcodec == 0 || (prefer_vp8 && *vcodec != HN_PICTURE_VP8))) {
                 *vcodec = HN_PICTURE_VP8;
                 *vpt = pt;
             } else if (video && g_ascii_strncasecmp(enc, "H264/", 5) == 0 &&
-                       *vcodec != HN_PICTURE_H264) {
+                       *vcodec != HN_PICTURE_H264 && !(prefer_vp8 && *vcodec == HN_PICTURE_VP8)) {
                 char fmtp[32];
                 g_snprintf(fmtp, sizeof fmtp, "%d ", pt);
                 for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
@@ -306,6 +308,26 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
         hn_http_reply_error(req, 404, "nobody is in this room now: no picture to send");
         return;
     }
+    /* ?participant=pN: that participant's own camera and microphone instead of the picture */
+    uint64_t only = 0;
+    const char *query = hn_http_request_query(req);
+    if (query && *query) {
+        g_auto(GStrv) parts = g_strsplit(query, "&", 0);
+        for (guint i = 0; parts[i]; i++) {
+            if (!g_str_has_prefix(parts[i], "participant="))
+                continue;
+            const char *id = parts[i] + strlen("participant=");
+            guint64 n = 0;
+            HnHubConn *c = NULL;
+            if (id[0] == 'p' && g_ascii_string_to_unsigned(id + 1, 10, 1, G_MAXUINT64, &n, NULL))
+                c = hn_hub_conn(hub, n);
+            if (!c || !c->room || c->left || strcmp(c->room->name, room) != 0) {
+                hn_http_reply_error(req, 404, "no such participant in this room");
+                return;
+            }
+            only = n;
+        }
+    }
     size_t len = 0;
     const char *body = hn_http_request_body(req, &len);
     if (!body || len == 0) {
@@ -316,7 +338,7 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
     int vcodec, vpt, apt;
     gst_sdp_message_new_from_text(body, &offer);
     if (!offer || gst_sdp_message_medias_len(offer) == 0 ||
-        !pick_codecs(offer, &vcodec, &vpt, &apt)) {
+        !pick_codecs(offer, only != 0, &vcodec, &vpt, &apt)) {
         if (offer)
             gst_sdp_message_free(offer);
         hn_http_reply_error(req, 400,
@@ -352,7 +374,11 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
     HnPictureVideoCfg vc = {.codec = vcodec, .pt = (uint8_t)vpt, .packetization_mode = 1};
     HnPictureAudioCfg ac = {.codec = HN_PICTURE_OPUS, .pt = (uint8_t)apt, .clock_rate = 48000};
     GError *e = NULL;
-    v->out = hn_picture_attach(hub, room, 0, &vc, &ac, on_packet, v, &e);
+    /* a participant's own packets are forwarded (its camera's codec must be the viewer's: a
+     * browser's VP8, preferred here when offered); the picture is composed and encoded */
+    v->out = only ? hn_picture_attach_participant(hub, room, only, vcodec, (uint8_t)vpt,
+                                                  (uint8_t)apt, on_packet, v, &e)
+                  : hn_picture_attach(hub, room, 0, &vc, &ac, on_packet, v, &e);
     if (!v->out) {
         hn_http_reply_error(req, 500, e ? e->message : "no picture");
         g_clear_error(&e);

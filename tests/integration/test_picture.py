@@ -365,7 +365,7 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
     red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red', '--tone', '440')
     red.wait_joined()
     blue = clients(srv, 'Xanh', room, 40, '--pattern', 'blue', '--tone', '1000')
-    blue.wait_joined()
+    blue_id = blue.wait_joined()['id']
     tok = jwt.encode({'room': room, 'name': 'Màn hình hội trường', 'role': 'observer',
                       'exp': int(time.time()) + 600}, SECRET, algorithm='HS256')
     viewer = WhepViewer(codec)
@@ -421,11 +421,39 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
         assert whep(srv, 'DELETE', loc)[0] == 404
         with open(srv.log_path, encoding='utf-8', errors='replace') as f:
             assert TURN_PASSWORD not in f.read()
+        if codec == 'vp8':
+            viewer.stop()
+            viewer = whep_one_participant(srv, room, tok, blue_id, offer)
         srv.assert_healthy()
     finally:
         viewer.stop()
         red.kill()
         blue.kill()
+
+
+def whep_one_participant(srv, room, tok, blue_id, other_offer):
+    """POST /whep/ROOM?participant=pN: that participant's camera and microphone (forwarded as
+    published: VP8 and Opus), not the composition. An unknown participant 404."""
+    assert whep(srv, 'POST', '/whep/%s?participant=p999999' % room, other_offer,
+                token=tok)[0] == 404
+    def started():
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            return f.read().count('composition started')
+    composed = started()
+    viewer = WhepViewer('vp8')
+    st, headers, answer = whep(srv, 'POST', '/whep/%s?participant=%s' % (room, blue_id),
+                               viewer.offer(), token=tok)
+    assert st == 201, (st, answer, harness.tail(srv.log_path))
+    viewer.answer(answer)
+    # blue alone, whole picture: no red tile, no composition
+    assert wait_for(lambda: viewer.colours()[1] > 0.5 and viewer.colours()[0] < 0.01, 20), (
+        viewer.frames, viewer.colours(), harness.tail(srv.log_path))
+    assert wait_for(lambda: viewer.audio > 20, 10), (viewer.audio, viewer.decoded)
+    assert started() == composed, 'a forwarded participant started a composition'
+    harness.log_note('whep of %s: %d frames, colours %s, %d audio buffers'
+                     % (blue_id, viewer.frames, viewer.colours(), viewer.audio))
+    assert whep(srv, 'DELETE', headers['Location'])[0] == 200
+    return viewer
 
 
 def test_picture_follows_the_room_when_it_reopens(srv, clients):
