@@ -362,20 +362,11 @@ static void forward(Picture *p, const PTrack *t, const Cmd *c)
         (!video && (strcmp(t->source, "mic") != 0 || c->codec != HN_CODEC_OPUS)))
         return;
     const uint8_t *d = c->data;
-    size_t hdr = 12 + 4 * (size_t)(d[0] & 0x0f), ext = 0;
-    if (d[0] & 0x10) {
-        if (c->len < hdr + 4)
-            return;
-        ext = 4 + 4 * (size_t)(d[hdr + 2] << 8 | d[hdr + 3]);
-    }
-    if (hdr + ext > c->len || c->len - ext > 1600)
-        return;
     uint32_t ssrc = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11];
     uint8_t buf[1600];
-    size_t len = c->len - ext;
-    memcpy(buf, d, hdr);
-    memcpy(buf + hdr, d + hdr + ext, c->len - hdr - ext);
-    buf[0] &= (uint8_t)~0x10;
+    size_t len = hn_picture_forward_rewrite(d, c->len, d[1] & 0x7f, buf, sizeof buf);
+    if (!len)
+        return;
     g_mutex_lock(&p->fwd_lock);
     for (guint i = 0; i < p->fwds->len; i++) {
         Fwd *f = p->fwds->pdata[i];
@@ -391,7 +382,7 @@ static void forward(Picture *p, const PTrack *t, const Cmd *c)
                 f->vproducer = c->producer;
             }
         }
-        buf[1] = (uint8_t)((d[1] & 0x80) | ((video ? f->o->vpt : f->o->apt) & 0x7f));
+        buf[1] = (uint8_t)((d[1] & 0x80) | ((video ? f->o->vpt : f->o->apt) & 0x7f)); /* its PT */
         f->o->fn(f->o->user, video, buf, len);
         g_atomic_int_inc(&p->ps->packets_out);
     }
