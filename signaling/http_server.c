@@ -476,7 +476,7 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
         return 0;
     gboolean head = req->method == HN_HTTP_HEAD;
     if (!req->headers_sent) {
-        unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
+        unsigned char buf[LWS_PRE + 8192], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof buf - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
                                         req->file_fd >= 0 ? req->file_left : req->out->len, &p,
