@@ -4,8 +4,8 @@
  * given twice (it merges them), so the text is first scanned here into an index of
  * (group, key, line) that both finds duplicates and places every later error on its line. */
 #include "app/config.h"
-#include "app/whip_links.h"
 #include "app/negotiate.h"
+#include "app/whip_links.h"
 #include "meeting/pdf_sign.h"
 #include "meeting/webhook_sign.h"
 
