@@ -117,7 +117,8 @@ const char *hn_http_request_authorization(const HnHttpRequest *req);
  * transfer full (g_free); NULL when absent. Never log it. */
 char *hn_http_request_cookie(const HnHttpRequest *req, const char *name);
 /* Adds a header to the reply (name without ':', e.g. "location"; value copied, at most 1 KiB;
- * up to 4 per reply, more are dropped). Call before hn_http_reply*. */
+ * up to 12 per reply, more are dropped; all of them within the 8 KiB header buffer). Call before
+ * hn_http_reply*. */
 void hn_http_request_add_header(HnHttpRequest *req, const char *name, const char *value);
 /* Adds a Set-Cookie header (value copied, at most 1 KiB) to the reply; call before hn_http_reply*.
  */

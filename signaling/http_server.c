@@ -127,7 +127,7 @@ void hn_http_request_add_header(HnHttpRequest *req, const char *name, const char
     g_return_if_fail(name && value && strlen(value) <= 1024);
     if (!req->headers)
         req->headers = g_ptr_array_new_with_free_func(g_free);
-    if (req->headers->len >= 8)
+    if (req->headers->len >= 2 * 12) /* 12 headers: WHIP's Location, ETag, Link... */
         return;
     g_ptr_array_add(req->headers, g_strconcat(name, ":", NULL));
     g_ptr_array_add(req->headers, g_strdup(value));
@@ -476,7 +476,7 @@ static int on_writable(struct lws *wsi, HnHttpSession *hs)
         return 0;
     gboolean head = req->method == HN_HTTP_HEAD;
     if (!req->headers_sent) {
-        unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
+        unsigned char buf[LWS_PRE + 8192], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof buf - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
                                         req->file_fd >= 0 ? req->file_left : req->out->len, &p,

@@ -5,6 +5,7 @@
  * (group, key, line) that both finds duplicates and places every later error on its line. */
 #include "app/config.h"
 #include "app/negotiate.h"
+#include "app/whip_links.h"
 #include "meeting/pdf_sign.h"
 #include "meeting/webhook_sign.h"
 
@@ -20,7 +21,7 @@
 #define SITE_GROUP_PFX "site:"
 #define KNOWN_GROUPS                                                                               \
     "server, media, rooms, auth, recording, minutes, room:NAME, hooks, webhook:NAME, eoffice, "    \
-    "sip, site:NAME, picture"
+    "sip, site:NAME, picture, whip"
 
 G_DEFINE_QUARK(hn - config - error - quark, hn_config_error)
 
@@ -184,6 +185,11 @@ static void config_clear(HnConfig *cfg)
     g_free(cfg->cpu_pressure_file);
     if (cfg->sites != NULL)
         g_ptr_array_unref(cfg->sites);
+    g_strfreev(cfg->whip_ice_servers);
+    g_free(cfg->whip_ice_username);
+    if (cfg->whip_ice_credential)
+        memset(cfg->whip_ice_credential, 0, strlen(cfg->whip_ice_credential));
+    g_free(cfg->whip_ice_credential);
 }
 
 void hn_config_free(HnConfig *cfg)
@@ -1476,6 +1482,51 @@ static gboolean check_sip_tls(Loader *ld, GError **error)
     return TRUE;
 }
 
+/* --- [whip] --- */
+
+static gboolean key_whip_ice_servers(Loader *ld, const char *value, char **reason)
+{
+    g_auto(GStrv) parts = g_strsplit(value, ",", 0);
+    GPtrArray *urls = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; parts[i]; i++) {
+        char *u = g_strstrip(parts[i]);
+        if (!*u)
+            continue;
+        if (!hn_whip_ice_url_valid(u)) {
+            *reason = g_strdup_printf("“%s” is not a stun:, stuns:, turn: or turns: URL", u);
+            g_ptr_array_unref(urls);
+            return FALSE;
+        }
+        g_ptr_array_add(urls, g_strdup(u));
+    }
+    if (urls->len > HN_WHIP_ICE_SERVERS_MAX) {
+        *reason = g_strdup_printf("at most %d ICE servers", HN_WHIP_ICE_SERVERS_MAX);
+        g_ptr_array_unref(urls);
+        return FALSE;
+    }
+    g_ptr_array_add(urls, NULL);
+    g_strfreev(ld->cfg->whip_ice_servers);
+    ld->cfg->whip_ice_servers = (char **)g_ptr_array_free(urls, FALSE);
+    return TRUE;
+}
+
+static gboolean key_whip_ice_username(Loader *ld, const char *value, char **reason)
+{
+    return set_text(&ld->cfg->whip_ice_username, value, 128, reason);
+}
+
+static gboolean key_whip_ice_credential(Loader *ld, const char *value, char **reason)
+{
+    return set_text(&ld->cfg->whip_ice_credential, value, 128, reason);
+}
+
+static const KeyDef whip_keys[] = {
+    {"ice_servers", key_whip_ice_servers},
+    {"ice_username", key_whip_ice_username},
+    {"ice_credential", key_whip_ice_credential},
+    {NULL, NULL},
+};
+
 static const KeyDef site_keys[] = {
     {"address", key_site_address}, {"user", key_site_user}, {"trusted", key_site_trusted},
     {"srtp", key_site_srtp},       {"dial", key_site_dial}, {NULL, NULL},
@@ -1766,6 +1817,12 @@ static gboolean check_eoffice(Loader *ld, GError **error)
 static gboolean check_consistency(Loader *ld, GError **error)
 {
     HnConfig *cfg = ld->cfg;
+    if ((cfg->whip_ice_username == NULL) != (cfg->whip_ice_credential == NULL)) {
+        set_error(error, HN_CONFIG_ERROR_INVALID, &ld->idx, "whip",
+                  cfg->whip_ice_username ? "ice_username" : "ice_credential",
+                  "ice_username and ice_credential go together");
+        return FALSE;
+    }
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
         const char *set = cfg->tls_cert != NULL ? "tls_cert" : "tls_key";
         const char *other = cfg->tls_cert != NULL ? "tls_key" : "tls_cert";
@@ -1868,6 +1925,8 @@ static gboolean load_groups(Loader *ld, GError **error)
             ok = load_site(ld, g, error);
         else if (strcmp(g, "picture") == 0)
             ok = load_group(ld, g, picture_keys, error);
+        else if (strcmp(g, "whip") == 0)
+            ok = load_group(ld, g, whip_keys, error);
         else if (strcmp(g, "eoffice") == 0)
             ok = load_group(ld, g, eoffice_keys, error) && check_eoffice(ld, error);
         else {

@@ -233,6 +233,11 @@ typedef struct {
     /* [picture] (docs/room-systems.md): the composed picture of a room, before each output's
      * class scales it (even width 160..1920, even height 90..1080, fps 1..60; 1280x720 25) */
     guint picture_width, picture_height, picture_fps;
+
+    /* [whip] (docs/room-systems.md): the ICE servers told to WHIP encoders and WHEP viewers */
+    char **whip_ice_servers;   /* stun:/turn: URLs, NULL-terminated; NULL: none */
+    char *whip_ice_username;   /* TURN username, NULL: none */
+    char *whip_ice_credential; /* TURN password (secret: never logged), NULL: none */
 } HnConfig;
 
 GQuark hn_config_error_quark(void);

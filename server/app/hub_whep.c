@@ -10,10 +10,13 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "app/hub_whip.h"
 #include "gateway/picture.h"
+#include "sdp/sdp_frag.h"
 
 #define ANSWER_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define MAX_VIEWERS       64 /* per server: each costs a webrtcbin and its SRTP */
+#define FRAG_TYPE         "application/trickle-ice-sdpfrag"
 
 typedef struct {
     HnHub *hub;
@@ -28,6 +31,8 @@ typedef struct {
     uint32_t vssrc, assrc; /* this viewer's SSRCs, in the answer (a=ssrc): written into each
                             * packet, so the viewer maps its streams without guessing */
     gint ready;            /* connected (DTLS up): packets may enter the peer connection */
+    char etag[40];         /* "\"...\"": PATCH's If-Match */
+    char *remote_ufrag;    /* the offer's ICE ufrag: another one in a PATCH is a restart */
 } Viewer;
 
 typedef struct HnHubWhep {
@@ -53,6 +58,7 @@ static void viewer_free(gpointer p)
     g_clear_object(&v->vsrc);
     g_clear_object(&v->asrc);
     g_free(v->room);
+    g_free(v->remote_ufrag);
     g_free(v);
 }
 
@@ -82,7 +88,8 @@ static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointe
 /* The payload types of what the viewer can receive: H.264 with packetization-mode 1
  * (preferred: x264 costs a fraction of vp8enc, and the class may be the room systems' one) or
  * VP8, and Opus. */
-static gboolean pick_codecs(const GstSDPMessage *sdp, int *vcodec, int *vpt, int *apt)
+static gboolean pick_codecs(const GstSDPMessage *sdp, gboolean prefer_vp8, int *vcodec, int *vpt,
+                            int *apt)
 {
     *vcodec = 0;
     *vpt = *apt = -1;
@@ -99,11 +106,12 @@ static gboolean pick_codecs(const GstSDPMessage *sdp, int *vcodec, int *vpt, int
             if (!enc || pt < 0 || pt > 127)
                 continue;
             enc++;
-            if (video && g_ascii_strncasecmp(enc, "VP8/", 4) == 0 && *vcodec == 0) {
+            if (video && g_ascii_strncasecmp(enc, "VP8/", 4) == 0 &&
+                (*vcodec == 0 || (prefer_vp8 && *vcodec != HN_PICTURE_VP8))) {
                 *vcodec = HN_PICTURE_VP8;
                 *vpt = pt;
             } else if (video && g_ascii_strncasecmp(enc, "H264/", 5) == 0 &&
-                       *vcodec != HN_PICTURE_H264) {
+                       *vcodec != HN_PICTURE_H264 && !(prefer_vp8 && *vcodec == HN_PICTURE_VP8)) {
                 char fmtp[32];
                 g_snprintf(fmtp, sizeof fmtp, "%d ", pt);
                 for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
@@ -133,6 +141,9 @@ static void answer(Viewer *v, int status, const char *sdp, const char *error)
         char loc[64];
         g_snprintf(loc, sizeof loc, "/whep/resource/%s", v->id);
         hn_http_request_add_header(req, "location", loc);
+        hn_http_request_add_header(req, "etag", v->etag);
+        hn_http_request_add_header(req, "accept-patch", FRAG_TYPE);
+        hn_hub_whip_add_ice_links(v->hub, req, NULL, TRUE); /* it passed the join gate */
         hn_http_reply(req, 201, "application/sdp", sdp, strlen(sdp));
     } else {
         hn_http_reply_error(req, status, error);
@@ -297,6 +308,26 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
         hn_http_reply_error(req, 404, "nobody is in this room now: no picture to send");
         return;
     }
+    /* ?participant=pN: that participant's own camera and microphone instead of the picture */
+    uint64_t only = 0;
+    const char *query = hn_http_request_query(req);
+    if (query && *query) {
+        g_auto(GStrv) parts = g_strsplit(query, "&", 0);
+        for (guint i = 0; parts[i]; i++) {
+            if (!g_str_has_prefix(parts[i], "participant="))
+                continue;
+            const char *id = parts[i] + strlen("participant=");
+            guint64 n = 0;
+            HnHubConn *c = NULL;
+            if (id[0] == 'p' && g_ascii_string_to_unsigned(id + 1, 10, 1, G_MAXUINT64, &n, NULL))
+                c = hn_hub_conn(hub, n);
+            if (!c || !c->room || c->left || strcmp(c->room->name, room) != 0) {
+                hn_http_reply_error(req, 404, "no such participant in this room");
+                return;
+            }
+            only = n;
+        }
+    }
     size_t len = 0;
     const char *body = hn_http_request_body(req, &len);
     if (!body || len == 0) {
@@ -307,7 +338,7 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
     int vcodec, vpt, apt;
     gst_sdp_message_new_from_text(body, &offer);
     if (!offer || gst_sdp_message_medias_len(offer) == 0 ||
-        !pick_codecs(offer, &vcodec, &vpt, &apt)) {
+        !pick_codecs(offer, only != 0, &vcodec, &vpt, &apt)) {
         if (offer)
             gst_sdp_message_free(offer);
         hn_http_reply_error(req, 400,
@@ -323,6 +354,15 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
         g_error("no randomness from the kernel");
     for (size_t i = 0; i < sizeof raw; i++)
         g_snprintf(v->id + 2 * i, 3, "%02x", raw[i]);
+    if (getrandom(raw, 8, 0) != 8)
+        g_error("no randomness from the kernel");
+    g_snprintf(v->etag, sizeof v->etag, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", raw[0], raw[1],
+               raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+    HnSdpFrag cred;
+    if (hn_sdp_frag_parse(body, len, &cred, NULL)) {
+        v->remote_ufrag = g_strdup(cred.ufrag);
+        hn_sdp_frag_clear(&cred);
+    }
     v->vssrc = g_random_int() | 1;
     v->assrc = v->vssrc + 2;
     char err[200];
@@ -334,7 +374,11 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
     HnPictureVideoCfg vc = {.codec = vcodec, .pt = (uint8_t)vpt, .packetization_mode = 1};
     HnPictureAudioCfg ac = {.codec = HN_PICTURE_OPUS, .pt = (uint8_t)apt, .clock_rate = 48000};
     GError *e = NULL;
-    v->out = hn_picture_attach(hub, room, 0, &vc, &ac, on_packet, v, &e);
+    /* a participant's own packets are forwarded (its camera's codec must be the viewer's: a
+     * browser's VP8, preferred here when offered); the picture is composed and encoded */
+    v->out = only ? hn_picture_attach_participant(hub, room, only, vcodec, (uint8_t)vpt,
+                                                  (uint8_t)apt, on_packet, v, &e)
+                  : hn_picture_attach(hub, room, 0, &vc, &ac, on_packet, v, &e);
     if (!v->out) {
         hn_http_reply_error(req, 500, e ? e->message : "no picture");
         g_clear_error(&e);
@@ -347,6 +391,53 @@ static void on_post(HnHub *hub, HnHttpRequest *req, const char *room)
     v->timer = g_timeout_add(50, on_tick, v);
 }
 
+static gboolean type_is(const char *header, const char *want)
+{
+    size_t n = strlen(want);
+    return header && g_ascii_strncasecmp(header, want, n) == 0 &&
+           (header[n] == 0 || header[n] == ';' || header[n] == ' ');
+}
+
+/* PATCH /whep/resource/ID: the viewer's trickled candidates (204). An ICE restart (new
+ * credentials) is refused 422: the viewer's peer connection (webrtcbin) does not restart ICE
+ * in place; the viewer makes a new POST instead. */
+static void on_patch(Viewer *v, HnHttpRequest *req)
+{
+    if (!type_is(hn_http_request_content_type(req), FRAG_TYPE)) {
+        hn_http_reply_error(req, 415, "the body must be " FRAG_TYPE);
+        return;
+    }
+    const char *if_match = hn_http_request_if_match(req);
+    if (!if_match) {
+        hn_http_reply_error(req, 428, "If-Match is required");
+        return;
+    }
+    if (strcmp(if_match, "*") != 0 && strcmp(if_match, v->etag) != 0) {
+        hn_http_reply_error(req, 412, "the ETag does not match the viewer's");
+        return;
+    }
+    size_t len = 0;
+    const char *body = hn_http_request_body(req, &len);
+    HnSdpFrag f;
+    GError *err = NULL;
+    if (!hn_sdp_frag_parse(body ? body : "", body ? len : 0, &f, &err)) {
+        g_autofree char *msg = g_strdup_printf("bad sdpfrag: %s", err->message);
+        g_error_free(err);
+        hn_http_reply_error(req, 400, msg);
+        return;
+    }
+    if (f.ufrag && g_strcmp0(f.ufrag, v->remote_ufrag) != 0) {
+        hn_sdp_frag_clear(&f);
+        hn_http_reply_error(req, 422,
+                            "ICE restart is not supported for WHEP viewers: POST a new offer");
+        return;
+    }
+    for (guint i = 0; i < f.candidates->len; i++) /* max-bundle: every candidate is m-line 0's */
+        g_signal_emit_by_name(v->wb, "add-ice-candidate", 0u, g_ptr_array_index(f.candidates, i));
+    hn_sdp_frag_clear(&f);
+    hn_http_reply(req, 204, "text/plain", "", 0);
+}
+
 static void on_whep(void *user, HnHttpRequest *req)
 {
     HnHubWhep *st = user;
@@ -357,8 +448,16 @@ static void on_whep(void *user, HnHttpRequest *req)
     const char *sub = hn_http_request_subpath(req); /* "/ROOM" or "/resource/ID" */
     HnHttpMethod m = hn_http_request_method(req);
     if (g_str_has_prefix(sub, "/resource/")) {
+        if (m == HN_HTTP_PATCH) {
+            Viewer *v = g_hash_table_lookup(st->viewers, sub + strlen("/resource/"));
+            if (!v)
+                hn_http_reply_error(req, 404, "no such viewer");
+            else
+                on_patch(v, req);
+            return;
+        }
         if (m != HN_HTTP_DELETE) {
-            hn_http_request_add_header(req, "allow", "DELETE");
+            hn_http_request_add_header(req, "allow", "PATCH, DELETE");
             hn_http_reply_error(req, 405, "a viewer's resource is ended with DELETE");
             return;
         }
@@ -367,6 +466,13 @@ static void on_whep(void *user, HnHttpRequest *req)
             return;
         }
         hn_http_reply(req, 200, "text/plain", "", 0);
+        return;
+    }
+    if (m == HN_HTTP_OPTIONS && strlen(sub) >= 2 && !strchr(sub + 1, '/')) {
+        hn_http_request_add_header(req, "accept-post", "application/sdp");
+        hn_http_request_add_header(req, "allow", "OPTIONS, POST");
+        hn_hub_whip_add_ice_links(st->hub, req, sub + 1, FALSE);
+        hn_http_reply(req, 204, "text/plain", "", 0);
         return;
     }
     if (m != HN_HTTP_POST || strlen(sub) < 2 || strchr(sub + 1, '/')) {
@@ -385,8 +491,8 @@ void hn_hub_whep_register(HnHub *hub, GMainContext *main_ctx)
     st->hub = hub;
     st->viewers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, viewer_free);
     whep_singleton = st;
-    hn_http_routes_add(hub->routes, HN_HTTP_POST | HN_HTTP_DELETE, "/whep", HN_HTTP_ROUTE_PREFIX,
-                       256 * 1024, on_whep, st);
+    hn_http_routes_add(hub->routes, HN_HTTP_POST | HN_HTTP_DELETE | HN_HTTP_PATCH | HN_HTTP_OPTIONS,
+                       "/whep", HN_HTTP_ROUTE_PREFIX, 256 * 1024, on_whep, st);
 }
 
 void hn_hub_whep_free(HnHub *hub)

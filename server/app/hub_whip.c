@@ -8,6 +8,8 @@
 
 #include "app/hub_priv.h"
 #include "app/negotiate.h"
+#include "app/whip_links.h"
+#include "meeting/join_token.h"
 #include "sdp/sdp_frag.h"
 #include "signaling/http.h"
 
@@ -191,6 +193,32 @@ static gboolean answer_timeout(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static const char *bearer_of(const char *auth);
+
+void hn_hub_whip_add_ice_links(HnHub *hub, HnHttpRequest *req, const char *room,
+                               gboolean authorised)
+{
+    const HnConfig *cfg = hub->cfg;
+    if (!cfg->whip_ice_servers || !cfg->whip_ice_servers[0])
+        return;
+    if (!authorised && room && cfg->jwt_secret) {
+        const char *token = bearer_of(hn_http_request_authorization(req));
+        g_autofree char *lroom = g_ascii_strdown(room, -1);
+        HnTokenClaims c = {0};
+        const char *why = NULL;
+        if (token && strchr(token, '.') &&
+            hn_join_token_verify(cfg->jwt_secret, token, lroom, g_get_real_time() / G_USEC_PER_SEC,
+                                 &c, &why) == HN_TOKEN_OK) {
+            authorised = TRUE;
+            hn_token_claims_clear(&c);
+        }
+    }
+    g_auto(GStrv) links = hn_whip_ice_links(cfg->whip_ice_servers, cfg->whip_ice_username,
+                                            cfg->whip_ice_credential, authorised);
+    for (guint i = 0; links[i]; i++)
+        hn_http_request_add_header(req, "link", links[i]);
+}
+
 static void answer_publish(HnHubWhip *w, WhipSession *s, const WhipMsg *m)
 {
     HnHttpRequest *req = s->pending;
@@ -205,6 +233,7 @@ static void answer_publish(HnHubWhip *w, WhipSession *s, const WhipMsg *m)
     hn_http_request_add_header(req, "location", location);
     hn_http_request_add_header(req, "etag", s->etag);
     hn_http_request_add_header(req, "accept-patch", FRAG_TYPE);
+    hn_hub_whip_add_ice_links(w->hub, req, NULL, TRUE); /* it passed the join gate */
     hn_http_reply(req, 201, SDP_TYPE, m->sdp, strlen(m->sdp));
     s->connect_src = add_timeout(w, HN_HUB_WHIP_CONNECT_TIMEOUT_S, connect_timeout, s);
 }
@@ -628,6 +657,7 @@ static void on_request(void *user, HnHttpRequest *req)
     case HN_HTTP_OPTIONS:
         hn_http_request_add_header(req, "accept-post", SDP_TYPE);
         hn_http_request_add_header(req, "allow", "OPTIONS, POST");
+        hn_hub_whip_add_ice_links(w->hub, req, sub + 1, FALSE);
         hn_http_reply(req, 204, "text/plain", "", 0);
         return;
     case HN_HTTP_POST:

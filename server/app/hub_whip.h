@@ -47,3 +47,11 @@ void hn_hub_whip_end(HnHub *hub, uint64_t pid, const char *why);
 void hn_hub_whip_deliver(HnHub *hub, uint64_t pid, const HnRoomOut *out);
 /* The room dropped the WHIP participant (worker thread). */
 void hn_hub_whip_kick(HnHub *hub, uint64_t pid, const char *reason);
+
+/* The `Link: <URL>; rel="ice-server"` headers of `[whip] ice_servers` (RFC 9725 section 4.6)
+ * onto req, for WHIP and WHEP. TURN credentials only when authorised (the request passed the
+ * join gate) or, for an OPTIONS, when its Authorization is a join token good for room now (a
+ * PIN is not checked there: that would be a guessing oracle beside the limiter). */
+struct HnHttpRequest;
+void hn_hub_whip_add_ice_links(HnHub *hub, struct HnHttpRequest *req, const char *room,
+                               gboolean authorised);

@@ -1357,7 +1357,25 @@ void hn_room_feed(HnRoom *room, const HnRoomFeed *f, void *user)
     arm_router_timer(room);
 }
 
-void hn_room_feed_keyframe(HnRoom *room, const char *participant_id)
+int hn_room_feed_keyframe(HnRoom *room, uint64_t participant_id)
+{
+    int n = 0;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, room->tracks);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const RecTrackInfo *t = v;
+        if (t->pid == participant_id && t->kind == HN_KIND_VIDEO &&
+            hn_router_request_keyframe(room->router, GPOINTER_TO_UINT(k), g_get_monotonic_time()) >=
+                0)
+            n++;
+    }
+    if (n)
+        arm_router_timer(room);
+    return n;
+}
+
+void hn_room_feed_keyframe_named(HnRoom *room, const char *participant_id)
 {
     if (!room || !participant_id)
         return;

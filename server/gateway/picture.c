@@ -32,10 +32,21 @@ typedef struct {
 
 typedef struct Picture Picture;
 
+/* A forward output (hn_picture_attach_participant): one participant's own packets. */
+typedef struct {
+    struct HnPictureOutput *o;
+    uint64_t pid;
+    char participant[24]; /* "p<pid>" */
+    HnCodecId vcodec;     /* the video codec the receiver takes */
+    uint32_t vssrc;       /* picture thread: the layer forwarded, 0 until a key frame */
+    uint32_t vproducer;
+} Fwd;
+
 struct HnPictureOutput {
     Picture *pic;
-    uint8_t vpt;
+    uint8_t vpt, apt;
     Sink *vsink, *asink;
+    Fwd *fwd; /* a forward output: no sink */
     HnPictureRtpFn fn;
     void *user;
 };
@@ -94,6 +105,10 @@ struct Picture {
     struct Feed *feed; /* the feed started last (main thread; a reference), or NULL */
     gint refs;
     GThread *thread;
+    /* forward outputs: added and removed on the main thread, used on the picture thread */
+    GMutex fwd_lock;
+    GPtrArray *fwds; /* Fwd* */
+    gint n_fwds;     /* atomic: fwds->len, read without the lock on the picture thread */
     /* the picture thread */
     HnComposer *composer;
     GHashTable *tracks; /* producer id -> PTrack* */
@@ -136,6 +151,8 @@ static void picture_unref(Picture *p)
         return;
     g_async_queue_unref(p->queue);
     g_hash_table_destroy(p->classes);
+    g_ptr_array_unref(p->fwds);
+    g_mutex_clear(&p->fwd_lock);
     g_free(p->room);
     g_free(p);
 }
@@ -271,7 +288,7 @@ static gboolean kf_ask_run(gpointer data)
 {
     KfAsk *a = data;
     if (!g_atomic_int_get(&a->f->closed)) /* not closed: the room is alive */
-        hn_room_feed_keyframe(a->f->room, a->participant);
+        hn_room_feed_keyframe_named(a->f->room, a->participant);
     return G_SOURCE_REMOVE;
 }
 
@@ -377,15 +394,64 @@ static void composer_stop(Picture *p)
               p->room, st.packets, st.dropped, st.frames_out);
     hn_composer_free(p->composer);
     p->composer = NULL;
-    g_hash_table_remove_all(p->tracks);
+    /* the tracks stay known (a forward output may still use them): a next composer adds each
+     * at its next packet (video: key frame) */
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, p->tracks);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        ((PTrack *)v)->ctrack = -1;
+        ((PTrack *)v)->failed = FALSE;
+    }
     g_atomic_int_dec_and_test(&p->ps->compositions);
+}
+
+/* The packet to the forward outputs of its participant: its camera (one simulcast layer, from a
+ * key frame, in the receiver's codec) and its microphone, with the receiver's payload type and
+ * without header extensions (their ids are the publisher's negotiation, not the receiver's). */
+static void forward(Picture *p, const PTrack *t, const Cmd *c)
+{
+    gboolean video = strcmp(t->kind, "video") == 0;
+    if ((video && strcmp(t->source, "camera") != 0) ||
+        (!video && (strcmp(t->source, "mic") != 0 || c->codec != HN_CODEC_OPUS)))
+        return;
+    const uint8_t *d = c->data;
+    uint32_t ssrc = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11];
+    uint8_t buf[1600];
+    size_t len = hn_picture_forward_rewrite(d, c->len, d[1] & 0x7f, buf, sizeof buf);
+    if (!len)
+        return;
+    g_mutex_lock(&p->fwd_lock);
+    for (guint i = 0; i < p->fwds->len; i++) {
+        Fwd *f = p->fwds->pdata[i];
+        if (strcmp(f->participant, t->participant) != 0)
+            continue;
+        if (video) {
+            if (c->codec != f->vcodec)
+                continue;
+            if (ssrc != f->vssrc) { /* first, or the camera published again: from a key frame */
+                if (!c->keyframe || (f->vssrc && c->producer == f->vproducer))
+                    continue;
+                f->vssrc = ssrc;
+                f->vproducer = c->producer;
+            }
+        }
+        buf[1] = (uint8_t)((d[1] & 0x80) | ((video ? f->o->vpt : f->o->apt) & 0x7f)); /* its PT */
+        f->o->fn(f->o->user, video, buf, len);
+        g_atomic_int_inc(&p->ps->packets_out);
+    }
+    g_mutex_unlock(&p->fwd_lock);
 }
 
 static void on_rtp(Picture *p, Cmd *c)
 {
     g_atomic_int_add(&p->queued_bytes, -(gint)c->len);
     PTrack *t = g_hash_table_lookup(p->tracks, GUINT_TO_POINTER(c->producer));
-    if (!t || t->failed || !p->composer || c->len < 12)
+    if (!t || c->len < 12)
+        return;
+    if (g_atomic_int_get(&p->n_fwds)) /* a racing add misses a packet at most */
+        forward(p, t, c);
+    if (t->failed || !p->composer)
         return;
     uint32_t ssrc = (uint32_t)c->data[8] << 24 | (uint32_t)c->data[9] << 16 |
                     (uint32_t)c->data[10] << 8 | c->data[11];
@@ -433,8 +499,6 @@ static void on_command(Picture *p, Cmd *c)
 {
     switch (c->type) {
     case CMD_TRACK: {
-        if (!p->composer)
-            break;
         PTrack *t = g_new0(PTrack, 1);
         t->participant = g_steal_pointer(&c->participant);
         t->name = g_steal_pointer(&c->name);
@@ -539,6 +603,8 @@ static Picture *picture_new(HnPictures *ps, const char *room)
     p->classes = g_hash_table_new(g_str_hash, g_str_equal);
     p->queue = g_async_queue_new_full(cmd_free);
     p->tracks = g_hash_table_new_full(NULL, NULL, NULL, ptrack_free);
+    g_mutex_init(&p->fwd_lock);
+    p->fwds = g_ptr_array_new();
     p->thread = g_thread_new("hn-picture", picture_main, p);
     return p;
 }
@@ -714,8 +780,91 @@ HnPictureOutput *hn_picture_attach(struct HnHub *hub, const char *room, uint64_t
     return o;
 }
 
+typedef struct {
+    Feed *f; /* a reference */
+    HnRoom *room;
+    uint64_t pid;
+} KeyframeHop;
+
+static gboolean keyframe_hop_run(gpointer data)
+{
+    KeyframeHop *h = data;
+    if (!g_atomic_int_get(&h->f->closed)) /* the room is alive (closed is set on this thread) */
+        hn_room_feed_keyframe(h->room, h->pid);
+    return G_SOURCE_REMOVE;
+}
+
+static void keyframe_hop_free(gpointer data)
+{
+    KeyframeHop *h = data;
+    feed_unref(h->f);
+    g_free(h);
+}
+
+/* Asks pid's camera for a key frame, on the room's worker. Main thread. */
+static void ask_keyframe(Picture *p, uint64_t pid)
+{
+    if (!p->worker || feed_gone(p))
+        return;
+    KeyframeHop *h = g_new0(KeyframeHop, 1);
+    h->f = feed_ref(p->feed);
+    h->room = p->hroom;
+    h->pid = pid;
+    hn_worker_invoke(p->worker, keyframe_hop_run, h, keyframe_hop_free);
+}
+
+HnPictureOutput *hn_picture_attach_participant(struct HnHub *hub, const char *room, uint64_t pid,
+                                               int vcodec, uint8_t vpt, uint8_t apt,
+                                               HnPictureRtpFn fn, void *user, GError **error)
+{
+    HnPictures *ps = hn_hub_pictures(hub);
+    HnWorker *worker = NULL;
+    HnRoom *hroom = NULL;
+    if (!fn || (vcodec != HN_PICTURE_VP8 && vcodec != HN_PICTURE_H264)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "nothing to send");
+        return NULL;
+    }
+    if (!room || !hn_hub_room_handle(hub, room, &worker, &hroom)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "room %s is not open",
+                    room ? room : "?");
+        return NULL;
+    }
+    Picture *p = g_hash_table_lookup(ps->rooms, room);
+    if (!p) {
+        p = picture_new(ps, room);
+        g_hash_table_insert(ps->rooms, g_strdup(room), p);
+    }
+    HnPictureOutput *o = g_new0(HnPictureOutput, 1);
+    o->pic = p;
+    o->fn = fn;
+    o->user = user;
+    o->vpt = vpt;
+    o->apt = apt;
+    o->fwd = g_new0(Fwd, 1);
+    o->fwd->o = o;
+    o->fwd->pid = pid;
+    g_snprintf(o->fwd->participant, sizeof o->fwd->participant, "p%" G_GUINT64_FORMAT, pid);
+    o->fwd->vcodec = vcodec == HN_PICTURE_VP8 ? HN_CODEC_VP8 : HN_CODEC_H264;
+    g_mutex_lock(&p->fwd_lock);
+    g_ptr_array_add(p->fwds, o->fwd);
+    g_atomic_int_inc(&p->n_fwds);
+    g_mutex_unlock(&p->fwd_lock);
+    gboolean fresh = p->outputs == 0 || p->hroom != hroom || feed_gone(p);
+    if (fresh)
+        feed_start(p, worker, hroom); /* announces the tracks: video ones ask for a key frame */
+    p->outputs++;
+    g_atomic_int_inc(&ps->outputs);
+    if (!fresh)
+        ask_keyframe(p, pid);
+    return o;
+}
+
 void hn_picture_output_keyframe(HnPictureOutput *o)
 {
+    if (o && o->fwd) {
+        ask_keyframe(o->pic, o->fwd->pid);
+        return;
+    }
     if (!o || !o->vsink)
         return;
     Cmd *c = g_new0(Cmd, 1);
@@ -729,6 +878,13 @@ void hn_picture_detach(HnPictureOutput *o)
     if (!o)
         return;
     Picture *p = o->pic;
+    if (o->fwd) {
+        g_mutex_lock(&p->fwd_lock);
+        g_ptr_array_remove(p->fwds, o->fwd);
+        g_atomic_int_dec_and_test(&p->n_fwds);
+        g_mutex_unlock(&p->fwd_lock);
+        g_free(o->fwd);
+    }
     if (o->vsink)
         sink_leave(p, o->vsink, o);
     if (o->asink)

@@ -71,6 +71,15 @@ void hn_pictures_room_open(HnPictures *ps, const char *room, struct HnWorker *wo
 HnPictureOutput *hn_picture_attach(struct HnHub *hub, const char *room, uint64_t self_pid,
                                    const HnPictureVideoCfg *v, const HnPictureAudioCfg *a,
                                    HnPictureRtpFn fn, void *user, GError **error);
+/* Attaches a forward output: participant pid's own camera (one simulcast layer, from a key frame,
+ * when published in vcodec, HN_PICTURE_VP8 or _H264: another codec is not transcoded) and its
+ * microphone (Opus), as published, with payload types vpt and apt and without header extensions;
+ * no composition runs for it. A key frame is asked of the participant's camera now and at each
+ * hn_picture_output_keyframe. fn runs on the picture thread (same rules). NULL + error: room not
+ * open, bad arguments. (A WHEP viewer of one participant.) */
+HnPictureOutput *hn_picture_attach_participant(struct HnHub *hub, const char *room, uint64_t pid,
+                                               int vcodec, uint8_t vpt, uint8_t apt,
+                                               HnPictureRtpFn fn, void *user, GError **error);
 /* A key frame on the output's encoder soon (its FIR / PLI / SIP INFO picture_fast_update). */
 void hn_picture_output_keyframe(HnPictureOutput *o);
 /* Detaches: fn is not called after this returns. The last output of a room stops its

@@ -159,3 +159,23 @@ int hn_picture_audio_codec_parse(const char *s)
             return i;
     return 0;
 }
+
+size_t hn_picture_forward_rewrite(const uint8_t *in, size_t len, uint8_t pt, uint8_t *out,
+                                  size_t cap)
+{
+    if (len < 12 || (in[0] >> 6) != 2)
+        return 0;
+    size_t hdr = 12 + 4 * (size_t)(in[0] & 0x0f), ext = 0;
+    if (in[0] & 0x10) {
+        if (len < hdr + 4)
+            return 0;
+        ext = 4 + 4 * (size_t)(in[hdr + 2] << 8 | in[hdr + 3]);
+    }
+    if (hdr + ext > len || len - ext > cap)
+        return 0;
+    memcpy(out, in, hdr);
+    memcpy(out + hdr, in + hdr + ext, len - hdr - ext);
+    out[0] &= (uint8_t)~0x10;
+    out[1] = (uint8_t)((in[1] & 0x80) | (pt & 0x7f));
+    return len - ext;
+}

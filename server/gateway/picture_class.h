@@ -65,3 +65,9 @@ char *hn_picture_audio_desc(const HnPictureAudioCfg *a);
 /* "vp8"|"h264" -> codec, "opus"|"g722"|"pcmu"|"pcma" -> codec (case-insensitive); 0 if unknown. */
 int hn_picture_video_codec_parse(const char *s);
 int hn_picture_audio_codec_parse(const char *s);
+/* A participant's packet as a forward output sends it (hn_picture_attach_participant): its
+ * header extension removed (the ids are the publisher's negotiation), the X bit cleared, the
+ * payload type pt (marker kept). Writes into out (cap bytes); returns the length, 0 for what is
+ * not RTP or does not fit. */
+size_t hn_picture_forward_rewrite(const uint8_t *in, size_t len, uint8_t pt, uint8_t *out,
+                                  size_t cap);

@@ -181,6 +181,23 @@ int hn_sip_media_send(HnSipMediaOut *out, HnKind kind, uint8_t *buf, size_t len,
     return hn_rtp_leg_send_kind((HnRtpLeg *)out, kind, buf, len, cap);
 }
 
+int hn_sip_media_send_rtcp(HnSipMediaOut *out, HnKind kind, uint8_t *buf, size_t len, size_t cap)
+{
+    HnRtpLeg *l = (HnRtpLeg *)out;
+    for (size_t i = 0; i < l->n; i++) {
+        Stream *s = &l->s[i];
+        if (s->kind != kind)
+            continue;
+        if (s->srtp && hn_srtp_protect_rtcp(s->srtp, buf, &len, cap) < 0) {
+            l->stats.tx_errors++;
+            return -EIO;
+        }
+        leg_sendto(s, 1, buf, len); /* the RTCP port, or the RTP one with rtcp-mux */
+        return 0;
+    }
+    return -ENOENT;
+}
+
 static void tell(HnRtpLeg *l, const char *what);
 
 /* RTCP payload types 192-223 (RFC 5761 section 4): what a muxed socket tells apart. */

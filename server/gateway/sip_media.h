@@ -51,3 +51,8 @@ typedef struct {
  * provider sets them; pt as negotiated). buf: cap >= len + 64 bytes, protected in place.
  * Worker thread. 0, -ENOENT (no stream of that kind), -EIO. */
 int hn_sip_media_send(HnSipMediaOut *out, HnKind kind, uint8_t *buf, size_t len, size_t cap);
+
+/* Sends one plain RTCP compound packet (the provider's sender reports) on the stream of kind:
+ * to the endpoint's RTCP port, or its RTP port with rtcp-mux; SRTCP with SDES. buf: cap >=
+ * len + hn_srtp_rtcp_overhead, protected in place. Worker thread. 0, -ENOENT, -EIO. */
+int hn_sip_media_send_rtcp(HnSipMediaOut *out, HnKind kind, uint8_t *buf, size_t len, size_t cap);

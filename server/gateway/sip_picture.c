@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gateway/picture.h"
+#include "gateway/picture_sr.h"
 #include "transport/inject.h"
 
 /* One call's handle. Worker-only: out, stopped. Main-loop-only: output. ring: set at start,
@@ -22,6 +23,8 @@ typedef struct {
     HnPictureVideoCfg v;
     HnPictureAudioCfg a;
     char plid[7];
+    HnPictureSr sr[2]; /* worker: sender reports of [0] the mix, [1] the picture */
+    char cname[80];
 } Call;
 
 static Call *call_ref(Call *c)
@@ -47,15 +50,28 @@ static void deliver(void *user, const HnInjectPacket *pkt, int64_t now_us)
     (void)now_us;
     if (c->stopped)
         return; /* the ring is closed at stop(): defensive */
-    hn_sip_media_send(c->out, pkt->target_id ? HN_KIND_VIDEO : HN_KIND_AUDIO, pkt->data, pkt->len,
-                      pkt->cap);
+    int video = (int)(pkt->target_id & 1);
+    HnKind kind = video ? HN_KIND_VIDEO : HN_KIND_AUDIO;
+    HnPictureSr *sr = &c->sr[video];
+    /* counted before the send protects it in place; its time: when it left the payloader */
+    hn_picture_sr_sent(sr, pkt->data, pkt->len, (int64_t)(pkt->target_id >> 1));
+    hn_sip_media_send(c->out, kind, pkt->data, pkt->len, pkt->cap);
+    int64_t wall = g_get_real_time();
+    if (hn_picture_sr_due(sr, wall)) {
+        uint8_t b[512];
+        size_t n = hn_picture_sr_build(sr, wall, c->cname, b, sizeof b - 64);
+        if (n)
+            hn_sip_media_send_rtcp(c->out, kind, b, n, sizeof b);
+    }
 }
 
-/* A GStreamer streaming thread: copy into the call's ring and return. */
+/* A GStreamer streaming thread: copy into the call's ring and return. The packet's wall-clock
+ * time rides in target_id (above the video bit) for its sender reports. */
 static void on_rtp(void *user, gboolean video, const uint8_t *rtp, size_t len)
 {
     Call *c = user;
-    hn_inject_push(c->ring, NULL, video ? 1 : 0, HN_INJECT_RTP, rtp, len);
+    uint64_t id = (uint64_t)g_get_real_time() << 1 | (video ? 1u : 0u);
+    hn_inject_push(c->ring, NULL, id, HN_INJECT_RTP, rtp, len);
 }
 
 static gboolean attach_run(gpointer data)
@@ -119,9 +135,14 @@ static void *start(void *user, const HnSipMediaCall *call)
     int got = hn_sip_picture_map(call, 0, &c->v, c->plid, &c->a);
     c->has_v = (got & 1) != 0;
     c->has_a = (got & 2) != 0;
+    hn_picture_sr_init(&c->sr[1], 90000);
+    hn_picture_sr_init(&c->sr[0], c->has_a ? c->a.clock_rate : 8000);
+    g_snprintf(c->cname, sizeof c->cname, "hoinghi-%s-p%" G_GUINT64_FORMAT, c->room, c->pid);
     g_autoptr(GError) err = NULL;
     g_autoptr(GMainContext) ctx = g_main_context_ref_thread_default(); /* the call's worker */
     c->ring = got ? hn_inject_ring_new(ctx, 512, deliver, c, &err) : NULL;
+    if (c->ring)
+        hn_inject_ring_set_max_age(c->ring, HN_INJECT_MAX_AGE_US); /* late picture: dropped */
     if (!c->ring) {
         g_warning("sip: %s: p%" G_GUINT64_FORMAT " receives nothing: %s", c->room, c->pid,
                   err ? err->message : "no stream the picture can encode");

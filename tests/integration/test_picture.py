@@ -40,8 +40,11 @@ def gst_leak_suppression(monkeypatch):
 
 
 SECRET = 'whep-test-secret-0123456789abcdef0123456789'
+TURN_PASSWORD = 'turn-pass-9d8c7b'
 CONFIG = ('[auth]\njwt_secret = %s\n\n[room:hoi-truong]\naccess = open\n\n'
-          '[room:phong-hop]\naccess = open\n' % SECRET)
+          '[room:phong-hop]\naccess = open\n\n'
+          '[whip]\nice_servers = stun:stun.example.net:3478, turn:turn.example.net?transport=udp\n'
+          'ice_username = hoinghi\nice_credential = %s\n' % (SECRET, TURN_PASSWORD))
 
 
 @pytest.fixture
@@ -338,12 +341,17 @@ class WhepViewer:
         self.pipe.set_state(Gst.State.NULL)
 
 
-def whep(s, method, path, body=None, token=None):
+FRAG = 'application/trickle-ice-sdpfrag'
+
+
+def whep(s, method, path, body=None, token=None, headers=None):
     req = urllib.request.Request(s.http_url + path, data=body.encode() if body else None,
                                  method=method)
     req.add_header('Content-Type', 'application/sdp')
     if token:
         req.add_header('Authorization', 'Bearer ' + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=15) as r:
             return r.status, r.headers, r.read().decode()
@@ -357,11 +365,17 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
     red = clients(srv, 'Đỏ', room, 40, '--pattern', 'red', '--tone', '440')
     red.wait_joined()
     blue = clients(srv, 'Xanh', room, 40, '--pattern', 'blue', '--tone', '1000')
-    blue.wait_joined()
+    blue_id = blue.wait_joined()['id']
     tok = jwt.encode({'room': room, 'name': 'Màn hình hội trường', 'role': 'observer',
                       'exp': int(time.time()) + 600}, SECRET, algorithm='HS256')
     viewer = WhepViewer(codec)
     try:
+        # OPTIONS: the ICE servers; TURN credentials only with a token good for the room
+        st, h, _ = whep(srv, 'OPTIONS', '/whep/' + room)
+        assert st == 204 and h['Accept-Post'] == 'application/sdp', (st, dict(h))
+        assert len(h.get_all('Link')) == 2 and TURN_PASSWORD not in str(h.get_all('Link')), h
+        st, h, _ = whep(srv, 'OPTIONS', '/whep/' + room, token=tok)
+        assert st == 204 and 'credential="%s"' % TURN_PASSWORD in h.get_all('Link')[1], dict(h)
         offer = viewer.offer()
         assert whep(srv, 'POST', '/whep/' + room, offer)[0] == 401
         assert whep(srv, 'POST', '/whep/' + room, offer, token='not.a.token')[0] == 401
@@ -376,7 +390,27 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
         assert headers['Content-Type'].startswith('application/sdp')
         loc = headers['Location']
         assert loc.startswith('/whep/resource/') and len(loc) >= len('/whep/resource/') + 32
+        # the ICE servers of [whip], TURN with its credentials: the viewer passed the gate
+        links = headers.get_all('Link')
+        assert links == ['<stun:stun.example.net:3478>; rel="ice-server"',
+                         '<turn:turn.example.net?transport=udp>; rel="ice-server"; '
+                         'username="hoinghi"; credential="%s"; credential-type="password"'
+                         % TURN_PASSWORD], links
+        etag = headers['ETag']
+        assert etag and headers['Accept-Patch'] == FRAG, dict(headers)
         viewer.answer(answer)
+        # PATCH: trickled candidates 204; If-Match required (428) and current (412); an ICE
+        # restart (new credentials) 422: webrtcbin does not restart in place
+        cand = 'a=mid:video0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host\r\n'
+        frag = {'Content-Type': FRAG}
+        assert whep(srv, 'PATCH', loc, cand, headers=frag)[0] == 428
+        assert whep(srv, 'PATCH', loc, cand, headers=dict(frag, **{'If-Match': '"0"'}))[0] == 412
+        assert whep(srv, 'PATCH', loc, cand, headers=dict(frag, **{'If-Match': etag}))[0] == 204
+        restart = ('a=ice-ufrag:R3st\r\na=ice-pwd:restartrestartrestart12\r\n' + cand)
+        assert whep(srv, 'PATCH', loc, restart,
+                    headers=dict(frag, **{'If-Match': '*'}))[0] == 422
+        assert whep(srv, 'PATCH', '/whep/resource/' + '0' * 32, cand,
+                    headers=dict(frag, **{'If-Match': '*'}))[0] == 404
         both = wait_for(lambda: min(viewer.colours()) > 0.02, 25)
         assert both, 'frames %d, audio %d, colours %s\n%s' % (
             viewer.frames, viewer.audio, viewer.colours(), harness.tail(srv.log_path))
@@ -385,11 +419,41 @@ def test_whep_viewer_sees_the_composed_picture(srv, clients, codec):
         harness.log_note('whep: %d frames, colours %s' % (viewer.frames, viewer.colours()))
         assert whep(srv, 'DELETE', loc)[0] == 200
         assert whep(srv, 'DELETE', loc)[0] == 404
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            assert TURN_PASSWORD not in f.read()
+        if codec == 'vp8':
+            viewer.stop()
+            viewer = whep_one_participant(srv, room, tok, blue_id, offer)
         srv.assert_healthy()
     finally:
         viewer.stop()
         red.kill()
         blue.kill()
+
+
+def whep_one_participant(srv, room, tok, blue_id, other_offer):
+    """POST /whep/ROOM?participant=pN: that participant's camera and microphone (forwarded as
+    published: VP8 and Opus), not the composition. An unknown participant 404."""
+    assert whep(srv, 'POST', '/whep/%s?participant=p999999' % room, other_offer,
+                token=tok)[0] == 404
+    def started():
+        with open(srv.log_path, encoding='utf-8', errors='replace') as f:
+            return f.read().count('composition started')
+    composed = started()
+    viewer = WhepViewer('vp8')
+    st, headers, answer = whep(srv, 'POST', '/whep/%s?participant=%s' % (room, blue_id),
+                               viewer.offer(), token=tok)
+    assert st == 201, (st, answer, harness.tail(srv.log_path))
+    viewer.answer(answer)
+    # blue alone, whole picture: no red tile, no composition
+    assert wait_for(lambda: viewer.colours()[1] > 0.5 and viewer.colours()[0] < 0.01, 20), (
+        viewer.frames, viewer.colours(), harness.tail(srv.log_path))
+    assert wait_for(lambda: viewer.audio > 20, 10), (viewer.audio, viewer.decoded)
+    assert started() == composed, 'a forwarded participant started a composition'
+    harness.log_note('whep of %s: %d frames, colours %s, %d audio buffers'
+                     % (blue_id, viewer.frames, viewer.colours(), viewer.audio))
+    assert whep(srv, 'DELETE', headers['Location'])[0] == 200
+    return viewer
 
 
 def test_picture_follows_the_room_when_it_reopens(srv, clients):

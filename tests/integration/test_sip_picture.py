@@ -60,11 +60,12 @@ class RoomSystem:
             'encoding-name=H264,clock-rate=90000,payload=96" ! rtpjitterbuffer latency=100 ! '
             'rtph264depay name=vdepay ! h264parse ! avdec_h264 ! videoconvert ! videoscale ! '
             'video/x-raw,format=RGB,width=%d,height=%d ! appsink name=v sync=false '
-            'max-buffers=1 drop=true '
+            'async=false max-buffers=1 drop=true '
             'udpsrc name=arx address=127.0.0.1 port=%d caps="application/x-rtp,media=audio,'
             'encoding-name=PCMU,clock-rate=8000,payload=0" ! rtpjitterbuffer latency=100 ! '
             'rtppcmudepay ! mulawdec ! audioconvert ! '
             'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false '
+            'async=false '
             'videotestsrc is-live=true pattern=ball ! '
             'video/x-raw,width=320,height=240,framerate=15/1 ! '
             'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300 ! '
@@ -83,6 +84,10 @@ class RoomSystem:
             self.pipe.get_by_name(name).connect('new-sample', fn)
         self.pipe.get_by_name('vdepay').get_static_pad('src').add_probe(
             Gst.PadProbeType.BUFFER, self.on_h264)
+        self.rtp = {}  # 'v'/'a' -> (SSRC, RTP timestamp, wall-clock arrival) of the last packet
+        for rx, kind in (('vrx', 'v'), ('arx', 'a')):
+            self.pipe.get_by_name(rx).get_static_pad('src').add_probe(
+                Gst.PadProbeType.BUFFER, self.on_rtp, kind)
         # the senders use the receivers' sockets: what the server latches onto is where we read
         for rx in ('vrx', 'arx'):
             self.pipe.get_by_name(rx).set_state(Gst.State.READY)
@@ -96,6 +101,16 @@ class RoomSystem:
             sink.set_property('port', port)
         self.pipe.set_state(Gst.State.PLAYING)
 
+    def on_rtp(self, pad, info, kind):
+        ok, m = info.get_buffer().map(Gst.MapFlags.READ)
+        if ok:
+            d = bytes(m.data[:12])
+            info.get_buffer().unmap(m)
+            if len(d) == 12:
+                self.rtp[kind] = (int.from_bytes(d[8:12], 'big'), int.from_bytes(d[4:8], 'big'),
+                                  time.time())
+        return Gst.PadProbeReturn.OK
+
     def on_h264(self, pad, info):
         if not info.get_buffer().has_flags(Gst.BufferFlags.DELTA_UNIT):
             self.keyframes.append(time.monotonic())
@@ -105,6 +120,43 @@ class RoomSystem:
     on_video = Receiver.on_video
     on_audio = Receiver.on_audio
     colours = Receiver.colours
+    tone_power = Receiver.tone_power
+
+    def stop(self):
+        self.pipe.set_state(Gst.State.NULL)
+
+
+class AudioOnlySystem:
+    """An audio-only room system (a G.711 conference phone): sends a 2000 Hz tone in PCMU from
+    its RTP port and decodes what arrives on the same socket. (The server sends an output without
+    video its mix alone; the earlier "hears nothing" was a test receiver's: a pipeline with a
+    video branch that never gets data keeps its async sinks prerolling, so the audio sink holds
+    its first buffer. The sinks here and in RoomSystem are async=false.)"""
+
+    def __init__(self, a_port):
+        self.pipe = Gst.parse_launch(
+            'udpsrc name=arx address=127.0.0.1 port=%d caps="application/x-rtp,media=audio,'
+            'encoding-name=PCMU,clock-rate=8000,payload=0" ! rtpjitterbuffer latency=100 ! '
+            'rtppcmudepay ! mulawdec ! audioconvert ! '
+            'audio/x-raw,format=S16LE,rate=8000,channels=1 ! appsink name=a sync=false '
+            'async=false '
+            'audiotestsrc is-live=true wave=sine freq=2000 ! audioconvert ! audioresample ! '
+            'audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0 ssrc=3333 ! '
+            'udpsink name=atx host=127.0.0.1 port=1 sync=false async=false' % a_port)
+        self.samples = bytearray()
+        self.pipe.get_by_name('a').set_property('emit-signals', True)
+        self.pipe.get_by_name('a').connect('new-sample', self.on_audio)
+        self.pipe.get_by_name('arx').set_state(Gst.State.READY)
+
+    def start(self, a_dest):
+        sock = self.pipe.get_by_name('arx').get_property('used-socket')
+        sink = self.pipe.get_by_name('atx')
+        sink.set_property('socket', sock)
+        sink.set_property('close-socket', False)
+        sink.set_property('port', a_dest)
+        self.pipe.set_state(Gst.State.PLAYING)
+
+    on_audio = Receiver.on_audio
     tone_power = Receiver.tone_power
 
     def stop(self):
@@ -122,6 +174,61 @@ def offer(a_port, v_port, plid='42e01f'):
 def pli(sender_ssrc=1111, media_ssrc=0):
     return bytes([0x81, 206, 0, 2]) + sender_ssrc.to_bytes(4, 'big') + \
         media_ssrc.to_bytes(4, 'big')
+
+
+def sender_reports(data):
+    """[(SSRC, NTP seconds as a float since 1970, RTP timestamp, packets, CNAME)] of the SRs in
+    an RTCP compound packet."""
+    out, off, cname = [], 0, None
+    while off + 4 <= len(data):
+        pt, words = data[off + 1], int.from_bytes(data[off + 2:off + 4], 'big')
+        if pt == 200 and off + 28 <= len(data):
+            b = data[off:off + 28]
+            ntp = int.from_bytes(b[8:12], 'big') - 2208988800 + \
+                int.from_bytes(b[12:16], 'big') / 2 ** 32
+            out.append([int.from_bytes(b[4:8], 'big'), ntp, int.from_bytes(b[16:20], 'big'),
+                        int.from_bytes(b[20:24], 'big')])
+        elif pt == 202 and off + 10 <= len(data) and data[off + 8] == 1:
+            cname = data[off + 10:off + 10 + data[off + 9]].decode(errors='replace')
+        off += 4 * (words + 1)
+    return [r + [cname] for r in out]
+
+
+def check_sender_reports(rs, socks, uac):
+    """The endpoint's RTCP ports receive SRs for the SSRCs of its video and its audio, with one
+    CNAME, and each SR's NTP <-> RTP mapping places the last packet received at its arrival
+    time: the audio and video offsets agree within 80 ms (what lip sync needs)."""
+    for s in socks.values():  # the reports queued meanwhile: only fresh ones count
+        s.setblocking(False)
+        try:
+            while s.recv(2048):
+                pass
+        except BlockingIOError:
+            pass
+        s.settimeout(0.2)
+    got = {}  # 'v'/'a' -> (SR, offset of the last packet's arrival from its mapped time)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and len(got) < 2:
+        uac.drain()
+        for kind, s in socks.items():
+            try:
+                data = s.recv(2048)
+            except socket.timeout:
+                continue
+            last = rs.rtp.get(kind)
+            for sr in sender_reports(data):
+                if not last or sr[0] != last[0]:
+                    continue
+                clock = 90000 if kind == 'v' else 8000
+                ssrc, ts, arrival = last
+                mapped = sr[1] + ((ts - sr[2] + 2 ** 31) % 2 ** 32 - 2 ** 31) / clock
+                got[kind] = (sr, arrival - mapped)
+    assert set(got) == {'v', 'a'}, (got, rs.rtp)
+    assert got['v'][0][4] == got['a'][0][4] and got['v'][0][4], got
+    assert got['v'][0][3] > 0 and got['a'][0][3] > 0, got
+    av = got['a'][1] - got['v'][1]
+    assert abs(av) < 0.080, got
+    return av
 
 
 def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_server, clients):
@@ -144,6 +251,8 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
         assert [p[0] for p in ports] == ['audio', 'video'], body
         rs.start(ports[0][1], ports[1][1])
         rtcp.bind(('127.0.0.1', v_port + 1))
+        artcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        artcp.bind(('127.0.0.1', a_port + 1))
 
         def both():
             uac.drain()
@@ -169,6 +278,39 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
         with open(srv.log_path, encoding='utf-8', errors='replace') as f:
             assert 'composition stopped' not in f.read()
 
+        # RTCP sender reports for its picture and its mix-minus
+        av = check_sender_reports(rs, {'v': rtcp, 'a': artcp}, uac)
+        harness.log_note('sip picture SRs: audio - video offset by their mappings %.1f ms'
+                         % (av * 1000))
+        artcp.close()
+
+        # an audio-only room system (PCMU, no video m= line) hears the mix-minus too
+        phone_port = free_pair()
+        phone = AudioOnlySystem(phone_port)
+        uac2 = Uac(srv, room)
+        try:
+            status, body = uac2.invite('v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\n'
+                                       'c=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+                                       'm=audio %d RTP/AVP 0\r\n' % phone_port)
+            assert status == 200, (status, body)
+            phone.start(answer_ports(body)[0][1])
+
+            def heard():
+                uac.drain()
+                uac2.drain()
+                return min(phone.tone_power(440), phone.tone_power(880)) > 1e-4
+            assert wait_for(heard, 20), (len(phone.samples), phone.tone_power(440),
+                                         phone.tone_power(880), harness.tail(srv.log_path))
+            # the publishers and the other room system (1500 Hz), not its own 2000 Hz
+            q440, q880, q2000 = (phone.tone_power(f) for f in (440, 880, 2000))
+            assert q440 > 100 * q2000 and q880 > 100 * q2000, (q440, q880, q2000)
+            harness.log_note('sip audio-only: %d samples, tone power 440 %.2e, 880 %.2e, '
+                             '2000 %.2e' % (len(phone.samples) // 2, q440, q880, q2000))
+            assert uac2.bye() == 200
+        finally:
+            phone.stop()
+            uac2.close()
+
         # hang-up: it was the composition's last output
         assert uac.bye() == 200
         assert wait_for(lambda: 'composition stopped' in open(srv.log_path).read(), 20), \
@@ -186,9 +328,8 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
 def test_room_system_whose_picture_cannot_be_made_still_hears_the_room(start_server, clients):
     """An endpoint whose H.264 profile the picture cannot encode (extended, 58e01f): the call
     is answered and goes on (its hang-up is answered, the server stays healthy), and the server
-    says once that it receives no picture. (The provider then attaches its mix-minus alone; a
-    picture output without video sends no audio today, see docs/room-systems.md, so what it
-    hears is not asserted.)"""
+    says once that it receives no picture, and it hears the room through its mix-minus alone
+    (an output without video)."""
     port = harness.free_port(socket.SOCK_DGRAM)
     srv = start_server(sip_config(port))
     srv.sip_port = port
@@ -212,6 +353,10 @@ def test_room_system_whose_picture_cannot_be_made_still_hears_the_room(start_ser
         with open(srv.log_path, encoding='utf-8', errors='replace') as f:
             assert f.read().count('receives no picture') == 1
         assert rs.frames == 0
+        assert wait_for(lambda: rs.tone_power(440) > 1e-4, 15), (
+            len(rs.samples), rs.tone_power(440), harness.tail(srv.log_path))
+        assert rs.tone_power(440) > 100 * rs.tone_power(1500), (rs.tone_power(440),
+                                                                 rs.tone_power(1500))
         assert uac.bye() == 200
         srv.assert_healthy()
     finally:

@@ -35,7 +35,14 @@ access = token
 [room:giao-ban]
 pin = %s
 access = pin
-""" % (SECRET, PIN)
+
+[whip]
+ice_servers = stun:stun.example.net, turns:turn.example.net:5349?transport=tcp
+ice_username = hoinghi
+ice_credential = %s
+""" % (SECRET, PIN, 'turn-secret-4f3e2d')
+TURN_LINK = ('<turns:turn.example.net:5349?transport=tcp>; rel="ice-server"; username="hoinghi"; '
+             'credential="turn-secret-4f3e2d"; credential-type="password"')
 HERE = os.path.dirname(__file__)
 WHIP_CLIENT = os.path.join(HERE, 'whip_client.py')
 OFFER_FILE = os.path.join(HERE, '..', 'unit', 'sdp', 'fixtures', 'webrtcbin-sendonly.sdp')
@@ -45,6 +52,16 @@ FRAG = 'application/trickle-ice-sdpfrag'
 def token(room, name='Xã Tân Lập', role='site', exp=3600):
     claims = {'room': room, 'name': name, 'role': role, 'exp': int(time.time()) + exp}
     return jwt.encode(claims, SECRET, algorithm='HS256')
+
+
+def links(method, url, headers=None):
+    """The Link headers of an answer (urllib folds nothing: every one is kept)."""
+    req = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=15) as r:
+            return r.status, r.headers.get_all('Link') or []
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get_all('Link') or []
 
 
 def http(method, url, body=None, headers=None):
@@ -211,6 +228,24 @@ def test_whip_join_gate(start_server):
     st, hdrs, body = post_offer(server, 'kin', offer, token('kin'))
     assert st == 201, body
     assert http('DELETE', server.http_url + hdrs['location'])[0] == 200
+    # Link rel="ice-server" (RFC 9725 4.6): on the 201 with the TURN credentials; on OPTIONS
+    # with them only for a token good for the room (a PIN is not checked there)
+    req = urllib.request.Request(server.http_url + '/whip/hall', data=offer.encode(),
+                                 method='POST', headers={'Content-Type': 'application/sdp'})
+    with urllib.request.urlopen(req, timeout=15) as r:
+        assert r.status == 201
+        got = r.headers.get_all('Link')
+        loc = r.headers['Location']
+    assert got == ['<stun:stun.example.net>; rel="ice-server"', TURN_LINK], got
+    assert http('DELETE', server.http_url + loc)[0] == 200
+    st, got = links('OPTIONS', server.http_url + '/whip/kin')
+    assert st == 204 and len(got) == 2 and 'credential' not in got[1], got
+    st, got = links('OPTIONS', server.http_url + '/whip/kin',
+                    {'Authorization': 'Bearer ' + token('kin')})
+    assert st == 204 and got[1] == TURN_LINK, got
+    st, got = links('OPTIONS', server.http_url + '/whip/kin',
+                    {'Authorization': 'Bearer ' + token('hall')})
+    assert st == 204 and 'credential' not in got[1], got
     st, hdrs, body = post_offer(server, 'giao-ban', offer, PIN, query='?name=Hall%20A')
     assert st == 201, body
     assert http('DELETE', server.http_url + hdrs['location'])[0] == 200

@@ -127,9 +127,37 @@ static void test_descriptions(void **state)
     assert_int_equal(hn_picture_audio_codec_parse("gsm"), 0);
 }
 
+static void test_forward_rewrite(void **state)
+{
+    (void)state;
+    /* V=2, X=1, CC=1, marker + PT 100; one CSRC; a one-word extension; 5 bytes payload */
+    uint8_t in[] = {0x91, 0x80 | 100, 0,    7, 0, 0,    0,    9, 1, 2,   3,   4,   0xc, 0xc, 0xc,
+                    0xc,  0xbe,       0xde, 0, 1, 0x10, 0xff, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+    uint8_t out[64];
+    size_t n = hn_picture_forward_rewrite(in, sizeof in, 96, out, sizeof out);
+    assert_int_equal(n, sizeof in - 8);
+    assert_int_equal(out[0], 0x81); /* X cleared, CC kept */
+    assert_int_equal(out[1], 0x80 | 96);
+    assert_memory_equal(out + 2, in + 2, 14); /* seq, ts, SSRC, CSRC */
+    assert_memory_equal(out + 16, "hello", 5);
+    /* without an extension: the same packet, the PT written */
+    uint8_t plain[] = {0x80, 111, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 'x'};
+    assert_int_equal(hn_picture_forward_rewrite(plain, sizeof plain, 101, out, sizeof out),
+                     sizeof plain);
+    assert_int_equal(out[1], 101);
+    /* not RTP, truncated extension, too small an output */
+    assert_int_equal(hn_picture_forward_rewrite(plain, 11, 96, out, sizeof out), 0);
+    uint8_t v1[] = {0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(hn_picture_forward_rewrite(v1, sizeof v1, 96, out, sizeof out), 0);
+    in[19] = 40; /* the extension says 40 words */
+    assert_int_equal(hn_picture_forward_rewrite(in, sizeof in, 96, out, sizeof out), 0);
+    assert_int_equal(hn_picture_forward_rewrite(plain, sizeof plain, 96, out, 5), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_forward_rewrite),
         cmocka_unit_test(test_sharing),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_descriptions),
