@@ -266,9 +266,10 @@ def test_whip_silent_encoder_leaves_and_its_resource_is_gone(start_server, clien
     liveness check ([media] consent_timeout, ice_restart_grace): the others see it leave as
     `disconnected` and its resource answers 404."""
     server = start_server(CONFIG + '\n[media]\nconsent_timeout = 3\nice_restart_grace = 0\n')
-    # the viewer stays until stopped below: on a loaded machine the encoder's start, its death
-    # and the resource's 404 took more than a 25 s viewer lived (CI run of 2026-12-06)
-    viewer = clients(server, 'Viewer', 'hall', 90, '--no-publish')
+    # the viewer publishes: a receive-only viewer falls silent too once the encoder is gone (no
+    # media, so no RTCP) and the same 3 s liveness check could drop it with the encoder, its
+    # socket closed before it wrote the encoder's `participant-left` down. It stays until stopped.
+    viewer = clients(server, 'Viewer', 'hall', 90)
     viewer.wait_joined()
     enc = WhipEncoder(server, tmp_path, 'hall', None, 60, '--no-delete')
     try:
