@@ -479,6 +479,10 @@ static int model_apply(void *user, const HnRoomAction *a)
         return hn_router_request_keyframe(r, a->producer_id, g_get_monotonic_time());
     case HN_RA_SEND_SUB_OFFER:
         return send_sub_offer(room, a->pid);
+    case HN_RA_START_TRANSCODE:
+        return -ENOTSUP;
+    case HN_RA_STOP_TRANSCODE:
+        return 0;
     }
     return -EINVAL;
 }
