@@ -494,7 +494,7 @@ static void transcode_track(HnRoomModel *m, RmPart *p, RmTrack *tr)
                           .producer_id = fresh.src,
                           .derived_id = fresh.derived,
                           .ssrc = fresh.ssrc,
-                          .pt = vp8.pt,
+                          .pt = tr->d.codec.pt, /* the H.264 the publisher sends */
                           .codec = &vp8,
                           .mid = tr->d.mid,
                           .source = tr->d.source};

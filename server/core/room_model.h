@@ -112,7 +112,8 @@ typedef enum {
     HN_RA_REQUEST_KEYFRAME, /* producer_id */
     HN_RA_SEND_SUB_OFFER,   /* pid: build an offer from hn_room_model_offered() and send it */
     /* A subscriber rejected producer_id's H.264 video (its browser has no H.264): start a VP8
-     * transcode of it, published as producer derived_id (ssrc, codec VP8 with pt), a hidden
+     * transcode of it (pt: the publisher's H.264 payload type), published as producer
+     * derived_id (ssrc, codec: VP8 with its payload type), a hidden
      * track of the same participant (pid, mid). A negative return: no transcode (counted). */
     HN_RA_START_TRANSCODE,
     /* The last such subscriber left, or the producer ended: stop it (producer_id, derived_id);
