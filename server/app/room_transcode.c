@@ -93,8 +93,12 @@ static void leg_recv(void *user, HnLeg *leg, bool rtcp, const uint8_t *buf, size
 {
     (void)leg;
     Tx *x = user;
-    if (rtcp && asks_keyframe(buf, len))
+    if (rtcp && asks_keyframe(buf, len)) {
         transcoder.keyframe(x->tx);
+        /* and of the publisher: a picture the decoder lost a packet of is damaged until its
+         * next H.264 key frame (the router limits these requests; safe from a leg callback) */
+        hn_router_request_keyframe(x->owner->router, x->src, g_get_monotonic_time());
+    }
 }
 
 int hn_room_transcodes_start(HnRoomTranscodes *t, const HnRoomAction *a, uint32_t transport_id)

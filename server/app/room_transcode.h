@@ -4,7 +4,7 @@
  * gateway), whose VP8 RTP comes back through the room's inject ring into the router as the
  * derived producer, on a transport of its own (an in-process leg, core/local_leg.h): the
  * subscribers' PLI/FIR to that producer arrive there and become key frame requests of the
- * encoder; the publisher is asked for a key frame when a transcode starts (the decoder needs one).
+ * encoder and of the publisher (asked for one too when a transcode starts: the decoder needs one).
  *
  * Thread: the room's worker thread for everything. */
 #pragma once
