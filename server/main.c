@@ -16,6 +16,7 @@
 #include "app/secure.h"
 #include "gateway/sip.h"
 #include "gateway/sip_picture.h"
+#include "gateway/vp8tx.h"
 #include "hn-build-config.h"
 #include "store/store.h"
 #include "transport/cert.h"
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
         goto out;
     }
     hn_hub_set_store(hub, store);
+    hn_vp8tx_install(); /* H.264 -> VP8 for browsers without H.264 */
     sip = hn_sip_gateway_new(cfg, hub, &err);
     if (!sip && err) {
         fprintf(stderr, "hoinghi: %s\n", err->message);

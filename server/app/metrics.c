@@ -1,6 +1,8 @@
 /* GET /metrics: ask every worker, wait for all (or a timeout), write the Prometheus text. */
 #include "app/metrics.h"
 
+#include "app/room_transcode.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
@@ -471,6 +473,27 @@ static void render_process(GString *o, HnMetrics *m)
     for (size_t i = 0; i < G_N_ELEMENTS(pic); i++) {
         family(o, pic[i].name, pic[i].type, pic[i].help);
         sample_u64(o, pic[i].name, NULL, pic[i].v);
+    }
+    HnTranscodeStats tx;
+    hn_room_transcoder_stats(&tx); /* process-wide atomics: read on any thread */
+    const struct {
+        const char *name, *type, *help;
+        uint64_t v;
+    } vp8[] = {
+        {"hoinghi_vp8tx_running", "gauge",
+         "H.264 -> VP8 transcodes running now (browsers without H.264)", tx.running},
+        {"hoinghi_vp8tx_started_total", "counter", "H.264 -> VP8 transcodes started", tx.started},
+        {"hoinghi_vp8tx_frames_in_total", "counter", "H.264 pictures decoded by the transcodes",
+         tx.frames_in},
+        {"hoinghi_vp8tx_frames_out_total", "counter", "VP8 frames encoded by the transcodes",
+         tx.frames_out},
+        {"hoinghi_vp8tx_drops_total", "counter",
+         "RTP packets the transcodes shed (their queue full, or the room's ring refused them)",
+         tx.drops},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(vp8); i++) {
+        family(o, vp8[i].name, vp8[i].type, vp8[i].help);
+        sample_u64(o, vp8[i].name, NULL, vp8[i].v);
     }
     family(o, "hoinghi_hooks_pending", "gauge", "Hook deliveries waiting to be sent or retried");
     sample_u64(o, "hoinghi_hooks_pending", NULL, h.hooks.pending);

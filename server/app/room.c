@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/negotiate.h"
+#include "app/room_transcode.h"
 #include "app/webrtc_leg.h"
 #include "core/rtp.h"
 #include "core/speaker.h"
@@ -63,6 +64,7 @@ struct HnRoom {
     void *feed_user;
     gboolean feed_on;
     int feed_tap;
+    HnRoomTranscodes *transcodes; /* H.264 -> VP8 for subscribers without H.264 */
 };
 
 /* A published track as the recorder names it. */
@@ -135,6 +137,11 @@ static void arm_router_timer(HnRoom *room)
         room->router_armed = next;
         g_source_set_ready_time(room->router_timer, next);
     }
+}
+
+static void kick_router(void *user)
+{
+    arm_router_timer(user);
 }
 
 static gboolean router_timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
@@ -479,6 +486,11 @@ static int model_apply(void *user, const HnRoomAction *a)
         return hn_router_request_keyframe(r, a->producer_id, g_get_monotonic_time());
     case HN_RA_SEND_SUB_OFFER:
         return send_sub_offer(room, a->pid);
+    case HN_RA_START_TRANSCODE:
+        return hn_room_transcodes_start(room->transcodes, a, ++room->next_leg);
+    case HN_RA_STOP_TRANSCODE:
+        hn_room_transcodes_stop(room->transcodes, a->derived_id);
+        return 0;
     }
     return -EINVAL;
 }
@@ -597,6 +609,7 @@ HnRoom *hn_room_new(HnWorker *worker, const char *name, const HnRoomEnv *env)
     room->simpubs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     room->tracks = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     hn_router_add_tap(room->router, &(HnRouterTap){.on_rtp = speaker_tap}, room);
+    room->transcodes = hn_room_transcodes_new(room->router, room->ctx, name, kick_router, room);
     /* SSRCs travel in clear and need only be distinct per leg, not secret: GRand seeds them */
     room->model =
         hn_room_model_new(&model_ops, room, ((uint64_t)g_random_int() << 32) | g_random_int());
@@ -1204,6 +1217,7 @@ void hn_room_free(HnRoom *room)
     hn_room_record_stop(room);
     g_hash_table_destroy(room->tracks);
     hn_room_model_free(room->model);
+    hn_room_transcodes_free(room->transcodes);
     hn_router_free(room->router);
     hn_speaker_free(room->speaker);
     g_hash_table_destroy(room->levels);

@@ -33,6 +33,13 @@ typedef struct {
     int rank;              /* last-N: place among the video publishers, -1: none */
 } RmPart;
 
+/* A VP8 transcode of an H.264 producer, for the subscribers that rejected its H.264. */
+typedef struct {
+    uint32_t src;     /* the H.264 producer */
+    uint32_t derived; /* the VP8 producer the shell publishes (0: the shell refused) */
+    uint32_t ssrc;
+} RmTranscode;
+
 struct HnRoomModel {
     HnRoomModelOps ops;
     void *user;
@@ -46,6 +53,7 @@ struct HnRoomModel {
     unsigned max_sections;
     unsigned last_n; /* 0: everyone's video */
     GArray *recent;  /* uint64_t pid, the latest speaker first (last-N) */
+    GArray *tx;      /* RmTranscode: the transcodes running (or refused) now */
     HnRoomModelStats stats;
 };
 
@@ -154,9 +162,32 @@ static RmTrack *track_by_mid(RmPart *p, const char *mid)
     return NULL;
 }
 
+static RmTranscode *tx_by(const HnRoomModel *m, uint32_t src, uint32_t derived)
+{
+    for (guint i = 0; i < m->tx->len; i++) {
+        RmTranscode *t = &g_array_index(m->tx, RmTranscode, i);
+        if ((src && t->src == src) || (derived && t->derived == derived))
+            return t;
+    }
+    return NULL;
+}
+
+/* The VP8 producer made of producer_id, 0 when none. */
+static uint32_t derived_of(const HnRoomModel *m, uint32_t producer_id)
+{
+    RmTranscode *t = producer_id ? tx_by(m, producer_id, 0) : NULL;
+    return t ? t->derived : 0;
+}
+
+/* The track of a producer (a transcode's: the track it is made of). */
 static RmTrack *track_by_producer(const HnRoomModel *m, uint32_t producer_id, RmPart **owner)
 {
     RmPart *p = g_hash_table_lookup(m->producers, ID_KEY(producer_id));
+    if (!p) {
+        RmTranscode *t = producer_id ? tx_by(m, 0, producer_id) : NULL;
+        if (t)
+            return track_by_producer(m, t->src, owner);
+    }
     for (unsigned i = 0; p && i < p->n_tracks; i++)
         if (p->tracks[i].producer_id == producer_id) {
             if (owner)
@@ -329,8 +360,11 @@ static void start_answered(HnRoomModel *m, RmPart *q)
  * once answered. */
 static void lastn_update(HnRoomModel *m);
 
+static void transcode_sync(HnRoomModel *m);
+
 static void flush_offers(HnRoomModel *m)
 {
+    transcode_sync(m);
     lastn_update(m);
     for (guint k = 0; k < m->order->len; k++) {
         RmPart *q = m->order->pdata[k];
@@ -397,11 +431,118 @@ static void track_start(HnRoomModel *m, RmPart *p, RmTrack *tr)
     }
 }
 
+/* Stops the transcode t of publisher p (its sections first) and forgets it. */
+static void transcode_stop(HnRoomModel *m, RmPart *p, RmTranscode *t)
+{
+    if (t->derived) {
+        slots_remove_producer(m, t->derived);
+        HnRoomAction a = {.type = HN_RA_STOP_TRANSCODE,
+                          .pid = p->pid,
+                          .producer_id = t->src,
+                          .derived_id = t->derived};
+        apply(m, &a);
+    }
+    g_array_remove_index(m->tx, (guint)(t - (RmTranscode *)(void *)m->tx->data));
+}
+
+/* Whether subscriber q rejected producer src's section (its browser cannot decode it). */
+static bool rejects(const RmPart *q, uint32_t src)
+{
+    for (guint i = 0; i < q->slots->len; i++) {
+        const HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+        if (s->consumer_id && s->rejected && s->producer_id == src)
+            return true;
+    }
+    return false;
+}
+
+/* Whether q has a section of producer id (answered or not, rejected or not). */
+static bool has_section(const RmPart *q, uint32_t id)
+{
+    for (guint i = 0; i < q->slots->len; i++) {
+        const HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, i);
+        if (s->consumer_id && s->producer_id == id)
+            return true;
+    }
+    return false;
+}
+
+/* One H.264 track: a transcode while a subscriber rejects it, a VP8 section for each of those. */
+static void transcode_track(HnRoomModel *m, RmPart *p, RmTrack *tr)
+{
+    RmTranscode *t = tx_by(m, tr->producer_id, 0);
+    unsigned need = 0;
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        need += q != p && receives(q) && rejects(q, tr->producer_id);
+    }
+    if (!need) {
+        if (t)
+            transcode_stop(m, p, t);
+        return;
+    }
+    if (!t) {
+        RmTranscode fresh = {.src = tr->producer_id, .derived = ++m->next_producer};
+        fresh.ssrc = next_ssrc(m);
+        HnCodec vp8 = {.id = HN_CODEC_VP8,
+                       .kind = HN_KIND_VIDEO,
+                       .pt = 96,
+                       .clock_rate = 90000,
+                       .feedback = tr->d.codec.feedback | HN_FB_NACK | HN_FB_PLI};
+        HnRoomAction a = {.type = HN_RA_START_TRANSCODE,
+                          .pid = p->pid,
+                          .producer_id = fresh.src,
+                          .derived_id = fresh.derived,
+                          .ssrc = fresh.ssrc,
+                          .pt = tr->d.codec.pt, /* the H.264 the publisher sends */
+                          .codec = &vp8,
+                          .mid = tr->d.mid,
+                          .source = tr->d.source};
+        if (apply(m, &a) < 0) {
+            m->stats.transcode_failures++;
+            fresh.derived = 0; /* not tried again while this producer lasts */
+        }
+        g_array_append_val(m->tx, fresh);
+        t = &g_array_index(m->tx, RmTranscode, m->tx->len - 1);
+    }
+    if (!t->derived)
+        return;
+    RmTrack derived = *tr;
+    derived.producer_id = t->derived;
+    derived.d.codec = (HnCodec){.id = HN_CODEC_VP8,
+                                .kind = HN_KIND_VIDEO,
+                                .pt = 96,
+                                .clock_rate = 90000,
+                                .feedback = tr->d.codec.feedback | HN_FB_NACK | HN_FB_PLI};
+    g_snprintf(derived.d.mid, sizeof derived.d.mid, "%s-vp8", tr->d.mid);
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *q = m->order->pdata[k];
+        if (q != p && receives(q) && rejects(q, tr->producer_id) && !has_section(q, t->derived))
+            slot_add(m, q, p, &derived);
+    }
+}
+
+/* Brings the transcodes in line with the views: called before every offer round. */
+static void transcode_sync(HnRoomModel *m)
+{
+    for (guint k = 0; k < m->order->len; k++) {
+        RmPart *p = m->order->pdata[k];
+        for (unsigned i = 0; i < p->n_tracks; i++) {
+            RmTrack *tr = &p->tracks[i];
+            if (tr->producer_id && tr->d.kind == HN_KIND_VIDEO && tr->d.codec.id == HN_CODEC_H264)
+                transcode_track(m, p, tr);
+        }
+    }
+}
+
 /* Removes a track's producer and every section fed by it; the track itself stays. */
 static void track_stop(HnRoomModel *m, RmPart *p, RmTrack *tr)
 {
     if (!tr->producer_id)
         return;
+    RmTranscode *t = tx_by(m, tr->producer_id, 0);
+    if (t)
+        transcode_stop(m, p, t);
     slots_remove_producer(m, tr->producer_id);
     HnRoomAction a = {.type = HN_RA_REMOVE_PRODUCER, .pid = p->pid, .producer_id = tr->producer_id};
     apply(m, &a);
@@ -622,6 +763,7 @@ HnRoomModel *hn_room_model_new(const HnRoomModelOps *ops, void *user, uint64_t s
     m->rng = ssrc_seed ? ssrc_seed : UINT64_C(0x9e3779b97f4a7c15);
     m->max_sections = HN_ROOM_SECTIONS_MAX;
     m->recent = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    m->tx = g_array_new(FALSE, FALSE, sizeof(RmTranscode));
     return m;
 }
 
@@ -634,6 +776,7 @@ void hn_room_model_free(HnRoomModel *m)
     g_hash_table_destroy(m->producers);
     g_hash_table_destroy(m->pts);
     g_array_free(m->recent, TRUE);
+    g_array_free(m->tx, TRUE);
     g_free(m);
 }
 
@@ -953,7 +1096,10 @@ int hn_room_model_mute(HnRoomModel *m, uint64_t by, uint64_t pid, HnKind kind, b
             RmPart *q = m->order->pdata[k];
             for (guint j = 0; j < q->slots->len; j++) {
                 HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, j);
-                if (s->consumer_id && s->producer_id == tr->producer_id && s->in_router)
+                bool of_track =
+                    s->producer_id == tr->producer_id ||
+                    (s->producer_id && s->producer_id == derived_of(m, tr->producer_id));
+                if (s->consumer_id && of_track && s->in_router)
                     pause_slot(m, q, s, slot_paused(m, q, s));
             }
         }
@@ -971,7 +1117,9 @@ int hn_room_model_pause(HnRoomModel *m, uint64_t pid, uint64_t publisher, const 
         return -ENOENT;
     for (guint j = 0; j < q->slots->len; j++) {
         HnRoomSlot *s = &g_array_index(q->slots, HnRoomSlot, j);
-        if (!s->consumer_id || s->producer_id != tr->producer_id || s->paused == paused)
+        bool of_track =
+            s->producer_id == tr->producer_id || s->producer_id == derived_of(m, tr->producer_id);
+        if (!s->consumer_id || !of_track || s->paused == paused)
             continue;
         s->paused = paused;
         if (s->in_router)
@@ -1056,6 +1204,14 @@ unsigned hn_room_model_consumers(const HnRoomModel *m)
         for (guint i = 0; i < p->slots->len; i++)
             n += g_array_index(p->slots, HnRoomSlot, i).in_router;
     }
+    return n;
+}
+
+unsigned hn_room_model_transcodes(const HnRoomModel *m)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < m->tx->len; i++)
+        n += g_array_index(m->tx, RmTranscode, i).derived != 0;
     return n;
 }
 

@@ -16,8 +16,11 @@
  *
  * Policy in this version: every participant admitted to the room receives every track of every
  * other admitted participant, except that observers and recorders publish nothing and a
- * participant in the lobby neither publishes nor receives. Muting by the chair pauses every
- * consumer of a track; a subscriber's own pause pauses one consumer.
+ * participant in the lobby neither publishes nor receives. A subscriber that rejects a video
+ * section of H.264 (a browser without H.264) gets, in a new section, the same track transcoded
+ * to VP8 (HN_RA_START_TRANSCODE: one transcode per producer, shared by every such subscriber,
+ * stopped with the last of them or with the producer); the others keep H.264 as is. Muting by the
+ * chair pauses every consumer of a track; a subscriber's own pause pauses one consumer.
  *
  * Thread: one model per room, every call on the room's thread. Callbacks must not call back into
  * the model (they may be queued and applied later; the model does not depend on their effect
@@ -108,6 +111,14 @@ typedef enum {
     HN_RA_PAUSE_CONSUMER,   /* consumer_id, paused */
     HN_RA_REQUEST_KEYFRAME, /* producer_id */
     HN_RA_SEND_SUB_OFFER,   /* pid: build an offer from hn_room_model_offered() and send it */
+    /* A subscriber rejected producer_id's H.264 video (its browser has no H.264): start a VP8
+     * transcode of it (pt: the publisher's H.264 payload type), published as producer
+     * derived_id (ssrc, codec: VP8 with its payload type), a hidden
+     * track of the same participant (pid, mid). A negative return: no transcode (counted). */
+    HN_RA_START_TRANSCODE,
+    /* The last such subscriber left, or the producer ended: stop it (producer_id, derived_id);
+     * derived_id's consumers are removed before. */
+    HN_RA_STOP_TRANSCODE,
 } HnRoomActionType;
 
 typedef struct {
@@ -124,6 +135,7 @@ typedef struct {
     const HnSimulcastDesc *sim;
     const char *mid;
     HnTrackSource source; /* ADD/REBIND_PRODUCER: camera, screen or microphone */
+    uint32_t derived_id;  /* START/STOP_TRANSCODE: the VP8 producer made from producer_id */
 } HnRoomAction;
 
 typedef enum {
@@ -176,6 +188,7 @@ typedef struct {
     uint64_t offers;                      /* subscriber offers asked for */
     uint64_t refused_tracks;              /* publish sections refused (policy or limit) */
     uint64_t lastn_pauses, lastn_resumes; /* a viewer's video of one publisher off / on again */
+    uint64_t transcode_failures;          /* START_TRANSCODE refused by the shell */
 } HnRoomModelStats;
 
 /* Creates a model emitting through ops (copied). ssrc_seed seeds the outgoing SSRCs (tests pass
@@ -265,6 +278,9 @@ int hn_room_model_pause(HnRoomModel *m, uint64_t pid, uint64_t publisher, const 
 
 /* The producer of the track (pid, mid), 0 when none. */
 uint32_t hn_room_model_producer_of(const HnRoomModel *m, uint64_t pid, const char *mid);
+
+/* H.264 -> VP8 transcodes running now (one per H.264 producer that a subscriber rejected). */
+unsigned hn_room_model_transcodes(const HnRoomModel *m);
 
 /* Participant queries (transfer none, valid until the next mutating call). */
 bool hn_room_model_has(const HnRoomModel *m, uint64_t pid);

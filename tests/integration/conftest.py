@@ -12,7 +12,8 @@ import harness  # noqa: E402
 # load-time quark block is then left allocated (lsan.supp: _dl_init), and only the full unwinder
 # shows LeakSanitizer that it was made at load time. Not for every module: it makes every malloc
 # of an ASan server several times slower.
-GST_SERVER_MODULES = {'test_whip', 'test_overload', 'test_picture', 'test_sip_picture'}
+GST_SERVER_MODULES = {'test_whip', 'test_overload', 'test_picture', 'test_sip_picture',
+                      'test_vp8tx'}
 
 
 @pytest.fixture(scope='module', autouse=True)

@@ -705,7 +705,10 @@ class Client:
         if answer is None:
             raise ProtocolError('webrtcbin could not answer the sub offer')
         self.sub.local_mids = sdp_mids(answer.sdp)
-        self.send({'type': 'answer', 'sdp': answer.sdp.as_text()})   # before its candidates
+        text = answer.sdp.as_text()
+        if self.args.no_h264:
+            text = reject_h264(text)
+        self.send({'type': 'answer', 'sdp': text})   # before its candidates
         await self.sub.call('set-local-description', answer)
 
     def on_joined(self, msg):
@@ -868,6 +871,24 @@ class Client:
             relay.stop()
 
 
+def reject_h264(answer):
+    """The answer of a browser without H.264 (Firefox with H.264 disabled): every video section
+    whose codec is H.264 is rejected (port 0, out of the BUNDLE group)."""
+    head, *sections = answer.split('\r\nm=')
+    rejected = []
+    for i, sec in enumerate(sections):
+        if sec.startswith('video ') and 'H264/90000' in sec and 'VP8/90000' not in sec:
+            sections[i] = 'video 0 ' + sec.split(' ', 2)[2]
+            mid = [ln[6:] for ln in sec.split('\r\n') if ln.startswith('a=mid:')]
+            rejected += mid
+    lines = []
+    for ln in head.split('\r\n'):
+        if ln.startswith('a=group:BUNDLE'):
+            ln = ' '.join(w for w in ln.split(' ') if w not in rejected)
+        lines.append(ln)
+    return '\r\nm='.join(['\r\n'.join(lines)] + sections)
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(description='GStreamer webrtcbin participant for hoinghi.')
     ap.add_argument('--url', default='ws://127.0.0.1:8080/ws')
@@ -886,6 +907,8 @@ def parse_args(argv):
                     help='every N s: white picture + tone, then pattern + silence (delay marks)')
     ap.add_argument('--report', help='write the JSON report here (updated while running)')
     ap.add_argument('--nack', action='store_true', help='NACK and RTX on every transceiver')
+    ap.add_argument('--no-h264', action='store_true',
+                    help='reject every H.264 video section offered (a browser without H.264)')
     ap.add_argument('--uplink-loss', type=float, default=0.0,
                     help='drop this %% of the RTP sent on `pub`, through a relay (default 0)')
     ap.add_argument('--loss-seed', type=int, default=1)

@@ -22,6 +22,8 @@ typedef struct {
     GArray *events; /* HnRoomEvent (strings not kept) */
     int fail_next_consumer;
     int fail_offers; /* SEND_SUB_OFFER returns an error while set */
+    unsigned tx_started, tx_stopped;
+    uint32_t tx_derived, tx_ssrc, tx_src;
     uint16_t seq;
 } Fx;
 
@@ -67,6 +69,22 @@ static int fx_apply(void *user, const HnRoomAction *a)
     case HN_RA_PAUSE_CONSUMER:
         return hn_router_set_consumer_paused(f->r, a->consumer_id, a->paused);
     case HN_RA_REQUEST_KEYFRAME:
+        return 0;
+    case HN_RA_START_TRANSCODE: {
+        /* the shell's transcoder: its own transport, the VP8 producer on it */
+        f->tx_started++;
+        f->tx_derived = a->derived_id;
+        f->tx_ssrc = a->ssrc;
+        f->tx_src = a->producer_id;
+        assert_int_equal(a->codec->id, HN_CODEC_VP8);
+        int rc = hn_router_add_transport(f->r, 9000 + a->derived_id, 0x3000, NULL);
+        return rc ? rc
+                  : hn_router_add_producer(f->r, a->derived_id, 9000 + a->derived_id, a->codec,
+                                           a->ssrc);
+    }
+    case HN_RA_STOP_TRANSCODE:
+        f->tx_stopped++;
+        hn_router_remove_transport(f->r, 9000 + a->derived_id);
         return 0;
     case HN_RA_SEND_SUB_OFFER:
         if (f->fail_offers)
@@ -777,6 +795,129 @@ static void test_section_limit(void **state)
     assert_int_equal(st.refused_tracks, 1);
 }
 
+/* Sends one H.264 IDR packet (or a VP8 key frame when vp8) on leg; rc of the router. */
+static int fx_send_key(Fx *f, uint32_t leg, uint32_t ssrc, uint8_t pt, bool vp8)
+{
+    static const uint8_t idr[] = {0x65, 0x88, 0x84, 0x00, 0x33};
+    uint8_t buf[64];
+    uint16_t seq = f->seq++;
+    size_t len = vp8 ? tu_rtp(buf, pt, seq, 3000u * seq, ssrc, TU_VP8_KEY, sizeof TU_VP8_KEY)
+                     : tu_rtp(buf, pt, seq, 3000u * seq, ssrc, idr, sizeof idr);
+    f->now += 1000;
+    return hn_router_on_rtp(f->r, leg, buf, len, f->now);
+}
+
+static unsigned rtp_on(Fx *f, uint32_t leg, uint8_t pt)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < f->sink.sent->len; i++) {
+        TuSent *p = tu_at(&f->sink, i);
+        n += p->transport_id == leg && !p->rtcp && (p->data[1] & 0x7f) == pt;
+    }
+    return n;
+}
+
+/* Answers pid's offer rejecting its H.264 video sections (a browser without H.264). */
+static void fx_answer_no_h264(Fx *f, uint64_t pid)
+{
+    size_t n;
+    const HnRoomSlot *s = hn_room_model_offered(f->m, pid, &n);
+    bool rej[16] = {0};
+    assert_true(n <= 16);
+    for (size_t i = 0; i < n; i++)
+        rej[i] = s[i].consumer_id && s[i].codec.id == HN_CODEC_H264;
+    assert_int_equal(hn_room_model_sub_answer(f->m, pid, rej, n), 0);
+}
+
+/* A room system's H.264: forwarded as is to the subscriber that accepted it; the one that
+ * rejected it gets a VP8 section fed by one transcode, which stops with the last such viewer. */
+static void test_h264_transcoded_for_who_rejects_it(void **state)
+{
+    Fx *f = *state;
+    fx_join(f, 1, HN_ROLE_SITE);
+    fx_join(f, 2, HN_ROLE_MEMBER);
+    fx_join(f, 3, HN_ROLE_MEMBER);
+    fx_join(f, 4, HN_ROLE_MEMBER);
+    HnRoomTrackDesc t[2] = {track("0", HN_CODEC_OPUS, AUD_PT, aud_ssrc(1)),
+                            track("1", HN_CODEC_H264, 102, vid_ssrc(1))};
+    g_strlcpy(t[1].codec.fmtp, "packetization-mode=1", sizeof t[1].codec.fmtp);
+    assert_int_equal(hn_room_model_publish(f->m, 1, pub_leg(1), t, 2), 2);
+    fx_answer_no_h264(f, 2);
+    fx_answer_no_h264(f, 4);
+    assert_int_equal(f->tx_started, 1); /* one transcode for both */
+    assert_int_equal(hn_room_model_transcodes(f->m), 1);
+    assert_int_equal(f->tx_src, hn_room_model_producer_of(f->m, 1, "1"));
+    fx_answer_all(f); /* 2 and 4 accept the VP8 section, 3 the H.264 one */
+    const HnRoomSlot *v = slot_for(f, 2, 1, "1-vp8");
+    assert_non_null(v);
+    assert_int_equal(v->codec.id, HN_CODEC_VP8);
+    assert_int_equal(v->producer_id, f->tx_derived);
+    assert_string_equal(v->participant, "p1");
+    assert_null(slot_for(f, 3, 1, "1-vp8"));
+    /* the audio section came first and stays first: the VP8 one is appended */
+    size_t n;
+    const HnRoomSlot *all = hn_room_model_offered(f->m, 2, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(all[0].kind, HN_KIND_AUDIO);
+    assert_true(all[1].rejected);
+    assert_int_equal(all[2].codec.id, HN_CODEC_VP8);
+
+    assert_int_equal(fx_send_key(f, pub_leg(1), vid_ssrc(1), 102, false), 0);
+    assert_int_equal(fx_send_key(f, 9000 + f->tx_derived, f->tx_ssrc, 96, true), 0);
+    uint8_t h264_pt = slot_for(f, 3, 1, "1")->codec.pt;  /* the server's */
+    assert_int_equal(rtp_on(f, sub_leg(3), h264_pt), 1); /* H.264 as is */
+    assert_int_equal(rtp_on(f, sub_leg(3), 96), 0);
+    assert_int_equal(rtp_on(f, sub_leg(2), 96), 1); /* VP8 */
+    assert_int_equal(rtp_on(f, sub_leg(2), h264_pt), 0);
+    assert_int_equal(rtp_on(f, sub_leg(4), 96), 1);
+
+    /* the chair's mute pauses the transcoded stream too */
+    fx_join(f, 5, HN_ROLE_CHAIR);
+    fx_answer_all(f);
+    assert_int_equal(hn_room_model_mute(f->m, 5, 1, HN_KIND_VIDEO, true), 0);
+    assert_int_equal(fx_send_key(f, 9000 + f->tx_derived, f->tx_ssrc, 96, true), 0);
+    assert_int_equal(rtp_on(f, sub_leg(2), 96), 1);
+    assert_int_equal(hn_room_model_mute(f->m, 5, 1, HN_KIND_VIDEO, false), 0);
+
+    assert_int_equal(hn_room_model_leave(f->m, 2, HN_LEAVE_LEFT), 0);
+    assert_int_equal(f->tx_stopped, 0); /* 4 still needs it */
+    assert_int_equal(hn_room_model_leave(f->m, 4, HN_LEAVE_LEFT), 0);
+    assert_int_equal(f->tx_stopped, 1);
+    assert_int_equal(hn_room_model_transcodes(f->m), 0);
+}
+
+/* The publisher leaving stops its transcode; a refused transcode is counted, not retried. */
+static void test_transcode_ends_with_producer(void **state)
+{
+    Fx *f = *state;
+    fx_join(f, 1, HN_ROLE_SITE);
+    fx_join(f, 2, HN_ROLE_MEMBER);
+    HnRoomTrackDesc t = track("1", HN_CODEC_H264, 102, vid_ssrc(1));
+    assert_int_equal(hn_room_model_publish(f->m, 1, pub_leg(1), &t, 1), 1);
+    fx_answer_no_h264(f, 2);
+    assert_int_equal(f->tx_started, 1);
+    fx_answer_all(f);
+    assert_int_equal(hn_room_model_leave(f->m, 1, HN_LEAVE_LEFT), 0);
+    assert_int_equal(f->tx_stopped, 1);
+    assert_int_equal(hn_room_model_transcodes(f->m), 0);
+    assert_null(slot_for(f, 2, 1, "1-vp8"));
+    fx_answer_all(f);
+
+    /* a new H.264 publisher, and the shell cannot transcode (its transport is taken) */
+    fx_join(f, 3, HN_ROLE_SITE);
+    assert_int_equal(hn_router_add_transport(f->r, 9000 + 4, 1, NULL), 0); /* derived id 4 */
+    HnRoomTrackDesc t3 = track("1", HN_CODEC_H264, 102, vid_ssrc(3));
+    assert_int_equal(hn_room_model_publish(f->m, 3, pub_leg(3), &t3, 1), 1);
+    fx_answer_no_h264(f, 2);
+    fx_answer_all(f);
+    HnRoomModelStats st;
+    hn_room_model_get_stats(f->m, &st);
+    assert_int_equal(st.transcode_failures, 1);
+    assert_int_equal(f->tx_started, 2);
+    assert_int_equal(hn_room_model_transcodes(f->m), 0);
+    assert_null(slot_for(f, 2, 3, "1-vp8"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -794,6 +935,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtx_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_without_rtx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h264_transcoded_for_who_rejects_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transcode_ends_with_producer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
