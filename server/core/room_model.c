@@ -788,12 +788,16 @@ void hn_room_model_set_max_sections(HnRoomModel *m, unsigned max_sections)
 /* Gives a newly admitted participant a section for every track already in the room. */
 static void admit_media(HnRoomModel *m, RmPart *p)
 {
-    for (guint k = 0; k < m->order->len; k++) {
-        RmPart *q = m->order->pdata[k];
-        for (unsigned i = 0; q != p && i < q->n_tracks; i++)
-            if (q->tracks[i].producer_id)
-                slot_add(m, p, q, &q->tracks[i]);
-    }
+    /* audio sections first: the first m= line carries the BUNDLE transport, and a browser may
+     * reject a video section (H.264 in a browser without it), never an Opus one; Firefox's
+     * connection fails when the section it rejects is the first */
+    for (int kind = HN_KIND_AUDIO; kind <= HN_KIND_VIDEO; kind++)
+        for (guint k = 0; k < m->order->len; k++) {
+            RmPart *q = m->order->pdata[k];
+            for (unsigned i = 0; q != p && i < q->n_tracks; i++)
+                if (q->tracks[i].producer_id && q->tracks[i].d.kind == (HnKind)kind)
+                    slot_add(m, p, q, &q->tracks[i]);
+        }
 }
 
 static RmPart *part_new(HnRoomModel *m, uint64_t pid, const char *name, HnRole role,
@@ -906,8 +910,11 @@ int hn_room_model_publish(HnRoomModel *m, uint64_t pid, uint32_t leg_id,
     }
     p->pub_leg = leg_id;
     bool seen[HN_ROOM_TRACKS_MAX] = {0};
-    for (size_t i = 0; i < n; i++)
-        publish_one(m, p, leg_id, &tracks[i], seen);
+    /* audio first: its sections come first in the views (see admit_media) */
+    for (int kind = HN_KIND_AUDIO; kind <= HN_KIND_VIDEO; kind++)
+        for (size_t i = 0; i < n; i++)
+            if (tracks[i].kind == (HnKind)kind)
+                publish_one(m, p, leg_id, &tracks[i], seen);
     for (unsigned i = p->n_tracks; i-- > 0;)
         if (!seen[i])
             track_remove(m, p, i); /* no longer offered (removed or made recvonly) */

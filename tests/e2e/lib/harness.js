@@ -64,7 +64,7 @@ async function launchBrowser({ extraArgs = [], executablePath = null } = {}) {
 /** Launches Debian's Firefox ESR headless through puppeteer-core (WebDriver BiDi; no browser
  *  download): fake camera and microphone without a prompt, loopback ICE candidates, host
  *  addresses not hidden. Pages have the same evaluate/on('console') API as playwright's. */
-async function launchFirefox() {
+async function launchFirefox(extraPrefs = {}) {
   const puppeteer = require('puppeteer-core');
   return puppeteer.launch({
     browser: 'firefox',
@@ -76,6 +76,7 @@ async function launchFirefox() {
       'media.peerconnection.ice.loopback': true,
       'media.peerconnection.ice.obfuscate_host_addresses': false,
       'media.autoplay.default': 0, // allowed: remote audio plays without a click
+      ...extraPrefs,
     },
   });
 }

@@ -838,9 +838,10 @@ static void test_h264_transcoded_for_who_rejects_it(void **state)
     fx_join(f, 2, HN_ROLE_MEMBER);
     fx_join(f, 3, HN_ROLE_MEMBER);
     fx_join(f, 4, HN_ROLE_MEMBER);
-    HnRoomTrackDesc t[2] = {track("0", HN_CODEC_OPUS, AUD_PT, aud_ssrc(1)),
-                            track("1", HN_CODEC_H264, 102, vid_ssrc(1))};
-    g_strlcpy(t[1].codec.fmtp, "packetization-mode=1", sizeof t[1].codec.fmtp);
+    /* video listed first (as whip_client.py's offer): the views still start with audio */
+    HnRoomTrackDesc t[2] = {track("1", HN_CODEC_H264, 102, vid_ssrc(1)),
+                            track("0", HN_CODEC_OPUS, AUD_PT, aud_ssrc(1))};
+    g_strlcpy(t[0].codec.fmtp, "packetization-mode=1", sizeof t[0].codec.fmtp);
     assert_int_equal(hn_room_model_publish(f->m, 1, pub_leg(1), t, 2), 2);
     fx_answer_no_h264(f, 2);
     fx_answer_no_h264(f, 4);
@@ -854,7 +855,8 @@ static void test_h264_transcoded_for_who_rejects_it(void **state)
     assert_int_equal(v->producer_id, f->tx_derived);
     assert_string_equal(v->participant, "p1");
     assert_null(slot_for(f, 3, 1, "1-vp8"));
-    /* the audio section came first and stays first: the VP8 one is appended */
+    /* the audio section comes first (the BUNDLE transport: a rejected first section breaks
+     * Firefox's connection) and stays first: the VP8 one is appended */
     size_t n;
     const HnRoomSlot *all = hn_room_model_offered(f->m, 2, &n);
     assert_int_equal(n, 3);
