@@ -63,9 +63,11 @@ static void viewer_free(gpointer p)
 }
 
 /* A GStreamer streaming thread: the picture's packets into the viewer's peer connection. */
-static void on_packet(void *user, gboolean video, const uint8_t *rtp, size_t len)
+static void on_packet(void *user, gboolean video, const uint8_t *rtp, size_t len,
+                      int64_t time_us)
 {
     Viewer *v = user;
+    (void)time_us;
     if (!g_atomic_int_get(&v->ready))
         return; /* not connected yet: the viewer would start with what it cannot use */
     GstBuffer *b = gst_buffer_new_memdup(rtp, len);

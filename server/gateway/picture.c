@@ -325,7 +325,7 @@ static gboolean feed_gone(Picture *p)
 /* --- packets out: a GStreamer streaming thread -------------------------------------------------
  */
 
-static void sink_packet(void *user, const uint8_t *data, size_t len)
+static void sink_packet(void *user, const uint8_t *data, size_t len, int64_t time_us)
 {
     Sink *s = user;
     if (len < 12)
@@ -338,9 +338,9 @@ static void sink_packet(void *user, const uint8_t *data, size_t len)
         if (s->video) { /* the class's packet with the output's payload type */
             memcpy(buf, data, len);
             buf[1] = (uint8_t)((data[1] & 0x80) | (o->vpt & 0x7f));
-            o->fn(o->user, TRUE, buf, len);
+            o->fn(o->user, TRUE, buf, len, time_us);
         } else {
-            o->fn(o->user, FALSE, data, len);
+            o->fn(o->user, FALSE, data, len, time_us);
         }
         g_atomic_int_inc(&s->pic->ps->packets_out);
     }
@@ -437,7 +437,7 @@ static void forward(Picture *p, const PTrack *t, const Cmd *c)
             }
         }
         buf[1] = (uint8_t)((d[1] & 0x80) | ((video ? f->o->vpt : f->o->apt) & 0x7f)); /* its PT */
-        f->o->fn(f->o->user, video, buf, len);
+        f->o->fn(f->o->user, video, buf, len, -1);
         g_atomic_int_inc(&p->ps->packets_out);
     }
     g_mutex_unlock(&p->fwd_lock);

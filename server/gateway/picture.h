@@ -34,8 +34,11 @@ typedef struct HnPictures HnPictures;
 typedef struct HnPictureOutput HnPictureOutput;
 struct HnHub;
 
-/* video: TRUE for a packet of the picture, FALSE for the mix. rtp: valid during the call. */
-typedef void (*HnPictureRtpFn)(void *user, gboolean video, const uint8_t *rtp, size_t len);
+/* video: TRUE for a packet of the picture, FALSE for the mix. rtp: valid during the call.
+ * time_us: the composition instant it shows or plays (HnComposerPacketFn), the base of RTCP
+ * sender reports; -1 when unknown (a forwarded participant). */
+typedef void (*HnPictureRtpFn)(void *user, gboolean video, const uint8_t *rtp, size_t len,
+                               int64_t time_us);
 
 typedef struct {
     int width, height, fps; /* of the composition; 0: 1280 x 720, 25 */

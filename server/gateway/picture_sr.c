@@ -4,6 +4,7 @@
 #include <string.h>
 
 #define NTP_UNIX_OFFSET 2208988800ULL /* seconds from 1900 to 1970 */
+#define MAX_JUMP_US     1000000        /* a packet this far off the anchor starts a new one */
 
 void hn_picture_sr_init(HnPictureSr *sr, uint32_t clock_rate)
 {
@@ -26,8 +27,21 @@ void hn_picture_sr_sent(HnPictureSr *sr, const uint8_t *rtp, size_t len, int64_t
     size_t pad = (rtp[0] & 0x20) ? rtp[len - 1] : 0;
     size_t payload = len - hdr >= pad ? len - hdr - pad : 0;
     sr->ssrc = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11];
-    sr->rtp_ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
-    sr->at_us = at_us;
+    uint32_t ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
+    /* the anchor: the packet of the window that left least late for its timestamp (a packet
+     * held up by a busy thread would place every timestamp late); a new window after each SR,
+     * and a jump of more than MAX_JUMP_US either way (a new timestamp base) re-anchors at once */
+    bool anchor = !sr->have || sr->rebase;
+    if (!anchor) {
+        int64_t d = (int64_t)(int32_t)(ts - sr->rtp_ts) * 1000000 / (int64_t)sr->clock_rate;
+        int64_t early = sr->at_us + d - at_us; /* > 0: this one left earlier for its time */
+        anchor = early >= 0 || early < -MAX_JUMP_US || early > MAX_JUMP_US;
+    }
+    if (anchor) {
+        sr->rtp_ts = ts;
+        sr->at_us = at_us;
+        sr->rebase = false;
+    }
     sr->packets++;
     sr->octets += (uint32_t)payload;
     sr->have = true;
@@ -92,5 +106,6 @@ size_t hn_picture_sr_build(HnPictureSr *sr, int64_t now_us, const char *cname, u
         memcpy(s + 10, cname, cl);
     /* the END item and the padding are the zeros left by memset */
     sr->last_sr_us = now_us;
+    sr->rebase = true;
     return n;
 }

@@ -65,12 +65,15 @@ static void deliver(void *user, const HnInjectPacket *pkt, int64_t now_us)
     }
 }
 
-/* A GStreamer streaming thread: copy into the call's ring and return. The packet's wall-clock
- * time rides in target_id (above the video bit) for its sender reports. */
-static void on_rtp(void *user, gboolean video, const uint8_t *rtp, size_t len)
+/* A GStreamer streaming thread: copy into the call's ring and return. The packet's composition
+ * instant (wall clock) rides in target_id (above the video bit) for its sender reports: the
+ * picture and the sound composed at one instant map to one NTP time, whatever the encoders'
+ * delays (the time it left the payloader would put the video encoder's delay, 90-110 ms on a
+ * loaded machine, into the endpoint's lip sync). */
+static void on_rtp(void *user, gboolean video, const uint8_t *rtp, size_t len, int64_t time_us)
 {
     Call *c = user;
-    uint64_t id = (uint64_t)g_get_real_time() << 1 | (video ? 1u : 0u);
+    uint64_t id = (uint64_t)(time_us >= 0 ? time_us : g_get_real_time()) << 1 | (video ? 1u : 0u);
     hn_inject_push(c->ring, NULL, id, HN_INJECT_RTP, rtp, len);
 }
 

@@ -942,9 +942,22 @@ static GstFlowReturn on_out_sample(GstAppSink *sink, gpointer user)
     if (!s)
         return GST_FLOW_OK;
     GstBuffer *b = gst_sample_get_buffer(s);
+    int64_t time_us = -1;
+    const GstSegment *seg = gst_sample_get_segment(s);
+    GstClock *clock = gst_element_get_clock(o->sink);
+    if (b && seg && clock && GST_BUFFER_PTS_IS_VALID(b)) {
+        GstClockTime rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
+        if (GST_CLOCK_TIME_IS_VALID(rt)) { /* clock time of the PTS, moved onto the wall clock */
+            GstClockTimeDiff ago = GST_CLOCK_DIFF(gst_element_get_base_time(o->sink) + rt,
+                                                  gst_clock_get_time(clock));
+            time_us = g_get_real_time() - ago / 1000;
+        }
+    }
+    if (clock)
+        gst_object_unref(clock);
     GstMapInfo map;
     if (b && gst_buffer_map(b, &map, GST_MAP_READ)) {
-        o->fn(o->user, map.data, map.size);
+        o->fn(o->user, map.data, map.size, time_us);
         gst_buffer_unmap(b, &map);
     }
     gst_sample_unref(s);

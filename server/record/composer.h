@@ -106,8 +106,11 @@ gboolean hn_compose_folder(const char *meeting_dir, const HnComposerConfig *cfg,
                            HnComposerStats *stats, GError **error);
 
 /* Packets of an output (one buffer of the appsink: an RTP packet when desc ends with a payloader),
- * on a GStreamer streaming thread: data valid during the call only. */
-typedef void (*HnComposerPacketFn)(void *user, const uint8_t *data, size_t len);
+ * on a GStreamer streaming thread: data valid during the call only. time_us: the instant of the
+ * composition the buffer shows or plays (its PTS as a pipeline clock time, in CLOCK_REALTIME
+ * microseconds; the same for a picture and the sound composed at that instant, whatever the
+ * encoders' delays), -1 when unknown. */
+typedef void (*HnComposerPacketFn)(void *user, const uint8_t *data, size_t len, int64_t time_us);
 /* Attaches an output to a running live composition. video: desc (gst-launch syntax, e.g.
  * "videoscale ! video/x-raw,width=640,height=360 ! x264enc ! rtph264pay") takes the composed
  * picture (I420) after a leaky queue; audio: desc takes a mix of every audio track except

@@ -116,6 +116,30 @@ static void test_audio_and_video_line_up(void **state)
     assert_int_equal(hn_picture_sr_rtp_at(&v, v.at_us - 1000000), v.rtp_ts - 90000);
 }
 
+static void test_a_late_packet_does_not_move_the_mapping(void **state)
+{
+    (void)state;
+    /* 25 fps video: the second frame's packet left 60 ms late (a busy thread): the SR still
+     * maps by the first; after the SR a new window anchors on the next packet, and an earlier
+     * one of that window replaces it */
+    HnPictureSr v;
+    hn_picture_sr_init(&v, 90000);
+    uint8_t p[200], b[64];
+    hn_picture_sr_sent(&v, p, rtp(p, 9000, 1, 100), T0);
+    hn_picture_sr_sent(&v, p, rtp(p, 9000 + 3600, 1, 100), T0 + 40000 + 60000);
+    assert_true(hn_picture_sr_build(&v, T0 + 500000, "c", b, sizeof b) > 0);
+    assert_int_equal(get32(b + 16), 9000 + 45000);
+    hn_picture_sr_sent(&v, p, rtp(p, 9000 + 7200, 1, 100), T0 + 80000 + 30000);
+    assert_int_equal(v.at_us, T0 + 110000);
+    hn_picture_sr_sent(&v, p, rtp(p, 9000 + 10800, 1, 100), T0 + 120000);
+    assert_int_equal(v.rtp_ts, 9000 + 10800);
+    assert_int_equal(hn_picture_sr_rtp_at(&v, T0 + 1000000), 9000 + 90000);
+    /* a new timestamp base 5 s back (wrapping): anchors at once */
+    hn_picture_sr_sent(&v, p, rtp(p, 9000 + 10800 - 450000, 1, 100), T0 + 160000);
+    assert_int_equal(v.rtp_ts, (uint32_t)(9000 + 10800 - 450000));
+    assert_int_equal(v.at_us, T0 + 160000);
+}
+
 static void test_extension_and_padding_not_counted(void **state)
 {
     (void)state;
@@ -146,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_nothing_before_a_packet),
         cmocka_unit_test(test_report_states_the_mapping_and_counts),
         cmocka_unit_test(test_audio_and_video_line_up),
+        cmocka_unit_test(test_a_late_packet_does_not_move_the_mapping),
         cmocka_unit_test(test_extension_and_padding_not_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
