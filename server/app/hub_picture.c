@@ -85,8 +85,7 @@ void hn_hub_picture_free(HnHub *hub)
 /* --- the debug path -------------------------------------------------------------------------- */
 
 /* A streaming thread: a datagram to the test's port (a socket send is fine from any thread). */
-static void debug_send(void *user, gboolean video, const uint8_t *rtp, size_t len,
-                       int64_t time_us)
+static void debug_send(void *user, gboolean video, const uint8_t *rtp, size_t len, int64_t time_us)
 {
     DebugOut *d = user;
     (void)time_us;

@@ -63,8 +63,7 @@ static void viewer_free(gpointer p)
 }
 
 /* A GStreamer streaming thread: the picture's packets into the viewer's peer connection. */
-static void on_packet(void *user, gboolean video, const uint8_t *rtp, size_t len,
-                      int64_t time_us)
+static void on_packet(void *user, gboolean video, const uint8_t *rtp, size_t len, int64_t time_us)
 {
     Viewer *v = user;
     (void)time_us;

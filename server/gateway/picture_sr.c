@@ -4,7 +4,7 @@
 #include <string.h>
 
 #define NTP_UNIX_OFFSET 2208988800ULL /* seconds from 1900 to 1970 */
-#define MAX_JUMP_US     1000000        /* a packet this far off the anchor starts a new one */
+#define MAX_JUMP_US     1000000       /* a packet this far off the anchor starts a new one */
 
 void hn_picture_sr_init(HnPictureSr *sr, uint32_t clock_rate)
 {

@@ -948,8 +948,8 @@ static GstFlowReturn on_out_sample(GstAppSink *sink, gpointer user)
     if (b && seg && clock && GST_BUFFER_PTS_IS_VALID(b)) {
         GstClockTime rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
         if (GST_CLOCK_TIME_IS_VALID(rt)) { /* clock time of the PTS, moved onto the wall clock */
-            GstClockTimeDiff ago = GST_CLOCK_DIFF(gst_element_get_base_time(o->sink) + rt,
-                                                  gst_clock_get_time(clock));
+            GstClockTimeDiff ago =
+                GST_CLOCK_DIFF(gst_element_get_base_time(o->sink) + rt, gst_clock_get_time(clock));
             time_us = g_get_real_time() - ago / 1000;
         }
     }
