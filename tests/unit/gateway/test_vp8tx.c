@@ -125,6 +125,13 @@ static void decode_centre(GPtrArray *vp8, uint8_t rgb[3])
 static void test_h264_in_vp8_out(void **state)
 {
     (void)state;
+#ifdef __SANITIZE_THREAD__
+    /* the pipeline's threads are GStreamer's and its plugins' (libgstrtp, libav, libvpx), none
+     * built for ThreadSanitizer: it reports their own locking as races (8 in one run). The
+     * transcoder's code of ours is the appsrc/appsink callbacks, covered by this test under
+     * ASan and in the plain build. */
+    skip();
+#endif
     gst_init(NULL, NULL);
     GPtrArray *h264 = h264_packets(45);
     assert_true(h264->len >= 45);
