@@ -254,6 +254,7 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
     rs = RoomSystem(a_port, v_port)
     uac = Uac(srv, room)
     rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    artcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         status, body = uac.invite(offer(a_port, v_port))
         assert status == 200, (status, body)
@@ -261,7 +262,6 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
         assert [p[0] for p in ports] == ['audio', 'video'], body
         rs.start(ports[0][1], ports[1][1])
         rtcp.bind(('127.0.0.1', v_port + 1))
-        artcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         artcp.bind(('127.0.0.1', a_port + 1))
 
         def both():
@@ -328,6 +328,7 @@ def test_room_system_receives_the_composed_picture_and_its_mix_minus(start_serve
         srv.assert_healthy()
     finally:
         rtcp.close()
+        artcp.close()
         rs.stop()
         uac.close()
         red.kill()
