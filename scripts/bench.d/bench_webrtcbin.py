@@ -35,6 +35,7 @@ class Receivers:
                 cmd = [PYTHON, os.path.join(repo, "tests", "interop", "gst_client.py"),
                        "--url", url, "--room", str(room), "--name", f"webrtcbin-{i}",
                        "--no-publish", "--rtp-stats", "--duration", str(duration_s),
+                       "--local-ip", "127.0.0.1" if loopback else netns.CLI_IP,
                        "--join-timeout", "30", "--report", rep]
             else:
                 cmd = [PYTHON, os.path.join(here, "janus_webrtcbin.py"), "--url", url,

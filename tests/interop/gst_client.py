@@ -129,7 +129,7 @@ class Peer:
         agent = ice.get_property('agent')
         _KEEP_ALIVE.append(agent)
         addr = Nice.Address.new()
-        addr.set_from_string('127.0.0.1')
+        addr.set_from_string(client.args.local_ip)
         agent.add_local_address(addr)   # libnice skips loopback interfaces by default
         agent.set_property('upnp', False)
         self.wb.connect('on-ice-candidate', self._on_ice_candidate)
@@ -954,6 +954,8 @@ def parse_args(argv):
     ap.add_argument('--ice-restart-at', type=float, default=0.0,
                     help='seconds after joined: restart ICE on `pub` from a new local port '
                          '(through a relay, see LossyRelay.restart_ice)')
+    ap.add_argument('--local-ip', default='127.0.0.1',
+                    help='the one local address ICE gathers on (default 127.0.0.1)')
     ap.add_argument('--rtp-stats', action='store_true',
                     help="every 2 s, read the `sub` webrtcbin's inbound-rtp stats (packets "
                          "received and lost, jitter per SSRC) into the report's inbound_rtp")
