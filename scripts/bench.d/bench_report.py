@@ -304,6 +304,8 @@ def _fixed_rows(t, h, j, n):
     for who, r in (("hoinghi", h), ("janus", j)):
         if not r:
             continue
+        if r.get("loadavg_at_end"):
+            t.note(f"{who}: load average at the end of the run {r['loadavg_at_end']}")
         if r.get("ok") is False and not r.get("raw"):
             t.note(f"{who}: no result ({r.get('error') or 'see the hn-load log'})")
             continue

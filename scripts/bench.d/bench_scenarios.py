@@ -357,6 +357,8 @@ def fanout_fixed(ctx, target, n, placement, loopback=False):
         srv.stop()
     out = _summary(*res, streams_per_sub=AUDIO_VIDEO_STREAMS)
     out.update({"n": n, "placement": placement, "path": srv.path, "metrics": metrics})
+    with open("/proc/loadavg") as f:
+        out["loadavg_at_end"] = " ".join(f.read().split()[:3])
     raw = out.get("raw") or {}
     sent, rx = raw.get("sent_packets"), raw.get("received_packets")
     out["delivery"] = rx / (sent * n) if sent and rx is not None else None
