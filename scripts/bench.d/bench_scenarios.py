@@ -363,7 +363,8 @@ def fanout_fixed(ctx, target, n, placement, loopback=False):
     sent, rx = raw.get("sent_packets"), raw.get("received_packets")
     out["delivery"] = rx / (sent * n) if sent and rx is not None else None
     conn, silent = raw.get("subscribers_connected"), raw.get("subscribers_silent")
-    out["kept"] = (conn - (silent or 0)) if conn is not None else None
+    # Silent counts every subscriber that received nothing, connected or not.
+    out["kept"] = min(conn, n - (silent or 0)) if conn is not None else None
     if wb:
         out["webrtcbin"] = windows[-1] if windows else None
         out["webrtcbin_final"] = wb.final()
