@@ -260,3 +260,63 @@ def render_targets(rows):
     for target, measured, verdict in rows:
         out.append(f"  {target:<66} {verdict:>7}   {measured}")
     return "\n".join(out)
+
+
+def fanout_table(res, sizes, placements, plan):
+    """Scenario 5 (issue 14): fixed fan-outs N on both cores and under contention, side by
+    side, plus hoinghi's loopback figures."""
+    from bench_scenarios import PLACEMENTS
+    t = Table()
+    for n in sizes:
+        for pl in placements:
+            h, j = res.get((f"5/{n}/{pl}", "hoinghi")), res.get((f"5/{n}/{pl}", "janus"))
+            if not (h or j):
+                continue
+            t.section(f"5. fan-out 1 -> {n} for {plan.steady_s} s (veth); {PLACEMENTS[pl]}")
+            _fixed_rows(t, h, j, n)
+    for n in sizes:
+        r = res.get((f"L5/{n}/cores", "hoinghi"))
+        if r:
+            t.section(f"5. fan-out 1 -> {n} for {plan.steady_s} s, loopback (hoinghi only); "
+                      f"{PLACEMENTS['cores']}")
+            _fixed_rows(t, r, None, n)
+    return t.render()
+
+
+def _fixed_rows(t, h, j, n):
+    import bench_webrtcbin
+    t.row(f"subscribers kept (connected and receiving, of {n})", _get(h, "kept"),
+          _get(j, "kept"), ".0f", HIGHER)
+    t.row("delivery ratio (received / (sent x subscribers))", _get(h, "delivery"),
+          _get(j, "delivery"), ".4f", HIGHER)
+    t.row("loss from sequence gaps (%)", _get(h, "loss_pct"), _get(j, "loss_pct"), ".3f", NONE)
+    t.row("forwarded packets/s", _get(h, "pps"), _get(j, "pps"), ".0f", HIGHER)
+    t.row("server CPU per forwarded packet (us)", _get(h, "cpu_per_packet_us"),
+          _get(j, "cpu_per_packet_us"), ".2f", LOWER)
+    t.row("server CPU (cores)", _get(h, "server_cores"), _get(j, "server_cores"), ".2f", NONE)
+    t.row("added delay p50 (ms)", _ms(_get(h, "delay_p50_us")), _ms(_get(j, "delay_p50_us")),
+          ".2f", LOWER)
+    t.row("added delay p99 (ms)", _ms(_get(h, "delay_p99_us")), _ms(_get(j, "delay_p99_us")),
+          ".2f", LOWER)
+    t.row("generator CPU (cores)", _get(h, "gen_cores"), _get(j, "gen_cores"), ".2f", NONE)
+    t.row("other processes' CPU (cores, noise)", _get(h, "other_cores"), _get(j, "other_cores"),
+          ".2f", NONE)
+    for who, r in (("hoinghi", h), ("janus", j)):
+        if not r:
+            continue
+        if r.get("loadavg_at_end"):
+            t.note(f"{who}: load average at the end of the run {r['loadavg_at_end']}")
+        if r.get("ok") is False and not r.get("raw"):
+            t.note(f"{who}: no result ({r.get('error') or 'see the hn-load log'})")
+            continue
+        m = r.get("metrics")
+        if m:
+            t.note(f"{who} /metrics: late drops {m.get('hoinghi_udp_rx_late_total', 0):.0f}, "
+                   f"video shed {m.get('hoinghi_udp_rx_shed_video_total', 0):.0f}, kernel "
+                   f"receive drops {m.get('hoinghi_udp_rx_kernel_drops_total', 0):.0f}, send "
+                   f"drops {m.get('hoinghi_udp_tx_dropped_total', 0):.0f}, worker loop lag max "
+                   f"{1000 * m.get('hoinghi_worker_loop_lag_max_seconds', 0):.1f} ms")
+        if (r.get("loss_pct") or 0) > 0.1 or (r.get("delivery") or 1) < 0.99:
+            t.note(f"{who}: {_loss_cause(r)}")
+        if r.get("webrtcbin") or r.get("webrtcbin_final"):
+            t.note(f"{who}: {bench_webrtcbin.line(r.get('webrtcbin'))}")

@@ -3,6 +3,7 @@ scenario alone), runs hn-load against it, reads the server's CPU and memory from
 stops the server. Every loop is bounded in count and in time."""
 
 import os
+import subprocess
 import time
 
 import bench_load as load
@@ -58,13 +59,18 @@ class Context:
         pin = pin and (os.cpu_count() or 1) >= 2
         self.server_taskset = ["taskset", "-c", "1"] if pin else None
         self.gen_taskset = ["taskset", "-c", "0"] if pin else None
+        self.webrtcbin = 0  # webrtcbin receivers added to the fan-out runs (scenario 5)
 
 
-def _start(ctx, target, tag, loopback=False):
+_DEFAULT = object()
+
+
+def _start(ctx, target, tag, loopback=False, taskset=_DEFAULT):
+    taskset = ctx.server_taskset if taskset is _DEFAULT else taskset
     if target == "hoinghi":
         return servers.start_hoinghi(ctx.hoinghi_bin, ctx.run_dir, tag, loopback=loopback,
-                                     taskset=ctx.server_taskset)
-    return servers.start_janus(ctx.janus_dir, ctx.run_dir, tag, taskset=ctx.server_taskset)
+                                     taskset=taskset)
+    return servers.start_janus(ctx.janus_dir, ctx.run_dir, tag, taskset=taskset)
 
 
 def _common_args(ctx, srv, target, scenario):
@@ -79,9 +85,12 @@ def _common_args(ctx, srv, target, scenario):
     return args
 
 
-def _run(ctx, srv, target, tag, args, timeout_s, window_s, stop_when=None):
+def _run(ctx, srv, target, tag, args, timeout_s, window_s, stop_when=None, gen_taskset=_DEFAULT,
+         on_result=None):
     """Runs hn-load once against SRV and returns (LoadRun, idle_rss_kb, hwm_kb, alive).
-    STOP_WHEN(results so far) -> True ends the run early."""
+    STOP_WHEN(results so far) -> True ends the run early. ON_RESULT(result) is called with each
+    result as it arrives (before STOP_WHEN)."""
+    gen_taskset = ctx.gen_taskset if gen_taskset is _DEFAULT else gen_taskset
     ctx.sampler.watch(srv.pid)
     time.sleep(1.0)
     idle = srv.rss_kb()
@@ -90,6 +99,8 @@ def _run(ctx, srv, target, tag, args, timeout_s, window_s, stop_when=None):
 
     def progress(r):
         ctx.log(f"    {_progress_line(r)}")
+        if on_result:
+            on_result(r)
         seen.append(r)
         if stop_when and stop_when(seen):
             ctx.log("    (two steps in a row did not hold: ramp stopped)")
@@ -97,7 +108,7 @@ def _run(ctx, srv, target, tag, args, timeout_s, window_s, stop_when=None):
         return False
 
     lr = load.run(ctx.hn_load, args, log_path, ctx.sampler, srv, timeout_s, window_s,
-                  taskset=ctx.gen_taskset, loopback=srv.path == "loopback", on_result=progress)
+                  taskset=gen_taskset, loopback=srv.path == "loopback", on_result=progress)
     hwm = srv.hwm_kb()
     alive = srv.alive()
     if not alive:
@@ -266,4 +277,95 @@ def join_time(ctx, target, loopback=False):
     out = _summary(*res)
     out["path"] = srv.path
     out["probes"] = p.join_probes
+    return out
+
+
+# Scenario 5 (issue 14): fixed fan-outs, the server on both cores, then under contention.
+PLACEMENTS = {
+    # The server may run on every CPU (no taskset); hn-load stays on CPU 0 as in the other
+    # scenarios, so the server has CPU 1 to itself and what hn-load leaves of CPU 0.
+    "cores": "server on both cores (not pinned), hn-load on CPU 0",
+    # Nothing pinned: the generator (and any webrtcbin receivers) and the server share the
+    # CPUs as the scheduler likes, as in the field where a recorder, a composer and SIP legs
+    # share the machine.
+    "shared": "contention: server, hn-load (and webrtcbin receivers) unpinned",
+}
+
+HOINGHI_METRICS = ("hoinghi_udp_rx_late_total", "hoinghi_udp_rx_shed_video_total",
+                   "hoinghi_udp_rx_kernel_drops_total", "hoinghi_udp_tx_dropped_total",
+                   "hoinghi_worker_loop_lag_max_seconds")
+
+
+def hoinghi_metrics(srv):
+    """Sums of a few hoinghi /metrics families over their labels (None when unreadable)."""
+    url = srv.url.replace("ws://", "http://").rsplit("/ws", 1)[0] + "/metrics"
+    cmd = ([] if srv.path == "loopback" else netns.exec_prefix(netns.SRV_NS)) + \
+        ["curl", "-s", "-m", "5", url]
+    try:
+        text = subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = {}
+    for ln in text.splitlines():
+        if ln.startswith("#"):
+            continue
+        name = ln.split("{", 1)[0].split(" ", 1)[0]
+        if name in HOINGHI_METRICS:
+            try:
+                v = float(ln.rsplit(" ", 1)[1])
+            except (IndexError, ValueError):
+                continue
+            out[name] = max(out.get(name, 0.0), v) if name.endswith("max_seconds") \
+                else out.get(name, 0.0) + v
+    return out or None
+
+
+def fanout_fixed(ctx, target, n, placement, loopback=False):
+    """Scenario 5: 1 publisher -> N subscribers for STEADY_S seconds with PLACEMENT (see
+    PLACEMENTS). Adds the delivery ratio (packets received / (packets sent x N): lateness that
+    sequence gaps hide shows as packets missing from the window), participants kept, and the
+    webrtcbin receivers' figures when ctx.webrtcbin > 0."""
+    p = ctx.plan
+    tag = f"s5-{n}-{placement}-{target}" + ("-loopback" if loopback else "")
+    pinned = ctx.gen_taskset is not None
+    gen_ts = ctx.gen_taskset if placement == "cores" and pinned else None
+    srv = _start(ctx, target, tag, loopback=loopback, taskset=None)
+    wb = None
+    windows = []
+    try:
+        name, num = ROOMS["1"]
+        if ctx.webrtcbin:
+            import bench_webrtcbin
+            wb = bench_webrtcbin.Receivers(
+                ctx.repo, ctx.run_dir, tag, target, srv.url, name if target == "hoinghi" else num,
+                ctx.webrtcbin, 120 + p.steady_s + n // 5, loopback=loopback, taskset=gen_ts)
+
+        def on_result(_r):
+            if wb:
+                w = wb.read_window(p.steady_s)
+                windows.append(w)
+                ctx.log(f"    {bench_webrtcbin.line(w)}")
+        args = _common_args(ctx, srv, target, "1") + [
+            "--publishers", 1, "--subscribers", n, "--duration", p.steady_s,
+            "--setup-timeout", 60, "--max-loss", 100]
+        res = _run(ctx, srv, target, tag, args, 150 + p.steady_s + n // 5, p.steady_s,
+                   gen_taskset=gen_ts, on_result=on_result)
+        metrics = hoinghi_metrics(srv) if target == "hoinghi" and srv.alive() else None
+    finally:
+        if wb:
+            wb.stop()
+        srv.stop()
+    out = _summary(*res, streams_per_sub=AUDIO_VIDEO_STREAMS)
+    out.update({"n": n, "placement": placement, "path": srv.path, "metrics": metrics})
+    with open("/proc/loadavg") as f:
+        out["loadavg_at_end"] = " ".join(f.read().split()[:3])
+    raw = out.get("raw") or {}
+    sent, rx = raw.get("sent_packets"), raw.get("received_packets")
+    out["delivery"] = rx / (sent * n) if sent and rx is not None else None
+    conn, silent = raw.get("subscribers_connected"), raw.get("subscribers_silent")
+    # Silent counts every subscriber that received nothing, connected or not.
+    out["kept"] = min(conn, n - (silent or 0)) if conn is not None else None
+    if wb:
+        out["webrtcbin"] = windows[-1] if windows else None
+        out["webrtcbin_final"] = wb.final()
     return out

@@ -129,7 +129,7 @@ class Peer:
         agent = ice.get_property('agent')
         _KEEP_ALIVE.append(agent)
         addr = Nice.Address.new()
-        addr.set_from_string('127.0.0.1')
+        addr.set_from_string(client.args.local_ip)
         agent.add_local_address(addr)   # libnice skips loopback interfaces by default
         agent.set_property('upnp', False)
         self.wb.connect('on-ice-candidate', self._on_ice_candidate)
@@ -364,6 +364,7 @@ class Client:
         self.sub = None
         self.relays = {}              # (ip, port) of a server candidate -> LossyRelay
         self.restart_pending = False  # a restart offer is out: its answer goes to the relays
+        self.inbound_rtp = {}         # --rtp-stats: ssrc -> inbound-rtp figures of `sub`
 
     # ---- helpers usable from any thread ----
     def now(self):
@@ -407,6 +408,8 @@ class Client:
                'elapsed_s': round(self.now(), 3), 'exit_code': exit_code,
                'sent': {'video_frames': self.sent_video, 'history': list(self.sent_history)},
                'flips': {k: list(v) for k, v in self.flips.items()}}
+        if self.args.rtp_stats:
+            rep['inbound_rtp'] = list(self.inbound_rtp.values())
         rep.update(self.stats.snapshot())
         for pid, entry in rep['received'].items():
             entry['name'] = self.participants.get(pid)
@@ -814,10 +817,46 @@ class Client:
             await asyncio.sleep(2)
             self.send({'type': 'ping'})
 
+    async def poll_rtp_stats(self):
+        """--rtp-stats: webrtcbin's inbound-rtp stats of `sub` (what its RTCP receiver reports
+        say: packets received and lost, jitter), per SSRC, with the kind from the latest offer."""
+        if self.sub is None or self.leaving:
+            return
+        try:
+            reply = await self.sub.call('get-stats', None)
+        except (ProtocolError, asyncio.TimeoutError):
+            return
+        if reply is None:
+            return
+        found = []
+
+        def each(_field, value, _data):
+            if isinstance(value, Gst.Structure) and \
+                    value.get_value('type') == GstWebRTC.WebRTCStatsType.INBOUND_RTP:
+                found.append(value)
+            return True
+        reply.foreach(each, None)
+        t = round(self.now(), 2)
+        for st in found:
+            ok, ssrc = st.get_uint('ssrc')
+            if not ok:
+                continue
+            mid = self.ssrc_mid.get(ssrc)
+            track = self.tracks.get(mid) or {}
+            entry = {'ssrc': ssrc, 'kind': track.get('kind'), 't': t}
+            for key in ('packets-received', 'packets-lost', 'jitter', 'nack-count', 'pli-count'):
+                if st.has_field(key):
+                    entry[key.replace('-', '_')] = st.get_value(key)
+            self.inbound_rtp[ssrc] = entry
+
     async def ticker(self):
         restart_due = self.args.ice_restart_at
+        ticks = 0
         while True:
             await asyncio.sleep(0.5)
+            ticks += 1
+            if self.args.rtp_stats and ticks % 4 == 0:
+                await self.poll_rtp_stats()
             if (restart_due and self.t_joined is not None and self.pub is not None
                     and time.monotonic() - self.t_joined >= restart_due):
                 restart_due = 0
@@ -915,6 +954,11 @@ def parse_args(argv):
     ap.add_argument('--ice-restart-at', type=float, default=0.0,
                     help='seconds after joined: restart ICE on `pub` from a new local port '
                          '(through a relay, see LossyRelay.restart_ice)')
+    ap.add_argument('--local-ip', default='127.0.0.1',
+                    help='the one local address ICE gathers on (default 127.0.0.1)')
+    ap.add_argument('--rtp-stats', action='store_true',
+                    help="every 2 s, read the `sub` webrtcbin's inbound-rtp stats (packets "
+                         "received and lost, jitter per SSRC) into the report's inbound_rtp")
     ap.add_argument('--trace', action='store_true',
                     help='log every message sent and received (SDPs reduced to m= lines)')
     return ap.parse_args(argv)
