@@ -162,8 +162,7 @@ static void r_failed(void *user, HnWebrtcTransport *t, const char *reason)
 
 static void r_back(Remote *r, unsigned flag, const uint8_t *buf, size_t len)
 {
-    hn_worker_relay_push(r->remote, r->home, r->key << 2 | flag, buf, len,
-                         g_get_monotonic_time());
+    hn_worker_relay_push(r->remote, r->home, r->key << 2 | flag, buf, len, g_get_monotonic_time());
 }
 
 static void r_rtp(void *user, HnWebrtcTransport *t, uint8_t *buf, size_t len)
@@ -199,9 +198,9 @@ static void remote_open(Msg *m)
     r->home = m->home;
     r->remote = m->remote;
     r->key = m->key;
-    r->t = hn_webrtc_transport_new_lite(hn_worker_context(m->remote), m->ice,
-                                        hn_worker_mux(m->remote), m->cert, m->a, m->b, &remote_cb,
-                                        r);
+    r->t =
+        hn_webrtc_transport_new_lite(hn_worker_context(m->remote), m->ice, hn_worker_mux(m->remote),
+                                     m->cert, m->a, m->b, &remote_cb, r);
     if (!r->t) {
         post_event(r, FALSE, "cannot open the transport on its worker");
         g_free(r);
