@@ -195,7 +195,8 @@ static void leg_adopt(HnRoom *room, RoomLeg *rl)
 }
 
 /* The worker a new subscriber leg's transport goes on: another one than the room's, round
- * robin, once the room has [media] spread_subscribers subscriber legs; NULL: the room's own. */
+ * robin (skipping busy ones), once the room has [media] spread_subscribers subscriber legs;
+ * NULL: the room's own. */
 static HnWorker *spread_target(HnRoom *room)
 {
     HnWorkerPool *pool = room->env.pool;
@@ -210,9 +211,15 @@ static HnWorker *spread_target(HnRoom *room)
         subs += ((RoomLeg *)v)->is_sub;
     if (subs < room->env.spread_subscribers)
         return NULL;
+    /* the next worker in turn that admission control does not hold busy, else the next */
     guint n = hn_worker_pool_size(pool), home = hn_worker_index(room->worker);
-    guint i = (home + 1 + room->spread_next++ % (n - 1)) % n;
-    return hn_worker_pool_get(pool, i);
+    guint first = room->spread_next++;
+    for (guint k = 0; k < n - 1; k++) {
+        HnWorker *w = hn_worker_pool_get(pool, (home + 1 + (first + k) % (n - 1)) % n);
+        if (!hn_worker_busy(w))
+            return w;
+    }
+    return hn_worker_pool_get(pool, (home + 1 + first % (n - 1)) % n);
 }
 
 static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
