@@ -62,8 +62,9 @@ def test_spread_subscribers_decode_and_leave_cleanly(start_server, clients):
     other = 1 - home
     assert total(s, 'hoinghi_relay_pushed_total', **{'from': home, 'to': other}) > 500, s
     assert total(s, 'hoinghi_relay_delivered_total', **{'from': home, 'to': other}) > 500
-    # feedback (RTCP receiver reports, NACK/PLI) came back
-    assert total(s, 'hoinghi_relay_delivered_total', **{'from': other, 'to': home}) > 10
+    # the subscribers' RTCP came back (webrtcbin reports every few seconds: about 10 in all
+    # here; NACK and key frame requests: the next test)
+    assert total(s, 'hoinghi_relay_delivered_total', **{'from': other, 'to': home}) >= 3
     assert total(s, 'hoinghi_relay_dropped_total', reason='full') == 0
     server.assert_healthy()
     assert 'relay endpoints left' not in server.log()
