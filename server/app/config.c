@@ -112,6 +112,7 @@ HnConfig *hn_config_new(void)
     cfg->rx_peak_mbps = HN_CONFIG_DEFAULT_RX_PEAK;
     cfg->busy_lag_ms = HN_CONFIG_DEFAULT_BUSY_LAG;
     cfg->busy_hold = HN_CONFIG_DEFAULT_BUSY_HOLD;
+    cfg->spread_subscribers = HN_CONFIG_DEFAULT_SPREAD;
     cfg->cpu_pressure_file = g_strdup("/proc/pressure/cpu");
     cfg->auto_create = TRUE;
     cfg->ice_lite = TRUE;
@@ -806,6 +807,11 @@ static gboolean key_busy_lag_ms(Loader *ld, const char *value, char **reason)
 static gboolean key_busy_hold(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 1, HN_CONFIG_BUSY_HOLD_MAX, &ld->cfg->busy_hold, reason);
+}
+
+static gboolean key_spread_subscribers(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 0, HN_CONFIG_SPREAD_MAX, &ld->cfg->spread_subscribers, reason);
 }
 
 static gboolean key_busy_cpu_pressure(Loader *ld, const char *value, char **reason)
@@ -1590,6 +1596,7 @@ static const KeyDef media_keys[] = {
     {"busy_hold", key_busy_hold},
     {"busy_cpu_pressure", key_busy_cpu_pressure},
     {"cpu_pressure_file", key_cpu_pressure_file},
+    {"spread_subscribers", key_spread_subscribers},
     {NULL, NULL},
 };
 

@@ -55,6 +55,8 @@ typedef enum {
 #define HN_CONFIG_DEFAULT_BUSY_LAG     200
 #define HN_CONFIG_BUSY_HOLD_MAX        600 /* [media] busy_hold, seconds */
 #define HN_CONFIG_DEFAULT_BUSY_HOLD    10
+#define HN_CONFIG_SPREAD_MAX           100000 /* [media] spread_subscribers */
+#define HN_CONFIG_DEFAULT_SPREAD       0      /* off: every room on one worker */
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 #define HN_CONFIG_LAST_N_MAX           100
 
@@ -181,6 +183,8 @@ typedef struct {
     guint busy_hold;          /* seconds: shortest busy period, and the retry hint joins get */
     guint busy_cpu_pressure;  /* percent of PSI "some avg10" that refuses new joins (0: never) */
     char *cpu_pressure_file;  /* where the pressure is read (/proc/pressure/cpu) */
+    guint spread_subscribers; /* a room with this many subscriber legs opens new ones on the
+                               * other workers (0: never; needs ice_lite and workers > 1) */
 
     /* [rooms] */
     gboolean auto_create;   /* rooms not declared are created on first join */

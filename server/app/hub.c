@@ -283,6 +283,8 @@ static HnRoomEntry *room_open(HnHub *hub, const char *name)
         .consent_timeout_s = (int)hub->cfg->consent_timeout,
         .ice_restart_grace_s = (int)hub->cfg->ice_restart_grace,
         .last_n = pol.last_n,
+        .spread_subscribers = hub->cfg->spread_subscribers,
+        .pool = hub->pool,
     };
     e->room = hn_room_new(e->worker, name, &env);
     g_hash_table_insert(hub->rooms, e->name, e);
@@ -740,6 +742,12 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
         hn_machine_load_free(hub->machine);
         g_free(hub);
         return NULL;
+    }
+    if (cfg->ice_lite && cfg->spread_subscribers && hn_worker_pool_size(pool) > 1) {
+        /* one room across workers: the relays between them (app/spread_leg.h) */
+        hn_worker_pool_open_relays(pool, (int64_t)cfg->max_queue_delay_ms * 1000);
+        g_message("rooms with %u subscribers spread new ones over %u workers",
+                  cfg->spread_subscribers, hn_worker_pool_size(pool));
     }
     hub->session_secret = session_secret_new(cfg);
     hub->gate = hn_join_gate_new(cfg, hub->session_secret);

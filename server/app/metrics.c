@@ -594,6 +594,59 @@ static void render_delay(GString *o, HnScrape *s, guint n)
     }
 }
 
+/* The relays between workers (one room across workers), per ordered pair: read from their
+ * atomic counters here, no worker asked. Nothing when the relays are not open. */
+static void render_relays(GString *o, HnMetrics *m)
+{
+    if (!hn_worker_pool_has_relays(m->pool))
+        return;
+    static const struct {
+        const char *name, *help;
+    } fam[] = {
+        {"hoinghi_relay_pushed_total",
+         "Packets a worker staged for another (one room across workers)"},
+        {"hoinghi_relay_delivered_total", "Relayed packets the receiving worker handled"},
+        {"hoinghi_relay_dropped_total", "Relayed packets dropped, by reason"},
+        {"hoinghi_relay_flushes_total", "Relay batches published"},
+        {"hoinghi_relay_wakeups_total", "Relay batches that had to wake an idle worker"},
+    };
+    for (guint f = 0; f < G_N_ELEMENTS(fam); f++) {
+        family(o, fam[f].name, "counter", fam[f].help);
+        for (guint a = 0; a < m->n; a++)
+            for (guint b = 0; b < m->n; b++) {
+                HnRelayStats st;
+                uint64_t unknown;
+                if (!hn_worker_pool_relay_stats(m->pool, a, b, &st, &unknown))
+                    continue;
+                char labels[96];
+                g_snprintf(labels, sizeof labels, "from=\"%u\",to=\"%u\"", a, b);
+                if (f == 0)
+                    sample_u64(o, fam[f].name, labels, st.pushed);
+                else if (f == 1)
+                    sample_u64(o, fam[f].name, labels, st.delivered - unknown);
+                else if (f == 3)
+                    sample_u64(o, fam[f].name, labels, st.flushes);
+                else if (f == 4)
+                    sample_u64(o, fam[f].name, labels, st.wakeups);
+                else {
+                    const struct {
+                        const char *reason;
+                        uint64_t v;
+                    } r[] = {{"full", st.dropped_full},
+                             {"size", st.dropped_size},
+                             {"closed", st.dropped_closed},
+                             {"late", st.dropped_late},
+                             {"unknown", unknown}};
+                    for (guint k = 0; k < G_N_ELEMENTS(r); k++) {
+                        g_snprintf(labels, sizeof labels, "from=\"%u\",to=\"%u\",reason=\"%s\"", a,
+                                   b, r[k].reason);
+                        sample_u64(o, fam[f].name, labels, r[k].v);
+                    }
+                }
+            }
+    }
+}
+
 /* Downlink estimates: a histogram of the samples, and the samples by source. */
 static void render_link(GString *o, HnScrape *s, guint n)
 {
@@ -696,6 +749,7 @@ static GString *render(HnScrape *s)
     render_lag(o, s, m->n);
     render_delay(o, s, m->n);
     render_link(o, s, m->n);
+    render_relays(o, m);
     return o;
 }
 

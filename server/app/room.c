@@ -5,6 +5,7 @@
 
 #include "app/negotiate.h"
 #include "app/room_transcode.h"
+#include "app/spread_leg.h"
 #include "app/webrtc_leg.h"
 #include "core/rtp.h"
 #include "core/speaker.h"
@@ -65,6 +66,7 @@ struct HnRoom {
     gboolean feed_on;
     int feed_tap;
     HnRoomTranscodes *transcodes; /* H.264 -> VP8 for subscribers without H.264 */
+    guint spread_next;            /* round robin of spread subscribers over the other workers */
 };
 
 /* A published track as the recorder names it. */
@@ -192,6 +194,34 @@ static void leg_adopt(HnRoom *room, RoomLeg *rl)
     g_hash_table_insert(room->legs, GUINT_TO_POINTER(id), rl);
 }
 
+/* The worker a new subscriber leg's transport goes on: another one than the room's, round
+ * robin (skipping busy ones), once the room has [media] spread_subscribers subscriber legs;
+ * NULL: the room's own. */
+static HnWorker *spread_target(HnRoom *room)
+{
+    HnWorkerPool *pool = room->env.pool;
+    if (!room->env.spread_subscribers || !pool || !room->env.mux ||
+        !hn_worker_pool_has_relays(pool))
+        return NULL;
+    guint subs = 0;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, room->legs);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        subs += ((RoomLeg *)v)->is_sub;
+    if (subs < room->env.spread_subscribers)
+        return NULL;
+    /* the next worker in turn that admission control does not hold busy, else the next */
+    guint n = hn_worker_pool_size(pool), home = hn_worker_index(room->worker);
+    guint first = room->spread_next++;
+    for (guint k = 0; k < n - 1; k++) {
+        HnWorker *w = hn_worker_pool_get(pool, (home + 1 + (first + k) % (n - 1)) % n);
+        if (!hn_worker_busy(w))
+            return w;
+    }
+    return hn_worker_pool_get(pool, (home + 1 + first % (n - 1)) % n);
+}
+
 static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
 {
     RoomLeg *rl = g_new0(RoomLeg, 1);
@@ -200,8 +230,16 @@ static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
     rl->is_sub = is_sub;
     rl->pending = g_ptr_array_new_with_free_func(g_free);
     rl->early = g_ptr_array_new_with_free_func(g_free);
-    rl->leg = hn_webrtc_leg_new(room->ctx, room->env.ice, room->env.mux, room->env.cert, is_sub,
-                                on_local_candidate);
+    HnWorker *remote = is_sub ? spread_target(room) : NULL;
+    if (remote) {
+        rl->leg = hn_spread_leg_new(room->worker, remote, room->env.ice, room->env.cert);
+        if (rl->leg)
+            g_message("room %s: p%" G_GUINT64_FORMAT " sub leg on worker %u (spread)", room->name,
+                      peer->pid, hn_worker_index(remote));
+    } else {
+        rl->leg = hn_webrtc_leg_new(room->ctx, room->env.ice, room->env.mux, room->env.cert, is_sub,
+                                    on_local_candidate);
+    }
     if (!rl->leg) { /* no randomness for ICE credentials, or no agent: logged below */
         g_ptr_array_free(rl->pending, TRUE);
         g_ptr_array_free(rl->early, TRUE);
@@ -209,8 +247,25 @@ static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)
         return NULL;
     }
     leg_adopt(room, rl);
-    hn_webrtc_transport_start_gathering(hn_webrtc_leg_transport(rl->leg));
+    if (wt(rl))
+        hn_webrtc_transport_start_gathering(wt(rl));
     return rl;
+}
+
+/* The peer's ICE and DTLS parameters, to the transport here or on its worker. */
+static int leg_set_remote(RoomLeg *rl, const char *ufrag, const char *pwd, const char *fp_alg,
+                          const char *fp, gboolean dtls_server)
+{
+    if (hn_spread_leg_is(rl->leg))
+        return hn_spread_leg_set_remote(rl->leg, ufrag, pwd, fp_alg, fp, dtls_server);
+    return hn_webrtc_transport_set_remote(wt(rl), ufrag, pwd, fp_alg, fp, dtls_server);
+}
+
+static int leg_restart_ice(RoomLeg *rl)
+{
+    if (hn_spread_leg_is(rl->leg))
+        return hn_spread_leg_restart_ice(rl->leg);
+    return hn_webrtc_transport_restart_ice(wt(rl));
 }
 
 /* Adds what went over a leg's wire to out. */
@@ -261,6 +316,8 @@ static void leg_close(HnRoom *room, RoomLeg *rl)
 static void add_remote_candidate(HnRoom *room, RoomLeg *rl, const char *cand)
 {
     const char *why = NULL;
+    if (!wt(rl))
+        return; /* a spread leg is ICE-lite: the peer's checks tell its addresses */
     if (hn_webrtc_transport_add_candidate(wt(rl), cand, &why) < 0)
         g_debug("room %s: p%" G_GUINT64_FORMAT ": candidate ignored: %s", room->name, rl->peer->pid,
                 why);
@@ -342,6 +399,14 @@ static const HnLegEvents leg_events = {
 /* An ICE-lite leg's candidates go in the SDP (the worker's sockets, known at once). */
 static HnNegLocal local_params(HnRoom *room, RoomLeg *rl)
 {
+    if (hn_spread_leg_is(rl->leg))
+        return (HnNegLocal){
+            .ufrag = hn_spread_leg_ufrag(rl->leg),
+            .pwd = hn_spread_leg_pwd(rl->leg),
+            .fingerprint = hn_cert_fingerprint(room->env.cert),
+            .ice_lite = TRUE,
+            .candidates = hn_spread_leg_candidates(rl->leg),
+        };
     HnWebrtcTransport *t = wt(rl);
     gboolean lite = hn_webrtc_transport_is_lite(t);
     return (HnNegLocal){
@@ -794,7 +859,7 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *sc
          * a network change). Restarted in place: DTLS and SRTP go on, no new handshake. */
         restarted = leg->remote_fp &&
                     g_strcmp0(hn_neg_offer_fingerprint(offer), leg->remote_fp) == 0 &&
-                    hn_webrtc_transport_restart_ice(wt(leg)) == 0;
+                    leg_restart_ice(leg) == 0;
         if (!restarted)
             leg = leg_open(room, peer, FALSE);
     } else if (!leg) {
@@ -823,8 +888,8 @@ void hn_room_publish(HnRoom *room, uint64_t pid, const char *sdp, const char *sc
     }
     HnRoomTrackDesc tracks[HN_NEG_MAX_TRACKS];
     size_t n = tracks_of(&res, screen_mid, tracks, G_N_ELEMENTS(tracks));
-    if (hn_webrtc_transport_set_remote(wt(leg), res.remote.ufrag, res.remote.pwd, res.remote.fp_alg,
-                                       res.remote.fp, res.remote.dtls_server) < 0) {
+    if (leg_set_remote(leg, res.remote.ufrag, res.remote.pwd, res.remote.fp_alg, res.remote.fp,
+                       res.remote.dtls_server) < 0) {
         fail = "unusable ICE or DTLS parameters";
     } else {
         int rc = hn_room_model_publish(room->model, pid, leg->leg->id, tracks, n);
@@ -919,8 +984,8 @@ void hn_room_sub_answer(HnRoom *room, uint64_t pid, const char *sdp, const char 
     /* An answer that rejects every m= section carries no transport: nothing to connect. */
     gboolean usable = remote.ufrag && remote.ufrag[0] && remote.fp && remote.fp[0];
     if (usable && !peer->sub->remote_set) {
-        if (hn_webrtc_transport_set_remote(wt(peer->sub), remote.ufrag, remote.pwd, remote.fp_alg,
-                                           remote.fp, remote.dtls_server) < 0)
+        if (leg_set_remote(peer->sub, remote.ufrag, remote.pwd, remote.fp_alg, remote.fp,
+                           remote.dtls_server) < 0)
             reply_error(room, pid, HN_ROOM_ERR_BAD_SDP, "unusable ICE or DTLS parameters", "answer",
                         req_id);
         else
@@ -972,7 +1037,7 @@ void hn_room_restart_ice(HnRoom *room, uint64_t pid, const char *req_id)
                     "restart-ice", req_id);
         return;
     }
-    int rc = hn_webrtc_transport_restart_ice(wt(peer->sub));
+    int rc = leg_restart_ice(peer->sub);
     if (rc < 0) {
         reply_error(room, pid, rc == -ENOTSUP ? HN_ROOM_ERR_BAD_STATE : HN_ROOM_ERR_INTERNAL,
                     rc == -ENOTSUP ? "ICE restart needs [media] ice_lite = true"

@@ -39,6 +39,11 @@ typedef struct {
     int ice_restart_grace_s;  /* ... and its participant is kept this much longer (ICE restart) */
     unsigned last_n;          /* viewers get the video of the N latest speakers only (0: all) */
     unsigned max_sections;    /* m= sections of one subscriber offer (0: the model's default) */
+    /* One room across workers (app/spread_leg.h): once the room has this many subscriber legs,
+     * new ones go on the other workers of pool, round robin (0: never; needs mux and the
+     * pool's relays). pool: transfer none, outlives every room. */
+    unsigned spread_subscribers;
+    HnWorkerPool *pool;
 } HnRoomEnv;
 
 #define HN_ROOM_LINK_INTERVAL_MS 2000 /* "link" messages and estimate samples */

@@ -654,32 +654,21 @@ int64_t hn_udp_mux_take_delay(HnUdpMux *m)
 
 /* --- connections --------------------------------------------------------------------------- */
 
-HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user)
+/* Fresh credentials into ufrag/pwd, or given ones checked: -EIO (CSPRNG), -EINVAL (bad length),
+ * -EEXIST (a given ufrag in use on m). */
+static int conn_credentials(HnUdpMux *m, const char *want_ufrag, const char *want_pwd,
+                            char ufrag[UFRAG_LEN + 1], char pwd[PWD_LEN + 1])
 {
-    HnUdpMuxConn *c = g_new0(HnUdpMuxConn, 1);
-    c->mux = m;
-    c->cb = *cb;
-    c->user = user;
-    c->selected = -1;
-    int rc;
-    do {
-        rc = hn_ice_random_string(c->ufrag, UFRAG_LEN);
-    } while (rc == 0 && g_hash_table_contains(m->by_ufrag, c->ufrag));
-    if (rc == 0)
-        rc = hn_ice_random_string(c->pwd, PWD_LEN);
-    if (rc != 0) {
-        g_warning("udp mux: cannot make ICE credentials (OpenSSL RAND_bytes failed)");
-        g_free(c);
-        return NULL;
+    if (want_ufrag || want_pwd) {
+        if (!want_ufrag || !want_pwd || strlen(want_ufrag) != UFRAG_LEN ||
+            strlen(want_pwd) != PWD_LEN)
+            return -EINVAL;
+        if (g_hash_table_contains(m->by_ufrag, want_ufrag))
+            return -EEXIST;
+        memcpy(ufrag, want_ufrag, UFRAG_LEN + 1);
+        memcpy(pwd, want_pwd, PWD_LEN + 1);
+        return 0;
     }
-    g_hash_table_insert(m->by_ufrag, c->ufrag, c);
-    return c;
-}
-
-int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
-{
-    HnUdpMux *m = c->mux;
-    char ufrag[UFRAG_LEN + 1], pwd[PWD_LEN + 1];
     int rc;
     do {
         rc = hn_ice_random_string(ufrag, UFRAG_LEN);
@@ -690,6 +679,37 @@ int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
         g_warning("udp mux: cannot make ICE credentials (OpenSSL RAND_bytes failed)");
         return -EIO;
     }
+    return 0;
+}
+
+HnUdpMuxConn *hn_udp_mux_conn_new_with(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user,
+                                       const char *ufrag, const char *pwd)
+{
+    HnUdpMuxConn *c = g_new0(HnUdpMuxConn, 1);
+    c->mux = m;
+    c->cb = *cb;
+    c->user = user;
+    c->selected = -1;
+    if (conn_credentials(m, ufrag, pwd, c->ufrag, c->pwd) < 0) {
+        g_free(c);
+        return NULL;
+    }
+    g_hash_table_insert(m->by_ufrag, c->ufrag, c);
+    return c;
+}
+
+HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user)
+{
+    return hn_udp_mux_conn_new_with(m, cb, user, NULL, NULL);
+}
+
+int hn_udp_mux_conn_restart_with(HnUdpMuxConn *c, const char *want_ufrag, const char *want_pwd)
+{
+    HnUdpMux *m = c->mux;
+    char ufrag[UFRAG_LEN + 1], pwd[PWD_LEN + 1];
+    int rc = conn_credentials(m, want_ufrag, want_pwd, ufrag, pwd);
+    if (rc < 0)
+        return rc;
     g_hash_table_remove(m->by_ufrag, c->ufrag);
     memcpy(c->ufrag, ufrag, sizeof c->ufrag);
     memcpy(c->pwd, pwd, sizeof c->pwd);
@@ -700,6 +720,11 @@ int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
     c->restarting = TRUE;
     m->stats.ice_restarts++;
     return 0;
+}
+
+int hn_udp_mux_conn_restart(HnUdpMuxConn *c)
+{
+    return hn_udp_mux_conn_restart_with(c, NULL, NULL);
 }
 
 void hn_udp_mux_conn_set_audio(HnUdpMuxConn *c, uint32_t ssrc)

@@ -92,6 +92,12 @@ HnUdpMuxConn *hn_udp_mux_conn_new(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, 
  * credentials passes, whose source address then becomes the path (the peer's new address).
  * 0, or -EIO when the CSPRNG fails (the old credentials stay). */
 int hn_udp_mux_conn_restart(HnUdpMuxConn *c);
+/* The same two with credentials chosen by the caller (another thread, which writes the SDP:
+ * one room across workers); ufrag and pwd of HN_ICE_CRED_UFRAG_LEN / _PWD_LEN characters. NULL
+ * (new) or -EEXIST (restart) when the ufrag is in use on this mux, -EINVAL for a bad length. */
+HnUdpMuxConn *hn_udp_mux_conn_new_with(HnUdpMux *m, const HnUdpMuxConnCallbacks *cb, void *user,
+                                       const char *ufrag, const char *pwd);
+int hn_udp_mux_conn_restart_with(HnUdpMuxConn *c, const char *ufrag, const char *pwd);
 /* Marks ssrc as the peer's audio: when the worker is behind (a datagram waited more than half the
  * delay bound) other RTP (video) is shed first, audio and RTCP only at the bound. The last 4
  * marked are kept. */

@@ -282,9 +282,10 @@ static HnWebrtcTransport *abandon(HnWebrtcTransport *t)
     return NULL;
 }
 
-HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
-                                           HnUdpMux *mux, HnCert *cert, gboolean controlling,
-                                           const HnWebrtcTransportCallbacks *cb, void *user)
+static HnWebrtcTransport *transport_new(GMainContext *ctx, const HnIceSettings *ice, HnUdpMux *mux,
+                                        HnCert *cert, gboolean controlling,
+                                        const HnWebrtcTransportCallbacks *cb, void *user,
+                                        const char *ufrag, const char *pwd)
 {
     HnWebrtcTransport *t = g_new0(HnWebrtcTransport, 1);
     t->ctx = g_main_context_ref(ctx);
@@ -299,7 +300,7 @@ HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSetting
     g_source_set_callback(t->dtls_timer, NULL, t, NULL);
     g_source_attach(t->dtls_timer, ctx);
     if (mux) {
-        t->conn = hn_udp_mux_conn_new(mux, &mux_callbacks, t);
+        t->conn = hn_udp_mux_conn_new_with(mux, &mux_callbacks, t, ufrag, pwd);
         if (!t->conn)
             return abandon(t);
         t->ufrag = g_strdup(hn_udp_mux_conn_ufrag(t->conn));
@@ -318,6 +319,22 @@ HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSetting
     nice_agent_get_local_credentials(t->agent, t->stream_id, &t->ufrag, &t->pwd);
     nice_agent_attach_recv(t->agent, t->stream_id, 1, ctx, on_recv, t);
     return t;
+}
+
+HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
+                                           HnUdpMux *mux, HnCert *cert, gboolean controlling,
+                                           const HnWebrtcTransportCallbacks *cb, void *user)
+{
+    return transport_new(ctx, ice, mux, cert, controlling, cb, user, NULL, NULL);
+}
+
+HnWebrtcTransport *hn_webrtc_transport_new_lite(GMainContext *ctx, const HnIceSettings *ice,
+                                                HnUdpMux *mux, HnCert *cert, const char *ufrag,
+                                                const char *pwd,
+                                                const HnWebrtcTransportCallbacks *cb, void *user)
+{
+    g_return_val_if_fail(mux != NULL && ufrag != NULL && pwd != NULL, NULL);
+    return transport_new(ctx, ice, mux, cert, FALSE, cb, user, ufrag, pwd);
 }
 
 void hn_webrtc_transport_start_gathering(HnWebrtcTransport *t)
@@ -379,11 +396,16 @@ int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, cons
 
 int hn_webrtc_transport_restart_ice(HnWebrtcTransport *t)
 {
+    return hn_webrtc_transport_restart_ice_with(t, NULL, NULL);
+}
+
+int hn_webrtc_transport_restart_ice_with(HnWebrtcTransport *t, const char *ufrag, const char *pwd)
+{
     if (!t->conn)
         return -ENOTSUP;
     if (t->closing || t->failed)
         return -EBADF;
-    int rc = hn_udp_mux_conn_restart(t->conn);
+    int rc = hn_udp_mux_conn_restart_with(t->conn, ufrag, pwd);
     if (rc < 0)
         return rc;
     g_free(t->ufrag);

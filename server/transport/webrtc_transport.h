@@ -43,6 +43,13 @@ typedef struct {
 HnWebrtcTransport *hn_webrtc_transport_new(GMainContext *ctx, const HnIceSettings *ice,
                                            HnUdpMux *mux, HnCert *cert, gboolean controlling,
                                            const HnWebrtcTransportCallbacks *cb, void *user);
+/* An ICE-lite transport on mux whose local credentials are ufrag and pwd, chosen by the caller
+ * (HN_ICE_CRED_UFRAG_LEN / _PWD_LEN characters; the room on another worker wrote them in its
+ * description already). NULL when the ufrag is in use on mux or has a bad length. */
+HnWebrtcTransport *hn_webrtc_transport_new_lite(GMainContext *ctx, const HnIceSettings *ice,
+                                                HnUdpMux *mux, HnCert *cert, const char *ufrag,
+                                                const char *pwd,
+                                                const HnWebrtcTransportCallbacks *cb, void *user);
 /* TRUE for an ICE-lite transport (its SDP must say a=ice-lite). */
 gboolean hn_webrtc_transport_is_lite(const HnWebrtcTransport *t);
 /* Starts gathering; candidates arrive through on_candidate (some from within this call). An
@@ -61,6 +68,8 @@ int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, cons
  * (a libnice transport: the caller opens a new transport instead), -EBADF (failed or closing),
  * -EIO (no randomness). */
 int hn_webrtc_transport_restart_ice(HnWebrtcTransport *t);
+/* The same with the new credentials chosen by the caller (-EEXIST: ufrag in use, -EINVAL). */
+int hn_webrtc_transport_restart_ice_with(HnWebrtcTransport *t, const char *ufrag, const char *pwd);
 /* One trickled remote candidate (with or without "a="); NULL or "" = end of candidates.
  * Returns 0, or -EINVAL with *why set for a candidate that cannot be used (TCP, mDNS). */
 int hn_webrtc_transport_add_candidate(HnWebrtcTransport *t, const char *line, const char **why);

@@ -1,6 +1,8 @@
 #include "transport/worker.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/admission.h"
 #include "transport/mailbox.h"
@@ -17,7 +19,24 @@ struct HnWorker {
     HnWorkerLagStats lag;  /* worker thread only */
     HnAdmission admission; /* worker thread only */
     gint retry_after;      /* atomic: 0, or busy and the seconds a newcomer should wait */
+    HnWorkerPool *pool;
+    GHashTable *endpoints; /* relay endpoints: key -> Endpoint* (worker thread only) */
+    GSource *relay_flush;  /* prepare: publishes what this worker staged in its relays */
+    gboolean relay_staged; /* worker thread only: some relay of ours holds staged packets */
 };
+
+/* The relay from one worker to another (pool->pairs[from * n + to]). */
+typedef struct {
+    HnRelay *relay; /* the pool's reference; NULL until opened */
+    HnWorker *to;
+    guint staged;             /* producer only: pushed since the last flush */
+    _Atomic uint64_t unknown; /* consumer only writes: packets for no endpoint */
+} RelayPair;
+
+typedef struct {
+    HnWorkerRelayFn fn;
+    void *user;
+} Endpoint;
 
 const int64_t hn_worker_lag_bounds_us[HN_WORKER_LAG_BUCKETS - 1] = {
     1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000};
@@ -49,7 +68,9 @@ static gboolean lag_tick(gpointer data)
 struct HnWorkerPool {
     guint n;
     HnWorker *workers;
-    HnMailbox *home; /* on the creating thread's context: the workers' replies */
+    HnMailbox *home;  /* on the creating thread's context: the workers' replies */
+    RelayPair *pairs; /* n * n, the diagonal unused */
+    atomic_int relays_open;
 };
 
 static gpointer worker_main(gpointer data)
@@ -70,6 +91,7 @@ HnWorkerPool *hn_worker_pool_new(guint n)
     HnWorkerPool *pool = g_new0(HnWorkerPool, 1);
     pool->n = n;
     pool->workers = g_new0(HnWorker, n);
+    pool->pairs = g_new0(RelayPair, (gsize)n * n);
     GMainContext *home = g_main_context_ref_thread_default();
     pool->home = hn_mailbox_new(home, NULL);
     g_main_context_unref(home);
@@ -78,6 +100,8 @@ HnWorkerPool *hn_worker_pool_new(guint n)
     for (guint i = 0; i < n; i++) {
         HnWorker *w = &pool->workers[i];
         w->index = i;
+        w->pool = pool;
+        w->endpoints = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
         w->ctx = g_main_context_new();
         w->loop = g_main_loop_new(w->ctx, FALSE);
         w->lag_timer = g_timeout_source_new(HN_WORKER_LAG_PERIOD_MS);
@@ -110,6 +134,25 @@ void hn_worker_pool_free(HnWorkerPool *pool)
     for (guint i = 0; i < pool->n; i++) {
         HnWorker *w = &pool->workers[i];
         g_thread_join(w->thread);
+    }
+    /* the threads are gone: nothing delivers or pushes any more */
+    for (guint i = 0; i < pool->n * pool->n; i++) {
+        RelayPair *p = &pool->pairs[i];
+        if (p->relay) {
+            hn_relay_close(p->relay);
+            hn_relay_unref(p->relay);
+        }
+    }
+    for (guint i = 0; i < pool->n; i++) {
+        HnWorker *w = &pool->workers[i];
+        if (w->relay_flush) {
+            g_source_destroy(w->relay_flush);
+            g_source_unref(w->relay_flush);
+        }
+        if (g_hash_table_size(w->endpoints))
+            g_message("worker %u: %u relay endpoints left at exit", i,
+                      g_hash_table_size(w->endpoints));
+        g_hash_table_destroy(w->endpoints);
         g_source_destroy(w->lag_timer);
         g_source_unref(w->lag_timer);
         hn_mailbox_free(w->mailbox);
@@ -118,6 +161,7 @@ void hn_worker_pool_free(HnWorkerPool *pool)
         g_main_context_unref(w->ctx);
     }
     hn_mailbox_free(pool->home); /* replies never read: destroyed, not run */
+    g_free(pool->pairs);
     g_free(pool->workers);
     g_free(pool);
 }
@@ -284,4 +328,154 @@ guint hn_worker_busy(HnWorker *w)
 HnUdpMux *hn_worker_mux(HnWorker *w)
 {
     return w->mux;
+}
+
+/* --- relays ----------------------------------------------------------------------------------- */
+
+static _Atomic uint64_t next_relay_key;
+
+/* Consumer: a packet of the relay from -> this worker. */
+static void relay_deliver(void *user, const HnRelayPacket *pkt, int64_t now_us)
+{
+    RelayPair *p = user;
+    uint64_t key = pkt->target >> 2;
+    Endpoint *e = g_hash_table_lookup(p->to->endpoints, &key);
+    if (!e) {
+        atomic_store_explicit(&p->unknown,
+                              atomic_load_explicit(&p->unknown, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        return;
+    }
+    e->fn(e->user, pkt, now_us);
+}
+
+static void relay_flush_all(HnWorker *w)
+{
+    HnWorkerPool *pool = w->pool;
+    for (guint to = 0; to < pool->n; to++) {
+        RelayPair *p = &pool->pairs[w->index * pool->n + to];
+        if (p->staged) {
+            hn_relay_flush(p->relay);
+            p->staged = 0;
+        }
+    }
+    w->relay_staged = FALSE;
+}
+
+static gboolean relay_flush_prepare(GSource *src, gint *timeout)
+{
+    HnWorker *w = *(HnWorker **)(src + 1);
+    if (w->relay_staged)
+        relay_flush_all(w);
+    *timeout = -1;
+    return FALSE;
+}
+
+static gboolean relay_flush_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs relay_flush_funcs = {.prepare = relay_flush_prepare,
+                                         .dispatch = relay_flush_dispatch};
+
+typedef struct {
+    HnWorker *w;
+    int64_t max_age_us;
+} RelayOpen;
+
+/* On worker w: opens the relays w consumes (attached to its own context) and its flush hook. */
+static gboolean relay_open_here(gpointer data)
+{
+    RelayOpen *o = data;
+    HnWorker *w = o->w;
+    HnWorkerPool *pool = w->pool;
+    for (guint from = 0; from < pool->n; from++) {
+        if (from == w->index)
+            continue;
+        RelayPair *p = &pool->pairs[from * pool->n + w->index];
+        GError *err = NULL;
+        p->to = w;
+        p->relay = hn_relay_new(w->ctx, HN_WORKER_RELAY_CAPACITY, relay_deliver, p, &err);
+        if (!p->relay)
+            g_error("worker %u: cannot open a relay: %s", w->index, err->message);
+        hn_relay_set_max_age(p->relay, o->max_age_us);
+    }
+    w->relay_flush = g_source_new(&relay_flush_funcs, sizeof(GSource) + sizeof(HnWorker *));
+    *(HnWorker **)(w->relay_flush + 1) = w;
+    g_source_set_name(w->relay_flush, "hn-relay-flush");
+    g_source_attach(w->relay_flush, w->ctx);
+    return G_SOURCE_REMOVE;
+}
+
+void hn_worker_pool_open_relays(HnWorkerPool *pool, int64_t max_age_us)
+{
+    if (pool->n < 2 || atomic_load(&pool->relays_open))
+        return;
+    for (guint i = 0; i < pool->n; i++) {
+        RelayOpen *o = g_new(RelayOpen, 1);
+        *o = (RelayOpen){&pool->workers[i], max_age_us};
+        hn_mailbox_post(pool->workers[i].mailbox, relay_open_here, o, g_free);
+    }
+    hn_worker_pool_sync(pool); /* every relay exists before anyone pushes */
+    atomic_store(&pool->relays_open, 1);
+}
+
+gboolean hn_worker_pool_has_relays(const HnWorkerPool *pool)
+{
+    return atomic_load(&((HnWorkerPool *)pool)->relays_open) != 0;
+}
+
+uint64_t hn_worker_relay_key(void)
+{
+    return atomic_fetch_add(&next_relay_key, 1) + 1;
+}
+
+void hn_worker_relay_register(HnWorker *self, uint64_t key, HnWorkerRelayFn fn, void *user)
+{
+    Endpoint *e = g_new(Endpoint, 1);
+    *e = (Endpoint){fn, user};
+    g_hash_table_replace(self->endpoints, g_memdup2(&key, sizeof key), e);
+}
+
+void hn_worker_relay_unregister(HnWorker *self, uint64_t key)
+{
+    g_hash_table_remove(self->endpoints, &key);
+}
+
+void *hn_worker_relay_find(HnWorker *self, uint64_t key, HnWorkerRelayFn fn)
+{
+    Endpoint *e = g_hash_table_lookup(self->endpoints, &key);
+    return e && e->fn == fn ? e->user : NULL;
+}
+
+int hn_worker_relay_push(HnWorker *self, HnWorker *to, uint64_t target, const uint8_t *data,
+                         size_t len, int64_t now_us)
+{
+    HnWorkerPool *pool = self->pool;
+    if (to == self || to->pool != pool)
+        return -ENOTCONN;
+    RelayPair *p = &pool->pairs[self->index * pool->n + to->index];
+    if (!p->relay)
+        return -ENOTCONN;
+    int rc = hn_relay_push(p->relay, target, data, len, now_us);
+    if (rc == 0) {
+        self->relay_staged = TRUE;
+        if (++p->staged >= HN_WORKER_RELAY_FLUSH_EVERY) {
+            hn_relay_flush(p->relay);
+            p->staged = 0;
+        }
+    }
+    return rc;
+}
+
+gboolean hn_worker_pool_relay_stats(HnWorkerPool *pool, guint from, guint to, HnRelayStats *out,
+                                    uint64_t *unknown)
+{
+    if (from >= pool->n || to >= pool->n || from == to || !hn_worker_pool_has_relays(pool))
+        return FALSE;
+    RelayPair *p = &pool->pairs[from * pool->n + to];
+    hn_relay_get_stats(p->relay, out);
+    *unknown = atomic_load_explicit(&p->unknown, memory_order_relaxed);
+    return TRUE;
 }

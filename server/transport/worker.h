@@ -8,6 +8,7 @@
 
 #include "transport/ice.h"
 #include "transport/mailbox.h"
+#include "transport/relay.h"
 #include "transport/udp_mux.h"
 
 typedef struct HnWorker HnWorker;
@@ -79,3 +80,41 @@ gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice,
 /* The worker's shared sockets, or NULL when hn_worker_pool_open_muxes was not called. transfer
  * none: they live until hn_worker_pool_free. */
 HnUdpMux *hn_worker_mux(HnWorker *w);
+
+/* --- relays between workers (issue 14: one room across workers, transport/relay.h) ----------
+ * One relay per ordered pair of workers, opened by hn_worker_pool_open_relays. A worker pushes
+ * to another with hn_worker_relay_push (its own thread only: each relay has one producer); the
+ * staged packets are published once per loop turn (a prepare hook on the producer, before it
+ * polls) or every HN_WORKER_RELAY_FLUSH_EVERY packets, whichever comes first. On the consumer,
+ * each packet goes to the endpoint registered under its target's key (target >> 2; the low two
+ * bits are the endpoint's own, e.g. RTP or RTCP); a packet for no endpoint is counted
+ * (relay_unknown) and dropped. */
+/* Slots per relay (1.6 kB each, 13 MB, resident once used): a key frame of 30 packets to 270
+ * subscribers on one other worker fits while that worker has not begun to drain. */
+#define HN_WORKER_RELAY_CAPACITY    8192
+#define HN_WORKER_RELAY_FLUSH_EVERY 64
+
+/* Consumer thread: one packet for an endpoint (pkt->data may be modified in place). */
+typedef void (*HnWorkerRelayFn)(void *user, const HnRelayPacket *pkt, int64_t now_us);
+
+/* Opens the relays (each on its consumer worker's thread; waits for them: call once at start-up,
+ * from the thread that made the pool). max_age_us: packets older are dropped (0: no bound).
+ * Nothing happens with a pool of one worker. */
+void hn_worker_pool_open_relays(HnWorkerPool *pool, int64_t max_age_us);
+/* TRUE once the relays are open (and the pool has more than one worker). Thread: any. */
+gboolean hn_worker_pool_has_relays(const HnWorkerPool *pool);
+/* A fresh endpoint key, unique in the process (never 0). Thread: any. */
+uint64_t hn_worker_relay_key(void);
+/* Worker self's thread: packets for key reach fn(user) on this worker. */
+void hn_worker_relay_register(HnWorker *self, uint64_t key, HnWorkerRelayFn fn, void *user);
+void hn_worker_relay_unregister(HnWorker *self, uint64_t key);
+/* Worker self's thread: the user of key when it was registered with fn, else NULL. */
+void *hn_worker_relay_find(HnWorker *self, uint64_t key, HnWorkerRelayFn fn);
+/* Worker self's thread: stages a copy for worker to (hn_relay_push's return values; -ENOTCONN
+ * without relays or with to == self). */
+int hn_worker_relay_push(HnWorker *self, HnWorker *to, uint64_t target, const uint8_t *data,
+                         size_t len, int64_t now_us);
+/* Counters of the relay from -> to; FALSE when there is none. unknown: its packets that found no
+ * endpoint on to. Thread: any. */
+gboolean hn_worker_pool_relay_stats(HnWorkerPool *pool, guint from, guint to, HnRelayStats *out,
+                                    uint64_t *unknown);

@@ -89,6 +89,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->rx_peak_mbps, 160);
     assert_int_equal(cfg->busy_lag_ms, 200);
     assert_int_equal(cfg->busy_hold, 10);
+    assert_int_equal(cfg->spread_subscribers, 0);
     assert_true(cfg->ice_lite);
     assert_true(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 100);
@@ -153,6 +154,7 @@ static void test_full_file(void **state)
                                             "rx_peak_mbps = 1000\n"
                                             "busy_lag_ms = 0\n"
                                             "busy_hold = 30\n"
+                                            "spread_subscribers = 50\n"
                                             "ice_lite = false\n"
                                             "[rooms]\n"
                                             "auto_create = false\n"
@@ -194,6 +196,7 @@ static void test_full_file(void **state)
     assert_int_equal(cfg->rx_peak_mbps, 1000);
     assert_int_equal(cfg->busy_lag_ms, 0);
     assert_int_equal(cfg->busy_hold, 30);
+    assert_int_equal(cfg->spread_subscribers, 50);
     assert_false(cfg->ice_lite);
     assert_false(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 250);
@@ -456,6 +459,8 @@ static void test_media_values(void **state)
         {"[media]\nrx_peak_mbps = 0\n", "[media] rx_peak_mbps:"},
         {"[media]\nbusy_lag_ms = -1\n", "[media] busy_lag_ms:"},
         {"[media]\nbusy_hold = 0\n", "[media] busy_hold:"},
+        {"[media]\nspread_subscribers = 100001\n", "[media] spread_subscribers:"},
+        {"[media]\nspread_subscribers = -1\n", "[media] spread_subscribers:"},
         {"[rooms]\nlast_n = 101\n", "[rooms] last_n:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)

@@ -430,6 +430,32 @@ static void test_ice_restart_moves_the_path(void **state)
     hn_udp_mux_conn_free(c);
 }
 
+/* Credentials chosen by another thread (one room across workers): taken as given, refused when
+ * the ufrag is in use or the lengths are wrong; a restart with given ones replaces them. */
+static void test_given_credentials(void **state)
+{
+    Fx *f = *state;
+    Seen s1 = {0}, s2 = {0};
+    const char *uf = "abcdEFGH", *pw = "0123456789abcdefghijKLMN";
+    HnUdpMuxConn *c = hn_udp_mux_conn_new_with(f->mux, &cbs, &s1, uf, pw);
+    assert_non_null(c);
+    assert_string_equal(hn_udp_mux_conn_ufrag(c), uf);
+    assert_string_equal(hn_udp_mux_conn_pwd(c), pw);
+    assert_null(hn_udp_mux_conn_new_with(f->mux, &cbs, &s2, uf, pw)); /* ufrag in use */
+    assert_null(hn_udp_mux_conn_new_with(f->mux, &cbs, &s2, "short", pw));
+    assert_null(hn_udp_mux_conn_new_with(f->mux, &cbs, &s2, uf, NULL));
+    HnUdpMuxConn *d = hn_udp_mux_conn_new(f->mux, &cbs, &s2);
+    assert_non_null(d);
+    assert_int_equal(hn_udp_mux_conn_restart_with(d, uf, pw), -EEXIST);
+    assert_int_equal(hn_udp_mux_conn_restart_with(d, "12345678", "short"), -EINVAL);
+    assert_int_equal(hn_udp_mux_conn_restart_with(c, "zyxwVUTS", "ZYXWVUTSRQPONMLKJIHGFEDC"), 0);
+    assert_string_equal(hn_udp_mux_conn_ufrag(c), "zyxwVUTS");
+    /* the old ufrag is free again */
+    assert_int_equal(hn_udp_mux_conn_restart_with(d, uf, pw), 0);
+    hn_udp_mux_conn_free(c);
+    hn_udp_mux_conn_free(d);
+}
+
 static void test_fixed_port_and_candidates(void **state)
 {
     GMainContext *ctx = g_main_context_new();
@@ -468,6 +494,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_address_moves_to_the_connection_that_checks_it,
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ice_restart_moves_the_path, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_given_credentials, fx_setup, fx_teardown),
         cmocka_unit_test(test_fixed_port_and_candidates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
