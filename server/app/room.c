@@ -55,6 +55,8 @@ struct HnRoom {
     uint32_t next_leg;
     HnRoomStats closed;  /* wire counters of the legs closed so far, failures, candidates */
     HnSpeaker *speaker;  /* active speaker from the publishers' audio levels */
+    HnSpeakerUpdate speaker_last; /* its last update, told to a newcomer after joined */
+    uint64_t speaker_last_speaking[HN_SPEAKER_MAX_LIST]; /* speaker_last.speaking points here */
     GHashTable *levels;  /* audio producer id -> LevelSource*: whose level, in which extension */
     GHashTable *simpubs; /* simulcast producer id -> SimPub*: layers asked of its publisher */
     uint64_t presenter;  /* the participant sharing a screen now, 0: none */
@@ -636,6 +638,12 @@ static void speaker_update(void *user, const HnSpeakerUpdate *u, int64_t now_us)
 {
     (void)now_us;
     HnRoom *room = user;
+    room->speaker_last = *u; /* its speaking list is valid during the call only: copied */
+    room->speaker_last.n_speaking = MIN(u->n_speaking, (size_t)HN_SPEAKER_MAX_LIST);
+    if (room->speaker_last.n_speaking)
+        memcpy(room->speaker_last_speaking, u->speaking,
+               room->speaker_last.n_speaking * sizeof *u->speaking);
+    room->speaker_last.speaking = room->speaker_last_speaking;
     const char *ids[HN_SPEAKER_MAX_LIST];
     size_t n = 0;
     for (size_t i = 0; i < u->n_speaking; i++) {
@@ -655,6 +663,31 @@ static void speaker_update(void *user, const HnSpeakerUpdate *u, int64_t now_us)
                       .speaking = ids,
                       .n_speaking = n};
     model_event(room, &ev);
+}
+
+/* Tells a newcomer who holds the floor (the last update, if a speaker holds it): the updates go
+ * out on change only, so one who joined after it would see nobody speaking until the next. */
+static void speaker_tell(HnRoom *room, uint64_t pid)
+{
+    const HnSpeakerUpdate *u = &room->speaker_last;
+    const char *dominant =
+        u->dominant ? hn_room_model_participant_id(room->model, u->dominant) : NULL;
+    if (!dominant)
+        return;
+    const char *ids[HN_SPEAKER_MAX_LIST];
+    size_t n = 0;
+    for (size_t i = 0; i < u->n_speaking; i++) {
+        const char *id = hn_room_model_participant_id(room->model, u->speaking[i]);
+        if (id)
+            ids[n++] = id;
+    }
+    HnRoomEvent ev = {.type = HN_RE_ACTIVE_SPEAKER,
+                      .pid = u->dominant,
+                      .participant_id = dominant,
+                      .speaking = ids,
+                      .n_speaking = n};
+    HnRoomOut o = {.type = HN_ROOM_OUT_EVENT, .event = &ev};
+    deliver(room, pid, &o);
 }
 
 /* --- public API --------------------------------------------------------------------------- */
@@ -769,6 +802,7 @@ void hn_room_join(HnRoom *room, uint64_t pid, const char *name, HnRole role, con
 
     hn_room_model_join(room->model, pid, name, role, HN_PART_BROWSER, FALSE);
     hn_room_model_set_sub_leg(room->model, pid, peer->sub->leg->id);
+    speaker_tell(room, pid);
     g_message("room %s: p%" G_GUINT64_FORMAT " joined (%u participants)", room->name, pid,
               hn_room_model_count(room->model));
     if (!room->liveness) {

@@ -109,6 +109,20 @@ test('a participant who talks becomes the active speaker; the others see the hig
       const el = document.querySelector('.tile.self');
       return el && el.classList.contains('dominant');
     }), { timeout: 20000, message: 'talker sees itself marked' });
+    // One who joins while the talker holds the floor is told at once (updates go out on change
+    // only: before the room told newcomers, such a listener saw nobody speaking; CI once failed
+    // on it when the talker joined first).
+    const lateCtx = await listenerBrowser.newContext({ viewport: { width: 960, height: 600 } });
+    const late = await lateCtx.newPage();
+    h.recordPage(late, 'late', diag);
+    pages.late = { page: late };
+    await late.goto(`${server.url}/?room=${room}&name=late&q=low`, { waitUntil: 'domcontentloaded' });
+    const told = await h.waitFor(async () => late.evaluate(() => {
+      const s = window.hoinghi.state();
+      const inMsg = window.hoinghi.log().find((e) => e.dir === 'in' && e.type === 'active-speaker');
+      return s.phase === 'joined' && inMsg ? inMsg : null;
+    }), { timeout: 30000, message: 'a late joiner is told the active speaker' });
+    assert.equal(told.id, talker, 'the late joiner is told the talker has the floor');
   } catch (err) {
     for (const key of Object.keys(pages)) diag.push(`--- ${key} log ---\n${await h.pageLog(pages[key].page)}`);
     diag.push(`--- server ---\n${server.log()}`);
