@@ -53,8 +53,8 @@ struct HnRoom {
     GSource *liveness;
     GSource *link_timer; /* "link" messages and estimate samples, with the liveness check */
     uint32_t next_leg;
-    HnRoomStats closed;  /* wire counters of the legs closed so far, failures, candidates */
-    HnSpeaker *speaker;  /* active speaker from the publishers' audio levels */
+    HnRoomStats closed; /* wire counters of the legs closed so far, failures, candidates */
+    HnSpeaker *speaker; /* active speaker from the publishers' audio levels */
     HnSpeakerUpdate speaker_last; /* its last update, told to a newcomer after joined */
     uint64_t speaker_last_speaking[HN_SPEAKER_MAX_LIST]; /* speaker_last.speaking points here */
     GHashTable *levels;  /* audio producer id -> LevelSource*: whose level, in which extension */
