@@ -34,6 +34,7 @@ class Plan:
         self.video_kbps = 1500
         self.audio_kbps = 40
         self.threads = threads
+        self.pacing = 0.0  # hn-load --pacing-factor (0: a frame's packets at once)
         self.max_loss_pct = 1.0
         self.loopback_max_loss_pct = 0.1
 
@@ -82,6 +83,8 @@ def _common_args(ctx, srv, target, scenario):
             "--server-pid", srv.pid]
     if p.threads:
         args += ["--threads", p.threads]
+    if p.pacing:
+        args += ["--pacing-factor", p.pacing]
     return args
 
 

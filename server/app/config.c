@@ -8,6 +8,7 @@
 #include "app/whip_links.h"
 #include "meeting/pdf_sign.h"
 #include "meeting/webhook_sign.h"
+#include "transport/hs_budget.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -109,6 +110,7 @@ HnConfig *hn_config_new(void)
     cfg->consent_timeout = HN_CONFIG_DEFAULT_CONSENT;
     cfg->ice_restart_grace = HN_CONFIG_DEFAULT_ICE_GRACE;
     cfg->max_queue_delay_ms = HN_CONFIG_DEFAULT_QUEUE_DELAY;
+    cfg->handshake_budget_pct = HN_HS_BUDGET_DEFAULT_PCT;
     cfg->rx_peak_mbps = HN_CONFIG_DEFAULT_RX_PEAK;
     cfg->busy_lag_ms = HN_CONFIG_DEFAULT_BUSY_LAG;
     cfg->busy_hold = HN_CONFIG_DEFAULT_BUSY_HOLD;
@@ -792,6 +794,11 @@ static gboolean key_consent_timeout(Loader *ld, const char *value, char **reason
 static gboolean key_max_queue_delay_ms(Loader *ld, const char *value, char **reason)
 {
     return parse_uint(value, 0, HN_CONFIG_QUEUE_DELAY_MAX, &ld->cfg->max_queue_delay_ms, reason);
+}
+
+static gboolean key_handshake_budget_pct(Loader *ld, const char *value, char **reason)
+{
+    return parse_uint(value, 1, 100, &ld->cfg->handshake_budget_pct, reason);
 }
 
 static gboolean key_rx_peak_mbps(Loader *ld, const char *value, char **reason)
@@ -1591,6 +1598,7 @@ static const KeyDef media_keys[] = {
     {"ice_lite", key_ice_lite},
     {"ice_restart_grace", key_ice_restart_grace},
     {"max_queue_delay_ms", key_max_queue_delay_ms},
+    {"handshake_budget_pct", key_handshake_budget_pct},
     {"rx_peak_mbps", key_rx_peak_mbps},
     {"busy_lag_ms", key_busy_lag_ms},
     {"busy_hold", key_busy_hold},

@@ -177,8 +177,9 @@ typedef struct {
                               * libnice full-ICE agent, with its own sockets, per transport */
 
     /* [media]: overload without harm (issue 14) */
-    guint max_queue_delay_ms; /* received RTP/RTCP older than this is dropped (0: no bound) */
-    guint rx_peak_mbps;       /* receive buffer = max_queue_delay_ms of media at this rate */
+    guint max_queue_delay_ms;   /* received RTP/RTCP older than this is dropped (0: no bound) */
+    guint rx_peak_mbps;         /* receive buffer = max_queue_delay_ms of media at this rate */
+    guint handshake_budget_pct; /* share of a worker's time for new DTLS handshakes (100: all) */
     guint busy_lag_ms;        /* smoothed lag / queueing delay that refuses new joins (0: never) */
     guint busy_hold;          /* seconds: shortest busy period, and the retry hint joins get */
     guint busy_cpu_pressure;  /* percent of PSI "some avg10" that refuses new joins (0: never) */

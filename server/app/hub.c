@@ -730,6 +730,7 @@ HnHub *hn_hub_new(const HnConfig *cfg, HnWorkerPool *pool, HnCert *cert, GMainLo
     hub->ice.port_max = cfg->rtp_port_max;
     hub->ice.max_queue_delay_ms = cfg->max_queue_delay_ms;
     hub->ice.rx_peak_mbps = cfg->rx_peak_mbps;
+    hub->ice.handshake_budget_pct = cfg->handshake_budget_pct;
     hn_worker_pool_set_admission(pool, cfg->busy_lag_ms, cfg->busy_hold);
     hub->machine = hn_machine_load_new(cfg->cpu_pressure_file, cfg->busy_cpu_pressure,
                                        cfg->busy_hold, g_main_loop_get_context(loop), error);

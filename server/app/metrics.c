@@ -298,6 +298,11 @@ static const HnCounterDef mux_counters[] = {
      MS(tx_dropped)},
     {"hoinghi_udp_tx_no_path_total", "Sends to a connection with no checked path yet",
      MS(tx_no_path)},
+    {"hoinghi_dtls_handshakes_admitted_total",
+     "New DTLS handshakes let in by the worker's handshake budget", MS(hs_admitted)},
+    {"hoinghi_dtls_handshakes_deferred_total",
+     "First DTLS flights dropped over [media] handshake_budget_pct (the peer retransmits)",
+     MS(hs_deferred)},
 };
 
 static void family(GString *o, const char *name, const char *type, const char *help)
@@ -745,6 +750,14 @@ static GString *render(HnScrape *s)
                 sample_u64(o, mux_counters[i].name, labels,
                            at_u64(&s->samples[w].mux, mux_counters[i].off));
         }
+    }
+    family(o, "hoinghi_dtls_handshake_seconds_total", "counter",
+           "Time the worker spent in DTLS handshakes (charged to the handshake budget)");
+    for (guint w = 0; w < m->n; w++) {
+        g_snprintf(labels, sizeof labels, "worker=\"%u\"", w);
+        if (s->samples[w].up && s->samples[w].has_mux)
+            sample_f(o, "hoinghi_dtls_handshake_seconds_total", labels,
+                     (double)s->samples[w].mux.hs_us / 1e6);
     }
     render_lag(o, s, m->n);
     render_delay(o, s, m->n);

@@ -68,7 +68,6 @@ struct HnRoom {
     gboolean feed_on;
     int feed_tap;
     HnRoomTranscodes *transcodes; /* H.264 -> VP8 for subscribers without H.264 */
-    guint spread_next;            /* round robin of spread subscribers over the other workers */
 };
 
 /* A published track as the recorder names it. */
@@ -196,32 +195,39 @@ static void leg_adopt(HnRoom *room, RoomLeg *rl)
     g_hash_table_insert(room->legs, GUINT_TO_POINTER(id), rl);
 }
 
-/* The worker a new subscriber leg's transport goes on: another one than the room's, round
- * robin (skipping busy ones), once the room has [media] spread_subscribers subscriber legs;
- * NULL: the room's own. */
+/* The worker a new subscriber leg's transport goes on, once the room has [media]
+ * spread_subscribers subscriber legs: the one that carries the fewest of this room's subscribers
+ * (the home worker's own counted as its load, ties to home: no hop), skipping workers that
+ * admission control holds busy. NULL: the room's own. */
 static HnWorker *spread_target(HnRoom *room)
 {
     HnWorkerPool *pool = room->env.pool;
     if (!room->env.spread_subscribers || !pool || !room->env.mux ||
         !hn_worker_pool_has_relays(pool))
         return NULL;
-    guint subs = 0;
+    guint n = MIN(hn_worker_pool_size(pool), 64u), home = hn_worker_index(room->worker);
+    guint per[64] = {0}, subs = 0;
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, room->legs);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        subs += ((RoomLeg *)v)->is_sub;
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        RoomLeg *rl = v;
+        if (!rl->is_sub)
+            continue;
+        subs++;
+        guint w = hn_spread_leg_is(rl->leg) ? hn_worker_index(hn_spread_leg_worker(rl->leg)) : home;
+        if (w < n)
+            per[w]++;
+    }
     if (subs < room->env.spread_subscribers)
         return NULL;
-    /* the next worker in turn that admission control does not hold busy, else the next */
-    guint n = hn_worker_pool_size(pool), home = hn_worker_index(room->worker);
-    guint first = room->spread_next++;
-    for (guint k = 0; k < n - 1; k++) {
-        HnWorker *w = hn_worker_pool_get(pool, (home + 1 + (first + k) % (n - 1)) % n);
-        if (!hn_worker_busy(w))
-            return w;
+    guint best = home;
+    for (guint k = 1; k < n; k++) {
+        guint w = (home + k) % n;
+        if (per[w] < per[best] && !hn_worker_busy(hn_worker_pool_get(pool, w)))
+            best = w;
     }
-    return hn_worker_pool_get(pool, (home + 1 + first % (n - 1)) % n);
+    return best == home ? NULL : hn_worker_pool_get(pool, best);
 }
 
 static RoomLeg *leg_open(HnRoom *room, RoomPeer *peer, gboolean is_sub)

@@ -323,6 +323,11 @@ static void leg_destroy(HnLeg *leg)
     g_free(p);
 }
 
+static void leg_flush(HnLeg *leg)
+{
+    hn_worker_relay_flush(((Proxy *)leg)->home);
+}
+
 static const HnLegClass spread_leg_class = {
     .name = "spread",
     .send_rtp = leg_send_rtp,
@@ -332,6 +337,7 @@ static const HnLegClass spread_leg_class = {
     .get_stats = leg_stats,
     .destroy = leg_destroy,
     .mark_audio = leg_mark_audio,
+    .flush = leg_flush,
 };
 
 static int draw_credentials(Proxy *p)

@@ -75,6 +75,10 @@ typedef struct {
     void (*set_streams)(HnLeg *leg, const HnLegStream *streams, size_t n);
     /* Optional: the leg receives audio on ssrc, to be shed after video under overload. */
     void (*mark_audio)(HnLeg *leg, uint32_t ssrc);
+    /* Optional: makes what send_rtp staged visible at once (a relay leg batches its pushes to
+     * another worker). The router calls it after one packet's copies to relay legs, before the
+     * copies it sends itself. Hot path. */
+    void (*flush)(HnLeg *leg);
 } HnLegClass;
 
 struct HnLeg {

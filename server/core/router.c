@@ -325,7 +325,13 @@ int hn_router_add_consumer(HnRouter *r, uint32_t consumer_id, uint32_t producer_
     hn_vp8_munger_init(&c->vp8);
     g_hash_table_insert(r->consumers, ID_KEY(consumer_id), c);
     g_hash_table_insert(r->consumer_by_ssrc, &c->key, c);
-    g_ptr_array_add(p->consumers, c);
+    /* Copies that go to another worker (a relay leg: one room across workers) are made first, so
+     * that worker protects and sends its share while this one sends its own: the fan-out's
+     * delay is then about the larger share, not the sum. Removal keeps the order. */
+    if (t->leg && t->leg->kind == HN_LEG_RELAY)
+        g_ptr_array_insert(p->consumers, 0, c);
+    else
+        g_ptr_array_add(p->consumers, c);
     g_ptr_array_add(t->consumers, c);
     schedule_keyframe(r, p);
     return 0;
@@ -352,7 +358,7 @@ void hn_router_remove_consumer(HnRouter *r, uint32_t consumer_id)
     if (!c)
         return;
     g_hash_table_remove(r->consumer_by_ssrc, &c->key);
-    g_ptr_array_remove_fast(c->producer->consumers, c);
+    g_ptr_array_remove(c->producer->consumers, c); /* in order: relay legs stay first */
     g_ptr_array_remove_fast(c->transport->consumers, c);
     g_hash_table_remove(r->consumers, ID_KEY(consumer_id));
 }
@@ -693,13 +699,23 @@ static void producer_rtp(HnRouter *r, RtProducer *p, const uint8_t *buf, size_t 
     }
     if (g->consumers->len == 0)
         rt_drop(r, HN_DROP_NO_CONSUMER);
+    HnLeg *relay = NULL; /* the last relay leg copied to (they come first) */
     for (guint i = 0; i < g->consumers->len; i++) {
         RtConsumer *c = g_ptr_array_index(g->consumers, i);
+        HnLeg *leg = c->transport->leg;
+        if (relay && (!leg || leg->kind != HN_LEG_RELAY)) {
+            relay->cls->flush(relay); /* the other workers start on their share now */
+            relay = NULL;
+        }
         if (p->group)
             rt_layers_forward(r, c, p, buf, len, h, key, now_us);
         else
             forward(r, c, buf, len, h, key, now_us);
+        if (leg && leg->kind == HN_LEG_RELAY && leg->cls->flush)
+            relay = leg;
     }
+    if (relay)
+        relay->cls->flush(relay);
     r->dispatching = false;
     compact_taps(r);
 }

@@ -14,6 +14,9 @@ typedef struct {
     /* ICE-lite sockets: delay bound on received RTP/RTCP (ms, 0: none) and the peak rate the
      * receive buffer is sized for (Mbit/s, 0: the defaults of transport/rx_age.h) */
     guint max_queue_delay_ms, rx_peak_mbps;
+    /* the share of a worker's time new DTLS handshakes may take (percent, transport/hs_budget.h;
+     * 0: the default, 100: no limit) */
+    guint handshake_budget_pct;
 } HnIceSettings;
 
 /* Shortest local credentials RFC 8839 section 5.4 allows: ice-ufrag 4, ice-pwd 22 characters. */

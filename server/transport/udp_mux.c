@@ -88,6 +88,7 @@ struct HnUdpMux {
     HnUdpMuxStats stats;
     int64_t bound_ns; /* delay bound on received media, 0: none */
     HnRxDelayStats delay;
+    HnHsBudget hs; /* new DTLS handshakes' share of this worker's time */
     /* receive batch */
     struct mmsghdr rmsg[RX_BATCH];
     struct iovec riov[RX_BATCH];
@@ -540,6 +541,7 @@ HnUdpMux *hn_udp_mux_new(GMainContext *ctx, char *const *ips, guint16 port, cons
     HnUdpMux *m = g_new0(HnUdpMux, 1);
     m->ctx = ctx ? g_main_context_ref(ctx) : NULL;
     m->bound_ns = (int64_t)HN_RX_DELAY_DEFAULT_MS * 1000000;
+    hn_hs_budget_init(&m->hs, HN_HS_BUDGET_DEFAULT_PCT, g_get_monotonic_time());
     m->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
     m->by_addr = g_hash_table_new(key_hash, key_equal);
     stun_agent_init(&m->stun, known_attributes, STUN_COMPATIBILITY_RFC5389,
@@ -630,6 +632,23 @@ guint16 hn_udp_mux_port(const HnUdpMux *m)
 void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out)
 {
     *out = m->stats;
+    out->hs_admitted = m->hs.admitted;
+    out->hs_deferred = m->hs.deferred;
+    out->hs_us = (uint64_t)m->hs.spent_us;
+}
+
+void hn_udp_mux_set_handshake_budget(HnUdpMux *m, guint pct)
+{
+    HnHsBudget keep = m->hs;
+    hn_hs_budget_init(&m->hs, pct, g_get_monotonic_time());
+    m->hs.admitted = keep.admitted;
+    m->hs.deferred = keep.deferred;
+    m->hs.spent_us = keep.spent_us;
+}
+
+HnHsBudget *hn_udp_mux_hs_budget(HnUdpMux *m)
+{
+    return &m->hs;
 }
 
 void hn_udp_mux_set_rx_bound(HnUdpMux *m, guint max_delay_ms, guint peak_mbps)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "transport/hs_budget.h"
 #include "transport/rx_age.h"
 
 typedef struct HnUdpMux HnUdpMux;
@@ -49,6 +50,9 @@ typedef struct {
     uint64_t tx_datagrams, tx_batches, tx_dropped, tx_no_path;
     uint64_t ice_restarts;      /* connections given new credentials (ICE restart) */
     uint64_t ice_restart_paths; /* restarted connections whose first new check chose a path */
+    /* the handshake budget (hs_budget.h): new DTLS handshakes let in, first flights dropped for
+     * the peer to retransmit, microseconds of handshake work */
+    uint64_t hs_admitted, hs_deferred, hs_us;
 } HnUdpMuxStats;
 
 #define HN_UDP_MUX_DATAGRAM_MAX 1600 /* largest datagram read or queued */
@@ -78,6 +82,11 @@ void hn_udp_mux_get_stats(const HnUdpMux *m, HnUdpMuxStats *out);
  * buffer sized for it: max_delay_ms of media at peak_mbps (hn_rx_buffer_bytes). Thread: the
  * worker's, or any before hn_udp_mux_attach. */
 void hn_udp_mux_set_rx_bound(HnUdpMux *m, guint max_delay_ms, guint peak_mbps);
+/* The share of the worker's time new DTLS handshakes may take (percent, 0 or 100: no limit;
+ * default HN_HS_BUDGET_DEFAULT_PCT). Thread: as hn_udp_mux_set_rx_bound. */
+void hn_udp_mux_set_handshake_budget(HnUdpMux *m, guint pct);
+/* The worker's handshake budget, for its transports (transfer none). Thread: the worker's. */
+HnHsBudget *hn_udp_mux_hs_budget(HnUdpMux *m);
 /* Queueing delay of the sockets: per recvmmsg batch, its oldest datagram's time in the socket. */
 void hn_udp_mux_get_delay(const HnUdpMux *m, HnRxDelayStats *out);
 /* The largest batch queueing delay since the previous call (0: nothing read), in microseconds. */

@@ -31,6 +31,9 @@ struct HnWebrtcTransport {
     gboolean failed;
     gboolean closing;
     gboolean dtls_started;
+    gboolean hs_admitted; /* the worker's handshake budget let this handshake start */
+    GBytes *hs_held;      /* the peer's first DTLS flight, held while the budget is spent */
+    GSource *hs_retry;    /* offers hs_held to the budget again; NULL until needed */
     GSource *dtls_timer;
     HnUdpMux *mux;
     HnWebrtcTransportCallbacks cb;
@@ -102,6 +105,25 @@ static const HnDtlsCallbacks dtls_callbacks = {
     .closed = dtls_closed,
 };
 
+/* The worker's handshake budget while this transport's handshake is under way (ICE-lite only:
+ * a libnice transport has no worker mux); NULL once connected. */
+static HnHsBudget *hs_budget(HnWebrtcTransport *t)
+{
+    return t->mux && !t->connected ? hn_udp_mux_hs_budget(t->mux) : NULL;
+}
+
+/* Feeds one DTLS record and charges the time it took to the handshake budget. */
+static void dtls_feed(HnWebrtcTransport *t, const uint8_t *p, size_t len, int64_t now)
+{
+    HnHsBudget *b = hs_budget(t);
+    int64_t t0 = b ? g_get_monotonic_time() : 0;
+    hn_dtls_handle(t->dtls, p, len, now);
+    if (b) {
+        int64_t t1 = g_get_monotonic_time();
+        hn_hs_budget_spend(b, t1 - t0, t1);
+    }
+}
+
 static void arm_dtls_timer(HnWebrtcTransport *t)
 {
     if (!t->dtls_timer)
@@ -134,6 +156,66 @@ static GSourceFuncs dtls_timer_funcs = {.dispatch = dtls_timer_dispatch};
 
 /* --- ICE -------------------------------------------------------------------------------- */
 
+static GSourceFuncs hs_retry_funcs;
+
+/* A DTLS record from the peer, its handshake admitted. */
+static void dtls_in(HnWebrtcTransport *t, const uint8_t *p, size_t len)
+{
+    if (t->dtls) {
+        dtls_feed(t, p, len, t->last_rx);
+        arm_dtls_timer(t);
+    } else if (t->conn && t->early_dtls->len < EARLY_DTLS_MAX) {
+        /* ICE-lite answers checks before the peer's answer reaches us; its ClientHello may
+         * too. Kept for the DTLS endpoint rather than waiting for a retransmission. */
+        g_ptr_array_add(t->early_dtls, g_bytes_new(p, len));
+    }
+}
+
+/* Offers the held first flight again once the budget should hold time (plus up to 10 ms of
+ * jitter, so a storm's held flights do not all come back in the same turn). */
+static void hs_arm_retry(HnWebrtcTransport *t, HnHsBudget *b, int64_t now)
+{
+    int64_t at = now + hn_hs_budget_wait_us(b, now) + g_random_int_range(0, 10000);
+    g_source_set_ready_time(t->hs_retry, at);
+}
+
+static void hs_hold(HnWebrtcTransport *t, HnHsBudget *b, const uint8_t *p, size_t len,
+                    int64_t now)
+{
+    if (t->hs_held)
+        g_bytes_unref(t->hs_held); /* a retransmission: the latest copy will do */
+    t->hs_held = g_bytes_new(p, len);
+    if (!t->hs_retry) {
+        t->hs_retry = g_source_new(&hs_retry_funcs, sizeof(GSource));
+        g_source_set_callback(t->hs_retry, NULL, t, NULL);
+        g_source_attach(t->hs_retry, t->ctx);
+    }
+    hs_arm_retry(t, b, now);
+}
+
+static gboolean hs_retry_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    HnWebrtcTransport *t = data;
+    g_source_set_ready_time(src, -1);
+    if (t->closing || t->hs_admitted || !t->hs_held)
+        return G_SOURCE_CONTINUE;
+    HnHsBudget *b = hs_budget(t);
+    int64_t now = g_get_monotonic_time();
+    if (b && !hn_hs_budget_admit(b, now, FALSE)) {
+        hs_arm_retry(t, b, now);
+        return G_SOURCE_CONTINUE;
+    }
+    t->hs_admitted = TRUE;
+    GBytes *held = g_steal_pointer(&t->hs_held);
+    gsize n;
+    const uint8_t *d = g_bytes_get_data(held, &n);
+    dtls_in(t, d, n);
+    g_bytes_unref(held);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs hs_retry_funcs = {.dispatch = hs_retry_dispatch};
+
 /* One datagram that is not STUN, from the peer's address. */
 static void handle_datagram(HnWebrtcTransport *t, uint8_t *p, size_t len, int64_t now)
 {
@@ -143,14 +225,18 @@ static void handle_datagram(HnWebrtcTransport *t, uint8_t *p, size_t len, int64_
     t->stats.rx_packets++;
     t->stats.rx_bytes += len;
     if (p[0] >= 20 && p[0] <= 63) { /* RFC 7983 demux: DTLS */
-        if (t->dtls) {
-            hn_dtls_handle(t->dtls, p, len, t->last_rx);
-            arm_dtls_timer(t);
-        } else if (t->conn && t->early_dtls->len < EARLY_DTLS_MAX) {
-            /* ICE-lite answers checks before the peer's answer reaches us; its ClientHello may
-             * too. Kept for the DTLS endpoint rather than waiting for a retransmission. */
-            g_ptr_array_add(t->early_dtls, g_bytes_new(p, len));
+        if (!t->hs_admitted && !t->connected) {
+            /* the peer's first flight: a new handshake starts only within the worker's budget,
+             * else it is held (counted there) and offered again as the budget refills */
+            HnHsBudget *b = hs_budget(t);
+            if (b && !hn_hs_budget_admit(b, now, t->hs_held == NULL)) {
+                hs_hold(t, b, p, len, now);
+                return;
+            }
+            t->hs_admitted = TRUE;
+            g_clear_pointer(&t->hs_held, g_bytes_unref); /* this copy goes in instead */
         }
+        dtls_in(t, p, len);
         return;
     }
     if (p[0] < 128 || p[0] > 191 || len < 12) {
@@ -191,7 +277,14 @@ static void start_dtls_client(HnWebrtcTransport *t)
 {
     if (t->dtls && !t->dtls_server && !t->dtls_started) {
         t->dtls_started = TRUE;
-        hn_dtls_start(t->dtls, g_get_monotonic_time());
+        t->hs_admitted = TRUE; /* our own handshake: charged, not refused */
+        HnHsBudget *b = hs_budget(t);
+        int64_t t0 = g_get_monotonic_time();
+        hn_dtls_start(t->dtls, t0);
+        if (b) {
+            int64_t t1 = g_get_monotonic_time();
+            hn_hs_budget_spend(b, t1 - t0, t1);
+        }
         arm_dtls_timer(t);
     }
 }
@@ -384,7 +477,7 @@ int hn_webrtc_transport_set_remote(HnWebrtcTransport *t, const char *ufrag, cons
         for (guint i = 0; i < t->early_dtls->len && t->dtls_server; i++) {
             gsize n;
             const uint8_t *d = g_bytes_get_data(t->early_dtls->pdata[i], &n);
-            hn_dtls_handle(t->dtls, d, n, g_get_monotonic_time());
+            dtls_feed(t, d, n, g_get_monotonic_time());
         }
         g_ptr_array_set_size(t->early_dtls, 0);
         if (hn_udp_mux_conn_has_path(t->conn))
@@ -571,6 +664,12 @@ void hn_webrtc_transport_free(HnWebrtcTransport *t)
     g_source_destroy(t->dtls_timer);
     g_source_unref(t->dtls_timer);
     t->dtls_timer = NULL;
+    if (t->hs_retry) {
+        g_source_destroy(t->hs_retry);
+        g_source_unref(t->hs_retry);
+        t->hs_retry = NULL;
+    }
+    g_clear_pointer(&t->hs_held, g_bytes_unref);
     GSource *idle = g_idle_source_new();
     g_source_set_callback(idle, free_later, t, NULL);
     g_source_attach(idle, t->ctx);

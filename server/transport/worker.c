@@ -289,6 +289,8 @@ gboolean hn_worker_pool_open_muxes(HnWorkerPool *pool, const HnIceSettings *ice,
         ok = w->mux != NULL;
         if (ok && ice->rx_peak_mbps)
             hn_udp_mux_set_rx_bound(w->mux, ice->max_queue_delay_ms, ice->rx_peak_mbps);
+        if (ok && ice->handshake_budget_pct)
+            hn_udp_mux_set_handshake_budget(w->mux, ice->handshake_budget_pct);
         if (ok)
             hn_mailbox_post(w->mailbox, attach_mux, w, NULL);
         if (ok)
@@ -447,6 +449,12 @@ void *hn_worker_relay_find(HnWorker *self, uint64_t key, HnWorkerRelayFn fn)
 {
     Endpoint *e = g_hash_table_lookup(self->endpoints, &key);
     return e && e->fn == fn ? e->user : NULL;
+}
+
+void hn_worker_relay_flush(HnWorker *self)
+{
+    if (self->relay_staged)
+        relay_flush_all(self);
 }
 
 int hn_worker_relay_push(HnWorker *self, HnWorker *to, uint64_t target, const uint8_t *data,

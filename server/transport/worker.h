@@ -110,6 +110,9 @@ void hn_worker_relay_register(HnWorker *self, uint64_t key, HnWorkerRelayFn fn, 
 void hn_worker_relay_unregister(HnWorker *self, uint64_t key);
 /* Worker self's thread: the user of key when it was registered with fn, else NULL. */
 void *hn_worker_relay_find(HnWorker *self, uint64_t key, HnWorkerRelayFn fn);
+/* Publishes every packet self has staged for other workers now (and wakes those asleep),
+ * without waiting for the loop turn's end. Thread: self's. */
+void hn_worker_relay_flush(HnWorker *self);
 /* Worker self's thread: stages a copy for worker to (hn_relay_push's return values; -ENOTCONN
  * without relays or with to == self). */
 int hn_worker_relay_push(HnWorker *self, HnWorker *to, uint64_t target, const uint8_t *data,

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import time
 
 from harness import (counts_from, events_of, expect_error, free_port, recv_json, run_cli,
@@ -183,3 +184,42 @@ def test_machine_cpu_pressure_refuses_newcomers(start_server, tmp_path):
         proc = run_cli(['--config', str(conf_path), '--listen', '127.0.0.1:%d' % free_port(),
                         '--data-dir', str(tmp_path)])
         assert proc.returncode > 0 and 'cpu_pressure_file' in proc.stderr, proc.stderr
+
+
+def test_handshake_budget_defers_a_join_storm_and_everyone_connects(start_server, tmp_path):
+    """[media] handshake_budget_pct: new DTLS handshakes get a share of the worker's time, so a
+    join storm cannot hold the meeting's media. With the share at 2 % (20 ms of handshakes per
+    second, a 2 ms bucket) 24 subscribers joining at once do not all get in at once: their first
+    flights are held and counted, let in one after another as the budget refills (without
+    waiting for the peers' retransmission timers), and every one of them connects and receives
+    the publisher's audio and video."""
+    from test_meeting40 import hn_load_bin
+    server = start_server('[server]\nworkers = 1\n[media]\nbusy_lag_ms = 0\n'
+                          'handshake_budget_pct = 2\n')
+    room = valid_room('hsbudget')
+    out = str(tmp_path / 'hn-load.json')
+    n = 24
+    args = [hn_load_bin(), '--url', server.ws_url, '--room', room, '--publishers', '1',
+            '--subscribers', str(n), '--spawn-rate', '200', '--video-size', '160x90',
+            '--video-kbps', '100', '--audio-kbps', '16', '--duration', '3', '--threads', '2',
+            '--local-ip', '127.0.0.1', '--setup-timeout', '90', '--max-loss', '50',
+            '--wait-streams', '--server-pid', str(server.proc.pid), '--json', out]
+    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=0')  # the tool's leaks are not ours
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=180, env=env)
+    with open(out, encoding='utf-8') as f:
+        res = json.loads(f.readline())
+    assert res['client_failures'] == 0, (res['problems'], proc.stderr[-3000:])
+    assert res['subscribers_connected'] == n, res['problems']
+    assert res['subscribers_silent'] == 0, res['problems']
+    assert res['streams_receiving'] == res['streams_expected'] == 2 * n, res['problems']
+    _, s = scrape(server)
+    deferred = total(s, 'hoinghi_dtls_handshakes_deferred_total')
+    admitted = total(s, 'hoinghi_dtls_handshakes_admitted_total')
+    assert deferred > 0, s
+    assert admitted >= n + 1, (admitted, deferred)  # the subscribers and the publisher
+    spent = total(s, 'hoinghi_dtls_handshake_seconds_total')
+    assert spent > 0
+    print('handshakes: %d admitted, %d deferred, %.1f ms each, join p50 %s ms p95 %s ms' % (
+        admitted, deferred, spent * 1000 / admitted, res['join_ms']['p50'], res['join_ms']['p95']))
+    assert total(s, 'hoinghi_dtls_failures_total') == 0
+    server.assert_healthy()

@@ -654,6 +654,79 @@ static void test_extensions_stripped(void **state)
     assert_memory_equal(rtx->data + 16, TU_VP8_DELTA, sizeof(TU_VP8_DELTA));
 }
 
+/* One room across workers: copies for relay legs (another worker) are made first and flushed
+ * once, before the copies this worker sends itself, whatever order the consumers came in, and
+ * the order holds after a removal. */
+static char order_log[64];
+static size_t order_n;
+
+static void order_send_rtp(HnLeg *leg, uint8_t *buf, size_t len, size_t cap)
+{
+    (void)buf, (void)len, (void)cap;
+    if (order_n < sizeof order_log - 1)
+        order_log[order_n++] = (char)('a' + (leg->id - 70));
+}
+
+static void order_send_rtcp(HnLeg *leg, const uint8_t *buf, size_t len)
+{
+    (void)leg, (void)buf, (void)len;
+}
+
+static void order_flush(HnLeg *leg)
+{
+    (void)leg;
+    if (order_n < sizeof order_log - 1)
+        order_log[order_n++] = '|';
+}
+
+static const HnLegClass order_leg_class = {.name = "order",
+                                           .send_rtp = order_send_rtp,
+                                           .send_rtcp = order_send_rtcp,
+                                           .flush = order_flush};
+
+static void test_relay_legs_first_and_flushed(void **state)
+{
+    Fx *f = *state;
+    HnLeg legs[5];
+    for (uint32_t i = 0; i < 5; i++) {
+        /* a, c, e: this worker's; b, d: relays to another worker */
+        legs[i] = (HnLeg){.cls = &order_leg_class,
+                          .kind = (i == 1 || i == 3) ? HN_LEG_RELAY : HN_LEG_LOCAL,
+                          .id = 70 + i};
+        assert_int_equal(hn_router_add_transport(f->r, 70 + i, 0x7000 + i, &legs[i]), 0);
+    }
+    HnCodec vp8 = fx_codec(HN_CODEC_VP8);
+    assert_int_equal(hn_router_add_producer(f->r, 80, 74, &vp8, 0x8080), 0);
+    for (uint32_t i = 0; i < 4; i++) /* consumers in the order a, b, c, d */
+        assert_int_equal(hn_router_add_consumer(f->r, 800 + i, 80, 70 + i, 0x8000 + i, OUT_VID_PT),
+                         0);
+    fx_timers(f);
+    order_n = 0;
+    fx_rtp(f, 74, 0x8080, VID_PT, 10, 0, TU_VP8_KEY, sizeof(TU_VP8_KEY));
+    order_log[order_n] = 0;
+    /* both relays, one flush, then this worker's own (in any order within each part) */
+    assert_int_equal(order_n, 5);
+    assert_true((order_log[0] == 'b' && order_log[1] == 'd') ||
+                (order_log[0] == 'd' && order_log[1] == 'b'));
+    assert_int_equal(order_log[2], '|');
+    assert_true((order_log[3] == 'a' && order_log[4] == 'c') ||
+                (order_log[3] == 'c' && order_log[4] == 'a'));
+    /* after a relay consumer leaves (the list is kept in order): still the relay first */
+    hn_router_remove_consumer(f->r, 801);
+    order_n = 0;
+    fx_rtp(f, 74, 0x8080, VID_PT, 11, 3000, TU_VP8_DELTA, sizeof(TU_VP8_DELTA));
+    order_log[order_n] = 0;
+    assert_int_equal(order_n, 4);
+    assert_int_equal(order_log[0], 'd');
+    assert_int_equal(order_log[1], '|');
+    /* only local legs: no flush at all */
+    hn_router_remove_consumer(f->r, 803);
+    order_n = 0;
+    fx_rtp(f, 74, 0x8080, VID_PT, 12, 6000, TU_VP8_DELTA, sizeof(TU_VP8_DELTA));
+    order_log[order_n] = 0;
+    assert_null(strchr(order_log, '|'));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -672,6 +745,7 @@ int main(void)
         T(test_request_keyframe),
         T(test_request_keyframe_from_tap),
         T(test_leg_output),
+        T(test_relay_legs_first_and_flushed),
         cmocka_unit_test(test_router_without_sink),
         T(test_extensions_stripped),
     };
