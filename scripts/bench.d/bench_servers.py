@@ -77,8 +77,9 @@ def _wait_ready(p, name, ns, port, log_path):
 
 def hoinghi_config(ip, port, data_dir):
     """The configuration file text for a benchmark run of hoinghi on IP:PORT.
-    HOINGHI_BENCH_SPREAD=N sets [media] spread_subscribers (one room across workers; 0: off)."""
-    spread = int(os.environ.get("HOINGHI_BENCH_SPREAD", "0"))
+    HOINGHI_BENCH_SPREAD=N sets [media] spread_subscribers (one room across workers; 0: off;
+    unset: the server's default, 100)."""
+    spread = int(os.environ.get("HOINGHI_BENCH_SPREAD", "100"))
     return f"""# Written by scripts/bench for one run; not for production.
 [server]
 listen = {ip}:{port}
@@ -93,7 +94,8 @@ log_level = info
 [media]
 # Candidates on the benchmark address only.
 addresses = {ip}
-# One room across workers from this many subscribers (HOINGHI_BENCH_SPREAD; 0: off).
+# One room across workers from this many subscribers (HOINGHI_BENCH_SPREAD; 0: off; 100 is the
+# server's default).
 spread_subscribers = {spread}
 
 [rooms]

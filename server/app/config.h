@@ -56,7 +56,7 @@ typedef enum {
 #define HN_CONFIG_BUSY_HOLD_MAX        600 /* [media] busy_hold, seconds */
 #define HN_CONFIG_DEFAULT_BUSY_HOLD    10
 #define HN_CONFIG_SPREAD_MAX           100000 /* [media] spread_subscribers */
-#define HN_CONFIG_DEFAULT_SPREAD       0      /* off: every room on one worker */
+#define HN_CONFIG_DEFAULT_SPREAD       100    /* rooms of 100 subscribers use every worker */
 #define HN_CONFIG_DEFAULT_PARTICIPANTS 100
 #define HN_CONFIG_LAST_N_MAX           100
 

@@ -24,9 +24,9 @@
 #define HN_HS_BUDGET_WINDOW_US   100000 /* the bucket holds at most pct % of this */
 
 typedef struct {
-    unsigned pct;      /* 0: no budget (every handshake admitted) */
-    int64_t tokens; /* in 1/100 us (no rounding loss at any pct); negative: a step's debt */
-    int64_t last_us;   /* when tokens_us was last refilled */
+    unsigned pct;    /* 0: no budget (every handshake admitted) */
+    int64_t tokens;  /* in 1/100 us (no rounding loss at any pct); negative: a step's debt */
+    int64_t last_us; /* when tokens_us was last refilled */
     uint64_t admitted, deferred;
     int64_t spent_us; /* handshake time charged, in all */
 } HnHsBudget;

@@ -179,8 +179,7 @@ static void hs_arm_retry(HnWebrtcTransport *t, HnHsBudget *b, int64_t now)
     g_source_set_ready_time(t->hs_retry, at);
 }
 
-static void hs_hold(HnWebrtcTransport *t, HnHsBudget *b, const uint8_t *p, size_t len,
-                    int64_t now)
+static void hs_hold(HnWebrtcTransport *t, HnHsBudget *b, const uint8_t *p, size_t len, int64_t now)
 {
     if (t->hs_held)
         g_bytes_unref(t->hs_held); /* a retransmission: the latest copy will do */

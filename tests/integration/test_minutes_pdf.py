@@ -136,6 +136,7 @@ def test_key_errors_are_clear(work):
 
 
 def test_config_p12_checked_at_load_and_used(work):
+    (work / 'wrong-pw').write_text('not the password\n')  # also when run alone (-k)
     conf = work / 'bad.conf'
     conf.write_text('[minutes]\np12 = %s\np12_password_file = %s\n'
                     % (work / 'agency.p12', work / 'wrong-pw'))

@@ -89,7 +89,8 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->rx_peak_mbps, 160);
     assert_int_equal(cfg->busy_lag_ms, 200);
     assert_int_equal(cfg->busy_hold, 10);
-    assert_int_equal(cfg->spread_subscribers, 0);
+    assert_int_equal(cfg->spread_subscribers, 100);
+    assert_int_equal(cfg->handshake_budget_pct, 25);
     assert_true(cfg->ice_lite);
     assert_true(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 100);
@@ -155,6 +156,7 @@ static void test_full_file(void **state)
                                             "busy_lag_ms = 0\n"
                                             "busy_hold = 30\n"
                                             "spread_subscribers = 50\n"
+                                            "handshake_budget_pct = 100\n"
                                             "ice_lite = false\n"
                                             "[rooms]\n"
                                             "auto_create = false\n"
@@ -197,6 +199,7 @@ static void test_full_file(void **state)
     assert_int_equal(cfg->busy_lag_ms, 0);
     assert_int_equal(cfg->busy_hold, 30);
     assert_int_equal(cfg->spread_subscribers, 50);
+    assert_int_equal(cfg->handshake_budget_pct, 100);
     assert_false(cfg->ice_lite);
     assert_false(cfg->auto_create);
     assert_int_equal(cfg->max_participants, 250);
@@ -461,6 +464,8 @@ static void test_media_values(void **state)
         {"[media]\nbusy_hold = 0\n", "[media] busy_hold:"},
         {"[media]\nspread_subscribers = 100001\n", "[media] spread_subscribers:"},
         {"[media]\nspread_subscribers = -1\n", "[media] spread_subscribers:"},
+        {"[media]\nhandshake_budget_pct = 0\n", "[media] handshake_budget_pct:"},
+        {"[media]\nhandshake_budget_pct = 101\n", "[media] handshake_budget_pct:"},
         {"[rooms]\nlast_n = 101\n", "[rooms] last_n:"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
