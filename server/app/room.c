@@ -1498,17 +1498,17 @@ void hn_room_feed_keyframe_named(HnRoom *room, const char *participant_id)
 {
     if (!room || !participant_id)
         return;
-    int64_t now = g_get_monotonic_time();
     GHashTableIter it;
-    gpointer k, v;
+    gpointer v;
     g_hash_table_iter_init(&it, room->tracks);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
         const RecTrackInfo *t = v;
         const char *id = hn_room_model_participant_id(room->model, t->pid);
-        if (t->kind == HN_KIND_VIDEO && id && strcmp(id, participant_id) == 0)
-            hn_router_request_keyframe(room->router, GPOINTER_TO_UINT(k), now);
+        if (t->kind == HN_KIND_VIDEO && id && strcmp(id, participant_id) == 0) {
+            hn_room_feed_keyframe(room, t->pid); /* every video track of that participant */
+            return;
+        }
     }
-    arm_router_timer(room);
 }
 
 void hn_room_feed_stop(HnRoom *room)

@@ -168,7 +168,7 @@ void hn_room_feed_stop(HnRoom *room);
 /* Asks participant_id's video publishers (camera and screen) for key frames: a WHEP viewer of
  * one participant starts or lost its picture. Returns how many were asked. Worker thread. */
 int hn_room_feed_keyframe(HnRoom *room, uint64_t participant_id);
-/* Asks every video publisher of participant_id (the id the feed's track callback names) for a
- * key frame: the composition asks again for a tile still waiting for its first one. Worker
- * thread. participant_id: transfer none. */
+/* As hn_room_feed_keyframe for the participant the feed's track callback named participant_id:
+ * the composition asks again for a tile still waiting for its first key frame. Worker thread.
+ * participant_id: transfer none. */
 void hn_room_feed_keyframe_named(HnRoom *room, const char *participant_id);

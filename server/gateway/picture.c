@@ -279,16 +279,23 @@ static void hop(Picture *p, gboolean start)
     hn_worker_invoke(p->worker, hop_run, h, hop_free);
 }
 
+/* A key frame request carried to the room's worker: for a participant by number (a WHEP viewer
+ * of one participant) or by the id the feed named its tracks with (a tile still waiting). */
 typedef struct {
-    Feed *f; /* a reference */
-    char *participant;
+    Feed *f;           /* a reference */
+    uint64_t pid;      /* when participant is NULL */
+    char *participant; /* or NULL */
 } KfAsk;
 
 static gboolean kf_ask_run(gpointer data)
 {
     KfAsk *a = data;
-    if (!g_atomic_int_get(&a->f->closed)) /* not closed: the room is alive */
+    if (g_atomic_int_get(&a->f->closed)) /* closed is set on this thread: the room is gone */
+        return G_SOURCE_REMOVE;
+    if (a->participant)
         hn_room_feed_keyframe_named(a->f->room, a->participant);
+    else
+        hn_room_feed_keyframe(a->f->room, a->pid);
     return G_SOURCE_REMOVE;
 }
 
@@ -300,6 +307,16 @@ static void kf_ask_free(gpointer data)
     g_free(a);
 }
 
+/* Posts a key frame request for pid or participant (one of them) to f's worker. */
+static void kf_ask(Feed *f, HnWorker *worker, uint64_t pid, const char *participant)
+{
+    KfAsk *a = g_new0(KfAsk, 1);
+    a->f = feed_ref(f);
+    a->pid = pid;
+    a->participant = g_strdup(participant);
+    hn_worker_invoke(worker, kf_ask_run, a, kf_ask_free);
+}
+
 /* A video tile still without its first key frame: asks its publisher again, at most every
  * KEYFRAME_REASK_US (the feed asked once when it announced the track). Picture thread. */
 static void tile_reask_keyframe(Picture *p, PTrack *t)
@@ -309,10 +326,7 @@ static void tile_reask_keyframe(Picture *p, PTrack *t)
         now - t->kf_asked_us < KEYFRAME_REASK_US)
         return;
     t->kf_asked_us = now;
-    KfAsk *a = g_new0(KfAsk, 1);
-    a->f = feed_ref(t->feed);
-    a->participant = g_strdup(t->participant);
-    hn_worker_invoke(t->feed->worker, kf_ask_run, a, kf_ask_free);
+    kf_ask(t->feed, t->feed->worker, 0, t->participant);
     g_debug("picture %s: %s: a key frame asked again", p->room, t->participant);
 }
 
@@ -780,37 +794,12 @@ HnPictureOutput *hn_picture_attach(struct HnHub *hub, const char *room, uint64_t
     return o;
 }
 
-typedef struct {
-    Feed *f; /* a reference */
-    HnRoom *room;
-    uint64_t pid;
-} KeyframeHop;
-
-static gboolean keyframe_hop_run(gpointer data)
-{
-    KeyframeHop *h = data;
-    if (!g_atomic_int_get(&h->f->closed)) /* the room is alive (closed is set on this thread) */
-        hn_room_feed_keyframe(h->room, h->pid);
-    return G_SOURCE_REMOVE;
-}
-
-static void keyframe_hop_free(gpointer data)
-{
-    KeyframeHop *h = data;
-    feed_unref(h->f);
-    g_free(h);
-}
-
 /* Asks pid's camera for a key frame, on the room's worker. Main thread. */
 static void ask_keyframe(Picture *p, uint64_t pid)
 {
     if (!p->worker || feed_gone(p))
         return;
-    KeyframeHop *h = g_new0(KeyframeHop, 1);
-    h->f = feed_ref(p->feed);
-    h->room = p->hroom;
-    h->pid = pid;
-    hn_worker_invoke(p->worker, keyframe_hop_run, h, keyframe_hop_free);
+    kf_ask(p->feed, p->worker, pid, NULL);
 }
 
 HnPictureOutput *hn_picture_attach_participant(struct HnHub *hub, const char *room, uint64_t pid,
