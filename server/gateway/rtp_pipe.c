@@ -8,7 +8,7 @@ struct HnRtpPipe {
     GstElement *pipeline;
     GstAppSrc *src;
     GstElement *sink;
-    guint64 max_bytes; /* the appsrc's bound */
+    guint64 max_bytes;  /* the appsrc's bound */
     HnInjectRing *ring; /* our producer reference */
     void *target;
     uint64_t target_id;
@@ -54,8 +54,7 @@ HnRtpPipe *hn_rtp_pipe_new(const char *desc, const char *what, HnInjectRing *rin
     p->target_id = target_id;
     p->dropped = dropped;
     if (!p->src || !p->sink) {
-        g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "%s: no appsrc or appsink",
-                    what);
+        g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "%s: no appsrc or appsink", what);
         hn_rtp_pipe_free(p, "rtp-pipe-stop");
         return NULL;
     }
@@ -78,7 +77,8 @@ GstElement *hn_rtp_pipe_get(HnRtpPipe *p, const char *name)
 
 gboolean hn_rtp_pipe_push(HnRtpPipe *p, const uint8_t *rtp, size_t len)
 {
-    gboolean full = p->max_bytes && gst_app_src_get_current_level_bytes(p->src) + len > p->max_bytes;
+    gboolean full =
+        p->max_bytes && gst_app_src_get_current_level_bytes(p->src) + len > p->max_bytes;
     gst_app_src_push_buffer(p->src, gst_buffer_new_memdup(rtp, len)); /* takes it; leaky */
     return full;
 }
