@@ -40,6 +40,7 @@ gboolean hn_minutes_pdf_render(const json_t *minutes, const char *path, GError *
 gboolean hn_minutes_pdf_write(const json_t *minutes, const char *pdf_path,
                               const HnPdfSigner *signer, gint64 now_unix, GError **error);
 
-/* Frees the font caches of pango, cairo and fontconfig, for a process about to exit (the CLI,
- * leak checks). Never while another thread renders; not needed in the server. */
+/* Drops pango's default font map; under AddressSanitizer also frees cairo's and fontconfig's
+ * caches, for a clean leak check. For a process about to exit (the CLI). Never while another
+ * thread renders; not needed in the server. */
 void hn_minutes_pdf_shutdown(void);
