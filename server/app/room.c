@@ -639,6 +639,19 @@ static void speaker_sources(HnRoom *room, uint64_t pid, const HnNegTrack *tracks
     }
 }
 
+/* The ids of those speaking in u (those still in the room), into ids; how many. */
+static size_t speaker_ids(HnRoom *room, const HnSpeakerUpdate *u,
+                          const char *ids[HN_SPEAKER_MAX_LIST])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < u->n_speaking && n < HN_SPEAKER_MAX_LIST; i++) {
+        const char *id = hn_room_model_participant_id(room->model, u->speaking[i]);
+        if (id)
+            ids[n++] = id;
+    }
+    return n;
+}
+
 /* The detector's update: an ACTIVE_SPEAKER event to every participant (and the observers). */
 static void speaker_update(void *user, const HnSpeakerUpdate *u, int64_t now_us)
 {
@@ -651,12 +664,7 @@ static void speaker_update(void *user, const HnSpeakerUpdate *u, int64_t now_us)
                room->speaker_last.n_speaking * sizeof *u->speaking);
     room->speaker_last.speaking = room->speaker_last_speaking;
     const char *ids[HN_SPEAKER_MAX_LIST];
-    size_t n = 0;
-    for (size_t i = 0; i < u->n_speaking; i++) {
-        const char *id = hn_room_model_participant_id(room->model, u->speaking[i]);
-        if (id)
-            ids[n++] = id;
-    }
+    size_t n = speaker_ids(room, u, ids);
     const char *dominant =
         u->dominant ? hn_room_model_participant_id(room->model, u->dominant) : NULL;
     /* last-N follows the dominant speaker (stable: a challenger must hold 1 s), not everyone
@@ -681,12 +689,7 @@ static void speaker_tell(HnRoom *room, uint64_t pid)
     if (!dominant)
         return;
     const char *ids[HN_SPEAKER_MAX_LIST];
-    size_t n = 0;
-    for (size_t i = 0; i < u->n_speaking; i++) {
-        const char *id = hn_room_model_participant_id(room->model, u->speaking[i]);
-        if (id)
-            ids[n++] = id;
-    }
+    size_t n = speaker_ids(room, u, ids);
     HnRoomEvent ev = {.type = HN_RE_ACTIVE_SPEAKER,
                       .pid = u->dominant,
                       .participant_id = dominant,
